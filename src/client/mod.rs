@@ -1,0 +1,1 @@
+//! The client under test: a connection pool of our own over hyper's conn API.

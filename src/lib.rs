@@ -1,0 +1,20 @@
+//! chaosload: a load-testing and chaos harness for HTTP clients and services.
+//!
+//! Data flow: `scenario.toml → scenario::load → Plan → run (mock per client configuration)
+//! → load::engine (intended send times) → client (per configuration) → record::Recorder
+//! (per worker, merged at the end) → result::RunResult → result.json / terminal summary`.
+//!
+//! Layout:
+//! - `scenario/` — `raw` serde types, `validate` (raw → `Plan`, every problem at once), `plan`.
+//! - `load/`     — `schedule` (traffic shapes as data → intended send times), `engine`.
+//! - `client/`   — the client under test: a connection pool of our own over hyper's conn API.
+//! - `mock/`     — the built-in mock upstream.
+//! - `record/`   — outcomes, histograms, timelines, connection statistics.
+//! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
+
+pub mod client;
+pub mod dist;
+pub mod load;
+pub mod mock;
+pub mod record;
+pub mod scenario;

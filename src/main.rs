@@ -1,0 +1,2 @@
+//! The chaosload command line.
+fn main() {}
