@@ -8,10 +8,19 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
     Fixed(Duration),
-    Uniform { min: Duration, max: Duration },
-    Normal { mean: Duration, stddev: Duration },
+    Uniform {
+        min: Duration,
+        max: Duration,
+    },
+    Normal {
+        mean: Duration,
+        stddev: Duration,
+    },
     /// Log-normal given by its median and shape `sigma` (a `p99` in the scenario is turned into sigma).
-    LogNormal { median: Duration, sigma: f64 },
+    LogNormal {
+        median: Duration,
+        sigma: f64,
+    },
 }
 
 /// z-score of the 99th percentile of the standard normal distribution.

@@ -12,9 +12,13 @@
 //! - `record/`   — outcomes, histograms, timelines, connection statistics.
 //! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
 
+pub mod cli;
 pub mod client;
 pub mod dist;
 pub mod load;
 pub mod mock;
 pub mod record;
+pub mod result;
+pub mod run;
 pub mod scenario;
+pub mod summary;

@@ -1,2 +1,109 @@
-//! The chaosload command line.
-fn main() {}
+//! The chaosload command: parses the CLI, dispatches, and maps failures to exit codes.
+
+use chaosload::cli::{Cli, Command};
+use chaosload::run::{RunError, RunOptions};
+use chaosload::scenario::{self, LoadError};
+use clap::Parser as _;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+const EXIT_INVALID: u8 = 2;
+const EXIT_RUN_FAILED: u8 = 3;
+const EXIT_INTERRUPTED: u8 = 130;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CHAOSLOAD_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match dispatch(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            match e.downcast_ref::<RunError>() {
+                Some(run_error) => ExitCode::from(run_error.exit_code()),
+                // Anything else kept the run from being carried out (I/O, a server failing to start).
+                None => ExitCode::from(EXIT_RUN_FAILED),
+            }
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate { scenarios } => Ok(validate(&scenarios)),
+        Command::Run { scenario, out, clients, threads, quiet } => {
+            let mut plan = match load(&scenario) {
+                Ok(plan) => plan,
+                Err(code) => return Ok(code),
+            };
+            if let Some(threads) = threads {
+                plan.threads = threads.into();
+            }
+            let mut options = RunOptions::new(out);
+            options.clients = clients;
+            options.progress_bar &= !quiet;
+            stop_on_ctrl_c(options.stop.clone());
+            eprintln!(
+                "running {} ({} client configurations × {:.0?})",
+                plan.name,
+                if options.clients.is_empty() { plan.clients.len() } else { options.clients.len() },
+                plan.phases.iter().map(|p| p.duration).sum::<std::time::Duration>()
+            );
+            let output = chaosload::run::run(&plan, &options)?;
+            print!("{}", chaosload::summary::render(&output.result));
+            println!("result: {}", output.dir.join("result.json").display());
+            Ok(if output.result.interrupted { ExitCode::from(EXIT_INTERRUPTED) } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+/// Loads a scenario, printing its diagnostics; the exit code for a file that cannot be used.
+fn load(path: &Path) -> Result<scenario::Plan, ExitCode> {
+    match scenario::load(path) {
+        Ok(plan) => Ok(plan),
+        Err(LoadError::Invalid(diagnostics)) => {
+            eprintln!("{diagnostics}");
+            Err(ExitCode::from(EXIT_INVALID))
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(EXIT_INVALID))
+        }
+    }
+}
+
+fn validate(paths: &[std::path::PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for path in paths {
+        match load(path) {
+            Ok(plan) => {
+                println!("ok: {} ({} phases, {} clients)", path.display(), plan.phases.len(), plan.clients.len())
+            }
+            Err(_) => failed = true,
+        }
+    }
+    if failed {
+        ExitCode::from(EXIT_INVALID)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// First Ctrl-C: stop sending, drain, write partial results. Second: quit at once.
+fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        runtime.block_on(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ninterrupted: stopping, writing partial results (Ctrl-C again to quit at once)");
+                stop.store(true, Ordering::Relaxed);
+            }
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(EXIT_INTERRUPTED.into());
+            }
+        });
+    });
+}

@@ -1,1 +1,274 @@
-//! The client under test: a connection pool of our own over hyper's conn API.
+//! The client under test: one `[[client]]` configuration, built on a pool of our own over
+//! hyper's conn API (see `pool`), with request timeouts and retries, reporting what each
+//! request met: outcome, connect time, time to first byte, connection reuse.
+
+mod pool;
+
+use crate::record::{ConnStats, ErrorKind, Outcome};
+use crate::scenario::{ClientPlan, HttpVersion, ReadBody, RequestPlan, RetryOn};
+use http::header::{CONNECTION, HOST};
+use http::{HeaderMap, HeaderValue, Method, Request, Uri};
+use http_body_util::{BodyExt, Full};
+use pool::{Pool, Sender};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// Where requests go: an address and what to put in `Host` and in front of every path.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub addr: SocketAddr,
+    /// `host[:port]` for the `Host` header and HTTP/2 `:authority`.
+    pub authority: String,
+    /// Prefix of every request path (`""` or e.g. `/api`).
+    pub base_path: String,
+}
+
+/// A request built once per phase and cloned for each send.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+}
+
+/// What one logical request (all its attempts) met.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange {
+    pub outcome: Outcome,
+    /// First write of the request to a connection.
+    pub sent: Option<Instant>,
+    /// Time to open the connection, when an attempt opened one (the last such attempt).
+    pub connect: Option<Duration>,
+    pub ttfb: Option<Duration>,
+    pub reused: bool,
+    pub attempts: u32,
+}
+
+/// One client configuration on one load worker.
+pub struct Client {
+    plan: ClientPlan,
+    endpoint: Endpoint,
+    pool: Pool,
+}
+
+impl Client {
+    /// `plan` carries this worker's share of per-host limits (see `ClientPlan::share`).
+    pub fn new(endpoint: Endpoint, plan: ClientPlan) -> Client {
+        Client { pool: Pool::new(endpoint.addr, &plan), plan, endpoint }
+    }
+
+    pub fn prepare(&self, request: &RequestPlan) -> anyhow::Result<Prepared> {
+        let path = format!("{}{}", self.endpoint.base_path, request.path);
+        let uri: Uri = match self.plan.http {
+            HttpVersion::Http1 => path.parse()?,
+            HttpVersion::Http2 => format!("http://{}{}", self.endpoint.authority, path).parse()?,
+        };
+        let mut headers = HeaderMap::new();
+        if self.plan.http == HttpVersion::Http1 {
+            headers.insert(HOST, HeaderValue::from_str(&self.endpoint.authority)?);
+            if !self.plan.keep_alive {
+                headers.insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+        }
+        for (name, value) in &request.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        Ok(Prepared { method: request.method.clone(), uri, headers, body: request.body.clone() })
+    }
+
+    /// Sends one request, retrying as configured.
+    pub async fn send(&self, request: &Prepared) -> Exchange {
+        let mut ex =
+            Exchange { outcome: Outcome::Ok(0), sent: None, connect: None, ttfb: None, reused: false, attempts: 0 };
+        let mut backoff = self.plan.retries.backoff;
+        loop {
+            ex.attempts += 1;
+            let outcome = match self.plan.request_timeout {
+                Some(limit) => tokio::time::timeout(limit, self.attempt(request, &mut ex))
+                    .await
+                    .unwrap_or(Outcome::Error(ErrorKind::RequestTimeout)),
+                None => self.attempt(request, &mut ex).await,
+            };
+            if ex.attempts > self.plan.retries.max || !self.retries_on(outcome) {
+                ex.outcome = outcome;
+                return ex;
+            }
+            if !backoff.is_zero() {
+                tokio::time::sleep(backoff).await;
+            }
+            backoff *= 2;
+        }
+    }
+
+    fn retries_on(&self, outcome: Outcome) -> bool {
+        let Outcome::Error(kind) = outcome else { return false };
+        self.plan.retries.on.iter().any(|on| match (*on, kind) {
+            (RetryOn::Error(k), _) => k == kind,
+            (RetryOn::Status5xx, ErrorKind::HttpStatus(code)) => code >= 500,
+            (RetryOn::Status(c), ErrorKind::HttpStatus(code)) => c == code,
+            _ => false,
+        })
+    }
+
+    async fn attempt(&self, prepared: &Prepared, ex: &mut Exchange) -> Outcome {
+        let checkout = match self.pool.checkout().await {
+            Ok(c) => c,
+            Err(kind) => return Outcome::Error(kind),
+        };
+        if checkout.connect_time.is_some() {
+            ex.connect = checkout.connect_time;
+        }
+        let mut conn = checkout.conn;
+        if let Err(e) = conn.sender.ready().await {
+            self.pool.discard(conn);
+            return Outcome::Error(classify_hyper(&e));
+        }
+        ex.reused = conn.start_request();
+        let guard = conn.abandon_guard(&self.pool.stats);
+        let mut request = Request::new(Full::new(prepared.body.clone()));
+        *request.method_mut() = prepared.method.clone();
+        *request.uri_mut() = prepared.uri.clone();
+        *request.headers_mut() = prepared.headers.clone();
+        let sent = Instant::now();
+        ex.sent.get_or_insert(sent);
+        let response = match &mut conn.sender {
+            Sender::H1(s) => s.send_request(request).await,
+            Sender::H2(s) => s.send_request(request).await,
+        };
+        let response = match response {
+            Ok(r) => r,
+            Err(e) => {
+                disarm(guard); // a failure the peer caused: the driver counts it
+                self.pool.discard(conn);
+                return Outcome::Error(classify_hyper(&e));
+            }
+        };
+        ex.ttfb = Some(sent.elapsed());
+        let status = response.status().as_u16();
+        let server_closes =
+            response.headers().get(CONNECTION).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
+        let mut body = response.into_body();
+        let reusable = match self.plan.read_body {
+            ReadBody::Full => {
+                while let Some(frame) = body.frame().await {
+                    if let Err(e) = frame {
+                        disarm(guard);
+                        self.pool.discard(conn);
+                        return Outcome::Error(classify_body(&e));
+                    }
+                }
+                self.plan.keep_alive && !server_closes
+            }
+            ReadBody::None => false,
+        };
+        drop(body);
+        disarm(guard);
+        self.pool.release(conn, reusable);
+        Outcome::from_status(status)
+    }
+
+    /// Closes pooled connections (end of run).
+    pub fn close_idle(&self) {
+        self.pool.close_all();
+    }
+
+    pub fn conn_stats(&self) -> ConnStats {
+        self.pool.stats.borrow().clone()
+    }
+}
+
+impl ClientPlan {
+    /// This configuration as one of `workers` load workers runs it: per-host limits are split
+    /// between workers (each keeps at least one connection), since each worker has its own pool.
+    pub fn share(&self, workers: usize, index: usize) -> ClientPlan {
+        let split = |n: usize| {
+            if workers <= 1 || n == usize::MAX {
+                n
+            } else {
+                (n / workers + usize::from(index < n % workers)).max(1)
+            }
+        };
+        let mut plan = self.clone();
+        plan.pool_max_idle_per_host = split(plan.pool_max_idle_per_host);
+        plan.max_conns_per_host = plan.max_conns_per_host.map(split);
+        plan
+    }
+}
+
+fn disarm(guard: Option<pool::AbandonGuard>) {
+    if let Some(guard) = guard {
+        guard.disarm();
+    }
+}
+
+/// Runs hyper's HTTP/2 background futures on the worker's `LocalSet`.
+#[derive(Clone, Copy)]
+struct LocalExec;
+
+impl<F: Future + 'static> hyper::rt::Executor<F> for LocalExec {
+    fn execute(&self, fut: F) {
+        tokio::task::spawn_local(fut);
+    }
+}
+
+fn classify_connect(e: &std::io::Error) -> ErrorKind {
+    use std::io::ErrorKind as Io;
+    match e.kind() {
+        Io::ConnectionRefused => ErrorKind::ConnectRefused,
+        Io::TimedOut => ErrorKind::ConnectTimeout,
+        Io::ConnectionReset => ErrorKind::Reset,
+        _ => ErrorKind::ConnectError,
+    }
+}
+
+/// The io error under a hyper error, if any.
+fn io_cause(e: &hyper::Error) -> Option<std::io::ErrorKind> {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        source = err.source();
+    }
+    None
+}
+
+fn is_reset(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind as Io;
+    matches!(kind, Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe)
+}
+
+fn classify_hyper(e: &hyper::Error) -> ErrorKind {
+    match io_cause(e) {
+        Some(kind) if is_reset(kind) => ErrorKind::Reset,
+        Some(std::io::ErrorKind::UnexpectedEof) => ErrorKind::ClosedBeforeResponse,
+        _ if e.is_incomplete_message() || e.is_canceled() || e.is_closed() => ErrorKind::ClosedBeforeResponse,
+        _ => ErrorKind::Protocol,
+    }
+}
+
+fn classify_body(e: &hyper::Error) -> ErrorKind {
+    match io_cause(e) {
+        Some(kind) if is_reset(kind) => ErrorKind::Reset,
+        _ => ErrorKind::BodyError,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_split_between_workers() {
+        let mut plan = ClientPlan::defaults("c");
+        plan.max_conns_per_host = Some(5);
+        plan.pool_max_idle_per_host = 1;
+        let shares: Vec<_> = (0..2).map(|i| plan.share(2, i)).collect();
+        assert_eq!(shares[0].max_conns_per_host, Some(3));
+        assert_eq!(shares[1].max_conns_per_host, Some(2));
+        assert_eq!(shares[1].pool_max_idle_per_host, 1);
+        assert_eq!(ClientPlan::defaults("d").share(2, 1).pool_max_idle_per_host, usize::MAX);
+    }
+}

@@ -80,13 +80,24 @@ pub enum Load {
 /// Arrival rate over a phase, in requests per second.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
-    Constant { rate: f64 },
+    Constant {
+        rate: f64,
+    },
     /// Linear from `from` to `to` over the phase.
-    Ramp { from: f64, to: f64 },
+    Ramp {
+        from: f64,
+        to: f64,
+    },
     /// Each rate in turn, for an equal share of the phase.
-    Steps { rates: Vec<f64> },
+    Steps {
+        rates: Vec<f64>,
+    },
     /// `rate` for `on`, then nothing for `off`, repeated.
-    Bursts { rate: f64, on: Duration, off: Duration },
+    Bursts {
+        rate: f64,
+        on: Duration,
+        off: Duration,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +206,9 @@ impl FaultPlan {
         }
         let since = elapsed - self.at;
         match self.every {
-            Some(every) if !every.is_zero() => Duration::from_nanos((since.as_nanos() % every.as_nanos()) as u64) < self.duration,
+            Some(every) if !every.is_zero() => {
+                Duration::from_nanos((since.as_nanos() % every.as_nanos()) as u64) < self.duration
+            }
             _ => since < self.duration,
         }
     }

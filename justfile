@@ -1,0 +1,17 @@
+# chaosload tasks. Install just with `cargo install just` (or `apt-get install just`).
+
+# Run a scenario with an optimized build, e.g. `just run scenarios/coldstart.toml`.
+run scenario *args:
+    cargo run --release -- run {{scenario}} {{args}}
+
+# Check scenario files (all of scenarios/ by default).
+validate *files="scenarios/*.toml":
+    cargo run --release -- validate {{files}}
+
+# The test suite, as CI runs it.
+test:
+    cargo test
+
+# Formatting, lints and tests: what .ci/run checks.
+ci:
+    bash .ci/run

@@ -1,0 +1,49 @@
+//! The command line, as clap types: `chaosload run`, `chaosload validate`.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "chaosload",
+    version,
+    about = "Load testing and chaos for HTTP clients: which client configuration survives cold starts, resets and stalls?",
+    long_about = "chaosload runs the same seeded traffic against several HTTP client configurations, \
+                  records every latency in HDR histograms (coordinated-omission corrected) and writes \
+                  results you can compare and gate on.",
+    after_help = "Exit codes: 0 success · 1 a gate failed · 2 bad usage or invalid scenario · \
+                  3 the run could not be carried out · 130 interrupted (partial results written).\n\
+                  Start with: chaosload run scenarios/smoke.toml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario: every client configuration in turn, then print a summary and write
+    /// reports/<scenario>/<UTC timestamp>/result.json.
+    Run {
+        /// The scenario file (TOML), e.g. scenarios/smoke.toml.
+        scenario: PathBuf,
+        /// Parent folder of the run's output folder.
+        #[arg(long, default_value = "reports", value_name = "DIR")]
+        out: PathBuf,
+        /// Run only this client configuration (repeat for several).
+        #[arg(long = "client", value_name = "NAME")]
+        clients: Vec<String>,
+        /// Load-generator worker threads (overrides the scenario's `threads`).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        threads: Option<u16>,
+        /// Print no progress while running.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check scenario files and report every problem at once as file:line:col (exit 2 if any).
+    Validate {
+        /// Scenario files to check.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}

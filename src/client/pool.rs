@@ -1,0 +1,313 @@
+//! A connection pool of our own over hyper's `client::conn`, so that every knob under test
+//! (idle timeout, idle and total connections per host) is explicit and every connection's life is
+//! counted: opened, reused, closed by whom.
+//!
+//! A pool belongs to one load worker (a current-thread runtime with a `LocalSet`): it uses `Rc`
+//! and `RefCell`, never a lock.
+
+use super::{classify_connect, classify_hyper, LocalExec};
+use crate::record::{ConnStats, ErrorKind};
+use crate::scenario::{ClientPlan, HttpVersion};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::TokioIo;
+use std::cell::{Cell, RefCell};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+
+pub(super) type Body = Full<Bytes>;
+
+/// The sending half of one connection.
+pub(super) enum Sender {
+    H1(http1::SendRequest<Body>),
+    H2(http2::SendRequest<Body>),
+}
+
+impl Sender {
+    fn is_closed(&self) -> bool {
+        match self {
+            Sender::H1(s) => s.is_closed(),
+            Sender::H2(s) => s.is_closed(),
+        }
+    }
+
+    pub(super) async fn ready(&mut self) -> Result<(), hyper::Error> {
+        match self {
+            Sender::H1(s) => s.ready().await,
+            Sender::H2(s) => s.ready().await,
+        }
+    }
+}
+
+/// What the pool and the connection's driver task both know of a connection.
+pub(super) struct ConnMeta {
+    requests: Cell<u32>,
+    /// Set when the client decided to close it; otherwise its end is the peer's doing.
+    closed_by_client: Cell<bool>,
+}
+
+/// A connection checked out of the pool for one request.
+pub(super) struct Conn {
+    pub(super) sender: Sender,
+    meta: Rc<ConnMeta>,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Conn {
+    /// Counts a request sent on this connection; true if it had served one before.
+    pub(super) fn start_request(&self) -> bool {
+        let n = self.meta.requests.get();
+        self.meta.requests.set(n + 1);
+        n > 0
+    }
+
+    /// A guard that, if an HTTP/1 exchange is abandoned (request timeout), counts the
+    /// connection as closed by the client: hyper closes a connection whose response was dropped.
+    pub(super) fn abandon_guard(&self, stats: &Rc<RefCell<ConnStats>>) -> Option<AbandonGuard> {
+        matches!(self.sender, Sender::H1(_)).then(|| AbandonGuard {
+            meta: self.meta.clone(),
+            stats: stats.clone(),
+            armed: true,
+        })
+    }
+}
+
+pub(super) struct AbandonGuard {
+    meta: Rc<ConnMeta>,
+    stats: Rc<RefCell<ConnStats>>,
+    armed: bool,
+}
+
+impl AbandonGuard {
+    pub(super) fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for AbandonGuard {
+    fn drop(&mut self) {
+        if self.armed && !self.meta.closed_by_client.replace(true) {
+            self.stats.borrow_mut().closed_by_client += 1;
+        }
+    }
+}
+
+struct Idle {
+    conn: Conn,
+    since: Instant,
+}
+
+/// A fresh or pooled connection, and what it cost to get it.
+pub(super) struct Checkout {
+    pub(super) conn: Conn,
+    /// Set when a new connection was opened for this request.
+    pub(super) connect_time: Option<Duration>,
+}
+
+pub(super) struct Pool {
+    addr: SocketAddr,
+    http: HttpVersion,
+    idle_timeout: Option<Duration>,
+    max_idle: usize,
+    connect_timeout: Option<Duration>,
+    idle: RefCell<Vec<Idle>>,
+    /// One permit per open connection when `max_conns_per_host` is set.
+    slots: Option<Arc<Semaphore>>,
+    /// Wakes requests waiting for a connection when one goes back to the idle list.
+    returned: Notify,
+    /// The HTTP/2 connection every request shares (HTTP/2 multiplexes; one is enough).
+    shared_h2: RefCell<Option<(http2::SendRequest<Body>, Rc<ConnMeta>)>>,
+    h2_connecting: tokio::sync::Mutex<()>,
+    pub(super) stats: Rc<RefCell<ConnStats>>,
+}
+
+impl Pool {
+    /// `plan` holds this worker's share of the per-host limits.
+    pub(super) fn new(addr: SocketAddr, plan: &ClientPlan) -> Pool {
+        Pool {
+            addr,
+            http: plan.http,
+            idle_timeout: plan.pool_idle_timeout,
+            max_idle: if plan.keep_alive { plan.pool_max_idle_per_host } else { 0 },
+            connect_timeout: plan.connect_timeout,
+            idle: RefCell::new(Vec::new()),
+            slots: plan.max_conns_per_host.map(|n| Arc::new(Semaphore::new(n))),
+            returned: Notify::new(),
+            shared_h2: RefCell::new(None),
+            h2_connecting: tokio::sync::Mutex::new(()),
+            stats: Rc::new(RefCell::new(ConnStats::default())),
+        }
+    }
+
+    /// A connection for one request: the most recently used live idle one, else a new one if
+    /// the per-host cap allows, else the first to come back or free a slot.
+    pub(super) async fn checkout(&self) -> Result<Checkout, ErrorKind> {
+        if self.http == HttpVersion::Http2 {
+            return self.checkout_h2().await;
+        }
+        loop {
+            if let Some(conn) = self.pop_idle() {
+                return Ok(Checkout { conn, connect_time: None });
+            }
+            let permit = match &self.slots {
+                None => None,
+                Some(slots) => match slots.clone().try_acquire_owned() {
+                    Ok(permit) => Some(permit),
+                    Err(_) => {
+                        tokio::select! {
+                            permit = slots.clone().acquire_owned() => Some(permit.expect("the semaphore is never closed")),
+                            _ = self.returned.notified() => continue,
+                        }
+                    }
+                },
+            };
+            let started = Instant::now();
+            let (sender, meta) = self.connect().await?;
+            let conn = Conn { sender, meta, _permit: permit };
+            return Ok(Checkout { conn, connect_time: Some(started.elapsed()) });
+        }
+    }
+
+    fn pop_idle(&self) -> Option<Conn> {
+        let mut idle = self.idle.borrow_mut();
+        while let Some(entry) = idle.pop() {
+            if entry.conn.sender.is_closed() {
+                continue; // its driver task has counted it as closed by the peer
+            }
+            if self.idle_timeout.is_some_and(|t| entry.since.elapsed() >= t) {
+                // Everything below is older still: LIFO order keeps the stack sorted by age.
+                self.close(entry.conn, CloseReason::Idle);
+                for older in idle.drain(..) {
+                    if !older.conn.sender.is_closed() {
+                        self.close(older.conn, CloseReason::Idle);
+                    }
+                }
+                return None;
+            }
+            return Some(entry.conn);
+        }
+        None
+    }
+
+    /// Returns a connection after a complete exchange, or closes it if it may not be reused.
+    pub(super) fn release(&self, conn: Conn, reusable: bool) {
+        if !reusable || conn.sender.is_closed() {
+            return self.close(conn, CloseReason::Client);
+        }
+        if let Sender::H2(_) = conn.sender {
+            return; // the shared connection stays in `shared_h2`
+        }
+        let mut idle = self.idle.borrow_mut();
+        if idle.len() >= self.max_idle {
+            drop(idle);
+            return self.close(conn, CloseReason::Client);
+        }
+        idle.push(Idle { conn, since: Instant::now() });
+        drop(idle);
+        self.returned.notify_one();
+    }
+
+    /// Drops a connection that failed mid-exchange: its end is counted by its driver task.
+    pub(super) fn discard(&self, conn: Conn) {
+        drop(conn);
+    }
+
+    fn close(&self, conn: Conn, reason: CloseReason) {
+        if conn.sender.is_closed() || conn.meta.closed_by_client.replace(true) {
+            return;
+        }
+        let mut stats = self.stats.borrow_mut();
+        match reason {
+            CloseReason::Idle => stats.closed_idle += 1,
+            CloseReason::Client => stats.closed_by_client += 1,
+        }
+    }
+
+    async fn checkout_h2(&self) -> Result<Checkout, ErrorKind> {
+        loop {
+            if let Some(conn) = self.shared_h2_conn() {
+                return Ok(Checkout { conn, connect_time: None });
+            }
+            let _connecting = self.h2_connecting.lock().await;
+            if self.shared_h2.borrow().as_ref().is_some_and(|(s, _)| !s.is_closed()) {
+                continue;
+            }
+            let started = Instant::now();
+            let (sender, meta) = self.connect().await?;
+            let Sender::H2(h2) = &sender else { unreachable!("http2 pool opens http2 connections") };
+            *self.shared_h2.borrow_mut() = Some((h2.clone(), meta.clone()));
+            return Ok(Checkout { conn: Conn { sender, meta, _permit: None }, connect_time: Some(started.elapsed()) });
+        }
+    }
+
+    fn shared_h2_conn(&self) -> Option<Conn> {
+        let mut shared = self.shared_h2.borrow_mut();
+        let (sender, meta) = shared.as_ref()?;
+        if sender.is_closed() {
+            *shared = None;
+            return None;
+        }
+        Some(Conn { sender: Sender::H2(sender.clone()), meta: meta.clone(), _permit: None })
+    }
+
+    async fn connect(&self) -> Result<(Sender, Rc<ConnMeta>), ErrorKind> {
+        let connecting = TcpStream::connect(self.addr);
+        let stream = match self.connect_timeout {
+            Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| ErrorKind::ConnectTimeout)?,
+            None => connecting.await,
+        }
+        .map_err(|e| classify_connect(&e))?;
+        let _ = stream.set_nodelay(true);
+        let io = TokioIo::new(stream);
+        let meta = Rc::new(ConnMeta { requests: Cell::new(0), closed_by_client: Cell::new(false) });
+        let stats = self.stats.clone();
+        stats.borrow_mut().opened += 1;
+        let watch = meta.clone();
+        let on_close = move || {
+            let mut stats = stats.borrow_mut();
+            if !watch.closed_by_client.get() {
+                stats.closed_by_peer += 1;
+            }
+            stats.requests_per_connection.record(Duration::from_micros(u64::from(watch.requests.get())));
+        };
+        let sender = match self.http {
+            HttpVersion::Http1 => {
+                let (sender, conn) = http1::handshake(io).await.map_err(|e| classify_hyper(&e))?;
+                tokio::task::spawn_local(async move {
+                    let _ = conn.await;
+                    on_close();
+                });
+                Sender::H1(sender)
+            }
+            HttpVersion::Http2 => {
+                let (sender, conn) = http2::handshake(LocalExec, io).await.map_err(|e| classify_hyper(&e))?;
+                tokio::task::spawn_local(async move {
+                    let _ = conn.await;
+                    on_close();
+                });
+                Sender::H2(sender)
+            }
+        };
+        Ok((sender, meta))
+    }
+
+    /// Drops every pooled connection (end of run) so their driver tasks finish.
+    pub(super) fn close_all(&self) {
+        for entry in self.idle.borrow_mut().drain(..) {
+            self.close(entry.conn, CloseReason::Client);
+        }
+        if let Some((sender, meta)) = self.shared_h2.borrow_mut().take() {
+            self.close(Conn { sender: Sender::H2(sender), meta, _permit: None }, CloseReason::Client);
+        }
+    }
+}
+
+enum CloseReason {
+    Idle,
+    Client,
+}

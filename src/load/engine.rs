@@ -1,0 +1,282 @@
+//! The load engine: runs every phase of a plan for one client configuration and records it.
+//!
+//! Each worker thread runs a current-thread tokio runtime with a `LocalSet`, its own client
+//! pool and its own `Recorder`, so nothing on the request path takes a lock. Open-model arrivals
+//! are dealt round-robin to the workers from one seeded schedule; closed-model workers are split
+//! between them. Latency counts from the *intended* send time.
+
+use crate::client::{Client, Endpoint, Prepared};
+use crate::load::Schedule;
+use crate::record::{ConnStats, Recorder, Sample};
+use crate::scenario::{ClientPlan, Load, Plan};
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// Live counters for a progress display, shared with the workers (one relaxed add per request),
+/// and the flag that stops a run early (Ctrl-C): no new arrivals, then the usual drain.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub completed: AtomicU64,
+    pub errors: AtomicU64,
+    stop: Arc<AtomicBool>,
+}
+
+impl Progress {
+    pub fn new(stop: Arc<AtomicBool>) -> Progress {
+        Progress { stop, ..Progress::default() }
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// What one client configuration's run produced, merged over workers.
+pub struct ClientRecord {
+    pub recorder: Recorder,
+    pub connections: ConnStats,
+}
+
+/// Runs `plan`'s phases for `client` against `endpoint`, starting at `epoch` (which may lie a
+/// little in the future so that every worker is ready when the first arrival is due).
+pub fn run_client(
+    plan: &Plan,
+    client: &ClientPlan,
+    endpoint: &Endpoint,
+    epoch: Instant,
+    progress: &Arc<Progress>,
+) -> anyhow::Result<ClientRecord> {
+    let workers = plan.threads.max(1);
+    let outputs: Vec<anyhow::Result<ClientRecord>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|index| {
+                let worker = Worker {
+                    plan,
+                    client: client.share(workers, index),
+                    endpoint: endpoint.clone(),
+                    epoch,
+                    index,
+                    workers,
+                    progress: progress.clone(),
+                };
+                std::thread::Builder::new()
+                    .name(format!("load-{index}"))
+                    .spawn_scoped(scope, move || worker.run())
+                    .expect("spawning a load worker thread")
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a load worker panicked"))))
+            .collect()
+    });
+    let mut merged: Option<ClientRecord> = None;
+    for output in outputs {
+        let output = output?;
+        match &mut merged {
+            None => merged = Some(output),
+            Some(m) => {
+                m.recorder.merge(output.recorder);
+                m.connections.merge(&output.connections);
+            }
+        }
+    }
+    let mut merged = merged.expect("at least one worker");
+    merged.recorder.finish();
+    Ok(merged)
+}
+
+struct Worker<'a> {
+    plan: &'a Plan,
+    client: ClientPlan,
+    endpoint: Endpoint,
+    epoch: Instant,
+    index: usize,
+    workers: usize,
+    progress: Arc<Progress>,
+}
+
+/// Requests in flight on one worker, and a way to wait until there are none.
+#[derive(Default)]
+struct InFlight {
+    count: Cell<usize>,
+    none_left: Notify,
+}
+
+/// Shared by every request task of one worker.
+struct Shared {
+    client: Client,
+    recorder: RefCell<Recorder>,
+    in_flight: InFlight,
+    progress: Arc<Progress>,
+}
+
+impl Worker<'_> {
+    fn run(self) -> anyhow::Result<ClientRecord> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let local = tokio::task::LocalSet::new();
+        let shared = Rc::new(Shared {
+            client: Client::new(self.endpoint.clone(), self.client.clone()),
+            recorder: RefCell::new(Recorder::new(self.epoch, self.plan.phases.len())),
+            in_flight: InFlight::default(),
+            progress: self.progress.clone(),
+        });
+        let result = local.block_on(&runtime, self.drive(shared.clone()));
+        // Dropping the LocalSet cancels what is still in flight; each cancelled request
+        // records itself as unfinished (see `InFlightGuard`).
+        drop(local);
+        drop(runtime);
+        result?;
+        let shared = Rc::try_unwrap(shared).map_err(|_| anyhow::anyhow!("request tasks outlived their worker"))?;
+        Ok(ClientRecord { recorder: shared.recorder.into_inner(), connections: shared.client.conn_stats() })
+    }
+
+    async fn drive(&self, shared: Rc<Shared>) -> anyhow::Result<()> {
+        let mut phase_start = tokio::time::Instant::from_std(self.epoch);
+        for (phase_index, phase) in self.plan.phases.iter().enumerate() {
+            if shared.progress.stopped() {
+                break;
+            }
+            let prepared = Rc::new(shared.client.prepare(&phase.request)?);
+            let phase_end = phase_start + phase.duration;
+            match &phase.load {
+                Load::Open { shape, poisson, max_in_flight } => {
+                    let cap = share(*max_in_flight, self.workers, self.index);
+                    let seed = phase_seed(self.plan.seed, phase_index);
+                    let schedule = Schedule::new(shape.clone(), phase.duration, *poisson, seed);
+                    for offset in schedule.skip(self.index).step_by(self.workers) {
+                        let intended = phase_start + offset;
+                        if shared.progress.stopped() {
+                            break;
+                        }
+                        if intended > tokio::time::Instant::now() {
+                            tokio::time::sleep_until(intended).await;
+                        }
+                        let now = Instant::now();
+                        let intended = intended.into_std();
+                        let mut recorder = shared.recorder.borrow_mut();
+                        recorder.arrival(phase_index, now, Some(now.saturating_duration_since(intended)));
+                        if shared.in_flight.count.get() >= cap {
+                            recorder.overflow(phase_index, now);
+                            shared.progress.errors.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
+                        drop(recorder);
+                        tokio::task::spawn_local(request(shared.clone(), prepared.clone(), phase_index, intended));
+                    }
+                }
+                Load::Closed { concurrency, think } => {
+                    for user in 0..share(*concurrency, self.workers, self.index) {
+                        let rng = SmallRng::seed_from_u64(
+                            phase_seed(self.plan.seed, phase_index) ^ ((self.index as u64) << 32 | user as u64),
+                        );
+                        let (shared, prepared, think) = (shared.clone(), prepared.clone(), think.clone());
+                        tokio::task::spawn_local(async move {
+                            let mut rng = rng;
+                            while tokio::time::Instant::now() < phase_end && !shared.progress.stopped() {
+                                let now = Instant::now();
+                                shared.recorder.borrow_mut().arrival(phase_index, now, None);
+                                request(shared.clone(), prepared.clone(), phase_index, now).await;
+                                if let Some(think) = &think {
+                                    tokio::time::sleep(think.sample(&mut rng)).await;
+                                }
+                            }
+                        });
+                    }
+                }
+            }
+            // Closed-model users stop at the phase end by themselves; a stop cuts the wait short.
+            while tokio::time::Instant::now() < phase_end && !shared.progress.stopped() {
+                tokio::time::sleep_until(phase_end.min(tokio::time::Instant::now() + Duration::from_millis(100))).await;
+            }
+            phase_start = phase_end;
+        }
+        // Drain: give requests in flight a grace period; what is left is cancelled by the caller.
+        let _ = tokio::time::timeout(self.plan.drain, async {
+            while shared.in_flight.count.get() > 0 {
+                shared.in_flight.none_left.notified().await;
+            }
+        })
+        .await;
+        shared.client.close_idle();
+        // Let the closed connections' driver tasks see it and count them.
+        for _ in 0..4 {
+            tokio::task::yield_now().await;
+        }
+        Ok(())
+    }
+}
+
+/// Sends one request and records it; if cancelled first, records it as unfinished.
+async fn request(shared: Rc<Shared>, prepared: Rc<Prepared>, phase: usize, intended: Instant) {
+    let guard = InFlightGuard::new(&shared, phase, intended);
+    let ex = shared.client.send(&prepared).await;
+    guard.complete();
+    let done = Instant::now();
+    if matches!(ex.outcome, crate::record::Outcome::Error(_)) {
+        shared.progress.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    shared.progress.completed.fetch_add(1, Ordering::Relaxed);
+    shared.recorder.borrow_mut().record(&Sample {
+        phase,
+        outcome: ex.outcome,
+        intended,
+        sent: ex.sent,
+        done,
+        connect: ex.connect,
+        ttfb: ex.ttfb,
+        reused: ex.reused,
+        attempts: ex.attempts,
+    });
+}
+
+/// Counts a request in flight; a request dropped before `complete` is recorded as unfinished.
+struct InFlightGuard<'s> {
+    shared: &'s Shared,
+    phase: usize,
+    intended: Instant,
+    completed: bool,
+}
+
+impl<'s> InFlightGuard<'s> {
+    fn new(shared: &'s Shared, phase: usize, intended: Instant) -> Self {
+        shared.in_flight.count.set(shared.in_flight.count.get() + 1);
+        InFlightGuard { shared, phase, intended, completed: false }
+    }
+
+    fn complete(mut self) {
+        self.completed = true;
+    }
+}
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        let in_flight = &self.shared.in_flight;
+        in_flight.count.set(in_flight.count.get() - 1);
+        if in_flight.count.get() == 0 {
+            in_flight.none_left.notify_one();
+        }
+        if !self.completed {
+            if let Ok(mut recorder) = self.shared.recorder.try_borrow_mut() {
+                recorder.unfinished(self.phase, self.intended, Instant::now());
+            }
+            self.shared.progress.errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// This worker's share of a per-run quantity (at least 1).
+fn share(total: usize, workers: usize, index: usize) -> usize {
+    (total / workers + usize::from(index < total % workers)).max(1)
+}
+
+/// The seed of one phase's schedule: the same for every client configuration.
+fn phase_seed(seed: u64, phase: usize) -> u64 {
+    seed ^ (phase as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}

@@ -1,0 +1,364 @@
+//! Per-worker recording of samples into per-phase histograms and a per-second timeline.
+//!
+//! One `Recorder` lives on each load worker thread and is written without locks; workers'
+//! recorders are merged once at the end of a run. Memory is bounded by phases and seconds,
+//! never by the number of requests: each finished second's latency histogram is kept only in
+//! its compressed HdrHistogram encoding.
+
+use super::histogram::Hist;
+use super::outcome::{ErrorKind, Outcome};
+use std::time::{Duration, Instant};
+
+/// What the engine and the client learned about one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    pub phase: usize,
+    pub outcome: Outcome,
+    /// When the schedule meant to send it.
+    pub intended: Instant,
+    /// When it was first written to a connection (None if it never was).
+    pub sent: Option<Instant>,
+    pub done: Instant,
+    /// Time to open the connection, when this request opened one.
+    pub connect: Option<Duration>,
+    /// From the last attempt's write to its response headers.
+    pub ttfb: Option<Duration>,
+    /// The request went out on a connection that had served an earlier request.
+    pub reused: bool,
+    /// Attempts made (1 + retries).
+    pub attempts: u32,
+}
+
+/// Counts of outcomes: successes and every error kind (a fixed array: no allocation per kind).
+#[derive(Debug, Clone)]
+pub struct OutcomeCounts {
+    pub ok: u64,
+    errors: Box<[u64; ErrorKind::SLOTS]>,
+}
+
+impl Default for OutcomeCounts {
+    fn default() -> Self {
+        OutcomeCounts { ok: 0, errors: Box::new([0; ErrorKind::SLOTS]) }
+    }
+}
+
+impl OutcomeCounts {
+    pub fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Ok(_) => self.ok += 1,
+            Outcome::Error(kind) => self.errors[kind.slot()] += 1,
+        }
+    }
+
+    pub fn error(&self, kind: ErrorKind) -> u64 {
+        self.errors[kind.slot()]
+    }
+
+    pub fn total_errors(&self) -> u64 {
+        self.errors.iter().sum()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.ok + self.total_errors()
+    }
+
+    /// Non-zero error counts, in report order.
+    pub fn errors(&self) -> impl Iterator<Item = (ErrorKind, u64)> + '_ {
+        self.errors.iter().enumerate().filter(|(_, n)| **n > 0).map(|(slot, n)| (ErrorKind::from_slot(slot), *n))
+    }
+
+    pub fn merge(&mut self, other: &OutcomeCounts) {
+        self.ok += other.ok;
+        for (a, b) in self.errors.iter_mut().zip(other.errors.iter()) {
+            *a += b;
+        }
+    }
+}
+
+/// Everything recorded for one phase of one client configuration.
+#[derive(Debug, Clone, Default)]
+pub struct PhaseStats {
+    /// From intended send time to the end of the response (coordinated-omission corrected).
+    pub latency: Hist,
+    /// From the first write to a connection to the end of the response.
+    pub service: Hist,
+    pub ttfb: Hist,
+    pub connect: Hist,
+    /// How late the engine dispatched each arrival (open model).
+    pub scheduler_lag: Hist,
+    pub outcomes: OutcomeCounts,
+    /// Arrivals the schedule produced in this phase (sent or overflowed).
+    pub arrivals: u64,
+    /// Requests that went out on a reused connection.
+    pub reused: u64,
+    /// Connections opened for this phase's requests.
+    pub connections_opened: u64,
+    /// Extra attempts made by retries.
+    pub retries: u64,
+    /// Actual dispatch times of the first and last request sent in this phase.
+    pub first_send: Option<Instant>,
+    pub last_send: Option<Instant>,
+}
+
+impl PhaseStats {
+    pub fn merge(&mut self, other: &PhaseStats) {
+        self.latency.add(&other.latency);
+        self.service.add(&other.service);
+        self.ttfb.add(&other.ttfb);
+        self.connect.add(&other.connect);
+        self.scheduler_lag.add(&other.scheduler_lag);
+        self.outcomes.merge(&other.outcomes);
+        self.arrivals += other.arrivals;
+        self.reused += other.reused;
+        self.connections_opened += other.connections_opened;
+        self.retries += other.retries;
+        self.first_send = match (self.first_send, other.first_send) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_send = self.last_send.max(other.last_send);
+    }
+
+    /// Requests sent per second, measured between the first and the last actual dispatch
+    /// (`n − 1` gaps), so an engine that falls behind shows a lower rate than was asked for.
+    pub fn achieved_rate(&self, sent: u64) -> Option<f64> {
+        let span = self.last_send?.saturating_duration_since(self.first_send?).as_secs_f64();
+        (sent >= 2 && span > 0.0).then(|| (sent - 1) as f64 / span)
+    }
+}
+
+/// One second of the run, by completion time.
+#[derive(Debug, Clone, Default)]
+pub struct Second {
+    pub outcomes: OutcomeCounts,
+    pub connections_opened: u64,
+    /// This second's latency histogram, V2 deflate encoded (empty if no latency was recorded).
+    pub latency_encoded: Vec<u8>,
+}
+
+/// Per-second counters and latency histograms.
+#[derive(Debug, Default)]
+pub struct Timeline {
+    pub seconds: Vec<Second>,
+    current: Hist,
+    current_index: usize,
+}
+
+impl Timeline {
+    fn second(&mut self, index: usize) -> &mut Second {
+        if index > self.current_index {
+            self.flush();
+            self.current_index = index;
+        }
+        let index = index.max(self.current_index);
+        if self.seconds.len() <= index {
+            self.seconds.resize_with(index + 1, Second::default);
+        }
+        &mut self.seconds[index]
+    }
+
+    fn flush(&mut self) {
+        if !self.current.is_empty() {
+            if self.seconds.len() <= self.current_index {
+                self.seconds.resize_with(self.current_index + 1, Second::default);
+            }
+            self.seconds[self.current_index].latency_encoded = self.current.encode();
+            self.current.reset();
+        }
+    }
+
+    /// Latency histogram of each second, decoded.
+    pub fn latency_of(second: &Second) -> Hist {
+        if second.latency_encoded.is_empty() {
+            Hist::new()
+        } else {
+            Hist::decode(&second.latency_encoded).expect("encoded by this process")
+        }
+    }
+
+    fn merge(&mut self, mut other: Timeline) {
+        self.flush();
+        other.flush();
+        if self.seconds.len() < other.seconds.len() {
+            self.seconds.resize_with(other.seconds.len(), Second::default);
+        }
+        for (mine, theirs) in self.seconds.iter_mut().zip(other.seconds) {
+            mine.outcomes.merge(&theirs.outcomes);
+            mine.connections_opened += theirs.connections_opened;
+            if !theirs.latency_encoded.is_empty() {
+                if mine.latency_encoded.is_empty() {
+                    mine.latency_encoded = theirs.latency_encoded;
+                } else {
+                    let mut h = Timeline::latency_of(mine);
+                    h.add(&Timeline::latency_of(&theirs));
+                    mine.latency_encoded = h.encode();
+                }
+            }
+        }
+    }
+}
+
+/// Records one client configuration's samples on one worker.
+#[derive(Debug)]
+pub struct Recorder {
+    epoch: Instant,
+    pub phases: Vec<PhaseStats>,
+    pub timeline: Timeline,
+}
+
+impl Recorder {
+    /// `epoch` is the start of the run: timeline seconds count from it.
+    pub fn new(epoch: Instant, phases: usize) -> Recorder {
+        Recorder { epoch, phases: vec![PhaseStats::default(); phases], timeline: Timeline::default() }
+    }
+
+    pub fn epoch(&self) -> Instant {
+        self.epoch
+    }
+
+    fn second_of(&self, at: Instant) -> usize {
+        at.saturating_duration_since(self.epoch).as_secs() as usize
+    }
+
+    /// An arrival the schedule produced, dispatched `at`; `lag` is how late that was (open model).
+    pub fn arrival(&mut self, phase: usize, at: Instant, lag: Option<Duration>) {
+        let p = &mut self.phases[phase];
+        p.arrivals += 1;
+        if let Some(lag) = lag {
+            p.scheduler_lag.record(lag);
+        }
+        p.first_send.get_or_insert(at);
+        p.last_send = Some(at);
+    }
+
+    /// An arrival that was not sent because `max_in_flight` requests were in flight.
+    pub fn overflow(&mut self, phase: usize, at: Instant) {
+        let outcome = Outcome::Error(ErrorKind::Overflow);
+        self.phases[phase].outcomes.add(outcome);
+        let second = self.second_of(at);
+        self.timeline.second(second).outcomes.add(outcome);
+    }
+
+    pub fn record(&mut self, s: &Sample) {
+        let second = self.second_of(s.done);
+        let latency = s.done.saturating_duration_since(s.intended);
+        let p = &mut self.phases[s.phase];
+        p.outcomes.add(s.outcome);
+        p.latency.record(latency);
+        if let Some(sent) = s.sent {
+            p.service.record(s.done.saturating_duration_since(sent));
+        }
+        if let Some(ttfb) = s.ttfb {
+            p.ttfb.record(ttfb);
+        }
+        if let Some(connect) = s.connect {
+            p.connect.record(connect);
+            p.connections_opened += 1;
+        }
+        p.reused += u64::from(s.reused);
+        p.retries += u64::from(s.attempts.saturating_sub(1));
+        let sec = self.timeline.second(second);
+        sec.outcomes.add(s.outcome);
+        sec.connections_opened += u64::from(s.connect.is_some());
+        self.timeline.current.record(latency);
+    }
+
+    /// A request cancelled at the end of the drain period; its age is a lower bound of its latency.
+    pub fn unfinished(&mut self, phase: usize, intended: Instant, now: Instant) {
+        let outcome = Outcome::Error(ErrorKind::Unfinished);
+        let p = &mut self.phases[phase];
+        p.outcomes.add(outcome);
+        p.latency.record(now.saturating_duration_since(intended));
+        let second = self.second_of(now);
+        self.timeline.second(second).outcomes.add(outcome);
+    }
+
+    /// Folds another worker's recorder (same run, same phases) into this one.
+    pub fn merge(&mut self, other: Recorder) {
+        for (mine, theirs) in self.phases.iter_mut().zip(&other.phases) {
+            mine.merge(theirs);
+        }
+        self.timeline.merge(other.timeline);
+    }
+
+    /// Finishes the open second; call before reading the timeline.
+    pub fn finish(&mut self) {
+        self.timeline.flush();
+    }
+}
+
+/// Connection lifecycle counters of one client configuration, kept by its pool.
+#[derive(Debug, Clone, Default)]
+pub struct ConnStats {
+    pub opened: u64,
+    /// Closed by the server or the network (FIN or RST) while the client still held them.
+    pub closed_by_peer: u64,
+    /// Closed by the pool because they were idle longer than `pool_idle_timeout`.
+    pub closed_idle: u64,
+    /// Closed by the client after use (keep-alive off, unread body, `Connection: close`, pool full).
+    pub closed_by_client: u64,
+    /// Requests served by each connection, recorded when it closes (values are counts, not µs).
+    pub requests_per_connection: Hist,
+}
+
+impl ConnStats {
+    pub fn merge(&mut self, other: &ConnStats) {
+        self.opened += other.opened;
+        self.closed_by_peer += other.closed_by_peer;
+        self.closed_idle += other.closed_idle;
+        self.closed_by_client += other.closed_by_client;
+        self.requests_per_connection.add(&other.requests_per_connection);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(epoch: Instant, intended_ms: u64, sent_ms: u64, done_ms: u64) -> Sample {
+        Sample {
+            phase: 0,
+            outcome: Outcome::Ok(200),
+            intended: epoch + Duration::from_millis(intended_ms),
+            sent: Some(epoch + Duration::from_millis(sent_ms)),
+            done: epoch + Duration::from_millis(done_ms),
+            connect: None,
+            ttfb: None,
+            reused: true,
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn latency_counts_from_intended_time_and_service_from_send() {
+        let epoch = Instant::now();
+        let mut r = Recorder::new(epoch, 1);
+        r.record(&sample(epoch, 0, 900, 1000));
+        let p = &r.phases[0];
+        assert!((999_000..=1_001_000).contains(&p.latency.quantile_us(1.0)));
+        assert!((99_900..=100_100).contains(&p.service.quantile_us(1.0)));
+    }
+
+    #[test]
+    fn timeline_buckets_by_completion_second_and_merges() {
+        let epoch = Instant::now();
+        let mut a = Recorder::new(epoch, 1);
+        let mut b = Recorder::new(epoch, 1);
+        a.record(&sample(epoch, 0, 0, 10));
+        a.record(&sample(epoch, 1000, 1000, 1500));
+        a.overflow(0, epoch + Duration::from_millis(2100));
+        b.record(&sample(epoch, 0, 0, 20));
+        b.unfinished(0, epoch, epoch + Duration::from_millis(3000));
+        a.merge(b);
+        a.finish();
+        let secs = &a.timeline.seconds;
+        assert_eq!(secs.len(), 4);
+        assert_eq!(secs[0].outcomes.ok, 2);
+        assert_eq!(Timeline::latency_of(&secs[0]).len(), 2);
+        assert_eq!(secs[1].outcomes.ok, 1);
+        assert_eq!(secs[2].outcomes.error(ErrorKind::Overflow), 1);
+        assert_eq!(secs[3].outcomes.error(ErrorKind::Unfinished), 1);
+        assert_eq!(a.phases[0].outcomes.total(), 5);
+        assert_eq!(a.phases[0].latency.len(), 4);
+    }
+}

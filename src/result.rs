@@ -1,0 +1,306 @@
+//! The `result.json` contract: what a run measured, for reports, comparisons and CI gates.
+//!
+//! `schema/result.schema.json` describes it and a test checks every written result against it.
+//! Bump `SCHEMA_VERSION` on any incompatible change. Durations carry their unit in the field
+//! name (`_us`, `_ms`, `_s`); histograms are HdrHistogram V2 deflate encodings in base64.
+
+use crate::load::engine::ClientRecord;
+use crate::record::{ConnStats, Hist, OutcomeCounts, PhaseStats, Timeline};
+use crate::scenario::{Load, Plan};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunResult {
+    pub schema_version: u32,
+    pub scenario_name: String,
+    pub scenario_file: String,
+    /// The fully defaulted scenario, in scenario vocabulary.
+    pub scenario: serde_json::Value,
+    /// UTC, RFC 3339.
+    pub started_at: String,
+    pub environment: Environment,
+    /// Set when the run was interrupted: results cover only what ran.
+    pub interrupted: bool,
+    pub clients: Vec<ClientResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Environment {
+    pub chaosload_version: String,
+    pub cores: usize,
+    pub os: String,
+    pub arch: String,
+    pub load_threads: usize,
+}
+
+impl Environment {
+    pub fn current(plan: &Plan) -> Environment {
+        Environment {
+            chaosload_version: env!("CARGO_PKG_VERSION").to_string(),
+            cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            load_threads: plan.threads,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientResult {
+    pub name: String,
+    /// Wall time of this configuration's run, drain included.
+    pub duration_ms: u64,
+    /// All phases together.
+    pub total: PhaseResult,
+    pub phases: Vec<PhaseResult>,
+    pub connections: Connections,
+    /// One entry per second of the run, by completion time.
+    pub timeline: Vec<SecondResult>,
+    /// Counters reported by the built-in mock, when it was the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mock: Option<MockCounters>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MockCounters {
+    pub requests: u64,
+    pub connections_accepted: u64,
+    pub connections_closed_idle: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PhaseResult {
+    pub name: String,
+    pub duration_ms: u64,
+    /// "open" or "closed".
+    pub model: String,
+    /// Open model: the arrival rate the scenario asked for, averaged over the phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_rate: Option<f64>,
+    /// Arrivals the schedule produced (sent + overflow).
+    pub arrivals: u64,
+    /// Requests sent (arrivals − overflow).
+    pub sent: u64,
+    /// Requests sent per second, measured from the actual dispatch times of the first and the
+    /// last request (sent ÷ phase duration when fewer than two were sent).
+    pub achieved_rate: f64,
+    /// Requests that ended (successfully or not; overflow excluded).
+    pub completed: u64,
+    pub ok: u64,
+    /// Errors by kind (`reset`, `http_503`, `overflow`, `unfinished`…), zero counts omitted.
+    pub errors: BTreeMap<String, u64>,
+    /// Errors over sent requests plus overflow.
+    pub error_rate: f64,
+    pub retries: u64,
+    pub connections_opened: u64,
+    /// Share of sent requests that went out on a reused connection.
+    pub reuse_ratio: f64,
+    /// From intended send time to the end of the response (coordinated-omission corrected).
+    pub latency: Summary,
+    /// From the first write to a connection to the end of the response.
+    pub service_time: Summary,
+    pub time_to_first_byte: Summary,
+    pub connect_time: Summary,
+    /// How late the engine dispatched arrivals (open model). High values mean chaosload itself lagged.
+    pub scheduler_lag: Summary,
+}
+
+/// Percentiles of one histogram, in microseconds, plus the histogram itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub count: u64,
+    pub min_us: u64,
+    pub mean_us: f64,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub max_us: u64,
+    /// HdrHistogram V2 deflate, base64 (empty when count is 0).
+    pub hdr: String,
+}
+
+impl Summary {
+    pub fn of(h: &Hist) -> Summary {
+        if h.is_empty() {
+            return Summary {
+                count: 0,
+                min_us: 0,
+                mean_us: 0.0,
+                p50_us: 0,
+                p90_us: 0,
+                p99_us: 0,
+                p999_us: 0,
+                max_us: 0,
+                hdr: String::new(),
+            };
+        }
+        let inner = h.inner();
+        Summary {
+            count: h.len(),
+            min_us: inner.min(),
+            mean_us: (inner.mean() * 10.0).round() / 10.0,
+            p50_us: h.quantile_us(0.5),
+            p90_us: h.quantile_us(0.9),
+            p99_us: h.quantile_us(0.99),
+            p999_us: h.quantile_us(0.999),
+            max_us: inner.max(),
+            hdr: h.encode_base64(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Connections {
+    pub opened: u64,
+    pub closed_by_peer: u64,
+    pub closed_idle: u64,
+    pub closed_by_client: u64,
+    pub reuse_ratio: f64,
+    /// Requests per connection, over connections that closed during the run.
+    pub requests_per_connection_mean: f64,
+    pub requests_per_connection_max: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecondResult {
+    /// Seconds since the start of this configuration's run.
+    pub t_s: u64,
+    pub completed: u64,
+    pub ok: u64,
+    pub errors: BTreeMap<String, u64>,
+    pub connections_opened: u64,
+    pub latency_p50_us: u64,
+    pub latency_p99_us: u64,
+    pub latency_max_us: u64,
+    /// This second's latency histogram (HdrHistogram V2 deflate, base64; empty if none).
+    pub hdr: String,
+}
+
+fn error_map(counts: &OutcomeCounts) -> BTreeMap<String, u64> {
+    counts.errors().map(|(kind, n)| (kind.name(), n)).collect()
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+impl PhaseResult {
+    fn build(name: &str, duration: std::time::Duration, load: Option<&Load>, stats: &PhaseStats) -> PhaseResult {
+        let overflow = stats.outcomes.error(crate::record::ErrorKind::Overflow);
+        let sent = stats.arrivals.saturating_sub(overflow);
+        let secs = duration.as_secs_f64();
+        let (model, requested_rate) = match load {
+            Some(Load::Open { .. }) => {
+                ("open", (secs > 0.0).then(|| (stats.arrivals as f64 / secs * 100.0).round() / 100.0))
+            }
+            Some(Load::Closed { .. }) => ("closed", None),
+            None => ("mixed", None),
+        };
+        PhaseResult {
+            name: name.to_string(),
+            duration_ms: duration.as_millis() as u64,
+            model: model.to_string(),
+            requested_rate,
+            arrivals: stats.arrivals,
+            sent,
+            achieved_rate: (stats.achieved_rate(sent).unwrap_or(if secs > 0.0 { sent as f64 / secs } else { 0.0 })
+                * 100.0)
+                .round()
+                / 100.0,
+            completed: stats.outcomes.total() - overflow,
+            ok: stats.outcomes.ok,
+            errors: error_map(&stats.outcomes),
+            error_rate: ratio(stats.outcomes.total_errors(), stats.outcomes.total()),
+            retries: stats.retries,
+            connections_opened: stats.connections_opened,
+            reuse_ratio: ratio(stats.reused, sent),
+            latency: Summary::of(&stats.latency),
+            service_time: Summary::of(&stats.service),
+            time_to_first_byte: Summary::of(&stats.ttfb),
+            connect_time: Summary::of(&stats.connect),
+            scheduler_lag: Summary::of(&stats.scheduler_lag),
+        }
+    }
+}
+
+impl ClientResult {
+    pub fn build(
+        plan: &Plan,
+        name: &str,
+        record: &ClientRecord,
+        wall: std::time::Duration,
+        mock: Option<MockCounters>,
+    ) -> ClientResult {
+        let phases: Vec<PhaseResult> = plan
+            .phases
+            .iter()
+            .zip(&record.recorder.phases)
+            .map(|(phase, stats)| PhaseResult::build(&phase.name, phase.duration, Some(&phase.load), stats))
+            .collect();
+        let mut all = PhaseStats::default();
+        for stats in &record.recorder.phases {
+            all.merge(stats);
+        }
+        let total_load =
+            match plan.phases.iter().map(|p| std::mem::discriminant(&p.load)).collect::<Vec<_>>().as_slice() {
+                [first, rest @ ..] if rest.iter().all(|d| d == first) => Some(&plan.phases[0].load),
+                _ => None,
+            };
+        let total = PhaseResult::build("total", plan.phases.iter().map(|p| p.duration).sum(), total_load, &all);
+        ClientResult {
+            name: name.to_string(),
+            duration_ms: wall.as_millis() as u64,
+            connections: Connections::build(&record.connections, &all),
+            total,
+            phases,
+            timeline: record
+                .recorder
+                .timeline
+                .seconds
+                .iter()
+                .enumerate()
+                .map(|(t, s)| {
+                    let h = Timeline::latency_of(s);
+                    SecondResult {
+                        t_s: t as u64,
+                        completed: s.outcomes.total() - s.outcomes.error(crate::record::ErrorKind::Overflow),
+                        ok: s.outcomes.ok,
+                        errors: error_map(&s.outcomes),
+                        connections_opened: s.connections_opened,
+                        latency_p50_us: if h.is_empty() { 0 } else { h.quantile_us(0.5) },
+                        latency_p99_us: if h.is_empty() { 0 } else { h.quantile_us(0.99) },
+                        latency_max_us: h.inner().max(),
+                        hdr: if h.is_empty() { String::new() } else { h.encode_base64() },
+                    }
+                })
+                .collect(),
+            mock,
+        }
+    }
+}
+
+impl Connections {
+    fn build(c: &ConnStats, all: &PhaseStats) -> Connections {
+        let per = c.requests_per_connection.inner();
+        Connections {
+            opened: c.opened,
+            closed_by_peer: c.closed_by_peer,
+            closed_idle: c.closed_idle,
+            closed_by_client: c.closed_by_client,
+            reuse_ratio: ratio(
+                all.reused,
+                all.arrivals.saturating_sub(all.outcomes.error(crate::record::ErrorKind::Overflow)),
+            ),
+            requests_per_connection_mean: if per.is_empty() { 0.0 } else { (per.mean() * 100.0).round() / 100.0 },
+            requests_per_connection_max: per.max(),
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! One run of a scenario: for each client configuration in turn, a fresh mock (when the target
+//! is the mock), the same seeded schedule, then `result.json` written atomically.
+
+use crate::client::Endpoint;
+use crate::load::engine::{self, Progress};
+use crate::mock::{MockConfig, MockServer};
+use crate::result::{ClientResult, Environment, MockCounters, RunResult, SCHEMA_VERSION};
+use crate::scenario::{Plan, Target};
+use anyhow::Context as _;
+use std::io::IsTerminal as _;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Time between starting a configuration's servers and its first arrival, so every worker
+/// thread is up before anything is due.
+const START_DELAY: Duration = Duration::from_millis(50);
+
+/// Why a run could not be carried out as asked, as opposed to a bug.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("target {target} is not reachable: {source}")]
+    TargetUnreachable { target: String, source: std::io::Error },
+    #[error("no client configuration is named {0:?} (the scenario has: {1})")]
+    UnknownClient(String, String),
+}
+
+impl RunError {
+    /// 2 for a mistake in what the user asked for, 3 for a target that cannot be used.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::UnknownClient(..) => 2,
+            RunError::TargetUnreachable { .. } => 3,
+        }
+    }
+}
+
+pub struct RunOptions {
+    /// Parent folder of `<scenario>/<timestamp>/`.
+    pub out: PathBuf,
+    /// Run only these configurations (all when empty).
+    pub clients: Vec<String>,
+    /// Draw a progress bar (else sparse plain lines).
+    pub progress_bar: bool,
+    /// Set from outside (Ctrl-C) to stop early; partial results are still written.
+    pub stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RunOptions {
+    pub fn new(out: impl Into<PathBuf>) -> RunOptions {
+        RunOptions {
+            out: out.into(),
+            clients: Vec::new(),
+            progress_bar: std::io::stderr().is_terminal(),
+            stop: Default::default(),
+        }
+    }
+}
+
+pub struct RunOutput {
+    pub result: RunResult,
+    pub dir: PathBuf,
+}
+
+/// Runs every selected client configuration of `plan` and writes the result folder.
+pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
+    let selected: Vec<_> = if options.clients.is_empty() {
+        plan.clients.iter().collect()
+    } else {
+        let names = plan.clients.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+        options
+            .clients
+            .iter()
+            .map(|wanted| {
+                plan.clients
+                    .iter()
+                    .find(|c| &c.name == wanted)
+                    .ok_or_else(|| RunError::UnknownClient(wanted.clone(), names.clone()))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let started_at = SystemTime::now();
+    let target = resolve_target(plan)?;
+    let mut clients = Vec::new();
+    let mut interrupted = false;
+    for client in selected {
+        if options.stop.load(Ordering::Relaxed) {
+            interrupted = true;
+            break;
+        }
+        let progress = Arc::new(Progress::new(options.stop.clone()));
+        let began = Instant::now();
+        let epoch = began + START_DELAY;
+        let (endpoint, mock) = match &target {
+            ResolvedTarget::Mock => {
+                let listener = TcpListener::bind("127.0.0.1:0").context("binding the mock upstream to 127.0.0.1")?;
+                let config =
+                    MockConfig { plan: plan.mock.clone(), faults: plan.faults.clone(), seed: plan.seed, epoch };
+                let mock = MockServer::start(listener, config).context("starting the mock upstream")?;
+                (
+                    Endpoint { addr: mock.addr(), authority: mock.addr().to_string(), base_path: String::new() },
+                    Some(mock),
+                )
+            }
+            ResolvedTarget::Url(endpoint) => (endpoint.clone(), None),
+        };
+        let display = ProgressDisplay::start(&client.name, plan, progress.clone(), options.progress_bar);
+        let record = engine::run_client(plan, client, &endpoint, epoch, &progress);
+        display.finish();
+        let record = record?;
+        let mock = mock.map(|m| {
+            let s = m.shutdown();
+            MockCounters {
+                requests: s.requests,
+                connections_accepted: s.connections_accepted,
+                connections_closed_idle: s.connections_closed_idle,
+            }
+        });
+        clients.push(ClientResult::build(plan, &client.name, &record, began.elapsed(), mock));
+        if progress.stopped() {
+            interrupted = true;
+            break;
+        }
+    }
+    let result = RunResult {
+        schema_version: SCHEMA_VERSION,
+        scenario_name: plan.name.clone(),
+        scenario_file: plan.source.display().to_string(),
+        scenario: plan.normalized(),
+        started_at: humantime::format_rfc3339_seconds(started_at).to_string(),
+        environment: Environment::current(plan),
+        interrupted,
+        clients,
+    };
+    let dir = new_run_dir(&options.out.join(&plan.name), started_at)?;
+    write_atomically(&dir.join("result.json"), serde_json::to_string_pretty(&result)?.as_bytes())?;
+    Ok(RunOutput { result, dir })
+}
+
+enum ResolvedTarget {
+    Mock,
+    Url(Endpoint),
+}
+
+fn resolve_target(plan: &Plan) -> anyhow::Result<ResolvedTarget> {
+    let Target::Url(uri) = &plan.target else { return Ok(ResolvedTarget::Mock) };
+    let host = uri.host().unwrap_or("localhost");
+    let port = uri.port_u16().unwrap_or(80);
+    let unreachable = |source| RunError::TargetUnreachable { target: uri.to_string(), source };
+    let addr: SocketAddr = (host, port).to_socket_addrs().map_err(unreachable)?.next().ok_or_else(|| {
+        unreachable(std::io::Error::new(std::io::ErrorKind::NotFound, "the host name resolved to no address"))
+    })?;
+    // Fail fast, with exit code 3, when nothing listens: a run of pure connect errors helps no one.
+    std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(unreachable)?;
+    let authority = uri.authority().map(|a| a.to_string()).unwrap_or_else(|| addr.to_string());
+    let base_path = uri.path().trim_end_matches('/').to_string();
+    Ok(ResolvedTarget::Url(Endpoint { addr, authority, base_path }))
+}
+
+/// `parent/<UTC timestamp>/`, made fresh: an existing folder is never reused.
+fn new_run_dir(parent: &Path, at: SystemTime) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let stamp: String =
+        humantime::format_rfc3339_seconds(at).to_string().chars().filter(|c| !matches!(c, '-' | ':')).collect();
+    for attempt in 0..1000 {
+        let name = if attempt == 0 { stamp.clone() } else { format!("{stamp}-{attempt}") };
+        let dir = parent.join(name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("creating {}", dir.display())),
+        }
+    }
+    anyhow::bail!("could not find a free folder name under {}", parent.display())
+}
+
+/// Writes `path` through a temporary name and a rename, so no reader sees a half-written file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path.exists() {
+        anyhow::bail!("{} already exists; chaosload never overwrites a file", path.display());
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+/// A progress bar on a terminal, else a plain line every few seconds.
+struct ProgressDisplay {
+    done: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressDisplay {
+    fn start(client: &str, plan: &Plan, progress: Arc<Progress>, bar: bool) -> ProgressDisplay {
+        let total: Duration = plan.phases.iter().map(|p| p.duration).sum();
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let client = client.to_string();
+        let finished = done.clone();
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let status = |p: &Progress| {
+                let (n, e) = (p.completed.load(Ordering::Relaxed), p.errors.load(Ordering::Relaxed));
+                format!("{client}: {n} requests, {e} errors")
+            };
+            if bar {
+                let pb = indicatif::ProgressBar::new(total.as_millis() as u64);
+                pb.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} [{elapsed_precise}] {bar:30} {percent:>3}% {msg}",
+                    )
+                    .expect("static template")
+                    .progress_chars("=> "),
+                );
+                while !finished.load(Ordering::Relaxed) {
+                    pb.set_position((started.elapsed().as_millis() as u64).min(total.as_millis() as u64));
+                    pb.set_message(status(&progress));
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                pb.finish_and_clear();
+            } else {
+                let mut next_line = Duration::from_secs(5);
+                while !finished.load(Ordering::Relaxed) {
+                    if started.elapsed() >= next_line {
+                        eprintln!("[{:>4}s/{}s] {}", started.elapsed().as_secs(), total.as_secs(), status(&progress));
+                        next_line += Duration::from_secs(5);
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        });
+        ProgressDisplay { done, thread: Some(thread) }
+    }
+
+    fn finish(mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The terminal summary printed after a run: one row per client configuration, then warnings.
+
+use crate::result::{PhaseResult, RunResult};
+use std::fmt::Write as _;
+
+/// Formats microseconds with a unit a person reads at a glance: `850µs`, `2.10ms`, `1.23s`.
+pub fn fmt_us(us: u64) -> String {
+    match us {
+        0..=999 => format!("{us}µs"),
+        1_000..=9_999 => format!("{:.2}ms", us as f64 / 1e3),
+        10_000..=999_999 => format!("{:.1}ms", us as f64 / 1e3),
+        _ => format!("{:.2}s", us as f64 / 1e6),
+    }
+}
+
+/// Scheduler lag p99 beyond which the report warns that chaosload itself was a bottleneck.
+const LAG_WARNING_US: u64 = 10_000;
+
+pub fn render(result: &RunResult) -> String {
+    let mut out = String::new();
+    let width = result.clients.iter().map(|c| c.name.len()).max().unwrap_or(6).max(6);
+    let _ = writeln!(
+        out,
+        "{:<width$} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}",
+        "client", "requests", "rate/s", "errors", "p50", "p90", "p99", "p99.9", "max", "conns"
+    );
+    for c in &result.clients {
+        let t = &c.total;
+        let _ = writeln!(
+            out,
+            "{:<width$} {:>9} {:>9.1} {:>6.2}% {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}",
+            c.name,
+            t.sent,
+            t.achieved_rate,
+            t.error_rate * 100.0,
+            fmt_us(t.latency.p50_us),
+            fmt_us(t.latency.p90_us),
+            fmt_us(t.latency.p99_us),
+            fmt_us(t.latency.p999_us),
+            fmt_us(t.latency.max_us),
+            c.connections.opened,
+        );
+    }
+    let errors: Vec<String> = result
+        .clients
+        .iter()
+        .filter(|c| !c.total.errors.is_empty())
+        .map(|c| {
+            format!(
+                "  {}: {}",
+                c.name,
+                c.total.errors.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect();
+    if !errors.is_empty() {
+        let _ = writeln!(out, "errors by kind:\n{}", errors.join("\n"));
+    }
+    for c in &result.clients {
+        warnings(&mut out, &c.name, &c.total);
+    }
+    if result.interrupted {
+        let _ = writeln!(out, "INTERRUPTED: these results cover only the part of the run that happened.");
+    }
+    out
+}
+
+fn warnings(out: &mut String, client: &str, t: &PhaseResult) {
+    if let Some(n) = t.errors.get("overflow") {
+        let _ = writeln!(
+            out,
+            "WARNING {client}: {n} arrivals were NOT SENT because max_in_flight requests were already in flight (overflow)."
+        );
+    }
+    if t.scheduler_lag.count > 0 && t.scheduler_lag.p99_us > LAG_WARNING_US {
+        let _ = writeln!(
+            out,
+            "WARNING {client}: scheduler lag p99 {} — chaosload itself fell behind the schedule; latencies include that lag.",
+            fmt_us(t.scheduler_lag.p99_us)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_at_a_glance() {
+        assert_eq!(fmt_us(850), "850µs");
+        assert_eq!(fmt_us(2_100), "2.10ms");
+        assert_eq!(fmt_us(20_480), "20.5ms");
+        assert_eq!(fmt_us(1_230_000), "1.23s");
+    }
+}
