@@ -1,1 +1,173 @@
-//! The built-in mock upstream.
+//! The built-in mock upstream: HTTP/1.1 and h2c on one port, seeded latency and status mix, idle keep-alive closing, stall faults.
+//!
+//! [`MockServer::start`] runs it on a thread of its own (a current-thread tokio runtime), so the
+//! load generator and the mock do not share a scheduler; [`serve`] is the same server as a future
+//! for a caller's runtime (the standalone `chaosload mock` command).
+//!
+//! Per request the mock: counts it, draws its status and latency from an RNG seeded with the
+//! scenario seed and the request's index (the `n`-th request received gets the same draws for the
+//! same seed, whichever connection carries it), drains the request body, waits until `latency`
+//! after the headers were read, holds the response while a `Stall` fault window is active, and
+//! answers `body_bytes` bytes from one pre-built buffer with `content-length`.
+
+mod behaviour;
+mod server;
+
+use crate::scenario::plan::{FaultPlan, MockPlan};
+use behaviour::Behaviour;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Everything one mock server needs.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    pub plan: MockPlan,
+    /// Faults of the run; the mock acts on those of its layer (`Stall`) and ignores the others.
+    pub faults: Vec<FaultPlan>,
+    pub seed: u64,
+    /// Start of the run: fault windows are offsets from it.
+    pub epoch: Instant,
+}
+
+impl MockConfig {
+    /// A config without faults whose epoch is now.
+    pub fn new(plan: MockPlan, seed: u64) -> Self {
+        MockConfig {
+            plan,
+            faults: Vec::new(),
+            seed,
+            epoch: Instant::now(),
+        }
+    }
+}
+
+/// A snapshot of a mock's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MockStats {
+    /// Requests received (headers read), answered or not.
+    pub requests: u64,
+    pub connections_accepted: u64,
+    /// Connections the mock closed because they were idle for `keep_alive_idle`.
+    pub connections_closed_idle: u64,
+}
+
+/// The live counters of a mock, shared with whoever wants snapshots of them.
+#[derive(Debug, Default)]
+pub struct MockCounters {
+    requests: AtomicU64,
+    connections_accepted: AtomicU64,
+    connections_closed_idle: AtomicU64,
+}
+
+impl MockCounters {
+    pub fn snapshot(&self) -> MockStats {
+        MockStats {
+            requests: self.requests.load(Relaxed),
+            connections_accepted: self.connections_accepted.load(Relaxed),
+            connections_closed_idle: self.connections_closed_idle.load(Relaxed),
+        }
+    }
+}
+
+/// A mock upstream running on its own OS thread. Stopped by [`MockServer::shutdown`] or on drop.
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    counters: Arc<MockCounters>,
+    shutdown: CancellationToken,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Starts the mock on its own OS thread with a current-thread tokio runtime, serving an
+    /// already-bound listener. Fails on an invalid plan (no positive status weight, a status
+    /// code outside 100..=999) or when the runtime or thread cannot be created.
+    pub fn start(listener: std::net::TcpListener, config: MockConfig) -> io::Result<MockServer> {
+        let addr = listener.local_addr()?;
+        listener.set_nonblocking(true)?;
+        let counters = Arc::new(MockCounters::default());
+        let behaviour = Arc::new(Behaviour::new(&config, Arc::clone(&counters))?);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let shutdown = CancellationToken::new();
+        let thread = {
+            let (shutdown, counters) = (shutdown.clone(), Arc::clone(&counters));
+            let idle = config.plan.keep_alive_idle;
+            std::thread::Builder::new()
+                .name("chaosload-mock".into())
+                .spawn(move || {
+                    runtime.block_on(server::run(listener, behaviour, idle, shutdown, counters));
+                })?
+        };
+        Ok(MockServer {
+            addr,
+            counters,
+            shutdown,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn stats(&self) -> MockStats {
+        self.counters.snapshot()
+    }
+
+    /// Stops accepting, closes every connection (pending responses are abandoned), joins the
+    /// thread, and returns the final counters.
+    pub fn shutdown(mut self) -> MockStats {
+        self.stop();
+        self.stats()
+    }
+
+    fn stop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                tracing::error!("mock: server thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The same server as a future, for callers that bring their own runtime. Runs until `shutdown`
+/// is cancelled, then closes the listener and every connection. `stats` receives the counters
+/// (pass a fresh `Arc::default()` and keep a clone to read them). Fails at once on an invalid plan.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: MockConfig,
+    shutdown: CancellationToken,
+    stats: Arc<MockCounters>,
+) -> io::Result<()> {
+    let behaviour = Arc::new(Behaviour::new(&config, Arc::clone(&stats))?);
+    server::run(
+        listener,
+        behaviour,
+        config.plan.keep_alive_idle,
+        shutdown,
+        stats,
+    )
+    .await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
