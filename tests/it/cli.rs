@@ -57,9 +57,9 @@ fn schema_rejects_a_result_missing_its_contract_fields() {
 
 #[test]
 fn exit_codes_say_what_went_wrong() {
-    let invalid = chaosload(&["validate", "scenarios/smoke.toml", "scenarios/invalid/typo.toml"]);
+    let invalid = chaosload(&["validate", "scenarios/smoke.toml", "scenarios/invalid/misspelt_key.toml"]);
     assert_eq!(invalid.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&invalid.stderr).contains("scenarios/invalid/typo.toml:"));
+    assert!(String::from_utf8_lossy(&invalid.stderr).contains("scenarios/invalid/misspelt_key.toml:"));
     assert!(String::from_utf8_lossy(&invalid.stdout).contains("ok: scenarios/smoke.toml"));
 
     let unknown_client = chaosload(&["run", "scenarios/smoke.toml", "--client", "nope", "--out", scratch("cli-unknown").to_str().unwrap()]);
