@@ -28,6 +28,165 @@ pub struct Plan {
     pub threads: usize,
 }
 
+impl Plan {
+    /// The fully defaulted scenario in scenario vocabulary, for `result.json`: durations as
+    /// strings (`"250ms"`, `"none"`), limits as numbers or `"unlimited"`, distributions as
+    /// `{ "dist": … }`, rates as numbers of requests per second. Keys follow the scenario file
+    /// (`phase`, `client`, `fault`); each phase carries its complete request.
+    pub fn normalized(&self) -> serde_json::Value {
+        use serde_json::json;
+        let target = match &self.target {
+            Target::Mock => json!({ "mock": true }),
+            Target::Url(uri) => json!({ "url": uri.to_string() }),
+        };
+        let mock = json!({
+            "latency": dist_json(&self.mock.latency),
+            "status": self.mock.statuses.iter().map(|(code, weight)| json!({ "code": code, "weight": weight })).collect::<Vec<_>>(),
+            "body_bytes": self.mock.body_bytes,
+            "keep_alive_timeout": opt_duration_str(self.mock.keep_alive_idle),
+        });
+        let phases: Vec<_> = self.phases.iter().map(PhasePlan::normalized).collect();
+        let clients: Vec<_> = self.clients.iter().map(ClientPlan::normalized).collect();
+        let faults: Vec<_> = self.faults.iter().map(FaultPlan::normalized).collect();
+        json!({
+            "name": self.name,
+            "seed": self.seed,
+            "threads": self.threads,
+            "drain": duration_str(self.drain),
+            "target": target,
+            "mock": mock,
+            "phase": phases,
+            "client": clients,
+            "fault": faults,
+        })
+    }
+}
+
+impl PhasePlan {
+    fn normalized(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut phase = json!({ "name": self.name, "duration": duration_str(self.duration) });
+        let load = match &self.load {
+            Load::Open {
+                shape,
+                poisson,
+                max_in_flight,
+            } => {
+                let shape = match shape {
+                    Shape::Constant { rate } => json!({ "kind": "constant", "rate": rate }),
+                    Shape::Ramp { from, to } => json!({ "kind": "ramp", "from": from, "to": to }),
+                    Shape::Steps { rates } => json!({ "kind": "steps", "rates": rates }),
+                    Shape::Bursts { rate, on, off } => {
+                        json!({ "kind": "bursts", "rate": rate, "on": duration_str(*on), "off": duration_str(*off) })
+                    }
+                };
+                json!({ "shape": shape, "poisson": poisson, "max_in_flight": limit_json(Some(*max_in_flight)) })
+            }
+            Load::Closed { concurrency, think } => {
+                let think = think.as_ref().map_or_else(|| json!("none"), dist_json);
+                json!({ "concurrency": concurrency, "think": think })
+            }
+        };
+        let headers: serde_json::Map<String, serde_json::Value> = self
+            .request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.to_string(),
+                    json!(String::from_utf8_lossy(value.as_bytes())),
+                )
+            })
+            .collect();
+        let request = json!({
+            "method": self.request.method.as_str(),
+            "path": self.request.path,
+            "headers": headers,
+            "body": String::from_utf8_lossy(&self.request.body),
+        });
+        let object = phase.as_object_mut().expect("built as an object");
+        object.extend(load.as_object().cloned().unwrap_or_default());
+        object.insert("request".into(), request);
+        phase
+    }
+}
+
+impl ClientPlan {
+    fn normalized(&self) -> serde_json::Value {
+        use serde_json::json;
+        let on: Vec<String> = self
+            .retries
+            .on
+            .iter()
+            .map(|on| match on {
+                RetryOn::Error(kind) => kind.name(),
+                RetryOn::Status5xx => "5xx".to_string(),
+                RetryOn::Status(code) => format!("http_{code}"),
+            })
+            .collect();
+        json!({
+            "name": self.name,
+            "http": match self.http { HttpVersion::Http1 => "1", HttpVersion::Http2 => "2" },
+            "keep_alive": self.keep_alive,
+            "pool_idle_timeout": opt_duration_str(self.pool_idle_timeout),
+            "pool_max_idle_per_host": limit_json(Some(self.pool_max_idle_per_host)),
+            "max_conns_per_host": limit_json(self.max_conns_per_host),
+            "connect_timeout": opt_duration_str(self.connect_timeout),
+            "request_timeout": opt_duration_str(self.request_timeout),
+            "read_body": match self.read_body { ReadBody::Full => "full", ReadBody::None => "none" },
+            "retries": { "max": self.retries.max, "on": on, "backoff": duration_str(self.retries.backoff) },
+        })
+    }
+}
+
+impl FaultPlan {
+    fn normalized(&self) -> serde_json::Value {
+        let (kind, layer) = match self.kind {
+            FaultKind::Stall => ("stall", "mock"),
+        };
+        serde_json::json!({
+            "kind": kind,
+            "layer": layer,
+            "at": duration_str(self.at),
+            "for": duration_str(self.duration),
+            "every": self.every.map_or_else(|| "once".to_string(), duration_str),
+        })
+    }
+}
+
+/// `"250ms"`, `"2s"`, `"1m 30s"` (humantime's format, which the scenario parser reads back).
+fn duration_str(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+fn opt_duration_str(d: Option<Duration>) -> String {
+    d.map_or_else(|| "none".to_string(), duration_str)
+}
+
+/// A count, or `"unlimited"` for `None` and `usize::MAX`.
+fn limit_json(n: Option<usize>) -> serde_json::Value {
+    match n {
+        Some(n) if n != usize::MAX => serde_json::json!(n),
+        _ => serde_json::json!("unlimited"),
+    }
+}
+
+fn dist_json(d: &Dist) -> serde_json::Value {
+    use serde_json::json;
+    match d {
+        Dist::Fixed(value) => json!({ "dist": "fixed", "value": duration_str(*value) }),
+        Dist::Uniform { min, max } => {
+            json!({ "dist": "uniform", "min": duration_str(*min), "max": duration_str(*max) })
+        }
+        Dist::Normal { mean, stddev } => {
+            json!({ "dist": "normal", "mean": duration_str(*mean), "stddev": duration_str(*stddev) })
+        }
+        Dist::LogNormal { median, sigma } => {
+            json!({ "dist": "lognormal", "median": duration_str(*median), "sigma": sigma })
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
     /// The built-in mock upstream, started fresh for each client configuration.
@@ -51,7 +210,12 @@ pub struct MockPlan {
 
 impl Default for MockPlan {
     fn default() -> Self {
-        MockPlan { latency: Dist::ZERO, statuses: vec![(200, 1)], body_bytes: 64, keep_alive_idle: None }
+        MockPlan {
+            latency: Dist::ZERO,
+            statuses: vec![(200, 1)],
+            body_bytes: 64,
+            keep_alive_idle: None,
+        }
     }
 }
 
@@ -74,7 +238,10 @@ pub enum Load {
         max_in_flight: usize,
     },
     /// Closed model: `concurrency` workers each send, wait for the response, think, repeat.
-    Closed { concurrency: usize, think: Option<Dist> },
+    Closed {
+        concurrency: usize,
+        think: Option<Dist>,
+    },
 }
 
 /// Arrival rate over a phase, in requests per second.
@@ -111,7 +278,12 @@ pub struct RequestPlan {
 
 impl Default for RequestPlan {
     fn default() -> Self {
-        RequestPlan { method: Method::GET, path: "/".into(), headers: Vec::new(), body: Bytes::new() }
+        RequestPlan {
+            method: Method::GET,
+            path: "/".into(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
     }
 }
 
@@ -220,7 +392,9 @@ impl FaultPlan {
         }
         let since = elapsed - self.at;
         let start = match self.every {
-            Some(every) if !every.is_zero() => self.at + every * (since.as_nanos() / every.as_nanos()) as u32,
+            Some(every) if !every.is_zero() => {
+                self.at + every * (since.as_nanos() / every.as_nanos()) as u32
+            }
             _ => self.at,
         };
         Some(start + self.duration)
@@ -249,7 +423,10 @@ mod tests {
         assert!(!f.active_at(Duration::from_millis(1999)));
         assert!(f.active_at(Duration::from_millis(2500)));
         assert!(!f.active_at(Duration::from_millis(3000)));
-        assert_eq!(f.window_end(Duration::from_millis(7200)), Some(Duration::from_secs(8)));
+        assert_eq!(
+            f.window_end(Duration::from_millis(7200)),
+            Some(Duration::from_secs(8))
+        );
         assert_eq!(f.window_end(Duration::from_millis(8200)), None);
     }
 }

@@ -1,0 +1,219 @@
+//! Serde mirror of the scenario file: these types only deserialize; `validate` turns them into a `Plan`.
+//!
+//! They are deliberately lenient about values (durations and limits arrive as a [`Scalar`], most
+//! fields are optional) and strict about structure (`deny_unknown_fields`, internally tagged
+//! enums), so serde rejects only misspelt keys and wrong types while every value rule lives in
+//! `validate`, which can then report all of them at once.
+//!
+//! The document's top level is not a serde type: `validate` walks it key by key and deserializes
+//! each section (`[target]`, `[mock]`, `[request]`, each `[[phase]]`, `[[client]]`, `[[fault]]`)
+//! on its own, so one broken section does not hide the problems of the others.
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Keys accepted at the top level of a scenario, in the order the reference documents them.
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "name", "seed", "threads", "drain", "target", "mock", "request", "phase", "client", "fault",
+];
+
+/// A string or a number, as written. Durations must be strings with a unit (`"250ms"`, `"none"`);
+/// counts are integers or `"unlimited"`; `validate` decides, so a bare `5000` gets a helpful
+/// message instead of a type error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Str(String),
+    Int(i64),
+    Float(f64),
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string such as \"250ms\" or a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Float(v))
+            }
+        }
+
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+/// `[target]`: exactly one of `mock = true` or `url`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    pub mock: Option<bool>,
+    pub url: Option<String>,
+}
+
+/// `[mock]`: static behaviour of the built-in mock upstream.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMock {
+    pub latency: Option<RawDist>,
+    pub status: Option<Vec<RawStatus>>,
+    pub body_bytes: Option<i64>,
+    pub keep_alive_timeout: Option<Scalar>,
+}
+
+/// One entry of `[mock] status`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStatus {
+    pub code: Option<i64>,
+    pub weight: Option<i64>,
+}
+
+/// `[request]` and a phase's `request`: every field optional, a phase's fields override the
+/// top-level ones.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    pub method: Option<String>,
+    pub path: Option<String>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub body: Option<String>,
+}
+
+/// `[[phase]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhase {
+    pub name: Option<String>,
+    pub duration: Option<Scalar>,
+    pub shape: Option<RawShape>,
+    pub poisson: Option<bool>,
+    pub max_in_flight: Option<Scalar>,
+    pub concurrency: Option<i64>,
+    pub think: Option<RawThink>,
+    pub request: Option<RawRequest>,
+}
+
+/// Open-model arrival rates in requests per second: `shape = { kind = "constant", rate = 100 }`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawShape {
+    Constant { rate: f64 },
+    Ramp { from: f64, to: f64 },
+    Steps { rates: Vec<f64> },
+    Bursts { rate: f64, on: Scalar, off: Scalar },
+}
+
+/// A distribution of durations: `{ dist = "lognormal", median = "4ms", p99 = "30ms" }`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawDist {
+    Fixed {
+        value: Scalar,
+    },
+    Uniform {
+        min: Scalar,
+        max: Scalar,
+    },
+    Normal {
+        mean: Scalar,
+        stddev: Scalar,
+    },
+    Lognormal {
+        median: Scalar,
+        p99: Option<Scalar>,
+        sigma: Option<f64>,
+    },
+}
+
+/// A phase's `think`: a duration (`"10ms"`, `"none"`) or a distribution table.
+#[derive(Debug)]
+pub enum RawThink {
+    Duration(Scalar),
+    Dist(RawDist),
+}
+
+impl<'de> Deserialize<'de> for RawThink {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ThinkVisitor;
+
+        impl<'de> Visitor<'de> for ThinkVisitor {
+            type Value = RawThink;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as \"10ms\" or a distribution table")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawThink, E> {
+                Ok(RawThink::Duration(Scalar::Str(v.to_owned())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawThink, E> {
+                Ok(RawThink::Duration(Scalar::Int(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawThink, E> {
+                Ok(RawThink::Duration(Scalar::Int(
+                    i64::try_from(v).unwrap_or(i64::MAX),
+                )))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawThink, E> {
+                Ok(RawThink::Duration(Scalar::Float(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawThink, A::Error> {
+                RawDist::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawThink::Dist)
+            }
+        }
+
+        deserializer.deserialize_any(ThinkVisitor)
+    }
+}
+
+/// `[[client]]`: one client configuration under test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClient {
+    pub name: Option<String>,
+    pub http: Option<String>,
+    pub keep_alive: Option<bool>,
+    pub pool_idle_timeout: Option<Scalar>,
+    pub pool_max_idle_per_host: Option<Scalar>,
+    pub max_conns_per_host: Option<Scalar>,
+    pub connect_timeout: Option<Scalar>,
+    pub request_timeout: Option<Scalar>,
+    pub read_body: Option<String>,
+    pub retries: Option<RawRetries>,
+}
+
+/// A client's `retries = { max = 2, on = ["reset", "5xx"], backoff = "20ms" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetries {
+    pub max: Option<i64>,
+    pub on: Option<Vec<String>>,
+    pub backoff: Option<Scalar>,
+}
+
+/// `[[fault]]`, tagged by `kind`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawFault {
+    Stall {
+        layer: Option<String>,
+        at: Option<Scalar>,
+        #[serde(rename = "for")]
+        for_: Option<Scalar>,
+        every: Option<Scalar>,
+    },
+}

@@ -1,0 +1,2114 @@
+//! Raw scenario → `Plan`, reporting every problem at once as located [`Diagnostic`]s.
+//!
+//! The document is parsed into a spanned tree (`toml::de::DeTable`) first. Each top-level key and
+//! each section (`[target]`, `[mock]`, `[request]`, every `[[phase]]`, `[[client]]`, `[[fault]]`) is
+//! then deserialized on its own into the `raw` types, so serde's stop-at-first-error applies to one
+//! section only. The semantic rules run on whatever deserialized and add their own diagnostics.
+//!
+//! Every diagnostic names the field it is about with a path (`phase[0].shape.rate`); the same path
+//! finds its place in the spanned tree, so the rules never carry spans around themselves.
+
+use super::plan::*;
+use super::raw::*;
+use crate::dist::Dist;
+use crate::record::ErrorKind;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Method};
+use serde::Deserialize;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+
+/// One problem in a scenario file, at `file:line:col` (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: usize,
+    pub col: usize,
+    /// The field concerned, as a path: `name`, `client[1].pool_idle_timeout`, `phase[0].shape.rate`.
+    /// Empty for TOML syntax errors.
+    pub field: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.col)?;
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in one scenario file, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+const DURATION_HINT: &str = "durations need a unit, e.g. \"250ms\" or \"2s\"";
+/// Failures a client can meet and retry on (overflow and unfinished never reach a client).
+const RETRYABLE_EXTRA: &[&str] = &["closed", "5xx"];
+
+/// Validates `source`, the text of the scenario file `file` (used only in diagnostics).
+pub fn validate(source: &str, file: &Path) -> Result<Plan, Diagnostics> {
+    let (doc, syntax) = DeTable::parse_recoverable(source);
+    let mut cx = Cx {
+        src: source,
+        file,
+        doc: doc.get_ref(),
+        diags: Vec::new(),
+    };
+    if !syntax.is_empty() {
+        for e in syntax {
+            let span = e.span().unwrap_or(0..0);
+            let message = format!("TOML syntax error: {}", e.message().replace('`', "'"));
+            cx.push(span, String::new(), message, None);
+        }
+        return Err(cx.finish());
+    }
+    let plan = cx.scenario();
+    if cx.diags.is_empty() {
+        Ok(Plan {
+            source: file.to_path_buf(),
+            ..plan
+        })
+    } else {
+        Err(cx.finish())
+    }
+}
+
+struct Cx<'a> {
+    src: &'a str,
+    file: &'a Path,
+    doc: &'a DeTable<'a>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Cx<'a> {
+    // ---- reporting -------------------------------------------------------------------------
+
+    fn push(&mut self, span: Range<usize>, field: String, message: String, hint: Option<String>) {
+        let before = self.src.get(..span.start).unwrap_or(self.src);
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        self.diags.push(Diagnostic {
+            file: self.file.to_path_buf(),
+            line,
+            col,
+            field,
+            message,
+            hint,
+        });
+    }
+
+    fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.report(field, message.into(), None);
+    }
+
+    fn error_hint(&mut self, field: &str, message: impl Into<String>, hint: impl Into<String>) {
+        self.report(field, message.into(), Some(hint.into()));
+    }
+
+    fn report(&mut self, field: &str, message: String, hint: Option<String>) {
+        let span = self.locate(field);
+        self.push(span, field.to_string(), message, hint);
+    }
+
+    fn finish(mut self) -> Diagnostics {
+        self.diags.sort_by_key(|d| (d.line, d.col)); // stable: same place keeps rule order
+        Diagnostics(self.diags)
+    }
+
+    /// The span of the deepest value along `field` (`phase[0].shape.rate`) present in the
+    /// document: the value itself when present, else the table that lacks it (for `[[phase]]`, its
+    /// header), else the start of the file.
+    fn locate(&self, field: &str) -> Range<usize> {
+        let mut span = 0..0;
+        let mut node: Option<&DeValue> = None; // None: the document root
+        'path: for segment in field.split('.') {
+            let mut parts = segment.split('[');
+            let key = parts.next().unwrap_or_default();
+            let table = match node {
+                None => self.doc,
+                Some(DeValue::Table(t)) => t,
+                Some(_) => break,
+            };
+            let Some((_, value)) = table.get_key_value(key) else {
+                break;
+            };
+            span = value.span();
+            node = Some(value.get_ref());
+            for index in parts {
+                let index: usize = index.trim_end_matches(']').parse().unwrap_or(usize::MAX);
+                match node {
+                    Some(DeValue::Array(a)) if index < a.len() => {
+                        span = a[index].span();
+                        node = Some(a[index].get_ref());
+                    }
+                    _ => break 'path,
+                }
+            }
+        }
+        span
+    }
+
+    /// Deserializes one section; a serde error becomes a diagnostic and `None`.
+    fn section<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        field: &str,
+        value: &Spanned<DeValue<'a>>,
+    ) -> Option<T> {
+        match T::deserialize(ValueDeserializer::from(value.clone())) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.serde_error(field, value, &e);
+                None
+            }
+        }
+    }
+
+    fn serde_error(&mut self, field: &str, value: &Spanned<DeValue<'a>>, e: &toml::de::Error) {
+        let mut span = e.span().unwrap_or_else(|| value.span());
+        let (suffix, node) = descend(value, &span);
+        let path = format!("{field}{suffix}");
+        let msg = e.message();
+        if let Some((name, candidates)) = backticked(msg, "unknown field `") {
+            if let DeValue::Table(t) = node.get_ref() {
+                if let Some((key, _)) = t.get_key_value(name.as_str()) {
+                    span = key.span();
+                }
+            }
+            let hint = suggestion(&name, candidates.iter().map(String::as_str));
+            self.push(span, path, format!("unknown field \"{name}\""), hint);
+        } else if let Some((name, candidates)) = backticked(msg, "unknown variant `") {
+            let tag = path.rsplit('.').next().unwrap_or("variant").to_string();
+            let hint = suggestion(&name, candidates.iter().map(String::as_str));
+            self.push(span, path, format!("unknown {tag} \"{name}\""), hint);
+        } else {
+            self.push(span, path, tidy(msg), None);
+        }
+    }
+
+    // ---- the scenario ----------------------------------------------------------------------
+
+    fn scenario(&mut self) -> Plan {
+        let doc = self.doc;
+        for (key, _) in doc.iter() {
+            let key_name: &str = key.get_ref();
+            if !TOP_LEVEL_KEYS.contains(&key_name) {
+                let hint = suggestion(key_name, TOP_LEVEL_KEYS.iter().copied());
+                self.push(
+                    key.span(),
+                    key_name.to_string(),
+                    format!("unknown key \"{key_name}\""),
+                    hint,
+                );
+            }
+        }
+
+        let name = match doc.get("name") {
+            None => {
+                self.error_hint(
+                    "name",
+                    "a scenario needs a name",
+                    "add name = \"my-scenario\" at the top",
+                );
+                String::new()
+            }
+            Some(v) => match self.section::<String>("name", v) {
+                Some(name) => {
+                    if name.is_empty()
+                        || !name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    {
+                        self.error_hint(
+                            "name",
+                            format!("\"{name}\" may contain only letters, digits, '-' and '_'"),
+                            "the name becomes a directory under reports/",
+                        );
+                    }
+                    name
+                }
+                None => String::new(),
+            },
+        };
+        let seed = match doc.get("seed").and_then(|v| self.section::<i64>("seed", v)) {
+            Some(seed) if seed < 0 => {
+                self.error("seed", format!("seed must be ≥ 0, got {seed}"));
+                1
+            }
+            Some(seed) => seed as u64,
+            None => 1,
+        };
+        let threads = match doc
+            .get("threads")
+            .and_then(|v| self.section::<i64>("threads", v))
+        {
+            Some(t) if !(1..=64).contains(&t) => {
+                self.error(
+                    "threads",
+                    format!("threads must be between 1 and 64, got {t}"),
+                );
+                1
+            }
+            Some(t) => t as usize,
+            None => 1,
+        };
+        let drain = match doc
+            .get("drain")
+            .and_then(|v| self.section::<Scalar>("drain", v))
+        {
+            Some(d) => self.duration("drain", &d).unwrap_or_default(),
+            None => Duration::from_secs(5),
+        };
+
+        let target = match doc.get("target") {
+            None => {
+                self.error_hint(
+                    "target",
+                    "missing [target] section",
+                    "add [target] with mock = true or url = \"http://host:port/path\"",
+                );
+                Target::Mock
+            }
+            Some(v) => self
+                .section::<RawTarget>("target", v)
+                .map_or(Target::Mock, |t| self.target(&t)),
+        };
+        let mock = match doc.get("mock") {
+            None => MockPlan::default(),
+            Some(v) => self
+                .section::<RawMock>("mock", v)
+                .map_or_else(MockPlan::default, |m| self.mock(&m)),
+        };
+        let base_request = match doc.get("request") {
+            None => PartialRequest::default(),
+            Some(v) => self
+                .section::<RawRequest>("request", v)
+                .map_or_else(PartialRequest::default, |r| self.request("request", &r)),
+        };
+
+        let mut phases = Vec::new();
+        for (i, raw) in self.array::<RawPhase>("phase", "at least one [[phase]] is required") {
+            phases.push(self.phase(i, raw.as_ref(), &base_request));
+        }
+        self.unique_names("phase", phases.iter().map(|p| p.name.as_str()));
+
+        let mut clients = Vec::new();
+        for (i, raw) in self.array::<RawClient>("client", "at least one [[client]] is required") {
+            clients.push(self.client(i, raw.as_ref()));
+        }
+        self.unique_names("client", clients.iter().map(|c| c.name.as_str()));
+
+        let mut faults = Vec::new();
+        for (i, raw) in self.array::<RawFault>("fault", "") {
+            if let Some(raw) = raw {
+                faults.push(self.fault(i, &raw, &target));
+            }
+        }
+
+        Plan {
+            name,
+            seed,
+            source: PathBuf::new(),
+            target,
+            mock,
+            phases,
+            clients,
+            faults,
+            drain,
+            threads,
+        }
+    }
+
+    /// The entries of an array of tables (`[[phase]]`), each deserialized on its own; `None` for an
+    /// entry that failed. `missing` is reported when the key is absent or empty (unless empty).
+    fn array<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        key: &str,
+        missing: &str,
+    ) -> Vec<(usize, Option<T>)> {
+        let doc = self.doc;
+        let entries = match doc.get(key).map(|v| v.get_ref()) {
+            Some(DeValue::Array(a)) => a.iter().collect::<Vec<_>>(),
+            Some(_) => {
+                self.error_hint(
+                    key,
+                    format!("{key} must be an array of tables"),
+                    format!("write [[{key}]], with double brackets"),
+                );
+                return Vec::new();
+            }
+            None => Vec::new(),
+        };
+        if entries.is_empty() && !missing.is_empty() {
+            self.error_hint(key, missing, format!("add a [[{key}]] section"));
+        }
+        entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i, self.section::<T>(&format!("{key}[{i}]"), v)))
+            .collect()
+    }
+
+    fn unique_names<'n>(&mut self, key: &str, names: impl Iterator<Item = &'n str>) {
+        let names: Vec<&str> = names.collect();
+        for (i, name) in names.iter().enumerate() {
+            if name.is_empty() {
+                continue;
+            }
+            if let Some(first) = names[..i].iter().position(|n| n == name) {
+                let field = if self.locate(&format!("{key}[{i}].name"))
+                    == self.locate(&format!("{key}[{i}]"))
+                {
+                    format!("{key}[{i}]")
+                } else {
+                    format!("{key}[{i}].name")
+                };
+                self.error_hint(
+                    &field,
+                    format!("duplicate {key} name \"{name}\""),
+                    format!("{key}[{first}] is already named \"{name}\""),
+                );
+            }
+        }
+    }
+
+    fn target(&mut self, raw: &RawTarget) -> Target {
+        match (raw.mock, &raw.url) {
+            (Some(true), Some(_)) => {
+                self.error_hint(
+                    "target.url",
+                    "mock = true and url are mutually exclusive",
+                    "keep one of them",
+                );
+                Target::Mock
+            }
+            (Some(true), None) => Target::Mock,
+            (_, Some(url)) => self.url(url).map_or(Target::Mock, Target::Url),
+            (Some(false), None) => {
+                self.error_hint(
+                    "target.mock",
+                    "mock = false and no url: nothing to send requests to",
+                    "set mock = true for the built-in mock upstream, or url = \"http://host:port/path\"",
+                );
+                Target::Mock
+            }
+            (None, None) => {
+                self.error_hint(
+                    "target",
+                    "[target] needs mock = true or url",
+                    "e.g. url = \"http://127.0.0.1:8080/api\"",
+                );
+                Target::Mock
+            }
+        }
+    }
+
+    fn url(&mut self, url: &str) -> Option<http::Uri> {
+        const FIELD: &str = "target.url";
+        let uri: http::Uri = match url.parse() {
+            Ok(uri) => uri,
+            Err(e) => {
+                self.error_hint(
+                    FIELD,
+                    format!("invalid URL \"{url}\": {e}"),
+                    "e.g. url = \"http://127.0.0.1:8080/api\"",
+                );
+                return None;
+            }
+        };
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some("https") => {
+                self.error_hint(
+                    FIELD,
+                    "https targets are not supported",
+                    "not supported yet: use an http:// URL",
+                );
+                return None;
+            }
+            _ => {
+                self.error_hint(
+                    FIELD,
+                    format!("\"{url}\" is not an http:// URL"),
+                    "e.g. url = \"http://127.0.0.1:8080/api\"",
+                );
+                return None;
+            }
+        }
+        let host = uri.host().unwrap_or_default();
+        if host.is_empty() {
+            self.error_hint(
+                FIELD,
+                format!("\"{url}\" has no host"),
+                "e.g. url = \"http://127.0.0.1:8080/api\"",
+            );
+            return None;
+        }
+        let authority = format!("{host}:{}", uri.port_u16().unwrap_or(80));
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        http::Uri::builder()
+            .scheme("http")
+            .authority(authority)
+            .path_and_query(path)
+            .build()
+            .ok()
+    }
+
+    fn mock(&mut self, raw: &RawMock) -> MockPlan {
+        let mut plan = MockPlan::default();
+        if let Some(latency) = &raw.latency {
+            plan.latency = self.dist("mock.latency", latency).unwrap_or(Dist::ZERO);
+        }
+        if let Some(statuses) = &raw.status {
+            if statuses.is_empty() {
+                self.error_hint(
+                    "mock.status",
+                    "status needs at least one entry",
+                    "e.g. status = [ { code = 200, weight = 1 } ]",
+                );
+            }
+            plan.statuses = Vec::new();
+            for (i, s) in statuses.iter().enumerate() {
+                let field = format!("mock.status[{i}]");
+                let code = match s.code {
+                    None => {
+                        self.error(&field, "missing field \"code\"");
+                        None
+                    }
+                    Some(c) if !(100..=599).contains(&c) => {
+                        self.error(
+                            &format!("{field}.code"),
+                            format!("status code {c} is outside 100..=599"),
+                        );
+                        None
+                    }
+                    Some(c) => Some(c as u16),
+                };
+                let weight = match s.weight {
+                    Some(w) if !(1..=i64::from(u32::MAX)).contains(&w) => {
+                        self.error_hint(
+                            &format!("{field}.weight"),
+                            format!("weight must be ≥ 1, got {w}"),
+                            "remove the entry to never send this status",
+                        );
+                        None
+                    }
+                    w => Some(w.unwrap_or(1) as u32),
+                };
+                if let (Some(code), Some(weight)) = (code, weight) {
+                    plan.statuses.push((code, weight));
+                }
+            }
+        }
+        if let Some(bytes) = raw.body_bytes {
+            match usize::try_from(bytes) {
+                Ok(b) => plan.body_bytes = b,
+                Err(_) => self.error(
+                    "mock.body_bytes",
+                    format!("body_bytes must be ≥ 0, got {bytes}"),
+                ),
+            }
+        }
+        if let Some(timeout) = &raw.keep_alive_timeout {
+            plan.keep_alive_idle = self.timeout("mock.keep_alive_timeout", timeout);
+        }
+        plan
+    }
+
+    fn request(&mut self, field: &str, raw: &RawRequest) -> PartialRequest {
+        let mut out = PartialRequest::default();
+        if let Some(m) = &raw.method {
+            match Method::from_bytes(m.as_bytes()) {
+                Ok(m) => out.method = Some(m),
+                Err(_) => self.error_hint(
+                    &format!("{field}.method"),
+                    format!("invalid method \"{m}\""),
+                    "e.g. \"GET\" or \"POST\"",
+                ),
+            }
+        }
+        if let Some(p) = &raw.path {
+            if !p.starts_with('/') {
+                self.error_hint(
+                    &format!("{field}.path"),
+                    format!("path \"{p}\" must start with '/'"),
+                    format!("did you mean \"/{p}\"?"),
+                );
+            } else if p.parse::<http::uri::PathAndQuery>().is_err() {
+                self.error(&format!("{field}.path"), format!("invalid path \"{p}\""));
+            } else {
+                out.path = Some(p.clone());
+            }
+        }
+        if let Some(headers) = &raw.headers {
+            let mut list = Vec::new();
+            for (name, value) in headers {
+                let hfield = format!("{field}.headers.{name}");
+                match (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(value),
+                ) {
+                    (Err(_), _) => self.error(&hfield, format!("invalid header name \"{name}\"")),
+                    (_, Err(_)) => {
+                        self.error(&hfield, format!("invalid value for header \"{name}\""))
+                    }
+                    (Ok(n), Ok(v)) => list.push((n, v)),
+                }
+            }
+            out.headers = Some(list);
+        }
+        out.body = raw.body.as_ref().map(|b| Bytes::from(b.clone()));
+        out
+    }
+
+    fn phase(&mut self, i: usize, raw: Option<&RawPhase>, base: &PartialRequest) -> PhasePlan {
+        let f = |name: &str| format!("phase[{i}].{name}");
+        let default_name = format!("phase-{}", i + 1);
+        let default_load = Load::Closed {
+            concurrency: 1,
+            think: None,
+        };
+        let Some(raw) = raw else {
+            return PhasePlan {
+                name: default_name,
+                duration: Duration::ZERO,
+                load: default_load,
+                request: RequestPlan::default(),
+            };
+        };
+        let name = match &raw.name {
+            Some(n) if n.trim().is_empty() => {
+                self.error(&f("name"), "a phase name cannot be empty");
+                default_name
+            }
+            Some(n) => n.clone(),
+            None => default_name,
+        };
+        let duration = match &raw.duration {
+            None => {
+                self.error_hint(
+                    &format!("phase[{i}]"),
+                    "missing field \"duration\"",
+                    "e.g. duration = \"10s\"",
+                );
+                Duration::ZERO
+            }
+            Some(d) => self
+                .positive_duration(&f("duration"), d)
+                .unwrap_or_default(),
+        };
+        let load = match (&raw.shape, raw.concurrency) {
+            (Some(_), Some(_)) => {
+                self.error_hint(
+                    &f("concurrency"),
+                    "shape and concurrency are mutually exclusive",
+                    "use shape for the open model (arrivals/s) or concurrency for the closed model (workers), not both",
+                );
+                default_load
+            }
+            (None, None) => {
+                self.error_hint(
+                    &format!("phase[{i}]"),
+                    "a phase needs shape (open model) or concurrency (closed model)",
+                    "e.g. shape = { kind = \"constant\", rate = 100 } for 100 arrivals/s, or concurrency = 16 for 16 workers",
+                );
+                default_load
+            }
+            (Some(shape), None) => {
+                if raw.think.is_some() {
+                    self.error_hint(
+                        &f("think"),
+                        "think applies only to the closed model",
+                        "remove think, or use concurrency instead of shape",
+                    );
+                }
+                let shape = self.shape(&f("shape"), shape);
+                let max_in_flight = match &raw.max_in_flight {
+                    None => 10_000,
+                    Some(m) => self
+                        .limit(&f("max_in_flight"), m, 1)
+                        .map_or(10_000, |m| m.unwrap_or(usize::MAX)),
+                };
+                Load::Open {
+                    shape,
+                    poisson: raw.poisson.unwrap_or(false),
+                    max_in_flight,
+                }
+            }
+            (None, Some(concurrency)) => {
+                for (set, key) in [
+                    (raw.poisson.is_some(), "poisson"),
+                    (raw.max_in_flight.is_some(), "max_in_flight"),
+                ] {
+                    if set {
+                        self.error_hint(
+                            &f(key),
+                            format!("{key} applies only to the open model"),
+                            format!("remove {key}, or use shape instead of concurrency"),
+                        );
+                    }
+                }
+                let concurrency = if concurrency < 1 {
+                    self.error(
+                        &f("concurrency"),
+                        format!("concurrency must be ≥ 1, got {concurrency}"),
+                    );
+                    1
+                } else {
+                    concurrency as usize
+                };
+                let think = match &raw.think {
+                    None => None,
+                    Some(RawThink::Duration(d)) => {
+                        self.opt_duration(&f("think"), d).flatten().map(Dist::Fixed)
+                    }
+                    Some(RawThink::Dist(d)) => self.dist(&f("think"), d),
+                };
+                Load::Closed { concurrency, think }
+            }
+        };
+        let own = raw
+            .request
+            .as_ref()
+            .map(|r| self.request(&f("request"), r))
+            .unwrap_or_default();
+        PhasePlan {
+            name,
+            duration,
+            load,
+            request: base.merged(own),
+        }
+    }
+
+    fn shape(&mut self, field: &str, raw: &RawShape) -> Shape {
+        let zero = Shape::Constant { rate: 0.0 };
+        match raw {
+            RawShape::Constant { rate } => {
+                let rate = self.rate(&format!("{field}.rate"), *rate, true);
+                rate.map_or(zero, |rate| Shape::Constant { rate })
+            }
+            RawShape::Ramp { from, to } => {
+                let from = self.rate(&format!("{field}.from"), *from, false);
+                let to = self.rate(&format!("{field}.to"), *to, false);
+                match (from, to) {
+                    (Some(from), Some(to)) if from == 0.0 && to == 0.0 => {
+                        self.error_hint(
+                            field,
+                            "a ramp from 0 to 0 sends nothing",
+                            "set from or to above 0",
+                        );
+                        zero
+                    }
+                    (Some(from), Some(to)) => Shape::Ramp { from, to },
+                    _ => zero,
+                }
+            }
+            RawShape::Steps { rates } => {
+                if rates.is_empty() {
+                    self.error_hint(
+                        &format!("{field}.rates"),
+                        "steps need at least one rate",
+                        "e.g. rates = [100, 200, 400]",
+                    );
+                    return zero;
+                }
+                let checked: Vec<Option<f64>> = rates
+                    .iter()
+                    .enumerate()
+                    .map(|(j, r)| self.rate(&format!("{field}.rates[{j}]"), *r, false))
+                    .collect();
+                if checked.iter().any(Option::is_none) {
+                    return zero;
+                }
+                if rates.iter().all(|r| *r == 0.0) {
+                    self.error_hint(
+                        &format!("{field}.rates"),
+                        "every step rate is 0: the phase sends nothing",
+                        "set some rate above 0",
+                    );
+                    return zero;
+                }
+                Shape::Steps {
+                    rates: rates.clone(),
+                }
+            }
+            RawShape::Bursts { rate, on, off } => {
+                let rate = self.rate(&format!("{field}.rate"), *rate, true);
+                let on = self.positive_duration(&format!("{field}.on"), on);
+                let off = self.duration(&format!("{field}.off"), off);
+                match (rate, on, off) {
+                    (Some(rate), Some(on), Some(off)) => Shape::Bursts { rate, on, off },
+                    _ => zero,
+                }
+            }
+        }
+    }
+
+    fn client(&mut self, i: usize, raw: Option<&RawClient>) -> ClientPlan {
+        let f = |name: &str| format!("client[{i}].{name}");
+        let Some(raw) = raw else {
+            return ClientPlan::defaults("");
+        };
+        let name = match &raw.name {
+            None => {
+                self.error_hint(
+                    &format!("client[{i}]"),
+                    "missing field \"name\"",
+                    "e.g. name = \"default\"",
+                );
+                String::new()
+            }
+            Some(n) => {
+                if n.is_empty()
+                    || !n
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                {
+                    self.error_hint(
+                        &f("name"),
+                        format!("\"{n}\" may contain only letters, digits, '-', '_' and '.'"),
+                        "client names label results and report columns",
+                    );
+                }
+                n.clone()
+            }
+        };
+        let mut plan = ClientPlan::defaults(name);
+        match raw.http.as_deref() {
+            None | Some("1") => {}
+            Some("2") => plan.http = HttpVersion::Http2,
+            Some(other) => self.error_hint(
+                &f("http"),
+                format!("unknown HTTP version \"{other}\""),
+                "\"1\" (HTTP/1.1) or \"2\" (HTTP/2 with prior knowledge, h2c)",
+            ),
+        }
+        plan.keep_alive = raw.keep_alive.unwrap_or(true);
+        if let Some(t) = &raw.pool_idle_timeout {
+            plan.pool_idle_timeout = self.timeout(&f("pool_idle_timeout"), t);
+        }
+        if let Some(n) = &raw.pool_max_idle_per_host {
+            plan.pool_max_idle_per_host = self
+                .limit(&f("pool_max_idle_per_host"), n, 0)
+                .flatten()
+                .unwrap_or(usize::MAX);
+        }
+        if let Some(n) = &raw.max_conns_per_host {
+            plan.max_conns_per_host = self.limit(&f("max_conns_per_host"), n, 1).flatten();
+        }
+        if let Some(t) = &raw.connect_timeout {
+            plan.connect_timeout = self.timeout(&f("connect_timeout"), t);
+        }
+        if let Some(t) = &raw.request_timeout {
+            plan.request_timeout = self.timeout(&f("request_timeout"), t);
+        }
+        match raw.read_body.as_deref() {
+            None | Some("full") => {}
+            Some("none") => plan.read_body = ReadBody::None,
+            Some(other) => {
+                let hint = suggestion(other, ["full", "none"]);
+                self.report(
+                    &f("read_body"),
+                    format!("read_body must be \"full\" or \"none\", got \"{other}\""),
+                    hint,
+                );
+            }
+        }
+        if let Some(r) = &raw.retries {
+            plan.retries = self.retries(&f("retries"), r);
+        }
+        plan
+    }
+
+    fn retries(&mut self, field: &str, raw: &RawRetries) -> RetryPlan {
+        let mut plan = RetryPlan::default();
+        if let Some(max) = raw.max {
+            match u32::try_from(max) {
+                Ok(m) => plan.max = m,
+                Err(_) => self.error(
+                    &format!("{field}.max"),
+                    format!("max must be ≥ 0, got {max}"),
+                ),
+            }
+        }
+        for (j, name) in raw.on.iter().flatten().enumerate() {
+            let kind = if name == "5xx" {
+                Some(RetryOn::Status5xx)
+            } else {
+                ErrorKind::parse(name).map(retry_on)
+            };
+            match kind {
+                Some(RetryOn::Status(code)) if code < 400 => {
+                    self.error(
+                        &format!("{field}.on[{j}]"),
+                        format!("status {code} is not a failure"),
+                    );
+                }
+                Some(RetryOn::Error(k @ (ErrorKind::Overflow | ErrorKind::Unfinished))) => {
+                    self.error(
+                        &format!("{field}.on[{j}]"),
+                        format!("\"{k}\" is not a failure a client can retry"),
+                    );
+                }
+                Some(k) => plan.on.push(k),
+                None => {
+                    let names: Vec<String> = retryable_names();
+                    let hint =
+                        did_you_mean(name, names.iter().map(String::as_str)).unwrap_or_else(|| {
+                            format!(
+                                "expected one of {}, or http_NNN for one status",
+                                quoted_list(names.iter().map(String::as_str))
+                            )
+                        });
+                    self.error_hint(
+                        &format!("{field}.on[{j}]"),
+                        format!("unknown failure kind \"{name}\""),
+                        hint,
+                    );
+                }
+            }
+        }
+        if let Some(b) = &raw.backoff {
+            plan.backoff = self
+                .duration(&format!("{field}.backoff"), b)
+                .unwrap_or_default();
+        }
+        plan
+    }
+
+    fn fault(&mut self, i: usize, raw: &RawFault, target: &Target) -> FaultPlan {
+        let f = |name: &str| format!("fault[{i}].{name}");
+        let RawFault::Stall {
+            layer,
+            at,
+            for_,
+            every,
+        } = raw;
+        match layer.as_deref() {
+            None | Some("mock") => {
+                if *target != Target::Mock {
+                    self.error_hint(
+                        &f("kind"),
+                        "a mock stall needs the built-in mock",
+                        "set mock = true in [target]",
+                    );
+                }
+            }
+            Some(other) => self.error_hint(
+                &f("layer"),
+                format!("stall is not available on layer \"{other}\""),
+                "stall acts on the mock: layer = \"mock\"",
+            ),
+        }
+        let at = match at {
+            None => {
+                self.error_hint(
+                    &format!("fault[{i}]"),
+                    "missing field \"at\"",
+                    "the offset from the start of the run, e.g. at = \"4s\"",
+                );
+                None
+            }
+            Some(at) => self.duration(&f("at"), at),
+        };
+        let duration = match for_ {
+            None => {
+                self.error_hint(
+                    &format!("fault[{i}]"),
+                    "missing field \"for\"",
+                    "how long it lasts, e.g. for = \"1s\"",
+                );
+                None
+            }
+            Some(d) => self.positive_duration(&f("for"), d),
+        };
+        let every = match every {
+            Some(Scalar::Str(once)) if once == "once" => None,
+            Some(e) => self.positive_duration(&f("every"), e),
+            None => None,
+        };
+        if let (Some(every), Some(duration)) = (every, duration) {
+            if every <= duration {
+                self.error_hint(
+                    &f("every"),
+                    format!(
+                        "every ({}) must be longer than for ({})",
+                        fmt_dur(every),
+                        fmt_dur(duration)
+                    ),
+                    "the fault would never switch off",
+                );
+            }
+        }
+        FaultPlan {
+            kind: FaultKind::Stall,
+            at: at.unwrap_or_default(),
+            duration: duration.unwrap_or_default(),
+            every,
+        }
+    }
+
+    // ---- values ----------------------------------------------------------------------------
+
+    /// A duration with a unit; `"none"` is not allowed.
+    fn duration(&mut self, field: &str, v: &Scalar) -> Option<Duration> {
+        match self.opt_duration(field, v)? {
+            Some(d) => Some(d),
+            None => {
+                self.error_hint(field, "\"none\" is not allowed here", DURATION_HINT);
+                None
+            }
+        }
+    }
+
+    fn positive_duration(&mut self, field: &str, v: &Scalar) -> Option<Duration> {
+        let d = self.duration(field, v)?;
+        if d.is_zero() {
+            self.error(field, "must be longer than 0s");
+            return None;
+        }
+        Some(d)
+    }
+
+    /// A duration or `"none"` (`Some(None)`); `None` when invalid.
+    fn opt_duration(&mut self, field: &str, v: &Scalar) -> Option<Option<Duration>> {
+        match v {
+            Scalar::Str(s) if s == "none" => Some(None),
+            Scalar::Str(s) => match humantime::parse_duration(s) {
+                Ok(d) => Some(Some(d)),
+                Err(e) => {
+                    self.error_hint(
+                        field,
+                        format!("invalid duration \"{s}\": {e}"),
+                        DURATION_HINT,
+                    );
+                    None
+                }
+            },
+            Scalar::Int(n) => {
+                self.error_hint(
+                    field,
+                    format!("bare number {n} is not a duration"),
+                    DURATION_HINT,
+                );
+                None
+            }
+            Scalar::Float(x) => {
+                self.error_hint(
+                    field,
+                    format!("bare number {x} is not a duration"),
+                    DURATION_HINT,
+                );
+                None
+            }
+        }
+    }
+
+    /// A timeout: a positive duration or `"none"`.
+    fn timeout(&mut self, field: &str, v: &Scalar) -> Option<Duration> {
+        let d = self.opt_duration(field, v)??;
+        if d.is_zero() {
+            self.error_hint(
+                field,
+                "a timeout must be longer than 0s",
+                "use \"none\" for no timeout",
+            );
+            return None;
+        }
+        Some(d)
+    }
+
+    /// An integer ≥ `min` (`Some(Some(n))`) or `"unlimited"` (`Some(None)`); `None` when invalid.
+    fn limit(&mut self, field: &str, v: &Scalar, min: i64) -> Option<Option<usize>> {
+        match v {
+            Scalar::Str(s) if s == "unlimited" => Some(None),
+            Scalar::Int(n) if *n >= min => Some(Some(*n as usize)),
+            Scalar::Int(n) => {
+                self.error(field, format!("must be ≥ {min}, got {n}"));
+                None
+            }
+            other => {
+                let shown = match other {
+                    Scalar::Str(s) => format!("\"{s}\""),
+                    Scalar::Float(x) => x.to_string(),
+                    Scalar::Int(n) => n.to_string(),
+                };
+                self.error_hint(
+                    field,
+                    format!("expected an integer or \"unlimited\", got {shown}"),
+                    format!("e.g. {min} or \"unlimited\""),
+                );
+                None
+            }
+        }
+    }
+
+    /// A rate in requests per second: finite, ≥ 0, and > 0 when `positive`.
+    fn rate(&mut self, field: &str, r: f64, positive: bool) -> Option<f64> {
+        if !r.is_finite() || r < 0.0 {
+            self.error(
+                field,
+                format!("rate must be a finite number ≥ 0 (requests per second), got {r}"),
+            );
+            return None;
+        }
+        if positive && r == 0.0 {
+            self.error_hint(
+                field,
+                "rate must be above 0",
+                "rates are arrivals per second, e.g. rate = 100",
+            );
+            return None;
+        }
+        Some(r)
+    }
+
+    fn dist(&mut self, field: &str, raw: &RawDist) -> Option<Dist> {
+        let f = |name: &str| format!("{field}.{name}");
+        match raw {
+            RawDist::Fixed { value } => Some(Dist::Fixed(self.duration(&f("value"), value)?)),
+            RawDist::Uniform { min, max } => {
+                let (min, max) = (self.duration(&f("min"), min), self.duration(&f("max"), max));
+                let (min, max) = (min?, max?);
+                if min > max {
+                    self.error(
+                        &f("min"),
+                        format!("min ({}) is above max ({})", fmt_dur(min), fmt_dur(max)),
+                    );
+                    return None;
+                }
+                Some(Dist::Uniform { min, max })
+            }
+            RawDist::Normal { mean, stddev } => {
+                let (mean, stddev) = (
+                    self.duration(&f("mean"), mean),
+                    self.duration(&f("stddev"), stddev),
+                );
+                Some(Dist::Normal {
+                    mean: mean?,
+                    stddev: stddev?,
+                })
+            }
+            RawDist::Lognormal { median, p99, sigma } => {
+                let median = self.positive_duration(&f("median"), median);
+                match (p99, sigma) {
+                    (Some(_), Some(_)) => {
+                        self.error_hint(
+                            field,
+                            "p99 and sigma are mutually exclusive",
+                            "give the spread as p99 or as sigma, not both",
+                        );
+                        None
+                    }
+                    (None, None) => {
+                        self.error_hint(
+                            field,
+                            "a lognormal needs p99 or sigma",
+                            "e.g. { dist = \"lognormal\", median = \"4ms\", p99 = \"30ms\" }",
+                        );
+                        None
+                    }
+                    (None, Some(sigma)) => {
+                        if !sigma.is_finite() || *sigma <= 0.0 {
+                            self.error(
+                                &f("sigma"),
+                                format!("sigma must be a finite number above 0, got {sigma}"),
+                            );
+                            return None;
+                        }
+                        Some(Dist::LogNormal {
+                            median: median?,
+                            sigma: *sigma,
+                        })
+                    }
+                    (Some(p99), None) => {
+                        let p99 = self.duration(&f("p99"), p99)?;
+                        let median = median?;
+                        if p99 <= median {
+                            self.error_hint(
+                                &f("p99"),
+                                format!(
+                                    "p99 ({}) must be above the median ({})",
+                                    fmt_dur(p99),
+                                    fmt_dur(median)
+                                ),
+                                "a lognormal's p99 lies above its median",
+                            );
+                            return None;
+                        }
+                        Some(Dist::LogNormal {
+                            median,
+                            sigma: Dist::lognormal_sigma(median, p99),
+                        })
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A request as written in `[request]` or a phase: unset fields fall back to the level above.
+#[derive(Debug, Default)]
+struct PartialRequest {
+    method: Option<Method>,
+    path: Option<String>,
+    headers: Option<Vec<(HeaderName, HeaderValue)>>,
+    body: Option<Bytes>,
+}
+
+impl PartialRequest {
+    /// `self` (the `[request]` defaults) overridden by a phase's own fields; headers merge by name.
+    fn merged(&self, own: PartialRequest) -> RequestPlan {
+        let mut headers = self.headers.clone().unwrap_or_default();
+        for (name, value) in own.headers.unwrap_or_default() {
+            headers.retain(|(n, _)| *n != name);
+            headers.push((name, value));
+        }
+        let defaults = RequestPlan::default();
+        RequestPlan {
+            method: own
+                .method
+                .or_else(|| self.method.clone())
+                .unwrap_or(defaults.method),
+            path: own
+                .path
+                .or_else(|| self.path.clone())
+                .unwrap_or(defaults.path),
+            headers,
+            body: own
+                .body
+                .or_else(|| self.body.clone())
+                .unwrap_or(defaults.body),
+        }
+    }
+}
+
+fn retry_on(kind: ErrorKind) -> RetryOn {
+    match kind {
+        ErrorKind::HttpStatus(code) => RetryOn::Status(code),
+        other => RetryOn::Error(other),
+    }
+}
+
+fn retryable_names() -> Vec<String> {
+    let transport = ErrorKind::TRANSPORT
+        .iter()
+        .filter(|k| !matches!(k, ErrorKind::Overflow | ErrorKind::Unfinished));
+    transport
+        .map(|k| k.name())
+        .chain(RETRYABLE_EXTRA.iter().map(|s| s.to_string()))
+        .collect()
+}
+
+fn fmt_dur(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+/// The path suffix (`.shape.kind`, `[2]`) and node of the deepest value under `node` whose span
+/// contains `span`; `("", node)` when none does (the span is `node`'s own, or one of its keys').
+fn descend<'n, 'i>(
+    node: &'n Spanned<DeValue<'i>>,
+    span: &Range<usize>,
+) -> (String, &'n Spanned<DeValue<'i>>) {
+    let contains = |v: &Spanned<DeValue>| v.span().start <= span.start && span.end <= v.span().end;
+    let children: Vec<(String, &Spanned<DeValue>)> = match node.get_ref() {
+        DeValue::Table(t) => t
+            .iter()
+            .map(|(k, v)| (format!(".{}", k.get_ref()), v))
+            .collect(),
+        DeValue::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("[{i}]"), v))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (segment, child) in children {
+        let (rest, found) = descend(child, span);
+        if !rest.is_empty() || contains(child) {
+            return (segment + &rest, found);
+        }
+    }
+    (String::new(), node)
+}
+
+/// For serde messages such as ``unknown field `x`, expected one of `a`, `b` ``: the name after
+/// `prefix` and the backticked candidates that follow.
+fn backticked(msg: &str, prefix: &str) -> Option<(String, Vec<String>)> {
+    let rest = msg.strip_prefix(prefix)?;
+    let (name, tail) = rest.split_once('`')?;
+    let candidates = tail
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    Some((name.to_string(), candidates))
+}
+
+/// Serde's wording in user terms: TOML type names; a backticked value (``integer `5` ``) loses its
+/// backticks, a backticked key (``missing field `rate` ``) gets double quotes.
+fn tidy(msg: &str) -> String {
+    let value = msg.starts_with("invalid type") || msg.starts_with("invalid value");
+    let mut out = msg.replace('`', if value { "" } else { "\"" });
+    for (rust, toml) in [
+        ("expected f64", "expected a number"),
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected an integer"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected a table"),
+        ("floating point", "float"),
+    ] {
+        out = out.replace(rust, toml);
+    }
+    out
+}
+
+fn quoted_list<'c>(candidates: impl Iterator<Item = &'c str>) -> String {
+    candidates
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `did you mean "x"?` for the closest candidate, else the list of valid ones (`None` if empty).
+fn suggestion<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    did_you_mean(word, candidates.iter().copied()).or_else(|| {
+        Some(format!(
+            "expected one of {}",
+            quoted_list(candidates.into_iter())
+        ))
+    })
+}
+
+/// `did you mean "x"?` when some candidate is a few edits away: at most 2, or a third of the
+/// word's length for long words, and fewer than the word has characters.
+fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+    let (distance, closest) = candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .min_by_key(|(d, _)| *d)?;
+    let len = word.chars().count();
+    (distance <= (len / 3).max(2) && distance < len).then(|| format!("did you mean \"{closest}\"?"))
+}
+
+/// Levenshtein distance: insertions, deletions and substitutions, one row at a time.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut row = Vec::with_capacity(b.len() + 1);
+        row.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = prev[j] + usize::from(ca != *cb);
+            row.push(substitute.min(prev[j + 1] + 1).min(row[j] + 1));
+        }
+        prev = row;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "name = \"t\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n";
+
+    fn ok(src: &str) -> Plan {
+        validate(src, Path::new("t.toml")).unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    /// The diagnostics as `line:col field: message` strings (hints dropped).
+    fn errs(src: &str) -> Vec<String> {
+        let diags = validate(src, Path::new("t.toml")).expect_err("should be invalid");
+        diags
+            .0
+            .iter()
+            .map(|d| format!("{}:{} {}: {}", d.line, d.col, d.field, d.message))
+            .collect()
+    }
+
+    fn hints(src: &str) -> Vec<String> {
+        let diags = validate(src, Path::new("t.toml")).expect_err("should be invalid");
+        diags.0.iter().filter_map(|d| d.hint.clone()).collect()
+    }
+
+    /// `MINIMAL` with `extra` appended (a new section or `[[…]]` entry).
+    fn with(extra: &str) -> String {
+        format!("{MINIMAL}{extra}")
+    }
+
+    /// A scenario whose only phase has the given body.
+    fn phase(body: &str) -> String {
+        format!("name = \"t\"\n[target]\nmock = true\n[[client]]\nname = \"c\"\n[[phase]]\nduration = \"1s\"\n{body}\n")
+    }
+
+    /// A scenario whose only client has the given body.
+    fn client(body: &str) -> String {
+        format!("name = \"t\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n{body}\n")
+    }
+
+    #[test]
+    fn defaults_fill_everything_left_out() {
+        let plan = ok(MINIMAL);
+        assert_eq!(plan.name, "t");
+        assert_eq!(plan.source, PathBuf::from("t.toml"));
+        assert_eq!(plan.seed, 1);
+        assert_eq!(plan.threads, 1);
+        assert_eq!(plan.drain, Duration::from_secs(5));
+        assert_eq!(plan.target, Target::Mock);
+        assert_eq!(
+            plan.mock,
+            MockPlan {
+                latency: Dist::ZERO,
+                statuses: vec![(200, 1)],
+                body_bytes: 64,
+                keep_alive_idle: None
+            }
+        );
+        assert_eq!(plan.phases.len(), 1);
+        let p = &plan.phases[0];
+        assert_eq!(p.name, "phase-1");
+        assert_eq!(p.duration, Duration::from_secs(1));
+        assert_eq!(
+            p.load,
+            Load::Closed {
+                concurrency: 1,
+                think: None
+            }
+        );
+        assert_eq!(p.request, RequestPlan::default());
+        assert_eq!(plan.clients, vec![ClientPlan::defaults("c")]);
+        assert_eq!(
+            plan.clients[0].pool_idle_timeout,
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(plan.clients[0].pool_max_idle_per_host, usize::MAX);
+        assert!(plan.faults.is_empty());
+
+        let open = ok(&phase("shape = { kind = \"constant\", rate = 50 }"));
+        assert_eq!(
+            open.phases[0].load,
+            Load::Open {
+                shape: Shape::Constant { rate: 50.0 },
+                poisson: false,
+                max_in_flight: 10_000
+            }
+        );
+    }
+
+    #[test]
+    fn every_knob_reaches_the_plan() {
+        let plan = ok(r#"
+name = "full_1"
+seed = 7
+threads = 4
+drain = "1s 500ms"
+
+[target]
+url = "http://127.0.0.1/api?x=1"
+
+[mock]
+latency = { dist = "lognormal", median = "4ms", p99 = "30ms" }
+status = [ { code = 200, weight = 95 }, { code = 503 } ]
+body_bytes = 0
+keep_alive_timeout = "5s"
+
+[request]
+method = "POST"
+path = "/base"
+headers = { "x-id" = "abc", "x-env" = "test" }
+body = "hello"
+
+[[phase]]
+name = "ramp"
+duration = "2m"
+shape = { kind = "ramp", from = 0, to = 1.5 }
+poisson = true
+max_in_flight = "unlimited"
+request = { path = "/other", headers = { "x-id" = "override" } }
+
+[[phase]]
+duration = "10s"
+concurrency = 3
+think = { dist = "uniform", min = "1ms", max = "5ms" }
+
+[[phase]]
+duration = "10s"
+shape = { kind = "bursts", rate = 300, on = "2s", off = "0s" }
+
+[[phase]]
+duration = "10s"
+shape = { kind = "steps", rates = [0, 100, 200] }
+
+[[client]]
+name = "go.default"
+http = "2"
+keep_alive = false
+pool_idle_timeout = "none"
+pool_max_idle_per_host = 0
+max_conns_per_host = 8
+connect_timeout = "1s"
+request_timeout = "250ms"
+read_body = "none"
+retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20ms" }
+"#);
+        assert_eq!(
+            (plan.name.as_str(), plan.seed, plan.threads),
+            ("full_1", 7, 4)
+        );
+        assert_eq!(plan.drain, Duration::from_millis(1500));
+        assert_eq!(
+            plan.target,
+            Target::Url("http://127.0.0.1:80/api?x=1".parse().unwrap())
+        );
+        let sigma = Dist::lognormal_sigma(Duration::from_millis(4), Duration::from_millis(30));
+        assert_eq!(
+            plan.mock.latency,
+            Dist::LogNormal {
+                median: Duration::from_millis(4),
+                sigma
+            }
+        );
+        assert_eq!(plan.mock.statuses, vec![(200, 95), (503, 1)]);
+        assert_eq!(plan.mock.body_bytes, 0);
+        assert_eq!(plan.mock.keep_alive_idle, Some(Duration::from_secs(5)));
+
+        let [ramp, closed, bursts, steps] = &plan.phases[..] else {
+            panic!("four phases")
+        };
+        assert_eq!(ramp.name, "ramp");
+        assert_eq!(ramp.duration, Duration::from_secs(120));
+        assert_eq!(
+            ramp.load,
+            Load::Open {
+                shape: Shape::Ramp { from: 0.0, to: 1.5 },
+                poisson: true,
+                max_in_flight: usize::MAX
+            }
+        );
+        assert_eq!(ramp.request.method, Method::POST);
+        assert_eq!(ramp.request.path, "/other");
+        assert_eq!(ramp.request.body, Bytes::from("hello"));
+        let headers: Vec<(&str, &str)> = ramp
+            .request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.to_str().unwrap()))
+            .collect();
+        assert_eq!(headers, [("x-env", "test"), ("x-id", "override")]);
+        assert_eq!(closed.name, "phase-2");
+        assert_eq!(closed.request.path, "/base");
+        assert_eq!(closed.request.headers.len(), 2);
+        assert_eq!(
+            closed.load,
+            Load::Closed {
+                concurrency: 3,
+                think: Some(Dist::Uniform {
+                    min: Duration::from_millis(1),
+                    max: Duration::from_millis(5)
+                })
+            }
+        );
+        let on = Duration::from_secs(2);
+        assert!(
+            matches!(bursts.load, Load::Open { shape: Shape::Bursts { rate, on: o, off }, .. } if rate == 300.0 && o == on && off.is_zero())
+        );
+        assert!(
+            matches!(&steps.load, Load::Open { shape: Shape::Steps { rates }, .. } if *rates == [0.0, 100.0, 200.0])
+        );
+
+        let c = &plan.clients[0];
+        assert_eq!(c.name, "go.default");
+        assert_eq!(
+            (c.http, c.keep_alive, c.read_body),
+            (HttpVersion::Http2, false, ReadBody::None)
+        );
+        assert_eq!(c.pool_idle_timeout, None);
+        assert_eq!(c.pool_max_idle_per_host, 0);
+        assert_eq!(c.max_conns_per_host, Some(8));
+        assert_eq!(c.connect_timeout, Some(Duration::from_secs(1)));
+        assert_eq!(c.request_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(
+            c.retries,
+            RetryPlan {
+                max: 3,
+                on: vec![
+                    RetryOn::Error(ErrorKind::Reset),
+                    RetryOn::Error(ErrorKind::ClosedBeforeResponse),
+                    RetryOn::Status5xx,
+                    RetryOn::Status(429)
+                ],
+                backoff: Duration::from_millis(20),
+            }
+        );
+    }
+
+    #[test]
+    fn faults() {
+        let plan = ok(&with("[[fault]]\nkind = \"stall\"\nat = \"4s\"\nfor = \"1s\"\nevery = \"10s\"\n[[fault]]\nkind = \"stall\"\nlayer = \"mock\"\nat = \"0s\"\nfor = \"1s\"\nevery = \"once\"\n"));
+        assert_eq!(
+            plan.faults,
+            vec![
+                FaultPlan {
+                    kind: FaultKind::Stall,
+                    at: Duration::from_secs(4),
+                    duration: Duration::from_secs(1),
+                    every: Some(Duration::from_secs(10))
+                },
+                FaultPlan {
+                    kind: FaultKind::Stall,
+                    at: Duration::ZERO,
+                    duration: Duration::from_secs(1),
+                    every: None
+                },
+            ]
+        );
+        assert_eq!(
+            errs(&with(
+                "[[fault]]\nkind = \"stall\"\nfor = \"0s\"\nevery = \"1s\"\n"
+            )),
+            [
+                "9:1 fault[0]: missing field \"at\"",
+                "11:7 fault[0].for: must be longer than 0s"
+            ]
+        );
+        assert_eq!(
+            errs(&with(
+                "[[fault]]\nkind = \"stall\"\nat = \"1s\"\nfor = \"2s\"\nevery = \"2s\"\n"
+            )),
+            ["13:9 fault[0].every: every (2s) must be longer than for (2s)"]
+        );
+        assert_eq!(
+            errs(&with("[[fault]]\nat = \"1s\"\n")),
+            ["9:1 fault[0]: missing field \"kind\""]
+        );
+        let url_target = "name = \"t\"\n[target]\nurl = \"http://h\"\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n[[fault]]\nkind = \"stall\"\nat = \"1s\"\nfor = \"1s\"\n";
+        assert_eq!(
+            errs(url_target),
+            ["10:8 fault[0].kind: a mock stall needs the built-in mock"]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_located_and_get_the_closest_name() {
+        assert_eq!(
+            errs(&format!("sead = 1\n{MINIMAL}")),
+            ["1:1 sead: unknown key \"sead\""]
+        );
+        assert_eq!(
+            hints(&format!("sead = 1\n{MINIMAL}")),
+            ["did you mean \"seed\"?"]
+        );
+        assert_eq!(
+            hints(&format!("zzzzzz = 1\n{MINIMAL}"))[0]
+                .split(',')
+                .next(),
+            Some("expected one of \"name\"")
+        );
+        // After [[client]], a misspelt key belongs to the client.
+        assert_eq!(
+            errs(&format!("{MINIMAL}sead = 1\n")),
+            ["9:1 client[0]: unknown field \"sead\""]
+        );
+        let src = phase("shape = { kind = \"constant\", rat = 5 }");
+        assert_eq!(errs(&src), ["8:30 phase[0].shape: unknown field \"rat\""]);
+        assert_eq!(hints(&src), ["did you mean \"rate\"?"]);
+        let src = client("retries = { max = 1, onn = [\"reset\"] }");
+        assert_eq!(
+            errs(&src),
+            ["9:22 client[0].retries: unknown field \"onn\""]
+        );
+        assert_eq!(hints(&src), ["did you mean \"on\"?"]);
+        let src = phase("shape = { kind = \"burst\", rate = 5 }");
+        assert_eq!(
+            errs(&src),
+            ["8:18 phase[0].shape.kind: unknown kind \"burst\""]
+        );
+        assert_eq!(hints(&src), ["did you mean \"bursts\"?"]);
+        assert_eq!(
+            errs(&phase("shape = { kind = \"steps\" }")),
+            ["8:9 phase[0].shape: missing field \"rates\""]
+        );
+        assert_eq!(
+            errs(&phase("concurrency = 1.5")),
+            ["8:15 phase[0].concurrency: invalid type: float 1.5, expected an integer"]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_all_reported_with_their_place() {
+        let diags = validate(
+            "name = \"t\"\nseed = \nthreads = = 2\n",
+            Path::new("s.toml"),
+        )
+        .expect_err("syntax");
+        assert!(diags.0.len() >= 2, "{diags}");
+        assert_eq!(
+            (diags.0[0].line, diags.0[0].col, diags.0[0].field.as_str()),
+            (2, 8, "")
+        );
+        assert!(
+            diags.0[0].message.starts_with("TOML syntax error: "),
+            "{}",
+            diags.0[0].message
+        );
+        assert!(diags.0.iter().any(|d| d.line == 3), "{diags}");
+    }
+
+    #[test]
+    fn durations_need_units() {
+        assert_eq!(
+            errs(&phase("concurrency = 1\nthink = 10")),
+            ["9:9 phase[0].think: bare number 10 is not a duration"]
+        );
+        assert_eq!(
+            hints(&phase("concurrency = 1\nthink = 10")),
+            [DURATION_HINT]
+        );
+        assert_eq!(
+            errs(&client("connect_timeout = \"3 parsecs\"\nrequest_timeout = \"0s\"\npool_idle_timeout = 90")),
+            [
+                "9:19 client[0].connect_timeout: invalid duration \"3 parsecs\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)",
+                "10:19 client[0].request_timeout: a timeout must be longer than 0s",
+                "11:21 client[0].pool_idle_timeout: bare number 90 is not a duration",
+            ]
+        );
+        assert_eq!(
+            errs(&format!("drain = \"none\"\n{MINIMAL}")),
+            ["1:9 drain: \"none\" is not allowed here"]
+        );
+        let plan = ok(&phase("concurrency = 1\nthink = \"none\""));
+        assert_eq!(
+            plan.phases[0].load,
+            Load::Closed {
+                concurrency: 1,
+                think: None
+            }
+        );
+        let plan = ok(&phase("concurrency = 1\nthink = \"10ms\""));
+        assert_eq!(
+            plan.phases[0].load,
+            Load::Closed {
+                concurrency: 1,
+                think: Some(Dist::Fixed(Duration::from_millis(10)))
+            }
+        );
+    }
+
+    #[test]
+    fn a_phase_is_open_or_closed() {
+        assert_eq!(
+            errs(&phase(
+                "shape = { kind = \"constant\", rate = 1 }\nconcurrency = 2"
+            )),
+            ["9:15 phase[0].concurrency: shape and concurrency are mutually exclusive"]
+        );
+        assert_eq!(
+            errs(&phase("")),
+            ["6:1 phase[0]: a phase needs shape (open model) or concurrency (closed model)"]
+        );
+        assert_eq!(
+            errs(&phase("concurrency = 0\npoisson = false")),
+            [
+                "8:15 phase[0].concurrency: concurrency must be ≥ 1, got 0",
+                "9:11 phase[0].poisson: poisson applies only to the open model"
+            ]
+        );
+        assert_eq!(
+            errs(&phase(
+                "shape = { kind = \"constant\", rate = 1 }\nthink = \"1s\"\nmax_in_flight = 0"
+            )),
+            [
+                "9:9 phase[0].think: think applies only to the closed model",
+                "10:17 phase[0].max_in_flight: must be ≥ 1, got 0"
+            ]
+        );
+        assert_eq!(
+            errs("name = \"t\"\n[target]\nmock = true\n[[client]]\nname = \"c\"\n[[phase]]\nconcurrency = 1\n"),
+            ["6:1 phase[0]: missing field \"duration\""]
+        );
+    }
+
+    #[test]
+    fn rates_are_finite_and_something_is_sent() {
+        assert_eq!(
+            errs(&phase("shape = { kind = \"constant\", rate = 0 }")),
+            ["8:37 phase[0].shape.rate: rate must be above 0"]
+        );
+        assert_eq!(
+            errs(&phase("shape = { kind = \"constant\", rate = inf }")),
+            ["8:37 phase[0].shape.rate: rate must be a finite number ≥ 0 (requests per second), got inf"]
+        );
+        assert_eq!(
+            errs(&phase("shape = { kind = \"ramp\", from = -1, to = 5 }")),
+            ["8:33 phase[0].shape.from: rate must be a finite number ≥ 0 (requests per second), got -1"]
+        );
+        assert_eq!(
+            errs(&phase("shape = { kind = \"ramp\", from = 0, to = 0 }")),
+            ["8:9 phase[0].shape: a ramp from 0 to 0 sends nothing"]
+        );
+        assert_eq!(
+            errs(&phase("shape = { kind = \"steps\", rates = [] }")),
+            ["8:35 phase[0].shape.rates: steps need at least one rate"]
+        );
+        assert_eq!(
+            errs(&phase("shape = { kind = \"steps\", rates = [1, nan] }")),
+            ["8:39 phase[0].shape.rates[1]: rate must be a finite number ≥ 0 (requests per second), got NaN"]
+        );
+        assert_eq!(
+            errs(&phase(
+                "shape = { kind = \"bursts\", rate = 5, on = \"0s\", off = \"-1s\" }"
+            )),
+            [
+                "8:43 phase[0].shape.on: must be longer than 0s",
+                "8:55 phase[0].shape.off: invalid duration \"-1s\": expected number at 0",
+            ]
+        );
+    }
+
+    #[test]
+    fn distributions_are_sane() {
+        let latency = |d: &str| errs(&with(&format!("[mock]\nlatency = {d}\n")));
+        assert_eq!(
+            latency("{ dist = \"lognormal\", median = \"4ms\", p99 = \"4ms\" }"),
+            ["10:55 mock.latency.p99: p99 (4ms) must be above the median (4ms)"]
+        );
+        assert_eq!(
+            latency("{ dist = \"lognormal\", median = \"0s\", sigma = 1.0 }"),
+            ["10:42 mock.latency.median: must be longer than 0s"]
+        );
+        assert_eq!(
+            latency("{ dist = \"lognormal\", median = \"1ms\", sigma = 0.0 }"),
+            ["10:57 mock.latency.sigma: sigma must be a finite number above 0, got 0"]
+        );
+        assert_eq!(
+            latency("{ dist = \"lognormal\", median = \"1ms\", sigma = 1.0, p99 = \"9ms\" }"),
+            ["10:11 mock.latency: p99 and sigma are mutually exclusive"]
+        );
+        assert_eq!(
+            latency("{ dist = \"lognormal\", median = \"1ms\" }"),
+            ["10:11 mock.latency: a lognormal needs p99 or sigma"]
+        );
+        assert_eq!(
+            latency("{ dist = \"uniform\", min = \"2ms\", max = \"1ms\" }"),
+            ["10:37 mock.latency.min: min (2ms) is above max (1ms)"]
+        );
+        let plan = ok(&with(
+            "[mock]\nlatency = { dist = \"normal\", mean = \"5ms\", stddev = \"0s\" }\n",
+        ));
+        assert_eq!(
+            plan.mock.latency,
+            Dist::Normal {
+                mean: Duration::from_millis(5),
+                stddev: Duration::ZERO
+            }
+        );
+        let plan = ok(&with(
+            "[mock]\nlatency = { dist = \"lognormal\", median = \"2ms\", sigma = 0.5 }\n",
+        ));
+        assert_eq!(
+            plan.mock.latency,
+            Dist::LogNormal {
+                median: Duration::from_millis(2),
+                sigma: 0.5
+            }
+        );
+    }
+
+    #[test]
+    fn targets() {
+        let target = |body: &str| {
+            format!("name = \"t\"\n[target]\n{body}\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n")
+        };
+        assert_eq!(
+            ok(&target("url = \"http://example.com:8080\"")).target,
+            Target::Url("http://example.com:8080/".parse().unwrap())
+        );
+        assert_eq!(
+            ok(&target("mock = false\nurl = \"http://h/x\"")).target,
+            Target::Url("http://h:80/x".parse().unwrap())
+        );
+        assert_eq!(
+            errs(&target("url = \"https://h/\"")),
+            ["3:7 target.url: https targets are not supported"]
+        );
+        assert_eq!(
+            hints(&target("url = \"https://h/\"")),
+            ["not supported yet: use an http:// URL"]
+        );
+        assert_eq!(
+            errs(&target("url = \"ftp://h/\"")),
+            ["3:7 target.url: \"ftp://h/\" is not an http:// URL"]
+        );
+        assert_eq!(
+            errs(&target("url = \"/just/a/path\"")),
+            ["3:7 target.url: \"/just/a/path\" is not an http:// URL"]
+        );
+        assert_eq!(
+            errs(&target("url = \"http://\"")),
+            ["3:7 target.url: invalid URL \"http://\": empty string"]
+        );
+        assert_eq!(
+            errs(&target("mock = true\nurl = \"http://h\"")),
+            ["4:7 target.url: mock = true and url are mutually exclusive"]
+        );
+        assert_eq!(
+            errs(&target("mock = false")),
+            ["3:8 target.mock: mock = false and no url: nothing to send requests to"]
+        );
+        assert_eq!(
+            errs(&target("")),
+            ["2:1 target: [target] needs mock = true or url"]
+        );
+        assert_eq!(
+            errs("name = \"t\"\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n"),
+            ["1:1 target: missing [target] section"]
+        );
+    }
+
+    #[test]
+    fn names_and_counts() {
+        assert_eq!(
+            errs("[target]\nmock = true\n"),
+            [
+                "1:1 name: a scenario needs a name",
+                "1:1 phase: at least one [[phase]] is required",
+                "1:1 client: at least one [[client]] is required"
+            ]
+        );
+        assert_eq!(
+            errs(&MINIMAL.replace("\"t\"", "\"a/b\"")),
+            ["1:8 name: \"a/b\" may contain only letters, digits, '-' and '_'"]
+        );
+        assert_eq!(
+            errs(&MINIMAL.replace("\"t\"", "5")),
+            ["1:8 name: invalid type: integer 5, expected a string"]
+        );
+        assert_eq!(
+            errs(&format!("seed = -1\nthreads = 65\n{MINIMAL}")),
+            [
+                "1:8 seed: seed must be ≥ 0, got -1",
+                "2:11 threads: threads must be between 1 and 64, got 65"
+            ]
+        );
+        assert_eq!(
+            errs(&with("[[client]]\nname = \"c\"\n[[phase]]\nname = \"phase-1\"\nduration = \"1s\"\nconcurrency = 1\n")),
+            ["10:8 client[1].name: duplicate client name \"c\"", "12:8 phase[1].name: duplicate phase name \"phase-1\""]
+        );
+        assert_eq!(
+            errs(&format!("{MINIMAL}[phase]\nduration = \"1s\"\n")).len(),
+            1,
+            "[phase] after [[phase]] is a TOML error"
+        );
+        assert_eq!(
+            errs("name = \"t\"\n[target]\nmock = true\n[phase]\nduration = \"1s\"\n[[client]]\nname = \"c\"\n"),
+            ["4:1 phase: phase must be an array of tables"]
+        );
+        assert_eq!(
+            errs(&client("max_conns_per_host = 0\npool_max_idle_per_host = \"lots\"")),
+            [
+                "9:22 client[0].max_conns_per_host: must be ≥ 1, got 0",
+                "10:26 client[0].pool_max_idle_per_host: expected an integer or \"unlimited\", got \"lots\"",
+            ]
+        );
+        assert_eq!(
+            ok(&client("max_conns_per_host = \"unlimited\"")).clients[0].max_conns_per_host,
+            None
+        );
+    }
+
+    #[test]
+    fn client_values_and_retries() {
+        assert_eq!(
+            errs(&client("http = \"3\"\nread_body = \"nope\"")),
+            [
+                "9:8 client[0].http: unknown HTTP version \"3\"",
+                "10:13 client[0].read_body: read_body must be \"full\" or \"none\", got \"nope\""
+            ]
+        );
+        let src = client("retries = { max = -1, on = [\"rst\", \"http_200\", \"unfinished\", \"http_503\"], backoff = \"0s\" }");
+        assert_eq!(
+            errs(&src),
+            [
+                "9:19 client[0].retries.max: max must be ≥ 0, got -1",
+                "9:29 client[0].retries.on[0]: unknown failure kind \"rst\"",
+                "9:36 client[0].retries.on[1]: status 200 is not a failure",
+                "9:48 client[0].retries.on[2]: \"unfinished\" is not a failure a client can retry",
+            ]
+        );
+        assert_eq!(hints(&src), ["did you mean \"reset\"?"]);
+        let hint = hints(&client("retries = { on = [\"timeout\"] }")).remove(0);
+        assert!(
+            hint.contains("\"request_timeout\"") && hint.ends_with("or http_NNN for one status"),
+            "{hint}"
+        );
+    }
+
+    #[test]
+    fn requests() {
+        assert_eq!(
+            errs(&with("[request]\nmethod = \"GE T\"\npath = \"x\"\nheaders = { \"bad header\" = \"v\", ok = \"line\\nbreak\" }\n")),
+            [
+                "10:10 request.method: invalid method \"GE T\"",
+                "11:8 request.path: path \"x\" must start with '/'",
+                "12:28 request.headers.bad header: invalid header name \"bad header\"",
+                "12:38 request.headers.ok: invalid value for header \"ok\"",
+            ]
+        );
+        assert_eq!(
+            hints(&with("[request]\npath = \"x\"\n")),
+            ["did you mean \"/x\"?"]
+        );
+        assert_eq!(
+            errs(&phase("concurrency = 1\nrequest = { path = \"nope\" }")),
+            ["9:20 phase[0].request.path: path \"nope\" must start with '/'"]
+        );
+    }
+
+    #[test]
+    fn mock_section() {
+        assert_eq!(
+            errs(&with("[mock]\nstatus = []\nkeep_alive_timeout = \"0s\"\n")),
+            [
+                "10:10 mock.status: status needs at least one entry",
+                "11:22 mock.keep_alive_timeout: a timeout must be longer than 0s"
+            ]
+        );
+        assert_eq!(
+            errs(&with("[mock]\nstatus = [{ weight = 2 }]\n")),
+            ["10:11 mock.status[0]: missing field \"code\""]
+        );
+        assert_eq!(
+            ok(&with("[mock]\nkeep_alive_timeout = \"none\"\n"))
+                .mock
+                .keep_alive_idle,
+            None
+        );
+    }
+
+    #[test]
+    fn diagnostics_display_with_hints() {
+        let diags = validate(
+            &client("pool_idle_timout = \"1s\""),
+            Path::new("dir/s.toml"),
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            diags.to_string(),
+            "dir/s.toml:9:1: client[0]: unknown field \"pool_idle_timout\"\n  hint: did you mean \"pool_idle_timeout\"?"
+        );
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("µs", "us"), 1);
+        assert_eq!(did_you_mean("xyz", ["name", "seed"]), None);
+    }
+
+    #[test]
+    fn normalized_reads_back_as_the_same_plan() {
+        let src = r#"
+name = "round-trip"
+[target]
+mock = true
+[mock]
+latency = { dist = "lognormal", median = "4ms", p99 = "30ms" }
+status = [ { code = 200, weight = 9 }, { code = 503 } ]
+[request]
+headers = { "x-id" = "a" }
+[[phase]]
+duration = "1m 30s"
+shape = { kind = "bursts", rate = 2.5, on = "2s", off = "500ms" }
+[[phase]]
+duration = "1s"
+concurrency = 2
+think = { dist = "normal", mean = "10ms", stddev = "1ms" }
+[[client]]
+name = "a"
+retries = { max = 1, on = ["reset", "5xx", "http_503"] }
+[[client]]
+name = "b"
+max_conns_per_host = 4
+[[fault]]
+kind = "stall"
+at = "1s"
+for = "250ms"
+"#;
+        let plan = ok(src);
+        let json = plan.normalized();
+        assert_eq!(json["drain"], "5s");
+        assert_eq!(json["target"]["mock"], true);
+        assert_eq!(json["mock"]["keep_alive_timeout"], "none");
+        assert_eq!(json["mock"]["latency"]["median"], "4ms");
+        assert_eq!(json["phase"][0]["duration"], "1m 30s");
+        assert_eq!(
+            json["phase"][0]["shape"],
+            serde_json::json!({ "kind": "bursts", "rate": 2.5, "on": "2s", "off": "500ms" })
+        );
+        assert_eq!(json["phase"][0]["max_in_flight"], 10_000);
+        assert_eq!(
+            json["phase"][1]["think"],
+            serde_json::json!({ "dist": "normal", "mean": "10ms", "stddev": "1ms" })
+        );
+        assert_eq!(json["phase"][1]["request"]["headers"]["x-id"], "a");
+        assert_eq!(json["client"][0]["pool_max_idle_per_host"], "unlimited");
+        assert_eq!(
+            json["client"][0]["retries"]["on"],
+            serde_json::json!(["reset", "5xx", "http_503"])
+        );
+        assert_eq!(json["client"][0]["retries"]["backoff"], "0s");
+        assert_eq!(json["client"][1]["max_conns_per_host"], 4);
+        assert_eq!(json["client"][1]["request_timeout"], "none");
+        assert_eq!(json["fault"][0]["every"], "once");
+
+        let toml_text = toml::to_string(&json).expect("normalized JSON is TOML-serializable");
+        let again = validate(&toml_text, Path::new("t.toml"))
+            .unwrap_or_else(|d| panic!("{d}\n{toml_text}"));
+        assert_eq!(again.normalized(), json);
+        assert_eq!(
+            (
+                again.target,
+                again.mock,
+                again.phases,
+                again.clients,
+                again.faults
+            ),
+            (
+                plan.target,
+                plan.mock,
+                plan.phases,
+                plan.clients,
+                plan.faults
+            )
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! Every shipped scenario validates; every `scenarios/invalid/*.toml` fails with exactly the
+//! diagnostics in its `.expected` file (set `CHAOSLOAD_BLESS=1` to rewrite them, then review).
+
+use chaosload::scenario::{self, LoadError, Target};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn toml_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {dir}: {e}"))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn shipped_scenarios_validate() {
+    let files = toml_files("scenarios");
+    assert!(
+        files.len() >= 2,
+        "expected the example scenarios, found {files:?}"
+    );
+    for file in files {
+        let plan = scenario::load(&file).unwrap_or_else(|e| panic!("{}:\n{e}", file.display()));
+        assert_eq!(plan.source, file);
+        assert!(!plan.phases.is_empty() && !plan.clients.is_empty());
+        let json = plan.normalized();
+        assert_eq!(json["name"], plan.name.as_str());
+    }
+}
+
+#[test]
+fn smoke_and_coldstart_say_what_they_promise() {
+    let smoke = scenario::load(Path::new("scenarios/smoke.toml")).expect("smoke validates");
+    let total: std::time::Duration = smoke.phases.iter().map(|p| p.duration).sum();
+    assert!(
+        total + smoke.drain <= std::time::Duration::from_secs(10),
+        "smoke must stay under 10s"
+    );
+    assert_eq!(smoke.target, Target::Mock);
+    let names: Vec<&str> = smoke.clients.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["keep-alive", "no-keep-alive"]);
+    assert!(smoke.clients[0].keep_alive && !smoke.clients[1].keep_alive);
+
+    let coldstart =
+        scenario::load(Path::new("scenarios/coldstart.toml")).expect("coldstart validates");
+    assert_eq!(
+        coldstart.mock.keep_alive_idle,
+        Some(std::time::Duration::from_secs(3))
+    );
+    let names: Vec<&str> = coldstart.clients.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["default", "tuned"]);
+}
+
+#[test]
+fn invalid_scenarios_report_exactly_the_expected_diagnostics() {
+    let bless = std::env::var_os("CHAOSLOAD_BLESS").is_some();
+    let files = toml_files("scenarios/invalid");
+    assert!(
+        files.len() >= 8,
+        "expected at least 8 invalid examples, found {}",
+        files.len()
+    );
+    let mut failures = Vec::new();
+    for file in files {
+        let actual = match scenario::load(&file) {
+            Ok(_) => "(validated without errors)".to_string(),
+            Err(LoadError::Invalid(diags)) => diags.to_string(),
+            Err(e) => panic!("{}: {e}", file.display()),
+        };
+        let expected_path = file.with_extension("expected");
+        if bless {
+            fs::write(&expected_path, format!("{actual}\n")).expect("write expected file");
+            continue;
+        }
+        let expected = fs::read_to_string(&expected_path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run with CHAOSLOAD_BLESS=1 to create it)",
+                expected_path.display()
+            )
+        });
+        if actual.trim_end() != expected.trim_end() {
+            failures.push(format!(
+                "{}\n--- expected\n{}\n--- actual\n{actual}\n",
+                file.display(),
+                expected.trim_end()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let err =
+        scenario::load(Path::new("scenarios/invalid/many_mistakes.toml")).expect_err("invalid");
+    let LoadError::Invalid(diags) = err else {
+        panic!("expected diagnostics, got {err}")
+    };
+    assert!(
+        diags.0.len() >= 8,
+        "only {} diagnostics:\n{diags}",
+        diags.0.len()
+    );
+    let lines: Vec<usize> = diags.0.iter().map(|d| d.line).collect();
+    assert!(
+        lines.windows(2).all(|w| w[0] <= w[1]),
+        "diagnostics in file order: {lines:?}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_io_error() {
+    let err = scenario::load(Path::new("scenarios/does-not-exist.toml")).expect_err("missing");
+    assert!(matches!(err, LoadError::Io { .. }), "{err}");
+    assert!(err.to_string().contains("scenarios/does-not-exist.toml"));
+}
