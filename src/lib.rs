@@ -22,3 +22,4 @@ pub mod result;
 pub mod run;
 pub mod scenario;
 pub mod summary;
+pub mod timer;

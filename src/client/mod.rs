@@ -126,6 +126,9 @@ impl Client {
             return Outcome::Error(classify_hyper(&e));
         }
         ex.reused = conn.start_request();
+        if !self.plan.keep_alive {
+            conn.close_after_this(&self.pool.stats);
+        }
         let guard = conn.abandon_guard(&self.pool.stats);
         let mut request = Request::new(Full::new(prepared.body.clone()));
         *request.method_mut() = prepared.method.clone();

@@ -13,12 +13,13 @@ use http_body_util::Full;
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::TokioIo;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 pub(super) type Body = Full<Bytes>;
 
@@ -64,6 +65,14 @@ impl Conn {
         let n = self.meta.requests.get();
         self.meta.requests.set(n + 1);
         n > 0
+    }
+
+    /// Marks the connection as one the client will close after this request (keep-alive off),
+    /// so the server's answering close is not mistaken for the peer's doing.
+    pub(super) fn close_after_this(&self, stats: &RefCell<ConnStats>) {
+        if !self.meta.closed_by_client.replace(true) {
+            stats.borrow_mut().closed_by_client += 1;
+        }
     }
 
     /// A guard that, if an HTTP/1 exchange is abandoned (request timeout), counts the
@@ -118,8 +127,8 @@ pub(super) struct Pool {
     idle: RefCell<Vec<Idle>>,
     /// One permit per open connection when `max_conns_per_host` is set.
     slots: Option<Arc<Semaphore>>,
-    /// Wakes requests waiting for a connection when one goes back to the idle list.
-    returned: Notify,
+    /// Requests waiting for a connection at the `max_conns_per_host` cap, oldest first.
+    waiters: RefCell<VecDeque<oneshot::Sender<Conn>>>,
     /// The HTTP/2 connection every request shares (HTTP/2 multiplexes; one is enough).
     shared_h2: RefCell<Option<(http2::SendRequest<Body>, Rc<ConnMeta>)>>,
     h2_connecting: tokio::sync::Mutex<()>,
@@ -137,7 +146,7 @@ impl Pool {
             connect_timeout: plan.connect_timeout,
             idle: RefCell::new(Vec::new()),
             slots: plan.max_conns_per_host.map(|n| Arc::new(Semaphore::new(n))),
-            returned: Notify::new(),
+            waiters: RefCell::new(VecDeque::new()),
             shared_h2: RefCell::new(None),
             h2_connecting: tokio::sync::Mutex::new(()),
             stats: Rc::new(RefCell::new(ConnStats::default())),
@@ -159,9 +168,17 @@ impl Pool {
                 Some(slots) => match slots.clone().try_acquire_owned() {
                     Ok(permit) => Some(permit),
                     Err(_) => {
+                        // At the cap: queue for the next connection released (first come, first
+                        // served, as Go's transport and hyper-util do), or for a free slot.
+                        let (handoff, receive) = oneshot::channel();
+                        self.waiters.borrow_mut().push_back(handoff);
                         tokio::select! {
+                            biased;
+                            handed = receive => match handed {
+                                Ok(conn) if !conn.sender.is_closed() => return Ok(Checkout { conn, connect_time: None }),
+                                _ => continue,
+                            },
                             permit = slots.clone().acquire_owned() => Some(permit.expect("the semaphore is never closed")),
-                            _ = self.returned.notified() => continue,
                         }
                     }
                 },
@@ -202,14 +219,19 @@ impl Pool {
         if let Sender::H2(_) = conn.sender {
             return; // the shared connection stays in `shared_h2`
         }
+        let mut conn = conn;
+        while let Some(waiter) = self.waiters.borrow_mut().pop_front() {
+            match waiter.send(conn) {
+                Ok(()) => return,
+                Err(back) => conn = back, // that request gave up waiting (timeout) or got a slot
+            }
+        }
         let mut idle = self.idle.borrow_mut();
         if idle.len() >= self.max_idle {
             drop(idle);
             return self.close(conn, CloseReason::Client);
         }
         idle.push(Idle { conn, since: Instant::now() });
-        drop(idle);
-        self.returned.notify_one();
     }
 
     /// Drops a connection that failed mid-exchange: its end is counted by its driver task.

@@ -9,6 +9,7 @@ use crate::client::{Client, Endpoint, Prepared};
 use crate::load::Schedule;
 use crate::record::{ConnStats, Recorder, Sample};
 use crate::scenario::{ClientPlan, Load, Plan};
+use crate::timer;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::cell::{Cell, RefCell};
@@ -138,7 +139,7 @@ impl Worker<'_> {
     }
 
     async fn drive(&self, shared: Rc<Shared>) -> anyhow::Result<()> {
-        let mut phase_start = tokio::time::Instant::from_std(self.epoch);
+        let mut phase_start = self.epoch;
         for (phase_index, phase) in self.plan.phases.iter().enumerate() {
             if shared.progress.stopped() {
                 break;
@@ -155,11 +156,10 @@ impl Worker<'_> {
                         if shared.progress.stopped() {
                             break;
                         }
-                        if intended > tokio::time::Instant::now() {
-                            tokio::time::sleep_until(intended).await;
-                        }
+                        // Not tokio's millisecond timer: see `timer`. (Spinning through the last
+                        // millisecond was tried: on a 2-core machine it starves the target.)
+                        timer::sleep_until(intended).await;
                         let now = Instant::now();
-                        let intended = intended.into_std();
                         let mut recorder = shared.recorder.borrow_mut();
                         recorder.arrival(phase_index, now, Some(now.saturating_duration_since(intended)));
                         if shared.in_flight.count.get() >= cap {
@@ -179,12 +179,12 @@ impl Worker<'_> {
                         let (shared, prepared, think) = (shared.clone(), prepared.clone(), think.clone());
                         tokio::task::spawn_local(async move {
                             let mut rng = rng;
-                            while tokio::time::Instant::now() < phase_end && !shared.progress.stopped() {
+                            while Instant::now() < phase_end && !shared.progress.stopped() {
                                 let now = Instant::now();
                                 shared.recorder.borrow_mut().arrival(phase_index, now, None);
                                 request(shared.clone(), prepared.clone(), phase_index, now).await;
                                 if let Some(think) = &think {
-                                    tokio::time::sleep(think.sample(&mut rng)).await;
+                                    timer::sleep(think.sample(&mut rng)).await;
                                 }
                             }
                         });
@@ -192,8 +192,8 @@ impl Worker<'_> {
                 }
             }
             // Closed-model users stop at the phase end by themselves; a stop cuts the wait short.
-            while tokio::time::Instant::now() < phase_end && !shared.progress.stopped() {
-                tokio::time::sleep_until(phase_end.min(tokio::time::Instant::now() + Duration::from_millis(100))).await;
+            while Instant::now() < phase_end && !shared.progress.stopped() {
+                timer::sleep_until(phase_end.min(Instant::now() + Duration::from_millis(100))).await;
             }
             phase_start = phase_end;
         }

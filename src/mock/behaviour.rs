@@ -53,10 +53,7 @@ impl Behaviour {
         let mut total_weight = 0u64;
         for &(code, weight) in &plan.statuses {
             let status = StatusCode::from_u16(code).map_err(|_| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("mock: invalid status code {code}"),
-                )
+                io::Error::new(io::ErrorKind::InvalidInput, format!("mock: invalid status code {code}"))
             })?;
             if weight == 0 {
                 continue;
@@ -65,22 +62,11 @@ impl Behaviour {
             statuses.push((status, total_weight));
         }
         if statuses.is_empty() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "mock: no status with a positive weight",
-            ));
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "mock: no status with a positive weight"));
         }
-        let body = Bytes::from(
-            (0..plan.body_bytes)
-                .map(|i| b'a' + (i % 26) as u8)
-                .collect::<Vec<u8>>(),
-        );
-        let stalls: Box<[FaultPlan]> = config
-            .faults
-            .iter()
-            .filter(|f| matches!(f.kind, FaultKind::Stall))
-            .cloned()
-            .collect();
+        let body = Bytes::from((0..plan.body_bytes).map(|i| b'a' + (i % 26) as u8).collect::<Vec<u8>>());
+        let stalls: Box<[FaultPlan]> =
+            config.faults.iter().filter(|f| matches!(f.kind, FaultKind::Stall)).cloned().collect();
         Ok(Behaviour {
             latency: plan.latency.clone(),
             statuses: statuses.into_boxed_slice(),
@@ -99,34 +85,22 @@ impl Behaviour {
     pub(crate) fn draw(&self, n: u64) -> Draw {
         if let (&Dist::Fixed(latency), [(status, _)]) = (&self.latency, &*self.statuses) {
             // Nothing to draw: skip seeding an RNG.
-            return Draw {
-                status: *status,
-                latency,
-            };
+            return Draw { status: *status, latency };
         }
         let mut rng = SmallRng::seed_from_u64(self.seed_key ^ n);
         let status = if self.statuses.len() == 1 {
             self.statuses[0].0
         } else {
             let x = rng.random_range(0..self.total_weight);
-            self.statuses
-                .iter()
-                .find(|&&(_, upper)| x < upper)
-                .map_or(self.statuses[0].0, |&(s, _)| s)
+            self.statuses.iter().find(|&&(_, upper)| x < upper).map_or(self.statuses[0].0, |&(s, _)| s)
         };
-        Draw {
-            status,
-            latency: self.latency.sample(&mut rng),
-        }
+        Draw { status, latency: self.latency.sample(&mut rng) }
     }
 
     /// End (as an offset from the epoch) of the stall window active at `elapsed`, if any; the
     /// latest end when several overlap.
     pub(crate) fn stall_end(&self, elapsed: Duration) -> Option<Duration> {
-        self.stalls
-            .iter()
-            .filter_map(|f| f.window_end(elapsed))
-            .max()
+        self.stalls.iter().filter_map(|f| f.window_end(elapsed)).max()
     }
 
     /// Answers one request. The draws happen now, in arrival order; the returned future drains
@@ -139,8 +113,7 @@ impl Behaviour {
     ) -> impl Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static {
         let n = self.counters.requests.fetch_add(1, Relaxed);
         let draw = self.draw(n);
-        let deadline =
-            (!draw.latency.is_zero()).then(|| tokio::time::Instant::now() + draw.latency);
+        let deadline = (!draw.latency.is_zero()).then(|| std::time::Instant::now() + draw.latency);
         let this = Arc::clone(self);
         async move {
             let _guard = guard;
@@ -155,7 +128,7 @@ impl Behaviour {
             }
             drop(body);
             if let Some(deadline) = deadline {
-                tokio::time::sleep_until(deadline).await;
+                crate::timer::sleep_until(deadline).await;
             }
             if !this.stalls.is_empty() {
                 this.hold_while_stalled().await;
@@ -168,7 +141,7 @@ impl Behaviour {
     async fn hold_while_stalled(&self) {
         let mut elapsed = self.epoch.elapsed();
         while let Some(end) = self.stall_end(elapsed) {
-            tokio::time::sleep_until(tokio::time::Instant::from_std(self.epoch + end)).await;
+            crate::timer::sleep_until(self.epoch + end).await;
             elapsed = end;
         }
     }
@@ -178,8 +151,7 @@ impl Behaviour {
         *res.status_mut() = status;
         if h2 {
             // hyper would add it from the exact size hint, formatting a fresh value each time.
-            res.headers_mut()
-                .insert(CONTENT_LENGTH, self.content_length.clone());
+            res.headers_mut().insert(CONTENT_LENGTH, self.content_length.clone());
         }
         res
     }
@@ -200,12 +172,7 @@ mod tests {
     use crate::scenario::plan::MockPlan;
 
     fn behaviour(plan: MockPlan, faults: Vec<FaultPlan>, seed: u64) -> Behaviour {
-        let config = MockConfig {
-            plan,
-            faults,
-            seed,
-            epoch: Instant::now(),
-        };
+        let config = MockConfig { plan, faults, seed, epoch: Instant::now() };
         Behaviour::new(&config, Arc::default()).unwrap()
     }
 
@@ -213,10 +180,7 @@ mod tests {
     fn draws_are_a_function_of_seed_and_index() {
         let plan = MockPlan {
             statuses: vec![(200, 9), (503, 1)],
-            latency: Dist::Uniform {
-                min: Duration::from_millis(1),
-                max: Duration::from_millis(9),
-            },
+            latency: Dist::Uniform { min: Duration::from_millis(1), max: Duration::from_millis(9) },
             ..MockPlan::default()
         };
         let a = behaviour(plan.clone(), vec![], 7);
@@ -225,29 +189,17 @@ mod tests {
         let seq = |m: &Behaviour| (0..500).map(|n| m.draw(n)).collect::<Vec<_>>();
         assert_eq!(seq(&a), seq(&b));
         assert_ne!(seq(&a), seq(&c));
-        let errors = (0..10_000)
-            .filter(|&n| a.draw(n).status == StatusCode::SERVICE_UNAVAILABLE)
-            .count();
+        let errors = (0..10_000).filter(|&n| a.draw(n).status == StatusCode::SERVICE_UNAVAILABLE).count();
         assert!((800..1200).contains(&errors), "{errors} of 10000 were 503");
     }
 
     #[test]
     fn zero_weights_are_skipped_and_bad_plans_rejected() {
-        let m = behaviour(
-            MockPlan {
-                statuses: vec![(500, 0), (204, 3)],
-                ..MockPlan::default()
-            },
-            vec![],
-            1,
-        );
+        let m = behaviour(MockPlan { statuses: vec![(500, 0), (204, 3)], ..MockPlan::default() }, vec![], 1);
         assert!((0..100).all(|n| m.draw(n).status == StatusCode::NO_CONTENT));
         let bad = |statuses| {
             let config = MockConfig {
-                plan: MockPlan {
-                    statuses,
-                    ..MockPlan::default()
-                },
+                plan: MockPlan { statuses, ..MockPlan::default() },
                 faults: vec![],
                 seed: 0,
                 epoch: Instant::now(),
@@ -262,17 +214,8 @@ mod tests {
     #[test]
     fn overlapping_and_repeating_stalls_end_at_the_latest_window() {
         let s = Duration::from_secs;
-        let stall = |at, duration, every| FaultPlan {
-            kind: FaultKind::Stall,
-            at: s(at),
-            duration: s(duration),
-            every,
-        };
-        let m = behaviour(
-            MockPlan::default(),
-            vec![stall(1, 2, None), stall(2, 3, Some(s(10)))],
-            0,
-        );
+        let stall = |at, duration, every| FaultPlan { kind: FaultKind::Stall, at: s(at), duration: s(duration), every };
+        let m = behaviour(MockPlan::default(), vec![stall(1, 2, None), stall(2, 3, Some(s(10)))], 0);
         assert_eq!(m.stall_end(Duration::from_millis(500)), None);
         assert_eq!(m.stall_end(Duration::from_millis(1500)), Some(s(3)));
         assert_eq!(m.stall_end(Duration::from_millis(2500)), Some(s(5)));

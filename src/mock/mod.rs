@@ -37,12 +37,7 @@ pub struct MockConfig {
 impl MockConfig {
     /// A config without faults whose epoch is now.
     pub fn new(plan: MockPlan, seed: u64) -> Self {
-        MockConfig {
-            plan,
-            faults: Vec::new(),
-            seed,
-            epoch: Instant::now(),
-        }
+        MockConfig { plan, faults: Vec::new(), seed, epoch: Instant::now() }
     }
 }
 
@@ -92,9 +87,7 @@ impl MockServer {
         listener.set_nonblocking(true)?;
         let counters = Arc::new(MockCounters::default());
         let behaviour = Arc::new(Behaviour::new(&config, Arc::clone(&counters))?);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let listener = {
             let _entered = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?
@@ -103,18 +96,11 @@ impl MockServer {
         let thread = {
             let (shutdown, counters) = (shutdown.clone(), Arc::clone(&counters));
             let idle = config.plan.keep_alive_idle;
-            std::thread::Builder::new()
-                .name("chaosload-mock".into())
-                .spawn(move || {
-                    runtime.block_on(server::run(listener, behaviour, idle, shutdown, counters));
-                })?
+            std::thread::Builder::new().name("chaosload-mock".into()).spawn(move || {
+                runtime.block_on(server::run(listener, behaviour, idle, shutdown, counters));
+            })?
         };
-        Ok(MockServer {
-            addr,
-            counters,
-            shutdown,
-            thread: Some(thread),
-        })
+        Ok(MockServer { addr, counters, shutdown, thread: Some(thread) })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -158,14 +144,7 @@ pub async fn serve(
     stats: Arc<MockCounters>,
 ) -> io::Result<()> {
     let behaviour = Arc::new(Behaviour::new(&config, Arc::clone(&stats))?);
-    server::run(
-        listener,
-        behaviour,
-        config.plan.keep_alive_idle,
-        shutdown,
-        stats,
-    )
-    .await;
+    server::run(listener, behaviour, config.plan.keep_alive_idle, shutdown, stats).await;
     Ok(())
 }
 

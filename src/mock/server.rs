@@ -66,10 +66,7 @@ fn builder() -> Builder {
 /// exhaustion (`EMFILE`…); neither should stop the server. Back off briefly on the latter.
 async fn accept_error(e: io::Error) {
     use io::ErrorKind::*;
-    if matches!(
-        e.kind(),
-        ConnectionAborted | ConnectionReset | Interrupted | WouldBlock
-    ) {
+    if matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock) {
         return;
     }
     tracing::warn!("mock: accept failed: {e}");
@@ -133,11 +130,7 @@ struct Activity {
 
 impl Activity {
     fn new() -> Self {
-        Activity {
-            base: Instant::now(),
-            in_flight: AtomicU32::new(0),
-            last_done_ns: AtomicU64::new(0),
-        }
+        Activity { base: Instant::now(), in_flight: AtomicU32::new(0), last_done_ns: AtomicU64::new(0) }
     }
 
     fn enter(self: &Arc<Self>) -> InFlight {
@@ -160,8 +153,7 @@ struct InFlight(Arc<Activity>);
 impl Drop for InFlight {
     fn drop(&mut self) {
         let a = &self.0;
-        a.last_done_ns
-            .fetch_max(a.base.elapsed().as_nanos() as u64, Relaxed);
+        a.last_done_ns.fetch_max(a.base.elapsed().as_nanos() as u64, Relaxed);
         a.in_flight.fetch_sub(1, Release);
     }
 }

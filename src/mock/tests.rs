@@ -32,41 +32,25 @@ type H1 = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
 async fn h1(addr: SocketAddr) -> H1 {
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
     tokio::spawn(conn);
     sender
 }
 
 async fn h1_get(sender: &mut H1) -> (Response<()>, Bytes) {
-    let req = Request::get("/")
-        .header("host", "mock")
-        .body(Full::default())
-        .unwrap();
-    let res = timeout(LIMIT, sender.send_request(req))
-        .await
-        .expect("no response")
-        .unwrap();
+    let req = Request::get("/").header("host", "mock").body(Full::default()).unwrap();
+    let res = timeout(LIMIT, sender.send_request(req)).await.expect("no response").unwrap();
     collect(res).await
 }
 
 async fn collect(res: Response<Incoming>) -> (Response<()>, Bytes) {
     let (parts, body) = res.into_parts();
-    let body = timeout(LIMIT, body.collect())
-        .await
-        .expect("no body")
-        .unwrap()
-        .to_bytes();
+    let body = timeout(LIMIT, body.collect()).await.expect("no body").unwrap().to_bytes();
     (Response::from_parts(parts, ()), body)
 }
 
 fn content_length(res: &Response<()>) -> usize {
-    res.headers()["content-length"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    res.headers()["content-length"].to_str().unwrap().parse().unwrap()
 }
 
 /// Sends a raw HTTP/1.1 GET and reads one response; returns its status line and body length.
@@ -79,26 +63,16 @@ async fn raw_get(stream: &mut TcpStream, extra_header: &str) -> (String, usize) 
             break i + 4;
         }
         let mut chunk = [0u8; 4096];
-        let n = timeout(LIMIT, stream.read(&mut chunk))
-            .await
-            .expect("no response")
-            .unwrap();
+        let n = timeout(LIMIT, stream.read(&mut chunk)).await.expect("no response").unwrap();
         assert!(n > 0, "EOF before the response head");
         buf.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8(buf[..head_end].to_vec()).unwrap();
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length: "))
-        .expect("content-length")
-        .parse()
-        .unwrap();
+    let len: usize =
+        head.lines().find_map(|l| l.strip_prefix("content-length: ")).expect("content-length").parse().unwrap();
     while buf.len() < head_end + len {
         let mut chunk = [0u8; 4096];
-        let n = timeout(LIMIT, stream.read(&mut chunk))
-            .await
-            .expect("no body")
-            .unwrap();
+        let n = timeout(LIMIT, stream.read(&mut chunk)).await.expect("no body").unwrap();
         assert!(n > 0, "EOF inside the body");
         buf.extend_from_slice(&chunk[..n]);
     }
@@ -118,11 +92,7 @@ async fn eof_within(stream: &mut TcpStream, wait: Duration) -> Result<(), &'stat
 
 #[tokio::test]
 async fn fixed_latency_and_exact_body() {
-    let mock = start_plan(MockPlan {
-        latency: Dist::Fixed(ms(20)),
-        body_bytes: 1234,
-        ..MockPlan::default()
-    });
+    let mock = start_plan(MockPlan { latency: Dist::Fixed(ms(20)), body_bytes: 1234, ..MockPlan::default() });
     let mut client = h1(mock.addr()).await;
     for _ in 0..3 {
         let t = Instant::now();
@@ -139,10 +109,7 @@ async fn fixed_latency_and_exact_body() {
 
 #[tokio::test]
 async fn zero_latency_and_empty_body() {
-    let mock = start_plan(MockPlan {
-        body_bytes: 0,
-        ..MockPlan::default()
-    });
+    let mock = start_plan(MockPlan { body_bytes: 0, ..MockPlan::default() });
     let mut client = h1(mock.addr()).await;
     let (res, body) = h1_get(&mut client).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -161,10 +128,7 @@ async fn statuses(mock: &MockServer, n: usize) -> Vec<u16> {
 
 #[tokio::test]
 async fn status_mix_follows_weights_and_seed() {
-    let plan = MockPlan {
-        statuses: vec![(200, 90), (503, 10)],
-        ..MockPlan::default()
-    };
+    let plan = MockPlan { statuses: vec![(200, 90), (503, 10)], ..MockPlan::default() };
     let mix = statuses(&start(MockConfig::new(plan.clone(), 1)), 1000).await;
     let errors = mix.iter().filter(|&&s| s == 503).count();
     assert!((60..=140).contains(&errors), "{errors} of 1000 were 503");
@@ -178,141 +142,82 @@ async fn status_mix_follows_weights_and_seed() {
 
 #[tokio::test]
 async fn idle_keep_alive_connection_is_closed_by_the_server() {
-    let mock = start_plan(MockPlan {
-        keep_alive_idle: Some(ms(100)),
-        ..MockPlan::default()
-    });
+    let mock = start_plan(MockPlan { keep_alive_idle: Some(ms(100)), ..MockPlan::default() });
     let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
     let (status, _) = raw_get(&mut stream, "").await;
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     let idle_from = Instant::now();
-    eof_within(&mut stream, LIMIT)
-        .await
-        .expect("the mock kept the idle connection");
-    assert!(
-        idle_from.elapsed() >= ms(50),
-        "closed after {:?}",
-        idle_from.elapsed()
-    );
+    eof_within(&mut stream, LIMIT).await.expect("the mock kept the idle connection");
+    assert!(idle_from.elapsed() >= ms(50), "closed after {:?}", idle_from.elapsed());
 
     // A connection that never sends a request is idle too.
     let mut silent = TcpStream::connect(mock.addr()).await.unwrap();
-    eof_within(&mut silent, LIMIT)
-        .await
-        .expect("the mock kept the silent connection");
+    eof_within(&mut silent, LIMIT).await.expect("the mock kept the silent connection");
     let stats = mock.shutdown();
-    assert_eq!(
-        (stats.connections_accepted, stats.connections_closed_idle),
-        (2, 2)
-    );
+    assert_eq!((stats.connections_accepted, stats.connections_closed_idle), (2, 2));
 }
 
 #[tokio::test]
 async fn without_idle_timeout_connections_stay_open() {
-    let mock = start_plan(MockPlan {
-        keep_alive_idle: None,
-        ..MockPlan::default()
-    });
+    let mock = start_plan(MockPlan { keep_alive_idle: None, ..MockPlan::default() });
     let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
     raw_get(&mut stream, "").await;
     assert_eq!(eof_within(&mut stream, ms(300)).await, Err("still open"));
     let (status, _) = raw_get(&mut stream, "").await;
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     let stats = mock.shutdown();
-    assert_eq!(
-        (
-            stats.requests,
-            stats.connections_accepted,
-            stats.connections_closed_idle
-        ),
-        (2, 1, 0)
-    );
+    assert_eq!((stats.requests, stats.connections_accepted, stats.connections_closed_idle), (2, 1, 0));
 }
 
 #[tokio::test]
 async fn idle_timeout_spares_a_connection_with_a_request_in_progress() {
-    let mock = start_plan(MockPlan {
-        latency: Dist::Fixed(ms(250)),
-        keep_alive_idle: Some(ms(50)),
-        ..MockPlan::default()
-    });
+    let mock =
+        start_plan(MockPlan { latency: Dist::Fixed(ms(250)), keep_alive_idle: Some(ms(50)), ..MockPlan::default() });
     let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
     // Each request outlasts the idle timeout; closing a busy connection would end it after the first.
     for _ in 0..2 {
         let (status, _) = raw_get(&mut stream, "").await;
         assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     }
-    eof_within(&mut stream, LIMIT)
-        .await
-        .expect("closed once idle");
+    eof_within(&mut stream, LIMIT).await.expect("closed once idle");
     let stats = mock.shutdown();
     assert_eq!((stats.requests, stats.connections_closed_idle), (2, 1));
 }
 
 #[tokio::test]
 async fn idle_h2_connection_is_closed_by_the_server() {
-    let mock = start_plan(MockPlan {
-        keep_alive_idle: Some(ms(100)),
-        ..MockPlan::default()
-    });
+    let mock = start_plan(MockPlan { keep_alive_idle: Some(ms(100)), ..MockPlan::default() });
     let stream = TcpStream::connect(mock.addr()).await.unwrap();
     let (mut sender, conn) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-            .await
-            .unwrap();
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream)).await.unwrap();
     let conn = tokio::spawn(conn);
-    let req = Request::get("http://mock/")
-        .body(Full::<Bytes>::default())
-        .unwrap();
-    let (res, _) = collect(
-        timeout(LIMIT, sender.send_request(req))
-            .await
-            .expect("no response")
-            .unwrap(),
-    )
-    .await;
+    let req = Request::get("http://mock/").body(Full::<Bytes>::default()).unwrap();
+    let (res, _) = collect(timeout(LIMIT, sender.send_request(req)).await.expect("no response").unwrap()).await;
     assert_eq!(res.status(), StatusCode::OK);
     // The client's connection task ends once the server sent GOAWAY and closed.
-    timeout(LIMIT, conn)
-        .await
-        .expect("the mock kept the idle h2 connection")
-        .unwrap()
-        .ok();
+    timeout(LIMIT, conn).await.expect("the mock kept the idle h2 connection").unwrap().ok();
     assert_eq!(mock.shutdown().connections_closed_idle, 1);
 }
 
 #[tokio::test]
 async fn connection_close_is_honoured() {
-    let mock = start_plan(MockPlan {
-        body_bytes: 10,
-        ..MockPlan::default()
-    });
+    let mock = start_plan(MockPlan { body_bytes: 10, ..MockPlan::default() });
     let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
     let (status, len) = raw_get(&mut stream, "connection: close\r\n").await;
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     assert_eq!(len, 10);
-    eof_within(&mut stream, LIMIT)
-        .await
-        .expect("the mock ignored connection: close");
+    eof_within(&mut stream, LIMIT).await.expect("the mock ignored connection: close");
     assert_eq!(mock.shutdown().connections_closed_idle, 0);
 }
 
 #[tokio::test]
 async fn request_bodies_are_drained_and_the_connection_reused() {
-    let mock = start_plan(MockPlan {
-        body_bytes: 3,
-        ..MockPlan::default()
-    });
+    let mock = start_plan(MockPlan { body_bytes: 3, ..MockPlan::default() });
     let mut client = h1(mock.addr()).await;
     for _ in 0..2 {
-        let req = Request::post("/upload")
-            .header("host", "mock")
-            .body(Full::new(Bytes::from(vec![7u8; 200_000])))
-            .unwrap();
-        let res = timeout(LIMIT, client.send_request(req))
-            .await
-            .expect("no response")
-            .unwrap();
+        let req =
+            Request::post("/upload").header("host", "mock").body(Full::new(Bytes::from(vec![7u8; 200_000]))).unwrap();
+        let res = timeout(LIMIT, client.send_request(req)).await.expect("no response").unwrap();
         let (res, body) = collect(res).await;
         assert_eq!((res.status(), body.len()), (StatusCode::OK, 3));
     }
@@ -323,73 +228,38 @@ async fn request_bodies_are_drained_and_the_connection_reused() {
 #[tokio::test]
 async fn stall_holds_responses_until_the_window_ends() {
     let epoch = Instant::now();
-    let stall = FaultPlan {
-        kind: FaultKind::Stall,
-        at: ms(100),
-        duration: ms(400),
-        every: None,
-    };
-    let mock = start(MockConfig {
-        plan: MockPlan::default(),
-        faults: vec![stall],
-        seed: 0,
-        epoch,
-    });
+    let stall = FaultPlan { kind: FaultKind::Stall, at: ms(100), duration: ms(400), every: None };
+    let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![stall], seed: 0, epoch });
     let mut client = h1(mock.addr()).await;
     h1_get(&mut client).await; // before the window: answered at once
 
     tokio::time::sleep_until((epoch + ms(150)).into()).await;
     let (res, _) = h1_get(&mut client).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        epoch.elapsed() >= ms(500),
-        "answered {:?} after the epoch, inside the stall",
-        epoch.elapsed()
-    );
+    assert!(epoch.elapsed() >= ms(500), "answered {:?} after the epoch, inside the stall", epoch.elapsed());
 
     tokio::time::sleep_until((epoch + ms(600)).into()).await;
     let t = Instant::now();
     h1_get(&mut client).await;
-    assert!(
-        t.elapsed() < ms(100),
-        "after the window a request took {:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < ms(100), "after the window a request took {:?}", t.elapsed());
 }
 
 #[tokio::test]
 async fn h2c_prior_knowledge() {
-    let mock = start_plan(MockPlan {
-        latency: Dist::Fixed(ms(5)),
-        body_bytes: 700,
-        ..MockPlan::default()
-    });
+    let mock = start_plan(MockPlan { latency: Dist::Fixed(ms(5)), body_bytes: 700, ..MockPlan::default() });
     let stream = TcpStream::connect(mock.addr()).await.unwrap();
     let (sender, conn) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-            .await
-            .unwrap();
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream)).await.unwrap();
     tokio::spawn(conn);
     let requests = (0..8).map(|_| {
         let mut sender = sender.clone();
         async move {
-            let req = Request::get("http://mock/")
-                .body(Full::<Bytes>::default())
-                .unwrap();
-            collect(
-                timeout(LIMIT, sender.send_request(req))
-                    .await
-                    .expect("no response")
-                    .unwrap(),
-            )
-            .await
+            let req = Request::get("http://mock/").body(Full::<Bytes>::default()).unwrap();
+            collect(timeout(LIMIT, sender.send_request(req)).await.expect("no response").unwrap()).await
         }
     });
     for (res, body) in futures_join_all(requests).await {
-        assert_eq!(
-            (res.status(), res.version()),
-            (StatusCode::OK, Version::HTTP_2)
-        );
+        assert_eq!((res.status(), res.version()), (StatusCode::OK, Version::HTTP_2));
         assert_eq!(content_length(&res), 700);
         assert_eq!(body.len(), 700);
     }
@@ -398,9 +268,7 @@ async fn h2c_prior_knowledge() {
 }
 
 /// Runs futures concurrently on the current task (no `futures` crate here).
-async fn futures_join_all<F: std::future::Future + Send + 'static>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output>
+async fn futures_join_all<F: std::future::Future + Send + 'static>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
     F::Output: Send,
 {
@@ -414,56 +282,28 @@ where
 
 #[tokio::test]
 async fn shutdown_is_prompt_with_connections_open() {
-    let mock = start_plan(MockPlan {
-        latency: Dist::Fixed(Duration::from_secs(30)),
-        ..MockPlan::default()
-    });
+    let mock = start_plan(MockPlan { latency: Dist::Fixed(Duration::from_secs(30)), ..MockPlan::default() });
     let mut idle = TcpStream::connect(mock.addr()).await.unwrap();
     let mut pending = TcpStream::connect(mock.addr()).await.unwrap();
-    pending
-        .write_all(b"GET / HTTP/1.1\r\nhost: mock\r\n\r\n")
-        .await
-        .unwrap();
+    pending.write_all(b"GET / HTTP/1.1\r\nhost: mock\r\n\r\n").await.unwrap();
     let h2 = TcpStream::connect(mock.addr()).await.unwrap();
     let (mut sender, conn) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(h2))
-            .await
-            .unwrap();
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(h2)).await.unwrap();
     tokio::spawn(conn);
     let h2_pending = tokio::spawn(async move {
-        sender
-            .send_request(
-                Request::get("http://mock/")
-                    .body(Full::<Bytes>::default())
-                    .unwrap(),
-            )
-            .await
+        sender.send_request(Request::get("http://mock/").body(Full::<Bytes>::default()).unwrap()).await
     });
     while mock.stats().requests < 2 {
         tokio::time::sleep(ms(5)).await;
     }
 
     let t = Instant::now();
-    let stats = tokio::task::spawn_blocking(move || mock.shutdown())
-        .await
-        .unwrap();
-    assert!(
-        t.elapsed() < Duration::from_secs(1),
-        "shutdown took {:?}",
-        t.elapsed()
-    );
+    let stats = tokio::task::spawn_blocking(move || mock.shutdown()).await.unwrap();
+    assert!(t.elapsed() < Duration::from_secs(1), "shutdown took {:?}", t.elapsed());
     assert_eq!((stats.requests, stats.connections_accepted), (2, 3));
-    eof_within(&mut idle, LIMIT)
-        .await
-        .expect("idle connection left open");
-    eof_within(&mut pending, LIMIT)
-        .await
-        .expect("busy connection left open");
-    assert!(timeout(LIMIT, h2_pending)
-        .await
-        .expect("h2 request left hanging")
-        .unwrap()
-        .is_err());
+    eof_within(&mut idle, LIMIT).await.expect("idle connection left open");
+    eof_within(&mut pending, LIMIT).await.expect("busy connection left open");
+    assert!(timeout(LIMIT, h2_pending).await.expect("h2 request left hanging").unwrap().is_err());
 }
 
 #[tokio::test]
@@ -471,33 +311,15 @@ async fn serve_runs_on_the_callers_runtime() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (token, counters) = (CancellationToken::new(), Arc::new(MockCounters::default()));
-    let server = tokio::spawn(serve(
-        listener,
-        MockConfig::new(MockPlan::default(), 3),
-        token.clone(),
-        Arc::clone(&counters),
-    ));
+    let server =
+        tokio::spawn(serve(listener, MockConfig::new(MockPlan::default(), 3), token.clone(), Arc::clone(&counters)));
     let mut client = h1(addr).await;
     assert_eq!(h1_get(&mut client).await.0.status(), StatusCode::OK);
     token.cancel();
-    timeout(LIMIT, server)
-        .await
-        .expect("serve did not stop")
-        .unwrap()
-        .unwrap();
+    timeout(LIMIT, server).await.expect("serve did not stop").unwrap().unwrap();
     assert_eq!(counters.snapshot().requests, 1);
 
-    let bad = MockConfig::new(
-        MockPlan {
-            statuses: vec![],
-            ..MockPlan::default()
-        },
-        3,
-    );
+    let bad = MockConfig::new(MockPlan { statuses: vec![], ..MockPlan::default() }, 3);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    assert!(
-        serve(listener, bad, CancellationToken::new(), Arc::default())
-            .await
-            .is_err()
-    );
+    assert!(serve(listener, bad, CancellationToken::new(), Arc::default()).await.is_err());
 }

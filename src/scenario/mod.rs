@@ -16,10 +16,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read scenario {}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// The file was read but is not a valid scenario; every problem is listed.
     #[error("{0}")]
     Invalid(Diagnostics),
@@ -27,10 +24,7 @@ pub enum LoadError {
 
 /// Reads and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Plan, LoadError> {
-    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
     parse(&source, path).map_err(LoadError::Invalid)
 }
 

@@ -67,11 +67,7 @@ impl PhasePlan {
         use serde_json::json;
         let mut phase = json!({ "name": self.name, "duration": duration_str(self.duration) });
         let load = match &self.load {
-            Load::Open {
-                shape,
-                poisson,
-                max_in_flight,
-            } => {
+            Load::Open { shape, poisson, max_in_flight } => {
                 let shape = match shape {
                     Shape::Constant { rate } => json!({ "kind": "constant", "rate": rate }),
                     Shape::Ramp { from, to } => json!({ "kind": "ramp", "from": from, "to": to }),
@@ -91,12 +87,7 @@ impl PhasePlan {
             .request
             .headers
             .iter()
-            .map(|(name, value)| {
-                (
-                    name.to_string(),
-                    json!(String::from_utf8_lossy(value.as_bytes())),
-                )
-            })
+            .map(|(name, value)| (name.to_string(), json!(String::from_utf8_lossy(value.as_bytes()))))
             .collect();
         let request = json!({
             "method": self.request.method.as_str(),
@@ -210,12 +201,7 @@ pub struct MockPlan {
 
 impl Default for MockPlan {
     fn default() -> Self {
-        MockPlan {
-            latency: Dist::ZERO,
-            statuses: vec![(200, 1)],
-            body_bytes: 64,
-            keep_alive_idle: None,
-        }
+        MockPlan { latency: Dist::ZERO, statuses: vec![(200, 1)], body_bytes: 64, keep_alive_idle: None }
     }
 }
 
@@ -238,10 +224,7 @@ pub enum Load {
         max_in_flight: usize,
     },
     /// Closed model: `concurrency` workers each send, wait for the response, think, repeat.
-    Closed {
-        concurrency: usize,
-        think: Option<Dist>,
-    },
+    Closed { concurrency: usize, think: Option<Dist> },
 }
 
 /// Arrival rate over a phase, in requests per second.
@@ -278,12 +261,7 @@ pub struct RequestPlan {
 
 impl Default for RequestPlan {
     fn default() -> Self {
-        RequestPlan {
-            method: Method::GET,
-            path: "/".into(),
-            headers: Vec::new(),
-            body: Bytes::new(),
-        }
+        RequestPlan { method: Method::GET, path: "/".into(), headers: Vec::new(), body: Bytes::new() }
     }
 }
 
@@ -392,9 +370,7 @@ impl FaultPlan {
         }
         let since = elapsed - self.at;
         let start = match self.every {
-            Some(every) if !every.is_zero() => {
-                self.at + every * (since.as_nanos() / every.as_nanos()) as u32
-            }
+            Some(every) if !every.is_zero() => self.at + every * (since.as_nanos() / every.as_nanos()) as u32,
             _ => self.at,
         };
         Some(start + self.duration)
@@ -423,10 +399,7 @@ mod tests {
         assert!(!f.active_at(Duration::from_millis(1999)));
         assert!(f.active_at(Duration::from_millis(2500)));
         assert!(!f.active_at(Duration::from_millis(3000)));
-        assert_eq!(
-            f.window_end(Duration::from_millis(7200)),
-            Some(Duration::from_secs(8))
-        );
+        assert_eq!(f.window_end(Duration::from_millis(7200)), Some(Duration::from_secs(8)));
         assert_eq!(f.window_end(Duration::from_millis(8200)), None);
     }
 }

@@ -15,9 +15,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Keys accepted at the top level of a scenario, in the order the reference documents them.
-pub const TOP_LEVEL_KEYS: &[&str] = &[
-    "name", "seed", "threads", "drain", "target", "mock", "request", "phase", "client", "fault",
-];
+pub const TOP_LEVEL_KEYS: &[&str] =
+    &["name", "seed", "threads", "drain", "target", "mock", "request", "phase", "client", "fault"];
 
 /// A string or a number, as written. Durations must be strings with a unit (`"250ms"`, `"none"`);
 /// counts are integers or `"unlimited"`; `validate` decides, so a bare `5000` gets a helpful
@@ -122,22 +121,10 @@ pub enum RawShape {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
 pub enum RawDist {
-    Fixed {
-        value: Scalar,
-    },
-    Uniform {
-        min: Scalar,
-        max: Scalar,
-    },
-    Normal {
-        mean: Scalar,
-        stddev: Scalar,
-    },
-    Lognormal {
-        median: Scalar,
-        p99: Option<Scalar>,
-        sigma: Option<f64>,
-    },
+    Fixed { value: Scalar },
+    Uniform { min: Scalar, max: Scalar },
+    Normal { mean: Scalar, stddev: Scalar },
+    Lognormal { median: Scalar, p99: Option<Scalar>, sigma: Option<f64> },
 }
 
 /// A phase's `think`: a duration (`"10ms"`, `"none"`) or a distribution table.
@@ -164,9 +151,7 @@ impl<'de> Deserialize<'de> for RawThink {
                 Ok(RawThink::Duration(Scalar::Int(v)))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawThink, E> {
-                Ok(RawThink::Duration(Scalar::Int(
-                    i64::try_from(v).unwrap_or(i64::MAX),
-                )))
+                Ok(RawThink::Duration(Scalar::Int(i64::try_from(v).unwrap_or(i64::MAX))))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawThink, E> {
                 Ok(RawThink::Duration(Scalar::Float(v)))

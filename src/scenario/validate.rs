@@ -74,12 +74,7 @@ const RETRYABLE_EXTRA: &[&str] = &["closed", "5xx"];
 /// Validates `source`, the text of the scenario file `file` (used only in diagnostics).
 pub fn validate(source: &str, file: &Path) -> Result<Plan, Diagnostics> {
     let (doc, syntax) = DeTable::parse_recoverable(source);
-    let mut cx = Cx {
-        src: source,
-        file,
-        doc: doc.get_ref(),
-        diags: Vec::new(),
-    };
+    let mut cx = Cx { src: source, file, doc: doc.get_ref(), diags: Vec::new() };
     if !syntax.is_empty() {
         for e in syntax {
             let span = e.span().unwrap_or(0..0);
@@ -90,10 +85,7 @@ pub fn validate(source: &str, file: &Path) -> Result<Plan, Diagnostics> {
     }
     let plan = cx.scenario();
     if cx.diags.is_empty() {
-        Ok(Plan {
-            source: file.to_path_buf(),
-            ..plan
-        })
+        Ok(Plan { source: file.to_path_buf(), ..plan })
     } else {
         Err(cx.finish())
     }
@@ -114,14 +106,7 @@ impl<'a> Cx<'a> {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let col = before[line_start..].chars().count() + 1;
-        self.diags.push(Diagnostic {
-            file: self.file.to_path_buf(),
-            line,
-            col,
-            field,
-            message,
-            hint,
-        });
+        self.diags.push(Diagnostic { file: self.file.to_path_buf(), line, col, field, message, hint });
     }
 
     fn error(&mut self, field: &str, message: impl Into<String>) {
@@ -176,11 +161,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Deserializes one section; a serde error becomes a diagnostic and `None`.
-    fn section<T: for<'de> Deserialize<'de>>(
-        &mut self,
-        field: &str,
-        value: &Spanned<DeValue<'a>>,
-    ) -> Option<T> {
+    fn section<T: for<'de> Deserialize<'de>>(&mut self, field: &str, value: &Spanned<DeValue<'a>>) -> Option<T> {
         match T::deserialize(ValueDeserializer::from(value.clone())) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -220,31 +201,18 @@ impl<'a> Cx<'a> {
             let key_name: &str = key.get_ref();
             if !TOP_LEVEL_KEYS.contains(&key_name) {
                 let hint = suggestion(key_name, TOP_LEVEL_KEYS.iter().copied());
-                self.push(
-                    key.span(),
-                    key_name.to_string(),
-                    format!("unknown key \"{key_name}\""),
-                    hint,
-                );
+                self.push(key.span(), key_name.to_string(), format!("unknown key \"{key_name}\""), hint);
             }
         }
 
         let name = match doc.get("name") {
             None => {
-                self.error_hint(
-                    "name",
-                    "a scenario needs a name",
-                    "add name = \"my-scenario\" at the top",
-                );
+                self.error_hint("name", "a scenario needs a name", "add name = \"my-scenario\" at the top");
                 String::new()
             }
             Some(v) => match self.section::<String>("name", v) {
                 Some(name) => {
-                    if name.is_empty()
-                        || !name
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                    {
+                    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
                         self.error_hint(
                             "name",
                             format!("\"{name}\" may contain only letters, digits, '-' and '_'"),
@@ -264,24 +232,15 @@ impl<'a> Cx<'a> {
             Some(seed) => seed as u64,
             None => 1,
         };
-        let threads = match doc
-            .get("threads")
-            .and_then(|v| self.section::<i64>("threads", v))
-        {
+        let threads = match doc.get("threads").and_then(|v| self.section::<i64>("threads", v)) {
             Some(t) if !(1..=64).contains(&t) => {
-                self.error(
-                    "threads",
-                    format!("threads must be between 1 and 64, got {t}"),
-                );
+                self.error("threads", format!("threads must be between 1 and 64, got {t}"));
                 1
             }
             Some(t) => t as usize,
             None => 1,
         };
-        let drain = match doc
-            .get("drain")
-            .and_then(|v| self.section::<Scalar>("drain", v))
-        {
+        let drain = match doc.get("drain").and_then(|v| self.section::<Scalar>("drain", v)) {
             Some(d) => self.duration("drain", &d).unwrap_or_default(),
             None => Duration::from_secs(5),
         };
@@ -295,15 +254,11 @@ impl<'a> Cx<'a> {
                 );
                 Target::Mock
             }
-            Some(v) => self
-                .section::<RawTarget>("target", v)
-                .map_or(Target::Mock, |t| self.target(&t)),
+            Some(v) => self.section::<RawTarget>("target", v).map_or(Target::Mock, |t| self.target(&t)),
         };
         let mock = match doc.get("mock") {
             None => MockPlan::default(),
-            Some(v) => self
-                .section::<RawMock>("mock", v)
-                .map_or_else(MockPlan::default, |m| self.mock(&m)),
+            Some(v) => self.section::<RawMock>("mock", v).map_or_else(MockPlan::default, |m| self.mock(&m)),
         };
         let base_request = match doc.get("request") {
             None => PartialRequest::default(),
@@ -331,27 +286,12 @@ impl<'a> Cx<'a> {
             }
         }
 
-        Plan {
-            name,
-            seed,
-            source: PathBuf::new(),
-            target,
-            mock,
-            phases,
-            clients,
-            faults,
-            drain,
-            threads,
-        }
+        Plan { name, seed, source: PathBuf::new(), target, mock, phases, clients, faults, drain, threads }
     }
 
     /// The entries of an array of tables (`[[phase]]`), each deserialized on its own; `None` for an
     /// entry that failed. `missing` is reported when the key is absent or empty (unless empty).
-    fn array<T: for<'de> Deserialize<'de>>(
-        &mut self,
-        key: &str,
-        missing: &str,
-    ) -> Vec<(usize, Option<T>)> {
+    fn array<T: for<'de> Deserialize<'de>>(&mut self, key: &str, missing: &str) -> Vec<(usize, Option<T>)> {
         let doc = self.doc;
         let entries = match doc.get(key).map(|v| v.get_ref()) {
             Some(DeValue::Array(a)) => a.iter().collect::<Vec<_>>(),
@@ -368,11 +308,7 @@ impl<'a> Cx<'a> {
         if entries.is_empty() && !missing.is_empty() {
             self.error_hint(key, missing, format!("add a [[{key}]] section"));
         }
-        entries
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (i, self.section::<T>(&format!("{key}[{i}]"), v)))
-            .collect()
+        entries.into_iter().enumerate().map(|(i, v)| (i, self.section::<T>(&format!("{key}[{i}]"), v))).collect()
     }
 
     fn unique_names<'n>(&mut self, key: &str, names: impl Iterator<Item = &'n str>) {
@@ -382,9 +318,7 @@ impl<'a> Cx<'a> {
                 continue;
             }
             if let Some(first) = names[..i].iter().position(|n| n == name) {
-                let field = if self.locate(&format!("{key}[{i}].name"))
-                    == self.locate(&format!("{key}[{i}]"))
-                {
+                let field = if self.locate(&format!("{key}[{i}].name")) == self.locate(&format!("{key}[{i}]")) {
                     format!("{key}[{i}]")
                 } else {
                     format!("{key}[{i}].name")
@@ -401,11 +335,7 @@ impl<'a> Cx<'a> {
     fn target(&mut self, raw: &RawTarget) -> Target {
         match (raw.mock, &raw.url) {
             (Some(true), Some(_)) => {
-                self.error_hint(
-                    "target.url",
-                    "mock = true and url are mutually exclusive",
-                    "keep one of them",
-                );
+                self.error_hint("target.url", "mock = true and url are mutually exclusive", "keep one of them");
                 Target::Mock
             }
             (Some(true), None) => Target::Mock,
@@ -445,11 +375,7 @@ impl<'a> Cx<'a> {
         match uri.scheme_str() {
             Some("http") => {}
             Some("https") => {
-                self.error_hint(
-                    FIELD,
-                    "https targets are not supported",
-                    "not supported yet: use an http:// URL",
-                );
+                self.error_hint(FIELD, "https targets are not supported", "not supported yet: use an http:// URL");
                 return None;
             }
             _ => {
@@ -463,21 +389,12 @@ impl<'a> Cx<'a> {
         }
         let host = uri.host().unwrap_or_default();
         if host.is_empty() {
-            self.error_hint(
-                FIELD,
-                format!("\"{url}\" has no host"),
-                "e.g. url = \"http://127.0.0.1:8080/api\"",
-            );
+            self.error_hint(FIELD, format!("\"{url}\" has no host"), "e.g. url = \"http://127.0.0.1:8080/api\"");
             return None;
         }
         let authority = format!("{host}:{}", uri.port_u16().unwrap_or(80));
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
-        http::Uri::builder()
-            .scheme("http")
-            .authority(authority)
-            .path_and_query(path)
-            .build()
-            .ok()
+        http::Uri::builder().scheme("http").authority(authority).path_and_query(path).build().ok()
     }
 
     fn mock(&mut self, raw: &RawMock) -> MockPlan {
@@ -502,10 +419,7 @@ impl<'a> Cx<'a> {
                         None
                     }
                     Some(c) if !(100..=599).contains(&c) => {
-                        self.error(
-                            &format!("{field}.code"),
-                            format!("status code {c} is outside 100..=599"),
-                        );
+                        self.error(&format!("{field}.code"), format!("status code {c} is outside 100..=599"));
                         None
                     }
                     Some(c) => Some(c as u16),
@@ -529,10 +443,7 @@ impl<'a> Cx<'a> {
         if let Some(bytes) = raw.body_bytes {
             match usize::try_from(bytes) {
                 Ok(b) => plan.body_bytes = b,
-                Err(_) => self.error(
-                    "mock.body_bytes",
-                    format!("body_bytes must be ≥ 0, got {bytes}"),
-                ),
+                Err(_) => self.error("mock.body_bytes", format!("body_bytes must be ≥ 0, got {bytes}")),
             }
         }
         if let Some(timeout) = &raw.keep_alive_timeout {
@@ -570,14 +481,9 @@ impl<'a> Cx<'a> {
             let mut list = Vec::new();
             for (name, value) in headers {
                 let hfield = format!("{field}.headers.{name}");
-                match (
-                    HeaderName::from_bytes(name.as_bytes()),
-                    HeaderValue::from_str(value),
-                ) {
+                match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
                     (Err(_), _) => self.error(&hfield, format!("invalid header name \"{name}\"")),
-                    (_, Err(_)) => {
-                        self.error(&hfield, format!("invalid value for header \"{name}\""))
-                    }
+                    (_, Err(_)) => self.error(&hfield, format!("invalid value for header \"{name}\"")),
                     (Ok(n), Ok(v)) => list.push((n, v)),
                 }
             }
@@ -590,10 +496,7 @@ impl<'a> Cx<'a> {
     fn phase(&mut self, i: usize, raw: Option<&RawPhase>, base: &PartialRequest) -> PhasePlan {
         let f = |name: &str| format!("phase[{i}].{name}");
         let default_name = format!("phase-{}", i + 1);
-        let default_load = Load::Closed {
-            concurrency: 1,
-            think: None,
-        };
+        let default_load = Load::Closed { concurrency: 1, think: None };
         let Some(raw) = raw else {
             return PhasePlan {
                 name: default_name,
@@ -612,16 +515,10 @@ impl<'a> Cx<'a> {
         };
         let duration = match &raw.duration {
             None => {
-                self.error_hint(
-                    &format!("phase[{i}]"),
-                    "missing field \"duration\"",
-                    "e.g. duration = \"10s\"",
-                );
+                self.error_hint(&format!("phase[{i}]"), "missing field \"duration\"", "e.g. duration = \"10s\"");
                 Duration::ZERO
             }
-            Some(d) => self
-                .positive_duration(&f("duration"), d)
-                .unwrap_or_default(),
+            Some(d) => self.positive_duration(&f("duration"), d).unwrap_or_default(),
         };
         let load = match (&raw.shape, raw.concurrency) {
             (Some(_), Some(_)) => {
@@ -651,21 +548,12 @@ impl<'a> Cx<'a> {
                 let shape = self.shape(&f("shape"), shape);
                 let max_in_flight = match &raw.max_in_flight {
                     None => 10_000,
-                    Some(m) => self
-                        .limit(&f("max_in_flight"), m, 1)
-                        .map_or(10_000, |m| m.unwrap_or(usize::MAX)),
+                    Some(m) => self.limit(&f("max_in_flight"), m, 1).map_or(10_000, |m| m.unwrap_or(usize::MAX)),
                 };
-                Load::Open {
-                    shape,
-                    poisson: raw.poisson.unwrap_or(false),
-                    max_in_flight,
-                }
+                Load::Open { shape, poisson: raw.poisson.unwrap_or(false), max_in_flight }
             }
             (None, Some(concurrency)) => {
-                for (set, key) in [
-                    (raw.poisson.is_some(), "poisson"),
-                    (raw.max_in_flight.is_some(), "max_in_flight"),
-                ] {
+                for (set, key) in [(raw.poisson.is_some(), "poisson"), (raw.max_in_flight.is_some(), "max_in_flight")] {
                     if set {
                         self.error_hint(
                             &f(key),
@@ -675,35 +563,21 @@ impl<'a> Cx<'a> {
                     }
                 }
                 let concurrency = if concurrency < 1 {
-                    self.error(
-                        &f("concurrency"),
-                        format!("concurrency must be ≥ 1, got {concurrency}"),
-                    );
+                    self.error(&f("concurrency"), format!("concurrency must be ≥ 1, got {concurrency}"));
                     1
                 } else {
                     concurrency as usize
                 };
                 let think = match &raw.think {
                     None => None,
-                    Some(RawThink::Duration(d)) => {
-                        self.opt_duration(&f("think"), d).flatten().map(Dist::Fixed)
-                    }
+                    Some(RawThink::Duration(d)) => self.opt_duration(&f("think"), d).flatten().map(Dist::Fixed),
                     Some(RawThink::Dist(d)) => self.dist(&f("think"), d),
                 };
                 Load::Closed { concurrency, think }
             }
         };
-        let own = raw
-            .request
-            .as_ref()
-            .map(|r| self.request(&f("request"), r))
-            .unwrap_or_default();
-        PhasePlan {
-            name,
-            duration,
-            load,
-            request: base.merged(own),
-        }
+        let own = raw.request.as_ref().map(|r| self.request(&f("request"), r)).unwrap_or_default();
+        PhasePlan { name, duration, load, request: base.merged(own) }
     }
 
     fn shape(&mut self, field: &str, raw: &RawShape) -> Shape {
@@ -718,11 +592,7 @@ impl<'a> Cx<'a> {
                 let to = self.rate(&format!("{field}.to"), *to, false);
                 match (from, to) {
                     (Some(from), Some(to)) if from == 0.0 && to == 0.0 => {
-                        self.error_hint(
-                            field,
-                            "a ramp from 0 to 0 sends nothing",
-                            "set from or to above 0",
-                        );
+                        self.error_hint(field, "a ramp from 0 to 0 sends nothing", "set from or to above 0");
                         zero
                     }
                     (Some(from), Some(to)) => Shape::Ramp { from, to },
@@ -754,9 +624,7 @@ impl<'a> Cx<'a> {
                     );
                     return zero;
                 }
-                Shape::Steps {
-                    rates: rates.clone(),
-                }
+                Shape::Steps { rates: rates.clone() }
             }
             RawShape::Bursts { rate, on, off } => {
                 let rate = self.rate(&format!("{field}.rate"), *rate, true);
@@ -777,19 +645,11 @@ impl<'a> Cx<'a> {
         };
         let name = match &raw.name {
             None => {
-                self.error_hint(
-                    &format!("client[{i}]"),
-                    "missing field \"name\"",
-                    "e.g. name = \"default\"",
-                );
+                self.error_hint(&format!("client[{i}]"), "missing field \"name\"", "e.g. name = \"default\"");
                 String::new()
             }
             Some(n) => {
-                if n.is_empty()
-                    || !n
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-                {
+                if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
                     self.error_hint(
                         &f("name"),
                         format!("\"{n}\" may contain only letters, digits, '-', '_' and '.'"),
@@ -814,10 +674,8 @@ impl<'a> Cx<'a> {
             plan.pool_idle_timeout = self.timeout(&f("pool_idle_timeout"), t);
         }
         if let Some(n) = &raw.pool_max_idle_per_host {
-            plan.pool_max_idle_per_host = self
-                .limit(&f("pool_max_idle_per_host"), n, 0)
-                .flatten()
-                .unwrap_or(usize::MAX);
+            plan.pool_max_idle_per_host =
+                self.limit(&f("pool_max_idle_per_host"), n, 0).flatten().unwrap_or(usize::MAX);
         }
         if let Some(n) = &raw.max_conns_per_host {
             plan.max_conns_per_host = self.limit(&f("max_conns_per_host"), n, 1).flatten();
@@ -833,11 +691,7 @@ impl<'a> Cx<'a> {
             Some("none") => plan.read_body = ReadBody::None,
             Some(other) => {
                 let hint = suggestion(other, ["full", "none"]);
-                self.report(
-                    &f("read_body"),
-                    format!("read_body must be \"full\" or \"none\", got \"{other}\""),
-                    hint,
-                );
+                self.report(&f("read_body"), format!("read_body must be \"full\" or \"none\", got \"{other}\""), hint);
             }
         }
         if let Some(r) = &raw.retries {
@@ -851,73 +705,44 @@ impl<'a> Cx<'a> {
         if let Some(max) = raw.max {
             match u32::try_from(max) {
                 Ok(m) => plan.max = m,
-                Err(_) => self.error(
-                    &format!("{field}.max"),
-                    format!("max must be ≥ 0, got {max}"),
-                ),
+                Err(_) => self.error(&format!("{field}.max"), format!("max must be ≥ 0, got {max}")),
             }
         }
         for (j, name) in raw.on.iter().flatten().enumerate() {
-            let kind = if name == "5xx" {
-                Some(RetryOn::Status5xx)
-            } else {
-                ErrorKind::parse(name).map(retry_on)
-            };
+            let kind = if name == "5xx" { Some(RetryOn::Status5xx) } else { ErrorKind::parse(name).map(retry_on) };
             match kind {
                 Some(RetryOn::Status(code)) if code < 400 => {
-                    self.error(
-                        &format!("{field}.on[{j}]"),
-                        format!("status {code} is not a failure"),
-                    );
+                    self.error(&format!("{field}.on[{j}]"), format!("status {code} is not a failure"));
                 }
                 Some(RetryOn::Error(k @ (ErrorKind::Overflow | ErrorKind::Unfinished))) => {
-                    self.error(
-                        &format!("{field}.on[{j}]"),
-                        format!("\"{k}\" is not a failure a client can retry"),
-                    );
+                    self.error(&format!("{field}.on[{j}]"), format!("\"{k}\" is not a failure a client can retry"));
                 }
                 Some(k) => plan.on.push(k),
                 None => {
                     let names: Vec<String> = retryable_names();
-                    let hint =
-                        did_you_mean(name, names.iter().map(String::as_str)).unwrap_or_else(|| {
-                            format!(
-                                "expected one of {}, or http_NNN for one status",
-                                quoted_list(names.iter().map(String::as_str))
-                            )
-                        });
-                    self.error_hint(
-                        &format!("{field}.on[{j}]"),
-                        format!("unknown failure kind \"{name}\""),
-                        hint,
-                    );
+                    let hint = did_you_mean(name, names.iter().map(String::as_str)).unwrap_or_else(|| {
+                        format!(
+                            "expected one of {}, or http_NNN for one status",
+                            quoted_list(names.iter().map(String::as_str))
+                        )
+                    });
+                    self.error_hint(&format!("{field}.on[{j}]"), format!("unknown failure kind \"{name}\""), hint);
                 }
             }
         }
         if let Some(b) = &raw.backoff {
-            plan.backoff = self
-                .duration(&format!("{field}.backoff"), b)
-                .unwrap_or_default();
+            plan.backoff = self.duration(&format!("{field}.backoff"), b).unwrap_or_default();
         }
         plan
     }
 
     fn fault(&mut self, i: usize, raw: &RawFault, target: &Target) -> FaultPlan {
         let f = |name: &str| format!("fault[{i}].{name}");
-        let RawFault::Stall {
-            layer,
-            at,
-            for_,
-            every,
-        } = raw;
+        let RawFault::Stall { layer, at, for_, every } = raw;
         match layer.as_deref() {
             None | Some("mock") => {
                 if *target != Target::Mock {
-                    self.error_hint(
-                        &f("kind"),
-                        "a mock stall needs the built-in mock",
-                        "set mock = true in [target]",
-                    );
+                    self.error_hint(&f("kind"), "a mock stall needs the built-in mock", "set mock = true in [target]");
                 }
             }
             Some(other) => self.error_hint(
@@ -957,21 +782,12 @@ impl<'a> Cx<'a> {
             if every <= duration {
                 self.error_hint(
                     &f("every"),
-                    format!(
-                        "every ({}) must be longer than for ({})",
-                        fmt_dur(every),
-                        fmt_dur(duration)
-                    ),
+                    format!("every ({}) must be longer than for ({})", fmt_dur(every), fmt_dur(duration)),
                     "the fault would never switch off",
                 );
             }
         }
-        FaultPlan {
-            kind: FaultKind::Stall,
-            at: at.unwrap_or_default(),
-            duration: duration.unwrap_or_default(),
-            every,
-        }
+        FaultPlan { kind: FaultKind::Stall, at: at.unwrap_or_default(), duration: duration.unwrap_or_default(), every }
     }
 
     // ---- values ----------------------------------------------------------------------------
@@ -1003,28 +819,16 @@ impl<'a> Cx<'a> {
             Scalar::Str(s) => match humantime::parse_duration(s) {
                 Ok(d) => Some(Some(d)),
                 Err(e) => {
-                    self.error_hint(
-                        field,
-                        format!("invalid duration \"{s}\": {e}"),
-                        DURATION_HINT,
-                    );
+                    self.error_hint(field, format!("invalid duration \"{s}\": {e}"), DURATION_HINT);
                     None
                 }
             },
             Scalar::Int(n) => {
-                self.error_hint(
-                    field,
-                    format!("bare number {n} is not a duration"),
-                    DURATION_HINT,
-                );
+                self.error_hint(field, format!("bare number {n} is not a duration"), DURATION_HINT);
                 None
             }
             Scalar::Float(x) => {
-                self.error_hint(
-                    field,
-                    format!("bare number {x} is not a duration"),
-                    DURATION_HINT,
-                );
+                self.error_hint(field, format!("bare number {x} is not a duration"), DURATION_HINT);
                 None
             }
         }
@@ -1034,11 +838,7 @@ impl<'a> Cx<'a> {
     fn timeout(&mut self, field: &str, v: &Scalar) -> Option<Duration> {
         let d = self.opt_duration(field, v)??;
         if d.is_zero() {
-            self.error_hint(
-                field,
-                "a timeout must be longer than 0s",
-                "use \"none\" for no timeout",
-            );
+            self.error_hint(field, "a timeout must be longer than 0s", "use \"none\" for no timeout");
             return None;
         }
         Some(d)
@@ -1072,18 +872,11 @@ impl<'a> Cx<'a> {
     /// A rate in requests per second: finite, ≥ 0, and > 0 when `positive`.
     fn rate(&mut self, field: &str, r: f64, positive: bool) -> Option<f64> {
         if !r.is_finite() || r < 0.0 {
-            self.error(
-                field,
-                format!("rate must be a finite number ≥ 0 (requests per second), got {r}"),
-            );
+            self.error(field, format!("rate must be a finite number ≥ 0 (requests per second), got {r}"));
             return None;
         }
         if positive && r == 0.0 {
-            self.error_hint(
-                field,
-                "rate must be above 0",
-                "rates are arrivals per second, e.g. rate = 100",
-            );
+            self.error_hint(field, "rate must be above 0", "rates are arrivals per second, e.g. rate = 100");
             return None;
         }
         Some(r)
@@ -1097,23 +890,14 @@ impl<'a> Cx<'a> {
                 let (min, max) = (self.duration(&f("min"), min), self.duration(&f("max"), max));
                 let (min, max) = (min?, max?);
                 if min > max {
-                    self.error(
-                        &f("min"),
-                        format!("min ({}) is above max ({})", fmt_dur(min), fmt_dur(max)),
-                    );
+                    self.error(&f("min"), format!("min ({}) is above max ({})", fmt_dur(min), fmt_dur(max)));
                     return None;
                 }
                 Some(Dist::Uniform { min, max })
             }
             RawDist::Normal { mean, stddev } => {
-                let (mean, stddev) = (
-                    self.duration(&f("mean"), mean),
-                    self.duration(&f("stddev"), stddev),
-                );
-                Some(Dist::Normal {
-                    mean: mean?,
-                    stddev: stddev?,
-                })
+                let (mean, stddev) = (self.duration(&f("mean"), mean), self.duration(&f("stddev"), stddev));
+                Some(Dist::Normal { mean: mean?, stddev: stddev? })
             }
             RawDist::Lognormal { median, p99, sigma } => {
                 let median = self.positive_duration(&f("median"), median);
@@ -1136,16 +920,10 @@ impl<'a> Cx<'a> {
                     }
                     (None, Some(sigma)) => {
                         if !sigma.is_finite() || *sigma <= 0.0 {
-                            self.error(
-                                &f("sigma"),
-                                format!("sigma must be a finite number above 0, got {sigma}"),
-                            );
+                            self.error(&f("sigma"), format!("sigma must be a finite number above 0, got {sigma}"));
                             return None;
                         }
-                        Some(Dist::LogNormal {
-                            median: median?,
-                            sigma: *sigma,
-                        })
+                        Some(Dist::LogNormal { median: median?, sigma: *sigma })
                     }
                     (Some(p99), None) => {
                         let p99 = self.duration(&f("p99"), p99)?;
@@ -1153,19 +931,12 @@ impl<'a> Cx<'a> {
                         if p99 <= median {
                             self.error_hint(
                                 &f("p99"),
-                                format!(
-                                    "p99 ({}) must be above the median ({})",
-                                    fmt_dur(p99),
-                                    fmt_dur(median)
-                                ),
+                                format!("p99 ({}) must be above the median ({})", fmt_dur(p99), fmt_dur(median)),
                                 "a lognormal's p99 lies above its median",
                             );
                             return None;
                         }
-                        Some(Dist::LogNormal {
-                            median,
-                            sigma: Dist::lognormal_sigma(median, p99),
-                        })
+                        Some(Dist::LogNormal { median, sigma: Dist::lognormal_sigma(median, p99) })
                     }
                 }
             }
@@ -1192,19 +963,10 @@ impl PartialRequest {
         }
         let defaults = RequestPlan::default();
         RequestPlan {
-            method: own
-                .method
-                .or_else(|| self.method.clone())
-                .unwrap_or(defaults.method),
-            path: own
-                .path
-                .or_else(|| self.path.clone())
-                .unwrap_or(defaults.path),
+            method: own.method.or_else(|| self.method.clone()).unwrap_or(defaults.method),
+            path: own.path.or_else(|| self.path.clone()).unwrap_or(defaults.path),
             headers,
-            body: own
-                .body
-                .or_else(|| self.body.clone())
-                .unwrap_or(defaults.body),
+            body: own.body.or_else(|| self.body.clone()).unwrap_or(defaults.body),
         }
     }
 }
@@ -1217,13 +979,8 @@ fn retry_on(kind: ErrorKind) -> RetryOn {
 }
 
 fn retryable_names() -> Vec<String> {
-    let transport = ErrorKind::TRANSPORT
-        .iter()
-        .filter(|k| !matches!(k, ErrorKind::Overflow | ErrorKind::Unfinished));
-    transport
-        .map(|k| k.name())
-        .chain(RETRYABLE_EXTRA.iter().map(|s| s.to_string()))
-        .collect()
+    let transport = ErrorKind::TRANSPORT.iter().filter(|k| !matches!(k, ErrorKind::Overflow | ErrorKind::Unfinished));
+    transport.map(|k| k.name()).chain(RETRYABLE_EXTRA.iter().map(|s| s.to_string())).collect()
 }
 
 fn fmt_dur(d: Duration) -> String {
@@ -1232,21 +989,11 @@ fn fmt_dur(d: Duration) -> String {
 
 /// The path suffix (`.shape.kind`, `[2]`) and node of the deepest value under `node` whose span
 /// contains `span`; `("", node)` when none does (the span is `node`'s own, or one of its keys').
-fn descend<'n, 'i>(
-    node: &'n Spanned<DeValue<'i>>,
-    span: &Range<usize>,
-) -> (String, &'n Spanned<DeValue<'i>>) {
+fn descend<'n, 'i>(node: &'n Spanned<DeValue<'i>>, span: &Range<usize>) -> (String, &'n Spanned<DeValue<'i>>) {
     let contains = |v: &Spanned<DeValue>| v.span().start <= span.start && span.end <= v.span().end;
     let children: Vec<(String, &Spanned<DeValue>)> = match node.get_ref() {
-        DeValue::Table(t) => t
-            .iter()
-            .map(|(k, v)| (format!(".{}", k.get_ref()), v))
-            .collect(),
-        DeValue::Array(a) => a
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (format!("[{i}]"), v))
-            .collect(),
+        DeValue::Table(t) => t.iter().map(|(k, v)| (format!(".{}", k.get_ref()), v)).collect(),
+        DeValue::Array(a) => a.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v)).collect(),
         _ => Vec::new(),
     };
     for (segment, child) in children {
@@ -1263,12 +1010,7 @@ fn descend<'n, 'i>(
 fn backticked(msg: &str, prefix: &str) -> Option<(String, Vec<String>)> {
     let rest = msg.strip_prefix(prefix)?;
     let (name, tail) = rest.split_once('`')?;
-    let candidates = tail
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect();
+    let candidates = tail.split('`').skip(1).step_by(2).map(str::to_string).collect();
     Some((name.to_string(), candidates))
 }
 
@@ -1291,10 +1033,7 @@ fn tidy(msg: &str) -> String {
 }
 
 fn quoted_list<'c>(candidates: impl Iterator<Item = &'c str>) -> String {
-    candidates
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+    candidates.map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
 }
 
 /// `did you mean "x"?` for the closest candidate, else the list of valid ones (`None` if empty).
@@ -1303,21 +1042,14 @@ fn suggestion<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> 
     if candidates.is_empty() {
         return None;
     }
-    did_you_mean(word, candidates.iter().copied()).or_else(|| {
-        Some(format!(
-            "expected one of {}",
-            quoted_list(candidates.into_iter())
-        ))
-    })
+    did_you_mean(word, candidates.iter().copied())
+        .or_else(|| Some(format!("expected one of {}", quoted_list(candidates.into_iter()))))
 }
 
 /// `did you mean "x"?` when some candidate is a few edits away: at most 2, or a third of the
 /// word's length for long words, and fewer than the word has characters.
 fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
-    let (distance, closest) = candidates
-        .into_iter()
-        .map(|c| (edit_distance(word, c), c))
-        .min_by_key(|(d, _)| *d)?;
+    let (distance, closest) = candidates.into_iter().map(|c| (edit_distance(word, c), c)).min_by_key(|(d, _)| *d)?;
     let len = word.chars().count();
     (distance <= (len / 3).max(2) && distance < len).then(|| format!("did you mean \"{closest}\"?"))
 }
@@ -1351,11 +1083,7 @@ mod tests {
     /// The diagnostics as `line:col field: message` strings (hints dropped).
     fn errs(src: &str) -> Vec<String> {
         let diags = validate(src, Path::new("t.toml")).expect_err("should be invalid");
-        diags
-            .0
-            .iter()
-            .map(|d| format!("{}:{} {}: {}", d.line, d.col, d.field, d.message))
-            .collect()
+        diags.0.iter().map(|d| format!("{}:{} {}: {}", d.line, d.col, d.field, d.message)).collect()
     }
 
     fn hints(src: &str) -> Vec<String> {
@@ -1389,41 +1117,23 @@ mod tests {
         assert_eq!(plan.target, Target::Mock);
         assert_eq!(
             plan.mock,
-            MockPlan {
-                latency: Dist::ZERO,
-                statuses: vec![(200, 1)],
-                body_bytes: 64,
-                keep_alive_idle: None
-            }
+            MockPlan { latency: Dist::ZERO, statuses: vec![(200, 1)], body_bytes: 64, keep_alive_idle: None }
         );
         assert_eq!(plan.phases.len(), 1);
         let p = &plan.phases[0];
         assert_eq!(p.name, "phase-1");
         assert_eq!(p.duration, Duration::from_secs(1));
-        assert_eq!(
-            p.load,
-            Load::Closed {
-                concurrency: 1,
-                think: None
-            }
-        );
+        assert_eq!(p.load, Load::Closed { concurrency: 1, think: None });
         assert_eq!(p.request, RequestPlan::default());
         assert_eq!(plan.clients, vec![ClientPlan::defaults("c")]);
-        assert_eq!(
-            plan.clients[0].pool_idle_timeout,
-            Some(Duration::from_secs(90))
-        );
+        assert_eq!(plan.clients[0].pool_idle_timeout, Some(Duration::from_secs(90)));
         assert_eq!(plan.clients[0].pool_max_idle_per_host, usize::MAX);
         assert!(plan.faults.is_empty());
 
         let open = ok(&phase("shape = { kind = \"constant\", rate = 50 }"));
         assert_eq!(
             open.phases[0].load,
-            Load::Open {
-                shape: Shape::Constant { rate: 50.0 },
-                poisson: false,
-                max_in_flight: 10_000
-            }
+            Load::Open { shape: Shape::Constant { rate: 50.0 }, poisson: false, max_in_flight: 10_000 }
         );
     }
 
@@ -1483,49 +1193,27 @@ request_timeout = "250ms"
 read_body = "none"
 retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20ms" }
 "#);
-        assert_eq!(
-            (plan.name.as_str(), plan.seed, plan.threads),
-            ("full_1", 7, 4)
-        );
+        assert_eq!((plan.name.as_str(), plan.seed, plan.threads), ("full_1", 7, 4));
         assert_eq!(plan.drain, Duration::from_millis(1500));
-        assert_eq!(
-            plan.target,
-            Target::Url("http://127.0.0.1:80/api?x=1".parse().unwrap())
-        );
+        assert_eq!(plan.target, Target::Url("http://127.0.0.1:80/api?x=1".parse().unwrap()));
         let sigma = Dist::lognormal_sigma(Duration::from_millis(4), Duration::from_millis(30));
-        assert_eq!(
-            plan.mock.latency,
-            Dist::LogNormal {
-                median: Duration::from_millis(4),
-                sigma
-            }
-        );
+        assert_eq!(plan.mock.latency, Dist::LogNormal { median: Duration::from_millis(4), sigma });
         assert_eq!(plan.mock.statuses, vec![(200, 95), (503, 1)]);
         assert_eq!(plan.mock.body_bytes, 0);
         assert_eq!(plan.mock.keep_alive_idle, Some(Duration::from_secs(5)));
 
-        let [ramp, closed, bursts, steps] = &plan.phases[..] else {
-            panic!("four phases")
-        };
+        let [ramp, closed, bursts, steps] = &plan.phases[..] else { panic!("four phases") };
         assert_eq!(ramp.name, "ramp");
         assert_eq!(ramp.duration, Duration::from_secs(120));
         assert_eq!(
             ramp.load,
-            Load::Open {
-                shape: Shape::Ramp { from: 0.0, to: 1.5 },
-                poisson: true,
-                max_in_flight: usize::MAX
-            }
+            Load::Open { shape: Shape::Ramp { from: 0.0, to: 1.5 }, poisson: true, max_in_flight: usize::MAX }
         );
         assert_eq!(ramp.request.method, Method::POST);
         assert_eq!(ramp.request.path, "/other");
         assert_eq!(ramp.request.body, Bytes::from("hello"));
-        let headers: Vec<(&str, &str)> = ramp
-            .request
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.to_str().unwrap()))
-            .collect();
+        let headers: Vec<(&str, &str)> =
+            ramp.request.headers.iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap())).collect();
         assert_eq!(headers, [("x-env", "test"), ("x-id", "override")]);
         assert_eq!(closed.name, "phase-2");
         assert_eq!(closed.request.path, "/base");
@@ -1534,10 +1222,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
             closed.load,
             Load::Closed {
                 concurrency: 3,
-                think: Some(Dist::Uniform {
-                    min: Duration::from_millis(1),
-                    max: Duration::from_millis(5)
-                })
+                think: Some(Dist::Uniform { min: Duration::from_millis(1), max: Duration::from_millis(5) })
             }
         );
         let on = Duration::from_secs(2);
@@ -1550,10 +1235,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
 
         let c = &plan.clients[0];
         assert_eq!(c.name, "go.default");
-        assert_eq!(
-            (c.http, c.keep_alive, c.read_body),
-            (HttpVersion::Http2, false, ReadBody::None)
-        );
+        assert_eq!((c.http, c.keep_alive, c.read_body), (HttpVersion::Http2, false, ReadBody::None));
         assert_eq!(c.pool_idle_timeout, None);
         assert_eq!(c.pool_max_idle_per_host, 0);
         assert_eq!(c.max_conns_per_host, Some(8));
@@ -1586,80 +1268,39 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
                     duration: Duration::from_secs(1),
                     every: Some(Duration::from_secs(10))
                 },
-                FaultPlan {
-                    kind: FaultKind::Stall,
-                    at: Duration::ZERO,
-                    duration: Duration::from_secs(1),
-                    every: None
-                },
+                FaultPlan { kind: FaultKind::Stall, at: Duration::ZERO, duration: Duration::from_secs(1), every: None },
             ]
         );
         assert_eq!(
-            errs(&with(
-                "[[fault]]\nkind = \"stall\"\nfor = \"0s\"\nevery = \"1s\"\n"
-            )),
-            [
-                "9:1 fault[0]: missing field \"at\"",
-                "11:7 fault[0].for: must be longer than 0s"
-            ]
+            errs(&with("[[fault]]\nkind = \"stall\"\nfor = \"0s\"\nevery = \"1s\"\n")),
+            ["9:1 fault[0]: missing field \"at\"", "11:7 fault[0].for: must be longer than 0s"]
         );
         assert_eq!(
-            errs(&with(
-                "[[fault]]\nkind = \"stall\"\nat = \"1s\"\nfor = \"2s\"\nevery = \"2s\"\n"
-            )),
+            errs(&with("[[fault]]\nkind = \"stall\"\nat = \"1s\"\nfor = \"2s\"\nevery = \"2s\"\n")),
             ["13:9 fault[0].every: every (2s) must be longer than for (2s)"]
         );
-        assert_eq!(
-            errs(&with("[[fault]]\nat = \"1s\"\n")),
-            ["9:1 fault[0]: missing field \"kind\""]
-        );
+        assert_eq!(errs(&with("[[fault]]\nat = \"1s\"\n")), ["9:1 fault[0]: missing field \"kind\""]);
         let url_target = "name = \"t\"\n[target]\nurl = \"http://h\"\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n[[fault]]\nkind = \"stall\"\nat = \"1s\"\nfor = \"1s\"\n";
-        assert_eq!(
-            errs(url_target),
-            ["10:8 fault[0].kind: a mock stall needs the built-in mock"]
-        );
+        assert_eq!(errs(url_target), ["10:8 fault[0].kind: a mock stall needs the built-in mock"]);
     }
 
     #[test]
     fn unknown_keys_are_located_and_get_the_closest_name() {
-        assert_eq!(
-            errs(&format!("sead = 1\n{MINIMAL}")),
-            ["1:1 sead: unknown key \"sead\""]
-        );
-        assert_eq!(
-            hints(&format!("sead = 1\n{MINIMAL}")),
-            ["did you mean \"seed\"?"]
-        );
-        assert_eq!(
-            hints(&format!("zzzzzz = 1\n{MINIMAL}"))[0]
-                .split(',')
-                .next(),
-            Some("expected one of \"name\"")
-        );
+        assert_eq!(errs(&format!("sead = 1\n{MINIMAL}")), ["1:1 sead: unknown key \"sead\""]);
+        assert_eq!(hints(&format!("sead = 1\n{MINIMAL}")), ["did you mean \"seed\"?"]);
+        assert_eq!(hints(&format!("zzzzzz = 1\n{MINIMAL}"))[0].split(',').next(), Some("expected one of \"name\""));
         // After [[client]], a misspelt key belongs to the client.
-        assert_eq!(
-            errs(&format!("{MINIMAL}sead = 1\n")),
-            ["9:1 client[0]: unknown field \"sead\""]
-        );
+        assert_eq!(errs(&format!("{MINIMAL}sead = 1\n")), ["9:1 client[0]: unknown field \"sead\""]);
         let src = phase("shape = { kind = \"constant\", rat = 5 }");
         assert_eq!(errs(&src), ["8:30 phase[0].shape: unknown field \"rat\""]);
         assert_eq!(hints(&src), ["did you mean \"rate\"?"]);
         let src = client("retries = { max = 1, onn = [\"reset\"] }");
-        assert_eq!(
-            errs(&src),
-            ["9:22 client[0].retries: unknown field \"onn\""]
-        );
+        assert_eq!(errs(&src), ["9:22 client[0].retries: unknown field \"onn\""]);
         assert_eq!(hints(&src), ["did you mean \"on\"?"]);
         let src = phase("shape = { kind = \"burst\", rate = 5 }");
-        assert_eq!(
-            errs(&src),
-            ["8:18 phase[0].shape.kind: unknown kind \"burst\""]
-        );
+        assert_eq!(errs(&src), ["8:18 phase[0].shape.kind: unknown kind \"burst\""]);
         assert_eq!(hints(&src), ["did you mean \"bursts\"?"]);
-        assert_eq!(
-            errs(&phase("shape = { kind = \"steps\" }")),
-            ["8:9 phase[0].shape: missing field \"rates\""]
-        );
+        assert_eq!(errs(&phase("shape = { kind = \"steps\" }")), ["8:9 phase[0].shape: missing field \"rates\""]);
         assert_eq!(
             errs(&phase("concurrency = 1.5")),
             ["8:15 phase[0].concurrency: invalid type: float 1.5, expected an integer"]
@@ -1668,21 +1309,10 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
 
     #[test]
     fn syntax_errors_are_all_reported_with_their_place() {
-        let diags = validate(
-            "name = \"t\"\nseed = \nthreads = = 2\n",
-            Path::new("s.toml"),
-        )
-        .expect_err("syntax");
+        let diags = validate("name = \"t\"\nseed = \nthreads = = 2\n", Path::new("s.toml")).expect_err("syntax");
         assert!(diags.0.len() >= 2, "{diags}");
-        assert_eq!(
-            (diags.0[0].line, diags.0[0].col, diags.0[0].field.as_str()),
-            (2, 8, "")
-        );
-        assert!(
-            diags.0[0].message.starts_with("TOML syntax error: "),
-            "{}",
-            diags.0[0].message
-        );
+        assert_eq!((diags.0[0].line, diags.0[0].col, diags.0[0].field.as_str()), (2, 8, ""));
+        assert!(diags.0[0].message.starts_with("TOML syntax error: "), "{}", diags.0[0].message);
         assert!(diags.0.iter().any(|d| d.line == 3), "{diags}");
     }
 
@@ -1692,10 +1322,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
             errs(&phase("concurrency = 1\nthink = 10")),
             ["9:9 phase[0].think: bare number 10 is not a duration"]
         );
-        assert_eq!(
-            hints(&phase("concurrency = 1\nthink = 10")),
-            [DURATION_HINT]
-        );
+        assert_eq!(hints(&phase("concurrency = 1\nthink = 10")), [DURATION_HINT]);
         assert_eq!(
             errs(&client("connect_timeout = \"3 parsecs\"\nrequest_timeout = \"0s\"\npool_idle_timeout = 90")),
             [
@@ -1704,40 +1331,23 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
                 "11:21 client[0].pool_idle_timeout: bare number 90 is not a duration",
             ]
         );
-        assert_eq!(
-            errs(&format!("drain = \"none\"\n{MINIMAL}")),
-            ["1:9 drain: \"none\" is not allowed here"]
-        );
+        assert_eq!(errs(&format!("drain = \"none\"\n{MINIMAL}")), ["1:9 drain: \"none\" is not allowed here"]);
         let plan = ok(&phase("concurrency = 1\nthink = \"none\""));
-        assert_eq!(
-            plan.phases[0].load,
-            Load::Closed {
-                concurrency: 1,
-                think: None
-            }
-        );
+        assert_eq!(plan.phases[0].load, Load::Closed { concurrency: 1, think: None });
         let plan = ok(&phase("concurrency = 1\nthink = \"10ms\""));
         assert_eq!(
             plan.phases[0].load,
-            Load::Closed {
-                concurrency: 1,
-                think: Some(Dist::Fixed(Duration::from_millis(10)))
-            }
+            Load::Closed { concurrency: 1, think: Some(Dist::Fixed(Duration::from_millis(10))) }
         );
     }
 
     #[test]
     fn a_phase_is_open_or_closed() {
         assert_eq!(
-            errs(&phase(
-                "shape = { kind = \"constant\", rate = 1 }\nconcurrency = 2"
-            )),
+            errs(&phase("shape = { kind = \"constant\", rate = 1 }\nconcurrency = 2")),
             ["9:15 phase[0].concurrency: shape and concurrency are mutually exclusive"]
         );
-        assert_eq!(
-            errs(&phase("")),
-            ["6:1 phase[0]: a phase needs shape (open model) or concurrency (closed model)"]
-        );
+        assert_eq!(errs(&phase("")), ["6:1 phase[0]: a phase needs shape (open model) or concurrency (closed model)"]);
         assert_eq!(
             errs(&phase("concurrency = 0\npoisson = false")),
             [
@@ -1746,9 +1356,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
             ]
         );
         assert_eq!(
-            errs(&phase(
-                "shape = { kind = \"constant\", rate = 1 }\nthink = \"1s\"\nmax_in_flight = 0"
-            )),
+            errs(&phase("shape = { kind = \"constant\", rate = 1 }\nthink = \"1s\"\nmax_in_flight = 0")),
             [
                 "9:9 phase[0].think: think applies only to the closed model",
                 "10:17 phase[0].max_in_flight: must be ≥ 1, got 0"
@@ -1787,9 +1395,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
             ["8:39 phase[0].shape.rates[1]: rate must be a finite number ≥ 0 (requests per second), got NaN"]
         );
         assert_eq!(
-            errs(&phase(
-                "shape = { kind = \"bursts\", rate = 5, on = \"0s\", off = \"-1s\" }"
-            )),
+            errs(&phase("shape = { kind = \"bursts\", rate = 5, on = \"0s\", off = \"-1s\" }")),
             [
                 "8:43 phase[0].shape.on: must be longer than 0s",
                 "8:55 phase[0].shape.off: invalid duration \"-1s\": expected number at 0",
@@ -1824,26 +1430,10 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
             latency("{ dist = \"uniform\", min = \"2ms\", max = \"1ms\" }"),
             ["10:37 mock.latency.min: min (2ms) is above max (1ms)"]
         );
-        let plan = ok(&with(
-            "[mock]\nlatency = { dist = \"normal\", mean = \"5ms\", stddev = \"0s\" }\n",
-        ));
-        assert_eq!(
-            plan.mock.latency,
-            Dist::Normal {
-                mean: Duration::from_millis(5),
-                stddev: Duration::ZERO
-            }
-        );
-        let plan = ok(&with(
-            "[mock]\nlatency = { dist = \"lognormal\", median = \"2ms\", sigma = 0.5 }\n",
-        ));
-        assert_eq!(
-            plan.mock.latency,
-            Dist::LogNormal {
-                median: Duration::from_millis(2),
-                sigma: 0.5
-            }
-        );
+        let plan = ok(&with("[mock]\nlatency = { dist = \"normal\", mean = \"5ms\", stddev = \"0s\" }\n"));
+        assert_eq!(plan.mock.latency, Dist::Normal { mean: Duration::from_millis(5), stddev: Duration::ZERO });
+        let plan = ok(&with("[mock]\nlatency = { dist = \"lognormal\", median = \"2ms\", sigma = 0.5 }\n"));
+        assert_eq!(plan.mock.latency, Dist::LogNormal { median: Duration::from_millis(2), sigma: 0.5 });
     }
 
     #[test]
@@ -1859,26 +1449,11 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
             ok(&target("mock = false\nurl = \"http://h/x\"")).target,
             Target::Url("http://h:80/x".parse().unwrap())
         );
-        assert_eq!(
-            errs(&target("url = \"https://h/\"")),
-            ["3:7 target.url: https targets are not supported"]
-        );
-        assert_eq!(
-            hints(&target("url = \"https://h/\"")),
-            ["not supported yet: use an http:// URL"]
-        );
-        assert_eq!(
-            errs(&target("url = \"ftp://h/\"")),
-            ["3:7 target.url: \"ftp://h/\" is not an http:// URL"]
-        );
-        assert_eq!(
-            errs(&target("url = \"/just/a/path\"")),
-            ["3:7 target.url: \"/just/a/path\" is not an http:// URL"]
-        );
-        assert_eq!(
-            errs(&target("url = \"http://\"")),
-            ["3:7 target.url: invalid URL \"http://\": empty string"]
-        );
+        assert_eq!(errs(&target("url = \"https://h/\"")), ["3:7 target.url: https targets are not supported"]);
+        assert_eq!(hints(&target("url = \"https://h/\"")), ["not supported yet: use an http:// URL"]);
+        assert_eq!(errs(&target("url = \"ftp://h/\"")), ["3:7 target.url: \"ftp://h/\" is not an http:// URL"]);
+        assert_eq!(errs(&target("url = \"/just/a/path\"")), ["3:7 target.url: \"/just/a/path\" is not an http:// URL"]);
+        assert_eq!(errs(&target("url = \"http://\"")), ["3:7 target.url: invalid URL \"http://\": empty string"]);
         assert_eq!(
             errs(&target("mock = true\nurl = \"http://h\"")),
             ["4:7 target.url: mock = true and url are mutually exclusive"]
@@ -1887,10 +1462,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
             errs(&target("mock = false")),
             ["3:8 target.mock: mock = false and no url: nothing to send requests to"]
         );
-        assert_eq!(
-            errs(&target("")),
-            ["2:1 target: [target] needs mock = true or url"]
-        );
+        assert_eq!(errs(&target("")), ["2:1 target: [target] needs mock = true or url"]);
         assert_eq!(
             errs("name = \"t\"\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n"),
             ["1:1 target: missing [target] section"]
@@ -1911,20 +1483,19 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
             errs(&MINIMAL.replace("\"t\"", "\"a/b\"")),
             ["1:8 name: \"a/b\" may contain only letters, digits, '-' and '_'"]
         );
-        assert_eq!(
-            errs(&MINIMAL.replace("\"t\"", "5")),
-            ["1:8 name: invalid type: integer 5, expected a string"]
-        );
+        assert_eq!(errs(&MINIMAL.replace("\"t\"", "5")), ["1:8 name: invalid type: integer 5, expected a string"]);
         assert_eq!(
             errs(&format!("seed = -1\nthreads = 65\n{MINIMAL}")),
-            [
-                "1:8 seed: seed must be ≥ 0, got -1",
-                "2:11 threads: threads must be between 1 and 64, got 65"
-            ]
+            ["1:8 seed: seed must be ≥ 0, got -1", "2:11 threads: threads must be between 1 and 64, got 65"]
         );
         assert_eq!(
-            errs(&with("[[client]]\nname = \"c\"\n[[phase]]\nname = \"phase-1\"\nduration = \"1s\"\nconcurrency = 1\n")),
-            ["10:8 client[1].name: duplicate client name \"c\"", "12:8 phase[1].name: duplicate phase name \"phase-1\""]
+            errs(&with(
+                "[[client]]\nname = \"c\"\n[[phase]]\nname = \"phase-1\"\nduration = \"1s\"\nconcurrency = 1\n"
+            )),
+            [
+                "10:8 client[1].name: duplicate client name \"c\"",
+                "12:8 phase[1].name: duplicate phase name \"phase-1\""
+            ]
         );
         assert_eq!(
             errs(&format!("{MINIMAL}[phase]\nduration = \"1s\"\n")).len(),
@@ -1942,10 +1513,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
                 "10:26 client[0].pool_max_idle_per_host: expected an integer or \"unlimited\", got \"lots\"",
             ]
         );
-        assert_eq!(
-            ok(&client("max_conns_per_host = \"unlimited\"")).clients[0].max_conns_per_host,
-            None
-        );
+        assert_eq!(ok(&client("max_conns_per_host = \"unlimited\"")).clients[0].max_conns_per_host, None);
     }
 
     #[test]
@@ -1957,7 +1525,9 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
                 "10:13 client[0].read_body: read_body must be \"full\" or \"none\", got \"nope\""
             ]
         );
-        let src = client("retries = { max = -1, on = [\"rst\", \"http_200\", \"unfinished\", \"http_503\"], backoff = \"0s\" }");
+        let src = client(
+            "retries = { max = -1, on = [\"rst\", \"http_200\", \"unfinished\", \"http_503\"], backoff = \"0s\" }",
+        );
         assert_eq!(
             errs(&src),
             [
@@ -1969,10 +1539,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
         );
         assert_eq!(hints(&src), ["did you mean \"reset\"?"]);
         let hint = hints(&client("retries = { on = [\"timeout\"] }")).remove(0);
-        assert!(
-            hint.contains("\"request_timeout\"") && hint.ends_with("or http_NNN for one status"),
-            "{hint}"
-        );
+        assert!(hint.contains("\"request_timeout\"") && hint.ends_with("or http_NNN for one status"), "{hint}");
     }
 
     #[test]
@@ -1986,10 +1553,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
                 "12:38 request.headers.ok: invalid value for header \"ok\"",
             ]
         );
-        assert_eq!(
-            hints(&with("[request]\npath = \"x\"\n")),
-            ["did you mean \"/x\"?"]
-        );
+        assert_eq!(hints(&with("[request]\npath = \"x\"\n")), ["did you mean \"/x\"?"]);
         assert_eq!(
             errs(&phase("concurrency = 1\nrequest = { path = \"nope\" }")),
             ["9:20 phase[0].request.path: path \"nope\" must start with '/'"]
@@ -2009,21 +1573,12 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
             errs(&with("[mock]\nstatus = [{ weight = 2 }]\n")),
             ["10:11 mock.status[0]: missing field \"code\""]
         );
-        assert_eq!(
-            ok(&with("[mock]\nkeep_alive_timeout = \"none\"\n"))
-                .mock
-                .keep_alive_idle,
-            None
-        );
+        assert_eq!(ok(&with("[mock]\nkeep_alive_timeout = \"none\"\n")).mock.keep_alive_idle, None);
     }
 
     #[test]
     fn diagnostics_display_with_hints() {
-        let diags = validate(
-            &client("pool_idle_timout = \"1s\""),
-            Path::new("dir/s.toml"),
-        )
-        .expect_err("invalid");
+        let diags = validate(&client("pool_idle_timout = \"1s\""), Path::new("dir/s.toml")).expect_err("invalid");
         assert_eq!(
             diags.to_string(),
             "dir/s.toml:9:1: client[0]: unknown field \"pool_idle_timout\"\n  hint: did you mean \"pool_idle_timeout\"?"
@@ -2075,40 +1630,21 @@ for = "250ms"
             serde_json::json!({ "kind": "bursts", "rate": 2.5, "on": "2s", "off": "500ms" })
         );
         assert_eq!(json["phase"][0]["max_in_flight"], 10_000);
-        assert_eq!(
-            json["phase"][1]["think"],
-            serde_json::json!({ "dist": "normal", "mean": "10ms", "stddev": "1ms" })
-        );
+        assert_eq!(json["phase"][1]["think"], serde_json::json!({ "dist": "normal", "mean": "10ms", "stddev": "1ms" }));
         assert_eq!(json["phase"][1]["request"]["headers"]["x-id"], "a");
         assert_eq!(json["client"][0]["pool_max_idle_per_host"], "unlimited");
-        assert_eq!(
-            json["client"][0]["retries"]["on"],
-            serde_json::json!(["reset", "5xx", "http_503"])
-        );
+        assert_eq!(json["client"][0]["retries"]["on"], serde_json::json!(["reset", "5xx", "http_503"]));
         assert_eq!(json["client"][0]["retries"]["backoff"], "0s");
         assert_eq!(json["client"][1]["max_conns_per_host"], 4);
         assert_eq!(json["client"][1]["request_timeout"], "none");
         assert_eq!(json["fault"][0]["every"], "once");
 
         let toml_text = toml::to_string(&json).expect("normalized JSON is TOML-serializable");
-        let again = validate(&toml_text, Path::new("t.toml"))
-            .unwrap_or_else(|d| panic!("{d}\n{toml_text}"));
+        let again = validate(&toml_text, Path::new("t.toml")).unwrap_or_else(|d| panic!("{d}\n{toml_text}"));
         assert_eq!(again.normalized(), json);
         assert_eq!(
-            (
-                again.target,
-                again.mock,
-                again.phases,
-                again.clients,
-                again.faults
-            ),
-            (
-                plan.target,
-                plan.mock,
-                plan.phases,
-                plan.clients,
-                plan.faults
-            )
+            (again.target, again.mock, again.phases, again.clients, again.faults),
+            (plan.target, plan.mock, plan.phases, plan.clients, plan.faults)
         );
     }
 }

@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn chaosload(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_chaosload")).args(args).env("CHAOSLOAD_LOG", "warn").output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_chaosload"))
+        .args(args)
+        .env("CHAOSLOAD_LOG", "warn")
+        .output()
+        .expect("the binary runs")
 }
 
 fn result_files(dir: &Path) -> Vec<PathBuf> {
@@ -19,9 +23,11 @@ fn result_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn check_schema(result: &serde_json::Value) {
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string("schema/result.schema.json").unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schema/result.schema.json").unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema itself is valid");
-    let problems: Vec<String> = validator.iter_errors(result).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    let problems: Vec<String> =
+        validator.iter_errors(result).map(|e| format!("{} at {}", e, e.instance_path)).collect();
     assert!(problems.is_empty(), "result.json does not match schema/result.schema.json:\n{}", problems.join("\n"));
 }
 
@@ -31,8 +37,16 @@ fn run_writes_a_result_that_matches_the_schema() {
     let out = scratch("cli-run");
     let output = chaosload(&["run", "scenarios/smoke.toml", "--out", out.to_str().unwrap(), "--quiet"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "exit {:?}\nstdout:\n{stdout}\nstderr:\n{}", output.status, String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("keep-alive") && stdout.contains("no-keep-alive") && stdout.contains("p99"), "summary:\n{stdout}");
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("keep-alive") && stdout.contains("no-keep-alive") && stdout.contains("p99"),
+        "summary:\n{stdout}"
+    );
     let files = result_files(&out);
     assert_eq!(files.len(), 1, "one run folder: {files:?}");
     let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
@@ -43,14 +57,23 @@ fn run_writes_a_result_that_matches_the_schema() {
         assert!(client["total"]["ok"].as_u64().unwrap() > 100, "{}: {}", client["name"], client["total"]);
     }
     // A second run never overwrites the first.
-    let again = chaosload(&["run", "scenarios/smoke.toml", "--out", out.to_str().unwrap(), "--quiet", "--client", "keep-alive"]);
+    let again = chaosload(&[
+        "run",
+        "scenarios/smoke.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--client",
+        "keep-alive",
+    ]);
     assert!(again.status.success());
     assert_eq!(result_files(&out).len(), 2);
 }
 
 #[test]
 fn schema_rejects_a_result_missing_its_contract_fields() {
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string("schema/result.schema.json").unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schema/result.schema.json").unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(!validator.is_valid(&serde_json::json!({"schema_version": 1, "clients": []})));
 }
@@ -62,7 +85,14 @@ fn exit_codes_say_what_went_wrong() {
     assert!(String::from_utf8_lossy(&invalid.stderr).contains("scenarios/invalid/misspelt_key.toml:"));
     assert!(String::from_utf8_lossy(&invalid.stdout).contains("ok: scenarios/smoke.toml"));
 
-    let unknown_client = chaosload(&["run", "scenarios/smoke.toml", "--client", "nope", "--out", scratch("cli-unknown").to_str().unwrap()]);
+    let unknown_client = chaosload(&[
+        "run",
+        "scenarios/smoke.toml",
+        "--client",
+        "nope",
+        "--out",
+        scratch("cli-unknown").to_str().unwrap(),
+    ]);
     assert_eq!(unknown_client.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown_client.stderr).contains("keep-alive"), "lists the clients it has");
 
@@ -70,7 +100,9 @@ fn exit_codes_say_what_went_wrong() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dir = scratch("cli-refused");
     let scenario = dir.join("refused.toml");
-    let text = std::fs::read_to_string("scenarios/smoke.toml").unwrap().replace("mock = true", &format!("url = \"http://127.0.0.1:{port}/\""));
+    let text = std::fs::read_to_string("scenarios/smoke.toml")
+        .unwrap()
+        .replace("mock = true", &format!("url = \"http://127.0.0.1:{port}/\""));
     std::fs::write(&scenario, text).unwrap();
     let refused = chaosload(&["run", scenario.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(3), "stderr: {}", String::from_utf8_lossy(&refused.stderr));

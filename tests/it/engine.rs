@@ -31,7 +31,12 @@ fn coordinated_omission_is_corrected() {
     let mut client = ClientPlan::defaults("one-conn");
     client.max_conns_per_host = Some(1);
     let mut plan = mock_plan(ms(1), vec![constant(100.0, Duration::from_secs(10))], vec![client]);
-    plan.faults.push(FaultPlan { kind: FaultKind::Stall, at: Duration::from_secs(4), duration: Duration::from_secs(1), every: None });
+    plan.faults.push(FaultPlan {
+        kind: FaultKind::Stall,
+        at: Duration::from_secs(4),
+        duration: Duration::from_secs(1),
+        every: None,
+    });
     let result = run(&plan);
     let total = &result.clients[0].total;
     assert_eq!(total.ok, 1000, "{:?}", total.errors);

@@ -1,1 +1,4 @@
+mod cli;
+mod engine;
 mod scenarios;
+mod support;

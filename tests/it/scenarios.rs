@@ -18,10 +18,7 @@ fn toml_files(dir: &str) -> Vec<PathBuf> {
 #[test]
 fn shipped_scenarios_validate() {
     let files = toml_files("scenarios");
-    assert!(
-        files.len() >= 2,
-        "expected the example scenarios, found {files:?}"
-    );
+    assert!(files.len() >= 2, "expected the example scenarios, found {files:?}");
     for file in files {
         let plan = scenario::load(&file).unwrap_or_else(|e| panic!("{}:\n{e}", file.display()));
         assert_eq!(plan.source, file);
@@ -35,21 +32,14 @@ fn shipped_scenarios_validate() {
 fn smoke_and_coldstart_say_what_they_promise() {
     let smoke = scenario::load(Path::new("scenarios/smoke.toml")).expect("smoke validates");
     let total: std::time::Duration = smoke.phases.iter().map(|p| p.duration).sum();
-    assert!(
-        total + smoke.drain <= std::time::Duration::from_secs(10),
-        "smoke must stay under 10s"
-    );
+    assert!(total + smoke.drain <= std::time::Duration::from_secs(10), "smoke must stay under 10s");
     assert_eq!(smoke.target, Target::Mock);
     let names: Vec<&str> = smoke.clients.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["keep-alive", "no-keep-alive"]);
     assert!(smoke.clients[0].keep_alive && !smoke.clients[1].keep_alive);
 
-    let coldstart =
-        scenario::load(Path::new("scenarios/coldstart.toml")).expect("coldstart validates");
-    assert_eq!(
-        coldstart.mock.keep_alive_idle,
-        Some(std::time::Duration::from_secs(3))
-    );
+    let coldstart = scenario::load(Path::new("scenarios/coldstart.toml")).expect("coldstart validates");
+    assert_eq!(coldstart.mock.keep_alive_idle, Some(std::time::Duration::from_secs(3)));
     let names: Vec<&str> = coldstart.clients.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["default", "tuned"]);
 }
@@ -58,11 +48,7 @@ fn smoke_and_coldstart_say_what_they_promise() {
 fn invalid_scenarios_report_exactly_the_expected_diagnostics() {
     let bless = std::env::var_os("CHAOSLOAD_BLESS").is_some();
     let files = toml_files("scenarios/invalid");
-    assert!(
-        files.len() >= 8,
-        "expected at least 8 invalid examples, found {}",
-        files.len()
-    );
+    assert!(files.len() >= 8, "expected at least 8 invalid examples, found {}", files.len());
     let mut failures = Vec::new();
     for file in files {
         let actual = match scenario::load(&file) {
@@ -75,18 +61,10 @@ fn invalid_scenarios_report_exactly_the_expected_diagnostics() {
             fs::write(&expected_path, format!("{actual}\n")).expect("write expected file");
             continue;
         }
-        let expected = fs::read_to_string(&expected_path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (run with CHAOSLOAD_BLESS=1 to create it)",
-                expected_path.display()
-            )
-        });
+        let expected = fs::read_to_string(&expected_path)
+            .unwrap_or_else(|e| panic!("{}: {e} (run with CHAOSLOAD_BLESS=1 to create it)", expected_path.display()));
         if actual.trim_end() != expected.trim_end() {
-            failures.push(format!(
-                "{}\n--- expected\n{}\n--- actual\n{actual}\n",
-                file.display(),
-                expected.trim_end()
-            ));
+            failures.push(format!("{}\n--- expected\n{}\n--- actual\n{actual}\n", file.display(), expected.trim_end()));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -94,21 +72,11 @@ fn invalid_scenarios_report_exactly_the_expected_diagnostics() {
 
 #[test]
 fn every_problem_is_reported_at_once() {
-    let err =
-        scenario::load(Path::new("scenarios/invalid/many_mistakes.toml")).expect_err("invalid");
-    let LoadError::Invalid(diags) = err else {
-        panic!("expected diagnostics, got {err}")
-    };
-    assert!(
-        diags.0.len() >= 8,
-        "only {} diagnostics:\n{diags}",
-        diags.0.len()
-    );
+    let err = scenario::load(Path::new("scenarios/invalid/many_mistakes.toml")).expect_err("invalid");
+    let LoadError::Invalid(diags) = err else { panic!("expected diagnostics, got {err}") };
+    assert!(diags.0.len() >= 8, "only {} diagnostics:\n{diags}", diags.0.len());
     let lines: Vec<usize> = diags.0.iter().map(|d| d.line).collect();
-    assert!(
-        lines.windows(2).all(|w| w[0] <= w[1]),
-        "diagnostics in file order: {lines:?}"
-    );
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "diagnostics in file order: {lines:?}");
 }
 
 #[test]

@@ -18,7 +18,11 @@ pub fn exclusive() -> MutexGuard<'static, ()> {
 
 /// A fresh, empty folder under the system temp dir.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chaosload-it-{}-{name}-{:?}", std::process::id(), std::time::Instant::now()));
+    let dir = std::env::temp_dir().join(format!(
+        "chaosload-it-{}-{name}-{:?}",
+        std::process::id(),
+        std::time::Instant::now()
+    ));
     let dir = PathBuf::from(dir.to_string_lossy().replace([' ', ':', '{', '}', ','], "_"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
