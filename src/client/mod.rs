@@ -12,6 +12,7 @@ use http_body_util::{BodyExt, Full};
 use pool::{Pool, Sender};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// Where requests go: an address and what to put in `Host` and in front of every path.
@@ -50,13 +51,13 @@ pub struct Exchange {
 pub struct Client {
     plan: ClientPlan,
     endpoint: Endpoint,
-    pool: Pool,
+    pool: Rc<Pool>,
 }
 
 impl Client {
     /// `plan` carries this worker's share of per-host limits (see `ClientPlan::share`).
     pub fn new(endpoint: Endpoint, plan: ClientPlan) -> Client {
-        Client { pool: Pool::new(endpoint.addr, &plan), plan, endpoint }
+        Client { pool: Rc::new(Pool::new(endpoint.addr, &plan)), plan, endpoint }
     }
 
     pub fn prepare(&self, request: &RequestPlan) -> anyhow::Result<Prepared> {

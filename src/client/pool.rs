@@ -127,8 +127,10 @@ pub(super) struct Pool {
     idle: RefCell<Vec<Idle>>,
     /// One permit per open connection when `max_conns_per_host` is set.
     slots: Option<Arc<Semaphore>>,
-    /// Requests waiting for a connection at the `max_conns_per_host` cap, oldest first.
+    /// Requests waiting for a released connection, oldest first.
     waiters: RefCell<VecDeque<oneshot::Sender<Conn>>>,
+    /// Queue length at which closed senders are swept out of `waiters`.
+    prune_at: Cell<usize>,
     /// The HTTP/2 connection every request shares (HTTP/2 multiplexes; one is enough).
     shared_h2: RefCell<Option<(http2::SendRequest<Body>, Rc<ConnMeta>)>>,
     h2_connecting: tokio::sync::Mutex<()>,
@@ -147,15 +149,19 @@ impl Pool {
             idle: RefCell::new(Vec::new()),
             slots: plan.max_conns_per_host.map(|n| Arc::new(Semaphore::new(n))),
             waiters: RefCell::new(VecDeque::new()),
+            prune_at: Cell::new(64),
             shared_h2: RefCell::new(None),
             h2_connecting: tokio::sync::Mutex::new(()),
             stats: Rc::new(RefCell::new(ConnStats::default())),
         }
     }
 
-    /// A connection for one request: the most recently used live idle one, else a new one if
-    /// the per-host cap allows, else the first to come back or free a slot.
-    pub(super) async fn checkout(&self) -> Result<Checkout, ErrorKind> {
+    /// A connection for one request: the most recently used live idle one; else the first of a
+    /// connection released by another request (oldest waiter first) and a new connection, if
+    /// the per-host cap allows one. Racing the dial against released connections is what
+    /// hyper-util's and Go's clients do; without it an open-model burst opens a connection per
+    /// arrival. A dial that loses is not wasted: its connection goes to the pool.
+    pub(super) async fn checkout(self: &Rc<Self>) -> Result<Checkout, ErrorKind> {
         if self.http == HttpVersion::Http2 {
             return self.checkout_h2().await;
         }
@@ -163,31 +169,70 @@ impl Pool {
             if let Some(conn) = self.pop_idle() {
                 return Ok(Checkout { conn, connect_time: None });
             }
-            let permit = match &self.slots {
-                None => None,
-                Some(slots) => match slots.clone().try_acquire_owned() {
-                    Ok(permit) => Some(permit),
-                    Err(_) => {
-                        // At the cap: queue for the next connection released (first come, first
-                        // served, as Go's transport and hyper-util do), or for a free slot.
-                        let (handoff, receive) = oneshot::channel();
-                        self.waiters.borrow_mut().push_back(handoff);
-                        tokio::select! {
-                            biased;
-                            handed = receive => match handed {
-                                Ok(conn) if !conn.sender.is_closed() => return Ok(Checkout { conn, connect_time: None }),
-                                _ => continue,
-                            },
-                            permit = slots.clone().acquire_owned() => Some(permit.expect("the semaphore is never closed")),
+            // `Some(permit)`: a dial may start now; `None`: at the cap, only waiting is possible.
+            let slot = match &self.slots {
+                None => Some(None),
+                Some(slots) => slots.clone().try_acquire_owned().ok().map(Some),
+            };
+            if self.max_idle == 0 && slot.is_some() {
+                // Nothing is ever released for reuse (keep-alive off): just dial.
+                return self.clone().dial(slot.flatten()).await;
+            }
+            let receive = self.wait_for_release();
+            let handed = match slot {
+                Some(permit) => {
+                    let mut dial = Box::pin(self.clone().dial(permit));
+                    tokio::select! {
+                        biased;
+                        handed = receive => handed,
+                        dialled = &mut dial => return dialled,
+                    }
+                    .inspect(|_| {
+                        let pool = self.clone();
+                        tokio::task::spawn_local(async move {
+                            if let Ok(dialled) = dial.await {
+                                pool.release(dialled.conn, true);
+                            }
+                        });
+                    })
+                }
+                None => {
+                    let slots = self.slots.clone().expect("at the cap only when there is one");
+                    tokio::select! {
+                        biased;
+                        handed = receive => handed,
+                        permit = slots.acquire_owned() => {
+                            return self.clone().dial(Some(permit.expect("the semaphore is never closed"))).await;
                         }
                     }
-                },
+                }
             };
-            let started = Instant::now();
-            let (sender, meta) = self.connect().await?;
-            let conn = Conn { sender, meta, _permit: permit };
-            return Ok(Checkout { conn, connect_time: Some(started.elapsed()) });
+            match handed {
+                Ok(conn) if !conn.sender.is_closed() => return Ok(Checkout { conn, connect_time: None }),
+                _ => continue,
+            }
         }
+    }
+
+    /// Queues this request for the next connection released.
+    fn wait_for_release(&self) -> oneshot::Receiver<Conn> {
+        let (handoff, receive) = oneshot::channel();
+        let mut waiters = self.waiters.borrow_mut();
+        // Requests that got a connection another way leave closed senders behind: sweep them
+        // out whenever the queue has doubled, so it never grows with the number of requests.
+        if waiters.len() >= self.prune_at.get() {
+            waiters.retain(|w| !w.is_closed());
+            self.prune_at.set((waiters.len() * 2).max(64));
+        }
+        waiters.push_back(handoff);
+        receive
+    }
+
+    /// Opens a new connection holding `permit` (its slot under the per-host cap, if any).
+    async fn dial(self: Rc<Self>, permit: Option<OwnedSemaphorePermit>) -> Result<Checkout, ErrorKind> {
+        let started = Instant::now();
+        let (sender, meta) = self.connect().await?;
+        Ok(Checkout { conn: Conn { sender, meta, _permit: permit }, connect_time: Some(started.elapsed()) })
     }
 
     fn pop_idle(&self) -> Option<Conn> {
