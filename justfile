@@ -15,3 +15,7 @@ test:
 # Formatting, lints and tests: what .ci/run checks.
 ci:
     bash .ci/run
+
+# The spine benchmark: chaosload's rate, CPU and memory against its own mock.
+bench *args:
+    bash bench/spine.sh {{args}}

@@ -1,7 +1,7 @@
 //! The chaosload command: parses the CLI, dispatches, and maps failures to exit codes.
 
 use chaosload::cli::{Cli, Command};
-use chaosload::run::{RunError, RunOptions};
+use chaosload::run::{ProgressMode, RunError, RunOptions};
 use chaosload::scenario::{self, LoadError};
 use clap::Parser as _;
 use std::path::Path;
@@ -44,7 +44,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut options = RunOptions::new(out);
             options.clients = clients;
-            options.progress_bar &= !quiet;
+            if quiet {
+                options.progress = ProgressMode::Off;
+            }
             stop_on_ctrl_c(options.stop.clone());
             eprintln!(
                 "running {} ({} client configurations × {:.0?})",

@@ -42,21 +42,26 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Run only these configurations (all when empty).
     pub clients: Vec<String>,
-    /// Draw a progress bar (else sparse plain lines).
-    pub progress_bar: bool,
+    pub progress: ProgressMode,
     /// Set from outside (Ctrl-C) to stop early; partial results are still written.
     pub stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl RunOptions {
     pub fn new(out: impl Into<PathBuf>) -> RunOptions {
-        RunOptions {
-            out: out.into(),
-            clients: Vec::new(),
-            progress_bar: std::io::stderr().is_terminal(),
-            stop: Default::default(),
-        }
+        let progress = if std::io::stderr().is_terminal() { ProgressMode::Bar } else { ProgressMode::Lines };
+        RunOptions { out: out.into(), clients: Vec::new(), progress, stop: Default::default() }
     }
+}
+
+/// How a run shows its progress on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// An indicatif bar (on a terminal).
+    Bar,
+    /// A plain line every few seconds (logs, CI).
+    Lines,
+    Off,
 }
 
 pub struct RunOutput {
@@ -106,7 +111,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
             }
             ResolvedTarget::Url(endpoint) => (endpoint.clone(), None),
         };
-        let display = ProgressDisplay::start(&client.name, plan, progress.clone(), options.progress_bar);
+        let display = ProgressDisplay::start(&client.name, plan, progress.clone(), options.progress);
         let record = engine::run_client(plan, client, &endpoint, epoch, &progress);
         display.finish();
         let record = record?;
@@ -194,7 +199,7 @@ struct ProgressDisplay {
 }
 
 impl ProgressDisplay {
-    fn start(client: &str, plan: &Plan, progress: Arc<Progress>, bar: bool) -> ProgressDisplay {
+    fn start(client: &str, plan: &Plan, progress: Arc<Progress>, mode: ProgressMode) -> ProgressDisplay {
         let total: Duration = plan.phases.iter().map(|p| p.duration).sum();
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let client = client.to_string();
@@ -205,7 +210,10 @@ impl ProgressDisplay {
                 let (n, e) = (p.completed.load(Ordering::Relaxed), p.errors.load(Ordering::Relaxed));
                 format!("{client}: {n} requests, {e} errors")
             };
-            if bar {
+            if mode == ProgressMode::Off {
+                return;
+            }
+            if mode == ProgressMode::Bar {
                 let pb = indicatif::ProgressBar::new(total.as_millis() as u64);
                 pb.set_style(
                     indicatif::ProgressStyle::with_template(

@@ -60,6 +60,6 @@ pub fn mock_plan(latency: Duration, phases: Vec<PhasePlan>, clients: Vec<ClientP
 /// Runs a plan quietly into a scratch folder and returns its result.
 pub fn run(plan: &Plan) -> RunResult {
     let mut options = RunOptions::new(scratch(&plan.name));
-    options.progress_bar = false;
+    options.progress = run::ProgressMode::Off;
     run::run(plan, &options).expect("run succeeds").result
 }
