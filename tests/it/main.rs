@@ -1,4 +1,5 @@
 mod cli;
+mod client;
 mod engine;
 mod scenarios;
 mod support;
