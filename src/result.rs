@@ -24,6 +24,9 @@ pub struct RunResult {
     pub environment: Environment,
     /// Set when the run was interrupted: results cover only what ran.
     pub interrupted: bool,
+    /// Set when a client configuration's run failed: results cover those before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub clients: Vec<ClientResult>,
 }
 
@@ -84,8 +87,8 @@ pub struct PhaseResult {
     pub arrivals: u64,
     /// Requests sent (arrivals − overflow).
     pub sent: u64,
-    /// Requests sent per second, measured from the actual dispatch times of the first and the
-    /// last request (sent ÷ phase duration when fewer than two were sent).
+    /// Requests sent per second of the time the phase really took: sent ÷ its duration, or
+    /// ÷ the time until its last request went out, if that was after the phase's end.
     pub achieved_rate: f64,
     /// Requests that ended (successfully or not; overflow excluded).
     pub completed: u64,
@@ -193,7 +196,13 @@ fn ratio(a: u64, b: u64) -> f64 {
 }
 
 impl PhaseResult {
-    fn build(name: &str, duration: std::time::Duration, load: Option<&Load>, stats: &PhaseStats) -> PhaseResult {
+    fn build(
+        name: &str,
+        start: std::time::Instant,
+        duration: std::time::Duration,
+        load: Option<&Load>,
+        stats: &PhaseStats,
+    ) -> PhaseResult {
         let overflow = stats.outcomes.error(crate::record::ErrorKind::Overflow);
         let sent = stats.arrivals.saturating_sub(overflow);
         let secs = duration.as_secs_f64();
@@ -211,10 +220,7 @@ impl PhaseResult {
             requested_rate,
             arrivals: stats.arrivals,
             sent,
-            achieved_rate: (stats.achieved_rate(sent).unwrap_or(if secs > 0.0 { sent as f64 / secs } else { 0.0 })
-                * 100.0)
-                .round()
-                / 100.0,
+            achieved_rate: (stats.achieved_rate(sent, start, duration) * 100.0).round() / 100.0,
             completed: stats.outcomes.total() - overflow,
             ok: stats.outcomes.ok,
             errors: error_map(&stats.outcomes),
@@ -243,7 +249,11 @@ impl ClientResult {
             .phases
             .iter()
             .zip(&record.recorder.phases)
-            .map(|(phase, stats)| PhaseResult::build(&phase.name, phase.duration, Some(&phase.load), stats))
+            .scan(record.recorder.epoch(), |start, (phase, stats)| {
+                let result = PhaseResult::build(&phase.name, *start, phase.duration, Some(&phase.load), stats);
+                *start += phase.duration;
+                Some(result)
+            })
             .collect();
         let mut all = PhaseStats::default();
         for stats in &record.recorder.phases {
@@ -254,7 +264,8 @@ impl ClientResult {
                 [first, rest @ ..] if rest.iter().all(|d| d == first) => Some(&plan.phases[0].load),
                 _ => None,
             };
-        let total = PhaseResult::build("total", plan.phases.iter().map(|p| p.duration).sum(), total_load, &all);
+        let total_duration = plan.phases.iter().map(|p| p.duration).sum();
+        let total = PhaseResult::build("total", record.recorder.epoch(), total_duration, total_load, &all);
         ClientResult {
             name: name.to_string(),
             duration_ms: wall.as_millis() as u64,
@@ -289,7 +300,7 @@ impl ClientResult {
 
 impl Connections {
     fn build(c: &ConnStats, all: &PhaseStats) -> Connections {
-        let per = c.requests_per_connection.inner();
+        let per = &c.requests_per_connection;
         Connections {
             opened: c.opened,
             closed_by_peer: c.closed_by_peer,

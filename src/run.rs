@@ -5,7 +5,7 @@ use crate::client::Endpoint;
 use crate::load::engine::{self, Progress};
 use crate::mock::{MockConfig, MockServer};
 use crate::result::{ClientResult, Environment, MockCounters, RunResult, SCHEMA_VERSION};
-use crate::scenario::{Plan, Target};
+use crate::scenario::{ClientPlan, Plan, Target};
 use anyhow::Context as _;
 use std::io::IsTerminal as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
@@ -88,45 +88,28 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
     };
     let started_at = SystemTime::now();
     let target = resolve_target(plan)?;
+    // Made before anything runs, so an unwritable --out fails now, not after a long run.
+    let dir = new_run_dir(&options.out.join(&plan.name), started_at)?;
     let mut clients = Vec::new();
     let mut interrupted = false;
+    let mut failure = None;
     for client in selected {
         if options.stop.load(Ordering::Relaxed) {
             interrupted = true;
             break;
         }
-        let progress = Arc::new(Progress::new(options.stop.clone()));
-        let began = Instant::now();
-        let epoch = began + START_DELAY;
-        let (endpoint, mock) = match &target {
-            ResolvedTarget::Mock => {
-                let listener = TcpListener::bind("127.0.0.1:0").context("binding the mock upstream to 127.0.0.1")?;
-                let config =
-                    MockConfig { plan: plan.mock.clone(), faults: plan.faults.clone(), seed: plan.seed, epoch };
-                let mock = MockServer::start(listener, config).context("starting the mock upstream")?;
-                (
-                    Endpoint { addr: mock.addr(), authority: mock.addr().to_string(), base_path: String::new() },
-                    Some(mock),
-                )
+        match run_one(plan, client, &target, options) {
+            Ok((result, cut_short)) => {
+                clients.push(result);
+                if cut_short {
+                    interrupted = true;
+                    break;
+                }
             }
-            ResolvedTarget::Url(endpoint) => (endpoint.clone(), None),
-        };
-        let display = ProgressDisplay::start(&client.name, plan, progress.clone(), options.progress);
-        let record = engine::run_client(plan, client, &endpoint, epoch, &progress);
-        display.finish();
-        let record = record?;
-        let mock = mock.map(|m| {
-            let s = m.shutdown();
-            MockCounters {
-                requests: s.requests,
-                connections_accepted: s.connections_accepted,
-                connections_closed_idle: s.connections_closed_idle,
+            Err(e) => {
+                failure = Some(e);
+                break;
             }
-        });
-        clients.push(ClientResult::build(plan, &client.name, &record, began.elapsed(), mock));
-        if progress.stopped() {
-            interrupted = true;
-            break;
         }
     }
     let result = RunResult {
@@ -137,11 +120,51 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
         started_at: humantime::format_rfc3339_seconds(started_at).to_string(),
         environment: Environment::current(plan),
         interrupted,
+        error: failure.as_ref().map(|e| format!("{e:#}")),
         clients,
     };
-    let dir = new_run_dir(&options.out.join(&plan.name), started_at)?;
+    // What was measured is kept even when a later configuration failed.
     write_atomically(&dir.join("result.json"), serde_json::to_string_pretty(&result)?.as_bytes())?;
+    if let Some(e) = failure {
+        return Err(e.context(format!("partial results written to {}", dir.join("result.json").display())));
+    }
     Ok(RunOutput { result, dir })
+}
+
+/// One client configuration's run: a fresh mock if the target is the mock, the engine, the
+/// mock's counters. Also says whether a stop cut it short.
+fn run_one(
+    plan: &Plan,
+    client: &ClientPlan,
+    target: &ResolvedTarget,
+    options: &RunOptions,
+) -> anyhow::Result<(ClientResult, bool)> {
+    let progress = Arc::new(Progress::new(options.stop.clone()));
+    let began = Instant::now();
+    let epoch = began + START_DELAY;
+    let (endpoint, mock) = match target {
+        ResolvedTarget::Mock => {
+            let listener = TcpListener::bind("127.0.0.1:0").context("binding the mock upstream to 127.0.0.1")?;
+            let config = MockConfig { plan: plan.mock.clone(), faults: plan.faults.clone(), seed: plan.seed, epoch };
+            let mock = MockServer::start(listener, config).context("starting the mock upstream")?;
+            let endpoint = Endpoint { addr: mock.addr(), authority: mock.addr().to_string(), base_path: String::new() };
+            (endpoint, Some(mock))
+        }
+        ResolvedTarget::Url(endpoint) => (endpoint.clone(), None),
+    };
+    let display = ProgressDisplay::start(&client.name, plan, progress.clone(), options.progress);
+    let record = engine::run_client(plan, client, &endpoint, epoch, &progress);
+    display.finish();
+    let record = record.with_context(|| format!("running client configuration {:?}", client.name))?;
+    let mock = mock.map(|m| {
+        let s = m.shutdown();
+        MockCounters {
+            requests: s.requests,
+            connections_accepted: s.connections_accepted,
+            connections_closed_idle: s.connections_closed_idle,
+        }
+    });
+    Ok((ClientResult::build(plan, &client.name, &record, began.elapsed(), mock), record.cut_short))
 }
 
 enum ResolvedTarget {

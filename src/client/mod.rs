@@ -56,8 +56,14 @@ pub struct Client {
 
 impl Client {
     /// `plan` carries this worker's share of per-host limits (see `ClientPlan::share`).
-    pub fn new(endpoint: Endpoint, plan: ClientPlan) -> Client {
-        Client { pool: Rc::new(Pool::new(endpoint.addr, &plan)), plan, endpoint }
+    /// `epoch` is the start of the run (connection opens are counted per second from it).
+    pub fn new(endpoint: Endpoint, plan: ClientPlan, epoch: Instant) -> Client {
+        Client { pool: Rc::new(Pool::new(endpoint.addr, &plan, epoch)), plan, endpoint }
+    }
+
+    /// Connections opened so far.
+    pub fn connections_opened(&self) -> u64 {
+        self.pool.stats.borrow().opened
     }
 
     pub fn prepare(&self, request: &RequestPlan) -> anyhow::Result<Prepared> {
@@ -114,6 +120,7 @@ impl Client {
     }
 
     async fn attempt(&self, prepared: &Prepared, ex: &mut Exchange) -> Outcome {
+        ex.ttfb = None; // an earlier attempt's first byte says nothing about this one
         let checkout = match self.pool.checkout().await {
             Ok(c) => c,
             Err(kind) => return Outcome::Error(kind),
@@ -122,7 +129,9 @@ impl Client {
             ex.connect = checkout.connect_time;
         }
         let mut conn = checkout.conn;
+        let guard = conn.abandon_guard(&self.pool.stats);
         if let Err(e) = conn.sender.ready().await {
+            disarm(guard);
             self.pool.discard(conn);
             return Outcome::Error(classify_hyper(&e));
         }
@@ -130,7 +139,6 @@ impl Client {
         if !self.plan.keep_alive {
             conn.close_after_this(&self.pool.stats);
         }
-        let guard = conn.abandon_guard(&self.pool.stats);
         let mut request = Request::new(Full::new(prepared.body.clone()));
         *request.method_mut() = prepared.method.clone();
         *request.uri_mut() = prepared.uri.clone();

@@ -70,7 +70,7 @@ impl Conn {
     /// Marks the connection as one the client will close after this request (keep-alive off),
     /// so the server's answering close is not mistaken for the peer's doing.
     pub(super) fn close_after_this(&self, stats: &RefCell<ConnStats>) {
-        if !self.meta.closed_by_client.replace(true) {
+        if matches!(self.sender, Sender::H1(_)) && !self.meta.closed_by_client.replace(true) {
             stats.borrow_mut().closed_by_client += 1;
         }
     }
@@ -134,12 +134,20 @@ pub(super) struct Pool {
     /// The HTTP/2 connection every request shares (HTTP/2 multiplexes; one is enough).
     shared_h2: RefCell<Option<(http2::SendRequest<Body>, Rc<ConnMeta>)>>,
     h2_connecting: tokio::sync::Mutex<()>,
+    /// The last failed HTTP/2 dial, so requests queued behind it fail with it instead of
+    /// redialling one after another.
+    h2_failure: Cell<Option<(Instant, ErrorKind)>>,
+    /// Wakes the idle reaper when a connection goes idle.
+    went_idle: Rc<tokio::sync::Notify>,
+    reaper_started: Cell<bool>,
+    /// Start of the run: connection opens are counted per second from it.
+    epoch: Instant,
     pub(super) stats: Rc<RefCell<ConnStats>>,
 }
 
 impl Pool {
     /// `plan` holds this worker's share of the per-host limits.
-    pub(super) fn new(addr: SocketAddr, plan: &ClientPlan) -> Pool {
+    pub(super) fn new(addr: SocketAddr, plan: &ClientPlan, epoch: Instant) -> Pool {
         Pool {
             addr,
             http: plan.http,
@@ -152,6 +160,10 @@ impl Pool {
             prune_at: Cell::new(64),
             shared_h2: RefCell::new(None),
             h2_connecting: tokio::sync::Mutex::new(()),
+            h2_failure: Cell::new(None),
+            went_idle: Rc::new(tokio::sync::Notify::new()),
+            reaper_started: Cell::new(false),
+            epoch,
             stats: Rc::new(RefCell::new(ConnStats::default())),
         }
     }
@@ -257,12 +269,13 @@ impl Pool {
     }
 
     /// Returns a connection after a complete exchange, or closes it if it may not be reused.
-    pub(super) fn release(&self, conn: Conn, reusable: bool) {
+    pub(super) fn release(self: &Rc<Self>, conn: Conn, reusable: bool) {
+        if let Sender::H2(_) = conn.sender {
+            // The shared connection stays in `shared_h2`: an unread body only resets its stream.
+            return;
+        }
         if !reusable || conn.sender.is_closed() {
             return self.close(conn, CloseReason::Client);
-        }
-        if let Sender::H2(_) = conn.sender {
-            return; // the shared connection stays in `shared_h2`
         }
         let mut conn = conn;
         while let Some(waiter) = self.waiters.borrow_mut().pop_front() {
@@ -277,6 +290,24 @@ impl Pool {
             return self.close(conn, CloseReason::Client);
         }
         idle.push(Idle { conn, since: Instant::now() });
+        drop(idle);
+        self.went_idle.notify_one();
+        if let Some(timeout) = self.idle_timeout {
+            if !self.reaper_started.replace(true) {
+                tokio::task::spawn_local(reap_idle(Rc::downgrade(self), self.went_idle.clone(), timeout));
+            }
+        }
+    }
+
+    /// Closes idle connections that reached `pool_idle_timeout`; the deadline of the oldest.
+    fn expire_idle(&self, timeout: Duration) -> Option<Instant> {
+        let mut idle = self.idle.borrow_mut();
+        // The stack is sorted by age, oldest first.
+        let expired = idle.iter().take_while(|e| e.since.elapsed() >= timeout).count();
+        for entry in idle.drain(..expired) {
+            self.close(entry.conn, CloseReason::Idle);
+        }
+        idle.first().map(|e| e.since + timeout)
     }
 
     /// Drops a connection that failed mid-exchange: its end is counted by its driver task.
@@ -300,12 +331,19 @@ impl Pool {
             if let Some(conn) = self.shared_h2_conn() {
                 return Ok(Checkout { conn, connect_time: None });
             }
+            let queued = Instant::now();
             let _connecting = self.h2_connecting.lock().await;
             if self.shared_h2.borrow().as_ref().is_some_and(|(s, _)| !s.is_closed()) {
                 continue;
             }
+            if let Some((at, kind)) = self.h2_failure.get() {
+                if at >= queued {
+                    return Err(kind); // the dial this request queued behind failed
+                }
+            }
             let started = Instant::now();
-            let (sender, meta) = self.connect().await?;
+            let (sender, meta) =
+                self.connect().await.inspect_err(|kind| self.h2_failure.set(Some((Instant::now(), *kind))))?;
             let Sender::H2(h2) = &sender else { unreachable!("http2 pool opens http2 connections") };
             *self.shared_h2.borrow_mut() = Some((h2.clone(), meta.clone()));
             return Ok(Checkout { conn: Conn { sender, meta, _permit: None }, connect_time: Some(started.elapsed()) });
@@ -333,14 +371,13 @@ impl Pool {
         let io = TokioIo::new(stream);
         let meta = Rc::new(ConnMeta { requests: Cell::new(0), closed_by_client: Cell::new(false) });
         let stats = self.stats.clone();
-        stats.borrow_mut().opened += 1;
         let watch = meta.clone();
         let on_close = move || {
             let mut stats = stats.borrow_mut();
             if !watch.closed_by_client.get() {
                 stats.closed_by_peer += 1;
             }
-            stats.requests_per_connection.record(Duration::from_micros(u64::from(watch.requests.get())));
+            stats.served(watch.requests.get());
         };
         let sender = match self.http {
             HttpVersion::Http1 => {
@@ -360,6 +397,9 @@ impl Pool {
                 Sender::H2(sender)
             }
         };
+        // Counted once usable: a dial cancelled before its handshake opened nothing.
+        let second = self.epoch.elapsed().as_secs() as usize;
+        self.stats.borrow_mut().opened_at(second);
         Ok((sender, meta))
     }
 
@@ -377,4 +417,20 @@ impl Pool {
 enum CloseReason {
     Idle,
     Client,
+}
+
+/// Closes pooled connections when they reach the idle timeout, as Go's and hyper-util's
+/// clients do, rather than only when the next request finds them: a client whose timeout is
+/// below the server's must close first, or the experiment tests nothing.
+async fn reap_idle(pool: std::rc::Weak<Pool>, went_idle: Rc<tokio::sync::Notify>, timeout: Duration) {
+    loop {
+        let next = match pool.upgrade() {
+            Some(pool) => pool.expire_idle(timeout),
+            None => return,
+        };
+        match next {
+            Some(deadline) => crate::timer::sleep_until(deadline).await,
+            None => went_idle.notified().await,
+        }
+    }
 }

@@ -14,7 +14,7 @@ use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -42,6 +42,8 @@ impl Progress {
 pub struct ClientRecord {
     pub recorder: Recorder,
     pub connections: ConnStats,
+    /// A stop (Ctrl-C) ended the schedule early.
+    pub cut_short: bool,
 }
 
 /// Runs `plan`'s phases for `client` against `endpoint`, starting at `epoch` (which may lie a
@@ -54,6 +56,7 @@ pub fn run_client(
     progress: &Arc<Progress>,
 ) -> anyhow::Result<ClientRecord> {
     let workers = plan.threads.max(1);
+    let in_flight_all = Arc::new(AtomicUsize::new(0));
     let outputs: Vec<anyhow::Result<ClientRecord>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|index| {
@@ -65,6 +68,7 @@ pub fn run_client(
                     index,
                     workers,
                     progress: progress.clone(),
+                    in_flight_all: in_flight_all.clone(),
                 };
                 std::thread::Builder::new()
                     .name(format!("load-{index}"))
@@ -85,11 +89,13 @@ pub fn run_client(
             Some(m) => {
                 m.recorder.merge(output.recorder);
                 m.connections.merge(&output.connections);
+                m.cut_short |= output.cut_short;
             }
         }
     }
     let mut merged = merged.expect("at least one worker");
     merged.recorder.finish();
+    merged.recorder.timeline.set_connections_opened(&merged.connections.opened_by_second);
     Ok(merged)
 }
 
@@ -101,6 +107,7 @@ struct Worker<'a> {
     index: usize,
     workers: usize,
     progress: Arc<Progress>,
+    in_flight_all: Arc<AtomicUsize>,
 }
 
 /// Requests in flight on one worker, and a way to wait until there are none.
@@ -115,18 +122,29 @@ struct Shared {
     client: Client,
     recorder: RefCell<Recorder>,
     in_flight: InFlight,
+    /// Requests in flight on every worker of this run, for `max_in_flight` (one atomic add and
+    /// sub per request; the cap is for the whole run, not per thread).
+    in_flight_all: Arc<AtomicUsize>,
     progress: Arc<Progress>,
+    /// Set when a stop (Ctrl-C) cut the schedule short.
+    cut_short: Cell<bool>,
 }
+
+/// Late arrivals dispatched in a row before the dispatcher yields, so that the requests it
+/// spawned get to run (and the in-flight cap sees them) even when it is behind schedule.
+const DISPATCH_BATCH: u32 = 64;
 
 impl Worker<'_> {
     fn run(self) -> anyhow::Result<ClientRecord> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let local = tokio::task::LocalSet::new();
         let shared = Rc::new(Shared {
-            client: Client::new(self.endpoint.clone(), self.client.clone()),
+            client: Client::new(self.endpoint.clone(), self.client.clone(), self.epoch),
             recorder: RefCell::new(Recorder::new(self.epoch, self.plan.phases.len())),
             in_flight: InFlight::default(),
+            in_flight_all: self.in_flight_all.clone(),
             progress: self.progress.clone(),
+            cut_short: Cell::new(false),
         });
         let result = local.block_on(&runtime, self.drive(shared.clone()));
         // Dropping the LocalSet cancels what is still in flight; each cancelled request
@@ -135,40 +153,58 @@ impl Worker<'_> {
         drop(runtime);
         result?;
         let shared = Rc::try_unwrap(shared).map_err(|_| anyhow::anyhow!("request tasks outlived their worker"))?;
-        Ok(ClientRecord { recorder: shared.recorder.into_inner(), connections: shared.client.conn_stats() })
+        Ok(ClientRecord {
+            recorder: shared.recorder.into_inner(),
+            connections: shared.client.conn_stats(),
+            cut_short: shared.cut_short.get(),
+        })
     }
 
     async fn drive(&self, shared: Rc<Shared>) -> anyhow::Result<()> {
         let mut phase_start = self.epoch;
         for (phase_index, phase) in self.plan.phases.iter().enumerate() {
             if shared.progress.stopped() {
+                shared.cut_short.set(true);
                 break;
             }
             let prepared = Rc::new(shared.client.prepare(&phase.request)?);
             let phase_end = phase_start + phase.duration;
+            let opened_before = shared.client.connections_opened();
             match &phase.load {
                 Load::Open { shape, poisson, max_in_flight } => {
-                    let cap = share(*max_in_flight, self.workers, self.index);
                     let seed = phase_seed(self.plan.seed, phase_index);
                     let schedule = Schedule::new(shape.clone(), phase.duration, *poisson, seed);
+                    let mut late_in_a_row = 0;
                     for offset in schedule.skip(self.index).step_by(self.workers) {
-                        let intended = phase_start + offset;
                         if shared.progress.stopped() {
+                            shared.cut_short.set(true);
                             break;
                         }
-                        // Not tokio's millisecond timer: see `timer`. (Spinning through the last
-                        // millisecond was tried: on a 2-core machine it starves the target.)
-                        timer::sleep_until(intended).await;
+                        let intended = phase_start + offset;
+                        if Instant::now() < intended {
+                            late_in_a_row = 0;
+                            // Not tokio's millisecond timer: see `timer`. (Spinning through the
+                            // last millisecond was tried: on 2 cores it starves the target.)
+                            timer::sleep_until(intended).await;
+                        } else {
+                            late_in_a_row += 1;
+                            if late_in_a_row % DISPATCH_BATCH == 0 {
+                                tokio::task::yield_now().await;
+                            }
+                        }
                         let now = Instant::now();
                         let mut recorder = shared.recorder.borrow_mut();
-                        recorder.arrival(phase_index, now, Some(now.saturating_duration_since(intended)));
-                        if shared.in_flight.count.get() >= cap {
+                        recorder.arrival(phase_index, Some(now.saturating_duration_since(intended)));
+                        if shared.in_flight_all.load(Ordering::Relaxed) >= *max_in_flight {
                             recorder.overflow(phase_index, now);
                             shared.progress.errors.fetch_add(1, Ordering::Relaxed);
                             continue;
                         }
+                        recorder.sent(phase_index, now);
                         drop(recorder);
-                        tokio::task::spawn_local(request(shared.clone(), prepared.clone(), phase_index, intended));
+                        // Counted in flight from here, not when the task first runs.
+                        let guard = InFlightGuard::new(shared.clone(), phase_index, intended);
+                        tokio::task::spawn_local(request(guard, prepared.clone()));
                     }
                 }
                 Load::Closed { concurrency, think } => {
@@ -181,8 +217,12 @@ impl Worker<'_> {
                             let mut rng = rng;
                             while Instant::now() < phase_end && !shared.progress.stopped() {
                                 let now = Instant::now();
-                                shared.recorder.borrow_mut().arrival(phase_index, now, None);
-                                request(shared.clone(), prepared.clone(), phase_index, now).await;
+                                {
+                                    let mut recorder = shared.recorder.borrow_mut();
+                                    recorder.arrival(phase_index, None);
+                                    recorder.sent(phase_index, now);
+                                }
+                                request(InFlightGuard::new(shared.clone(), phase_index, now), prepared.clone()).await;
                                 if let Some(think) = &think {
                                     timer::sleep(think.sample(&mut rng)).await;
                                 }
@@ -192,9 +232,15 @@ impl Worker<'_> {
                 }
             }
             // Closed-model users stop at the phase end by themselves; a stop cuts the wait short.
-            while Instant::now() < phase_end && !shared.progress.stopped() {
+            while Instant::now() < phase_end {
+                if shared.progress.stopped() {
+                    shared.cut_short.set(true);
+                    break;
+                }
                 timer::sleep_until(phase_end.min(Instant::now() + Duration::from_millis(100))).await;
             }
+            let opened = shared.client.connections_opened() - opened_before;
+            shared.recorder.borrow_mut().phases[phase_index].connections_opened = opened;
             phase_start = phase_end;
         }
         // Drain: give requests in flight a grace period; what is left is cancelled by the caller.
@@ -213,10 +259,11 @@ impl Worker<'_> {
     }
 }
 
-/// Sends one request and records it; if cancelled first, records it as unfinished.
-async fn request(shared: Rc<Shared>, prepared: Rc<Prepared>, phase: usize, intended: Instant) {
-    let guard = InFlightGuard::new(&shared, phase, intended);
+/// Sends one request and records it; if cancelled first, its guard records it as unfinished.
+async fn request(guard: InFlightGuard, prepared: Rc<Prepared>) {
+    let shared = guard.shared.clone();
     let ex = shared.client.send(&prepared).await;
+    let (phase, intended) = (guard.phase, guard.intended);
     guard.complete();
     let done = Instant::now();
     if matches!(ex.outcome, crate::record::Outcome::Error(_)) {
@@ -237,16 +284,17 @@ async fn request(shared: Rc<Shared>, prepared: Rc<Prepared>, phase: usize, inten
 }
 
 /// Counts a request in flight; a request dropped before `complete` is recorded as unfinished.
-struct InFlightGuard<'s> {
-    shared: &'s Shared,
+struct InFlightGuard {
+    shared: Rc<Shared>,
     phase: usize,
     intended: Instant,
     completed: bool,
 }
 
-impl<'s> InFlightGuard<'s> {
-    fn new(shared: &'s Shared, phase: usize, intended: Instant) -> Self {
+impl InFlightGuard {
+    fn new(shared: Rc<Shared>, phase: usize, intended: Instant) -> Self {
         shared.in_flight.count.set(shared.in_flight.count.get() + 1);
+        shared.in_flight_all.fetch_add(1, Ordering::Relaxed);
         InFlightGuard { shared, phase, intended, completed: false }
     }
 
@@ -255,10 +303,11 @@ impl<'s> InFlightGuard<'s> {
     }
 }
 
-impl Drop for InFlightGuard<'_> {
+impl Drop for InFlightGuard {
     fn drop(&mut self) {
         let in_flight = &self.shared.in_flight;
         in_flight.count.set(in_flight.count.get() - 1);
+        self.shared.in_flight_all.fetch_sub(1, Ordering::Relaxed);
         if in_flight.count.get() == 0 {
             in_flight.none_left.notify_one();
         }
@@ -271,9 +320,9 @@ impl Drop for InFlightGuard<'_> {
     }
 }
 
-/// This worker's share of a per-run quantity (at least 1).
+/// This worker's share of a per-run quantity (0 when there is less to share than workers).
 fn share(total: usize, workers: usize, index: usize) -> usize {
-    (total / workers + usize::from(index < total % workers)).max(1)
+    total / workers + usize::from(index < total % workers)
 }
 
 /// The seed of one phase's schedule: the same for every client configuration.

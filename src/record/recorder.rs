@@ -91,12 +91,11 @@ pub struct PhaseStats {
     pub arrivals: u64,
     /// Requests that went out on a reused connection.
     pub reused: u64,
-    /// Connections opened for this phase's requests.
+    /// Connections the pool opened while this phase ran (set at the phase's end).
     pub connections_opened: u64,
     /// Extra attempts made by retries.
     pub retries: u64,
-    /// Actual dispatch times of the first and last request sent in this phase.
-    pub first_send: Option<Instant>,
+    /// Actual dispatch time of the last request sent in this phase.
     pub last_send: Option<Instant>,
 }
 
@@ -112,18 +111,19 @@ impl PhaseStats {
         self.reused += other.reused;
         self.connections_opened += other.connections_opened;
         self.retries += other.retries;
-        self.first_send = match (self.first_send, other.first_send) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
         self.last_send = self.last_send.max(other.last_send);
     }
 
-    /// Requests sent per second, measured between the first and the last actual dispatch
-    /// (`n − 1` gaps), so an engine that falls behind shows a lower rate than was asked for.
-    pub fn achieved_rate(&self, sent: u64) -> Option<f64> {
-        let span = self.last_send?.saturating_duration_since(self.first_send?).as_secs_f64();
-        (sent >= 2 && span > 0.0).then(|| (sent - 1) as f64 / span)
+    /// Requests sent per second of the time the phase really took: its duration, or longer if
+    /// its last request went out after the phase's end (the engine fell behind).
+    pub fn achieved_rate(&self, sent: u64, phase_start: Instant, duration: Duration) -> f64 {
+        let late_end = self.last_send.map(|t| t.saturating_duration_since(phase_start)).unwrap_or_default();
+        let span = duration.max(late_end).as_secs_f64();
+        if span > 0.0 {
+            sent as f64 / span
+        } else {
+            0.0
+        }
     }
 }
 
@@ -164,6 +164,16 @@ impl Timeline {
             }
             self.seconds[self.current_index].latency_encoded = self.current.encode();
             self.current.reset();
+        }
+    }
+
+    /// Fills in connections opened per second, as counted by the pool.
+    pub fn set_connections_opened(&mut self, by_second: &[u64]) {
+        if self.seconds.len() < by_second.len() {
+            self.seconds.resize_with(by_second.len(), Second::default);
+        }
+        for (second, opened) in self.seconds.iter_mut().zip(by_second) {
+            second.connections_opened = *opened;
         }
     }
 
@@ -220,15 +230,18 @@ impl Recorder {
         at.saturating_duration_since(self.epoch).as_secs() as usize
     }
 
-    /// An arrival the schedule produced, dispatched `at`; `lag` is how late that was (open model).
-    pub fn arrival(&mut self, phase: usize, at: Instant, lag: Option<Duration>) {
+    /// An arrival the schedule produced; `lag` is how late it was dispatched (open model).
+    pub fn arrival(&mut self, phase: usize, lag: Option<Duration>) {
         let p = &mut self.phases[phase];
         p.arrivals += 1;
         if let Some(lag) = lag {
             p.scheduler_lag.record(lag);
         }
-        p.first_send.get_or_insert(at);
-        p.last_send = Some(at);
+    }
+
+    /// An arrival that was sent (not overflowed), `at` the time it was dispatched.
+    pub fn sent(&mut self, phase: usize, at: Instant) {
+        self.phases[phase].last_send = Some(at);
     }
 
     /// An arrival that was not sent because `max_in_flight` requests were in flight.
@@ -253,13 +266,10 @@ impl Recorder {
         }
         if let Some(connect) = s.connect {
             p.connect.record(connect);
-            p.connections_opened += 1;
         }
         p.reused += u64::from(s.reused);
         p.retries += u64::from(s.attempts.saturating_sub(1));
-        let sec = self.timeline.second(second);
-        sec.outcomes.add(s.outcome);
-        sec.connections_opened += u64::from(s.connect.is_some());
+        self.timeline.second(second).outcomes.add(s.outcome);
         self.timeline.current.record(latency);
     }
 
@@ -288,7 +298,7 @@ impl Recorder {
 }
 
 /// Connection lifecycle counters of one client configuration, kept by its pool.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ConnStats {
     pub opened: u64,
     /// Closed by the server or the network (FIN or RST) while the client still held them.
@@ -297,17 +307,52 @@ pub struct ConnStats {
     pub closed_idle: u64,
     /// Closed by the client after use (keep-alive off, unread body, `Connection: close`, pool full).
     pub closed_by_client: u64,
-    /// Requests served by each connection, recorded when it closes (values are counts, not µs).
-    pub requests_per_connection: Hist,
+    /// Connections opened in each second of the run.
+    pub opened_by_second: Vec<u64>,
+    /// Requests served by each connection, recorded when it closes.
+    pub requests_per_connection: hdrhistogram::Histogram<u64>,
+}
+
+impl Default for ConnStats {
+    fn default() -> Self {
+        ConnStats {
+            opened: 0,
+            closed_by_peer: 0,
+            closed_idle: 0,
+            closed_by_client: 0,
+            opened_by_second: Vec::new(),
+            requests_per_connection: hdrhistogram::Histogram::new(3).expect("3 significant digits is valid"),
+        }
+    }
 }
 
 impl ConnStats {
+    /// A connection opened `second` seconds into the run.
+    pub fn opened_at(&mut self, second: usize) {
+        self.opened += 1;
+        if self.opened_by_second.len() <= second {
+            self.opened_by_second.resize(second + 1, 0);
+        }
+        self.opened_by_second[second] += 1;
+    }
+
+    /// A connection closed after serving `requests` requests.
+    pub fn served(&mut self, requests: u32) {
+        self.requests_per_connection.saturating_record(u64::from(requests));
+    }
+
     pub fn merge(&mut self, other: &ConnStats) {
         self.opened += other.opened;
         self.closed_by_peer += other.closed_by_peer;
         self.closed_idle += other.closed_idle;
         self.closed_by_client += other.closed_by_client;
-        self.requests_per_connection.add(&other.requests_per_connection);
+        if self.opened_by_second.len() < other.opened_by_second.len() {
+            self.opened_by_second.resize(other.opened_by_second.len(), 0);
+        }
+        for (mine, theirs) in self.opened_by_second.iter_mut().zip(&other.opened_by_second) {
+            *mine += theirs;
+        }
+        self.requests_per_connection.add(&other.requests_per_connection).expect("auto-resizing histograms");
     }
 }
 

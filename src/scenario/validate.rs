@@ -277,6 +277,15 @@ impl<'a> Cx<'a> {
         for (i, raw) in self.array::<RawClient>("client", "at least one [[client]] is required") {
             clients.push(self.client(i, raw.as_ref()));
         }
+        for (i, client) in clients.iter().enumerate() {
+            if let Some(cap) = client.max_conns_per_host.filter(|cap| *cap < threads) {
+                self.error_hint(
+                    &format!("client[{i}].max_conns_per_host"),
+                    format!("max_conns_per_host ({cap}) is below threads ({threads})"),
+                    "each load thread has its own pool and needs at least one connection: lower threads",
+                );
+            }
+        }
         self.unique_names("client", clients.iter().map(|c| c.name.as_str()));
 
         let mut faults = Vec::new();
@@ -670,6 +679,13 @@ impl<'a> Cx<'a> {
             ),
         }
         plan.keep_alive = raw.keep_alive.unwrap_or(true);
+        if plan.http == HttpVersion::Http2 && !plan.keep_alive {
+            self.error_hint(
+                &f("keep_alive"),
+                "keep_alive = false is not available with http = \"2\"",
+                "HTTP/2 multiplexes every request on one connection; compare keep-alive on and off with http = \"1\"",
+            );
+        }
         if let Some(t) = &raw.pool_idle_timeout {
             plan.pool_idle_timeout = self.timeout(&f("pool_idle_timeout"), t);
         }
@@ -1184,7 +1200,7 @@ shape = { kind = "steps", rates = [0, 100, 200] }
 [[client]]
 name = "go.default"
 http = "2"
-keep_alive = false
+keep_alive = true
 pool_idle_timeout = "none"
 pool_max_idle_per_host = 0
 max_conns_per_host = 8
@@ -1235,7 +1251,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
 
         let c = &plan.clients[0];
         assert_eq!(c.name, "go.default");
-        assert_eq!((c.http, c.keep_alive, c.read_body), (HttpVersion::Http2, false, ReadBody::None));
+        assert_eq!((c.http, c.keep_alive, c.read_body), (HttpVersion::Http2, true, ReadBody::None));
         assert_eq!(c.pool_idle_timeout, None);
         assert_eq!(c.pool_max_idle_per_host, 0);
         assert_eq!(c.max_conns_per_host, Some(8));
@@ -1540,6 +1556,14 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
         assert_eq!(hints(&src), ["did you mean \"reset\"?"]);
         let hint = hints(&client("retries = { on = [\"timeout\"] }")).remove(0);
         assert!(hint.contains("\"request_timeout\"") && hint.ends_with("or http_NNN for one status"), "{hint}");
+        assert_eq!(
+            errs(&client("http = \"2\"\nkeep_alive = false")),
+            ["10:14 client[0].keep_alive: keep_alive = false is not available with http = \"2\""]
+        );
+        assert_eq!(
+            errs(&format!("threads = 4\n{}", client("max_conns_per_host = 2"))),
+            ["10:22 client[0].max_conns_per_host: max_conns_per_host (2) is below threads (4)"]
+        );
     }
 
     #[test]

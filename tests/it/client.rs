@@ -71,3 +71,37 @@ fn retries_on_5xx_turn_errors_into_successes() {
     assert!(retried_503 < 60, "retries leave {retried_503} failures");
     assert!(retrying.retries > 200, "retries were made: {}", retrying.retries);
 }
+
+/// A burst, 3 s of silence, a burst. The server closes connections idle for 2 s; a client whose
+/// pool idle timeout is 1 s closes them first (counted as idle closes), one with 90 s finds the
+/// server did (closes by the peer).
+#[test]
+fn idle_connections_are_closed_by_whoever_times_out_first() {
+    let _serial = exclusive();
+    let mut short = ClientPlan::defaults("short-idle");
+    short.pool_idle_timeout = Some(Duration::from_secs(1));
+    let long = ClientPlan::defaults("long-idle");
+    let mut phase = constant(0.0, Duration::from_secs(5));
+    phase.load = Load::Open {
+        shape: chaosload::scenario::Shape::Bursts {
+            rate: 20.0,
+            on: Duration::from_secs(1),
+            off: Duration::from_secs(3),
+        },
+        poisson: false,
+        max_in_flight: 100,
+    };
+    let mut plan = mock_plan(ms(1), vec![phase], vec![short, long]);
+    plan.mock.keep_alive_idle = Some(Duration::from_secs(2));
+    let result = run(&plan);
+    let (short, long) = (&result.clients[0], &result.clients[1]);
+    for c in [short, long] {
+        assert_eq!(c.total.ok, 40, "{}: {:?}", c.name, c.total.errors);
+    }
+    assert!(short.connections.closed_idle >= 1, "{:?}", short.connections);
+    assert_eq!(short.connections.closed_by_peer, 0, "{:?}", short.connections);
+    assert_eq!(short.mock.as_ref().unwrap().connections_closed_idle, 0, "the server never had to close");
+    assert!(long.connections.closed_by_peer >= 1, "{:?}", long.connections);
+    assert_eq!(long.connections.closed_idle, 0, "{:?}", long.connections);
+    assert!(long.mock.as_ref().unwrap().connections_closed_idle >= 1);
+}
