@@ -195,8 +195,9 @@ impl ClientPlan {
     /// This configuration as one of `workers` load workers runs it: per-host limits are split
     /// between workers (each keeps at least one connection), since each worker has its own pool.
     pub fn share(&self, workers: usize, index: usize) -> ClientPlan {
+        // Validation keeps max_conns_per_host ≥ workers; 0 idle connections stays 0.
         let split = |n: usize| {
-            if workers <= 1 || n == usize::MAX {
+            if workers <= 1 || n == usize::MAX || n == 0 {
                 n
             } else {
                 (n / workers + usize::from(index < n % workers)).max(1)
@@ -282,5 +283,7 @@ mod tests {
         assert_eq!(shares[1].max_conns_per_host, Some(2));
         assert_eq!(shares[1].pool_max_idle_per_host, 1);
         assert_eq!(ClientPlan::defaults("d").share(2, 1).pool_max_idle_per_host, usize::MAX);
+        plan.pool_max_idle_per_host = 0;
+        assert_eq!(plan.share(2, 1).pool_max_idle_per_host, 0);
     }
 }
