@@ -214,7 +214,13 @@ mod tests {
     #[test]
     fn overlapping_and_repeating_stalls_end_at_the_latest_window() {
         let s = Duration::from_secs;
-        let stall = |at, duration, every| FaultPlan { kind: FaultKind::Stall, at: s(at), duration: s(duration), every };
+        let stall = |at, duration, every| FaultPlan {
+            kind: FaultKind::Stall,
+            at: s(at),
+            duration: s(duration),
+            every,
+            probability: 1.0,
+        };
         let m = behaviour(MockPlan::default(), vec![stall(1, 2, None), stall(2, 3, Some(s(10)))], 0);
         assert_eq!(m.stall_end(Duration::from_millis(500)), None);
         assert_eq!(m.stall_end(Duration::from_millis(1500)), Some(s(3)));

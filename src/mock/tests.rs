@@ -228,7 +228,7 @@ async fn request_bodies_are_drained_and_the_connection_reused() {
 #[tokio::test]
 async fn stall_holds_responses_until_the_window_ends() {
     let epoch = Instant::now();
-    let stall = FaultPlan { kind: FaultKind::Stall, at: ms(100), duration: ms(400), every: None };
+    let stall = FaultPlan { kind: FaultKind::Stall, at: ms(100), duration: ms(400), every: None, probability: 1.0 };
     let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![stall], seed: 0, epoch });
     let mut client = h1(mock.addr()).await;
     h1_get(&mut client).await; // before the window: answered at once

@@ -131,17 +131,67 @@ impl ClientPlan {
 }
 
 impl FaultPlan {
+    /// The fault in scenario vocabulary: `kind`, `layer`, its window and its own parameters.
     fn normalized(&self) -> serde_json::Value {
-        let (kind, layer) = match self.kind {
-            FaultKind::Stall => ("stall", "mock"),
+        use serde_json::json;
+        let (kind, params) = match &self.kind {
+            FaultKind::Stall => ("stall", json!({})),
+            FaultKind::Latency(dist) => ("latency", json!({ "latency": dist_json(dist) })),
+            FaultKind::Status(code) => ("status", json!({ "code": code })),
+            FaultKind::Close { after_requests } => ("close", json!({ "after_requests": after_requests })),
+            FaultKind::Reset(stage) => (
+                "reset",
+                match stage {
+                    ResetStage::Accept => json!({ "stage": "accept" }),
+                    ResetStage::BeforeHeaders => json!({ "stage": "before_headers" }),
+                    ResetStage::MidBody { after_bytes } => json!({ "stage": "mid_body", "after_bytes": after_bytes }),
+                },
+            ),
+            FaultKind::EmptyResponse => ("empty_response", json!({})),
+            FaultKind::Malformed(form) => (
+                "malformed",
+                json!({ "form": match form {
+                    Malformed::Garbage => "garbage",
+                    Malformed::BadChunk => "bad_chunk",
+                    Malformed::ShortBody => "short_body",
+                } }),
+            ),
+            FaultKind::Trickle { over } => ("trickle", json!({ "over": duration_str(*over) })),
+            FaultKind::GatewayTimeout { status, after } => {
+                ("gateway_timeout", json!({ "status": status, "after": duration_str(*after) }))
+            }
+            FaultKind::Proxy(ProxyFault { direction, toxic }) => {
+                let direction = match direction {
+                    Direction::Upstream => "upstream",
+                    Direction::Downstream => "downstream",
+                    Direction::Both => "both",
+                };
+                let (kind, mut params) = match toxic {
+                    Toxic::Latency(dist) => ("latency", json!({ "latency": dist_json(dist) })),
+                    Toxic::Bandwidth { bytes_per_s } => ("bandwidth", json!({ "bytes_per_s": bytes_per_s })),
+                    Toxic::Slicer { size, delay } => ("slicer", json!({ "size": size, "delay": duration_str(*delay) })),
+                    Toxic::ResetPeer { after } => ("reset_peer", json!({ "after": duration_str(*after) })),
+                    Toxic::Blackhole => ("blackhole", json!({})),
+                    Toxic::SlowClose { delay } => ("slow_close", json!({ "delay": duration_str(*delay) })),
+                    Toxic::LimitData { bytes } => ("limit_data", json!({ "bytes": bytes })),
+                    Toxic::Refuse => ("refuse", json!({})),
+                };
+                params["direction"] = json!(direction);
+                (kind, params)
+            }
         };
-        serde_json::json!({
+        let mut out = json!({
             "kind": kind,
-            "layer": layer,
+            "layer": match self.layer() { Layer::Mock => "mock", Layer::Proxy => "proxy" },
             "at": duration_str(self.at),
             "for": duration_str(self.duration),
             "every": self.every.map_or_else(|| "once".to_string(), duration_str),
-        })
+            "probability": self.probability,
+        });
+        if let (Some(out), serde_json::Value::Object(params)) = (out.as_object_mut(), params) {
+            out.extend(params);
+        }
+        out
     }
 }
 
@@ -197,11 +247,25 @@ pub struct MockPlan {
     pub body_bytes: usize,
     /// The server closes a keep-alive connection idle for this long (`None`: never).
     pub keep_alive_idle: Option<Duration>,
+    /// How it closes it.
+    pub keep_alive_close: KeepAliveClose,
+    /// Each connection's idle timeout is drawn uniformly within ± this of `keep_alive_idle`.
+    pub keep_alive_jitter: Duration,
+    /// The scale-to-zero model, when `[mock.serverless]` is given.
+    pub serverless: Option<ServerlessPlan>,
 }
 
 impl Default for MockPlan {
     fn default() -> Self {
-        MockPlan { latency: Dist::ZERO, statuses: vec![(200, 1)], body_bytes: 64, keep_alive_idle: None }
+        MockPlan {
+            latency: Dist::ZERO,
+            statuses: vec![(200, 1)],
+            body_bytes: 64,
+            keep_alive_idle: None,
+            keep_alive_close: KeepAliveClose::Fin,
+            keep_alive_jitter: Duration::ZERO,
+            serverless: None,
+        }
     }
 }
 
@@ -340,12 +404,17 @@ pub enum RetryOn {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultPlan {
     pub kind: FaultKind,
-    /// Offset from the start of the run (of each client configuration).
+    /// Offset from the start of the run (of each client configuration). Default 0.
     pub at: Duration,
-    /// How long each activation lasts.
+    /// How long each activation lasts. Without `for` in the scenario: the whole run (validation
+    /// fills in the run's length plus its drain).
     pub duration: Duration,
     /// Repeat period (`None`: once).
     pub every: Option<Duration>,
+    /// Chance that the fault hits one unit while active, in 0..=1 (default 1): per request for
+    /// mock faults (per connection for `reset` at stage `accept`), per connection for proxy
+    /// faults. Draws are seeded, so every configuration meets the same hits.
+    pub probability: f64,
 }
 
 impl FaultPlan {
@@ -375,13 +444,168 @@ impl FaultPlan {
         };
         Some(start + self.duration)
     }
+
+    /// The activation windows `(start, end)` that begin before `until`, ends clipped to it.
+    pub fn windows(&self, until: Duration) -> Vec<(Duration, Duration)> {
+        let mut out = Vec::new();
+        let mut start = self.at;
+        while start < until {
+            out.push((start, (start + self.duration).min(until)));
+            match self.every {
+                Some(every) if !every.is_zero() => start += every,
+                _ => break,
+            }
+        }
+        out
+    }
+
+    pub fn layer(&self) -> Layer {
+        match self.kind {
+            FaultKind::Proxy(_) => Layer::Proxy,
+            _ => Layer::Mock,
+        }
+    }
+}
+
+/// Where a fault acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// Inside the built-in mock upstream (needs `[target] mock = true`).
+    Mock,
+    /// In the chaos proxy between the clients and the target (mock or URL).
+    Proxy,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultKind {
-    /// Mock layer: the mock stops answering; responses due inside the window go out when it ends
+    /// Mock: the mock stops answering; responses due inside the window go out when it ends
     /// (a stop-the-world pause, as in wrk2's coordinated-omission demonstration).
     Stall,
+    /// Mock: extra latency drawn per request, added to `[mock].latency`.
+    Latency(Dist),
+    /// Mock: answer with this status instead of the mix.
+    Status(u16),
+    /// Mock: send `Connection: close` and close after the response, once a connection has
+    /// served `after_requests` requests (1: every response).
+    Close { after_requests: u32 },
+    /// Mock: reset the connection (RST, linger 0) at a stage of the exchange.
+    Reset(ResetStage),
+    /// Mock: close the connection (FIN) without sending any response byte.
+    EmptyResponse,
+    /// Mock: a broken response, then close.
+    Malformed(Malformed),
+    /// Mock: dribble the body out evenly over `over`.
+    Trickle { over: Duration },
+    /// Mock: answer `status` (502 or 504) after `after`, as a gateway whose upstream timed out.
+    GatewayTimeout { status: u16, after: Duration },
+    /// Proxy: a toxic on one direction of each hit connection.
+    Proxy(ProxyFault),
+}
+
+/// When a `reset` fault resets a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetStage {
+    /// Right after accepting it, before reading anything (per connection).
+    Accept,
+    /// After reading the request, before any response byte.
+    BeforeHeaders,
+    /// After sending the headers and this many body bytes.
+    MidBody { after_bytes: usize },
+}
+
+/// How a `malformed` response is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformed {
+    /// Bytes that are not HTTP at all.
+    Garbage,
+    /// `Transfer-Encoding: chunked` with an invalid chunk size line.
+    BadChunk,
+    /// A `Content-Length` larger than the body sent before the close.
+    ShortBody,
+}
+
+/// A proxy toxic and the direction it acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyFault {
+    pub direction: Direction,
+    pub toxic: Toxic,
+}
+
+/// Which bytes a proxy toxic acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Client → target (requests).
+    Upstream,
+    /// Target → client (responses). The default.
+    Downstream,
+    Both,
+}
+
+/// A small, composable fault on a proxied byte stream (after toxiproxy's toxics).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Toxic {
+    /// Delay each chunk by a drawn latency (chunks keep their order; delays do not add up).
+    Latency(Dist),
+    /// Limit throughput.
+    Bandwidth { bytes_per_s: u64 },
+    /// Cut data into pieces of `size` bytes with `delay` between them.
+    Slicer { size: usize, delay: Duration },
+    /// Reset both sides (RST, linger 0) `after` the connection opened.
+    ResetPeer { after: Duration },
+    /// Forward nothing, keep the connection open.
+    Blackhole,
+    /// Delay the close of the connection by `delay`.
+    SlowClose { delay: Duration },
+    /// Close the connection after `bytes` bytes have passed.
+    LimitData { bytes: u64 },
+    /// Refuse new connections (the proxy is down): accept and reset at once.
+    Refuse,
+}
+
+/// How the mock closes a keep-alive connection that reached its idle timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeepAliveClose {
+    /// A graceful close (FIN) at the timeout.
+    #[default]
+    Fin,
+    /// A reset (RST, linger 0) at the timeout.
+    Rst,
+    /// The keep-alive race: nothing happens at the timeout, but the next request on a
+    /// connection idle that long is met by a close without a response, as when the server's
+    /// close and the client's request cross on the wire.
+    Race,
+}
+
+/// A scale-to-zero platform in the mock (`[mock.serverless]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerlessPlan {
+    /// Most instances warm at once.
+    pub instances: usize,
+    /// Requests one instance serves at once.
+    pub concurrency: usize,
+    /// An instance idle this long is frozen.
+    pub freeze_after: Duration,
+    /// Cold start: what the first request to a frozen or new instance waits.
+    pub init: Dist,
+    /// What happens to the connections of a frozen instance.
+    pub on_freeze: OnFreeze,
+    /// A request waiting this long for capacity gets `queue_status`.
+    pub queue_timeout: Duration,
+    /// 503 or 504.
+    pub queue_status: u16,
+    /// Instances kept warm (never frozen).
+    pub prewarm: usize,
+}
+
+/// The fate of a frozen instance's open connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFreeze {
+    /// Reset (RST) on their next use.
+    Reset,
+    /// Silently swallowed: the next request hangs until the client gives up.
+    Drop,
+    /// Kept: the next request pays the cold start.
+    Keep,
 }
 
 #[cfg(test)]
@@ -395,6 +619,7 @@ mod tests {
             at: Duration::from_secs(2),
             duration: Duration::from_secs(1),
             every: Some(Duration::from_secs(5)),
+            probability: 1.0,
         };
         assert!(!f.active_at(Duration::from_millis(1999)));
         assert!(f.active_at(Duration::from_millis(2500)));

@@ -803,7 +803,13 @@ impl<'a> Cx<'a> {
                 );
             }
         }
-        FaultPlan { kind: FaultKind::Stall, at: at.unwrap_or_default(), duration: duration.unwrap_or_default(), every }
+        FaultPlan {
+            kind: FaultKind::Stall,
+            at: at.unwrap_or_default(),
+            duration: duration.unwrap_or_default(),
+            every,
+            probability: 1.0,
+        }
     }
 
     // ---- values ----------------------------------------------------------------------------
@@ -1131,10 +1137,7 @@ mod tests {
         assert_eq!(plan.threads, 1);
         assert_eq!(plan.drain, Duration::from_secs(5));
         assert_eq!(plan.target, Target::Mock);
-        assert_eq!(
-            plan.mock,
-            MockPlan { latency: Dist::ZERO, statuses: vec![(200, 1)], body_bytes: 64, keep_alive_idle: None }
-        );
+        assert_eq!(plan.mock, MockPlan::default());
         assert_eq!(plan.phases.len(), 1);
         let p = &plan.phases[0];
         assert_eq!(p.name, "phase-1");
@@ -1282,9 +1285,16 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
                     kind: FaultKind::Stall,
                     at: Duration::from_secs(4),
                     duration: Duration::from_secs(1),
-                    every: Some(Duration::from_secs(10))
+                    every: Some(Duration::from_secs(10)),
+                    probability: 1.0,
                 },
-                FaultPlan { kind: FaultKind::Stall, at: Duration::ZERO, duration: Duration::from_secs(1), every: None },
+                FaultPlan {
+                    kind: FaultKind::Stall,
+                    at: Duration::ZERO,
+                    duration: Duration::from_secs(1),
+                    every: None,
+                    probability: 1.0
+                },
             ]
         );
         assert_eq!(

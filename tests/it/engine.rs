@@ -36,6 +36,7 @@ fn coordinated_omission_is_corrected() {
         at: Duration::from_secs(4),
         duration: Duration::from_secs(1),
         every: None,
+        probability: 1.0,
     });
     let result = run(&plan);
     let total = &result.clients[0].total;
