@@ -27,7 +27,53 @@ pub struct RunResult {
     /// Set when a client configuration's run failed: results cover those before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When each fault was active, the same for every configuration (offsets from the start of
+    /// each configuration's run), so reports can shade the windows.
+    #[serde(default)]
+    pub faults: Vec<FaultWindows>,
     pub clients: Vec<ClientResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FaultWindows {
+    pub kind: String,
+    pub layer: String,
+    pub probability: f64,
+    pub windows: Vec<Window>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Window {
+    pub start_ms: u64,
+    pub end_ms: u64,
+}
+
+impl FaultWindows {
+    /// The activation windows of every fault in `plan` within its phases and drain.
+    pub fn of(plan: &Plan) -> Vec<FaultWindows> {
+        let until = plan.phases.iter().map(|p| p.duration).sum::<std::time::Duration>() + plan.drain;
+        let normalized = plan.normalized();
+        plan.faults
+            .iter()
+            .enumerate()
+            .map(|(i, fault)| {
+                let described = &normalized["fault"][i];
+                FaultWindows {
+                    kind: described["kind"].as_str().unwrap_or("unknown").to_string(),
+                    layer: described["layer"].as_str().unwrap_or("unknown").to_string(),
+                    probability: fault.probability,
+                    windows: fault
+                        .windows(until)
+                        .into_iter()
+                        .map(|(start, end)| Window {
+                            start_ms: start.as_millis() as u64,
+                            end_ms: end.as_millis() as u64,
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

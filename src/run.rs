@@ -4,7 +4,7 @@
 use crate::client::Endpoint;
 use crate::load::engine::{self, Progress};
 use crate::mock::{MockConfig, MockServer};
-use crate::result::{ClientResult, Environment, MockCounters, RunResult, SCHEMA_VERSION};
+use crate::result::{ClientResult, Environment, FaultWindows, MockCounters, RunResult, SCHEMA_VERSION};
 use crate::scenario::{ClientPlan, Plan, Target};
 use anyhow::Context as _;
 use std::io::IsTerminal as _;
@@ -121,6 +121,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
         environment: Environment::current(plan),
         interrupted,
         error: failure.as_ref().map(|e| format!("{e:#}")),
+        faults: FaultWindows::of(plan),
         clients,
     };
     // What was measured is kept even when a later configuration failed.
