@@ -458,3 +458,47 @@ async fn serve_runs_on_the_callers_runtime_until_cancelled() {
     timeout(LIMIT, server).await.expect("serve did not stop").unwrap().unwrap();
     assert_eq!(stats.snapshot().connections, 1);
 }
+
+#[tokio::test]
+async fn drawn_latencies_on_both_directions_keep_every_byte_in_order() {
+    let (echo, _) = echo_target().await;
+    let jitter = Toxic::Latency(Dist::Uniform { min: Duration::ZERO, max: ms(20) });
+    let proxy = proxy(echo, vec![fault(Direction::Both, jitter)]);
+    let data = random_bytes(300_000, 5);
+    let mut stream = connect(proxy.addr()).await;
+    let (mut r, mut w) = stream.split();
+    let mut back = Vec::new();
+    let writer = async {
+        for piece in data.chunks(1000) {
+            w.write_all(piece).await.unwrap();
+            tokio::task::yield_now().await;
+        }
+        w.shutdown().await.unwrap();
+    };
+    let (_, read) = timeout(LIMIT, async { tokio::join!(writer, r.read_to_end(&mut back)) }).await.expect("stalled");
+    read.unwrap();
+    assert!(back == data, "bytes lost or reordered: {} of {} back", back.len(), data.len());
+}
+
+#[tokio::test]
+async fn limit_data_upstream_cuts_what_the_target_receives() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (addr, _) = target(move |mut stream: TcpStream| {
+        let tx = tx.clone();
+        async move {
+            let mut got = Vec::new();
+            let _ = stream.read_to_end(&mut got).await;
+            let _ = tx.send(got);
+        }
+    })
+    .await;
+    let proxy = proxy(addr, vec![fault(Direction::Upstream, Toxic::LimitData { bytes: 100 })]);
+    let data = random_bytes(1000, 6);
+    let mut stream = connect(proxy.addr()).await;
+    stream.write_all(&data).await.unwrap();
+    let received = timeout(LIMIT, rx.recv()).await.expect("target never saw EOF").unwrap();
+    assert_eq!(received, data[..100]);
+    // The whole connection is closed: the client sees the end too (EOF, or a reset when bytes it
+    // sent past the limit were still unread in the proxy).
+    let _ = timeout(LIMIT, stream.read(&mut [0u8; 8])).await.expect("client side left open");
+}
