@@ -9,9 +9,11 @@
 //! - `load/`     — `schedule` (traffic shapes as data → intended send times), `engine`.
 //! - `client/`   — the client under test: a connection pool of our own over hyper's conn API.
 //! - `mock/`     — the built-in mock upstream.
+//! - `chaos/`    — the chaos proxy: a toxic chain per connection and direction (`toxics/`).
 //! - `record/`   — outcomes, histograms, timelines, connection statistics.
 //! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
 
+pub mod chaos;
 pub mod cli;
 pub mod client;
 pub mod dist;

@@ -1,0 +1,176 @@
+//! The chaos proxy: a TCP proxy between the clients under test and the target that injects
+//! toxics (latency, bandwidth, slicing, resets, blackholes, slow closes, data limits, refusals)
+//! per connection and direction, on the run's fault timeline.
+//!
+//! [`ProxyServer::start`] runs it on a thread of its own (a current-thread tokio runtime), like
+//! the mock; [`serve`] is the same proxy as a future for a caller's runtime (the standalone
+//! `chaosload proxy` command).
+//!
+//! Per accepted client connection, numbered from 0 in accept order:
+//! - every proxy fault active at that moment (`FaultPlan::active_at(epoch.elapsed())`) hits the
+//!   connection with its `probability`, drawn from an RNG seeded with (seed, connection index,
+//!   fault index) — every client configuration meets the same hits. **The decision is taken once,
+//!   at accept: a connection keeps its toxics for its whole life**, even after the fault's window
+//!   ends, and a connection accepted before a window opens is never affected by it.
+//! - a hit `refuse` resets the client at once (accept, linger 0, close); nothing goes upstream.
+//! - otherwise the proxy connects to `upstream` (on failure: resets the client) and pumps bytes
+//!   both ways through a chain of toxics per direction, in the order of the faults (see
+//!   [`toxics`]). `TCP_NODELAY` is set on both sockets. A side's EOF is passed on as a half-close
+//!   (shutdown of the other side's write); the connection ends when both directions have ended.
+//!   A read or write error (a peer reset) resets the other side too. Nothing is lost or reordered
+//!   except where a toxic means to.
+
+mod proxy;
+mod toxics;
+
+use crate::scenario::plan::FaultPlan;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Everything one proxy needs.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    /// Where client connections are forwarded.
+    pub upstream: SocketAddr,
+    /// Faults of the run; the proxy acts on those of its layer (`FaultKind::Proxy`) only.
+    pub faults: Vec<FaultPlan>,
+    pub seed: u64,
+    /// Start of the run: fault windows are offsets from it.
+    pub epoch: Instant,
+}
+
+impl ProxyConfig {
+    /// A config without faults whose epoch is now.
+    pub fn new(upstream: SocketAddr, seed: u64) -> Self {
+        ProxyConfig { upstream, faults: Vec::new(), seed, epoch: Instant::now() }
+    }
+}
+
+/// A snapshot of a proxy's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProxyStats {
+    /// Client connections accepted (refused ones included).
+    pub connections: u64,
+    /// Bytes delivered to the target.
+    pub bytes_up: u64,
+    /// Bytes delivered to the clients.
+    pub bytes_down: u64,
+    /// Connections at least one toxic was applied to.
+    pub faults_hit: u64,
+    /// Connections reset at accept by `refuse`.
+    pub refused: u64,
+    /// Connections the proxy ended with a reset: `reset_peer`, a peer's reset passed on, a failed
+    /// upstream connect.
+    pub resets: u64,
+    /// Upstream connects that failed (the client was reset).
+    pub connect_failed: u64,
+}
+
+/// The live counters of a proxy, shared with whoever wants snapshots of them.
+#[derive(Debug, Default)]
+pub struct ProxyCounters {
+    connections: AtomicU64,
+    bytes_up: AtomicU64,
+    bytes_down: AtomicU64,
+    faults_hit: AtomicU64,
+    refused: AtomicU64,
+    resets: AtomicU64,
+    connect_failed: AtomicU64,
+}
+
+impl ProxyCounters {
+    pub fn snapshot(&self) -> ProxyStats {
+        ProxyStats {
+            connections: self.connections.load(Relaxed),
+            bytes_up: self.bytes_up.load(Relaxed),
+            bytes_down: self.bytes_down.load(Relaxed),
+            faults_hit: self.faults_hit.load(Relaxed),
+            refused: self.refused.load(Relaxed),
+            resets: self.resets.load(Relaxed),
+            connect_failed: self.connect_failed.load(Relaxed),
+        }
+    }
+}
+
+/// A chaos proxy running on its own OS thread. Stopped by [`ProxyServer::shutdown`] or on drop.
+#[derive(Debug)]
+pub struct ProxyServer {
+    addr: SocketAddr,
+    counters: Arc<ProxyCounters>,
+    shutdown: CancellationToken,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ProxyServer {
+    /// Starts the proxy on its own OS thread with a current-thread tokio runtime, serving an
+    /// already-bound listener. Fails when the runtime or the thread cannot be created.
+    pub fn start(listener: std::net::TcpListener, config: ProxyConfig) -> io::Result<ProxyServer> {
+        let addr = listener.local_addr()?;
+        listener.set_nonblocking(true)?;
+        let counters = Arc::new(ProxyCounters::default());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let shutdown = CancellationToken::new();
+        let thread = {
+            let (shutdown, counters) = (shutdown.clone(), Arc::clone(&counters));
+            std::thread::Builder::new().name("chaosload-proxy".into()).spawn(move || {
+                runtime.block_on(proxy::run(listener, config, shutdown, counters));
+            })?
+        };
+        Ok(ProxyServer { addr, counters, shutdown, thread: Some(thread) })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn stats(&self) -> ProxyStats {
+        self.counters.snapshot()
+    }
+
+    /// Stops accepting, closes every connection (data in flight is abandoned), joins the thread,
+    /// and returns the final counters.
+    pub fn shutdown(mut self) -> ProxyStats {
+        self.stop();
+        self.stats()
+    }
+
+    fn stop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                tracing::error!("proxy: server thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for ProxyServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The same proxy as a future, for callers that bring their own runtime. Runs until `shutdown` is
+/// cancelled, then closes the listener and every connection. `stats` receives the counters (pass a
+/// fresh `Arc::default()` and keep a clone to read them).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: ProxyConfig,
+    shutdown: CancellationToken,
+    stats: Arc<ProxyCounters>,
+) -> io::Result<()> {
+    proxy::run(listener, config, shutdown, stats).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,261 @@
+//! The proxy's accept loop, the per-connection fault decision, and the byte pumps around each
+//! direction's chain of toxics.
+
+use super::toxics::{self, Chunk, Flow, Link, Stub, Teardown, Toxic};
+use super::{ProxyConfig, ProxyCounters};
+use crate::scenario::plan::{Direction, FaultKind};
+use bytes::BytesMut;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use socket2::SockRef;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{ReadHalf, WriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Chunks queued between two stages of a chain (at most 16 KiB each).
+const CHANNEL: usize = 32;
+/// Bytes read from a socket at most in one go.
+const READ: usize = 16 * 1024;
+
+/// Accepts connections until `shutdown` is cancelled, then drops the listener and every open
+/// connection.
+pub(crate) async fn run(
+    listener: TcpListener,
+    config: ProxyConfig,
+    shutdown: CancellationToken,
+    counters: Arc<ProxyCounters>,
+) {
+    let config = Arc::new(config);
+    let mut conns = JoinSet::new();
+    let mut index = 0u64;
+    let cancelled = shutdown.cancelled();
+    tokio::pin!(cancelled);
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut cancelled => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((client, _peer)) => {
+                    let opened = Instant::now();
+                    counters.connections.fetch_add(1, Relaxed);
+                    let toxics = ConnToxics::decide(&config, index, opened.saturating_duration_since(config.epoch));
+                    index += 1;
+                    if toxics.hit {
+                        counters.faults_hit.fetch_add(1, Relaxed);
+                    }
+                    if let Some(teardown) = toxics.on_accept() {
+                        counters.refused.fetch_add(1, Relaxed);
+                        close(&[&client], teardown);
+                        continue;
+                    }
+                    let _ = client.set_nodelay(true);
+                    conns.spawn(connection(client, opened, toxics, Arc::clone(&config), Arc::clone(&counters)));
+                }
+                Err(e) => accept_error(e).await,
+            },
+        }
+    }
+    drop(listener);
+    conns.shutdown().await;
+}
+
+/// Errors from `accept` concern one connection or are resource exhaustion; neither should stop
+/// the proxy. Back off briefly on the latter.
+async fn accept_error(e: io::Error) {
+    use io::ErrorKind::*;
+    if matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock) {
+        return;
+    }
+    tracing::warn!("proxy: accept failed: {e}");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+}
+
+/// The RNG that decides whether fault `fault` hits connection `conn`: a function of the seed and
+/// both indices only, so every run with the same seed meets the same hits.
+pub(crate) fn fault_rng(seed: u64, conn: u64, fault: usize) -> SmallRng {
+    SmallRng::seed_from_u64(splitmix64(splitmix64(splitmix64(seed) ^ conn) ^ fault as u64))
+}
+
+/// Whether fault `fault` with `probability` hits connection `conn` (ignoring its window); the
+/// same RNG then seeds the toxic's own draws.
+pub(crate) fn hits(rng: &mut SmallRng, probability: f64) -> bool {
+    rng.random::<f64>() < probability
+}
+
+/// SplitMix64's output function: scrambles its input so neighbouring seeds and indices yield
+/// unrelated streams.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The toxics one connection got at accept, per direction, in the order of the faults.
+pub(crate) struct ConnToxics {
+    up: Vec<Box<dyn Toxic>>,
+    down: Vec<Box<dyn Toxic>>,
+    /// Whether any fault hit the connection.
+    hit: bool,
+}
+
+impl ConnToxics {
+    pub(crate) fn decide(config: &ProxyConfig, index: u64, elapsed: Duration) -> ConnToxics {
+        let mut out = ConnToxics { up: Vec::new(), down: Vec::new(), hit: false };
+        for (i, fault) in config.faults.iter().enumerate() {
+            let FaultKind::Proxy(proxy_fault) = &fault.kind else { continue };
+            if !fault.active_at(elapsed) {
+                continue;
+            }
+            let mut rng = fault_rng(config.seed, index, i);
+            if !hits(&mut rng, fault.probability) {
+                continue;
+            }
+            out.hit = true;
+            let dir = proxy_fault.direction;
+            if matches!(dir, Direction::Upstream | Direction::Both) {
+                out.up.push(toxics::build(&proxy_fault.toxic, rng.random()));
+            }
+            if matches!(dir, Direction::Downstream | Direction::Both) {
+                out.down.push(toxics::build(&proxy_fault.toxic, rng.random()));
+            }
+        }
+        out
+    }
+
+    /// The first teardown a toxic asks for at accept.
+    fn on_accept(&self) -> Option<Teardown> {
+        self.up.iter().chain(&self.down).find_map(|t| t.on_accept())
+    }
+}
+
+/// Applies a teardown's socket hook to each socket (they are closed when dropped by the caller).
+fn close(sockets: &[&TcpStream], teardown: Teardown) {
+    for socket in sockets {
+        if let Err(e) = (teardown.tweak)(&SockRef::from(*socket)) {
+            tracing::debug!("proxy: socket tweak failed: {e}");
+        }
+    }
+}
+
+async fn connection(
+    mut client: TcpStream,
+    opened: Instant,
+    toxics: ConnToxics,
+    config: Arc<ProxyConfig>,
+    counters: Arc<ProxyCounters>,
+) {
+    let mut upstream = match TcpStream::connect(config.upstream).await {
+        Ok(upstream) => upstream,
+        Err(e) => {
+            tracing::debug!("proxy: connecting to {} failed: {e}", config.upstream);
+            counters.connect_failed.fetch_add(1, Relaxed);
+            counters.resets.fetch_add(1, Relaxed);
+            close(&[&client], Teardown::RESET);
+            return;
+        }
+    };
+    let _ = upstream.set_nodelay(true);
+    let link = Arc::new(Link::new(opened));
+    // Dropped (aborting every toxic) when the connection ends.
+    let mut stages = JoinSet::new();
+    let (up_head, up_tail) = chain(toxics.up, Flow::Up, &link, &mut stages);
+    let (down_head, down_tail) = chain(toxics.down, Flow::Down, &link, &mut stages);
+
+    let ended = {
+        let (client_read, client_write) = client.split();
+        let (upstream_read, upstream_write) = upstream.split();
+        let pumps = async {
+            tokio::join!(
+                read_side(client_read, up_head, &link),
+                write_side(up_tail, upstream_write, Flow::Up, &link, &counters.bytes_up),
+                read_side(upstream_read, down_head, &link),
+                write_side(down_tail, client_write, Flow::Down, &link, &counters.bytes_down),
+            )
+        };
+        tokio::select! {
+            biased;
+            teardown = link.ended() => Some(teardown),
+            _ = pumps => None,
+        }
+    };
+    if let Some(teardown) = ended {
+        if teardown.reset {
+            counters.resets.fetch_add(1, Relaxed);
+        }
+        close(&[&client, &upstream], teardown);
+    }
+    drop(stages);
+}
+
+/// Wires `toxics` into a chain: returns the sender the reader feeds and the receiver the writer
+/// drains (the same channel when there are no toxics).
+fn chain(
+    toxics: Vec<Box<dyn Toxic>>,
+    flow: Flow,
+    link: &Arc<Link>,
+    stages: &mut JoinSet<()>,
+) -> (mpsc::Sender<Chunk>, mpsc::Receiver<Chunk>) {
+    let (head, mut rx) = mpsc::channel(CHANNEL);
+    for toxic in toxics {
+        let (tx, next) = mpsc::channel(CHANNEL);
+        stages.spawn(toxic.pipe(Stub { input: rx, output: tx, link: Arc::clone(link), flow }));
+        rx = next;
+    }
+    (head, rx)
+}
+
+/// Reads the source into timestamped chunks until EOF (dropping `tx` then ends the direction). A
+/// read error (the peer reset) resets the connection.
+async fn read_side(mut source: ReadHalf<'_>, tx: mpsc::Sender<Chunk>, link: &Link) {
+    let mut buf = BytesMut::new();
+    loop {
+        buf.reserve(READ);
+        match source.read_buf(&mut buf).await {
+            Ok(0) => return,
+            Ok(_) => {
+                let chunk = Chunk { data: buf.split().freeze(), at: Instant::now() };
+                if tx.send(chunk).await.is_err() {
+                    return; // the chain stopped taking data (e.g. `limit_data` reached its limit)
+                }
+            }
+            Err(e) => {
+                tracing::debug!("proxy: read failed: {e}");
+                link.end(Teardown::RESET);
+                return;
+            }
+        }
+    }
+}
+
+/// Writes the chain's chunks to the destination; at the end of the direction shuts down the
+/// destination's write side (half-close), then closes the connection if a toxic asked for it. A
+/// write error resets the connection.
+async fn write_side(
+    mut rx: mpsc::Receiver<Chunk>,
+    mut dest: WriteHalf<'_>,
+    flow: Flow,
+    link: &Link,
+    bytes: &AtomicU64,
+) {
+    while let Some(chunk) = rx.recv().await {
+        if let Err(e) = dest.write_all(&chunk.data).await {
+            tracing::debug!("proxy: write failed: {e}");
+            link.end(Teardown::RESET);
+            return;
+        }
+        bytes.fetch_add(chunk.data.len() as u64, Relaxed);
+    }
+    let _ = dest.shutdown().await;
+    if link.closes_at_eof(flow) {
+        link.end(Teardown::CLOSE);
+    }
+}

@@ -1,0 +1,504 @@
+//! Tests of the chaos proxy over real sockets on 127.0.0.1: what a client sees through the proxy
+//! to a small target started in the test. Tolerances, never exact timings (the CI machine is noisy).
+
+use super::proxy::{fault_rng, hits};
+use super::*;
+use crate::dist::Dist;
+use crate::scenario::plan::{Direction, FaultKind, ProxyFault, Toxic};
+use rand::{Rng, SeedableRng};
+use std::future::Future;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+const LIMIT: Duration = Duration::from_secs(5);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// A proxy fault active for the whole test, hitting every connection.
+fn fault(direction: Direction, toxic: Toxic) -> FaultPlan {
+    FaultPlan {
+        kind: FaultKind::Proxy(ProxyFault { direction, toxic }),
+        at: Duration::ZERO,
+        duration: Duration::from_secs(3600),
+        every: None,
+        probability: 1.0,
+    }
+}
+
+fn start(config: ProxyConfig) -> ProxyServer {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ProxyServer::start(listener, config).unwrap()
+}
+
+fn proxy(upstream: SocketAddr, faults: Vec<FaultPlan>) -> ProxyServer {
+    start(ProxyConfig { faults, ..ProxyConfig::new(upstream, 42) })
+}
+
+/// A target running `handler` on each connection; returns its address and its accept count.
+async fn target<F, Fut>(handler: F) -> (SocketAddr, Arc<AtomicU64>)
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicU64::new(0));
+    let count = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            count.fetch_add(1, Relaxed);
+            tokio::spawn(handler(stream));
+        }
+    });
+    (addr, accepted)
+}
+
+/// Echoes everything, then half-closes when the client does.
+async fn echo(mut stream: TcpStream) {
+    let (mut r, mut w) = stream.split();
+    let _ = tokio::io::copy(&mut r, &mut w).await;
+    let _ = w.shutdown().await;
+}
+
+async fn echo_target() -> (SocketAddr, Arc<AtomicU64>) {
+    target(echo).await
+}
+
+/// Sends `bytes` at once on accept, then reads until the client closes.
+async fn sender_target(bytes: Vec<u8>) -> SocketAddr {
+    let bytes = Arc::new(bytes);
+    let (addr, _) = target(move |mut stream: TcpStream| {
+        let bytes = Arc::clone(&bytes);
+        async move {
+            let _ = stream.write_all(&bytes).await;
+            let mut sink = Vec::new();
+            let _ = stream.read_to_end(&mut sink).await;
+        }
+    })
+    .await;
+    addr
+}
+
+/// Sends "bye" and half-closes at once, then reads until the client closes.
+async fn bye_target() -> SocketAddr {
+    target(|mut stream: TcpStream| async move {
+        let _ = stream.write_all(b"bye").await;
+        let _ = stream.shutdown().await;
+        let mut sink = Vec::new();
+        let _ = stream.read_to_end(&mut sink).await;
+    })
+    .await
+    .0
+}
+
+async fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let _ = stream.set_nodelay(true); // fails when the proxy already reset it
+    stream
+}
+
+/// Connects and reads until the connection fails; the error (the reset may beat `connect`).
+async fn reset_error(addr: SocketAddr) -> io::Error {
+    let attempt = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.read(&mut [0u8; 8]).await
+    };
+    timeout(LIMIT, attempt).await.expect("no reset").expect_err("the connection should fail")
+}
+
+/// Writes `msg` and reads the echo back; returns how long it took.
+async fn round_trip(stream: &mut TcpStream, msg: &[u8]) -> Duration {
+    let start = Instant::now();
+    stream.write_all(msg).await.unwrap();
+    let mut back = vec![0; msg.len()];
+    timeout(LIMIT, stream.read_exact(&mut back)).await.expect("no echo").unwrap();
+    assert_eq!(back, msg);
+    start.elapsed()
+}
+
+fn random_bytes(n: usize, seed: u64) -> Vec<u8> {
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    (0..n).map(|_| rng.random()).collect()
+}
+
+#[tokio::test]
+async fn without_faults_bytes_pass_unchanged_both_ways_and_half_close_propagates() {
+    let (echo, _) = echo_target().await;
+    let proxy = proxy(echo, Vec::new());
+    let data = random_bytes(1 << 20, 1);
+    let mut stream = connect(proxy.addr()).await;
+    let (mut r, mut w) = stream.split();
+    let mut back = Vec::new();
+    let (_, read) = timeout(LIMIT, async {
+        tokio::join!(
+            async {
+                w.write_all(&data).await.unwrap();
+                w.shutdown().await.unwrap(); // the echo only ends when it sees our EOF
+            },
+            r.read_to_end(&mut back),
+        )
+    })
+    .await
+    .expect("echo did not finish");
+    read.unwrap();
+    assert!(back == data, "bytes changed: {} of {} back", back.len(), data.len());
+    let stats = proxy.shutdown();
+    assert_eq!((stats.connections, stats.faults_hit, stats.resets), (1, 0, 0));
+    assert_eq!((stats.bytes_up, stats.bytes_down), (1 << 20, 1 << 20));
+}
+
+#[tokio::test]
+async fn target_half_close_reaches_the_client_and_the_client_can_still_send() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (addr, _) = target(move |mut stream: TcpStream| {
+        let tx = tx.clone();
+        async move {
+            stream.write_all(b"bye").await.unwrap();
+            stream.shutdown().await.unwrap();
+            let mut got = Vec::new();
+            let _ = stream.read_to_end(&mut got).await;
+            let _ = tx.send(got);
+        }
+    })
+    .await;
+    let proxy = proxy(addr, Vec::new());
+    let mut stream = connect(proxy.addr()).await;
+    let mut got = Vec::new();
+    timeout(LIMIT, stream.read_to_end(&mut got)).await.expect("no EOF").unwrap();
+    assert_eq!(got, b"bye");
+    stream.write_all(b"more").await.unwrap();
+    stream.shutdown().await.unwrap();
+    let received = timeout(LIMIT, rx.recv()).await.expect("target never saw EOF").unwrap();
+    assert_eq!(received, b"more");
+}
+
+#[tokio::test]
+async fn latency_adds_its_delay_per_direction() {
+    let (echo, _) = echo_target().await;
+    let latency = Toxic::Latency(Dist::Fixed(ms(100)));
+    let down = proxy(echo, vec![fault(Direction::Downstream, latency.clone())]);
+    let both = proxy(echo, vec![fault(Direction::Both, latency)]);
+    let plain = proxy(echo, Vec::new());
+
+    let rtt = round_trip(&mut connect(plain.addr()).await, b"ping").await;
+    assert!(rtt < ms(80), "no latency: {rtt:?}");
+    let rtt = round_trip(&mut connect(down.addr()).await, b"ping").await;
+    assert!((ms(98)..ms(350)).contains(&rtt), "downstream 100ms: {rtt:?}");
+    let rtt = round_trip(&mut connect(both.addr()).await, b"ping").await;
+    assert!((ms(198)..ms(500)).contains(&rtt), "both directions 100ms: {rtt:?}");
+    assert_eq!(down.shutdown().faults_hit, 1);
+}
+
+#[tokio::test]
+async fn chained_latencies_add_per_chunk_but_not_across_queued_chunks() {
+    let (echo, _) = echo_target().await;
+    let proxy = proxy(
+        echo,
+        vec![
+            fault(Direction::Downstream, Toxic::Latency(Dist::Fixed(ms(60)))),
+            fault(Direction::Downstream, Toxic::Latency(Dist::Fixed(ms(40)))),
+        ],
+    );
+    let mut stream = connect(proxy.addr()).await;
+    let rtt = round_trip(&mut stream, b"one").await;
+    assert!((ms(98)..ms(350)).contains(&rtt), "one chunk through 60ms + 40ms: {rtt:?}");
+
+    // Ten writes 20ms apart: each is due 100ms after it was sent, so the last arrives about
+    // 180ms + 100ms after the first was sent — not 10 × 100ms, as if delays queued up.
+    let start = Instant::now();
+    let (mut r, mut w) = stream.split();
+    let writer = async {
+        for i in 0..10u8 {
+            w.write_all(&[i]).await.unwrap();
+            tokio::time::sleep(ms(20)).await;
+        }
+    };
+    let reader = async {
+        let mut back = [0u8; 10];
+        timeout(LIMIT, r.read_exact(&mut back)).await.expect("no echo").unwrap();
+        assert_eq!(back, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        start.elapsed()
+    };
+    let ((), last) = tokio::join!(writer, reader);
+    assert!((ms(270)..ms(700)).contains(&last), "last of ten chunks after {last:?}");
+}
+
+#[tokio::test]
+async fn bandwidth_paces_the_bytes() {
+    let (echo, _) = echo_target().await;
+    let proxy = proxy(echo, vec![fault(Direction::Downstream, Toxic::Bandwidth { bytes_per_s: 200_000 })]);
+    let data = random_bytes(100_000, 2);
+    let mut stream = connect(proxy.addr()).await;
+    let start = Instant::now();
+    let (mut r, mut w) = stream.split();
+    let mut back = Vec::new();
+    let (_, read) = timeout(LIMIT, async {
+        tokio::join!(
+            async {
+                w.write_all(&data).await.unwrap();
+                w.shutdown().await.unwrap();
+            },
+            r.read_to_end(&mut back),
+        )
+    })
+    .await
+    .expect("echo did not finish");
+    read.unwrap();
+    let took = start.elapsed();
+    assert!(back == data, "bytes changed");
+    assert!((ms(450)..ms(2000)).contains(&took), "100kB at 200kB/s took {took:?}");
+}
+
+#[tokio::test]
+async fn slicer_cuts_data_into_delayed_pieces() {
+    let addr = sender_target(random_bytes(100, 3)).await;
+    let proxy = proxy(addr, vec![fault(Direction::Downstream, Toxic::Slicer { size: 10, delay: ms(30) })]);
+    let mut stream = connect(proxy.addr()).await;
+    let start = Instant::now();
+    let mut reads = Vec::new();
+    let mut total = 0;
+    while total < 100 {
+        let mut buf = [0u8; 1024];
+        let n = timeout(LIMIT, stream.read(&mut buf)).await.expect("stalled").unwrap();
+        assert!(n > 0, "EOF after {total} bytes");
+        reads.push(n);
+        total += n;
+    }
+    let took = start.elapsed();
+    assert_eq!(total, 100);
+    assert!(reads.iter().all(|n| n % 10 == 0), "pieces of 10 bytes: {reads:?}");
+    assert!(reads.len() >= 5, "pieces arrive apart: {reads:?}");
+    assert!(took >= ms(240), "9 gaps of 30ms, took {took:?}");
+}
+
+#[tokio::test]
+async fn reset_peer_resets_the_client_after_the_delay() {
+    let (echo, _) = echo_target().await;
+    let proxy = proxy(echo, vec![fault(Direction::Downstream, Toxic::ResetPeer { after: ms(300) })]);
+    let start = Instant::now();
+    let mut stream = connect(proxy.addr()).await;
+    round_trip(&mut stream, b"hi").await;
+    let mut buf = [0u8; 16];
+    let err = timeout(LIMIT, stream.read(&mut buf)).await.expect("no reset").expect_err("read should fail");
+    let at = start.elapsed();
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "{err}");
+    assert!((ms(280)..ms(1500)).contains(&at), "reset after {at:?}");
+    let stats = proxy.shutdown();
+    assert_eq!((stats.resets, stats.faults_hit), (1, 1));
+}
+
+#[tokio::test]
+async fn blackhole_swallows_a_direction_and_keeps_the_connection_open() {
+    let (echo, _) = echo_target().await;
+    let proxy = proxy(echo, vec![fault(Direction::Downstream, Toxic::Blackhole)]);
+    let mut stream = connect(proxy.addr()).await;
+    stream.write_all(b"hi").await.unwrap();
+    let mut buf = [0u8; 16];
+    assert!(timeout(ms(300), stream.read(&mut buf)).await.is_err(), "read should time out");
+    stream.write_all(b"again").await.unwrap();
+    assert!(timeout(ms(200), stream.read(&mut buf)).await.is_err(), "still nothing, still open");
+    tokio::time::sleep(ms(50)).await;
+    let stats = proxy.shutdown();
+    assert_eq!((stats.bytes_up, stats.bytes_down), (7, 0));
+}
+
+#[tokio::test]
+async fn slow_close_delays_the_eof() {
+    let addr = bye_target().await;
+    let proxy = proxy(addr, vec![fault(Direction::Downstream, Toxic::SlowClose { delay: ms(400) })]);
+    let start = Instant::now();
+    let mut stream = connect(proxy.addr()).await;
+    let mut buf = [0u8; 3];
+    timeout(LIMIT, stream.read_exact(&mut buf)).await.expect("no data").unwrap();
+    assert_eq!(&buf, b"bye");
+    assert!(start.elapsed() < ms(300), "data is not delayed: {:?}", start.elapsed());
+    let n = timeout(LIMIT, stream.read(&mut [0u8; 8])).await.expect("no EOF").unwrap();
+    let at = start.elapsed();
+    assert_eq!(n, 0);
+    assert!((ms(380)..ms(1500)).contains(&at), "EOF after {at:?}");
+}
+
+#[tokio::test]
+async fn limit_data_closes_after_the_limit() {
+    let data = random_bytes(1000, 4);
+    let addr = sender_target(data.clone()).await;
+    let proxy = proxy(addr, vec![fault(Direction::Downstream, Toxic::LimitData { bytes: 100 })]);
+    let mut stream = connect(proxy.addr()).await;
+    let mut got = Vec::new();
+    timeout(LIMIT, stream.read_to_end(&mut got)).await.expect("no close").unwrap();
+    assert_eq!(got, data[..100]);
+    let stats = proxy.shutdown();
+    assert_eq!((stats.bytes_down, stats.resets), (100, 0));
+}
+
+#[tokio::test]
+async fn refuse_resets_at_accept_without_going_upstream() {
+    let (echo, accepted) = echo_target().await;
+    let proxy = proxy(echo, vec![fault(Direction::Both, Toxic::Refuse)]);
+    let err = reset_error(proxy.addr()).await;
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "{err}");
+    let stats = proxy.shutdown();
+    assert_eq!((stats.connections, stats.refused, stats.faults_hit), (1, 1, 1));
+    assert_eq!(accepted.load(Relaxed), 0, "nothing went upstream");
+}
+
+#[tokio::test]
+async fn an_unreachable_upstream_resets_the_client() {
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let proxy = proxy(closed, Vec::new());
+    let err = reset_error(proxy.addr()).await;
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "{err}");
+    assert_eq!(proxy.shutdown().connect_failed, 1);
+}
+
+/// For `n` connections made one after the other: whether each was refused.
+async fn refused_pattern(upstream: SocketAddr, seed: u64, probability: f64, n: usize) -> Vec<bool> {
+    let faults = vec![FaultPlan { probability, ..fault(Direction::Downstream, Toxic::Refuse) }];
+    let proxy = start(ProxyConfig { faults, ..ProxyConfig::new(upstream, seed) });
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let refused = async {
+            // The reset may even beat the end of `connect`.
+            let mut stream = TcpStream::connect(proxy.addr()).await?;
+            stream.write_all(b"x").await?;
+            let mut back = [0u8; 1];
+            stream.read_exact(&mut back).await.map(|_| ())
+        };
+        out.push(timeout(LIMIT, refused).await.expect("stalled").is_err());
+    }
+    let stats = proxy.shutdown();
+    assert_eq!(stats.refused as usize, out.iter().filter(|&&r| r).count());
+    out
+}
+
+#[tokio::test]
+async fn probability_decides_per_connection_with_a_stable_seeded_subset() {
+    let (echo, _) = echo_target().await;
+    assert_eq!(refused_pattern(echo, 7, 0.0, 10).await, vec![false; 10]);
+    assert_eq!(refused_pattern(echo, 7, 1.0, 10).await, vec![true; 10]);
+    let first = refused_pattern(echo, 7, 0.5, 20).await;
+    let again = refused_pattern(echo, 7, 0.5, 20).await;
+    assert_eq!(first, again, "same seed, same hits");
+    let hit = first.iter().filter(|&&r| r).count();
+    assert!((3..=17).contains(&hit), "about half hit: {first:?}");
+    let other = refused_pattern(echo, 8, 0.5, 20).await;
+    assert_ne!(first, other, "another seed, other hits");
+}
+
+#[test]
+fn hit_draws_depend_on_seed_connection_and_fault() {
+    let draw = |seed, conn, fault| hits(&mut fault_rng(seed, conn, fault), 0.5);
+    let pattern = |seed, fault| (0..64).map(|conn| draw(seed, conn, fault)).collect::<Vec<_>>();
+    assert_eq!(pattern(1, 0), pattern(1, 0));
+    assert_ne!(pattern(1, 0), pattern(2, 0));
+    assert_ne!(pattern(1, 0), pattern(1, 1));
+    let hit = pattern(1, 0).iter().filter(|&&h| h).count();
+    assert!((16..=48).contains(&hit), "{hit} of 64");
+    assert!((0..64).all(|conn| !hits(&mut fault_rng(1, conn, 0), 0.0) && hits(&mut fault_rng(1, conn, 0), 1.0)));
+}
+
+#[tokio::test]
+async fn a_fault_window_affects_only_connections_accepted_inside_it_for_their_whole_life() {
+    let (echo, _) = echo_target().await;
+    let epoch = Instant::now();
+    let blackhole = FaultPlan { at: ms(600), duration: ms(600), ..fault(Direction::Downstream, Toxic::Blackhole) };
+    let proxy = start(ProxyConfig { faults: vec![blackhole], epoch, ..ProxyConfig::new(echo, 42) });
+    let mut before = connect(proxy.addr()).await;
+    round_trip(&mut before, b"a").await;
+
+    tokio::time::sleep_until((epoch + ms(900)).into()).await;
+    round_trip(&mut before, b"b").await; // accepted before the window: untouched
+    let mut inside = connect(proxy.addr()).await;
+    inside.write_all(b"c").await.unwrap();
+    assert!(timeout(ms(200), inside.read(&mut [0u8; 1])).await.is_err(), "accepted in the window: blackholed");
+
+    tokio::time::sleep_until((epoch + ms(1500)).into()).await;
+    round_trip(&mut connect(proxy.addr()).await, b"d").await; // accepted after the window
+    inside.write_all(b"e").await.unwrap();
+    assert!(timeout(ms(200), inside.read(&mut [0u8; 1])).await.is_err(), "keeps its toxics after the window");
+    assert_eq!(proxy.shutdown().faults_hit, 1);
+}
+
+#[tokio::test]
+async fn shutdown_is_prompt_with_connections_open() {
+    let (echo, _) = echo_target().await;
+    let proxy = proxy(echo, vec![fault(Direction::Downstream, Toxic::Latency(Dist::Fixed(Duration::from_secs(30))))]);
+    let mut streams = Vec::new();
+    for _ in 0..5 {
+        let mut stream = connect(proxy.addr()).await;
+        stream.write_all(b"stuck").await.unwrap();
+        streams.push(stream);
+    }
+    tokio::time::sleep(ms(100)).await;
+    let start = Instant::now();
+    let stats = proxy.shutdown();
+    assert!(start.elapsed() < ms(1000), "shutdown took {:?}", start.elapsed());
+    assert_eq!(stats.connections, 5);
+    for mut stream in streams {
+        // Closed (EOF or reset), not hanging.
+        let _ = timeout(LIMIT, stream.read(&mut [0u8; 8])).await.expect("connection left open");
+    }
+}
+
+#[tokio::test]
+async fn serve_runs_on_the_callers_runtime_until_cancelled() {
+    let (echo, _) = echo_target().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (token, stats) = (CancellationToken::new(), Arc::new(ProxyCounters::default()));
+    let server = tokio::spawn(serve(listener, ProxyConfig::new(echo, 1), token.clone(), Arc::clone(&stats)));
+    round_trip(&mut connect(addr).await, b"hello").await;
+    token.cancel();
+    timeout(LIMIT, server).await.expect("serve did not stop").unwrap().unwrap();
+    assert_eq!(stats.snapshot().connections, 1);
+}
+
+#[tokio::test]
+async fn drawn_latencies_on_both_directions_keep_every_byte_in_order() {
+    let (echo, _) = echo_target().await;
+    let jitter = Toxic::Latency(Dist::Uniform { min: Duration::ZERO, max: ms(20) });
+    let proxy = proxy(echo, vec![fault(Direction::Both, jitter)]);
+    let data = random_bytes(300_000, 5);
+    let mut stream = connect(proxy.addr()).await;
+    let (mut r, mut w) = stream.split();
+    let mut back = Vec::new();
+    let writer = async {
+        for piece in data.chunks(1000) {
+            w.write_all(piece).await.unwrap();
+            tokio::task::yield_now().await;
+        }
+        w.shutdown().await.unwrap();
+    };
+    let (_, read) = timeout(LIMIT, async { tokio::join!(writer, r.read_to_end(&mut back)) }).await.expect("stalled");
+    read.unwrap();
+    assert!(back == data, "bytes lost or reordered: {} of {} back", back.len(), data.len());
+}
+
+#[tokio::test]
+async fn limit_data_upstream_cuts_what_the_target_receives() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (addr, _) = target(move |mut stream: TcpStream| {
+        let tx = tx.clone();
+        async move {
+            let mut got = Vec::new();
+            let _ = stream.read_to_end(&mut got).await;
+            let _ = tx.send(got);
+        }
+    })
+    .await;
+    let proxy = proxy(addr, vec![fault(Direction::Upstream, Toxic::LimitData { bytes: 100 })]);
+    let data = random_bytes(1000, 6);
+    let mut stream = connect(proxy.addr()).await;
+    stream.write_all(&data).await.unwrap();
+    let received = timeout(LIMIT, rx.recv()).await.expect("target never saw EOF").unwrap();
+    assert_eq!(received, data[..100]);
+    // The whole connection is closed: the client sees the end too (EOF, or a reset when bytes it
+    // sent past the limit were still unread in the proxy).
+    let _ = timeout(LIMIT, stream.read(&mut [0u8; 8])).await.expect("client side left open");
+}
