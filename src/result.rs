@@ -111,6 +111,20 @@ pub struct ClientResult {
     /// Counters reported by the built-in mock, when it was the target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mock: Option<MockCounters>,
+    /// Counters reported by the chaos proxy, when proxy faults put it in the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyCounters>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ProxyCounters {
+    pub connections: u64,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+    /// Connections a proxy fault was applied to.
+    pub faults_hit: u64,
+    pub refused: u64,
+    pub resets: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -340,6 +354,7 @@ impl ClientResult {
                 })
                 .collect(),
             mock,
+            proxy: None,
         }
     }
 }

@@ -1,11 +1,12 @@
 //! One run of a scenario: for each client configuration in turn, a fresh mock (when the target
 //! is the mock), the same seeded schedule, then `result.json` written atomically.
 
+use crate::chaos::{ProxyConfig, ProxyServer};
 use crate::client::Endpoint;
 use crate::load::engine::{self, Progress};
 use crate::mock::{MockConfig, MockServer};
-use crate::result::{ClientResult, Environment, FaultWindows, MockCounters, RunResult, SCHEMA_VERSION};
-use crate::scenario::{ClientPlan, Plan, Target};
+use crate::result::{ClientResult, Environment, FaultWindows, MockCounters, ProxyCounters, RunResult, SCHEMA_VERSION};
+use crate::scenario::{ClientPlan, Layer, Plan, Target};
 use anyhow::Context as _;
 use std::io::IsTerminal as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
@@ -143,15 +144,28 @@ fn run_one(
     let progress = Arc::new(Progress::new(options.stop.clone()));
     let began = Instant::now();
     let epoch = began + START_DELAY;
-    let (endpoint, mock) = match target {
+    let faults_on = |layer| plan.faults.iter().filter(|f| f.layer() == layer).cloned().collect::<Vec<_>>();
+    let (mut endpoint, mock) = match target {
         ResolvedTarget::Mock => {
             let listener = TcpListener::bind("127.0.0.1:0").context("binding the mock upstream to 127.0.0.1")?;
-            let config = MockConfig { plan: plan.mock.clone(), faults: plan.faults.clone(), seed: plan.seed, epoch };
+            let config = MockConfig { plan: plan.mock.clone(), faults: faults_on(Layer::Mock), seed: plan.seed, epoch };
             let mock = MockServer::start(listener, config).context("starting the mock upstream")?;
             let endpoint = Endpoint { addr: mock.addr(), authority: mock.addr().to_string(), base_path: String::new() };
             (endpoint, Some(mock))
         }
         ResolvedTarget::Url(endpoint) => (endpoint.clone(), None),
+    };
+    // With proxy faults, the chaos proxy stands between the clients and the target; requests
+    // keep the target's Host header.
+    let proxy_faults = faults_on(Layer::Proxy);
+    let proxy = if proxy_faults.is_empty() {
+        None
+    } else {
+        let listener = TcpListener::bind("127.0.0.1:0").context("binding the chaos proxy to 127.0.0.1")?;
+        let config = ProxyConfig { upstream: endpoint.addr, faults: proxy_faults, seed: plan.seed, epoch };
+        let proxy = ProxyServer::start(listener, config).context("starting the chaos proxy")?;
+        endpoint.addr = proxy.addr();
+        Some(proxy)
     };
     let display = ProgressDisplay::start(&client.name, plan, progress.clone(), options.progress);
     let record = engine::run_client(plan, client, &endpoint, epoch, &progress);
@@ -165,7 +179,20 @@ fn run_one(
             connections_closed_idle: s.connections_closed_idle,
         }
     });
-    Ok((ClientResult::build(plan, &client.name, &record, began.elapsed(), mock), record.cut_short))
+    let proxy = proxy.map(|p| {
+        let s = p.shutdown();
+        ProxyCounters {
+            connections: s.connections,
+            bytes_up: s.bytes_up,
+            bytes_down: s.bytes_down,
+            faults_hit: s.faults_hit,
+            refused: s.refused,
+            resets: s.resets,
+        }
+    });
+    let mut result = ClientResult::build(plan, &client.name, &record, began.elapsed(), mock);
+    result.proxy = proxy;
+    Ok((result, record.cut_short))
 }
 
 enum ResolvedTarget {
