@@ -2667,6 +2667,7 @@ at = "1s"
 for = "250ms"
 "#;
         let plan = ok(src);
+        assert_round_trip(&plan);
         let json = plan.normalized();
         assert_eq!(json["drain"], "5s");
         assert_eq!(json["target"]["mock"], true);
@@ -2686,13 +2687,155 @@ for = "250ms"
         assert_eq!(json["client"][1]["max_conns_per_host"], 4);
         assert_eq!(json["client"][1]["request_timeout"], "none");
         assert_eq!(json["fault"][0]["every"], "once");
+        assert_eq!(json["fault"][0]["probability"], 1.0);
+        assert!(json["mock"].get("keep_alive_close").is_none(), "only with a keep_alive_timeout");
+        assert!(json["mock"].get("serverless").is_none());
+    }
 
+    /// `plan.normalized()` written as TOML validates to the same plan and the same JSON.
+    fn assert_round_trip(plan: &Plan) {
+        let json = plan.normalized();
         let toml_text = toml::to_string(&json).expect("normalized JSON is TOML-serializable");
         let again = validate(&toml_text, Path::new("t.toml")).unwrap_or_else(|d| panic!("{d}\n{toml_text}"));
         assert_eq!(again.normalized(), json);
         assert_eq!(
-            (again.target, again.mock, again.phases, again.clients, again.faults),
-            (plan.target, plan.mock, plan.phases, plan.clients, plan.faults)
+            (&again.target, &again.mock, &again.phases, &again.clients, &again.faults),
+            (&plan.target, &plan.mock, &plan.phases, &plan.clients, &plan.faults)
         );
+        assert_eq!((again.seed, again.drain, again.threads), (plan.seed, plan.drain, plan.threads));
+    }
+
+    #[test]
+    fn every_fault_kind_and_the_mock_model_read_back_the_same() {
+        let src = r#"
+name = "chaos"
+seed = 3
+drain = "2s"
+[target]
+mock = true
+[mock]
+keep_alive_timeout = "5s"
+keep_alive_close = "race"
+keep_alive_jitter = "500ms"
+[mock.serverless]
+instances = 4
+concurrency = 8
+freeze_after = "3s"
+init = { dist = "lognormal", median = "300ms", sigma = 0.5 }
+on_freeze = "keep"
+prewarm = 1
+[[phase]]
+duration = "30s"
+shape = { kind = "constant", rate = 10 }
+[[client]]
+name = "c"
+[[fault]]
+kind = "stall"
+at = "1s"
+for = "2s"
+every = "10s"
+probability = 0.5
+[[fault]]
+kind = "latency"
+latency = { dist = "uniform", min = "1ms", max = "2ms" }
+[[fault]]
+kind = "status"
+code = 429
+[[fault]]
+kind = "close"
+after_requests = 3
+[[fault]]
+kind = "reset"
+stage = "accept"
+[[fault]]
+kind = "reset"
+stage = "mid_body"
+after_bytes = 10
+[[fault]]
+kind = "reset"
+[[fault]]
+kind = "empty_response"
+probability = 0.125
+[[fault]]
+kind = "malformed"
+form = "short_body"
+[[fault]]
+kind = "trickle"
+over = "1s 500ms"
+[[fault]]
+kind = "gateway_timeout"
+status = 502
+after = "6s"
+[[fault]]
+kind = "latency"
+layer = "proxy"
+latency = "20ms"
+direction = "both"
+[[fault]]
+kind = "bandwidth"
+layer = "proxy"
+bytes_per_s = 1000
+[[fault]]
+kind = "slicer"
+layer = "proxy"
+size = 16
+delay = "1ms"
+direction = "upstream"
+[[fault]]
+kind = "reset_peer"
+layer = "proxy"
+after = "250ms"
+[[fault]]
+kind = "blackhole"
+layer = "proxy"
+[[fault]]
+kind = "slow_close"
+layer = "proxy"
+delay = "2s"
+[[fault]]
+kind = "limit_data"
+layer = "proxy"
+bytes = 0
+[[fault]]
+kind = "refuse"
+layer = "proxy"
+at = "29s"
+"#;
+        let plan = ok(src);
+        assert_eq!(plan.faults.len(), 19);
+        assert_round_trip(&plan);
+        let json = plan.normalized();
+        assert_eq!(json["mock"]["keep_alive_close"], "race");
+        assert_eq!(json["mock"]["keep_alive_jitter"], "500ms");
+        assert_eq!(
+            json["mock"]["serverless"],
+            serde_json::json!({
+                "instances": 4, "concurrency": 8, "freeze_after": "3s",
+                "init": { "dist": "lognormal", "median": "300ms", "sigma": 0.5 },
+                "on_freeze": "keep", "queue_timeout": "10s", "queue_status": 503, "prewarm": 1,
+            })
+        );
+        assert_eq!(
+            json["fault"][0],
+            serde_json::json!({
+                "kind": "stall", "layer": "mock", "at": "1s", "for": "2s", "every": "10s", "probability": 0.5,
+            })
+        );
+        // Defaults are written out: the whole run is the phases and the drain.
+        assert_eq!(json["fault"][1]["for"], "32s");
+        assert_eq!(json["fault"][6]["stage"], "before_headers");
+        assert_eq!(json["fault"][12]["direction"], "downstream");
+        assert_eq!(
+            json["fault"][13],
+            serde_json::json!({
+                "kind": "slicer", "layer": "proxy", "at": "0s", "for": "32s", "every": "once", "probability": 1.0,
+                "size": 16, "delay": "1ms", "direction": "upstream",
+            })
+        );
+
+        // A URL target has no [mock] to write.
+        let plan = ok("name = \"u\"\n[target]\nurl = \"http://h:81/x\"\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n[[fault]]\nkind = \"reset_peer\"\nlayer = \"proxy\"\n");
+        assert!(plan.normalized().get("mock").is_none());
+        assert_round_trip(&plan);
     }
 }
