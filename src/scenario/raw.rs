@@ -6,8 +6,10 @@
 //! `validate`, which can then report all of them at once.
 //!
 //! The document's top level is not a serde type: `validate` walks it key by key and deserializes
-//! each section (`[target]`, `[mock]`, `[request]`, each `[[phase]]`, `[[client]]`, `[[fault]]`)
-//! on its own, so one broken section does not hide the problems of the others.
+//! each section (`[target]`, `[mock]`, `[mock.serverless]`, `[request]`, each `[[phase]]`,
+//! `[[client]]`, `[[fault]]`) on its own, so one broken section does not hide the problems of the
+//! others. A `[[fault]]` is the exception to tagged enums: one flat table whose keys `validate`
+//! checks against the fault's kind.
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;

@@ -1,9 +1,11 @@
 //! Raw scenario → `Plan`, reporting every problem at once as located [`Diagnostic`]s.
 //!
 //! The document is parsed into a spanned tree (`toml::de::DeTable`) first. Each top-level key and
-//! each section (`[target]`, `[mock]`, `[request]`, every `[[phase]]`, `[[client]]`, `[[fault]]`) is
-//! then deserialized on its own into the `raw` types, so serde's stop-at-first-error applies to one
-//! section only. The semantic rules run on whatever deserialized and add their own diagnostics.
+//! each section (`[target]`, `[mock]`, `[mock.serverless]`, `[request]`, every `[[phase]]`,
+//! `[[client]]`, `[[fault]]`) is then deserialized on its own into the `raw` types, so serde's
+//! stop-at-first-error applies to one section only (a fault's unknown keys are all reported, then
+//! dropped before it is deserialized). The semantic rules run on whatever deserialized and add their
+//! own diagnostics. `validate_parts` runs the same rules on the sections the standalone servers use.
 //!
 //! Every diagnostic names the field it is about with a path (`phase[0].shape.rate`); the same path
 //! finds its place in the spanned tree, so the rules never carry spans around themselves.
@@ -961,6 +963,14 @@ impl<'a> Cx<'a> {
         };
         let every = match &raw.every {
             Some(Scalar::Str(once)) if once == "once" => None,
+            Some(Scalar::Str(none)) if none == "none" => {
+                self.error_hint(
+                    &f("every"),
+                    "\"none\" is not allowed here",
+                    "every = \"once\" (the default) acts once",
+                );
+                None
+            }
             Some(e) => self.positive_duration(&f("every"), e),
             None => None,
         };
@@ -1022,7 +1032,8 @@ impl<'a> Cx<'a> {
             self.report(&f("kind"), format!("unknown kind \"{kind}\""), hint);
             return None;
         };
-        let spec = match layer.and_then(|layer| specs.iter().find(|spec| spec.layer == layer)) {
+        let on_its_layer = layer.and_then(|layer| specs.iter().find(|spec| spec.layer == layer));
+        let spec = match on_its_layer {
             Some(spec) => spec,
             None => {
                 if let Some(layer) = layer {
@@ -1037,7 +1048,7 @@ impl<'a> Cx<'a> {
             }
         };
         if let Some(RunContext { target: Target::Url(_), .. }) = run {
-            if spec.layer == Layer::Mock {
+            if spec.layer == Layer::Mock && on_its_layer.is_some() {
                 let hint = if FAULT_SPECS.iter().any(|s| s.name == kind && s.layer == Layer::Proxy) {
                     "set mock = true in [target], or layer = \"proxy\" to inject it in front of the URL"
                 } else {
@@ -1856,6 +1867,7 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
         );
         assert_eq!(window("every = \"2s\""), ["11:9 fault[0].every: every needs for: how long each activation lasts"]);
         assert_eq!(window("every = 2"), ["11:9 fault[0].every: bare number 2 is not a duration"]);
+        assert_eq!(window("for = \"1s\"\nevery = \"none\""), ["12:9 fault[0].every: \"none\" is not allowed here"]);
         assert_eq!(
             window("probability = 1.5\nat = \"1s\""),
             [
@@ -2134,6 +2146,12 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
         assert_eq!(hints(&s), ["set mock = true in [target]"]);
         let s = format!("{URL_TARGET}[[fault]]\nkind = \"latency\"\nlatency = \"1ms\"\n");
         assert_eq!(hints(&s), ["set mock = true in [target], or layer = \"proxy\" to inject it in front of the URL"]);
+        let s = format!("{URL_TARGET}[[fault]]\nkind = \"status\"\nlayer = \"proxy\"\ncode = 503\n");
+        assert_eq!(
+            errs(&s),
+            ["11:9 fault[0].layer: status is not available on layer \"proxy\""],
+            "one mistake, one message"
+        );
     }
 
     #[test]
