@@ -32,3 +32,27 @@ pub fn load(path: &Path) -> Result<Plan, LoadError> {
 pub fn parse(source: &str, path: &Path) -> Result<Plan, Diagnostics> {
     validate::validate(source, path)
 }
+
+/// What the standalone `chaosload mock` and `chaosload proxy` servers take from a configuration
+/// file: the scenario sections they use, validated as in a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parts {
+    pub mock: MockPlan,
+    /// Faults without `for` last forever (there are no phases to last for).
+    pub faults: Vec<FaultPlan>,
+    pub seed: u64,
+}
+
+/// Validates the `seed`, `[mock]`, `[mock.serverless]` and `[[fault]]` sections of a configuration
+/// file; the other scenario sections (`name`, `[target]`, `[[phase]]`, `[[client]]`…) may be
+/// present or absent and are ignored, so a scenario file can be passed as it is. Unknown top-level
+/// keys are still reported.
+pub fn parse_parts(source: &str, path: &Path) -> Result<Parts, Diagnostics> {
+    validate::validate_parts(source, path)
+}
+
+/// Reads and validates a standalone server's configuration file; see [`parse_parts`].
+pub fn load_parts(path: &Path) -> Result<Parts, LoadError> {
+    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    parse_parts(&source, path).map_err(LoadError::Invalid)
+}

@@ -39,26 +39,60 @@ impl Plan {
             Target::Mock => json!({ "mock": true }),
             Target::Url(uri) => json!({ "url": uri.to_string() }),
         };
-        let mock = json!({
-            "latency": dist_json(&self.mock.latency),
-            "status": self.mock.statuses.iter().map(|(code, weight)| json!({ "code": code, "weight": weight })).collect::<Vec<_>>(),
-            "body_bytes": self.mock.body_bytes,
-            "keep_alive_timeout": opt_duration_str(self.mock.keep_alive_idle),
-        });
+        let mock = self.mock.normalized();
         let phases: Vec<_> = self.phases.iter().map(PhasePlan::normalized).collect();
         let clients: Vec<_> = self.clients.iter().map(ClientPlan::normalized).collect();
         let faults: Vec<_> = self.faults.iter().map(FaultPlan::normalized).collect();
-        json!({
+        let mut out = json!({
             "name": self.name,
             "seed": self.seed,
             "threads": self.threads,
             "drain": duration_str(self.drain),
             "target": target,
-            "mock": mock,
             "phase": phases,
             "client": clients,
             "fault": faults,
-        })
+        });
+        // [mock] configures the built-in mock only: a scenario with a URL target may not have it.
+        if self.target == Target::Mock {
+            out["mock"] = mock;
+        }
+        out
+    }
+}
+
+impl MockPlan {
+    /// `[mock]` in scenario vocabulary; `keep_alive_close` and `keep_alive_jitter` only with a
+    /// `keep_alive_timeout` (they mean nothing without one), `serverless` only when set.
+    fn normalized(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut mock = json!({
+            "latency": dist_json(&self.latency),
+            "status": self.statuses.iter().map(|(code, weight)| json!({ "code": code, "weight": weight })).collect::<Vec<_>>(),
+            "body_bytes": self.body_bytes,
+            "keep_alive_timeout": opt_duration_str(self.keep_alive_idle),
+        });
+        if self.keep_alive_idle.is_some() {
+            mock["keep_alive_close"] = json!(match self.keep_alive_close {
+                KeepAliveClose::Fin => "fin",
+                KeepAliveClose::Rst => "rst",
+                KeepAliveClose::Race => "race",
+            });
+            mock["keep_alive_jitter"] = json!(duration_str(self.keep_alive_jitter));
+        }
+        if let Some(s) = &self.serverless {
+            mock["serverless"] = json!({
+                "instances": s.instances,
+                "concurrency": s.concurrency,
+                "freeze_after": duration_str(s.freeze_after),
+                "init": dist_json(&s.init),
+                "on_freeze": match s.on_freeze { OnFreeze::Reset => "reset", OnFreeze::Drop => "drop", OnFreeze::Keep => "keep" },
+                "queue_timeout": duration_str(s.queue_timeout),
+                "queue_status": s.queue_status,
+                "prewarm": s.prewarm,
+            });
+        }
+        mock
     }
 }
 

@@ -6,8 +6,10 @@
 //! `validate`, which can then report all of them at once.
 //!
 //! The document's top level is not a serde type: `validate` walks it key by key and deserializes
-//! each section (`[target]`, `[mock]`, `[request]`, each `[[phase]]`, `[[client]]`, `[[fault]]`)
-//! on its own, so one broken section does not hide the problems of the others.
+//! each section (`[target]`, `[mock]`, `[mock.serverless]`, `[request]`, each `[[phase]]`,
+//! `[[client]]`, `[[fault]]`) on its own, so one broken section does not hide the problems of the
+//! others. A `[[fault]]` is the exception to tagged enums: one flat table whose keys `validate`
+//! checks against the fault's kind.
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -72,6 +74,26 @@ pub struct RawMock {
     pub status: Option<Vec<RawStatus>>,
     pub body_bytes: Option<i64>,
     pub keep_alive_timeout: Option<Scalar>,
+    pub keep_alive_close: Option<String>,
+    pub keep_alive_jitter: Option<Scalar>,
+    /// `[mock.serverless]`: deserialized on its own as a [`RawServerless`], so that a mistake in
+    /// one of the two tables does not hide the problems of the other.
+    #[allow(dead_code)] // only accepted here
+    pub serverless: Option<de::IgnoredAny>,
+}
+
+/// `[mock.serverless]`: the scale-to-zero model.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServerless {
+    pub instances: Option<i64>,
+    pub concurrency: Option<i64>,
+    pub freeze_after: Option<Scalar>,
+    pub init: Option<RawDelay>,
+    pub on_freeze: Option<String>,
+    pub queue_timeout: Option<Scalar>,
+    pub queue_status: Option<i64>,
+    pub prewarm: Option<i64>,
 }
 
 /// One entry of `[mock] status`.
@@ -103,7 +125,7 @@ pub struct RawPhase {
     pub poisson: Option<bool>,
     pub max_in_flight: Option<Scalar>,
     pub concurrency: Option<i64>,
-    pub think: Option<RawThink>,
+    pub think: Option<RawDelay>,
     pub request: Option<RawRequest>,
 }
 
@@ -127,41 +149,42 @@ pub enum RawDist {
     Lognormal { median: Scalar, p99: Option<Scalar>, sigma: Option<f64> },
 }
 
-/// A phase's `think`: a duration (`"10ms"`, `"none"`) or a distribution table.
+/// A duration (`"10ms"`, `"none"`) or a distribution table: a phase's `think`, the serverless
+/// `init`, a latency fault's `latency`.
 #[derive(Debug)]
-pub enum RawThink {
+pub enum RawDelay {
     Duration(Scalar),
     Dist(RawDist),
 }
 
-impl<'de> Deserialize<'de> for RawThink {
+impl<'de> Deserialize<'de> for RawDelay {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ThinkVisitor;
+        struct DelayVisitor;
 
-        impl<'de> Visitor<'de> for ThinkVisitor {
-            type Value = RawThink;
+        impl<'de> Visitor<'de> for DelayVisitor {
+            type Value = RawDelay;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a duration such as \"10ms\" or a distribution table")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawThink, E> {
-                Ok(RawThink::Duration(Scalar::Str(v.to_owned())))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDelay, E> {
+                Ok(RawDelay::Duration(Scalar::Str(v.to_owned())))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawThink, E> {
-                Ok(RawThink::Duration(Scalar::Int(v)))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDelay, E> {
+                Ok(RawDelay::Duration(Scalar::Int(v)))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawThink, E> {
-                Ok(RawThink::Duration(Scalar::Int(i64::try_from(v).unwrap_or(i64::MAX))))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawDelay, E> {
+                Ok(RawDelay::Duration(Scalar::Int(i64::try_from(v).unwrap_or(i64::MAX))))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawThink, E> {
-                Ok(RawThink::Duration(Scalar::Float(v)))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawDelay, E> {
+                Ok(RawDelay::Duration(Scalar::Float(v)))
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawThink, A::Error> {
-                RawDist::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawThink::Dist)
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDelay, A::Error> {
+                RawDist::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawDelay::Dist)
             }
         }
 
-        deserializer.deserialize_any(ThinkVisitor)
+        deserializer.deserialize_any(DelayVisitor)
     }
 }
 
@@ -190,15 +213,58 @@ pub struct RawRetries {
     pub backoff: Option<Scalar>,
 }
 
-/// `[[fault]]`, tagged by `kind`.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
-pub enum RawFault {
-    Stall {
-        layer: Option<String>,
-        at: Option<Scalar>,
-        #[serde(rename = "for")]
-        for_: Option<Scalar>,
-        every: Option<Scalar>,
-    },
+/// `[[fault]]`: one flat table of every key any kind takes, all optional. `validate` checks which
+/// keys the fault's kind takes, so a key of another kind gets a located "does not apply" message
+/// (an internally tagged enum could only say "unknown field", and only the first one).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    pub kind: Option<String>,
+    pub layer: Option<String>,
+    pub at: Option<Scalar>,
+    #[serde(rename = "for")]
+    pub for_: Option<Scalar>,
+    pub every: Option<Scalar>,
+    pub probability: Option<f64>,
+
+    pub latency: Option<RawDelay>,
+    pub code: Option<i64>,
+    pub after_requests: Option<i64>,
+    pub stage: Option<String>,
+    pub after_bytes: Option<i64>,
+    pub form: Option<String>,
+    pub over: Option<Scalar>,
+    pub status: Option<i64>,
+    pub after: Option<Scalar>,
+    pub direction: Option<String>,
+    pub bytes_per_s: Option<i64>,
+    pub size: Option<i64>,
+    pub delay: Option<Scalar>,
+    pub bytes: Option<i64>,
+}
+
+impl RawFault {
+    /// Keys every fault takes: its kind, layer and window.
+    pub const COMMON_KEYS: &'static [&'static str] = &["kind", "layer", "at", "for", "every", "probability"];
+
+    /// The kind-specific keys given in this table, in declaration order.
+    pub fn params_given(&self) -> Vec<&'static str> {
+        let given = [
+            ("latency", self.latency.is_some()),
+            ("code", self.code.is_some()),
+            ("after_requests", self.after_requests.is_some()),
+            ("stage", self.stage.is_some()),
+            ("after_bytes", self.after_bytes.is_some()),
+            ("form", self.form.is_some()),
+            ("over", self.over.is_some()),
+            ("status", self.status.is_some()),
+            ("after", self.after.is_some()),
+            ("direction", self.direction.is_some()),
+            ("bytes_per_s", self.bytes_per_s.is_some()),
+            ("size", self.size.is_some()),
+            ("delay", self.delay.is_some()),
+            ("bytes", self.bytes.is_some()),
+        ];
+        given.into_iter().filter(|(_, set)| *set).map(|(key, _)| key).collect()
+    }
 }

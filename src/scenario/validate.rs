@@ -1,15 +1,18 @@
 //! Raw scenario → `Plan`, reporting every problem at once as located [`Diagnostic`]s.
 //!
 //! The document is parsed into a spanned tree (`toml::de::DeTable`) first. Each top-level key and
-//! each section (`[target]`, `[mock]`, `[request]`, every `[[phase]]`, `[[client]]`, `[[fault]]`) is
-//! then deserialized on its own into the `raw` types, so serde's stop-at-first-error applies to one
-//! section only. The semantic rules run on whatever deserialized and add their own diagnostics.
+//! each section (`[target]`, `[mock]`, `[mock.serverless]`, `[request]`, every `[[phase]]`,
+//! `[[client]]`, `[[fault]]`) is then deserialized on its own into the `raw` types, so serde's
+//! stop-at-first-error applies to one section only (a fault's unknown keys are all reported, then
+//! dropped before it is deserialized). The semantic rules run on whatever deserialized and add their
+//! own diagnostics. `validate_parts` runs the same rules on the sections the standalone servers use.
 //!
 //! Every diagnostic names the field it is about with a path (`phase[0].shape.rate`); the same path
 //! finds its place in the spanned tree, so the rules never carry spans around themselves.
 
 use super::plan::*;
 use super::raw::*;
+use super::Parts;
 use crate::dist::Dist;
 use crate::record::ErrorKind;
 use bytes::Bytes;
@@ -73,6 +76,17 @@ const RETRYABLE_EXTRA: &[&str] = &["closed", "5xx"];
 
 /// Validates `source`, the text of the scenario file `file` (used only in diagnostics).
 pub fn validate(source: &str, file: &Path) -> Result<Plan, Diagnostics> {
+    check(source, file, |cx| Plan { source: file.to_path_buf(), ..cx.scenario() })
+}
+
+/// Validates the parts of a configuration file that the standalone servers use (`seed`, `[mock]`,
+/// `[mock.serverless]`, `[[fault]]`); the other scenario sections are ignored.
+pub fn validate_parts(source: &str, file: &Path) -> Result<Parts, Diagnostics> {
+    check(source, file, |cx| cx.parts())
+}
+
+/// Parses `source` and runs `build` on it; any diagnostic, syntax or semantic, fails the whole.
+fn check<T>(source: &str, file: &Path, build: impl FnOnce(&mut Cx<'_>) -> T) -> Result<T, Diagnostics> {
     let (doc, syntax) = DeTable::parse_recoverable(source);
     let mut cx = Cx { src: source, file, doc: doc.get_ref(), diags: Vec::new() };
     if !syntax.is_empty() {
@@ -83,9 +97,9 @@ pub fn validate(source: &str, file: &Path) -> Result<Plan, Diagnostics> {
         }
         return Err(cx.finish());
     }
-    let plan = cx.scenario();
+    let out = build(&mut cx);
     if cx.diags.is_empty() {
-        Ok(Plan { source: file.to_path_buf(), ..plan })
+        Ok(out)
     } else {
         Err(cx.finish())
     }
@@ -197,13 +211,7 @@ impl<'a> Cx<'a> {
 
     fn scenario(&mut self) -> Plan {
         let doc = self.doc;
-        for (key, _) in doc.iter() {
-            let key_name: &str = key.get_ref();
-            if !TOP_LEVEL_KEYS.contains(&key_name) {
-                let hint = suggestion(key_name, TOP_LEVEL_KEYS.iter().copied());
-                self.push(key.span(), key_name.to_string(), format!("unknown key \"{key_name}\""), hint);
-            }
-        }
+        self.top_level_keys();
 
         let name = match doc.get("name") {
             None => {
@@ -224,14 +232,7 @@ impl<'a> Cx<'a> {
                 None => String::new(),
             },
         };
-        let seed = match doc.get("seed").and_then(|v| self.section::<i64>("seed", v)) {
-            Some(seed) if seed < 0 => {
-                self.error("seed", format!("seed must be ≥ 0, got {seed}"));
-                1
-            }
-            Some(seed) => seed as u64,
-            None => 1,
-        };
+        let seed = self.seed();
         let threads = match doc.get("threads").and_then(|v| self.section::<i64>("threads", v)) {
             Some(t) if !(1..=64).contains(&t) => {
                 self.error("threads", format!("threads must be between 1 and 64, got {t}"));
@@ -256,10 +257,16 @@ impl<'a> Cx<'a> {
             }
             Some(v) => self.section::<RawTarget>("target", v).map_or(Target::Mock, |t| self.target(&t)),
         };
-        let mock = match doc.get("mock") {
-            None => MockPlan::default(),
-            Some(v) => self.section::<RawMock>("mock", v).map_or_else(MockPlan::default, |m| self.mock(&m)),
-        };
+        let mock = self.mock_section();
+        if let (Target::Url(_), Some(DeValue::Table(table))) = (&target, doc.get("mock").map(|v| v.get_ref())) {
+            let section =
+                if table.iter().all(|(key, _)| key.get_ref() == "serverless") { "mock.serverless" } else { "mock" };
+            self.error_hint(
+                section,
+                format!("[{section}] configures the built-in mock, but the target is a URL"),
+                format!("set mock = true in [target], or remove [{section}]"),
+            );
+        }
         let base_request = match doc.get("request") {
             None => PartialRequest::default(),
             Some(v) => self
@@ -288,19 +295,48 @@ impl<'a> Cx<'a> {
         }
         self.unique_names("client", clients.iter().map(|c| c.name.as_str()));
 
-        let mut faults = Vec::new();
-        for (i, raw) in self.array::<RawFault>("fault", "") {
-            if let Some(raw) = raw {
-                faults.push(self.fault(i, &raw, &target));
-            }
-        }
+        let run = RunContext { target: &target, phases: phases.iter().map(|p| p.duration).sum(), drain };
+        let faults = self.faults(Some(&run));
 
         Plan { name, seed, source: PathBuf::new(), target, mock, phases, clients, faults, drain, threads }
+    }
+
+    /// The parts of a standalone server's configuration: the scenario's other sections are ignored.
+    fn parts(&mut self) -> Parts {
+        self.top_level_keys();
+        Parts { seed: self.seed(), mock: self.mock_section(), faults: self.faults(None) }
+    }
+
+    fn top_level_keys(&mut self) {
+        for (key, _) in self.doc.iter() {
+            let key_name: &str = key.get_ref();
+            if !TOP_LEVEL_KEYS.contains(&key_name) {
+                let hint = suggestion(key_name, TOP_LEVEL_KEYS.iter().copied());
+                self.push(key.span(), key_name.to_string(), format!("unknown key \"{key_name}\""), hint);
+            }
+        }
+    }
+
+    fn seed(&mut self) -> u64 {
+        match self.doc.get("seed").and_then(|v| self.section::<i64>("seed", v)) {
+            Some(seed) if seed < 0 => {
+                self.error("seed", format!("seed must be ≥ 0, got {seed}"));
+                1
+            }
+            Some(seed) => seed as u64,
+            None => 1,
+        }
     }
 
     /// The entries of an array of tables (`[[phase]]`), each deserialized on its own; `None` for an
     /// entry that failed. `missing` is reported when the key is absent or empty (unless empty).
     fn array<T: for<'de> Deserialize<'de>>(&mut self, key: &str, missing: &str) -> Vec<(usize, Option<T>)> {
+        let entries = self.array_values(key, missing);
+        entries.into_iter().map(|(i, v)| (i, self.section::<T>(&format!("{key}[{i}]"), v))).collect()
+    }
+
+    /// The entries of an array of tables, not yet deserialized; see [`Cx::array`].
+    fn array_values(&mut self, key: &str, missing: &str) -> Vec<(usize, &'a Spanned<DeValue<'a>>)> {
         let doc = self.doc;
         let entries = match doc.get(key).map(|v| v.get_ref()) {
             Some(DeValue::Array(a)) => a.iter().collect::<Vec<_>>(),
@@ -317,7 +353,7 @@ impl<'a> Cx<'a> {
         if entries.is_empty() && !missing.is_empty() {
             self.error_hint(key, missing, format!("add a [[{key}]] section"));
         }
-        entries.into_iter().enumerate().map(|(i, v)| (i, self.section::<T>(&format!("{key}[{i}]"), v))).collect()
+        entries.into_iter().enumerate().collect()
     }
 
     fn unique_names<'n>(&mut self, key: &str, names: impl Iterator<Item = &'n str>) {
@@ -406,6 +442,21 @@ impl<'a> Cx<'a> {
         http::Uri::builder().scheme("http").authority(authority).path_and_query(path).build().ok()
     }
 
+    /// `[mock]` and `[mock.serverless]`, each deserialized on its own.
+    fn mock_section(&mut self) -> MockPlan {
+        let Some(value) = self.doc.get("mock") else {
+            return MockPlan::default();
+        };
+        let mut plan = self.section::<RawMock>("mock", value).map_or_else(MockPlan::default, |m| self.mock(&m));
+        if let DeValue::Table(table) = value.get_ref() {
+            if let Some(serverless) = table.get("serverless") {
+                plan.serverless =
+                    self.section::<RawServerless>("mock.serverless", serverless).and_then(|s| self.serverless(&s));
+            }
+        }
+        plan
+    }
+
     fn mock(&mut self, raw: &RawMock) -> MockPlan {
         let mut plan = MockPlan::default();
         if let Some(latency) = &raw.latency {
@@ -458,7 +509,126 @@ impl<'a> Cx<'a> {
         if let Some(timeout) = &raw.keep_alive_timeout {
             plan.keep_alive_idle = self.timeout("mock.keep_alive_timeout", timeout);
         }
+        // Written, even if invalid (that has its own diagnostic): the mock closes idle connections.
+        let closes_idle = raw.keep_alive_timeout.as_ref().is_some_and(|t| *t != Scalar::Str("none".into()));
+        for (key, set) in [
+            ("keep_alive_close", raw.keep_alive_close.is_some()),
+            ("keep_alive_jitter", raw.keep_alive_jitter.is_some()),
+        ] {
+            if set && !closes_idle {
+                self.error_hint(
+                    &format!("mock.{key}"),
+                    format!("{key} needs keep_alive_timeout: without it the mock never closes idle connections"),
+                    "set keep_alive_timeout, e.g. keep_alive_timeout = \"5s\"",
+                );
+            }
+        }
+        if let Some(close) = raw.keep_alive_close.as_deref().filter(|_| closes_idle) {
+            let styles = [("fin", KeepAliveClose::Fin), ("rst", KeepAliveClose::Rst), ("race", KeepAliveClose::Race)];
+            plan.keep_alive_close = self.choice("mock.keep_alive_close", close, &styles).unwrap_or_default();
+        }
+        if let Some(jitter) = raw.keep_alive_jitter.as_ref().filter(|_| closes_idle) {
+            let jitter = self.duration("mock.keep_alive_jitter", jitter);
+            if let (Some(jitter), Some(idle)) = (jitter, plan.keep_alive_idle) {
+                if jitter >= idle {
+                    self.error_hint(
+                        "mock.keep_alive_jitter",
+                        format!(
+                            "keep_alive_jitter ({}) must be shorter than keep_alive_timeout ({})",
+                            fmt_dur(jitter),
+                            fmt_dur(idle)
+                        ),
+                        "each connection's idle timeout is drawn within keep_alive_timeout ± keep_alive_jitter",
+                    );
+                } else {
+                    plan.keep_alive_jitter = jitter;
+                }
+            }
+        }
         plan
+    }
+
+    fn serverless(&mut self, raw: &RawServerless) -> Option<ServerlessPlan> {
+        const FIELD: &str = "mock.serverless";
+        let f = |name: &str| format!("{FIELD}.{name}");
+        let instances = match raw.instances {
+            None => {
+                self.error_hint(
+                    FIELD,
+                    "missing field \"instances\"",
+                    "the most instances warm at once, e.g. instances = 4",
+                );
+                None
+            }
+            Some(n) => self.count(&f("instances"), n, 1),
+        };
+        let concurrency = raw.concurrency.map_or(Some(1), |n| self.count(&f("concurrency"), n, 1));
+        let freeze_after = match &raw.freeze_after {
+            None => {
+                self.error_hint(
+                    FIELD,
+                    "missing field \"freeze_after\"",
+                    "the idle time before an instance is frozen, e.g. freeze_after = \"3s\"",
+                );
+                None
+            }
+            Some(d) => self.positive_duration(&f("freeze_after"), d),
+        };
+        let init = match &raw.init {
+            None => {
+                self.error_hint(
+                    FIELD,
+                    "missing field \"init\"",
+                    "the cold start cost: a duration or a distribution, e.g. init = \"500ms\"",
+                );
+                None
+            }
+            Some(init) => self.delay(&f("init"), init),
+        };
+        let on_freeze = match raw.on_freeze.as_deref() {
+            None => Some(OnFreeze::Reset),
+            Some(fate) => {
+                let fates = [("reset", OnFreeze::Reset), ("drop", OnFreeze::Drop), ("keep", OnFreeze::Keep)];
+                self.choice(&f("on_freeze"), fate, &fates)
+            }
+        };
+        let queue_timeout = raw
+            .queue_timeout
+            .as_ref()
+            .map_or(Some(Duration::from_secs(10)), |d| self.positive_duration(&f("queue_timeout"), d));
+        let queue_status = match raw.queue_status {
+            None => Some(503),
+            Some(code @ (503 | 504)) => Some(code as u16),
+            Some(code) => {
+                self.error_hint(
+                    &f("queue_status"),
+                    format!("queue_status must be 503 or 504, got {code}"),
+                    "what a platform answers when no instance takes the request in time",
+                );
+                None
+            }
+        };
+        let prewarm = raw.prewarm.map_or(Some(0), |n| self.count(&f("prewarm"), n, 0));
+        if let (Some(prewarm), Some(instances)) = (prewarm, instances) {
+            if prewarm > instances {
+                self.error_hint(
+                    &f("prewarm"),
+                    format!("prewarm ({prewarm}) is above instances ({instances})"),
+                    "prewarm instances are kept warm out of the instances: raise instances or lower prewarm",
+                );
+                return None;
+            }
+        }
+        Some(ServerlessPlan {
+            instances: instances?,
+            concurrency: concurrency?,
+            freeze_after: freeze_after?,
+            init: init?,
+            on_freeze: on_freeze?,
+            queue_timeout: queue_timeout?,
+            queue_status: queue_status?,
+            prewarm: prewarm?,
+        })
     }
 
     fn request(&mut self, field: &str, raw: &RawRequest) -> PartialRequest {
@@ -579,8 +749,8 @@ impl<'a> Cx<'a> {
                 };
                 let think = match &raw.think {
                     None => None,
-                    Some(RawThink::Duration(d)) => self.opt_duration(&f("think"), d).flatten().map(Dist::Fixed),
-                    Some(RawThink::Dist(d)) => self.dist(&f("think"), d),
+                    Some(RawDelay::Duration(d)) => self.opt_duration(&f("think"), d).flatten().map(Dist::Fixed),
+                    Some(RawDelay::Dist(d)) => self.dist(&f("think"), d),
                 };
                 Load::Closed { concurrency, think }
             }
@@ -752,64 +922,335 @@ impl<'a> Cx<'a> {
         plan
     }
 
-    fn fault(&mut self, i: usize, raw: &RawFault, target: &Target) -> FaultPlan {
-        let f = |name: &str| format!("fault[{i}].{name}");
-        let RawFault::Stall { layer, at, for_, every } = raw;
-        match layer.as_deref() {
-            None | Some("mock") => {
-                if *target != Target::Mock {
-                    self.error_hint(&f("kind"), "a mock stall needs the built-in mock", "set mock = true in [target]");
+    /// Every `[[fault]]`. Unknown keys are reported (all of them) before the table is deserialized
+    /// without them, so a misspelt key does not hide the fault's other problems.
+    fn faults(&mut self, run: Option<&RunContext>) -> Vec<FaultPlan> {
+        let mut faults = Vec::new();
+        for (i, value) in self.array_values("fault", "") {
+            let field = format!("fault[{i}]");
+            let mut value = value.clone();
+            if let DeValue::Table(table) = value.get_mut() {
+                let kind = match table.get("kind").map(|k| k.get_ref()) {
+                    Some(DeValue::String(kind)) => Some(kind.to_string()),
+                    _ => None,
+                };
+                let unknown: Vec<(String, Range<usize>)> = table
+                    .iter()
+                    .map(|(key, _)| (key.get_ref().to_string(), key.span()))
+                    .filter(|(key, _)| !RawFault::COMMON_KEYS.contains(&key.as_str()) && !is_fault_param(key))
+                    .collect();
+                for (key, span) in unknown {
+                    table.remove(key.as_str());
+                    let hint = fault_key_suggestion(&key, kind.as_deref());
+                    self.push(span, field.clone(), format!("unknown field \"{key}\""), hint);
                 }
             }
-            Some(other) => self.error_hint(
-                &f("layer"),
-                format!("stall is not available on layer \"{other}\""),
-                "stall acts on the mock: layer = \"mock\"",
-            ),
+            if let Some(raw) = self.section::<RawFault>(&field, &value) {
+                faults.extend(self.fault(i, &raw, run));
+            }
         }
-        let at = match at {
-            None => {
-                self.error_hint(
-                    &format!("fault[{i}]"),
-                    "missing field \"at\"",
-                    "the offset from the start of the run, e.g. at = \"4s\"",
-                );
-                None
-            }
-            Some(at) => self.duration(&f("at"), at),
-        };
-        let duration = match for_ {
-            None => {
-                self.error_hint(
-                    &format!("fault[{i}]"),
-                    "missing field \"for\"",
-                    "how long it lasts, e.g. for = \"1s\"",
-                );
-                None
-            }
+        faults
+    }
+
+    fn fault(&mut self, i: usize, raw: &RawFault, run: Option<&RunContext>) -> Option<FaultPlan> {
+        let f = |name: &str| format!("fault[{i}].{name}");
+        let table = format!("fault[{i}]");
+
+        let at = raw.at.as_ref().map_or(Some(Duration::ZERO), |at| self.duration(&f("at"), at));
+        let duration = match &raw.for_ {
             Some(d) => self.positive_duration(&f("for"), d),
+            None => Some(run.map_or(FOREVER, |run| run.phases + run.drain)),
         };
-        let every = match every {
+        let every = match &raw.every {
             Some(Scalar::Str(once)) if once == "once" => None,
+            Some(Scalar::Str(none)) if none == "none" => {
+                self.error_hint(
+                    &f("every"),
+                    "\"none\" is not allowed here",
+                    "every = \"once\" (the default) acts once",
+                );
+                None
+            }
             Some(e) => self.positive_duration(&f("every"), e),
             None => None,
         };
-        if let (Some(every), Some(duration)) = (every, duration) {
-            if every <= duration {
+        match (every, raw.for_.is_some(), duration) {
+            (Some(_), false, _) => self.error_hint(
+                &f("every"),
+                "every needs for: how long each activation lasts",
+                "e.g. for = \"5s\"; without for and every a fault lasts the whole run",
+            ),
+            (Some(every), true, Some(duration)) if every <= duration => self.error_hint(
+                &f("every"),
+                format!("every ({}) must be longer than for ({})", fmt_dur(every), fmt_dur(duration)),
+                "the fault would never switch off",
+            ),
+            _ => {}
+        }
+        if let (Some(run), Some(at)) = (run, at) {
+            if !run.phases.is_zero() && at >= run.phases {
                 self.error_hint(
-                    &f("every"),
-                    format!("every ({}) must be longer than for ({})", fmt_dur(every), fmt_dur(duration)),
-                    "the fault would never switch off",
+                    &f("at"),
+                    format!("at ({}) is not before the end of the last phase ({})", fmt_dur(at), fmt_dur(run.phases)),
+                    "the fault would never act: at counts from the start of the run",
                 );
             }
         }
-        FaultPlan {
-            kind: FaultKind::Stall,
-            at: at.unwrap_or_default(),
-            duration: duration.unwrap_or_default(),
-            every,
-            probability: 1.0,
+        let probability = match raw.probability {
+            None => Some(1.0),
+            Some(p) if (0.0..=1.0).contains(&p) => Some(p),
+            Some(p) => {
+                let hint = if p > 1.0 && p <= 100.0 {
+                    format!("a chance, not a percentage: {p}% is probability = {}", p / 100.0)
+                } else {
+                    "the chance that an active fault hits a request (a connection for proxy faults), e.g. 0.2".into()
+                };
+                self.error_hint(&f("probability"), format!("probability must be between 0 and 1, got {p}"), hint);
+                None
+            }
+        };
+
+        let Some(kind) = raw.kind.as_deref() else {
+            self.error_hint(&table, "missing field \"kind\"", "e.g. kind = \"stall\"");
+            return None;
+        };
+        let layer = match raw.layer.as_deref() {
+            None | Some("mock") => Some(Layer::Mock),
+            Some("proxy") => Some(Layer::Proxy),
+            Some(other) => {
+                let hint = suggestion(other, ["mock", "proxy"]);
+                self.report(&f("layer"), format!("unknown layer \"{other}\""), hint);
+                None
+            }
+        };
+        let specs: Vec<&FaultSpec> = FAULT_SPECS.iter().filter(|spec| spec.name == kind).collect();
+        let Some(first) = specs.first() else {
+            let mut names: Vec<&str> = FAULT_SPECS.iter().map(|spec| spec.name).collect();
+            names.sort_unstable();
+            names.dedup();
+            let hint = suggestion(kind, names);
+            self.report(&f("kind"), format!("unknown kind \"{kind}\""), hint);
+            return None;
+        };
+        let on_its_layer = layer.and_then(|layer| specs.iter().find(|spec| spec.layer == layer));
+        let spec = match on_its_layer {
+            Some(spec) => spec,
+            None => {
+                if let Some(layer) = layer {
+                    let there = layer_name(first.layer);
+                    self.error_hint(
+                        &f(if raw.layer.is_some() { "layer" } else { "kind" }),
+                        format!("{kind} is not available on layer \"{}\"", layer_name(layer)),
+                        format!("{kind} is a {there} fault: layer = \"{there}\""),
+                    );
+                }
+                first
+            }
+        };
+        if let Some(RunContext { target: Target::Url(_), .. }) = run {
+            if spec.layer == Layer::Mock && on_its_layer.is_some() {
+                let hint = if FAULT_SPECS.iter().any(|s| s.name == kind && s.layer == Layer::Proxy) {
+                    "set mock = true in [target], or layer = \"proxy\" to inject it in front of the URL"
+                } else {
+                    "set mock = true in [target]"
+                };
+                self.error_hint(&f("kind"), format!("{kind} is a mock fault, but the target is a URL"), hint);
+            }
         }
+        let mut misplaced = false;
+        for key in raw.params_given() {
+            if !spec.keys.contains(&key) {
+                self.misplaced_fault_key(&f(key), key, spec);
+                misplaced = true;
+            }
+        }
+        let kind = self.fault_kind(i, spec, raw);
+        if misplaced {
+            return None;
+        }
+        Some(FaultPlan { kind: kind?, at: at?, duration: duration?, every, probability: probability? })
+    }
+
+    /// `code` in a `latency` fault: which kinds take it instead.
+    fn misplaced_fault_key(&mut self, field: &str, key: &str, spec: &FaultSpec) {
+        let kind = spec.name;
+        let here = layer_name(spec.layer);
+        if let Some(other) =
+            FAULT_SPECS.iter().find(|s| s.name == kind && s.layer != spec.layer && s.keys.contains(&key))
+        {
+            let there = layer_name(other.layer);
+            self.error_hint(
+                field,
+                format!("{key} does not apply to kind \"{kind}\" on layer \"{here}\""),
+                format!("{key} applies to {kind} on layer = \"{there}\""),
+            );
+            return;
+        }
+        let takes = match spec.keys {
+            [] => format!("kind \"{kind}\" takes no keys of its own"),
+            keys => format!("kind \"{kind}\" takes {}", keys.join(", ")),
+        };
+        let mut owners: Vec<&str> = FAULT_SPECS.iter().filter(|s| s.keys.contains(&key)).map(|s| s.name).collect();
+        owners.dedup();
+        let belongs = if key == "direction" {
+            "direction is for proxy faults (layer = \"proxy\")".to_string()
+        } else {
+            format!("{key} is for {}", quoted_list(owners.into_iter()))
+        };
+        self.error_hint(field, format!("{key} does not apply to kind \"{kind}\""), format!("{takes}; {belongs}"));
+    }
+
+    /// The kind-specific part of a fault: its own keys, checked and defaulted.
+    fn fault_kind(&mut self, i: usize, spec: &FaultSpec, raw: &RawFault) -> Option<FaultKind> {
+        let f = |name: &str| format!("fault[{i}].{name}");
+        let kind = spec.name;
+        let proxy = |cx: &mut Self, toxic: Option<Toxic>| -> Option<FaultKind> {
+            let direction = match raw.direction.as_deref() {
+                None => Some(Direction::Downstream),
+                Some(d) => {
+                    let directions = [
+                        ("downstream", Direction::Downstream),
+                        ("upstream", Direction::Upstream),
+                        ("both", Direction::Both),
+                    ];
+                    cx.choice(&f("direction"), d, &directions)
+                }
+            };
+            Some(FaultKind::Proxy(ProxyFault { direction: direction?, toxic: toxic? }))
+        };
+        match (spec.layer, kind) {
+            (Layer::Mock, "stall") => Some(FaultKind::Stall),
+            (_, "latency") => {
+                let example = "latency = { dist = \"uniform\", min = \"50ms\", max = \"200ms\" }";
+                let latency = self.required(i, kind, "latency", raw.latency.as_ref(), example);
+                let dist = latency.and_then(|latency| self.delay(&f("latency"), latency));
+                match spec.layer {
+                    Layer::Mock => dist.map(FaultKind::Latency),
+                    Layer::Proxy => proxy(self, dist.map(Toxic::Latency)),
+                }
+            }
+            (_, "status") => {
+                let code = self.required(i, kind, "code", raw.code, "code = 503")?;
+                if !(100..=599).contains(&code) {
+                    self.error(&f("code"), format!("status code {code} is outside 100..=599"));
+                    return None;
+                }
+                Some(FaultKind::Status(code as u16))
+            }
+            (_, "close") => {
+                let after_requests = match raw.after_requests {
+                    None => 1,
+                    Some(n) => self.count(&f("after_requests"), n, 1)?,
+                };
+                let after_requests = u32::try_from(after_requests).unwrap_or(u32::MAX);
+                Some(FaultKind::Close { after_requests })
+            }
+            (_, "reset") => {
+                let stages = [("accept", "accept"), ("before_headers", "before_headers"), ("mid_body", "mid_body")];
+                let stage = match raw.stage.as_deref() {
+                    None => "before_headers",
+                    Some(stage) => self.choice(&f("stage"), stage, &stages)?,
+                };
+                match stage {
+                    "accept" | "before_headers" => {
+                        if raw.after_bytes.is_some() {
+                            self.error_hint(
+                                &f("after_bytes"),
+                                format!("after_bytes does not apply to stage \"{stage}\""),
+                                "after_bytes counts body bytes sent before the reset: stage = \"mid_body\"",
+                            );
+                            return None;
+                        }
+                        Some(FaultKind::Reset(if stage == "accept" {
+                            ResetStage::Accept
+                        } else {
+                            ResetStage::BeforeHeaders
+                        }))
+                    }
+                    _ => {
+                        let after_bytes = match raw.after_bytes {
+                            None => 0,
+                            Some(n) => self.count(&f("after_bytes"), n, 0)?,
+                        };
+                        Some(FaultKind::Reset(ResetStage::MidBody { after_bytes }))
+                    }
+                }
+            }
+            (_, "empty_response") => Some(FaultKind::EmptyResponse),
+            (_, "malformed") => {
+                let forms = [
+                    ("garbage", Malformed::Garbage),
+                    ("bad_chunk", Malformed::BadChunk),
+                    ("short_body", Malformed::ShortBody),
+                ];
+                match raw.form.as_deref() {
+                    None => Some(FaultKind::Malformed(Malformed::Garbage)),
+                    Some(form) => self.choice(&f("form"), form, &forms).map(FaultKind::Malformed),
+                }
+            }
+            (_, "trickle") => {
+                let over = self.required(i, kind, "over", raw.over.as_ref(), "over = \"5s\"")?;
+                Some(FaultKind::Trickle { over: self.positive_duration(&f("over"), over)? })
+            }
+            (_, "gateway_timeout") => {
+                let status = match raw.status {
+                    None => Some(504),
+                    Some(code @ (502 | 504)) => Some(code as u16),
+                    Some(code) => {
+                        self.error_hint(
+                            &f("status"),
+                            format!("status must be 502 or 504, got {code}"),
+                            "a gateway answers 502 (bad gateway) or 504 (gateway timeout); kind = \"status\" sends any code",
+                        );
+                        None
+                    }
+                };
+                let after = self.required(i, kind, "after", raw.after.as_ref(), "after = \"6s\"");
+                let after = after.and_then(|after| self.duration(&f("after"), after));
+                Some(FaultKind::GatewayTimeout { status: status?, after: after? })
+            }
+            (_, "bandwidth") => {
+                let rate = self.required(i, kind, "bytes_per_s", raw.bytes_per_s, "bytes_per_s = 10000");
+                let rate = rate.and_then(|n| self.count(&f("bytes_per_s"), n, 1));
+                proxy(self, rate.map(|bytes_per_s| Toxic::Bandwidth { bytes_per_s: bytes_per_s as u64 }))
+            }
+            (_, "slicer") => {
+                let size = self.required(i, kind, "size", raw.size, "size = 64");
+                let size = size.and_then(|n| self.count(&f("size"), n, 1));
+                let delay = raw.delay.as_ref().map_or(Some(Duration::ZERO), |d| self.duration(&f("delay"), d));
+                let toxic = size.zip(delay).map(|(size, delay)| Toxic::Slicer { size, delay });
+                proxy(self, toxic)
+            }
+            (_, "reset_peer") => {
+                let after = raw.after.as_ref().map_or(Some(Duration::ZERO), |d| self.duration(&f("after"), d));
+                proxy(self, after.map(|after| Toxic::ResetPeer { after }))
+            }
+            (_, "blackhole") => proxy(self, Some(Toxic::Blackhole)),
+            (_, "slow_close") => {
+                let delay = self.required(i, kind, "delay", raw.delay.as_ref(), "delay = \"2s\"");
+                let delay = delay.and_then(|d| self.duration(&f("delay"), d));
+                proxy(self, delay.map(|delay| Toxic::SlowClose { delay }))
+            }
+            (_, "limit_data") => {
+                let bytes = self.required(i, kind, "bytes", raw.bytes, "bytes = 1000");
+                let bytes = bytes.and_then(|n| self.count(&f("bytes"), n, 0));
+                proxy(self, bytes.map(|bytes| Toxic::LimitData { bytes: bytes as u64 }))
+            }
+            (_, "refuse") => proxy(self, Some(Toxic::Refuse)),
+            _ => unreachable!("every kind in FAULT_SPECS is handled: {kind}"),
+        }
+    }
+
+    /// `value`, or a "missing field" diagnostic on fault `i`, whose kind needs `key`.
+    fn required<T>(&mut self, i: usize, kind: &str, key: &str, value: Option<T>, example: &str) -> Option<T> {
+        if value.is_none() {
+            self.error_hint(
+                &format!("fault[{i}]"),
+                format!("missing field \"{key}\""),
+                format!("kind \"{kind}\" needs {key}, e.g. {example}"),
+            );
+        }
+        value
     }
 
     // ---- values ----------------------------------------------------------------------------
@@ -854,6 +1295,42 @@ impl<'a> Cx<'a> {
                 None
             }
         }
+    }
+
+    /// A duration (`"10ms"`, not `"none"`) or a distribution.
+    fn delay(&mut self, field: &str, raw: &RawDelay) -> Option<Dist> {
+        match raw {
+            RawDelay::Duration(d) => self.duration(field, d).map(Dist::Fixed),
+            RawDelay::Dist(d) => self.dist(field, d),
+        }
+    }
+
+    /// An integer ≥ `min`.
+    fn count(&mut self, field: &str, n: i64, min: i64) -> Option<usize> {
+        match usize::try_from(n) {
+            Ok(count) if n >= min => Some(count),
+            _ => {
+                self.error(field, format!("must be ≥ {min}, got {n}"));
+                None
+            }
+        }
+    }
+
+    /// One of a few words (`"fin"`, `"rst"`, `"race"`), with a "did you mean" for a near miss.
+    fn choice<T: Copy>(&mut self, field: &str, word: &str, options: &[(&str, T)]) -> Option<T> {
+        if let Some((_, value)) = options.iter().find(|(name, _)| *name == word) {
+            return Some(*value);
+        }
+        let key = field.rsplit('.').next().unwrap_or(field);
+        let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
+        let expected = match names.split_last() {
+            Some((last, [])) => format!("\"{last}\""),
+            Some((last, rest)) => format!("{} or \"{last}\"", quoted_list(rest.iter().copied())),
+            None => String::new(),
+        };
+        let hint = did_you_mean(word, names.iter().copied());
+        self.report(field, format!("{key} must be {expected}, got \"{word}\""), hint);
+        None
     }
 
     /// A timeout: a positive duration or `"none"`.
@@ -964,6 +1441,70 @@ impl<'a> Cx<'a> {
             }
         }
     }
+}
+
+/// A fault kind as scenarios name it: the layer it acts on and the keys it takes besides `kind`,
+/// `layer` and its window. `latency` exists on both layers.
+struct FaultSpec {
+    name: &'static str,
+    layer: Layer,
+    keys: &'static [&'static str],
+}
+
+const FAULT_SPECS: &[FaultSpec] = &[
+    FaultSpec { name: "stall", layer: Layer::Mock, keys: &[] },
+    FaultSpec { name: "latency", layer: Layer::Mock, keys: &["latency"] },
+    FaultSpec { name: "status", layer: Layer::Mock, keys: &["code"] },
+    FaultSpec { name: "close", layer: Layer::Mock, keys: &["after_requests"] },
+    FaultSpec { name: "reset", layer: Layer::Mock, keys: &["stage", "after_bytes"] },
+    FaultSpec { name: "empty_response", layer: Layer::Mock, keys: &[] },
+    FaultSpec { name: "malformed", layer: Layer::Mock, keys: &["form"] },
+    FaultSpec { name: "trickle", layer: Layer::Mock, keys: &["over"] },
+    FaultSpec { name: "gateway_timeout", layer: Layer::Mock, keys: &["status", "after"] },
+    FaultSpec { name: "latency", layer: Layer::Proxy, keys: &["latency", "direction"] },
+    FaultSpec { name: "bandwidth", layer: Layer::Proxy, keys: &["bytes_per_s", "direction"] },
+    FaultSpec { name: "slicer", layer: Layer::Proxy, keys: &["size", "delay", "direction"] },
+    FaultSpec { name: "reset_peer", layer: Layer::Proxy, keys: &["after", "direction"] },
+    FaultSpec { name: "blackhole", layer: Layer::Proxy, keys: &["direction"] },
+    FaultSpec { name: "slow_close", layer: Layer::Proxy, keys: &["delay", "direction"] },
+    FaultSpec { name: "limit_data", layer: Layer::Proxy, keys: &["bytes", "direction"] },
+    FaultSpec { name: "refuse", layer: Layer::Proxy, keys: &["direction"] },
+];
+
+/// How long a fault without `for` lasts when there are no phases (a standalone server): forever.
+const FOREVER: Duration = Duration::from_secs(100 * 31_557_600);
+
+/// What a scenario's faults are checked against; standalone configurations have none.
+struct RunContext<'t> {
+    target: &'t Target,
+    /// The phases' total duration.
+    phases: Duration,
+    drain: Duration,
+}
+
+fn layer_name(layer: Layer) -> &'static str {
+    match layer {
+        Layer::Mock => "mock",
+        Layer::Proxy => "proxy",
+    }
+}
+
+fn is_fault_param(key: &str) -> bool {
+    FAULT_SPECS.iter().any(|spec| spec.keys.contains(&key))
+}
+
+/// For a misspelt fault key: the closest key of the fault's own kind, else of any kind.
+fn fault_key_suggestion(key: &str, kind: Option<&str>) -> Option<String> {
+    let own: Vec<&str> = FAULT_SPECS
+        .iter()
+        .filter(|spec| Some(spec.name) == kind)
+        .flat_map(|spec| spec.keys.iter().copied())
+        .chain(RawFault::COMMON_KEYS.iter().copied())
+        .collect();
+    let all: Vec<&str> = FAULT_SPECS.iter().flat_map(|spec| spec.keys.iter().copied()).collect();
+    did_you_mean(key, own.iter().copied())
+        .or_else(|| did_you_mean(key, all.iter().copied()))
+        .or_else(|| suggestion(key, own.iter().copied()))
 }
 
 /// A request as written in `[request]` or a phase: unset fields fall back to the level above.
@@ -1167,12 +1708,6 @@ drain = "1s 500ms"
 [target]
 url = "http://127.0.0.1/api?x=1"
 
-[mock]
-latency = { dist = "lognormal", median = "4ms", p99 = "30ms" }
-status = [ { code = 200, weight = 95 }, { code = 503 } ]
-body_bytes = 0
-keep_alive_timeout = "5s"
-
 [request]
 method = "POST"
 path = "/base"
@@ -1215,11 +1750,6 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
         assert_eq!((plan.name.as_str(), plan.seed, plan.threads), ("full_1", 7, 4));
         assert_eq!(plan.drain, Duration::from_millis(1500));
         assert_eq!(plan.target, Target::Url("http://127.0.0.1:80/api?x=1".parse().unwrap()));
-        let sigma = Dist::lognormal_sigma(Duration::from_millis(4), Duration::from_millis(30));
-        assert_eq!(plan.mock.latency, Dist::LogNormal { median: Duration::from_millis(4), sigma });
-        assert_eq!(plan.mock.statuses, vec![(200, 95), (503, 1)]);
-        assert_eq!(plan.mock.body_bytes, 0);
-        assert_eq!(plan.mock.keep_alive_idle, Some(Duration::from_secs(5)));
 
         let [ramp, closed, bursts, steps] = &plan.phases[..] else { panic!("four phases") };
         assert_eq!(ramp.name, "ramp");
@@ -1275,9 +1805,35 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
         );
     }
 
+    /// The only fault of `MINIMAL` (one 1s phase, 5s drain) with the given `[[fault]]` body.
+    fn fault(body: &str) -> FaultPlan {
+        let mut plan = ok(&with(&format!("[[fault]]\n{body}\n")));
+        assert_eq!(plan.faults.len(), 1);
+        plan.faults.remove(0)
+    }
+
+    /// A fault of `kind` with the default window in `MINIMAL`: from 0s for the whole run (6s).
+    fn whole_run(kind: FaultKind) -> FaultPlan {
+        FaultPlan { kind, at: Duration::ZERO, duration: Duration::from_secs(6), every: None, probability: 1.0 }
+    }
+
+    fn proxy(direction: Direction, toxic: Toxic) -> FaultKind {
+        FaultKind::Proxy(ProxyFault { direction, toxic })
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    const URL_TARGET: &str = "name = \"t\"\n[target]\nurl = \"http://h\"\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n";
+
     #[test]
-    fn faults() {
-        let plan = ok(&with("[[fault]]\nkind = \"stall\"\nat = \"4s\"\nfor = \"1s\"\nevery = \"10s\"\n[[fault]]\nkind = \"stall\"\nlayer = \"mock\"\nat = \"0s\"\nfor = \"1s\"\nevery = \"once\"\n"));
+    fn fault_windows() {
+        let plan = ok(&format!(
+            "{}[[fault]]\nkind = \"stall\"\nat = \"4s\"\nfor = \"1s\"\nevery = \"10s\"\nprobability = 0.25\n\
+             [[fault]]\nkind = \"stall\"\nlayer = \"mock\"\nat = \"0s\"\nfor = \"1s\"\nevery = \"once\"\nprobability = 0\n",
+            MINIMAL.replace("\"1s\"", "\"20s\"")
+        ));
         assert_eq!(
             plan.faults,
             vec![
@@ -1286,28 +1842,504 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
                     at: Duration::from_secs(4),
                     duration: Duration::from_secs(1),
                     every: Some(Duration::from_secs(10)),
-                    probability: 1.0,
+                    probability: 0.25,
                 },
                 FaultPlan {
                     kind: FaultKind::Stall,
                     at: Duration::ZERO,
                     duration: Duration::from_secs(1),
                     every: None,
+                    probability: 0.0
+                },
+            ]
+        );
+        // Without at and for: the whole run, phases plus drain.
+        assert_eq!(fault("kind = \"stall\""), whole_run(FaultKind::Stall));
+        let plan = ok(&format!("drain = \"2s\"\n{}", phase("concurrency = 1\n[[phase]]\nduration = \"3s\"\nconcurrency = 1\n[[fault]]\nkind = \"stall\"\nat = \"500ms\"\nprobability = 1")));
+        assert_eq!((plan.faults[0].at, plan.faults[0].duration), (ms(500), Duration::from_secs(6)));
+        assert_eq!(plan.faults[0].probability, 1.0);
+
+        let window = |body: &str| errs(&with(&format!("[[fault]]\nkind = \"stall\"\n{body}\n")));
+        assert_eq!(window("for = \"0s\"\nevery = \"1s\""), ["11:7 fault[0].for: must be longer than 0s"]);
+        assert_eq!(
+            window("at = \"100ms\"\nfor = \"2s\"\nevery = \"2s\""),
+            ["13:9 fault[0].every: every (2s) must be longer than for (2s)"]
+        );
+        assert_eq!(window("every = \"2s\""), ["11:9 fault[0].every: every needs for: how long each activation lasts"]);
+        assert_eq!(window("every = 2"), ["11:9 fault[0].every: bare number 2 is not a duration"]);
+        assert_eq!(window("for = \"1s\"\nevery = \"none\""), ["12:9 fault[0].every: \"none\" is not allowed here"]);
+        assert_eq!(
+            window("probability = 1.5\nat = \"1s\""),
+            [
+                "11:15 fault[0].probability: probability must be between 0 and 1, got 1.5",
+                "12:6 fault[0].at: at (1s) is not before the end of the last phase (1s)"
+            ]
+        );
+        assert_eq!(
+            window("probability = -0.1"),
+            ["11:15 fault[0].probability: probability must be between 0 and 1, got -0.1"]
+        );
+        assert_eq!(
+            window("probability = nan"),
+            ["11:15 fault[0].probability: probability must be between 0 and 1, got NaN"]
+        );
+        assert_eq!(
+            window("probability = \"20%\""),
+            ["11:15 fault[0].probability: invalid type: string \"20%\", expected a number"]
+        );
+        assert_eq!(errs(&with("[[fault]]\nat = \"0s\"\n")), ["9:1 fault[0]: missing field \"kind\""]);
+    }
+
+    #[test]
+    fn mock_fault_kinds_defaults_and_values() {
+        assert_eq!(fault("kind = \"stall\"").kind, FaultKind::Stall);
+        assert_eq!(fault("kind = \"latency\"\nlatency = \"50ms\"").kind, FaultKind::Latency(Dist::Fixed(ms(50))));
+        assert_eq!(
+            fault("kind = \"latency\"\nlatency = { dist = \"uniform\", min = \"10ms\", max = \"20ms\" }"),
+            whole_run(FaultKind::Latency(Dist::Uniform { min: ms(10), max: ms(20) }))
+        );
+        assert_eq!(fault("kind = \"status\"\ncode = 503"), whole_run(FaultKind::Status(503)));
+        assert_eq!(fault("kind = \"close\""), whole_run(FaultKind::Close { after_requests: 1 }));
+        assert_eq!(fault("kind = \"close\"\nafter_requests = 100").kind, FaultKind::Close { after_requests: 100 });
+        assert_eq!(fault("kind = \"reset\""), whole_run(FaultKind::Reset(ResetStage::BeforeHeaders)));
+        assert_eq!(fault("kind = \"reset\"\nstage = \"accept\"").kind, FaultKind::Reset(ResetStage::Accept));
+        assert_eq!(
+            fault("kind = \"reset\"\nstage = \"before_headers\"").kind,
+            FaultKind::Reset(ResetStage::BeforeHeaders)
+        );
+        assert_eq!(
+            fault("kind = \"reset\"\nstage = \"mid_body\"").kind,
+            FaultKind::Reset(ResetStage::MidBody { after_bytes: 0 })
+        );
+        assert_eq!(
+            fault("kind = \"reset\"\nstage = \"mid_body\"\nafter_bytes = 100").kind,
+            FaultKind::Reset(ResetStage::MidBody { after_bytes: 100 })
+        );
+        assert_eq!(fault("kind = \"empty_response\""), whole_run(FaultKind::EmptyResponse));
+        assert_eq!(fault("kind = \"malformed\""), whole_run(FaultKind::Malformed(Malformed::Garbage)));
+        assert_eq!(fault("kind = \"malformed\"\nform = \"bad_chunk\"").kind, FaultKind::Malformed(Malformed::BadChunk));
+        assert_eq!(
+            fault("kind = \"malformed\"\nform = \"short_body\"").kind,
+            FaultKind::Malformed(Malformed::ShortBody)
+        );
+        assert_eq!(
+            fault("kind = \"trickle\"\nover = \"5s\""),
+            whole_run(FaultKind::Trickle { over: Duration::from_secs(5) })
+        );
+        assert_eq!(
+            fault("kind = \"gateway_timeout\"\nafter = \"6s\""),
+            whole_run(FaultKind::GatewayTimeout { status: 504, after: Duration::from_secs(6) })
+        );
+        assert_eq!(
+            fault("kind = \"gateway_timeout\"\nstatus = 502\nafter = \"0s\"\nlayer = \"mock\"").kind,
+            FaultKind::GatewayTimeout { status: 502, after: Duration::ZERO }
+        );
+    }
+
+    #[test]
+    fn proxy_fault_kinds_defaults_and_values() {
+        let down = Direction::Downstream;
+        let p = |body: &str| fault(&format!("layer = \"proxy\"\n{body}"));
+        assert_eq!(
+            p("kind = \"latency\"\nlatency = { dist = \"fixed\", value = \"20ms\" }"),
+            whole_run(proxy(down, Toxic::Latency(Dist::Fixed(ms(20)))))
+        );
+        assert_eq!(
+            p("kind = \"latency\"\nlatency = \"20ms\"\ndirection = \"upstream\"").kind,
+            proxy(Direction::Upstream, Toxic::Latency(Dist::Fixed(ms(20))))
+        );
+        assert_eq!(
+            p("kind = \"bandwidth\"\nbytes_per_s = 10000\ndirection = \"both\""),
+            whole_run(proxy(Direction::Both, Toxic::Bandwidth { bytes_per_s: 10_000 }))
+        );
+        assert_eq!(
+            p("kind = \"slicer\"\nsize = 64").kind,
+            proxy(down, Toxic::Slicer { size: 64, delay: Duration::ZERO })
+        );
+        assert_eq!(
+            p("kind = \"slicer\"\nsize = 1\ndelay = \"10ms\"").kind,
+            proxy(down, Toxic::Slicer { size: 1, delay: ms(10) })
+        );
+        assert_eq!(p("kind = \"reset_peer\""), whole_run(proxy(down, Toxic::ResetPeer { after: Duration::ZERO })));
+        assert_eq!(
+            p("kind = \"reset_peer\"\nafter = \"1s\"").kind,
+            proxy(down, Toxic::ResetPeer { after: Duration::from_secs(1) })
+        );
+        assert_eq!(
+            p("kind = \"blackhole\"\ndirection = \"upstream\"").kind,
+            proxy(Direction::Upstream, Toxic::Blackhole)
+        );
+        assert_eq!(
+            p("kind = \"slow_close\"\ndelay = \"2s\"").kind,
+            proxy(down, Toxic::SlowClose { delay: Duration::from_secs(2) })
+        );
+        assert_eq!(p("kind = \"limit_data\"\nbytes = 0").kind, proxy(down, Toxic::LimitData { bytes: 0 }));
+        assert_eq!(p("kind = \"limit_data\"\nbytes = 1000").kind, proxy(down, Toxic::LimitData { bytes: 1000 }));
+        assert_eq!(p("kind = \"refuse\"").kind, proxy(down, Toxic::Refuse));
+        assert_eq!(p("kind = \"refuse\"").layer(), Layer::Proxy);
+
+        // Proxy faults also work in front of a URL target.
+        let plan = ok(&format!(
+            "{URL_TARGET}[[fault]]\nlayer = \"proxy\"\nkind = \"blackhole\"\nat = \"100ms\"\nfor = \"200ms\"\n"
+        ));
+        assert_eq!(
+            plan.faults,
+            [FaultPlan {
+                kind: proxy(down, Toxic::Blackhole),
+                at: ms(100),
+                duration: ms(200),
+                every: None,
+                probability: 1.0
+            }]
+        );
+    }
+
+    #[test]
+    fn fault_values_are_checked() {
+        let e = |body: &str| errs(&with(&format!("[[fault]]\n{body}\n")));
+        assert_eq!(e("kind = \"status\"\ncode = 700"), ["11:8 fault[0].code: status code 700 is outside 100..=599"]);
+        assert_eq!(e("kind = \"close\"\nafter_requests = 0"), ["11:18 fault[0].after_requests: must be ≥ 1, got 0"]);
+        assert_eq!(
+            e("kind = \"reset\"\nstage = \"mid-body\""),
+            ["11:9 fault[0].stage: stage must be \"accept\", \"before_headers\" or \"mid_body\", got \"mid-body\""]
+        );
+        assert_eq!(hints(&with("[[fault]]\nkind = \"reset\"\nstage = \"mid-body\"\n")), ["did you mean \"mid_body\"?"]);
+        assert_eq!(
+            e("kind = \"reset\"\nafter_bytes = 10"),
+            ["11:15 fault[0].after_bytes: after_bytes does not apply to stage \"before_headers\""]
+        );
+        assert_eq!(
+            e("kind = \"reset\"\nstage = \"mid_body\"\nafter_bytes = -1"),
+            ["12:15 fault[0].after_bytes: must be ≥ 0, got -1"]
+        );
+        assert_eq!(
+            e("kind = \"malformed\"\nform = \"junk\""),
+            ["11:8 fault[0].form: form must be \"garbage\", \"bad_chunk\" or \"short_body\", got \"junk\""]
+        );
+        assert_eq!(e("kind = \"trickle\"\nover = \"0s\""), ["11:8 fault[0].over: must be longer than 0s"]);
+        assert_eq!(
+            e("kind = \"gateway_timeout\"\nstatus = 503\nafter = \"1\""),
+            [
+                "11:10 fault[0].status: status must be 502 or 504, got 503",
+                "12:9 fault[0].after: invalid duration \"1\": time unit needed, for example 1sec or 1ms"
+            ]
+        );
+        let p = |body: &str| e(&format!("layer = \"proxy\"\n{body}"));
+        assert_eq!(p("kind = \"bandwidth\"\nbytes_per_s = 0"), ["12:15 fault[0].bytes_per_s: must be ≥ 1, got 0"]);
+        assert_eq!(
+            p("kind = \"slicer\"\nsize = 0\ndelay = \"none\"\ndirection = \"down\""),
+            [
+                "12:8 fault[0].size: must be ≥ 1, got 0",
+                "13:9 fault[0].delay: \"none\" is not allowed here",
+                "14:13 fault[0].direction: direction must be \"downstream\", \"upstream\" or \"both\", got \"down\""
+            ]
+        );
+        assert_eq!(p("kind = \"limit_data\"\nbytes = -5"), ["12:9 fault[0].bytes: must be ≥ 0, got -5"]);
+        assert_eq!(
+            p("kind = \"latency\"\nlatency = { dist = \"uniform\", min = \"2ms\", max = \"1ms\" }"),
+            ["12:37 fault[0].latency.min: min (2ms) is above max (1ms)"]
+        );
+    }
+
+    #[test]
+    fn fault_kinds_layers_and_keys() {
+        let src = |body: &str| with(&format!("[[fault]]\n{body}\n"));
+        // A kind on the wrong layer: located at layer when it was written, else at kind.
+        assert_eq!(
+            errs(&src("kind = \"bandwidth\"\nbytes_per_s = 100")),
+            ["10:8 fault[0].kind: bandwidth is not available on layer \"mock\""]
+        );
+        assert_eq!(
+            hints(&src("kind = \"bandwidth\"\nbytes_per_s = 100")),
+            ["bandwidth is a proxy fault: layer = \"proxy\""]
+        );
+        assert_eq!(
+            errs(&src("kind = \"stall\"\nlayer = \"proxy\"")),
+            ["11:9 fault[0].layer: stall is not available on layer \"proxy\""]
+        );
+        assert_eq!(hints(&src("kind = \"stall\"\nlayer = \"proxy\"")), ["stall is a mock fault: layer = \"mock\""]);
+        assert_eq!(errs(&src("kind = \"stal\"")), ["10:8 fault[0].kind: unknown kind \"stal\""]);
+        assert_eq!(hints(&src("kind = \"stal\"")), ["did you mean \"stall\"?"]);
+        assert_eq!(errs(&src("kind = \"stall\"\nlayer = \"dns\"")), ["11:9 fault[0].layer: unknown layer \"dns\""]);
+        assert_eq!(hints(&src("kind = \"stall\"\nlayer = \"dns\"")), ["expected one of \"mock\", \"proxy\""]);
+
+        // Keys of another kind.
+        let s = src("kind = \"latency\"\nlatency = \"1ms\"\ncode = 503");
+        assert_eq!(errs(&s), ["12:8 fault[0].code: code does not apply to kind \"latency\""]);
+        assert_eq!(hints(&s), ["kind \"latency\" takes latency; code is for \"status\""]);
+        let s = src("kind = \"stall\"\nafter = \"1s\"");
+        assert_eq!(errs(&s), ["11:9 fault[0].after: after does not apply to kind \"stall\""]);
+        assert_eq!(
+            hints(&s),
+            ["kind \"stall\" takes no keys of its own; after is for \"gateway_timeout\", \"reset_peer\""]
+        );
+        let s = src("kind = \"status\"\nstatus = 503");
+        assert_eq!(
+            errs(&s),
+            ["9:1 fault[0]: missing field \"code\"", "11:10 fault[0].status: status does not apply to kind \"status\""]
+        );
+        assert_eq!(
+            hints(&s),
+            [
+                "kind \"status\" needs code, e.g. code = 503",
+                "kind \"status\" takes code; status is for \"gateway_timeout\""
+            ]
+        );
+        let s = src("kind = \"latency\"\nlatency = \"1ms\"\ndirection = \"both\"");
+        assert_eq!(
+            errs(&s),
+            ["12:13 fault[0].direction: direction does not apply to kind \"latency\" on layer \"mock\""]
+        );
+        assert_eq!(hints(&s), ["direction applies to latency on layer = \"proxy\""]);
+        let s = src("kind = \"close\"\ndirection = \"both\"");
+        assert_eq!(
+            hints(&s),
+            ["kind \"close\" takes after_requests; direction is for proxy faults (layer = \"proxy\")"]
+        );
+
+        // Misspelt keys: all of them, next to the fault's other problems, with the closest name.
+        let s = src("kind = \"slicer\"\nlayer = \"proxy\"\nsise = 64\ndelai = \"1ms\"\nprobablity = 0.5\nat = 5");
+        assert_eq!(
+            errs(&s),
+            [
+                "9:1 fault[0]: missing field \"size\"",
+                "12:1 fault[0]: unknown field \"sise\"",
+                "13:1 fault[0]: unknown field \"delai\"",
+                "14:1 fault[0]: unknown field \"probablity\"",
+                "15:6 fault[0].at: bare number 5 is not a duration",
+            ]
+        );
+        assert_eq!(
+            hints(&s),
+            [
+                "kind \"slicer\" needs size, e.g. size = 64",
+                "did you mean \"size\"?",
+                "did you mean \"delay\"?",
+                "did you mean \"probability\"?",
+                DURATION_HINT
+            ]
+        );
+        assert_eq!(hints(&src("kind = \"stall\"\nbyte = 1")), ["did you mean \"bytes\"?"]);
+
+        // Missing required keys.
+        for (kind, key) in
+            [("latency", "latency"), ("status", "code"), ("trickle", "over"), ("gateway_timeout", "after")]
+        {
+            assert_eq!(errs(&src(&format!("kind = \"{kind}\""))), [format!("9:1 fault[0]: missing field \"{key}\"")]);
+        }
+        for (kind, key) in [
+            ("latency", "latency"),
+            ("bandwidth", "bytes_per_s"),
+            ("slicer", "size"),
+            ("slow_close", "delay"),
+            ("limit_data", "bytes"),
+        ] {
+            assert_eq!(
+                errs(&src(&format!("kind = \"{kind}\"\nlayer = \"proxy\""))),
+                [format!("9:1 fault[0]: missing field \"{key}\"")]
+            );
+        }
+
+        // Mock faults need the mock; proxy faults do not.
+        let s = format!("{URL_TARGET}[[fault]]\nkind = \"stall\"\n");
+        assert_eq!(errs(&s), ["10:8 fault[0].kind: stall is a mock fault, but the target is a URL"]);
+        assert_eq!(hints(&s), ["set mock = true in [target]"]);
+        let s = format!("{URL_TARGET}[[fault]]\nkind = \"latency\"\nlatency = \"1ms\"\n");
+        assert_eq!(hints(&s), ["set mock = true in [target], or layer = \"proxy\" to inject it in front of the URL"]);
+        let s = format!("{URL_TARGET}[[fault]]\nkind = \"status\"\nlayer = \"proxy\"\ncode = 503\n");
+        assert_eq!(
+            errs(&s),
+            ["11:9 fault[0].layer: status is not available on layer \"proxy\""],
+            "one mistake, one message"
+        );
+    }
+
+    #[test]
+    fn mock_knobs_reach_the_plan() {
+        let plan = ok(&with(
+            r#"[mock]
+latency = { dist = "lognormal", median = "4ms", p99 = "30ms" }
+status = [ { code = 200, weight = 95 }, { code = 503 } ]
+body_bytes = 0
+keep_alive_timeout = "5s"
+keep_alive_close = "race"
+keep_alive_jitter = "500ms"
+[mock.serverless]
+instances = 4
+concurrency = 8
+freeze_after = "3s"
+init = { dist = "uniform", min = "250ms", max = "800ms" }
+on_freeze = "drop"
+queue_timeout = "2s"
+queue_status = 504
+prewarm = 4
+"#,
+        ));
+        let sigma = Dist::lognormal_sigma(Duration::from_millis(4), Duration::from_millis(30));
+        assert_eq!(plan.mock.latency, Dist::LogNormal { median: Duration::from_millis(4), sigma });
+        assert_eq!(plan.mock.statuses, vec![(200, 95), (503, 1)]);
+        assert_eq!(plan.mock.body_bytes, 0);
+        assert_eq!(plan.mock.keep_alive_idle, Some(Duration::from_secs(5)));
+        assert_eq!(plan.mock.keep_alive_close, KeepAliveClose::Race);
+        assert_eq!(plan.mock.keep_alive_jitter, ms(500));
+        assert_eq!(
+            plan.mock.serverless,
+            Some(ServerlessPlan {
+                instances: 4,
+                concurrency: 8,
+                freeze_after: Duration::from_secs(3),
+                init: Dist::Uniform { min: ms(250), max: ms(800) },
+                on_freeze: OnFreeze::Drop,
+                queue_timeout: Duration::from_secs(2),
+                queue_status: 504,
+                prewarm: 4,
+            })
+        );
+        let plan = ok(&with("[mock.serverless]\ninstances = 1\nfreeze_after = \"1s\"\ninit = \"300ms\"\n"));
+        assert_eq!(
+            plan.mock,
+            MockPlan {
+                serverless: Some(ServerlessPlan {
+                    instances: 1,
+                    concurrency: 1,
+                    freeze_after: Duration::from_secs(1),
+                    init: Dist::Fixed(ms(300)),
+                    on_freeze: OnFreeze::Reset,
+                    queue_timeout: Duration::from_secs(10),
+                    queue_status: 503,
+                    prewarm: 0,
+                }),
+                ..MockPlan::default()
+            }
+        );
+        let plan = ok(&with("[mock]\nkeep_alive_timeout = \"5s\"\nkeep_alive_close = \"rst\"\n"));
+        assert_eq!((plan.mock.keep_alive_close, plan.mock.keep_alive_jitter), (KeepAliveClose::Rst, Duration::ZERO));
+        let plan = ok(&with("[mock]\nkeep_alive_timeout = \"5s\"\nkeep_alive_close = \"fin\"\n"));
+        assert_eq!(plan.mock.keep_alive_close, KeepAliveClose::Fin);
+    }
+
+    #[test]
+    fn keep_alive_close_and_jitter_need_a_timeout() {
+        let s = with("[mock]\nkeep_alive_close = \"rst\"\nkeep_alive_jitter = \"1s\"\n");
+        assert_eq!(
+            errs(&s),
+            [
+                "10:20 mock.keep_alive_close: keep_alive_close needs keep_alive_timeout: without it the mock never closes idle connections",
+                "11:21 mock.keep_alive_jitter: keep_alive_jitter needs keep_alive_timeout: without it the mock never closes idle connections",
+            ]
+        );
+        assert_eq!(hints(&s)[0], "set keep_alive_timeout, e.g. keep_alive_timeout = \"5s\"");
+        assert_eq!(
+            errs(&with("[mock]\nkeep_alive_timeout = \"none\"\nkeep_alive_close = \"fin\"\n")).len(),
+            1,
+            "\"none\" is no timeout"
+        );
+        assert_eq!(
+            errs(&with(
+                "[mock]\nkeep_alive_timeout = \"2s\"\nkeep_alive_close = \"reset\"\nkeep_alive_jitter = \"2s\"\n"
+            )),
+            [
+                "11:20 mock.keep_alive_close: keep_alive_close must be \"fin\", \"rst\" or \"race\", got \"reset\"",
+                "12:21 mock.keep_alive_jitter: keep_alive_jitter (2s) must be shorter than keep_alive_timeout (2s)",
+            ]
+        );
+        // An invalid timeout is reported once, not again by the keys that depend on it.
+        assert_eq!(
+            errs(&with("[mock]\nkeep_alive_timeout = \"0s\"\nkeep_alive_close = \"rst\"\n")),
+            ["10:22 mock.keep_alive_timeout: a timeout must be longer than 0s"]
+        );
+    }
+
+    #[test]
+    fn serverless_rules() {
+        assert_eq!(
+            errs(&with("[mock.serverless]\nconcurrency = 0\n")),
+            [
+                "9:1 mock.serverless: missing field \"instances\"",
+                "9:1 mock.serverless: missing field \"freeze_after\"",
+                "9:1 mock.serverless: missing field \"init\"",
+                "10:15 mock.serverless.concurrency: must be ≥ 1, got 0",
+            ]
+        );
+        let s = with(
+            "[mock.serverless]\ninstances = 2\nfreeze_after = \"0s\"\ninit = \"none\"\non_freeze = \"rst\"\nqueue_timeout = \"none\"\nqueue_status = 500\nprewarm = 3\n",
+        );
+        assert_eq!(
+            errs(&s),
+            [
+                "11:16 mock.serverless.freeze_after: must be longer than 0s",
+                "12:8 mock.serverless.init: \"none\" is not allowed here",
+                "13:13 mock.serverless.on_freeze: on_freeze must be \"reset\", \"drop\" or \"keep\", got \"rst\"",
+                "14:17 mock.serverless.queue_timeout: \"none\" is not allowed here",
+                "15:16 mock.serverless.queue_status: queue_status must be 503 or 504, got 500",
+                "16:11 mock.serverless.prewarm: prewarm (3) is above instances (2)",
+            ]
+        );
+        // A mistake in [mock.serverless] does not hide those of [mock], nor the other way round.
+        assert_eq!(
+            errs(&with("[mock]\nbody_bytes = -1\n[mock.serverless]\ninstancs = 1\n")),
+            [
+                "10:14 mock.body_bytes: body_bytes must be ≥ 0, got -1",
+                "12:1 mock.serverless: unknown field \"instancs\""
+            ]
+        );
+        assert_eq!(hints(&with("[mock.serverless]\ninstancs = 1\n")), ["did you mean \"instances\"?"]);
+        // The mock's sections need the mock.
+        let s = format!("{URL_TARGET}[mock.serverless]\ninstances = 1\nfreeze_after = \"1s\"\ninit = \"1s\"\n");
+        assert_eq!(
+            errs(&s),
+            ["9:1 mock.serverless: [mock.serverless] configures the built-in mock, but the target is a URL"]
+        );
+        let s = format!("{URL_TARGET}[mock]\nbody_bytes = 1\n");
+        assert_eq!(errs(&s), ["9:1 mock: [mock] configures the built-in mock, but the target is a URL"]);
+        assert_eq!(hints(&s), ["set mock = true in [target], or remove [mock]"]);
+    }
+
+    #[test]
+    fn parts_for_standalone_servers() {
+        let parts = validate_parts("", Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(parts, Parts { mock: MockPlan::default(), faults: Vec::new(), seed: 1 });
+
+        let src = "seed = 9\n[mock]\nbody_bytes = 10\n[[fault]]\nkind = \"reset_peer\"\nlayer = \"proxy\"\n[[fault]]\nkind = \"stall\"\nat = \"1h\"\nfor = \"1s\"\n";
+        let parts = validate_parts(src, Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(parts.seed, 9);
+        assert_eq!(parts.mock.body_bytes, 10);
+        assert_eq!(
+            parts.faults,
+            [
+                FaultPlan {
+                    kind: proxy(Direction::Downstream, Toxic::ResetPeer { after: Duration::ZERO }),
+                    at: Duration::ZERO,
+                    duration: FOREVER,
+                    every: None,
+                    probability: 1.0
+                },
+                FaultPlan {
+                    kind: FaultKind::Stall,
+                    at: Duration::from_secs(3600),
+                    duration: Duration::from_secs(1),
+                    every: None,
                     probability: 1.0
                 },
             ]
         );
-        assert_eq!(
-            errs(&with("[[fault]]\nkind = \"stall\"\nfor = \"0s\"\nevery = \"1s\"\n")),
-            ["9:1 fault[0]: missing field \"at\"", "11:7 fault[0].for: must be longer than 0s"]
-        );
-        assert_eq!(
-            errs(&with("[[fault]]\nkind = \"stall\"\nat = \"1s\"\nfor = \"2s\"\nevery = \"2s\"\n")),
-            ["13:9 fault[0].every: every (2s) must be longer than for (2s)"]
-        );
-        assert_eq!(errs(&with("[[fault]]\nat = \"1s\"\n")), ["9:1 fault[0]: missing field \"kind\""]);
-        let url_target = "name = \"t\"\n[target]\nurl = \"http://h\"\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n[[fault]]\nkind = \"stall\"\nat = \"1s\"\nfor = \"1s\"\n";
-        assert_eq!(errs(url_target), ["10:8 fault[0].kind: a mock stall needs the built-in mock"]);
+        assert_eq!(fmt_dur(FOREVER), "100years");
+
+        // A scenario file passes as it is; its other sections are not checked, even with a URL
+        // target (the standalone mock is its own target).
+        let src = format!("{URL_TARGET}threads = 0\n[[fault]]\nkind = \"status\"\ncode = 503\n");
+        let parts = validate_parts(&src, Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(parts.faults[0].kind, FaultKind::Status(503));
+        assert!(validate(&src, Path::new("c.toml")).is_err());
+
+        // Its own sections are checked as in a scenario, and unknown keys are still reported.
+        let diags = validate_parts(
+            "sed = 1\n[mock]\nkeep_alive_close = \"rst\"\n[[fault]]\nkind = \"bandwidth\"\n",
+            Path::new("c.toml"),
+        )
+        .expect_err("invalid");
+        let got: Vec<String> = diags.0.iter().map(|d| format!("{}:{} {}", d.line, d.col, d.field)).collect();
+        assert_eq!(got, ["1:1 sed", "3:20 mock.keep_alive_close", "4:1 fault[0]", "5:8 fault[0].kind"]);
     }
 
     #[test]
@@ -1653,6 +2685,7 @@ at = "1s"
 for = "250ms"
 "#;
         let plan = ok(src);
+        assert_round_trip(&plan);
         let json = plan.normalized();
         assert_eq!(json["drain"], "5s");
         assert_eq!(json["target"]["mock"], true);
@@ -1672,13 +2705,155 @@ for = "250ms"
         assert_eq!(json["client"][1]["max_conns_per_host"], 4);
         assert_eq!(json["client"][1]["request_timeout"], "none");
         assert_eq!(json["fault"][0]["every"], "once");
+        assert_eq!(json["fault"][0]["probability"], 1.0);
+        assert!(json["mock"].get("keep_alive_close").is_none(), "only with a keep_alive_timeout");
+        assert!(json["mock"].get("serverless").is_none());
+    }
 
+    /// `plan.normalized()` written as TOML validates to the same plan and the same JSON.
+    fn assert_round_trip(plan: &Plan) {
+        let json = plan.normalized();
         let toml_text = toml::to_string(&json).expect("normalized JSON is TOML-serializable");
         let again = validate(&toml_text, Path::new("t.toml")).unwrap_or_else(|d| panic!("{d}\n{toml_text}"));
         assert_eq!(again.normalized(), json);
         assert_eq!(
-            (again.target, again.mock, again.phases, again.clients, again.faults),
-            (plan.target, plan.mock, plan.phases, plan.clients, plan.faults)
+            (&again.target, &again.mock, &again.phases, &again.clients, &again.faults),
+            (&plan.target, &plan.mock, &plan.phases, &plan.clients, &plan.faults)
         );
+        assert_eq!((again.seed, again.drain, again.threads), (plan.seed, plan.drain, plan.threads));
+    }
+
+    #[test]
+    fn every_fault_kind_and_the_mock_model_read_back_the_same() {
+        let src = r#"
+name = "chaos"
+seed = 3
+drain = "2s"
+[target]
+mock = true
+[mock]
+keep_alive_timeout = "5s"
+keep_alive_close = "race"
+keep_alive_jitter = "500ms"
+[mock.serverless]
+instances = 4
+concurrency = 8
+freeze_after = "3s"
+init = { dist = "lognormal", median = "300ms", sigma = 0.5 }
+on_freeze = "keep"
+prewarm = 1
+[[phase]]
+duration = "30s"
+shape = { kind = "constant", rate = 10 }
+[[client]]
+name = "c"
+[[fault]]
+kind = "stall"
+at = "1s"
+for = "2s"
+every = "10s"
+probability = 0.5
+[[fault]]
+kind = "latency"
+latency = { dist = "uniform", min = "1ms", max = "2ms" }
+[[fault]]
+kind = "status"
+code = 429
+[[fault]]
+kind = "close"
+after_requests = 3
+[[fault]]
+kind = "reset"
+stage = "accept"
+[[fault]]
+kind = "reset"
+stage = "mid_body"
+after_bytes = 10
+[[fault]]
+kind = "reset"
+[[fault]]
+kind = "empty_response"
+probability = 0.125
+[[fault]]
+kind = "malformed"
+form = "short_body"
+[[fault]]
+kind = "trickle"
+over = "1s 500ms"
+[[fault]]
+kind = "gateway_timeout"
+status = 502
+after = "6s"
+[[fault]]
+kind = "latency"
+layer = "proxy"
+latency = "20ms"
+direction = "both"
+[[fault]]
+kind = "bandwidth"
+layer = "proxy"
+bytes_per_s = 1000
+[[fault]]
+kind = "slicer"
+layer = "proxy"
+size = 16
+delay = "1ms"
+direction = "upstream"
+[[fault]]
+kind = "reset_peer"
+layer = "proxy"
+after = "250ms"
+[[fault]]
+kind = "blackhole"
+layer = "proxy"
+[[fault]]
+kind = "slow_close"
+layer = "proxy"
+delay = "2s"
+[[fault]]
+kind = "limit_data"
+layer = "proxy"
+bytes = 0
+[[fault]]
+kind = "refuse"
+layer = "proxy"
+at = "29s"
+"#;
+        let plan = ok(src);
+        assert_eq!(plan.faults.len(), 19);
+        assert_round_trip(&plan);
+        let json = plan.normalized();
+        assert_eq!(json["mock"]["keep_alive_close"], "race");
+        assert_eq!(json["mock"]["keep_alive_jitter"], "500ms");
+        assert_eq!(
+            json["mock"]["serverless"],
+            serde_json::json!({
+                "instances": 4, "concurrency": 8, "freeze_after": "3s",
+                "init": { "dist": "lognormal", "median": "300ms", "sigma": 0.5 },
+                "on_freeze": "keep", "queue_timeout": "10s", "queue_status": 503, "prewarm": 1,
+            })
+        );
+        assert_eq!(
+            json["fault"][0],
+            serde_json::json!({
+                "kind": "stall", "layer": "mock", "at": "1s", "for": "2s", "every": "10s", "probability": 0.5,
+            })
+        );
+        // Defaults are written out: the whole run is the phases and the drain.
+        assert_eq!(json["fault"][1]["for"], "32s");
+        assert_eq!(json["fault"][6]["stage"], "before_headers");
+        assert_eq!(json["fault"][12]["direction"], "downstream");
+        assert_eq!(
+            json["fault"][13],
+            serde_json::json!({
+                "kind": "slicer", "layer": "proxy", "at": "0s", "for": "32s", "every": "once", "probability": 1.0,
+                "size": 16, "delay": "1ms", "direction": "upstream",
+            })
+        );
+
+        // A URL target has no [mock] to write.
+        let plan = ok("name = \"u\"\n[target]\nurl = \"http://h:81/x\"\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n[[fault]]\nkind = \"reset_peer\"\nlayer = \"proxy\"\n");
+        assert!(plan.normalized().get("mock").is_none());
+        assert_round_trip(&plan);
     }
 }

@@ -1,7 +1,7 @@
 //! Every shipped scenario validates; every `scenarios/invalid/*.toml` fails with exactly the
 //! diagnostics in its `.expected` file (set `CHAOSLOAD_BLESS=1` to rewrite them, then review).
 
-use chaosload::scenario::{self, LoadError, Target};
+use chaosload::scenario::{self, Layer, LoadError, Target};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +25,38 @@ fn shipped_scenarios_validate() {
         assert!(!plan.phases.is_empty() && !plan.clients.is_empty());
         let json = plan.normalized();
         assert_eq!(json["name"], plan.name.as_str());
+        // The normalized scenario (as stored in result.json) is itself a valid scenario.
+        let text = toml::to_string(&json).expect("normalized JSON is TOML");
+        let again = scenario::parse(&text, &file).unwrap_or_else(|d| panic!("{}:\n{d}\n{text}", file.display()));
+        assert_eq!(again.normalized(), json);
     }
+}
+
+#[test]
+fn a_scenario_file_serves_as_a_standalone_config() {
+    for file in toml_files("scenarios") {
+        let plan = scenario::load(&file).unwrap_or_else(|e| panic!("{}:\n{e}", file.display()));
+        let parts = scenario::load_parts(&file).unwrap_or_else(|e| panic!("{}:\n{e}", file.display()));
+        assert_eq!((&parts.mock, parts.seed), (&plan.mock, plan.seed), "{}", file.display());
+        let kinds: Vec<_> = parts.faults.iter().map(|f| (&f.kind, f.at, f.every, f.probability)).collect();
+        assert_eq!(kinds, plan.faults.iter().map(|f| (&f.kind, f.at, f.every, f.probability)).collect::<Vec<_>>());
+    }
+
+    let config = "# chaosload proxy --config proxy.toml\nseed = 5\n\n[[fault]]\nkind = \"latency\"\nlayer = \"proxy\"\nlatency = \"20ms\"\n\n[[fault]]\nkind = \"refuse\"\nlayer = \"proxy\"\nat = \"10s\"\nfor = \"2s\"\nevery = \"30s\"\n";
+    let parts = scenario::parse_parts(config, Path::new("proxy.toml")).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(parts.seed, 5);
+    assert_eq!(parts.faults.len(), 2);
+    assert!(parts.faults.iter().all(|f| f.layer() == Layer::Proxy));
+    assert!(parts.faults[0].duration > std::time::Duration::from_secs(50 * 365 * 86_400), "no phases: forever");
+    assert!(parts.faults[1].active_at(std::time::Duration::from_secs(41)));
+
+    let err = scenario::parse_parts("[[fault]]\nkind = \"bandwith\"\n", Path::new("proxy.toml")).expect_err("invalid");
+    assert_eq!(
+        err.to_string(),
+        "proxy.toml:2:8: fault[0].kind: unknown kind \"bandwith\"\n  hint: did you mean \"bandwidth\"?"
+    );
+    let err = scenario::load_parts(Path::new("scenarios/invalid/serverless_prewarm.toml")).expect_err("invalid");
+    assert!(matches!(&err, LoadError::Invalid(d) if d.0.len() == 3), "{err}");
 }
 
 #[test]
