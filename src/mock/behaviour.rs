@@ -252,12 +252,11 @@ impl Behaviour {
                     out.extra_latency += dist.sample(&mut SmallRng::seed_from_u64(self.key(n, *i, DRAW_LATENCY)));
                     out.hit = true;
                 }
-                FaultKind::Close { after_requests } => {
-                    if !h2 && served >= after_requests {
-                        out.close = true;
-                        out.hit = true;
-                    }
+                FaultKind::Close { after_requests } if !h2 && served >= after_requests => {
+                    out.close = true;
+                    out.hit = true;
                 }
+                FaultKind::Close { .. } => {}
                 ref kind if out.decision == Decision::Normal => {
                     if let Some(d) = decide(kind, h2) {
                         out.decision = d;
