@@ -592,6 +592,37 @@ mod tests {
     }
 
     #[test]
+    fn faults_apply_in_order_latencies_add_and_the_first_decider_wins() {
+        let f = |kind| FaultPlan {
+            kind,
+            at: Duration::ZERO,
+            duration: Duration::from_secs(10),
+            every: None,
+            probability: 1.0,
+        };
+        let ms = Duration::from_millis;
+        let faults = vec![
+            f(FaultKind::Latency(Dist::Fixed(ms(10)))),
+            f(FaultKind::EmptyResponse),
+            f(FaultKind::Status(503)),
+            f(FaultKind::Latency(Dist::Fixed(ms(5)))),
+            f(FaultKind::Close { after_requests: 3 }),
+        ];
+        let m = behaviour(MockPlan::default(), faults, 0);
+        let h1 = m.plan_faults(0, ms(1), 1, false);
+        assert_eq!(h1.extra_latency, ms(15));
+        assert_eq!(h1.decision, Decision::Wire(WireFault::Empty));
+        assert!(h1.hit && !h1.close);
+        assert!(m.plan_faults(0, ms(1), 3, false).close);
+        // HTTP/2 skips the socket fault; the next decider wins; no Connection: close.
+        let h2 = m.plan_faults(0, ms(1), 3, true);
+        assert_eq!(h2.decision, Decision::Status(StatusCode::SERVICE_UNAVAILABLE));
+        assert!(!h2.close);
+        // Outside the window nothing applies.
+        assert_eq!(m.plan_faults(0, Duration::from_secs(11), 1, false), RequestFaults::default());
+    }
+
+    #[test]
     fn overlapping_and_repeating_stalls_end_at_the_latest_window() {
         let s = Duration::from_secs;
         let stall = |at, duration, every| FaultPlan {

@@ -1,4 +1,4 @@
-//! The built-in mock upstream: HTTP/1.1 and h2c on one port, seeded latency and status mix, idle keep-alive closing, stall faults.
+//! The built-in mock upstream: HTTP/1.1 and h2c on one port, seeded latency and status mix, idle keep-alive closing, faults, and a serverless (scale-to-zero) model.
 //!
 //! [`MockServer::start`] runs it on a thread of its own (a current-thread tokio runtime), so the
 //! load generator and the mock do not share a scheduler; [`serve`] is the same server as a future
@@ -9,6 +9,21 @@
 //! same seed, whichever connection carries it), drains the request body, waits until `latency`
 //! after the headers were read, holds the response while a `Stall` fault window is active, and
 //! answers `body_bytes` bytes from one pre-built buffer with `content-length`.
+//!
+//! Faults (`[[fault]]` of layer `mock`) act while their window is active, on a request (a
+//! connection for `reset` at accept) with their `probability`, drawn from the seed, the unit's
+//! index and the fault's index. In `[[fault]]` order: `latency` adds up, `close` marks the
+//! response `Connection: close` once the connection served `after_requests`, and the first of
+//! `status`, `gateway_timeout` (its status after `after`, instead of the mock latency),
+//! `trickle` (the body spread over `over`), `reset` (RST before the headers, or after the head
+//! and `after_bytes` of the body), `empty_response` (FIN without a byte) and `malformed`
+//! (garbage, a bad chunk size line, or a short body, then FIN) decides the response. Socket-level
+//! faults (reset, empty, malformed) act on HTTP/1 only; HTTP/2 requests skip them.
+//!
+//! Keep-alive closing: `Fin` at the (per-connection, jittered) idle timeout, `Rst` likewise, or
+//! `Race`: nothing at the timeout, but the next request on a connection idle that long is reset
+//! without a response. The serverless model is in `serverless.rs`. A plain mock (no mock fault
+//! but stalls, no serverless, FIN closing) serves connections without any of this machinery.
 
 mod behaviour;
 mod server;
