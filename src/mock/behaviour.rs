@@ -1,25 +1,39 @@
-//! What the mock answers to one request: its status, its latency, its body, and how long a stall holds it.
+//! What the mock answers to one request: its status, its latency, its body, the faults that hit it, and how long a stall holds it.
 //!
-//! Everything a response needs is built once here (body bytes, cumulative status weights, stall
-//! windows), so answering a request costs a counter increment, at most one cheap RNG seeding and
-//! two draws, and reference-count bumps.
+//! Everything a response needs is built once here (body bytes, cumulative status weights, fault
+//! lists split by where they act), so answering a request on a plain mock costs a counter
+//! increment, at most one cheap RNG seeding and two draws, and reference-count bumps. Faults and
+//! the serverless model are only looked at when configured (see [`Behaviour::needs_conn_state`]).
+//!
+//! Fault draws: whether fault `i` hits request `n` (or connection `n`, for `reset` at accept) is a
+//! pure function of the seed, `n` and `i`, so every client configuration meets the same hits.
 
+use super::server::{ConnState, Wire};
+use super::serverless::{Admission, Serverless};
 use super::{MockConfig, MockCounters};
 use crate::dist::Dist;
-use crate::scenario::plan::{FaultKind, FaultPlan};
+use crate::scenario::plan::{FaultKind, FaultPlan, KeepAliveClose, Layer, Malformed, OnFreeze, ResetStage};
 use bytes::Bytes;
-use http::header::CONTENT_LENGTH;
+use http::header::{CONNECTION, CONTENT_LENGTH};
 use http::{HeaderValue, Request, Response, StatusCode, Version};
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Body, Incoming};
+use http_body_util::BodyExt;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
+
+/// Salts that keep the draws of different purposes apart.
+const DRAW_HIT: u64 = 0x1;
+const DRAW_LATENCY: u64 = 0x2;
+const DRAW_ACCEPT: u64 = 0x3;
+const DRAW_JITTER: u64 = 0x4;
 
 /// The mock's per-request behaviour, shared by every connection of one server.
 #[derive(Debug)]
@@ -31,8 +45,16 @@ pub(crate) struct Behaviour {
     body: Bytes,
     /// `content-length` for HTTP/2 responses (HTTP/1 writes it straight into the output buffer).
     content_length: HeaderValue,
-    /// `Stall` faults, windows relative to `epoch`.
-    stalls: Box<[FaultPlan]>,
+    /// `Stall` faults with their `[[fault]]` index, windows relative to `epoch`.
+    stalls: Box<[(usize, FaultPlan)]>,
+    /// Per-request mock faults other than `Stall`, with their `[[fault]]` index, in order.
+    faults: Box<[(usize, FaultPlan)]>,
+    /// `Reset(Accept)` faults with their index: drawn per accepted connection.
+    accept_resets: Box<[(usize, FaultPlan)]>,
+    serverless: Option<Arc<Serverless>>,
+    keep_alive_idle: Option<Duration>,
+    keep_alive_jitter: Duration,
+    keep_alive_close: KeepAliveClose,
     epoch: Instant,
     /// Seed, scrambled once: request `n` draws from an RNG seeded with `seed_key ^ n`.
     seed_key: u64,
@@ -46,15 +68,56 @@ pub(crate) struct Draw {
     pub latency: Duration,
 }
 
+/// What the faults that hit one request do to it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct RequestFaults {
+    /// Sum of the `Latency` faults' draws.
+    pub extra_latency: Duration,
+    /// A `Close` fault: `Connection: close`, then the server closes (HTTP/1 only).
+    pub close: bool,
+    /// The first deciding fault's verdict.
+    pub decision: Decision,
+    /// Whether any fault took effect.
+    pub hit: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Decision {
+    #[default]
+    Normal,
+    Status(StatusCode),
+    Gateway {
+        status: StatusCode,
+        after: Duration,
+    },
+    Trickle(Duration),
+    /// A socket-level fault (HTTP/1 only).
+    Wire(WireFault),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WireFault {
+    ResetBeforeHeaders,
+    ResetMidBody { after_bytes: usize },
+    Empty,
+    Malformed(Malformed),
+}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg)
+}
+
+fn status_code(code: u16) -> io::Result<StatusCode> {
+    StatusCode::from_u16(code).map_err(|_| invalid(format!("mock: invalid status code {code}")))
+}
+
 impl Behaviour {
     pub(crate) fn new(config: &MockConfig, counters: Arc<MockCounters>) -> io::Result<Self> {
         let plan = &config.plan;
         let mut statuses = Vec::with_capacity(plan.statuses.len());
         let mut total_weight = 0u64;
         for &(code, weight) in &plan.statuses {
-            let status = StatusCode::from_u16(code).map_err(|_| {
-                io::Error::new(io::ErrorKind::InvalidInput, format!("mock: invalid status code {code}"))
-            })?;
+            let status = status_code(code)?;
             if weight == 0 {
                 continue;
             }
@@ -62,22 +125,99 @@ impl Behaviour {
             statuses.push((status, total_weight));
         }
         if statuses.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "mock: no status with a positive weight"));
+            return Err(invalid("mock: no status with a positive weight".into()));
         }
+        let (mut stalls, mut faults, mut accept_resets) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, f) in config.faults.iter().enumerate() {
+            if f.layer() != Layer::Mock {
+                continue;
+            }
+            match f.kind {
+                FaultKind::Stall => stalls.push((i, f.clone())),
+                FaultKind::Reset(ResetStage::Accept) => accept_resets.push((i, f.clone())),
+                FaultKind::Status(code) | FaultKind::GatewayTimeout { status: code, .. } => {
+                    status_code(code)?;
+                    faults.push((i, f.clone()));
+                }
+                _ => faults.push((i, f.clone())),
+            }
+        }
+        let seed_key = splitmix64(config.seed);
+        let serverless = plan.serverless.as_ref().map(|s| {
+            status_code(s.queue_status)?;
+            Ok::<_, io::Error>(Arc::new(Serverless::new(s, seed_key, Arc::clone(&counters))))
+        });
         let body = Bytes::from((0..plan.body_bytes).map(|i| b'a' + (i % 26) as u8).collect::<Vec<u8>>());
-        let stalls: Box<[FaultPlan]> =
-            config.faults.iter().filter(|f| matches!(f.kind, FaultKind::Stall)).cloned().collect();
         Ok(Behaviour {
             latency: plan.latency.clone(),
             statuses: statuses.into_boxed_slice(),
             total_weight,
             content_length: HeaderValue::from(plan.body_bytes),
             body,
-            stalls,
+            stalls: stalls.into(),
+            faults: faults.into(),
+            accept_resets: accept_resets.into(),
+            serverless: serverless.transpose()?,
+            keep_alive_idle: plan.keep_alive_idle,
+            keep_alive_jitter: plan.keep_alive_jitter,
+            keep_alive_close: plan.keep_alive_close,
             epoch: config.epoch,
-            seed_key: splitmix64(config.seed),
+            seed_key,
             counters,
         })
+    }
+
+    /// Whether connections need the full path (per-connection state, a stream that can be taken
+    /// back from hyper for socket-level faults). A plain mock (latency, statuses, stalls, idle FIN
+    /// closing) does not.
+    pub(crate) fn needs_conn_state(&self) -> bool {
+        !self.faults.is_empty()
+            || !self.accept_resets.is_empty()
+            || self.serverless.is_some()
+            || (self.keep_alive_idle.is_some() && self.keep_alive_close != KeepAliveClose::Fin)
+    }
+
+    pub(crate) fn serverless(&self) -> Option<&Arc<Serverless>> {
+        self.serverless.as_ref()
+    }
+
+    pub(crate) fn keep_alive_close(&self) -> KeepAliveClose {
+        self.keep_alive_close
+    }
+
+    /// Connection `index`'s idle timeout: `keep_alive_idle`, or drawn uniformly within
+    /// ± `keep_alive_jitter` of it (at least 1 ms), seeded by the connection's index.
+    pub(crate) fn idle_timeout(&self, index: u64) -> Option<Duration> {
+        let idle = self.keep_alive_idle?;
+        if self.keep_alive_jitter.is_zero() {
+            return Some(idle);
+        }
+        let lo = idle.saturating_sub(self.keep_alive_jitter).max(Duration::from_millis(1));
+        let hi = (idle + self.keep_alive_jitter).max(lo);
+        let mut rng = SmallRng::seed_from_u64(self.key(index, 0, DRAW_JITTER));
+        Some(Duration::from_nanos(rng.random_range(lo.as_nanos() as u64..=hi.as_nanos() as u64)))
+    }
+
+    /// Whether a `reset` fault at stage `accept` hits connection `index`, accepted now.
+    pub(crate) fn reset_on_accept(&self, index: u64) -> bool {
+        if self.accept_resets.is_empty() {
+            return false;
+        }
+        let elapsed = self.epoch.elapsed();
+        self.accept_resets.iter().any(|(i, f)| f.active_at(elapsed) && self.hits(index, *i, DRAW_ACCEPT, f.probability))
+    }
+
+    fn key(&self, unit: u64, fault: usize, purpose: u64) -> u64 {
+        splitmix64(self.seed_key ^ splitmix64(unit ^ (purpose << 56) ^ ((fault as u64 + 1) << 40)))
+    }
+
+    /// Whether fault `fault` hits unit `unit` (a request or connection index) with `probability`.
+    fn hits(&self, unit: u64, fault: usize, purpose: u64, probability: f64) -> bool {
+        if probability >= 1.0 {
+            return true;
+        }
+        let x = (self.key(unit, fault, purpose) >> 11) as f64 / (1u64 << 53) as f64;
+        x < probability
     }
 
     /// The draws for the `n`-th request the server received (0-based): a pure function of the
@@ -97,57 +237,164 @@ impl Behaviour {
         Draw { status, latency: self.latency.sample(&mut rng) }
     }
 
-    /// End (as an offset from the epoch) of the stall window active at `elapsed`, if any; the
-    /// latest end when several overlap.
-    pub(crate) fn stall_end(&self, elapsed: Duration) -> Option<Duration> {
-        self.stalls.iter().filter_map(|f| f.window_end(elapsed)).max()
+    /// The faults that hit request `n`, received `elapsed` after the epoch as the `served`-th
+    /// request of its connection. Applied in `[[fault]]` order: latencies add up, `Close` marks
+    /// the response, and the first fault that decides the response wins. Socket-level faults do
+    /// not act on HTTP/2 (they would take every stream of the connection down).
+    pub(crate) fn plan_faults(&self, n: u64, elapsed: Duration, served: u32, h2: bool) -> RequestFaults {
+        let mut out = RequestFaults::default();
+        for (i, f) in self.faults.iter() {
+            if !f.active_at(elapsed) || !self.hits(n, *i, DRAW_HIT, f.probability) {
+                continue;
+            }
+            match f.kind {
+                FaultKind::Latency(ref dist) => {
+                    out.extra_latency += dist.sample(&mut SmallRng::seed_from_u64(self.key(n, *i, DRAW_LATENCY)));
+                    out.hit = true;
+                }
+                FaultKind::Close { after_requests } if !h2 && served >= after_requests => {
+                    out.close = true;
+                    out.hit = true;
+                }
+                FaultKind::Close { .. } => {}
+                ref kind if out.decision == Decision::Normal => {
+                    if let Some(d) = decide(kind, h2) {
+                        out.decision = d;
+                        out.hit = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
-    /// Answers one request. The draws happen now, in arrival order; the returned future drains
-    /// the request body, waits out the latency and any stall, and yields the response. `guard`
-    /// is dropped when the response is handed to hyper (or the request is abandoned).
+    /// End (as an offset from the epoch) of the stall window active at `elapsed` that holds
+    /// request `n`, if any; the latest end when several overlap.
+    pub(crate) fn stall_end(&self, n: u64, elapsed: Duration) -> Option<Duration> {
+        self.stalls
+            .iter()
+            .filter(|(i, f)| self.hits(n, *i, DRAW_HIT, f.probability))
+            .filter_map(|(_, f)| f.window_end(elapsed))
+            .max()
+    }
+
+    /// Answers one request on a plain mock (see [`Behaviour::needs_conn_state`]). The draws
+    /// happen now, in arrival order; the returned future drains the request body, waits out the
+    /// latency and any stall, and yields the response. `guard` is dropped when the response is
+    /// handed to hyper (or the request is abandoned).
     pub(crate) fn respond<G: Send + 'static>(
         self: &Arc<Self>,
         req: Request<Incoming>,
         guard: G,
-    ) -> impl Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static {
+    ) -> impl Future<Output = Result<Response<MockBody>, Infallible>> + Send + 'static {
         let n = self.counters.requests.fetch_add(1, Relaxed);
         let draw = self.draw(n);
-        let deadline = (!draw.latency.is_zero()).then(|| std::time::Instant::now() + draw.latency);
+        let deadline = (!draw.latency.is_zero()).then(|| Instant::now() + draw.latency);
         let this = Arc::clone(self);
         async move {
             let _guard = guard;
             let h2 = req.version() == Version::HTTP_2;
-            let mut body = req.into_body();
-            if !body.is_end_stream() {
-                while let Some(frame) = body.frame().await {
-                    if frame.is_err() {
-                        break; // the client went away; hyper reports it on the connection
-                    }
-                }
-            }
-            drop(body);
+            drain(req.into_body()).await;
             if let Some(deadline) = deadline {
                 crate::timer::sleep_until(deadline).await;
             }
-            if !this.stalls.is_empty() {
-                this.hold_while_stalled().await;
+            if !this.stalls.is_empty() && this.hold_while_stalled(n).await {
+                this.counters.fault_hits.fetch_add(1, Relaxed);
             }
             Ok(this.response(draw.status, h2))
         }
     }
 
-    /// Waits until no stall window is active (back-to-back windows are waited out in turn).
-    async fn hold_while_stalled(&self) {
-        let mut elapsed = self.epoch.elapsed();
-        while let Some(end) = self.stall_end(elapsed) {
-            crate::timer::sleep_until(self.epoch + end).await;
-            elapsed = end;
+    /// Answers one request on a connection with state: the keep-alive race, the serverless
+    /// model, and every fault. A response that must not be sent (a reset, a hang, a raw broken
+    /// response) is handed to the connection task, and the future then waits for the connection
+    /// to end.
+    pub(crate) fn respond_full(
+        self: &Arc<Self>,
+        req: Request<Incoming>,
+        conn: Arc<ConnState>,
+    ) -> impl Future<Output = Result<Response<MockBody>, Infallible>> + Send + 'static {
+        let n = self.counters.requests.fetch_add(1, Relaxed);
+        let arrival = Instant::now();
+        let idle_since = conn.activity.idle_since();
+        let guard = conn.activity.enter();
+        let served = conn.served.fetch_add(1, Relaxed) + 1;
+        let h2 = req.version() == Version::HTTP_2;
+        let draw = self.draw(n);
+        let faults = self.plan_faults(n, arrival.saturating_duration_since(self.epoch), served, h2);
+        let this = Arc::clone(self);
+        async move {
+            let _guard = guard;
+            drain(req.into_body()).await;
+            if this.keep_alive_close == KeepAliveClose::Race {
+                if let (Some(timeout), Some(since)) = (conn.idle_timeout, idle_since) {
+                    if arrival >= since + timeout {
+                        this.counters.connections_closed_idle.fetch_add(1, Relaxed);
+                        return Ok(conn.takeover(Some(Wire::Rst)).await);
+                    }
+                }
+            }
+            let mut start = arrival;
+            let mut _permit = None;
+            if let Some(serverless) = &this.serverless {
+                match serverless.admit(&conn.binding).await {
+                    Admission::Go { permit, ready_at } => {
+                        _permit = Some(permit);
+                        crate::timer::sleep_until(ready_at).await;
+                        start = Instant::now();
+                    }
+                    Admission::Busy(status) => return Ok(this.response(status, h2)),
+                    Admission::Frozen(OnFreeze::Reset) => return Ok(conn.takeover(Some(Wire::Rst)).await),
+                    Admission::Frozen(_) => return Ok(conn.takeover(None).await),
+                }
+            }
+            let wait = match faults.decision {
+                Decision::Gateway { after, .. } => after,
+                _ => draw.latency,
+            } + faults.extra_latency;
+            if !wait.is_zero() {
+                crate::timer::sleep_until(start + wait).await;
+            }
+            let stalled = !this.stalls.is_empty() && this.hold_while_stalled(n).await;
+            if faults.hit || stalled {
+                this.counters.fault_hits.fetch_add(1, Relaxed);
+            }
+            let status = match faults.decision {
+                Decision::Status(s) | Decision::Gateway { status: s, .. } => s,
+                _ => draw.status,
+            };
+            let mut res = match faults.decision {
+                Decision::Wire(w) => return Ok(conn.takeover(Some(this.wire(w, status))).await),
+                Decision::Trickle(over) => {
+                    let mut res = this.response(status, h2);
+                    *res.body_mut() = MockBody::trickle(this.body.clone(), over);
+                    res
+                }
+                _ => this.response(status, h2),
+            };
+            if faults.close {
+                res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            Ok(res)
         }
     }
 
-    fn response(&self, status: StatusCode, h2: bool) -> Response<Full<Bytes>> {
-        let mut res = Response::new(Full::new(self.body.clone()));
+    /// Waits until no stall window that holds request `n` is active (back-to-back windows are
+    /// waited out in turn). Returns whether it held the request at all.
+    async fn hold_while_stalled(&self, n: u64) -> bool {
+        let mut elapsed = self.epoch.elapsed();
+        let mut held = false;
+        while let Some(end) = self.stall_end(n, elapsed) {
+            held = true;
+            crate::timer::sleep_until(self.epoch + end).await;
+            elapsed = end;
+        }
+        held
+    }
+
+    pub(crate) fn response(&self, status: StatusCode, h2: bool) -> Response<MockBody> {
+        let mut res = Response::new(MockBody::full(self.body.clone()));
         *res.status_mut() = status;
         if h2 {
             // hyper would add it from the exact size hint, formatting a fresh value each time.
@@ -155,11 +402,144 @@ impl Behaviour {
         }
         res
     }
+
+    /// What the connection writes for a socket-level fault (HTTP/1).
+    fn wire(&self, fault: WireFault, status: StatusCode) -> Wire {
+        let head = |headers: &str| {
+            let reason = status.canonical_reason().unwrap_or("");
+            format!("HTTP/1.1 {} {reason}\r\n{headers}\r\n", status.as_u16()).into_bytes()
+        };
+        match fault {
+            WireFault::ResetBeforeHeaders => Wire::Rst,
+            WireFault::Empty => Wire::Fin,
+            WireFault::ResetMidBody { after_bytes } => {
+                let mut bytes = head(&format!("content-length: {}\r\n", self.body.len()));
+                bytes.extend_from_slice(&self.body[..after_bytes.min(self.body.len())]);
+                Wire::Raw { bytes: bytes.into(), rst: true }
+            }
+            WireFault::Malformed(Malformed::Garbage) => {
+                Wire::Raw { bytes: Bytes::from_static(b"\x16\x03\x01\x00 %%garbage%% not http\0\r\n\r\n"), rst: false }
+            }
+            WireFault::Malformed(Malformed::BadChunk) => {
+                let mut bytes = head("transfer-encoding: chunked\r\n");
+                bytes.extend_from_slice(b"zz;not-a-size\r\nabc\r\n");
+                Wire::Raw { bytes: bytes.into(), rst: false }
+            }
+            WireFault::Malformed(Malformed::ShortBody) => {
+                let declared = self.body.len().max(2);
+                let mut bytes = head(&format!("content-length: {declared}\r\n"));
+                bytes.extend((0..declared / 2).map(|i| b'a' + (i % 26) as u8));
+                Wire::Raw { bytes: bytes.into(), rst: false }
+            }
+        }
+    }
+}
+
+/// The verdict of a deciding fault, if it decides this request (socket faults skip HTTP/2).
+fn decide(kind: &FaultKind, h2: bool) -> Option<Decision> {
+    let wire = |w| (!h2).then_some(Decision::Wire(w));
+    match *kind {
+        FaultKind::Status(code) => StatusCode::from_u16(code).ok().map(Decision::Status),
+        FaultKind::GatewayTimeout { status, after } => {
+            StatusCode::from_u16(status).ok().map(|status| Decision::Gateway { status, after })
+        }
+        FaultKind::Trickle { over } => Some(Decision::Trickle(over)),
+        FaultKind::Reset(ResetStage::BeforeHeaders) => wire(WireFault::ResetBeforeHeaders),
+        FaultKind::Reset(ResetStage::MidBody { after_bytes }) => wire(WireFault::ResetMidBody { after_bytes }),
+        FaultKind::EmptyResponse => wire(WireFault::Empty),
+        FaultKind::Malformed(m) => wire(WireFault::Malformed(m)),
+        _ => None,
+    }
+}
+
+/// Reads a request body to its end (or to the client's error, which hyper reports itself).
+async fn drain(mut body: Incoming) {
+    if !body.is_end_stream() {
+        while let Some(frame) = body.frame().await {
+            if frame.is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// A response body: the pre-built bytes at once, or dribbled out over a duration (`Trickle`).
+pub(crate) enum MockBody {
+    Full(Option<Bytes>),
+    Trickle(Trickle),
+}
+
+pub(crate) struct Trickle {
+    body: Bytes,
+    start: Instant,
+    over: Duration,
+    chunks: u32,
+    next: u32,
+    sleep: Option<crate::timer::Sleep>,
+}
+
+impl MockBody {
+    fn full(body: Bytes) -> Self {
+        MockBody::Full((!body.is_empty()).then_some(body))
+    }
+
+    /// `body` in up to one piece per 5 ms, piece `i` of `k` due at `over × (i + 1) / k`.
+    fn trickle(body: Bytes, over: Duration) -> Self {
+        if body.is_empty() {
+            return MockBody::Full(None);
+        }
+        let chunks = (over.as_millis() / 5).clamp(1, body.len().min(u32::MAX as usize) as u128) as u32;
+        MockBody::Trickle(Trickle { body, start: Instant::now(), over, chunks, next: 0, sleep: None })
+    }
+
+    fn remaining(&self) -> u64 {
+        match self {
+            MockBody::Full(b) => b.as_ref().map_or(0, |b| b.len() as u64),
+            MockBody::Trickle(t) => (t.body.len() - t.offset(t.next)) as u64,
+        }
+    }
+}
+
+impl Trickle {
+    fn offset(&self, chunk: u32) -> usize {
+        (self.body.len() as u128 * u128::from(chunk) / u128::from(self.chunks)) as usize
+    }
+}
+
+impl Body for MockBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            MockBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            MockBody::Trickle(t) => {
+                if t.next >= t.chunks {
+                    return Poll::Ready(None);
+                }
+                let due = t.start + t.over * (t.next + 1) / t.chunks;
+                let sleep = t.sleep.get_or_insert_with(|| crate::timer::sleep_until(due));
+                ready!(Pin::new(sleep).poll(cx));
+                t.sleep = None;
+                let (from, to) = (t.offset(t.next), t.offset(t.next + 1));
+                t.next += 1;
+                Poll::Ready(Some(Ok(Frame::data(t.body.slice(from..to)))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining())
+    }
 }
 
 /// SplitMix64's output function: scrambles the scenario seed so neighbouring seeds do not yield
 /// shifted copies of the same per-request sequence.
-fn splitmix64(x: u64) -> u64 {
+pub(crate) fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -212,6 +592,37 @@ mod tests {
     }
 
     #[test]
+    fn faults_apply_in_order_latencies_add_and_the_first_decider_wins() {
+        let f = |kind| FaultPlan {
+            kind,
+            at: Duration::ZERO,
+            duration: Duration::from_secs(10),
+            every: None,
+            probability: 1.0,
+        };
+        let ms = Duration::from_millis;
+        let faults = vec![
+            f(FaultKind::Latency(Dist::Fixed(ms(10)))),
+            f(FaultKind::EmptyResponse),
+            f(FaultKind::Status(503)),
+            f(FaultKind::Latency(Dist::Fixed(ms(5)))),
+            f(FaultKind::Close { after_requests: 3 }),
+        ];
+        let m = behaviour(MockPlan::default(), faults, 0);
+        let h1 = m.plan_faults(0, ms(1), 1, false);
+        assert_eq!(h1.extra_latency, ms(15));
+        assert_eq!(h1.decision, Decision::Wire(WireFault::Empty));
+        assert!(h1.hit && !h1.close);
+        assert!(m.plan_faults(0, ms(1), 3, false).close);
+        // HTTP/2 skips the socket fault; the next decider wins; no Connection: close.
+        let h2 = m.plan_faults(0, ms(1), 3, true);
+        assert_eq!(h2.decision, Decision::Status(StatusCode::SERVICE_UNAVAILABLE));
+        assert!(!h2.close);
+        // Outside the window nothing applies.
+        assert_eq!(m.plan_faults(0, Duration::from_secs(11), 1, false), RequestFaults::default());
+    }
+
+    #[test]
     fn overlapping_and_repeating_stalls_end_at_the_latest_window() {
         let s = Duration::from_secs;
         let stall = |at, duration, every| FaultPlan {
@@ -222,10 +633,10 @@ mod tests {
             probability: 1.0,
         };
         let m = behaviour(MockPlan::default(), vec![stall(1, 2, None), stall(2, 3, Some(s(10)))], 0);
-        assert_eq!(m.stall_end(Duration::from_millis(500)), None);
-        assert_eq!(m.stall_end(Duration::from_millis(1500)), Some(s(3)));
-        assert_eq!(m.stall_end(Duration::from_millis(2500)), Some(s(5)));
-        assert_eq!(m.stall_end(s(5)), None);
-        assert_eq!(m.stall_end(Duration::from_millis(12_100)), Some(s(15)));
+        assert_eq!(m.stall_end(0, Duration::from_millis(500)), None);
+        assert_eq!(m.stall_end(0, Duration::from_millis(1500)), Some(s(3)));
+        assert_eq!(m.stall_end(0, Duration::from_millis(2500)), Some(s(5)));
+        assert_eq!(m.stall_end(0, s(5)), None);
+        assert_eq!(m.stall_end(0, Duration::from_millis(12_100)), Some(s(15)));
     }
 }

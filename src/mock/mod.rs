@@ -1,4 +1,4 @@
-//! The built-in mock upstream: HTTP/1.1 and h2c on one port, seeded latency and status mix, idle keep-alive closing, stall faults.
+//! The built-in mock upstream: HTTP/1.1 and h2c on one port, seeded latency and status mix, idle keep-alive closing, faults, and a serverless (scale-to-zero) model.
 //!
 //! [`MockServer::start`] runs it on a thread of its own (a current-thread tokio runtime), so the
 //! load generator and the mock do not share a scheduler; [`serve`] is the same server as a future
@@ -9,9 +9,25 @@
 //! same seed, whichever connection carries it), drains the request body, waits until `latency`
 //! after the headers were read, holds the response while a `Stall` fault window is active, and
 //! answers `body_bytes` bytes from one pre-built buffer with `content-length`.
+//!
+//! Faults (`[[fault]]` of layer `mock`) act while their window is active, on a request (a
+//! connection for `reset` at accept) with their `probability`, drawn from the seed, the unit's
+//! index and the fault's index. In `[[fault]]` order: `latency` adds up, `close` marks the
+//! response `Connection: close` once the connection served `after_requests`, and the first of
+//! `status`, `gateway_timeout` (its status after `after`, instead of the mock latency),
+//! `trickle` (the body spread over `over`), `reset` (RST before the headers, or after the head
+//! and `after_bytes` of the body), `empty_response` (FIN without a byte) and `malformed`
+//! (garbage, a bad chunk size line, or a short body, then FIN) decides the response. Socket-level
+//! faults (reset, empty, malformed) act on HTTP/1 only; HTTP/2 requests skip them.
+//!
+//! Keep-alive closing: `Fin` at the (per-connection, jittered) idle timeout, `Rst` likewise, or
+//! `Race`: nothing at the timeout, but the next request on a connection idle that long is reset
+//! without a response. The serverless model is in `serverless.rs`. A plain mock (no mock fault
+//! but stalls, no serverless, FIN closing) serves connections without any of this machinery.
 
 mod behaviour;
 mod server;
+mod serverless;
 
 use crate::scenario::plan::{FaultPlan, MockPlan};
 use behaviour::Behaviour;
@@ -27,7 +43,7 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone)]
 pub struct MockConfig {
     pub plan: MockPlan,
-    /// Faults of the run; the mock acts on those of its layer (`Stall`) and ignores the others.
+    /// Faults of the run; the mock acts on those of its layer and ignores the proxy's.
     pub faults: Vec<FaultPlan>,
     pub seed: u64,
     /// Start of the run: fault windows are offsets from it.
@@ -47,8 +63,21 @@ pub struct MockStats {
     /// Requests received (headers read), answered or not.
     pub requests: u64,
     pub connections_accepted: u64,
-    /// Connections the mock closed because they were idle for `keep_alive_idle`.
+    /// Connections the mock closed because they were idle for `keep_alive_idle` (FIN or RST at
+    /// the timeout, or, for the keep-alive race, reset when the next request arrived).
     pub connections_closed_idle: u64,
+    /// Serverless instances started (new, or thawed after a freeze); prewarmed ones are not counted.
+    pub cold_starts: u64,
+    /// Serverless instances frozen after `freeze_after` idle.
+    pub freezes: u64,
+    /// Requests that waited for a serverless instance's capacity.
+    pub queued: u64,
+    /// Requests answered `queue_status` after waiting `queue_timeout` for capacity.
+    pub queue_timeouts: u64,
+    /// Requests that arrived on a connection whose serverless instance had frozen.
+    pub frozen_connection_hits: u64,
+    /// Requests (connections, for `reset` at accept) that at least one `[[fault]]` hit.
+    pub fault_hits: u64,
 }
 
 /// The live counters of a mock, shared with whoever wants snapshots of them.
@@ -57,6 +86,12 @@ pub struct MockCounters {
     requests: AtomicU64,
     connections_accepted: AtomicU64,
     connections_closed_idle: AtomicU64,
+    cold_starts: AtomicU64,
+    freezes: AtomicU64,
+    queued: AtomicU64,
+    queue_timeouts: AtomicU64,
+    frozen_connection_hits: AtomicU64,
+    fault_hits: AtomicU64,
 }
 
 impl MockCounters {
@@ -65,6 +100,12 @@ impl MockCounters {
             requests: self.requests.load(Relaxed),
             connections_accepted: self.connections_accepted.load(Relaxed),
             connections_closed_idle: self.connections_closed_idle.load(Relaxed),
+            cold_starts: self.cold_starts.load(Relaxed),
+            freezes: self.freezes.load(Relaxed),
+            queued: self.queued.load(Relaxed),
+            queue_timeouts: self.queue_timeouts.load(Relaxed),
+            frozen_connection_hits: self.frozen_connection_hits.load(Relaxed),
+            fault_hits: self.fault_hits.load(Relaxed),
         }
     }
 }
@@ -95,9 +136,8 @@ impl MockServer {
         let shutdown = CancellationToken::new();
         let thread = {
             let (shutdown, counters) = (shutdown.clone(), Arc::clone(&counters));
-            let idle = config.plan.keep_alive_idle;
             std::thread::Builder::new().name("chaosload-mock".into()).spawn(move || {
-                runtime.block_on(server::run(listener, behaviour, idle, shutdown, counters));
+                runtime.block_on(server::run(listener, behaviour, shutdown, counters));
             })?
         };
         Ok(MockServer { addr, counters, shutdown, thread: Some(thread) })
@@ -144,9 +184,11 @@ pub async fn serve(
     stats: Arc<MockCounters>,
 ) -> io::Result<()> {
     let behaviour = Arc::new(Behaviour::new(&config, Arc::clone(&stats))?);
-    server::run(listener, behaviour, config.plan.keep_alive_idle, shutdown, stats).await;
+    server::run(listener, behaviour, shutdown, stats).await;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_faults;

@@ -1,16 +1,32 @@
-//! The mock's accept loop and connections: HTTP/1.1 and h2c on one port, idle keep-alive closing.
+//! The mock's accept loop and connections: HTTP/1.1 and h2c on one port, idle keep-alive closing,
+//! and taking a connection back from hyper for socket-level faults.
+//!
+//! A plain mock serves each connection with hyper over the bare `TcpStream` ([`serve_conn`]).
+//! With faults, the serverless model or a keep-alive close other than FIN, a connection gets a
+//! [`ConnState`] shared by its requests and its task ([`serve_full`]), and hyper reads and writes
+//! through a [`ConnIo`] that hands the socket back when the task drops the hyper connection: a
+//! request that must end in a reset, a silent close or raw broken bytes asks the task to do so
+//! ([`ConnState::takeover`]); the task drops hyper's connection, takes the socket and acts.
 
-use super::behaviour::Behaviour;
+use super::behaviour::{Behaviour, MockBody};
+use super::serverless::Binding;
 use super::MockCounters;
+use crate::scenario::plan::KeepAliveClose;
+use bytes::Bytes;
+use http::Response;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use std::io;
+use std::pin::Pin;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicU32, AtomicU64};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -21,12 +37,15 @@ type Builder = auto::Builder<TokioExecutor>;
 pub(crate) async fn run(
     listener: TcpListener,
     behaviour: Arc<Behaviour>,
-    keep_alive_idle: Option<Duration>,
     shutdown: CancellationToken,
     counters: Arc<MockCounters>,
 ) {
     let builder = Arc::new(builder());
     let mut conns = JoinSet::new();
+    if let Some(serverless) = behaviour.serverless() {
+        conns.spawn(Arc::clone(serverless).sweeper());
+    }
+    let full = behaviour.needs_conn_state();
     let cancelled = shutdown.cancelled();
     tokio::pin!(cancelled);
     loop {
@@ -36,15 +55,16 @@ pub(crate) async fn run(
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
-                    counters.connections_accepted.fetch_add(1, Relaxed);
+                    let index = counters.connections_accepted.fetch_add(1, Relaxed);
                     let _ = stream.set_nodelay(true);
-                    conns.spawn(serve_conn(
-                        Arc::clone(&builder),
-                        stream,
-                        Arc::clone(&behaviour),
-                        keep_alive_idle,
-                        Arc::clone(&counters),
-                    ));
+                    let idle = behaviour.idle_timeout(index);
+                    let (builder, behaviour, counters) =
+                        (Arc::clone(&builder), Arc::clone(&behaviour), Arc::clone(&counters));
+                    if full {
+                        conns.spawn(serve_full(builder, stream, behaviour, index, idle, counters));
+                    } else {
+                        conns.spawn(serve_conn(builder, stream, behaviour, idle, counters));
+                    }
                 }
                 Err(e) => accept_error(e).await,
             },
@@ -101,19 +121,13 @@ async fn serve_conn(
         tokio::select! {
             biased;
             _ = conn.as_mut() => return,
-            () = timer.as_mut(), if !closing => {
-                // The deadline is only a lower bound: requests may have come and gone since.
-                let now = Instant::now();
-                match activity.idle_since() {
-                    Some(since) if now >= since + idle => {
-                        counters.connections_closed_idle.fetch_add(1, Relaxed);
-                        conn.as_mut().graceful_shutdown();
-                        closing = true;
-                    }
-                    Some(since) => timer.as_mut().reset((since + idle).into()),
-                    // Busy: it cannot have been idle for `idle` before `now + idle`.
-                    None => timer.as_mut().reset((now + idle).into()),
+            () = timer.as_mut(), if !closing => match activity.idle_check(idle) {
+                Ok(()) => {
+                    counters.connections_closed_idle.fetch_add(1, Relaxed);
+                    conn.as_mut().graceful_shutdown();
+                    closing = true;
                 }
+                Err(recheck) => timer.as_mut().reset(recheck.into()),
             }
         }
     }
@@ -121,7 +135,7 @@ async fn serve_conn(
 
 /// Whether a connection has a request in progress, and since when it has not.
 #[derive(Debug)]
-struct Activity {
+pub(crate) struct Activity {
     base: Instant,
     in_flight: AtomicU32,
     /// When the last request finished, in nanoseconds since `base` (the accept time if none did).
@@ -133,13 +147,25 @@ impl Activity {
         Activity { base: Instant::now(), in_flight: AtomicU32::new(0), last_done_ns: AtomicU64::new(0) }
     }
 
-    fn enter(self: &Arc<Self>) -> InFlight {
+    pub(crate) fn enter(self: &Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Relaxed);
         InFlight(Arc::clone(self))
     }
 
+    /// `Ok` when idle for `idle` now, else when to look again. (A timer deadline is only a lower
+    /// bound: requests may have come and gone since it was set.)
+    fn idle_check(&self, idle: Duration) -> Result<(), Instant> {
+        let now = Instant::now();
+        match self.idle_since() {
+            Some(since) if now >= since + idle => Ok(()),
+            Some(since) => Err(since + idle),
+            // Busy: it cannot have been idle for `idle` before `now + idle`.
+            None => Err(now + idle),
+        }
+    }
+
     /// `None` while a request is in progress.
-    fn idle_since(&self) -> Option<Instant> {
+    pub(crate) fn idle_since(&self) -> Option<Instant> {
         if self.in_flight.load(Acquire) > 0 {
             return None;
         }
@@ -148,12 +174,215 @@ impl Activity {
 }
 
 /// One request in progress on a connection; dropped when its response is handed to hyper.
-struct InFlight(Arc<Activity>);
+pub(crate) struct InFlight(Arc<Activity>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         let a = &self.0;
         a.last_done_ns.fetch_max(a.base.elapsed().as_nanos() as u64, Relaxed);
         a.in_flight.fetch_sub(1, Release);
+    }
+}
+
+/// Resets a connection: linger 0, then close (the kernel sends RST and drops unsent data).
+pub(crate) fn rst(stream: TcpStream) {
+    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+    drop(stream);
+}
+
+/// What the connection task does with a socket taken back from hyper.
+#[derive(Debug)]
+pub(crate) enum Wire {
+    /// Reset at once.
+    Rst,
+    /// Close (FIN) without a byte.
+    Fin,
+    /// Write these bytes, then reset (`rst`) or close.
+    Raw { bytes: Bytes, rst: bool },
+}
+
+impl Wire {
+    async fn execute(self, mut stream: TcpStream) {
+        match self {
+            Wire::Rst => rst(stream),
+            Wire::Fin => drop(stream),
+            Wire::Raw { bytes, rst: reset } => {
+                let written = stream.write_all(&bytes).await;
+                if reset {
+                    rst(stream);
+                } else if written.is_ok() {
+                    let _ = stream.shutdown().await;
+                }
+            }
+        }
+    }
+}
+
+/// One connection's state on the full path, shared by its requests and its task.
+#[derive(Debug)]
+pub(crate) struct ConnState {
+    pub(crate) activity: Arc<Activity>,
+    /// This connection's idle timeout (jittered).
+    pub(crate) idle_timeout: Option<Duration>,
+    /// Requests received on the connection.
+    pub(crate) served: AtomicU32,
+    /// The serverless instance the connection is bound to.
+    pub(crate) binding: Mutex<Option<Binding>>,
+    /// A takeover asked for by a request.
+    wire: Mutex<Option<Wire>>,
+    wake: Notify,
+    /// Set by the task before it drops hyper's connection: [`ConnIo`] then leaves its socket in `slot`.
+    reclaim: AtomicBool,
+    slot: Mutex<Option<TcpStream>>,
+    /// Cancelled when the connection task ends; requests waiting on a takeover then finish.
+    done: CancellationToken,
+}
+
+impl ConnState {
+    fn new(idle_timeout: Option<Duration>) -> Self {
+        ConnState {
+            activity: Arc::new(Activity::new()),
+            idle_timeout,
+            served: AtomicU32::new(0),
+            binding: Mutex::new(None),
+            wire: Mutex::new(None),
+            wake: Notify::new(),
+            reclaim: AtomicBool::new(false),
+            slot: Mutex::new(None),
+            done: CancellationToken::new(),
+        }
+    }
+
+    /// Hands the connection to its task (`Some`) or leaves the request unanswered (`None`: the
+    /// connection stays open and silent), then waits for the connection to end. The response
+    /// returned then is never sent.
+    pub(crate) async fn takeover(&self, wire: Option<Wire>) -> Response<MockBody> {
+        if let Some(wire) = wire {
+            *lock(&self.wire) = Some(wire);
+            self.wake.notify_one();
+        }
+        self.done.cancelled().await;
+        Response::new(MockBody::Full(None))
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The socket as hyper sees it on the full path; gives it back to the task instead of closing it
+/// when the task asked for it.
+struct ConnIo {
+    stream: Option<TcpStream>,
+    state: Arc<ConnState>,
+}
+
+impl ConnIo {
+    fn stream(&mut self) -> Pin<&mut TcpStream> {
+        Pin::new(self.stream.as_mut().expect("ConnIo used after drop"))
+    }
+}
+
+impl Drop for ConnIo {
+    fn drop(&mut self) {
+        if self.state.reclaim.load(Acquire) {
+            *lock(&self.state.slot) = self.stream.take();
+        }
+    }
+}
+
+impl AsyncRead for ConnIo {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().stream().poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ConnIo {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.get_mut().stream().poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().stream().poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.as_ref().is_some_and(|s| s.is_write_vectored())
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().stream().poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().stream().poll_shutdown(cx)
+    }
+}
+
+/// A connection on the full path: resets at accept, the keep-alive close style (FIN, RST, or
+/// nothing for the race, which requests detect), and takeovers asked for by requests. HTTP/2
+/// connections go through the same path; requests only ask for connection-wide takeovers
+/// (the race, a frozen serverless instance's reset) there.
+async fn serve_full(
+    builder: Arc<Builder>,
+    stream: TcpStream,
+    behaviour: Arc<Behaviour>,
+    index: u64,
+    idle: Option<Duration>,
+    counters: Arc<MockCounters>,
+) {
+    if behaviour.reset_on_accept(index) {
+        counters.fault_hits.fetch_add(1, Relaxed);
+        rst(stream);
+        return;
+    }
+    let close = behaviour.keep_alive_close();
+    let state = Arc::new(ConnState::new(idle));
+    let _done = state.done.clone().drop_guard();
+    let io = TokioIo::new(ConnIo { stream: Some(stream), state: Arc::clone(&state) });
+    let svc = {
+        let state = Arc::clone(&state);
+        service_fn(move |req| behaviour.respond_full(req, Arc::clone(&state)))
+    };
+    let mut conn = Box::pin(builder.serve_connection(io, svc));
+    // The race closes nothing at the timeout: the next request meets the close instead.
+    let timer_idle = idle.filter(|_| close != KeepAliveClose::Race);
+    let timer = tokio::time::sleep(timer_idle.unwrap_or(Duration::from_secs(86_400)));
+    tokio::pin!(timer);
+    let mut closing = false;
+    let wire = loop {
+        tokio::select! {
+            biased;
+            _ = conn.as_mut() => return,
+            () = state.wake.notified() => {
+                if let Some(wire) = lock(&state.wire).take() {
+                    break wire;
+                }
+            }
+            () = timer.as_mut(), if timer_idle.is_some() && !closing => {
+                let idle = timer_idle.unwrap_or_default();
+                match state.activity.idle_check(idle) {
+                    Ok(()) => {
+                        counters.connections_closed_idle.fetch_add(1, Relaxed);
+                        if close == KeepAliveClose::Rst {
+                            break Wire::Rst;
+                        }
+                        conn.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                    Err(recheck) => timer.as_mut().reset(recheck.into()),
+                }
+            }
+        }
+    };
+    state.reclaim.store(true, Release);
+    drop(conn);
+    let stream = lock(&state.slot).take();
+    if let Some(stream) = stream {
+        wire.execute(stream).await;
     }
 }

@@ -13,48 +13,48 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-const LIMIT: Duration = Duration::from_secs(5);
+pub(super) const LIMIT: Duration = Duration::from_secs(5);
 
-fn ms(n: u64) -> Duration {
+pub(super) fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-fn start(config: MockConfig) -> MockServer {
+pub(super) fn start(config: MockConfig) -> MockServer {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     MockServer::start(listener, config).unwrap()
 }
 
-fn start_plan(plan: MockPlan) -> MockServer {
+pub(super) fn start_plan(plan: MockPlan) -> MockServer {
     start(MockConfig::new(plan, 42))
 }
 
-type H1 = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+pub(super) type H1 = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
-async fn h1(addr: SocketAddr) -> H1 {
+pub(super) async fn h1(addr: SocketAddr) -> H1 {
     let stream = TcpStream::connect(addr).await.unwrap();
     let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
     tokio::spawn(conn);
     sender
 }
 
-async fn h1_get(sender: &mut H1) -> (Response<()>, Bytes) {
+pub(super) async fn h1_get(sender: &mut H1) -> (Response<()>, Bytes) {
     let req = Request::get("/").header("host", "mock").body(Full::default()).unwrap();
     let res = timeout(LIMIT, sender.send_request(req)).await.expect("no response").unwrap();
     collect(res).await
 }
 
-async fn collect(res: Response<Incoming>) -> (Response<()>, Bytes) {
+pub(super) async fn collect(res: Response<Incoming>) -> (Response<()>, Bytes) {
     let (parts, body) = res.into_parts();
     let body = timeout(LIMIT, body.collect()).await.expect("no body").unwrap().to_bytes();
     (Response::from_parts(parts, ()), body)
 }
 
-fn content_length(res: &Response<()>) -> usize {
+pub(super) fn content_length(res: &Response<()>) -> usize {
     res.headers()["content-length"].to_str().unwrap().parse().unwrap()
 }
 
 /// Sends a raw HTTP/1.1 GET and reads one response; returns its status line and body length.
-async fn raw_get(stream: &mut TcpStream, extra_header: &str) -> (String, usize) {
+pub(super) async fn raw_get(stream: &mut TcpStream, extra_header: &str) -> (String, usize) {
     let req = format!("GET / HTTP/1.1\r\nhost: mock\r\n{extra_header}\r\n");
     stream.write_all(req.as_bytes()).await.unwrap();
     let mut buf = Vec::new();
@@ -81,7 +81,7 @@ async fn raw_get(stream: &mut TcpStream, extra_header: &str) -> (String, usize) 
 }
 
 /// Waits for the peer to close: `Ok(())` on EOF, `Err` if the connection stays open for `wait`.
-async fn eof_within(stream: &mut TcpStream, wait: Duration) -> Result<(), &'static str> {
+pub(super) async fn eof_within(stream: &mut TcpStream, wait: Duration) -> Result<(), &'static str> {
     let mut byte = [0u8; 1];
     match timeout(wait, stream.read(&mut byte)).await {
         Ok(Ok(0)) | Ok(Err(_)) => Ok(()),
