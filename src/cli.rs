@@ -1,4 +1,4 @@
-//! The command line, as clap types: `chaosload run`, `chaosload validate`.
+//! The command line, as clap types: `run`, `validate`, and the standalone `mock` and `proxy`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,6 +39,30 @@ pub enum Command {
         /// Print no progress while running.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Run the built-in mock upstream on its own, for clients in any language. Prints the bound
+    /// address first, serves until Ctrl-C.
+    Mock {
+        /// A file with `[mock]`, `[mock.serverless]`, `[[fault]]` (layer "mock") and `seed`;
+        /// a scenario file works too (other sections are ignored).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Address to listen on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+    },
+    /// Run the chaos proxy on its own in front of HOST:PORT, applying the `[[fault]]`s with
+    /// layer "proxy" from --config. Prints the bound address first, serves until Ctrl-C.
+    Proxy {
+        /// Where to forward connections.
+        #[arg(long, value_name = "HOST:PORT")]
+        upstream: String,
+        /// A file with `[[fault]]` entries (layer "proxy") and `seed`; a scenario file works too.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Address to listen on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
     },
     /// Check scenario files and report every problem at once as file:line:col (exit 2 if any).
     Validate {

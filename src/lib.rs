@@ -23,5 +23,6 @@ pub mod record;
 pub mod result;
 pub mod run;
 pub mod scenario;
+pub mod standalone;
 pub mod summary;
 pub mod timer;

@@ -34,6 +34,10 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { scenarios } => Ok(validate(&scenarios)),
+        Command::Mock { config, listen } => standalone(chaosload::standalone::mock(config.as_deref(), listen)),
+        Command::Proxy { upstream, config, listen } => {
+            standalone(chaosload::standalone::proxy(&upstream, config.as_deref(), listen))
+        }
         Command::Run { scenario, out, clients, threads, quiet } => {
             let mut plan = match load(&scenario) {
                 Ok(plan) => plan,
@@ -59,6 +63,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("result: {}", output.dir.join("result.json").display());
             Ok(if output.result.interrupted { ExitCode::from(EXIT_INTERRUPTED) } else { ExitCode::SUCCESS })
         }
+    }
+}
+
+/// A standalone part's outcome: an invalid config is exit 2 with its diagnostics.
+fn standalone(outcome: anyhow::Result<()>) -> anyhow::Result<ExitCode> {
+    match outcome {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => match e.downcast_ref::<chaosload::standalone::InvalidConfig>() {
+            Some(invalid) => {
+                eprintln!("{invalid}");
+                Ok(ExitCode::from(EXIT_INVALID))
+            }
+            None => Err(e),
+        },
     }
 }
 

@@ -131,7 +131,36 @@ pub struct ProxyCounters {
 pub struct MockCounters {
     pub requests: u64,
     pub connections_accepted: u64,
+    /// Closed by the mock's keep-alive idle timeout (including `race` resets).
     pub connections_closed_idle: u64,
+    /// Serverless: instances started cold (first start or thaw).
+    pub cold_starts: u64,
+    /// Serverless: instances frozen after `freeze_after` idle.
+    pub freezes: u64,
+    /// Serverless: requests that waited for capacity.
+    pub queued: u64,
+    /// Serverless: requests answered `queue_status` after `queue_timeout`.
+    pub queue_timeouts: u64,
+    /// Serverless: requests that met a connection of a frozen instance.
+    pub frozen_connection_hits: u64,
+    /// Requests (or connections) a mock `[[fault]]` hit.
+    pub fault_hits: u64,
+}
+
+impl From<crate::mock::MockStats> for MockCounters {
+    fn from(s: crate::mock::MockStats) -> MockCounters {
+        MockCounters {
+            requests: s.requests,
+            connections_accepted: s.connections_accepted,
+            connections_closed_idle: s.connections_closed_idle,
+            cold_starts: s.cold_starts,
+            freezes: s.freezes,
+            queued: s.queued,
+            queue_timeouts: s.queue_timeouts,
+            frozen_connection_hits: s.frozen_connection_hits,
+            fault_hits: s.fault_hits,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

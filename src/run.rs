@@ -171,14 +171,7 @@ fn run_one(
     let record = engine::run_client(plan, client, &endpoint, epoch, &progress);
     display.finish();
     let record = record.with_context(|| format!("running client configuration {:?}", client.name))?;
-    let mock = mock.map(|m| {
-        let s = m.shutdown();
-        MockCounters {
-            requests: s.requests,
-            connections_accepted: s.connections_accepted,
-            connections_closed_idle: s.connections_closed_idle,
-        }
-    });
+    let mock = mock.map(|m| MockCounters::from(m.shutdown()));
     let proxy = proxy.map(|p| {
         let s = p.shutdown();
         ProxyCounters {

@@ -100,9 +100,10 @@ fn exit_codes_say_what_went_wrong() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dir = scratch("cli-refused");
     let scenario = dir.join("refused.toml");
-    let text = std::fs::read_to_string("scenarios/smoke.toml")
-        .unwrap()
-        .replace("mock = true", &format!("url = \"http://127.0.0.1:{port}/\""));
+    let text = format!(
+        "name = \"refused\"\n[target]\nurl = \"http://127.0.0.1:{port}/\"\n\
+         [[phase]]\nduration = \"1s\"\nshape = {{ kind = \"constant\", rate = 10 }}\n[[client]]\nname = \"c\"\n"
+    );
     std::fs::write(&scenario, text).unwrap();
     let refused = chaosload(&["run", scenario.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(3), "stderr: {}", String::from_utf8_lossy(&refused.stderr));

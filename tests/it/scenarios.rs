@@ -70,7 +70,9 @@ fn smoke_and_coldstart_say_what_they_promise() {
     assert!(smoke.clients[0].keep_alive && !smoke.clients[1].keep_alive);
 
     let coldstart = scenario::load(Path::new("scenarios/coldstart.toml")).expect("coldstart validates");
-    assert_eq!(coldstart.mock.keep_alive_idle, Some(std::time::Duration::from_secs(3)));
+    let serverless = coldstart.mock.serverless.as_ref().expect("coldstart models a scale-to-zero platform");
+    assert_eq!(serverless.freeze_after, std::time::Duration::from_secs(3));
+    assert_eq!(serverless.on_freeze, chaosload::scenario::OnFreeze::Reset);
     let names: Vec<&str> = coldstart.clients.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["default", "tuned"]);
 }

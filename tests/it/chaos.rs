@@ -1,0 +1,78 @@
+//! The shipped chaos scenarios: each one's client configurations must really differ, as the
+//! scenario's comment says. Runs use the scenario files themselves, a few with fewer cycles to
+//! keep the suite short.
+
+use crate::support::{exclusive, run};
+use chaosload::result::{ClientResult, PhaseResult, RunResult};
+use chaosload::scenario;
+use std::time::Duration;
+
+fn scenario(name: &str) -> chaosload::scenario::Plan {
+    scenario::load(std::path::Path::new(&format!("scenarios/{name}.toml"))).expect("the shipped scenario is valid")
+}
+
+fn client<'r>(result: &'r RunResult, name: &str) -> &'r ClientResult {
+    result.clients.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no client {name}"))
+}
+
+fn errors(t: &PhaseResult, kinds: &[&str]) -> u64 {
+    kinds.iter().map(|k| t.errors.get(*k).copied().unwrap_or(0)).sum()
+}
+
+#[test]
+fn coldstart_default_meets_frozen_connections_tuned_does_not() {
+    let _serial = exclusive();
+    let mut plan = scenario("coldstart");
+    plan.phases[0].duration = Duration::from_secs(21); // three bursts, two freezes
+    let result = run(&plan);
+    let (default, tuned) = (client(&result, "default"), client(&result, "tuned"));
+    let default_errors = errors(&default.total, &["reset", "closed_before_response", "request_timeout"]);
+    let tuned_errors = tuned.total.errors.values().sum::<u64>();
+    assert!(default_errors >= 2, "default meets the frozen instances' connections: {:?}", default.total.errors);
+    assert!(tuned_errors * 4 <= default_errors, "tuned {:?} vs default {:?}", tuned.total.errors, default.total.errors);
+    let mock = tuned.mock.as_ref().unwrap();
+    assert!(mock.cold_starts >= 2 && mock.freezes >= 1, "the platform froze and cold-started: {mock:?}");
+}
+
+#[test]
+fn keepalive_race_hurts_only_clients_idling_longer_than_the_server() {
+    let _serial = exclusive();
+    let mut plan = scenario("keepalive-race");
+    plan.phases[0].duration = Duration::from_secs(14); // two gaps of 5.6 s
+    let result = run(&plan);
+    let race = ["reset", "closed_before_response"];
+    for name in ["idle-90s", "idle-6s"] {
+        let c = client(&result, name);
+        assert!(errors(&c.total, &race) >= 1, "{name} loses the race: {:?}", c.total.errors);
+    }
+    let short = client(&result, "idle-4s");
+    assert_eq!(errors(&short.total, &race), 0, "idle-4s closes first: {:?}", short.total.errors);
+    assert!(short.connections.closed_idle >= 1);
+}
+
+#[test]
+fn reset_retries_turn_most_resets_into_successes() {
+    let _serial = exclusive();
+    let result = run(&scenario("reset"));
+    let (plain, retrying) = (client(&result, "no-retries"), client(&result, "retries"));
+    let plain_resets = errors(&plain.total, &["reset", "closed_before_response"]);
+    let sent = plain.total.sent as f64;
+    assert!((0.12..=0.28).contains(&(plain_resets as f64 / sent)), "≈20% reset: {:?}", plain.total.errors);
+    let retried = errors(&retrying.total, &["reset", "closed_before_response"]);
+    assert!(retried * 5 < plain_resets, "retries leave {retried} of {plain_resets}");
+    assert!(plain.proxy.as_ref().unwrap().faults_hit > 0);
+}
+
+#[test]
+fn gateway_timeout_rewards_a_client_timeout_below_the_gateways() {
+    let _serial = exclusive();
+    let result = run(&scenario("gateway-timeout"));
+    let (patient, impatient) = (client(&result, "patient"), client(&result, "impatient"));
+    let patient_504 = errors(&patient.total, &["http_504"]);
+    assert!((8..=40).contains(&patient_504), "about one in ten of 200 gets a 504: {:?}", patient.total.errors);
+    assert!(patient.total.latency.p99_us >= 6_000_000, "the patient client waits the gateway out");
+    let impatient_errors = impatient.total.errors.values().sum::<u64>();
+    assert!(impatient_errors * 3 <= patient_504, "impatient errors {:?}", impatient.total.errors);
+    assert!(impatient.total.latency.p99_us < 3_000_000, "gives up after 1 s and retries");
+    assert!(impatient.total.retries >= 8);
+}
