@@ -3,4 +3,5 @@ mod cli;
 mod client;
 mod engine;
 mod scenarios;
+mod standalone;
 mod support;

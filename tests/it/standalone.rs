@@ -1,0 +1,73 @@
+//! `chaosload mock` and `chaosload proxy` as a client in another language would use them: read
+//! the bound address from the first line, send HTTP, stop with Ctrl-C (SIGINT).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Starts a standalone part and returns it with the address it printed first.
+fn start(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chaosload"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    (child, line.trim().to_string())
+}
+
+fn get(addr: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+}
+
+/// Ctrl-C: the part stops cleanly with exit code 0.
+fn interrupt(mut child: Child) {
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn mock_and_proxy_run_standalone_with_a_scenario_as_config() {
+    let dir = crate::support::scratch("standalone");
+    let config = dir.join("parts.toml");
+    std::fs::write(
+        &config,
+        "name = \"ignored\"\n[mock]\nbody_bytes = 5\n[[fault]]\nkind = \"status\"\ncode = 418\n\
+         [[fault]]\nkind = \"latency\"\nlayer = \"proxy\"\nlatency = \"200ms\"\n",
+    )
+    .unwrap();
+    let (mock, mock_addr) = start(&["mock", "--config", config.to_str().unwrap()]);
+    assert!(mock_addr.starts_with("127.0.0.1:"), "{mock_addr}");
+    assert!(get(&mock_addr).starts_with("HTTP/1.1 418"), "the mock applies its [[fault]]");
+
+    let (proxy, proxy_addr) = start(&["proxy", "--upstream", &mock_addr, "--config", config.to_str().unwrap()]);
+    let started = std::time::Instant::now();
+    let through = get(&proxy_addr);
+    assert!(through.starts_with("HTTP/1.1 418"), "the proxy forwards the mock's answer: {through}");
+    assert!(started.elapsed() >= Duration::from_millis(200), "the proxy applies its latency fault");
+    interrupt(proxy);
+    interrupt(mock);
+}
+
+#[test]
+fn an_invalid_config_is_exit_2_with_its_place() {
+    let dir = crate::support::scratch("standalone-invalid");
+    let config = dir.join("bad.toml");
+    std::fs::write(&config, "[[fault]]\nkind = \"bandwith\"\nlayer = \"proxy\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_chaosload"))
+        .args(["proxy", "--upstream", "127.0.0.1:9", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.toml:2:8: fault[0].kind") && stderr.contains("bandwidth"), "{stderr}");
+}
