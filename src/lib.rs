@@ -1,6 +1,6 @@
 //! chaosload: a load-testing and chaos harness for HTTP clients and services.
 //!
-//! Data flow: `scenario.toml → scenario::load → Plan → run (mock per client configuration)
+//! Data flow: `scenario.toml → scenario::load → Plan → run (mock ← proxy, fresh per configuration)
 //! → load::engine (intended send times) → client (per configuration) → record::Recorder
 //! (per worker, merged at the end) → result::RunResult → result.json / terminal summary`.
 //!
@@ -8,10 +8,12 @@
 //! - `scenario/` — `raw` serde types, `validate` (raw → `Plan`, every problem at once), `plan`.
 //! - `load/`     — `schedule` (traffic shapes as data → intended send times), `engine`.
 //! - `client/`   — the client under test: a connection pool of our own over hyper's conn API.
-//! - `mock/`     — the built-in mock upstream.
+//! - `mock/`     — the built-in mock upstream: behaviours, faults, the serverless model.
 //! - `chaos/`    — the chaos proxy: a toxic chain per connection and direction (`toxics/`).
 //! - `record/`   — outcomes, histograms, timelines, connection statistics.
 //! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
+//! - `standalone`, `server_thread` — the mock and proxy on their own; servers on their own threads.
+//! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
 
 pub mod chaos;
 pub mod cli;
@@ -23,6 +25,7 @@ pub mod record;
 pub mod result;
 pub mod run;
 pub mod scenario;
+pub mod server_thread;
 pub mod standalone;
 pub mod summary;
 pub mod timer;

@@ -24,11 +24,11 @@ mod proxy;
 mod toxics;
 
 use crate::scenario::plan::FaultPlan;
+use crate::server_thread::ServerThread;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -100,62 +100,35 @@ impl ProxyCounters {
 /// A chaos proxy running on its own OS thread. Stopped by [`ProxyServer::shutdown`] or on drop.
 #[derive(Debug)]
 pub struct ProxyServer {
-    addr: SocketAddr,
+    server: ServerThread,
     counters: Arc<ProxyCounters>,
-    shutdown: CancellationToken,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl ProxyServer {
     /// Starts the proxy on its own OS thread with a current-thread tokio runtime, serving an
     /// already-bound listener. Fails when the runtime or the thread cannot be created.
     pub fn start(listener: std::net::TcpListener, config: ProxyConfig) -> io::Result<ProxyServer> {
-        let addr = listener.local_addr()?;
-        listener.set_nonblocking(true)?;
         let counters = Arc::new(ProxyCounters::default());
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let listener = {
-            let _entered = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
-        };
-        let shutdown = CancellationToken::new();
-        let thread = {
-            let (shutdown, counters) = (shutdown.clone(), Arc::clone(&counters));
-            std::thread::Builder::new().name("chaosload-proxy".into()).spawn(move || {
-                runtime.block_on(proxy::run(listener, config, shutdown, counters));
-            })?
-        };
-        Ok(ProxyServer { addr, counters, shutdown, thread: Some(thread) })
+        let stats = Arc::clone(&counters);
+        let server = ServerThread::spawn("chaosload-proxy", listener, move |listener, shutdown| {
+            proxy::run(listener, config, shutdown, stats)
+        })?;
+        Ok(ProxyServer { server, counters })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     pub fn stats(&self) -> ProxyStats {
         self.counters.snapshot()
     }
 
-    /// Stops accepting, closes every connection (data in flight is abandoned), joins the thread,
+    /// Stops accepting, closes every connection (work in flight is abandoned), joins the thread,
     /// and returns the final counters.
     pub fn shutdown(mut self) -> ProxyStats {
-        self.stop();
+        self.server.stop();
         self.stats()
-    }
-
-    fn stop(&mut self) {
-        self.shutdown.cancel();
-        if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() {
-                tracing::error!("proxy: server thread panicked");
-            }
-        }
-    }
-}
-
-impl Drop for ProxyServer {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

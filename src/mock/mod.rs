@@ -30,12 +30,12 @@ mod server;
 mod serverless;
 
 use crate::scenario::plan::{FaultPlan, MockPlan};
+use crate::server_thread::ServerThread;
 use behaviour::Behaviour;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -113,10 +113,8 @@ impl MockCounters {
 /// A mock upstream running on its own OS thread. Stopped by [`MockServer::shutdown`] or on drop.
 #[derive(Debug)]
 pub struct MockServer {
-    addr: SocketAddr,
+    server: ServerThread,
     counters: Arc<MockCounters>,
-    shutdown: CancellationToken,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl MockServer {
@@ -124,53 +122,28 @@ impl MockServer {
     /// already-bound listener. Fails on an invalid plan (no positive status weight, a status
     /// code outside 100..=999) or when the runtime or thread cannot be created.
     pub fn start(listener: std::net::TcpListener, config: MockConfig) -> io::Result<MockServer> {
-        let addr = listener.local_addr()?;
-        listener.set_nonblocking(true)?;
         let counters = Arc::new(MockCounters::default());
         let behaviour = Arc::new(Behaviour::new(&config, Arc::clone(&counters))?);
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let listener = {
-            let _entered = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
-        };
-        let shutdown = CancellationToken::new();
-        let thread = {
-            let (shutdown, counters) = (shutdown.clone(), Arc::clone(&counters));
-            std::thread::Builder::new().name("chaosload-mock".into()).spawn(move || {
-                runtime.block_on(server::run(listener, behaviour, shutdown, counters));
-            })?
-        };
-        Ok(MockServer { addr, counters, shutdown, thread: Some(thread) })
+        let stats = Arc::clone(&counters);
+        let server = ServerThread::spawn("chaosload-mock", listener, move |listener, shutdown| {
+            server::run(listener, behaviour, shutdown, stats)
+        })?;
+        Ok(MockServer { server, counters })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     pub fn stats(&self) -> MockStats {
         self.counters.snapshot()
     }
 
-    /// Stops accepting, closes every connection (pending responses are abandoned), joins the
-    /// thread, and returns the final counters.
+    /// Stops accepting, closes every connection (work in flight is abandoned), joins the thread,
+    /// and returns the final counters.
     pub fn shutdown(mut self) -> MockStats {
-        self.stop();
+        self.server.stop();
         self.stats()
-    }
-
-    fn stop(&mut self) {
-        self.shutdown.cancel();
-        if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() {
-                tracing::error!("mock: server thread panicked");
-            }
-        }
-    }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
