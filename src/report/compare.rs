@@ -1,0 +1,825 @@
+//! Comparing runs of one scenario (say before and after a release): per client configuration, each run's
+//! numbers and their deltas against the first run, as data and as a terminal table.
+
+use crate::result::{ClientResult, PhaseResult, RunResult};
+use crate::summary::fmt_us;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Why results should not be compared. The caller decides whether `--force` overrides it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CompareError {
+    #[error("comparing needs at least 2 results, got {0}")]
+    TooFew(usize),
+    #[error(
+        "the results come from different scenarios: {}. Their traffic, faults and client configurations \
+         differ, so their numbers are not comparable (--force compares them anyway)",
+        describe_scenarios(.0)
+    )]
+    DifferentScenarios(
+        /// Per result, in order: (scenario name, scenario file).
+        Vec<(String, String)>,
+    ),
+}
+
+fn describe_scenarios(scenarios: &[(String, String)]) -> String {
+    scenarios
+        .iter()
+        .enumerate()
+        .map(|(i, (name, file))| format!("result {} ran \"{name}\" ({file})", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Refuses fewer than two results, or results of scenarios with different names.
+pub fn check_comparable(results: &[RunResult]) -> Result<(), CompareError> {
+    if results.len() < 2 {
+        return Err(CompareError::TooFew(results.len()));
+    }
+    if results.iter().any(|r| r.scenario_name != results[0].scenario_name) {
+        return Err(CompareError::DifferentScenarios(
+            results.iter().map(|r| (r.scenario_name.clone(), r.scenario_file.clone())).collect(),
+        ));
+    }
+    Ok(())
+}
+
+/// Labels for result files: the shortest trailing part of each path that tells it apart from the
+/// others. Runs are all written as `result.json`, so file names alone would not do:
+/// `reports/smoke/20261122T073426Z/result.json` becomes `20261122T073426Z/result.json`.
+pub fn unique_labels<P: AsRef<Path>>(paths: &[P]) -> Vec<String> {
+    let parts: Vec<Vec<String>> = paths
+        .iter()
+        .map(|p| p.as_ref().components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
+        .collect();
+    let suffix = |p: &[String], n: usize| p[p.len().saturating_sub(n)..].join("/");
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, mine)| {
+            let mut n = 1;
+            while n < mine.len()
+                && parts.iter().enumerate().any(|(j, other)| j != i && suffix(other, n) == suffix(mine, n))
+            {
+                n += 1;
+            }
+            suffix(mine, n)
+        })
+        .collect()
+}
+
+/// One configuration's numbers in one run (all phases together, or one phase).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stats {
+    /// Requests sent.
+    pub requests: u64,
+    pub achieved_rate: f64,
+    /// 0..=1, over requests sent plus overflow.
+    pub error_rate: f64,
+    pub errors: BTreeMap<String, u64>,
+    /// Latencies recorded; the percentiles mean nothing when 0.
+    pub latency_count: u64,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub max_us: u64,
+    pub connections_opened: u64,
+}
+
+impl Stats {
+    /// A phase's numbers (or `total`'s), with that phase's connection opens.
+    pub fn of_phase(p: &PhaseResult) -> Stats {
+        Stats {
+            requests: p.sent,
+            achieved_rate: p.achieved_rate,
+            error_rate: p.error_rate,
+            errors: p.errors.clone(),
+            latency_count: p.latency.count,
+            p50_us: p.latency.p50_us,
+            p90_us: p.latency.p90_us,
+            p99_us: p.latency.p99_us,
+            p999_us: p.latency.p999_us,
+            max_us: p.latency.max_us,
+            connections_opened: p.connections_opened,
+        }
+    }
+
+    /// A configuration's whole run, with the pool's count of connections opened (as the terminal summary).
+    pub fn of_client(c: &ClientResult) -> Stats {
+        Stats { connections_opened: c.connections.opened, ..Stats::of_phase(&c.total) }
+    }
+}
+
+/// The numbers a comparison puts side by side, in table order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Metric {
+    Requests,
+    Rate,
+    ErrorRate,
+    P50,
+    P90,
+    P99,
+    P999,
+    Max,
+    Connections,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 9] = [
+        Metric::Requests,
+        Metric::Rate,
+        Metric::ErrorRate,
+        Metric::P50,
+        Metric::P90,
+        Metric::P99,
+        Metric::P999,
+        Metric::Max,
+        Metric::Connections,
+    ];
+
+    /// Column header, as in the terminal summary.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Requests => "requests",
+            Metric::Rate => "rate/s",
+            Metric::ErrorRate => "errors",
+            Metric::P50 => "p50",
+            Metric::P90 => "p90",
+            Metric::P99 => "p99",
+            Metric::P999 => "p99.9",
+            Metric::Max => "max",
+            Metric::Connections => "conns",
+        }
+    }
+
+    fn is_latency(self) -> bool {
+        matches!(self, Metric::P50 | Metric::P90 | Metric::P99 | Metric::P999 | Metric::Max)
+    }
+
+    /// The raw value: counts, requests/s, a 0..=1 ratio, or microseconds. `None` for a latency of a run
+    /// that recorded none.
+    pub fn value(self, s: &Stats) -> Option<f64> {
+        if self.is_latency() && s.latency_count == 0 {
+            return None;
+        }
+        Some(match self {
+            Metric::Requests => s.requests as f64,
+            Metric::Rate => s.achieved_rate,
+            Metric::ErrorRate => s.error_rate,
+            Metric::P50 => s.p50_us as f64,
+            Metric::P90 => s.p90_us as f64,
+            Metric::P99 => s.p99_us as f64,
+            Metric::P999 => s.p999_us as f64,
+            Metric::Max => s.max_us as f64,
+            Metric::Connections => s.connections_opened as f64,
+        })
+    }
+
+    /// The value as the terminal summary prints it: `800`, `200.0`, `0.25%`, `2.53ms`; `—` when absent.
+    pub fn format(self, s: &Stats) -> String {
+        let Some(v) = self.value(s) else { return "—".to_string() };
+        match self {
+            Metric::Requests | Metric::Connections => format!("{v:.0}"),
+            Metric::Rate => format!("{v:.1}"),
+            Metric::ErrorRate => format!("{:.2}%", v * 100.0),
+            _ => fmt_us(v as u64),
+        }
+    }
+
+    /// The absolute change, signed: `+12`, `−1.5`, `+0.40pp` (percentage points), `−300µs`, `±0µs`.
+    pub fn format_delta(self, d: &Delta) -> String {
+        match self {
+            Metric::Requests | Metric::Connections => signed(d.abs, 0, ""),
+            Metric::Rate => signed(d.abs, 1, ""),
+            Metric::ErrorRate => signed(d.abs * 100.0, 2, "pp"),
+            _ => {
+                let us = d.abs.abs().round() as u64;
+                format!("{}{}", sign_of(d.abs, us == 0), fmt_us(us))
+            }
+        }
+    }
+}
+
+/// A change against the first run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Delta {
+    /// This run minus the first, in the metric's unit.
+    pub abs: f64,
+    /// Relative change in percent; `None` when the first run's value is 0 and this one's is not.
+    pub pct: Option<f64>,
+}
+
+impl Delta {
+    pub fn between(first: f64, this: f64) -> Delta {
+        let abs = this - first;
+        let pct = if first == 0.0 { (this == 0.0).then_some(0.0) } else { Some(abs / first.abs() * 100.0) };
+        Delta { abs, pct }
+    }
+
+    /// `+12.3%`, `−4.0%`, `±0.0%`, or `n/a` (from zero).
+    pub fn format_pct(&self) -> String {
+        match self.pct {
+            Some(p) => signed(p, 1, "%"),
+            None => "n/a".to_string(),
+        }
+    }
+}
+
+/// The true minus sign (U+2212), as in `−4.0%`.
+const MINUS: char = '\u{2212}';
+
+fn sign_of(v: f64, rounds_to_zero: bool) -> String {
+    if rounds_to_zero {
+        "±".to_string()
+    } else if v < 0.0 {
+        MINUS.to_string()
+    } else {
+        "+".to_string()
+    }
+}
+
+/// `v` with `decimals` decimals and an explicit sign; `±` when it rounds to zero.
+pub fn signed(v: f64, decimals: usize, suffix: &str) -> String {
+    let magnitude = format!("{:.*}", decimals, v.abs());
+    let zero = magnitude.chars().all(|c| c == '0' || c == '.');
+    format!("{}{magnitude}{suffix}", sign_of(v, zero))
+}
+
+/// One run, as the comparison names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInfo {
+    /// Given by the caller, e.g. from [`unique_labels`].
+    pub label: String,
+    pub scenario_name: String,
+    pub started_at: String,
+    pub interrupted: bool,
+    pub error: Option<String>,
+}
+
+/// One configuration in one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientRun {
+    pub stats: Stats,
+    /// Against the first run, one per [`Metric`] that both have; empty for the first run itself and when
+    /// the first run does not have this configuration.
+    pub deltas: Vec<(Metric, Delta)>,
+}
+
+impl ClientRun {
+    pub fn delta(&self, metric: Metric) -> Option<Delta> {
+        self.deltas.iter().find(|(m, _)| *m == metric).map(|(_, d)| *d)
+    }
+}
+
+/// One client configuration across the runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientComparison {
+    pub name: String,
+    /// One entry per run, in run order; `None` where this configuration is not in that run.
+    pub runs: Vec<Option<ClientRun>>,
+}
+
+impl ClientComparison {
+    /// Every error kind any run met, sorted.
+    pub fn error_kinds(&self) -> Vec<String> {
+        let kinds: BTreeSet<&String> = self.runs.iter().flatten().flat_map(|r| r.stats.errors.keys()).collect();
+        kinds.into_iter().cloned().collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The scenario's name (names joined with ` / ` when forced across scenarios).
+    pub scenario: String,
+    pub runs: Vec<RunInfo>,
+    /// Every configuration present in any run, in order of first appearance.
+    pub clients: Vec<ClientComparison>,
+    /// What a reader should know before trusting the deltas: different scenarios or definitions,
+    /// interrupted runs, missing configurations, thin tails.
+    pub notes: Vec<String>,
+}
+
+/// Below this many latencies, p99.9 is (nearly) the max: a handful of requests, and the note says so.
+const THIN_TAIL: u64 = 1000;
+
+/// Compares labelled runs, each against the first. Never fails: call [`check_comparable`] first.
+pub fn compare(results: &[(String, RunResult)]) -> Comparison {
+    let runs: Vec<RunInfo> = results
+        .iter()
+        .map(|(label, r)| RunInfo {
+            label: label.clone(),
+            scenario_name: r.scenario_name.clone(),
+            started_at: r.started_at.clone(),
+            interrupted: r.interrupted,
+            error: r.error.clone(),
+        })
+        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for (_, r) in results {
+        for c in &r.clients {
+            if !names.contains(&c.name.as_str()) {
+                names.push(&c.name);
+            }
+        }
+    }
+    let clients: Vec<ClientComparison> = names
+        .iter()
+        .map(|name| {
+            let stats: Vec<Option<Stats>> =
+                results.iter().map(|(_, r)| r.clients.iter().find(|c| c.name == *name).map(Stats::of_client)).collect();
+            let first = stats.first().cloned().flatten();
+            let runs = stats
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    s.map(|stats| {
+                        let deltas = match &first {
+                            Some(first) if i > 0 => Metric::ALL
+                                .iter()
+                                .filter_map(|m| Some((*m, Delta::between(m.value(first)?, m.value(&stats)?))))
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        ClientRun { stats, deltas }
+                    })
+                })
+                .collect();
+            ClientComparison { name: name.to_string(), runs }
+        })
+        .collect();
+    let mut scenario_names: Vec<&str> = Vec::new();
+    for (_, r) in results {
+        if !scenario_names.contains(&r.scenario_name.as_str()) {
+            scenario_names.push(&r.scenario_name);
+        }
+    }
+    let notes = notes(results, &clients, &scenario_names);
+    Comparison { scenario: scenario_names.join(" / "), runs, clients, notes }
+}
+
+fn notes(results: &[(String, RunResult)], clients: &[ClientComparison], scenario_names: &[&str]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some((first_label, first)) = results.first() else { return notes };
+    if scenario_names.len() > 1 {
+        notes.push(format!(
+            "these runs come from different scenarios ({}): their traffic, faults and clients differ",
+            scenario_names.join(", ")
+        ));
+    } else {
+        for (label, r) in &results[1..] {
+            let differ = scenario_differences(&first.scenario, &r.scenario);
+            if !differ.is_empty() {
+                notes.push(format!(
+                    "{label}: the scenario was not the same as in {first_label}: {} differ",
+                    differ.join(", ")
+                ));
+            }
+        }
+    }
+    for (label, r) in &results[1..] {
+        let (a, b) = (&first.environment, &r.environment);
+        let mut differ = Vec::new();
+        if a.chaosload_version != b.chaosload_version {
+            differ.push(format!("chaosload {} → {}", a.chaosload_version, b.chaosload_version));
+        }
+        if a.cores != b.cores {
+            differ.push(format!("{} → {} cores", a.cores, b.cores));
+        }
+        if a.load_threads != b.load_threads {
+            differ.push(format!("{} → {} load threads", a.load_threads, b.load_threads));
+        }
+        if a.os != b.os || a.arch != b.arch {
+            differ.push(format!("{}/{} → {}/{}", a.os, a.arch, b.os, b.arch));
+        }
+        if !differ.is_empty() {
+            notes.push(format!("{label} ran elsewhere than {first_label}: {}", differ.join(", ")));
+        }
+    }
+    for (label, r) in results {
+        if r.interrupted {
+            notes.push(format!("{label} was interrupted: it covers only the part of the run that happened"));
+        }
+        if let Some(e) = &r.error {
+            notes.push(format!("{label} did not complete: {e}"));
+        }
+    }
+    for c in clients {
+        let missing: Vec<&str> =
+            c.runs.iter().zip(results).filter(|(run, _)| run.is_none()).map(|(_, (l, _))| l.as_str()).collect();
+        if !missing.is_empty() {
+            let consequence = if c.runs[0].is_none() { ", so it has no deltas" } else { "" };
+            notes.push(format!("{} is missing from {}{consequence}", c.name, missing.join(", ")));
+        }
+    }
+    let thin: Vec<String> = clients
+        .iter()
+        .filter(|c| c.runs.iter().flatten().any(|r| r.stats.latency_count > 0 && r.stats.latency_count < THIN_TAIL))
+        .map(|c| c.name.clone())
+        .collect();
+    if !thin.is_empty() {
+        notes.push(format!(
+            "{}: fewer than {THIN_TAIL} latencies in a run, so p99.9 rests on one or two requests (read it as the max)",
+            thin.join(", ")
+        ));
+    }
+    notes
+}
+
+/// The top-level keys of two scenario definitions that differ, with client configurations matched by name
+/// (`client tuned`, `client added`).
+fn scenario_differences(a: &Value, b: &Value) -> Vec<String> {
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return if a == b { Vec::new() } else { vec!["the definitions".to_string()] };
+    };
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let mut differ = Vec::new();
+    for key in keys {
+        if key == "client" {
+            let by_name = |v: Option<&Value>| -> BTreeMap<String, Value> {
+                v.and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(|c| (c["name"].as_str().unwrap_or("?").to_string(), c.clone()))
+                    .collect()
+            };
+            let (ca, cb) = (by_name(a.get(key)), by_name(b.get(key)));
+            let names: BTreeSet<&String> = ca.keys().chain(cb.keys()).collect();
+            for name in names {
+                if ca.get(name) != cb.get(name) {
+                    differ.push(format!("client {name}"));
+                }
+            }
+        } else if a.get(key) != b.get(key) {
+            differ.push(key.clone());
+        }
+    }
+    differ
+}
+
+/// The comparison as a person reads it in a terminal: per configuration, one row per run in the columns of
+/// the run summary, each later run followed by its change against the first (`Δ`, `Δ%`); then errors by
+/// kind and the notes.
+pub fn terminal_table(c: &Comparison) -> String {
+    let mut out = String::new();
+    let first = c.runs.first().map(|r| r.label.as_str()).unwrap_or("-");
+    let _ = writeln!(out, "comparing {} across {} runs, each against the first ({first})", c.scenario, c.runs.len());
+    let width = c.runs.iter().map(|r| r.label.chars().count()).max().unwrap_or(0).max(6);
+    let columns = [9, 9, 9, 9, 9, 9, 9, 9, 7];
+    let row = |out: &mut String, first: &str, cells: &[String]| {
+        let _ = write!(out, "  {first:<width$}");
+        for (cell, w) in cells.iter().zip(columns) {
+            let _ = write!(out, " {cell:>w$}");
+        }
+        out.push('\n');
+    };
+    for client in &c.clients {
+        let _ = writeln!(out, "\n{}", client.name);
+        row(&mut out, "run", &Metric::ALL.map(|m| m.label().to_string()));
+        for (info, run) in c.runs.iter().zip(&client.runs) {
+            let Some(run) = run else {
+                let _ = writeln!(out, "  {:<width$} (not in this run)", info.label);
+                continue;
+            };
+            row(&mut out, &info.label, &Metric::ALL.map(|m| m.format(&run.stats)));
+            if !run.deltas.is_empty() {
+                let cells = |f: &dyn Fn(Metric, Delta) -> String| {
+                    Metric::ALL.map(|m| run.delta(m).map(|d| f(m, d)).unwrap_or_else(|| "—".to_string()))
+                };
+                row(&mut out, "  Δ", &cells(&|m, d| m.format_delta(&d)));
+                row(&mut out, "  Δ%", &cells(&|_, d| d.format_pct()));
+            }
+        }
+    }
+    let errors: Vec<String> = c
+        .clients
+        .iter()
+        .filter_map(|client| {
+            let kinds = client.error_kinds();
+            (!kinds.is_empty()).then(|| {
+                let per_kind: Vec<String> =
+                    kinds.iter().map(|k| format!("{k} {}", error_progression(client, k))).collect();
+                format!("  {}: {}", client.name, per_kind.join(" · "))
+            })
+        })
+        .collect();
+    if !errors.is_empty() {
+        let _ = writeln!(out, "\nerrors by kind:\n{}", errors.join("\n"));
+    }
+    if !c.notes.is_empty() {
+        out.push('\n');
+        for note in &c.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
+    }
+    out
+}
+
+/// One error kind's counts across the runs, with the last run's change: `0 → 12 (+12)`; `—` for a run
+/// without the configuration.
+pub fn error_progression(client: &ClientComparison, kind: &str) -> String {
+    let counts: Vec<Option<u64>> =
+        client.runs.iter().map(|r| r.as_ref().map(|r| r.stats.errors.get(kind).copied().unwrap_or(0))).collect();
+    let text: Vec<String> = counts.iter().map(|n| n.map_or("—".to_string(), |n| n.to_string())).collect();
+    let mut out = text.join(" → ");
+    if let (Some(Some(first)), Some(Some(last))) = (counts.first(), counts.last()) {
+        if counts.len() > 1 {
+            let _ = write!(out, " ({})", signed(*last as f64 - *first as f64, 0, ""));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! Fixed results for the report tests: real encoded histograms, hand-set percentiles.
+
+    use crate::record::Hist;
+    use crate::result::*;
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    pub struct Numbers {
+        pub sent: u64,
+        pub rate: f64,
+        pub errors: Vec<(&'static str, u64)>,
+        /// p50, p90, p99, p99.9, max in µs.
+        pub latency_us: [u64; 5],
+        pub conns: u64,
+    }
+
+    impl Default for Numbers {
+        fn default() -> Numbers {
+            Numbers {
+                sent: 1000,
+                rate: 200.0,
+                errors: Vec::new(),
+                latency_us: [2_000, 5_000, 10_000, 15_000, 20_000],
+                conns: 4,
+            }
+        }
+    }
+
+    fn summary(count: u64, [p50, p90, p99, p999, max]: [u64; 5]) -> Summary {
+        let mut h = Hist::new();
+        h.record(Duration::from_micros(p50));
+        Summary {
+            count,
+            min_us: 1,
+            mean_us: p50 as f64,
+            p50_us: p50,
+            p90_us: p90,
+            p99_us: p99,
+            p999_us: p999,
+            max_us: max,
+            hdr: h.encode_base64(),
+        }
+    }
+
+    fn phase(name: &str, n: &Numbers) -> PhaseResult {
+        let errors: BTreeMap<String, u64> = n.errors.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let failed: u64 = errors.values().sum();
+        PhaseResult {
+            name: name.to_string(),
+            duration_ms: 5_000,
+            model: "open".to_string(),
+            requested_rate: Some(n.rate),
+            arrivals: n.sent,
+            sent: n.sent,
+            achieved_rate: n.rate,
+            completed: n.sent,
+            ok: n.sent - failed,
+            errors,
+            error_rate: if n.sent == 0 { 0.0 } else { failed as f64 / n.sent as f64 },
+            retries: 0,
+            connections_opened: n.conns,
+            reuse_ratio: 0.9,
+            latency: summary(n.sent, n.latency_us),
+            service_time: summary(n.sent, n.latency_us),
+            time_to_first_byte: summary(n.sent, n.latency_us),
+            connect_time: summary(n.conns, [100; 5]),
+            scheduler_lag: summary(n.sent, [10; 5]),
+        }
+    }
+
+    fn second(t_s: u64, latencies_us: &[u64]) -> SecondResult {
+        let mut h = Hist::new();
+        for us in latencies_us {
+            h.record(Duration::from_micros(*us));
+        }
+        SecondResult {
+            t_s,
+            completed: latencies_us.len() as u64,
+            ok: latencies_us.len() as u64,
+            errors: BTreeMap::new(),
+            connections_opened: 0,
+            latency_p50_us: latencies_us.iter().copied().min().unwrap_or(0),
+            latency_p99_us: latencies_us.iter().copied().max().unwrap_or(0),
+            latency_max_us: latencies_us.iter().copied().max().unwrap_or(0),
+            hdr: if h.is_empty() { String::new() } else { h.encode_base64() },
+        }
+    }
+
+    /// A configuration with the given totals, one phase, and a timeline of three seconds (the middle
+    /// one empty, the last one half long).
+    pub fn client(name: &str, n: &Numbers) -> ClientResult {
+        ClientResult {
+            name: name.to_string(),
+            duration_ms: 2_500,
+            total: phase("total", n),
+            phases: vec![phase("steady", n)],
+            connections: Connections {
+                opened: n.conns,
+                closed_by_peer: 0,
+                closed_idle: 0,
+                closed_by_client: 0,
+                reuse_ratio: 0.9,
+                requests_per_connection_mean: 10.0,
+                requests_per_connection_max: 20,
+            },
+            timeline: vec![second(0, &[1_000, 2_000, 12_345]), second(1, &[]), second(2, &[500, 700])],
+            mock: None,
+            proxy: None,
+        }
+    }
+
+    pub fn run(scenario: &str, clients: Vec<ClientResult>) -> RunResult {
+        RunResult {
+            schema_version: SCHEMA_VERSION,
+            scenario_name: scenario.to_string(),
+            scenario_file: format!("scenarios/{scenario}.toml"),
+            scenario: serde_json::json!({
+                "name": scenario,
+                "seed": 42,
+                "phase": [{ "name": "steady", "duration": "5s" }],
+                "client": clients.iter().map(|c| serde_json::json!({ "name": c.name })).collect::<Vec<_>>(),
+            }),
+            started_at: "2026-11-22T07:34:26Z".to_string(),
+            environment: Environment {
+                chaosload_version: "0.1.0".to_string(),
+                cores: 4,
+                os: "linux".to_string(),
+                arch: "x86_64".to_string(),
+                load_threads: 1,
+            },
+            interrupted: false,
+            error: None,
+            faults: Vec::new(),
+            clients,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{client, run, Numbers};
+    use super::*;
+
+    fn before_after() -> Vec<(String, RunResult)> {
+        let before = run(
+            "smoke",
+            vec![
+                client("default", &Numbers { errors: vec![("reset", 10)], ..Numbers::default() }),
+                client("tuned", &Numbers::default()),
+            ],
+        );
+        let after = run(
+            "smoke",
+            vec![
+                client(
+                    "default",
+                    &Numbers {
+                        sent: 1100,
+                        rate: 190.0,
+                        errors: vec![("reset", 4), ("http_503", 7)],
+                        latency_us: [2_000, 4_800, 11_230, 15_000, 1_500_000],
+                        conns: 3,
+                    },
+                ),
+                client("tuned", &Numbers::default()),
+            ],
+        );
+        vec![("before.json".to_string(), before), ("after.json".to_string(), after)]
+    }
+
+    #[test]
+    fn deltas_against_the_first_run_with_signs() {
+        let c = compare(&before_after());
+        assert_eq!(c.scenario, "smoke");
+        assert_eq!(c.clients.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["default", "tuned"]);
+        let default = &c.clients[0];
+        assert!(default.runs[0].as_ref().unwrap().deltas.is_empty(), "the first run is the baseline");
+        let after = default.runs[1].as_ref().unwrap();
+        let d = |m| after.delta(m).unwrap();
+        let shown = |m: Metric| (m.format_delta(&d(m)), d(m).format_pct());
+
+        assert_eq!(d(Metric::Requests), Delta { abs: 100.0, pct: Some(10.0) });
+        assert_eq!(shown(Metric::Requests), ("+100".to_string(), "+10.0%".to_string()));
+        assert_eq!(shown(Metric::Rate), ("\u{2212}10.0".to_string(), "\u{2212}5.0%".to_string()));
+        // 10/1000 → 11/1100: the same 1.00%.
+        assert_eq!(shown(Metric::ErrorRate), ("±0.00pp".to_string(), "±0.0%".to_string()));
+        assert_eq!(shown(Metric::P50), ("±0µs".to_string(), "±0.0%".to_string()));
+        assert_eq!(shown(Metric::P90), ("\u{2212}200µs".to_string(), "\u{2212}4.0%".to_string()));
+        assert_eq!(shown(Metric::P99), ("+1.23ms".to_string(), "+12.3%".to_string()));
+        assert_eq!(shown(Metric::Max), ("+1.48s".to_string(), "+7400.0%".to_string()));
+        assert_eq!(shown(Metric::Connections), ("\u{2212}1".to_string(), "\u{2212}25.0%".to_string()));
+
+        assert_eq!(default.error_kinds(), ["http_503", "reset"]);
+        assert_eq!(error_progression(default, "http_503"), "0 → 7 (+7)");
+        assert_eq!(error_progression(default, "reset"), "10 → 4 (\u{2212}6)");
+    }
+
+    #[test]
+    fn a_change_from_zero_has_no_percentage() {
+        let d = Delta::between(0.0, 0.004);
+        assert_eq!(d.pct, None);
+        assert_eq!(d.format_pct(), "n/a");
+        assert_eq!(Metric::ErrorRate.format_delta(&d), "+0.40pp");
+        assert_eq!(Delta::between(0.0, 0.0).format_pct(), "±0.0%");
+        assert_eq!(signed(-0.04, 1, "%"), "±0.0%");
+    }
+
+    #[test]
+    fn refuses_different_scenarios_and_single_results() {
+        let a = run("smoke", vec![client("default", &Numbers::default())]);
+        let b = run("coldstart", vec![client("default", &Numbers::default())]);
+        assert_eq!(check_comparable(std::slice::from_ref(&a)), Err(CompareError::TooFew(1)));
+        assert_eq!(check_comparable(&[]), Err(CompareError::TooFew(0)));
+        assert_eq!(check_comparable(&[a.clone(), a.clone()]), Ok(()));
+        let err = check_comparable(&[a.clone(), b.clone()]).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(r#"result 1 ran "smoke" (scenarios/smoke.toml)"#), "{text}");
+        assert!(text.contains(r#"result 2 ran "coldstart" (scenarios/coldstart.toml)"#), "{text}");
+        assert!(text.contains("--force"), "{text}");
+
+        // Forced anyway: compared, and said so.
+        let c = compare(&[("a".to_string(), a), ("b".to_string(), b)]);
+        assert_eq!(c.scenario, "smoke / coldstart");
+        assert!(c.notes.iter().any(|n| n.contains("different scenarios")), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn a_configuration_in_one_run_only_is_shown_missing() {
+        let mut runs = before_after();
+        let mut clients = runs[1].1.clients.clone();
+        clients.retain(|c| c.name != "tuned");
+        clients.push(client("added", &Numbers::default()));
+        runs[1].1 = run("smoke", clients);
+        let c = compare(&runs);
+        let names: Vec<&str> = c.clients.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["default", "tuned", "added"]);
+        assert!(c.clients[1].runs[1].is_none());
+        assert!(c.clients[2].runs[0].is_none());
+        let added = c.clients[2].runs[1].as_ref().unwrap();
+        assert!(added.deltas.is_empty(), "nothing to compare against");
+        assert!(c.notes.iter().any(|n| n == "tuned is missing from after.json"), "{:?}", c.notes);
+        assert!(c.notes.iter().any(|n| n.contains("added is missing from before.json, so it has no deltas")));
+        assert!(c.notes.iter().any(|n| n.contains("the scenario was not the same") && n.contains("client added")));
+
+        let table = terminal_table(&c);
+        assert!(table.contains("after.json"), "{table}");
+        assert!(table.lines().any(|l| l.trim_start().starts_with("after.json") && l.contains("(not in this run)")));
+        assert!(table.lines().any(|l| l.trim_start().starts_with("before.json") && l.contains("(not in this run)")));
+    }
+
+    #[test]
+    fn terminal_table_lines_up() {
+        let table = terminal_table(&compare(&before_after()));
+        let block: Vec<&str> = table.lines().skip_while(|l| *l != "default").skip(1).take(4).collect();
+        assert!(block[0].trim_start().starts_with("run"), "{table}");
+        assert!(block[1].trim_start().starts_with("before.json"), "{table}");
+        assert!(block[2].trim_start().starts_with("after.json"), "{table}");
+        assert!(block[3].trim_start().starts_with("Δ") && block[3].contains("+100"), "{table}");
+        let widths: Vec<usize> = block.iter().map(|l| l.chars().count()).collect();
+        assert!(widths.iter().all(|w| *w == widths[0]), "columns line up: {widths:?}\n{table}");
+        assert!(table.contains("Δ%") && table.contains("+12.3%"), "{table}");
+        assert!(table.contains("reset 10 → 4 (\u{2212}6)"), "{table}");
+    }
+
+    #[test]
+    fn notes_interrupted_runs_other_machines_and_thin_tails() {
+        let mut runs = before_after();
+        runs[1].1.interrupted = true;
+        runs[1].1.environment.cores = 8;
+        runs[0].1.clients[1].total.latency.count = 300;
+        let c = compare(&runs);
+        let has = |s: &str| c.notes.iter().any(|n| n.contains(s));
+        assert!(has("after.json was interrupted"), "{:?}", c.notes);
+        assert!(has("after.json ran elsewhere than before.json: 4 → 8 cores"), "{:?}", c.notes);
+        assert!(has("tuned: fewer than 1000 latencies"), "{:?}", c.notes);
+        assert!(!has("the scenario was not the same"), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn labels_tell_result_files_apart() {
+        let labels = unique_labels(&[
+            "reports/smoke/20261122T073426Z/result.json",
+            "reports/smoke/20261122T073435Z/result.json",
+            "/tmp/base.json",
+        ]);
+        assert_eq!(labels, ["20261122T073426Z/result.json", "20261122T073435Z/result.json", "base.json"]);
+        assert_eq!(unique_labels(&["a.json", "a.json"]), ["a.json", "a.json"]);
+    }
+}
