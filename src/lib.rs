@@ -22,6 +22,7 @@ pub mod dist;
 pub mod load;
 pub mod mock;
 pub mod record;
+pub mod report;
 pub mod result;
 pub mod run;
 pub mod scenario;
