@@ -21,7 +21,7 @@ type DrawResult = Result<(), Box<dyn std::error::Error>>;
 pub const WIDTH: u32 = 1100;
 const FONT: &str = "sans-serif";
 const LEGEND_ROW: u32 = 22;
-const FAULT_ROW: u32 = 18;
+const FAULT_ROW: u32 = 30;
 const MARGIN_LEFT: i32 = 16;
 
 /// Colour-blind-safe colours (Okabe–Ito without its red, which errors use), by client index.
@@ -81,9 +81,9 @@ fn clients_legend(result: &RunResult, mark: Mark) -> Vec<LegendItem> {
     result.clients.iter().enumerate().map(|(i, c)| LegendItem::new(&c.name, client_color(i), mark)).collect()
 }
 
-/// A generous estimate of a label's width at 13 px, so legend entries never run into each other.
+/// A generous estimate of a label's width at font size 16 (13 px), so legend entries never run into each other.
 fn text_width(s: &str) -> i32 {
-    (s.chars().count() as f64 * 7.6).ceil() as i32
+    (s.chars().count() as f64 * 7.4).ceil() as i32
 }
 
 /// Positions (row, x) of each legend item, wrapping at the chart's width.
@@ -121,7 +121,7 @@ fn draw_legend(area: &Area, items: &[LegendItem], top: i32) -> DrawResult {
             }
             Mark::Box => area.draw(&Rectangle::new([(x, y - 6), (x + 24, y + 6)], item.color.mix(0.7).filled()))?,
         }
-        let font = (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+        let font = (FONT, 16).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
         area.draw(&Text::new(item.label.clone(), (x + 30, y), font))?;
     }
     Ok(())
@@ -148,30 +148,31 @@ fn svg(id: &str, label: &str, height: u32, legend: &[LegendItem], draw: impl FnO
     buf.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1).replacen("<svg ", &attrs, 1)
 }
 
-/// Log-scale axis bounds and ticks (as log10 of µs) covering `lo_us..=hi_us`: 1-2-5 ticks over
-/// up to two decades, 1-3 over up to four, decades beyond.
+/// Log-scale axis bounds and ticks (as log10 of µs) around `lo_us..=hi_us`, with some room on
+/// both sides: 1-2-5 ticks over up to two decades, 1-3 over up to four, decades beyond; at least two.
 pub fn log_ticks(lo_us: f64, hi_us: f64) -> (f64, f64, Vec<f64>) {
-    let lo_us = lo_us.max(1.0);
-    let hi_us = hi_us.max(lo_us);
-    let candidates = |mults: &[f64]| -> Vec<f64> {
-        (0..=10).flat_map(|d| mults.iter().map(move |m| m * 10f64.powi(d))).collect::<Vec<_>>()
-    };
-    let bounds = |c: &[f64]| {
-        let lo = c.iter().copied().filter(|v| *v <= lo_us * 1.0001).fold(1.0, f64::max);
-        let hi = c.iter().copied().find(|v| *v >= hi_us * 0.9999 && *v > lo).unwrap_or(lo * 10.0);
-        (lo, hi)
-    };
-    let fine = candidates(&[1.0, 2.0, 5.0]);
-    let (lo, hi) = bounds(&fine);
-    let (lo, hi, ticks) = if hi / lo <= 100.0 {
-        (lo, hi, fine)
-    } else {
-        let (lo, hi) = bounds(&candidates(&[1.0]));
-        let mults: &[f64] = if hi / lo <= 10_000.0 { &[1.0, 3.0] } else { &[1.0] };
-        (lo, hi, candidates(mults))
-    };
-    let ticks = ticks.into_iter().filter(|v| *v >= lo * 0.9999 && *v <= hi * 1.0001).map(f64::log10).collect();
-    (lo.log10(), hi.log10(), ticks)
+    let mut lo = (lo_us.max(1.0) / 1.15).max(1.0);
+    let mut hi = hi_us.max(lo_us).max(1.0) * 1.15;
+    loop {
+        let span = hi / lo;
+        let mults: &[f64] = if span <= 100.0 {
+            &[1.0, 2.0, 5.0]
+        } else if span <= 10_000.0 {
+            &[1.0, 3.0]
+        } else {
+            &[1.0]
+        };
+        let ticks: Vec<f64> = (0..=10)
+            .flat_map(|d| mults.iter().map(move |m| m * 10f64.powi(d)))
+            .filter(|v| *v >= lo && *v <= hi)
+            .map(f64::log10)
+            .collect();
+        if ticks.len() >= 2 {
+            return (lo.log10(), hi.log10(), ticks);
+        }
+        lo = (lo / 1.5).max(1.0);
+        hi *= 1.5;
+    }
 }
 
 fn fmt_log_us(y: &f64) -> String {
@@ -224,7 +225,8 @@ pub fn spectrum(
             .build_cartesian_2d(axis(0f64..x_max, x_ticks), axis(y_lo..y_hi, y_ticks))?;
         mesh(&mut chart, "percentile (logarithmic in 1/(1−q))", y_desc, &fmt_percentile, &fmt_log_us)?;
         let steps = 400;
-        for line in &lines {
+        // Dashed lines last, so a service time equal to its latency still shows.
+        for line in lines.iter().filter(|l| !l.dashed).chain(lines.iter().filter(|l| l.dashed)) {
             let points: Vec<(f64, f64)> = (0..=steps)
                 .map(|i| {
                     let x = x_max * i as f64 / steps as f64;
@@ -290,8 +292,8 @@ fn mesh(
         .y_label_formatter(y_fmt)
         .bold_line_style(RGBColor(225, 225, 225))
         .light_line_style(RGBColor(245, 245, 245))
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 16))
         .draw()?;
     Ok(())
 }
@@ -359,7 +361,7 @@ where
     let strip_top = strip.get_base_pixel().1;
     for (i, fault) in faults.iter().enumerate() {
         let color = FAULT_COLORS[i % FAULT_COLORS.len()];
-        let y = strip_top + (i as u32 * FAULT_ROW) as i32 + FAULT_ROW as i32 / 2 + 2;
+        let y = strip_top + (i as u32 * FAULT_ROW) as i32 + FAULT_ROW as i32 / 2;
         let mut labelled = false;
         for w in &fault.windows {
             let (x0, x1) = (w.start_ms as f64 / 1000.0, (w.end_ms as f64 / 1000.0).min(x_end));
@@ -369,17 +371,12 @@ where
             chart.draw_series(std::iter::once(Rectangle::new([(x0, y_lo), (x1, y_hi)], color.mix(0.14).filled())))?;
             let (px0, _) = chart.backend_coord(&(x0, y_lo));
             let (px1, _) = chart.backend_coord(&(x1, y_lo));
-            let root = strip;
             let base = strip.get_base_pixel();
-            let to_local = |(x, y): (i32, i32)| (x - base.0, y - base.1);
-            root.draw(&Rectangle::new([to_local((px0, y - 3)), to_local((px1.max(px0 + 2), y + 3))], color.filled()))?;
+            let local = |x: i32, y: i32| (x - base.0, y - base.1);
+            strip.draw(&Rectangle::new([local(px0, y + 5), local(px1.max(px0 + 2), y + 11)], color.filled()))?;
             if !labelled {
-                let font = (FONT, 12).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
-                let text = fault_label(fault);
-                // The label sits right of the bar's start, on a white box so the bar does not cross it.
-                let (lx, ly) = to_local((px0 + 4, y));
-                root.draw(&Rectangle::new([(lx - 2, ly - 8), (lx + text_width(&text) - 10, ly + 8)], WHITE.filled()))?;
-                root.draw(&Text::new(text, (lx, ly), font))?;
+                let font = (FONT, 15).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+                strip.draw(&Text::new(fault_label(fault), local(px0, y - 5), font))?;
                 labelled = true;
             }
         }
@@ -499,7 +496,7 @@ pub fn throughput(result: &RunResult) -> String {
             let mut chart = ChartBuilder::on(panel_area)
                 .margin(8)
                 .margin_right(30)
-                .caption(&c.name, (FONT, 14).into_font().color(&client_color(i)))
+                .caption(&c.name, (FONT, 17).into_font().color(&client_color(i)))
                 .x_label_area_size(if i + 1 == areas.len() { 44 } else { 22 })
                 .y_label_area_size(80)
                 .build_cartesian_2d(0f64..x_end, 0f64..y_max)?;
@@ -515,8 +512,8 @@ pub fn throughput(result: &RunResult) -> String {
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .bold_line_style(RGBColor(225, 225, 225))
                 .light_line_style(RGBColor(248, 248, 248))
-                .label_style((FONT, 12))
-                .axis_desc_style((FONT, 13))
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 16))
                 .draw()?;
             if i == 0 {
                 draw_faults(&mut chart, &strip, &result.faults, x_end, (0.0, y_max))?;
@@ -604,17 +601,19 @@ mod tests {
 
     #[test]
     fn log_ticks_are_round_and_cover_the_data() {
-        let (lo, hi, ticks) = log_ticks(2_300.0, 17_000.0);
-        assert_eq!((10f64.powf(lo).round(), 10f64.powf(hi).round()), (2_000.0, 20_000.0));
-        let labels: Vec<String> = ticks.iter().map(fmt_log_us).collect();
-        assert_eq!(labels, ["2.00ms", "5.00ms", "10.0ms", "20.0ms"]);
-        let (lo, hi, ticks) = log_ticks(1_400.0, 6_008_831.0);
-        assert_eq!((10f64.powf(lo).round(), 10f64.powf(hi).round()), (1_000.0, 10_000_000.0));
-        assert_eq!(ticks.len(), 9);
-        let (lo, hi, _) = log_ticks(1.0, 10_000_000.0);
-        assert_eq!((10f64.powf(lo).round(), 10f64.powf(hi).round()), (1.0, 10_000_000.0));
+        let labels = |lo: f64, hi: f64| -> Vec<String> { log_ticks(lo, hi).2.iter().map(fmt_log_us).collect() };
+        let (lo, hi, _) = log_ticks(2_200.0, 17_000.0);
+        assert!(10f64.powf(lo) < 2_200.0 && 10f64.powf(hi) > 17_000.0);
+        assert_eq!(labels(2_200.0, 17_000.0), ["2.00ms", "5.00ms", "10.0ms"]);
+        assert_eq!(
+            labels(1_400.0, 6_008_831.0),
+            ["3.00ms", "10.0ms", "30.0ms", "100.0ms", "300.0ms", "1.00s", "3.00s"]
+        );
+        assert_eq!(labels(1.0, 10_000_000.0).first().map(String::as_str), Some("1µs"));
+        assert_eq!(labels(1.0, 10_000_000.0).last().map(String::as_str), Some("10.00s"));
+        assert!(labels(120.0, 130.0).len() >= 2);
         let (lo, hi, ticks) = log_ticks(0.0, 0.0);
-        assert!(hi > lo && !ticks.is_empty());
+        assert!(hi > lo && ticks.len() >= 2);
     }
 
     #[test]

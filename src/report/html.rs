@@ -42,8 +42,9 @@ figure{margin:8px 0 20px}figcaption{font-size:13px;color:#57606a;margin-top:2px}
 svg{max-width:100%;height:auto;display:block}
 table{border-collapse:collapse;font-size:13px;margin:6px 0 14px;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid #d8dee4;padding:4px 8px;text-align:right;vertical-align:top}
+td{white-space:nowrap}
 th{background:#f6f8fa;font-weight:600}td.name,th.name{text-align:left;white-space:nowrap}
-td.kinds{text-align:left;max-width:220px}
+td.kinds{text-align:left;max-width:220px;white-space:normal}
 .d{display:block;font-size:11px;color:#57606a}.better{color:#1a7f37}.worse{color:#cf222e}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 pre{background:#f6f8fa;padding:10px;overflow:auto;font-size:12px}
@@ -83,7 +84,7 @@ fn seed(result: &RunResult) -> String {
 }
 
 fn fmt_ms(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{:.1}s", ms as f64 / 1000.0)
@@ -291,7 +292,10 @@ fn decode(s: &Summary) -> Option<Hist> {
     Hist::decode_base64(&s.hdr).ok().filter(|h| !h.is_empty())
 }
 
-fn lines(r: &RunResult, pick: &[(fn(&PhaseResult) -> &Summary, bool)]) -> Vec<SpectrumLine> {
+/// Which histogram of a phase to draw.
+type Pick = fn(&PhaseResult) -> &Summary;
+
+fn lines(r: &RunResult, pick: &[(Pick, bool)]) -> Vec<SpectrumLine> {
     r.clients
         .iter()
         .enumerate()
@@ -434,17 +438,12 @@ const COLUMNS: &[Column] = &[
     },
     Column { head: "max", value: |p| lat(p, p.latency.max_us), show: |v, _| fmt_us(v as u64), better: Better::Lower },
     Column {
-        head: "connections opened",
+        head: "conns opened",
         value: |p| Some(p.connections_opened as f64),
         show: |v, _| format!("{v:.0}"),
         better: Better::Lower,
     },
-    Column {
-        head: "requests / connection",
-        value: per_connection,
-        show: |v, _| format!("{v:.1}"),
-        better: Better::Higher,
-    },
+    Column { head: "requests / conn", value: per_connection, show: |v, _| format!("{v:.1}"), better: Better::Higher },
     Column { head: "reuse", value: |p| Some(p.reuse_ratio), show: |v, _| pct(v), better: Better::Higher },
 ];
 
@@ -456,6 +455,28 @@ fn swatch(i: usize) -> String {
     format!("<span class=\"sw\" style=\"background:{}\"></span>", css(client_color(i)))
 }
 
+/// A row group of the results tables: one phase (matched by name, else position) or all phases.
+enum Phase<'a> {
+    Named(usize, &'a str),
+    Total,
+}
+
+impl Phase<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Phase::Named(_, name) => name,
+            Phase::Total => "all phases",
+        }
+    }
+
+    fn of<'c>(&self, c: &'c ClientResult) -> Option<&'c PhaseResult> {
+        match self {
+            Phase::Named(i, name) => c.phases.iter().find(|p| p.name == *name).or(c.phases.get(*i)),
+            Phase::Total => Some(&c.total),
+        }
+    }
+}
+
 fn tables(out: &mut String, r: &RunResult) {
     out.push_str(
         "<h2>Results by phase</h2>\n<p class=\"meta\">Latency is from the intended send time. Under each value: its \
@@ -463,21 +484,13 @@ fn tables(out: &mut String, r: &RunResult) {
          <span class=\"worse\">red</span> when worse (lower is better for latencies, errors and connections opened).</p>\n",
     );
     let first = &r.clients[0];
-    let mut phases: Vec<(&str, Box<dyn Fn(&ClientResult) -> Option<&PhaseResult>>)> = first
-        .phases
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let name = p.name.clone();
-            let f: Box<dyn Fn(&ClientResult) -> Option<&PhaseResult>> =
-                Box::new(move |c: &ClientResult| c.phases.iter().find(|q| q.name == name).or(c.phases.get(i)));
-            (p.name.as_str(), f)
-        })
-        .collect();
+    let mut phases: Vec<Phase> =
+        first.phases.iter().enumerate().map(|(i, p)| Phase::Named(i, p.name.as_str())).collect();
     if first.phases.len() != 1 {
-        phases.push(("all phases", Box::new(|c: &ClientResult| Some(&c.total))));
+        phases.push(Phase::Total);
     }
-    for (name, get) in &phases {
+    for phase in &phases {
+        let (name, get) = (phase.name(), |c| phase.of(c));
         let model = get(first).map(|p| {
             let rate = p.requested_rate.map(|x| format!(", {x:.1} arrivals/s asked")).unwrap_or_default();
             format!(" <span class=\"meta\">({} model, {}{rate})</span>", esc(&p.model), fmt_ms(p.duration_ms))
@@ -554,9 +567,12 @@ fn connections_table(out: &mut String, r: &RunResult) {
     out.push_str("</table>\n");
 }
 
+/// A client's index, the client and its target counters by name.
+type Counters<'a> = (usize, &'a ClientResult, Vec<(String, u64)>);
+
 /// What the built-in mock and the chaos proxy counted, when they were in the path.
 fn counters_table(out: &mut String, r: &RunResult) {
-    let rows: Vec<(usize, &ClientResult, Vec<(String, u64)>)> = r
+    let rows: Vec<Counters> = r
         .clients
         .iter()
         .enumerate()
