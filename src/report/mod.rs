@@ -1,3 +1,14 @@
+//! Reports rendered from `RunResult`s: the self-contained HTML page (`html`) and its SVG charts
+//! (`charts`), comparisons between runs (`compare`), Markdown (`markdown`) and HdrHistogram
+//! interval logs (`hlog`).
+
+pub mod charts;
 pub mod compare;
 pub mod hlog;
+pub mod html;
 pub mod markdown;
+
+pub use html::render;
+
+#[cfg(test)]
+mod tests;
