@@ -40,6 +40,30 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Write the HTML report of a run (a run writes one already; this renders it again).
+    Report {
+        /// A result.json written by `chaosload run`.
+        result: PathBuf,
+        /// Where to write the report (default: report.html beside the result; never overwritten).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Compare runs of the same scenario (e.g. before and after a release): a table of every
+    /// client configuration's figures per run, with differences from the first run.
+    Compare {
+        /// Two or more result.json files; the first is the baseline.
+        #[arg(required = true, num_args = 2..)]
+        results: Vec<PathBuf>,
+        /// Print the comparison as Markdown (for a pull request) instead of a terminal table.
+        #[arg(long)]
+        md: bool,
+        /// Also write it to this file (Markdown with --md).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Compare even runs of different scenarios.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run the built-in mock upstream on its own, for clients in any language. Prints the bound
     /// address first, serves until Ctrl-C.
     Mock {

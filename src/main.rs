@@ -34,6 +34,8 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { scenarios } => Ok(validate(&scenarios)),
+        Command::Report { result, output } => report(&result, output.as_deref()),
+        Command::Compare { results, md, output, force } => compare(&results, md, output.as_deref(), force),
         Command::Mock { config, listen } => standalone(chaosload::standalone::mock(config.as_deref(), listen)),
         Command::Proxy { upstream, config, listen } => {
             standalone(chaosload::standalone::proxy(&upstream, config.as_deref(), listen))
@@ -64,6 +66,54 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if output.result.interrupted { ExitCode::from(EXIT_INTERRUPTED) } else { ExitCode::SUCCESS })
         }
     }
+}
+
+/// Reads a result.json; a file that is missing or not a chaosload result is exit 2.
+fn load_result(path: &Path) -> Result<chaosload::result::RunResult, ExitCode> {
+    match chaosload::result::RunResult::load(path) {
+        Ok(result) => Ok(result),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Err(ExitCode::from(EXIT_INVALID))
+        }
+    }
+}
+
+fn report(path: &Path, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let result = match load_result(path) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let wanted = output.map(Path::to_path_buf).unwrap_or_else(|| path.with_file_name("report.html"));
+    let written = chaosload::run::write_fresh(&wanted, chaosload::report::html::render(&result).as_bytes())?;
+    println!("report: {}", written.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare(paths: &[std::path::PathBuf], md: bool, output: Option<&Path>, force: bool) -> anyhow::Result<ExitCode> {
+    use chaosload::report::{compare, markdown};
+    let mut results = Vec::new();
+    for path in paths {
+        match load_result(path) {
+            Ok(r) => results.push(r),
+            Err(code) => return Ok(code),
+        }
+    }
+    if let Err(e) = compare::check_comparable(&results) {
+        if !force || matches!(e, compare::CompareError::TooFew(_)) {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    }
+    let labelled: Vec<_> = compare::unique_labels(paths).into_iter().zip(results).collect();
+    let comparison = compare::compare(&labelled);
+    let text = if md { markdown::comparison_markdown(&comparison) } else { compare::terminal_table(&comparison) };
+    print!("{text}");
+    if let Some(output) = output {
+        let written = chaosload::run::write_fresh(output, text.as_bytes())?;
+        eprintln!("written: {}", written.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A standalone part's outcome: an invalid config is exit 2 with its diagnostics.

@@ -34,6 +34,26 @@ pub struct RunResult {
     pub clients: Vec<ClientResult>,
 }
 
+impl RunResult {
+    /// Reads a result.json, refusing one of another schema version.
+    pub fn load(path: &std::path::Path) -> anyhow::Result<RunResult> {
+        use anyhow::Context as _;
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+        match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => anyhow::bail!(
+                "{} has schema_version {v}; this chaosload reads {SCHEMA_VERSION} (use the chaosload that wrote it)",
+                path.display()
+            ),
+            None => anyhow::bail!("{} is not a chaosload result.json (no schema_version)", path.display()),
+        }
+        serde_json::from_value(value)
+            .with_context(|| format!("{} does not match the result.json schema", path.display()))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FaultWindows {
     pub kind: String,

@@ -127,6 +127,8 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
     };
     // What was measured is kept even when a later configuration failed.
     write_atomically(&dir.join("result.json"), serde_json::to_string_pretty(&result)?.as_bytes())?;
+    write_interval_logs(&dir, &result, started_at)?;
+    write_atomically(&dir.join("report.html"), crate::report::html::render(&result).as_bytes())?;
     if let Some(e) = failure {
         return Err(e.context(format!("partial results written to {}", dir.join("result.json").display())));
     }
@@ -188,6 +190,21 @@ fn run_one(
     Ok((result, record.cut_short))
 }
 
+/// `hdr/<client>.hlog`: each configuration's per-second latency histograms in the HdrHistogram
+/// interval log format, for HdrHistogram's own tools.
+fn write_interval_logs(dir: &Path, result: &RunResult, started_at: SystemTime) -> anyhow::Result<()> {
+    if result.clients.is_empty() {
+        return Ok(());
+    }
+    let hdr = dir.join("hdr");
+    std::fs::create_dir(&hdr).with_context(|| format!("creating {}", hdr.display()))?;
+    for client in &result.clients {
+        let log = crate::report::hlog::write_interval_log(client, started_at);
+        write_atomically(&hdr.join(format!("{}.hlog", client.name)), log.as_bytes())?;
+    }
+    Ok(())
+}
+
 enum ResolvedTarget {
     Mock,
     Url(Endpoint),
@@ -223,6 +240,21 @@ fn new_run_dir(parent: &Path, at: SystemTime) -> anyhow::Result<PathBuf> {
         }
     }
     anyhow::bail!("could not find a free folder name under {}", parent.display())
+}
+
+/// Writes `path`, or if it exists `name-2.ext`, `name-3.ext`…: never overwrites. Returns the path
+/// written.
+pub fn write_fresh(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    for n in 1..10_000 {
+        let candidate = if n == 1 { path.to_path_buf() } else { path.with_file_name(format!("{stem}-{n}{ext}")) };
+        if !candidate.exists() {
+            write_atomically(&candidate, bytes)?;
+            return Ok(candidate);
+        }
+    }
+    anyhow::bail!("no free file name next to {}", path.display())
 }
 
 /// Writes `path` through a temporary name and a rename, so no reader sees a half-written file.

@@ -14,7 +14,7 @@ pub fn fmt_us(us: u64) -> String {
 }
 
 /// Scheduler lag p99 beyond which the report warns that chaosload itself was a bottleneck.
-const LAG_WARNING_US: u64 = 10_000;
+pub const LAG_WARNING_US: u64 = 10_000;
 
 pub fn render(result: &RunResult) -> String {
     let mut out = String::new();

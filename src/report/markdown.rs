@@ -5,10 +5,6 @@ use crate::result::RunResult;
 use crate::summary::fmt_us;
 use std::fmt::Write as _;
 
-/// Scheduler lag p99 beyond which a run's summary warns that chaosload itself fell behind (as the
-/// terminal summary does).
-const LAG_WARNING_US: u64 = 10_000;
-
 /// A comparison: which runs, then per configuration a table with one row per metric (and per error kind),
 /// the first run's value, and for each later run its value and change (`Δ`, `Δ%`); then the notes.
 pub fn comparison_markdown(c: &Comparison) -> String {
@@ -172,7 +168,7 @@ pub fn run_markdown(result: &RunResult) -> String {
             ));
         }
         let lag = &c.total.scheduler_lag;
-        if lag.count > 0 && lag.p99_us > LAG_WARNING_US {
+        if lag.count > 0 && lag.p99_us > crate::summary::LAG_WARNING_US {
             warnings.push(format!(
                 "{}: scheduler lag p99 {} — chaosload itself fell behind the schedule; latencies include that lag.",
                 code(&c.name),

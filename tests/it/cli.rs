@@ -56,6 +56,15 @@ fn run_writes_a_result_that_matches_the_schema() {
     for client in result["clients"].as_array().unwrap() {
         assert!(client["total"]["ok"].as_u64().unwrap() > 100, "{}: {}", client["name"], client["total"]);
     }
+    // Beside it: the HTML report and one HdrHistogram interval log per configuration.
+    let run_dir = files[0].parent().unwrap().to_path_buf();
+    let html = std::fs::read_to_string(run_dir.join("report.html")).expect("report.html is written with the run");
+    assert!(html.contains("no-keep-alive") && html.contains("<svg"));
+    for client in ["keep-alive", "no-keep-alive"] {
+        let log = std::fs::read_to_string(run_dir.join("hdr").join(format!("{client}.hlog"))).unwrap();
+        assert!(log.contains("#[StartTime:") && log.lines().filter(|l| !l.starts_with('#')).count() >= 4, "{log}");
+    }
+
     // A second run never overwrites the first.
     let again = chaosload(&[
         "run",
@@ -67,7 +76,48 @@ fn run_writes_a_result_that_matches_the_schema() {
         "keep-alive",
     ]);
     assert!(again.status.success());
-    assert_eq!(result_files(&out).len(), 2);
+    let mut files = result_files(&out);
+    files.sort();
+    assert_eq!(files.len(), 2);
+
+    // The two runs compare; the configuration missing from the second is shown, not a crash.
+    let (a, b) = (files[0].to_str().unwrap(), files[1].to_str().unwrap());
+    let compared = chaosload(&["compare", a, b]);
+    let table = String::from_utf8_lossy(&compared.stdout);
+    assert!(compared.status.success(), "{}", String::from_utf8_lossy(&compared.stderr));
+    assert!(table.contains("keep-alive") && table.contains("no-keep-alive") && table.contains('%'), "{table}");
+    let md = chaosload(&["compare", a, b, "--md"]);
+    assert!(String::from_utf8_lossy(&md.stdout).contains("| "));
+
+    // `report` renders again without touching the report the run wrote.
+    let rendered = chaosload(&["report", a]);
+    assert!(rendered.status.success(), "{}", String::from_utf8_lossy(&rendered.stderr));
+    assert!(files[0].with_file_name("report-2.html").exists());
+}
+
+#[test]
+fn compare_refuses_different_scenarios_unless_forced() {
+    let dir = scratch("cli-compare");
+    let write = |name: &str, scenario: &str| {
+        let path = dir.join(name);
+        let json = serde_json::json!({
+            "schema_version": 1, "scenario_name": scenario, "scenario_file": "x.toml", "scenario": {},
+            "started_at": "2026-11-22T00:00:00Z", "interrupted": false, "faults": [], "clients": [],
+            "environment": { "chaosload_version": "0", "cores": 2, "os": "linux", "arch": "x86_64", "load_threads": 1 }
+        });
+        std::fs::write(&path, json.to_string()).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (a, b) = (write("a.json", "smoke"), write("b.json", "coldstart"));
+    let refused = chaosload(&["compare", &a, &b]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert!(chaosload(&["compare", &a, &b, "--force"]).status.success());
+    let not_json = dir.join("c.json");
+    std::fs::write(&not_json, "{}").unwrap();
+    let bad = chaosload(&["compare", &a, not_json.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("schema_version"));
 }
 
 #[test]
