@@ -120,6 +120,10 @@ impl Environment {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClientResult {
     pub name: String,
+    /// UTC, RFC 3339 with milliseconds: when this configuration's run began (second 0 of its
+    /// timeline and of its fault windows).
+    #[serde(default)]
+    pub started_at: String,
     /// Wall time of this configuration's run, drain included.
     pub duration_ms: u64,
     /// All phases together.
@@ -377,6 +381,7 @@ impl ClientResult {
         let total = PhaseResult::build("total", record.recorder.epoch(), total_duration, total_load, &all);
         ClientResult {
             name: name.to_string(),
+            started_at: String::new(),
             duration_ms: wall.as_millis() as u64,
             connections: Connections::build(&record.connections, &all),
             total,

@@ -127,7 +127,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
     };
     // What was measured is kept even when a later configuration failed.
     write_atomically(&dir.join("result.json"), serde_json::to_string_pretty(&result)?.as_bytes())?;
-    write_interval_logs(&dir, &result, started_at)?;
+    write_interval_logs(&dir, &result)?;
     write_atomically(&dir.join("report.html"), crate::report::html::render(&result).as_bytes())?;
     if let Some(e) = failure {
         return Err(e.context(format!("partial results written to {}", dir.join("result.json").display())));
@@ -146,6 +146,7 @@ fn run_one(
     let progress = Arc::new(Progress::new(options.stop.clone()));
     let began = Instant::now();
     let epoch = began + START_DELAY;
+    let wall_epoch = SystemTime::now() + START_DELAY;
     let faults_on = |layer| plan.faults.iter().filter(|f| f.layer() == layer).cloned().collect::<Vec<_>>();
     let (mut endpoint, mock) = match target {
         ResolvedTarget::Mock => {
@@ -186,19 +187,22 @@ fn run_one(
         }
     });
     let mut result = ClientResult::build(plan, &client.name, &record, began.elapsed(), mock);
+    result.started_at = humantime::format_rfc3339_millis(wall_epoch).to_string();
     result.proxy = proxy;
     Ok((result, record.cut_short))
 }
 
 /// `hdr/<client>.hlog`: each configuration's per-second latency histograms in the HdrHistogram
 /// interval log format, for HdrHistogram's own tools.
-fn write_interval_logs(dir: &Path, result: &RunResult, started_at: SystemTime) -> anyhow::Result<()> {
+fn write_interval_logs(dir: &Path, result: &RunResult) -> anyhow::Result<()> {
     if result.clients.is_empty() {
         return Ok(());
     }
     let hdr = dir.join("hdr");
     std::fs::create_dir(&hdr).with_context(|| format!("creating {}", hdr.display()))?;
     for client in &result.clients {
+        let started_at = humantime::parse_rfc3339_weak(&client.started_at)
+            .with_context(|| format!("client {:?} has no valid started_at", client.name))?;
         let log = crate::report::hlog::write_interval_log(client, started_at);
         write_atomically(&hdr.join(format!("{}.hlog", client.name)), log.as_bytes())?;
     }

@@ -627,6 +627,7 @@ pub(crate) mod fixtures {
     pub fn client(name: &str, n: &Numbers) -> ClientResult {
         ClientResult {
             name: name.to_string(),
+            started_at: "2026-11-22T07:00:00.000Z".to_string(),
             duration_ms: 2_500,
             total: phase("total", n),
             phases: vec![phase("steady", n)],

@@ -17,9 +17,7 @@ pub const LEGEND: &str = "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\
 /// The interval log of one configuration: `#[StartTime]` and `#[BaseTime]` at `start`, then one line per
 /// second of `result.timeline` (offsets from `start`), including seconds in which nothing completed.
 ///
-/// `start` should be when this configuration's run began. `result.json` records only the run's
-/// `started_at` ([`started_at`]); configurations run in turn, so for the ones after the first the
-/// absolute times are then early by the runs before them, while offsets within the log stay exact.
+/// `start` is when this configuration's run began: the client's own `started_at` in result.json.
 ///
 /// A second whose stored histogram cannot be decoded (a hand-edited file) becomes a comment line saying
 /// so rather than an error, so the rest of the log is still usable.

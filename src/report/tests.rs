@@ -69,6 +69,7 @@ fn client(name: &str, scale: f64, errors: &[(&str, u64)]) -> ClientResult {
         .collect();
     ClientResult {
         name: name.to_string(),
+        started_at: "2026-11-22T07:00:00.000Z".to_string(),
         duration_ms: 12_000,
         total: phase("total", scale, errors),
         phases: vec![phase("steady", scale, errors)],
