@@ -4,7 +4,9 @@
 //! Bump `SCHEMA_VERSION` on any incompatible change. Durations carry their unit in the field
 //! name (`_us`, `_ms`, `_s`); histograms are HdrHistogram V2 deflate encodings in base64.
 
+pub use crate::chaos::ProxyStats;
 use crate::load::engine::ClientRecord;
+pub use crate::mock::MockStats;
 use crate::record::{ConnStats, Hist, OutcomeCounts, PhaseStats, Timeline};
 use crate::scenario::{Load, Plan};
 use serde::{Deserialize, Serialize};
@@ -134,57 +136,10 @@ pub struct ClientResult {
     pub timeline: Vec<SecondResult>,
     /// Counters reported by the built-in mock, when it was the target.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mock: Option<MockCounters>,
+    pub mock: Option<MockStats>,
     /// Counters reported by the chaos proxy, when proxy faults put it in the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proxy: Option<ProxyCounters>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ProxyCounters {
-    pub connections: u64,
-    pub bytes_up: u64,
-    pub bytes_down: u64,
-    /// Connections a proxy fault was applied to.
-    pub faults_hit: u64,
-    pub refused: u64,
-    pub resets: u64,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct MockCounters {
-    pub requests: u64,
-    pub connections_accepted: u64,
-    /// Closed by the mock's keep-alive idle timeout (including `race` resets).
-    pub connections_closed_idle: u64,
-    /// Serverless: instances started cold (first start or thaw).
-    pub cold_starts: u64,
-    /// Serverless: instances frozen after `freeze_after` idle.
-    pub freezes: u64,
-    /// Serverless: requests that waited for capacity.
-    pub queued: u64,
-    /// Serverless: requests answered `queue_status` after `queue_timeout`.
-    pub queue_timeouts: u64,
-    /// Serverless: requests that met a connection of a frozen instance.
-    pub frozen_connection_hits: u64,
-    /// Requests (or connections) a mock `[[fault]]` hit.
-    pub fault_hits: u64,
-}
-
-impl From<crate::mock::MockStats> for MockCounters {
-    fn from(s: crate::mock::MockStats) -> MockCounters {
-        MockCounters {
-            requests: s.requests,
-            connections_accepted: s.connections_accepted,
-            connections_closed_idle: s.connections_closed_idle,
-            cold_starts: s.cold_starts,
-            freezes: s.freezes,
-            queued: s.queued,
-            queue_timeouts: s.queue_timeouts,
-            frozen_connection_hits: s.frozen_connection_hits,
-            fault_hits: s.fault_hits,
-        }
-    }
+    pub proxy: Option<ProxyStats>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -356,7 +311,7 @@ impl ClientResult {
         name: &str,
         record: &ClientRecord,
         wall: std::time::Duration,
-        mock: Option<MockCounters>,
+        mock: Option<MockStats>,
     ) -> ClientResult {
         let phases: Vec<PhaseResult> = plan
             .phases

@@ -5,7 +5,7 @@ use crate::chaos::{ProxyConfig, ProxyServer};
 use crate::client::Endpoint;
 use crate::load::engine::{self, Progress};
 use crate::mock::{MockConfig, MockServer};
-use crate::result::{ClientResult, Environment, FaultWindows, MockCounters, ProxyCounters, RunResult, SCHEMA_VERSION};
+use crate::result::{ClientResult, Environment, FaultWindows, RunResult, SCHEMA_VERSION};
 use crate::scenario::{ClientPlan, Layer, Plan, Target};
 use anyhow::Context as _;
 use std::io::IsTerminal as _;
@@ -174,18 +174,8 @@ fn run_one(
     let record = engine::run_client(plan, client, &endpoint, epoch, &progress);
     display.finish();
     let record = record.with_context(|| format!("running client configuration {:?}", client.name))?;
-    let mock = mock.map(|m| MockCounters::from(m.shutdown()));
-    let proxy = proxy.map(|p| {
-        let s = p.shutdown();
-        ProxyCounters {
-            connections: s.connections,
-            bytes_up: s.bytes_up,
-            bytes_down: s.bytes_down,
-            faults_hit: s.faults_hit,
-            refused: s.refused,
-            resets: s.resets,
-        }
-    });
+    let mock = mock.map(|m| m.shutdown());
+    let proxy = proxy.map(|p| p.shutdown());
     let mut result = ClientResult::build(plan, &client.name, &record, began.elapsed(), mock);
     result.started_at = humantime::format_rfc3339_millis(wall_epoch).to_string();
     result.proxy = proxy;

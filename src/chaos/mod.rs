@@ -52,7 +52,8 @@ impl ProxyConfig {
 }
 
 /// A snapshot of a proxy's counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Part of the result.json contract (`clients[].mock` / `clients[].proxy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProxyStats {
     /// Client connections accepted (refused ones included).
     pub connections: u64,

@@ -58,7 +58,8 @@ impl MockConfig {
 }
 
 /// A snapshot of a mock's counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Part of the result.json contract (`clients[].mock` / `clients[].proxy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MockStats {
     /// Requests received (headers read), answered or not.
     pub requests: u64,

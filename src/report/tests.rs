@@ -3,7 +3,7 @@
 use super::render;
 use crate::record::Hist;
 use crate::result::{
-    ClientResult, Connections, Environment, FaultWindows, MockCounters, PhaseResult, RunResult, SecondResult, Summary,
+    ClientResult, Connections, Environment, FaultWindows, MockStats, PhaseResult, RunResult, SecondResult, Summary,
     Window,
 };
 use std::collections::BTreeMap;
@@ -83,7 +83,7 @@ fn client(name: &str, scale: f64, errors: &[(&str, u64)]) -> ClientResult {
             requests_per_connection_max: 200,
         },
         timeline,
-        mock: Some(MockCounters { requests: 1000, connections_accepted: 10, fault_hits: 42, ..Default::default() }),
+        mock: Some(MockStats { requests: 1000, connections_accepted: 10, fault_hits: 42, ..Default::default() }),
         proxy: None,
     }
 }
