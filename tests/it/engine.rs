@@ -1,6 +1,6 @@
 //! End-to-end measurement tests: real sockets on 127.0.0.1, the built-in mock, tolerances.
 
-use crate::support::{constant, exclusive, mock_plan, ms, run};
+use crate::support::{constant, exclusive, mock_plan, ms, run_timed};
 use chaosload::scenario::{ClientPlan, FaultKind, FaultPlan, ReadBody};
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 fn fixed_latency_is_measured_as_such() {
     let _serial = exclusive();
     let plan = mock_plan(ms(20), vec![constant(100.0, Duration::from_secs(3))], vec![ClientPlan::defaults("c")]);
-    let result = run(&plan);
+    let result = run_timed(&plan);
     let total = &result.clients[0].total;
     assert_eq!(total.ok, 300, "every request answered: {:?}", total.errors);
     let p50 = total.latency.p50_us;
@@ -38,7 +38,7 @@ fn coordinated_omission_is_corrected() {
         every: None,
         probability: 1.0,
     });
-    let result = run(&plan);
+    let result = run_timed(&plan);
     let total = &result.clients[0].total;
     assert_eq!(total.ok, 1000, "{:?}", total.errors);
     let p99 = total.latency.p99_us;
@@ -56,7 +56,7 @@ fn achieved_rate_matches_the_requested_rate() {
     let _serial = exclusive();
     let rate = 1000.0;
     let plan = mock_plan(ms(1), vec![constant(rate, Duration::from_secs(4))], vec![ClientPlan::defaults("c")]);
-    let result = run(&plan);
+    let result = run_timed(&plan);
     let c = &result.clients[0];
     let achieved = c.total.achieved_rate;
     assert!((achieved - rate).abs() / rate <= 0.02, "achieved {achieved}/s for {rate}/s");
@@ -77,7 +77,7 @@ fn keep_alive_and_unread_bodies_decide_connection_reuse() {
     let mut unread = ClientPlan::defaults("unread-body");
     unread.read_body = ReadBody::None;
     let plan = mock_plan(ms(1), vec![constant(100.0, Duration::from_secs(2))], vec![keep_alive, no_keep_alive, unread]);
-    let result = run(&plan);
+    let result = run_timed(&plan);
     let by_name = |name: &str| result.clients.iter().find(|c| c.name == name).unwrap();
 
     let on = by_name("keep-alive");

@@ -63,3 +63,29 @@ pub fn run(plan: &Plan) -> RunResult {
     options.progress = run::ProgressMode::Off;
     run::run(plan, &options).expect("run succeeds").result
 }
+
+/// The scheduler lag (p99, any client) above which a run says more about this shared machine than
+/// about chaosload: the host had the process off the CPU for tens of milliseconds at a time.
+pub const NOISY_LAG_P99_US: u64 = 10_000;
+
+/// Runs a plan whose assertions are about timing: when the run itself reports that the machine
+/// could not keep to the schedule (scheduler lag above [`NOISY_LAG_P99_US`]), it is run again
+/// after a pause, up to four times in all, and the quietest run is returned. The test's
+/// assertions still apply to that run, so a real regression fails however quiet the machine.
+pub fn run_timed(plan: &Plan) -> RunResult {
+    let lag_p99 = |r: &RunResult| r.clients.iter().map(|c| c.total.scheduler_lag.p99_us).max().unwrap_or(0);
+    let mut quietest = run(plan);
+    for attempt in 2..=4 {
+        let lag = lag_p99(&quietest);
+        if lag <= NOISY_LAG_P99_US {
+            break;
+        }
+        eprintln!("{}: scheduler lag p99 {lag}µs, machine too busy to judge timing; attempt {attempt}", plan.name);
+        std::thread::sleep(Duration::from_secs(5));
+        let again = run(plan);
+        if lag_p99(&again) < lag {
+            quietest = again;
+        }
+    }
+    quietest
+}
