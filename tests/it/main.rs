@@ -1,3 +1,8 @@
+//! The one integration test binary: real servers and load on 127.0.0.1, the CLI, and report.html in a browser.
+
+// Unix only: it runs Chromium in its own process group so a hang can be killed whole.
+#[cfg(unix)]
+mod browser;
 mod chaos;
 mod cli;
 mod client;
