@@ -332,16 +332,16 @@ fn mesh(
     Ok(())
 }
 
-fn draw_line<X, Y>(
+/// Any f64 axis a chart here draws on (plotters' own, or [`Axis`] with chosen ticks).
+trait F64Axis: Ranged<ValueType = f64> {}
+impl<T: Ranged<ValueType = f64>> F64Axis for T {}
+
+fn draw_line<X: F64Axis, Y: F64Axis>(
     chart: &mut ChartContext<SVGBackend, Cartesian2d<X, Y>>,
     points: Vec<(f64, f64)>,
     color: RGBColor,
     dashed: bool,
-) -> DrawResult
-where
-    X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-{
+) -> DrawResult {
     if dashed {
         chart.draw_series(DashedLineSeries::new(points, 7, 5, color.stroke_width(2)))?;
     } else {
@@ -413,20 +413,26 @@ fn covers_all((x0, x1): (f64, f64), x_end: f64) -> bool {
 /// Faint enough that gridlines and thin lines stay readable through a shaded window.
 const SHADE_ALPHA: f64 = 0.09;
 
+/// Each fault with its index, its colour and its windows' spans inside `0..x_end`.
+fn fault_spans(
+    faults: &[FaultWindows],
+    x_end: f64,
+) -> impl Iterator<Item = (usize, RGBColor, &FaultWindows, Vec<(f64, f64)>)> {
+    faults.iter().enumerate().map(move |(i, f)| {
+        let spans = f.windows.iter().filter_map(|w| window_span(w, x_end)).collect();
+        (i, FAULT_COLORS[i % FAULT_COLORS.len()], f, spans)
+    })
+}
+
 /// Shades fault windows over a plot. Call it before the mesh so gridlines are drawn over the shade.
-fn shade_windows<X, Y>(
+fn shade_windows<X: F64Axis, Y: F64Axis>(
     chart: &mut ChartContext<SVGBackend, Cartesian2d<X, Y>>,
     faults: &[FaultWindows],
     x_end: f64,
     (y_lo, y_hi): (f64, f64),
-) -> DrawResult
-where
-    X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-{
-    for (i, fault) in faults.iter().enumerate() {
-        let color = FAULT_COLORS[i % FAULT_COLORS.len()];
-        for span @ (x0, x1) in fault.windows.iter().filter_map(|w| window_span(w, x_end)) {
+) -> DrawResult {
+    for (_, color, _, spans) in fault_spans(faults, x_end) {
+        for span @ (x0, x1) in spans {
             if !covers_all(span, x_end) {
                 let band = Rectangle::new([(x0, y_lo), (x1, y_hi)], color.mix(SHADE_ALPHA).filled());
                 chart.draw_series(std::iter::once(band))?;
@@ -438,24 +444,19 @@ where
 
 /// Shades each fault window over the plot and labels it in the strip above, with a bar over its span.
 /// Call it before the mesh (see [`shade_windows`]).
-fn draw_faults<X, Y>(
+fn draw_faults<X: F64Axis, Y: F64Axis>(
     chart: &mut ChartContext<SVGBackend, Cartesian2d<X, Y>>,
     strip: &Area,
     faults: &[FaultWindows],
     x_end: f64,
     (y_lo, y_hi): (f64, f64),
-) -> DrawResult
-where
-    X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-{
+) -> DrawResult {
     shade_windows(chart, faults, x_end, (y_lo, y_hi))?;
     let strip_top = strip.get_base_pixel().1;
-    for (i, fault) in faults.iter().enumerate() {
-        let color = FAULT_COLORS[i % FAULT_COLORS.len()];
+    for (i, color, fault, spans) in fault_spans(faults, x_end) {
         let y = strip_top + (i as u32 * FAULT_ROW) as i32 + FAULT_ROW as i32 / 2;
         let mut labelled = false;
-        for span @ (x0, x1) in fault.windows.iter().filter_map(|w| window_span(w, x_end)) {
+        for span @ (x0, x1) in spans {
             let (px0, _) = chart.backend_coord(&(x0, y_lo));
             let (px1, _) = chart.backend_coord(&(x1, y_lo));
             let base = strip.get_base_pixel();

@@ -178,9 +178,11 @@ fn client_charts(
         faults,
         Dashes::LaterSeries,
     );
+    let fault_note =
+        if faults.is_empty() { "" } else { " Fault windows (of the first run) are labelled above the plot." };
     let caption = format!(
         "{}: p99 of the requests that completed in each second, one line per run; gaps are seconds without \
-         completions. Fault windows (of the first run) are labelled above the plot.{}",
+         completions.{fault_note}{}",
         esc(name),
         missing("line")
     );
