@@ -49,7 +49,8 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Compare runs of the same scenario (e.g. before and after a release): a table of every
-    /// client configuration's figures per run, with differences from the first run.
+    /// client configuration's figures per run, with differences from the first run; with
+    /// `-o compare.html`, also a self-contained HTML page with charts.
     Compare {
         /// Two or more result.json files; the first is the baseline.
         #[arg(required = true, num_args = 2..)]
@@ -57,7 +58,8 @@ pub enum Command {
         /// Print the comparison as Markdown (for a pull request) instead of a terminal table.
         #[arg(long)]
         md: bool,
-        /// Also write it to this file (Markdown with --md).
+        /// Also write it to this file: the HTML comparison page when FILE ends in .html, else the
+        /// table (Markdown with --md). An existing file is never overwritten (FILE-2.html is written).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Compare even runs of different scenarios.

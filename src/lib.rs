@@ -11,7 +11,7 @@
 //! - `mock/`     — the built-in mock upstream: behaviours, faults, the serverless model.
 //! - `chaos/`    — the chaos proxy: a toxic chain per connection and direction (`toxics/`).
 //! - `record/`   — outcomes, histograms, timelines, connection statistics.
-//! - `report/`   — report.html (plotters SVG charts), compare, Markdown, HdrHistogram logs.
+//! - `report/`   — report.html (plotters SVG charts), compare (terminal, Markdown, HTML page), Markdown, HdrHistogram logs.
 //! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
 //! - `standalone`, `server_thread` — the mock and proxy on their own; servers on their own threads.
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.

@@ -90,8 +90,22 @@ fn report(path: &Path, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether an output file is the HTML comparison page: its name ends in `.html`, in any case.
+fn is_html(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("html"))
+}
+
 fn compare(paths: &[std::path::PathBuf], md: bool, output: Option<&Path>, force: bool) -> anyhow::Result<ExitCode> {
-    use chaosload::report::{compare, markdown};
+    use chaosload::report::{compare, compare_html, markdown};
+    let html = output.filter(|o| is_html(o));
+    if let (Some(html), true) = (html, md) {
+        eprintln!(
+            "error: --md asks for Markdown but {} names an HTML page; drop --md for the HTML page, or write \
+             Markdown to a .md file",
+            html.display()
+        );
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
     let mut results = Vec::new();
     for path in paths {
         match load_result(path) {
@@ -110,7 +124,14 @@ fn compare(paths: &[std::path::PathBuf], md: bool, output: Option<&Path>, force:
     let text = if md { markdown::comparison_markdown(&comparison) } else { compare::terminal_table(&comparison) };
     print!("{text}");
     if let Some(output) = output {
-        let written = chaosload::run::write_fresh(output, text.as_bytes())?;
+        let page;
+        let bytes = if html.is_some() {
+            page = compare_html::render(&comparison, &labelled);
+            page.as_bytes()
+        } else {
+            text.as_bytes()
+        };
+        let written = chaosload::run::write_fresh(output, bytes)?;
         eprintln!("written: {}", written.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -54,6 +54,15 @@ impl RunResult {
         serde_json::from_value(value)
             .with_context(|| format!("{} does not match the result.json schema", path.display()))
     }
+
+    /// The scenario's seed as written, or `unknown` for a result without one.
+    pub fn seed(&self) -> String {
+        match self.scenario.get("seed") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) if !v.is_null() => v.to_string(),
+            _ => "unknown".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,6 +125,12 @@ impl Environment {
             arch: std::env::consts::ARCH.to_string(),
             load_threads: plan.threads,
         }
+    }
+
+    /// `4 cores, linux/x86_64, 1 load thread`.
+    pub fn describe(&self) -> String {
+        let threads = if self.load_threads == 1 { "" } else { "s" };
+        format!("{} cores, {}/{}, {} load thread{threads}", self.cores, self.os, self.arch, self.load_threads)
     }
 }
 

@@ -155,6 +155,15 @@ impl Metric {
         }
     }
 
+    /// Which way is an improvement: more requests and a higher rate are better (fewer arrivals were lost),
+    /// everything else is better lower.
+    pub fn better(self) -> Better {
+        match self {
+            Metric::Requests | Metric::Rate => Better::Higher,
+            _ => Better::Lower,
+        }
+    }
+
     fn is_latency(self) -> bool {
         matches!(self, Metric::P50 | Metric::P90 | Metric::P99 | Metric::P999 | Metric::Max)
     }
@@ -203,6 +212,13 @@ impl Metric {
     }
 }
 
+/// Which direction of change is an improvement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Lower,
+    Higher,
+}
+
 /// A change against the first run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Delta {
@@ -217,6 +233,16 @@ impl Delta {
         let abs = this - first;
         let pct = if first == 0.0 { (this == 0.0).then_some(0.0) } else { Some(abs / first.abs() * 100.0) };
         Delta { abs, pct }
+    }
+
+    /// Whether the change is an improvement, a regression, or (within half a percent, or to and from
+    /// zero) neither.
+    pub fn verdict(&self, better: Better) -> Option<bool> {
+        match self.pct {
+            Some(p) if p.abs() < 0.5 => None,
+            _ if self.abs == 0.0 => None,
+            _ => Some((self.abs < 0.0) == (better == Better::Lower)),
+        }
     }
 
     /// `+12.3%`, `−4.0%`, `±0.0%`, or `n/a` (from zero).
@@ -255,6 +281,11 @@ pub struct RunInfo {
     pub label: String,
     pub scenario_name: String,
     pub started_at: String,
+    /// The scenario's seed, as written (`unknown` when absent).
+    pub seed: String,
+    pub chaosload_version: String,
+    /// Where it ran, in words: `4 cores, linux/x86_64, 1 load thread`.
+    pub machine: String,
     pub interrupted: bool,
     pub error: Option<String>,
 }
@@ -313,6 +344,9 @@ pub fn compare(results: &[(String, RunResult)]) -> Comparison {
             label: label.clone(),
             scenario_name: r.scenario_name.clone(),
             started_at: r.started_at.clone(),
+            seed: r.seed(),
+            chaosload_version: r.environment.chaosload_version.clone(),
+            machine: r.environment.describe(),
             interrupted: r.interrupted,
             error: r.error.clone(),
         })

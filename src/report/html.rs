@@ -4,9 +4,11 @@
 //! (no scripts, fonts, styles or images from anywhere) and reads the same with JavaScript off.
 
 use super::charts::{self, client_color, css, SpectrumLine};
+use super::compare::{Better, Delta, Stats};
 use crate::record::Hist;
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
 use crate::summary::fmt_us;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Scheduler lag p99 beyond which the page warns that chaosload itself was a bottleneck (as the
@@ -50,17 +52,24 @@ td.kinds{text-align:left;max-width:220px;white-space:normal}
 pre{background:#f6f8fa;padding:10px;overflow:auto;font-size:12px}
 "#;
 
-/// Renders the report for `result` as one self-contained HTML document.
-pub fn render(result: &RunResult) -> String {
+/// A page's start, through `<body>`: the title (escaped here) and the shared style, nothing loaded.
+pub(super) fn page_start(title: &str) -> String {
     let mut out = String::with_capacity(512 * 1024);
-    let title = format!("chaosload — {}", result.scenario_name);
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
          <style>{STYLE}</style>\n</head>\n<body>\n",
-        esc(&title)
+        esc(title)
     );
+    out
+}
+
+pub(super) const PAGE_END: &str = "</body>\n</html>\n";
+
+/// Renders the report for `result` as one self-contained HTML document.
+pub fn render(result: &RunResult) -> String {
+    let mut out = page_start(&format!("chaosload — {}", result.scenario_name));
     header(&mut out, result);
     banners(&mut out, result);
     let _ = writeln!(out, "<h2>What happened</h2>\n<p class=\"story\">{}</p>", story(result));
@@ -71,19 +80,11 @@ pub fn render(result: &RunResult) -> String {
         tables(&mut out, result);
     }
     scenario_section(&mut out, result);
-    out.push_str("</body>\n</html>\n");
+    out.push_str(PAGE_END);
     out
 }
 
-fn seed(result: &RunResult) -> String {
-    match result.scenario.get("seed") {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(v) if !v.is_null() => v.to_string(),
-        _ => "unknown".to_string(),
-    }
-}
-
-fn fmt_ms(ms: u64) -> String {
+pub(super) fn fmt_ms(ms: u64) -> String {
     if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
@@ -91,7 +92,7 @@ fn fmt_ms(ms: u64) -> String {
     }
 }
 
-fn pct(x: f64) -> String {
+pub(super) fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
@@ -107,7 +108,7 @@ fn header(out: &mut String, r: &RunResult) {
          <div class=\"meta\">chaosload <b>{}</b> · machine: <b>{}</b> cores, {} / {} · {} load thread{} · scenario file {}</div>\n</header>",
         esc(&r.scenario_name),
         esc(&r.started_at),
-        esc(&seed(r)),
+        esc(&r.seed()),
         fmt_ms(load_ms),
         phases,
         if phases == 1 { "" } else { "s" },
@@ -202,7 +203,7 @@ fn story(r: &RunResult) -> String {
         s,
         "{n} client configuration{} faced the same seeded traffic (seed {}): {} arrivals over {} of load{}. ",
         if n == 1 { "" } else { "s" },
-        esc(&seed(r)),
+        esc(&r.seed()),
         first.total.arrivals,
         fmt_ms(first.total.duration_ms),
         if n > 1 { " for each, one configuration after the other" } else { "" },
@@ -285,7 +286,8 @@ fn story(r: &RunResult) -> String {
     s
 }
 
-fn decode(s: &Summary) -> Option<Hist> {
+/// A summary's histogram, decoded from result.json's base64; `None` when it recorded nothing.
+pub(super) fn decode(s: &Summary) -> Option<Hist> {
     if s.count == 0 || s.hdr.is_empty() {
         return None;
     }
@@ -301,25 +303,26 @@ fn lines(r: &RunResult, pick: &[(Pick, bool)]) -> Vec<SpectrumLine> {
         .enumerate()
         .flat_map(|(i, c)| {
             pick.iter().filter_map(move |(f, dashed)| {
-                decode(f(&c.total)).map(|hist| SpectrumLine { client: i, hist, dashed: *dashed })
+                decode(f(&c.total)).map(|hist| SpectrumLine { series: i, hist, dashed: *dashed })
             })
         })
         .collect()
 }
 
-fn figure(out: &mut String, title: &str, svg: &str, caption: &str) {
+pub(super) fn figure(out: &mut String, title: &str, svg: &str, caption: &str) {
     let _ = writeln!(out, "<figure>\n<h3>{title}</h3>\n{svg}\n<figcaption>{caption}</figcaption>\n</figure>");
 }
 
 fn charts_section(out: &mut String, r: &RunResult) {
     out.push_str("<h2>Charts</h2>\n");
+    let names: Vec<&str> = r.clients.iter().map(|c| c.name.as_str()).collect();
     let latency = lines(r, &[(|p| &p.latency, false), (|p| &p.service_time, true)]);
     if !latency.is_empty() {
         let svg = charts::spectrum(
             "chart-spectrum",
             "latency percentile spectrum",
             "latency (log scale)",
-            r,
+            &names,
             &latency,
             &[("latency from intended send (solid)", false), ("service time (dashed)", true)],
         );
@@ -358,7 +361,7 @@ fn charts_section(out: &mut String, r: &RunResult) {
             "chart-connect",
             "connect time distribution",
             "connect time (log scale)",
-            r,
+            &names,
             &connect,
             &[],
         );
@@ -370,7 +373,7 @@ fn charts_section(out: &mut String, r: &RunResult) {
             "chart-ttfb",
             "time to first byte distribution",
             "time to first byte (log scale)",
-            r,
+            &names,
             &ttfb,
             &[],
         );
@@ -383,28 +386,29 @@ fn charts_section(out: &mut String, r: &RunResult) {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Better {
-    Lower,
-    Higher,
+/// A change in % under a table value, green when better and red when worse (`new` from zero).
+pub(super) fn delta_span(d: &Delta, better: Better) -> String {
+    let text = if d.pct.is_none() { "new".to_string() } else { d.format_pct() };
+    match d.verdict(better) {
+        Some(good) => format!("<span class=\"d {}\">{text}</span>", if good { "better" } else { "worse" }),
+        None => format!("<span class=\"d\">{text}</span>"),
+    }
 }
 
-/// The difference of `v` from `base` in %, and whether that is better or worse.
-fn diff(v: f64, base: f64, better: Better) -> String {
-    let (text, sign) = if base == 0.0 {
-        if v == 0.0 {
-            return "<span class=\"d\">±0%</span>".to_string();
-        }
-        ("new".to_string(), v.signum())
+/// A table cell: a value and, when there is a baseline, its change from it.
+pub(super) fn value_cell(shown: &str, value: f64, base: Option<f64>, better: Better) -> String {
+    let d = base.map(|b| delta_span(&Delta::between(b, value), better)).unwrap_or_default();
+    format!("<td>{shown}{d}</td>")
+}
+
+/// Errors by kind, for a table cell: `http_503 4, reset 10`, or `—`.
+pub(super) fn error_kinds(errors: &BTreeMap<String, u64>) -> String {
+    let kinds: Vec<String> = errors.iter().map(|(k, v)| format!("{} {v}", esc(k))).collect();
+    if kinds.is_empty() {
+        "—".into()
     } else {
-        let p = (v - base) / base * 100.0;
-        if p.abs() < 0.5 {
-            return "<span class=\"d\">±0%</span>".to_string();
-        }
-        (format!("{:+.0}%", p).replace('-', "−"), p.signum())
-    };
-    let good = (sign < 0.0) == (better == Better::Lower);
-    format!("<span class=\"d {}\">{text}</span>", if good { "better" } else { "worse" })
+        kinds.join(", ")
+    }
 }
 
 struct Column {
@@ -451,25 +455,54 @@ fn lat(p: &PhaseResult, us: u64) -> Option<f64> {
     (p.latency.count > 0).then_some(us as f64)
 }
 
-fn swatch(i: usize) -> String {
+/// A colour square matching series `i` in the charts.
+pub(super) fn swatch(i: usize) -> String {
     format!("<span class=\"sw\" style=\"background:{}\"></span>", css(client_color(i)))
 }
 
 /// A row group of the results tables: one phase (matched by name, else position) or all phases.
-enum Phase<'a> {
+pub(super) enum Phase<'a> {
     Named(usize, &'a str),
     Total,
 }
 
-impl Phase<'_> {
-    fn name(&self) -> &str {
+impl<'a> Phase<'a> {
+    /// The phases of `first`, then all phases together when there are several.
+    pub(super) fn list(first: &'a ClientResult) -> Vec<Phase<'a>> {
+        let mut phases: Vec<Phase> =
+            first.phases.iter().enumerate().map(|(i, p)| Phase::Named(i, p.name.as_str())).collect();
+        if first.phases.len() != 1 {
+            phases.push(Phase::Total);
+        }
+        phases
+    }
+
+    /// A configuration's numbers for this row group, as the terminal summary and `compare` count them
+    /// (all phases: the pool's count of connections opened).
+    pub(super) fn stats(&self, c: &ClientResult) -> Option<Stats> {
+        match self {
+            Phase::Named(..) => self.of(c).map(Stats::of_phase),
+            Phase::Total => Some(Stats::of_client(c)),
+        }
+    }
+
+    /// The `<h3>` heading of a row group: the phase's name, model, duration and asked-for rate.
+    pub(super) fn heading(&self, first: &ClientResult) -> String {
+        let model = self.of(first).map(|p| {
+            let rate = p.requested_rate.map(|x| format!(", {x:.1} arrivals/s asked")).unwrap_or_default();
+            format!(" <span class=\"meta\">({} model, {}{rate})</span>", esc(&p.model), fmt_ms(p.duration_ms))
+        });
+        format!("{}{}", esc(self.name()), model.unwrap_or_default())
+    }
+
+    pub(super) fn name(&self) -> &str {
         match self {
             Phase::Named(_, name) => name,
             Phase::Total => "all phases",
         }
     }
 
-    fn of<'c>(&self, c: &'c ClientResult) -> Option<&'c PhaseResult> {
+    pub(super) fn of<'c>(&self, c: &'c ClientResult) -> Option<&'c PhaseResult> {
         match self {
             Phase::Named(i, name) => c.phases.iter().find(|p| p.name == *name).or(c.phases.get(*i)),
             Phase::Total => Some(&c.total),
@@ -484,23 +517,9 @@ fn tables(out: &mut String, r: &RunResult) {
          <span class=\"worse\">red</span> when worse (lower is better for latencies, errors and connections opened).</p>\n",
     );
     let first = &r.clients[0];
-    let mut phases: Vec<Phase> =
-        first.phases.iter().enumerate().map(|(i, p)| Phase::Named(i, p.name.as_str())).collect();
-    if first.phases.len() != 1 {
-        phases.push(Phase::Total);
-    }
-    for phase in &phases {
-        let (name, get) = (phase.name(), |c| phase.of(c));
-        let model = get(first).map(|p| {
-            let rate = p.requested_rate.map(|x| format!(", {x:.1} arrivals/s asked")).unwrap_or_default();
-            format!(" <span class=\"meta\">({} model, {}{rate})</span>", esc(&p.model), fmt_ms(p.duration_ms))
-        });
-        let _ = writeln!(
-            out,
-            "<h3>{}{}</h3>\n<table>\n<tr><th class=\"name\">client</th>",
-            esc(name),
-            model.unwrap_or_default()
-        );
+    for phase in &Phase::list(first) {
+        let get = |c| phase.of(c);
+        let _ = writeln!(out, "<h3>{}</h3>\n<table>\n<tr><th class=\"name\">client</th>", phase.heading(first));
         for col in COLUMNS {
             let _ = write!(out, "<th>{}</th>", col.head);
         }
@@ -515,21 +534,13 @@ fn tables(out: &mut String, r: &RunResult) {
             for col in COLUMNS {
                 match (col.value)(p) {
                     Some(v) => {
-                        let d = match base.and_then(|b| (col.value)(b)) {
-                            Some(b) if i > 0 => diff(v, b, col.better),
-                            _ => String::new(),
-                        };
-                        let _ = write!(out, "<td>{}{d}</td>", (col.show)(v, p));
+                        let b = base.and_then(|b| (col.value)(b)).filter(|_| i > 0);
+                        out.push_str(&value_cell(&(col.show)(v, p), v, b, col.better));
                     }
                     None => out.push_str("<td>—</td>"),
                 }
             }
-            let kinds: Vec<String> = p.errors.iter().map(|(k, v)| format!("{} {v}", esc(k))).collect();
-            let _ = writeln!(
-                out,
-                "<td class=\"kinds\">{}</td></tr>",
-                if kinds.is_empty() { "—".into() } else { kinds.join(", ") }
-            );
+            let _ = writeln!(out, "<td class=\"kinds\">{}</td></tr>", error_kinds(&p.errors));
         }
         out.push_str("</table>\n");
     }

@@ -1,9 +1,10 @@
 //! Reports rendered from `RunResult`s: the self-contained HTML page (`html`) and its SVG charts
-//! (`charts`), comparisons between runs (`compare`), Markdown (`markdown`) and HdrHistogram
-//! interval logs (`hlog`).
+//! (`charts`), comparisons between runs (`compare`, and as an HTML page `compare_html`), Markdown
+//! (`markdown`) and HdrHistogram interval logs (`hlog`).
 
 pub mod charts;
 pub mod compare;
+pub mod compare_html;
 pub mod hlog;
 pub mod html;
 pub mod markdown;

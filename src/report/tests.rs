@@ -227,3 +227,131 @@ fn render_result_file() {
     let result: RunResult = serde_json::from_str(&std::fs::read_to_string(input).unwrap()).unwrap();
     std::fs::write(output, render(&result)).unwrap();
 }
+
+/// Structural tests of the comparison page (`compare … -o compare.html`) on fixed results.
+mod compare_page {
+    use super::chart;
+    use crate::report::charts::client_color;
+    use crate::report::compare::fixtures::{client, run, Numbers};
+    use crate::report::compare::{compare, Comparison};
+    use crate::report::compare_html::render;
+    use crate::result::RunResult;
+
+    const CLIENTS: [&str; 2] = ["keep-alive", "<b>tuned</b>&co"];
+    const LABELS: [&str; 3] = ["before.json", "after<1>.json", "third&.json"];
+
+    /// Three runs; the second one is slower and has errors, the third lacks the second configuration.
+    fn runs() -> Vec<(String, RunResult)> {
+        let scenario = "smoke<script>alert(1)</script>";
+        let slower = Numbers {
+            errors: vec![("reset", 4)],
+            latency_us: [2_000, 5_000, 11_230, 15_000, 20_000],
+            ..Numbers::default()
+        };
+        let first = run(scenario, CLIENTS.iter().map(|n| client(n, &Numbers::default())).collect());
+        let second = run(scenario, CLIENTS.iter().map(|n| client(n, &slower)).collect());
+        let third = run(scenario, vec![client(CLIENTS[0], &Numbers { sent: 900, ..Numbers::default() })]);
+        LABELS.iter().map(|l| l.to_string()).zip([first, second, third]).collect()
+    }
+
+    fn page() -> (Comparison, String) {
+        let runs = runs();
+        let c = compare(&runs);
+        let page = render(&c, &runs);
+        (c, page)
+    }
+
+    fn escaped(s: &str) -> String {
+        crate::report::html::esc(s)
+    }
+
+    /// Whether `svg` draws data of run `i`: a line (a legend mark is 3 wide, data 2) or, for a second
+    /// alone between gaps, a dot.
+    fn draws_run(svg: &str, i: usize) -> bool {
+        let c = client_color(i);
+        let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+        svg.contains(&format!("stroke=\"{hex}\" stroke-width=\"2\""))
+            || svg.contains(&format!("r=\"3\" opacity=\"1\" fill=\"{hex}\""))
+    }
+
+    #[test]
+    fn every_chart_names_its_configuration_and_every_run() {
+        let (_, page) = page();
+        for (ci, name) in CLIENTS.iter().enumerate() {
+            for id in [format!("chart-spectrum-{ci}"), format!("chart-p99-time-{ci}")] {
+                let svg = chart(&page, &id);
+                assert!(svg.contains(&format!("aria-label=\"{}:", escaped(name))), "{id} does not name {name}");
+                for label in LABELS {
+                    assert!(svg.contains(&escaped(label)), "{id} has no legend entry for {label}");
+                }
+                // A line for each run that has this configuration, none for a run without it.
+                for (i, _) in LABELS.iter().enumerate() {
+                    let present = i < 2 || ci == 0;
+                    assert_eq!(draws_run(svg, i), present, "{id}: line of run {i}");
+                }
+            }
+        }
+        assert_eq!(page.matches("<svg").count(), 2 * CLIENTS.len());
+    }
+
+    #[test]
+    fn header_story_and_tables_say_what_changed() {
+        let (c, page) = page();
+        for label in LABELS {
+            assert!(page.contains(&escaped(label)), "{label} is missing from the page");
+        }
+        for needle in [
+            "seed",
+            "2026-11-22T07:34:26Z",
+            "4 cores, linux/x86_64, 1 load thread",
+            "complete · baseline",
+            // The plain-words paragraph: p99 up (worse, red), the error rate up in percentage points.
+            "p99 10.0ms → 11.2ms (<span class=\"worse\">+12.3%</span>)",
+            "error rate 0.00% → 0.40% (<span class=\"worse\">+0.40pp</span>)",
+            "not in third&amp;.json",
+            // The tables: deltas in % with their colour, and the run without the configuration.
+            "<td>11.2ms<span class=\"d worse\">+12.3%</span></td>",
+            "<td>900<span class=\"d worse\">\u{2212}10.0%</span></td>",
+            "not in this run",
+            "reset 4",
+        ] {
+            assert!(page.contains(needle), "the page lacks {needle:?}");
+        }
+        // The comparison's notes (a configuration missing from a run) are shown as warnings.
+        assert!(!c.notes.is_empty());
+        for note in &c.notes {
+            assert!(page.contains(&format!("<div class=\"banner warn\">{}</div>", escaped(note))), "{note}");
+        }
+    }
+
+    #[test]
+    fn text_from_results_and_file_names_is_escaped() {
+        let (_, page) = page();
+        assert!(!page.to_lowercase().contains("<script"), "the scenario name reached the page unescaped");
+        assert!(!page.contains("<b>tuned</b>"), "a client name reached the page unescaped");
+        assert!(!page.contains("after<1>"), "a file label reached the page unescaped");
+        assert!(page.contains("smoke&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(page.contains("&lt;b&gt;tuned&lt;/b&gt;&amp;co"));
+    }
+
+    #[test]
+    fn page_is_self_contained_and_balanced() {
+        let (_, page) = page();
+        for needle in ["http://", "https://", "<script", "<link", "@import", "url(", "src="] {
+            assert!(!page.contains(needle), "page contains {needle}");
+        }
+        assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+        for (open, close) in [("<svg", "</svg>"), ("<table", "</table>"), ("<figure", "</figure>"), ("<tr", "</tr>")] {
+            assert_eq!(page.matches(open).count(), page.matches(close).count(), "{open} not balanced");
+        }
+    }
+
+    #[test]
+    fn results_without_configurations_still_render() {
+        let runs: Vec<(String, RunResult)> =
+            LABELS[..2].iter().map(|l| (l.to_string(), run("empty", Vec::new()))).collect();
+        let page = render(&compare(&runs), &runs);
+        assert!(page.contains("nothing to chart"));
+        assert_eq!(page.matches("<svg").count(), 0);
+    }
+}

@@ -88,6 +88,15 @@ fn run_writes_a_result_that_matches_the_schema() {
     assert!(table.contains("keep-alive") && table.contains("no-keep-alive") && table.contains('%'), "{table}");
     let md = chaosload(&["compare", a, b, "--md"]);
     assert!(String::from_utf8_lossy(&md.stdout).contains("| "));
+    // The HTML page of the same two real runs: a chart of each configuration, with a line per run.
+    let page_path = out.join("compare.html");
+    let html = chaosload(&["compare", a, b, "-o", page_path.to_str().unwrap()]);
+    assert!(html.status.success(), "{}", String::from_utf8_lossy(&html.stderr));
+    let page = std::fs::read_to_string(&page_path).unwrap();
+    for id in ["chart-spectrum-0", "chart-p99-time-0", "chart-spectrum-1", "chart-p99-time-1"] {
+        assert!(page.contains(&format!("<svg id=\"{id}\"")), "compare.html lacks {id}");
+    }
+    assert!(page.contains("not in this run") && !page.contains("http://"));
 
     // `report` renders again without touching the report the run wrote.
     let rendered = chaosload(&["report", a]);
@@ -118,6 +127,45 @@ fn compare_refuses_different_scenarios_unless_forced() {
     let bad = chaosload(&["compare", &a, not_json.to_str().unwrap()]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("schema_version"));
+}
+
+#[test]
+fn compare_writes_an_html_page_and_never_overwrites() {
+    let dir = scratch("cli-compare-html");
+    let result = serde_json::json!({
+        "schema_version": 1, "scenario_name": "smoke", "scenario_file": "x.toml", "scenario": { "seed": 9 },
+        "started_at": "2026-11-22T00:00:00Z", "interrupted": false, "faults": [], "clients": [],
+        "environment": { "chaosload_version": "0", "cores": 2, "os": "linux", "arch": "x86_64", "load_threads": 1 }
+    });
+    let (a, b) = (dir.join("a.json"), dir.join("b.json"));
+    for path in [&a, &b] {
+        std::fs::write(path, result.to_string()).unwrap();
+    }
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+
+    // A page that exists is left alone: the new one goes beside it.
+    let existing = dir.join("compare.HTML");
+    std::fs::write(&existing, "mine").unwrap();
+    let written = chaosload(&["compare", a, b, "-o", existing.to_str().unwrap()]);
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "mine", "an existing file was overwritten");
+    let page = std::fs::read_to_string(dir.join("compare-2.HTML")).expect("written beside the existing file");
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("chaosload compare — smoke"), "{page}");
+    assert!(String::from_utf8_lossy(&written.stderr).contains("compare-2.HTML"));
+    // The terminal table still goes to stdout.
+    assert!(String::from_utf8_lossy(&written.stdout).contains("comparing smoke across 2 runs"));
+
+    // --md and an HTML page contradict each other: a usage error, and nothing written.
+    let both = dir.join("both.html");
+    let refused = chaosload(&["compare", a, b, "--md", "-o", both.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--md"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(!both.exists());
+
+    // A Markdown file is still Markdown.
+    let md = dir.join("c.md");
+    assert!(chaosload(&["compare", a, b, "--md", "-o", md.to_str().unwrap()]).status.success());
+    assert!(std::fs::read_to_string(&md).unwrap().starts_with("### chaosload compare"));
 }
 
 #[test]

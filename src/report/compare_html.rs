@@ -1,0 +1,222 @@
+//! The comparison page (`compare … -o compare.html`): runs of one scenario side by side, in report.html's
+//! look — header, what changed in plain words, charts with one colour per run, tables with deltas.
+//!
+//! Like report.html it is self-contained (inline SVG, nothing loaded) and escapes every string that comes
+//! from a scenario, a result or a file name with [`esc`].
+
+use super::charts::{self, Dashes, SpectrumLine, TimeSeries};
+use super::compare::{Comparison, Delta, Metric};
+use super::html::{decode, error_kinds, esc, figure, page_start, swatch, value_cell, Phase, PAGE_END};
+use crate::result::{ClientResult, RunResult};
+use std::fmt::Write as _;
+
+/// Renders `c`, the comparison of `results` (the same runs, in the same order, as [`super::compare::compare`]
+/// was given), as one self-contained HTML document.
+pub fn render(c: &Comparison, results: &[(String, RunResult)]) -> String {
+    let mut out = page_start(&format!("chaosload compare — {}", c.scenario));
+    header(&mut out, c);
+    let _ = writeln!(out, "<h2>What changed</h2>\n<p class=\"story\">{}</p>", story(c));
+    if c.clients.is_empty() {
+        out.push_str("<p>No client configuration ran in these results, so there is nothing to chart.</p>\n");
+    }
+    let labels: Vec<&str> = c.runs.iter().map(|r| r.label.as_str()).collect();
+    for (ci, client) in c.clients.iter().enumerate() {
+        // Each configuration's result in each run, by run index (colour), `None` where it did not run.
+        let runs: Vec<Option<&ClientResult>> =
+            results.iter().map(|(_, r)| r.clients.iter().find(|x| x.name == client.name)).collect();
+        let _ = writeln!(out, "<h2>{}</h2>", esc(&client.name));
+        client_charts(&mut out, ci, &client.name, &labels, &runs, results);
+        client_table(&mut out, c, &runs);
+    }
+    out.push_str(PAGE_END);
+    out
+}
+
+fn header(out: &mut String, c: &Comparison) {
+    let _ = writeln!(
+        out,
+        "<header>\n<h1>chaosload compare — {}</h1>\n<div class=\"meta\">{} runs, each compared with the first \
+         (<b>{}</b>). Colours stand for runs in every chart and table below.</div>\n</header>",
+        esc(&c.scenario),
+        c.runs.len(),
+        esc(c.runs.first().map(|r| r.label.as_str()).unwrap_or("—")),
+    );
+    out.push_str(
+        "<table>\n<tr><th class=\"name\">run</th><th class=\"name\">started</th><th>seed</th><th>chaosload</th>\
+         <th class=\"name\">machine</th><th class=\"name\">status</th></tr>\n",
+    );
+    for (i, run) in c.runs.iter().enumerate() {
+        let status = match (&run.error, run.interrupted) {
+            (Some(e), _) => format!("<span class=\"worse\">incomplete: {}</span>", esc(e)),
+            (None, true) => "<span class=\"worse\">interrupted</span>".to_string(),
+            (None, false) if i == 0 => "complete · baseline".to_string(),
+            (None, false) => "complete".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"name\">{}{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td>\
+             <td class=\"name\">{}</td><td class=\"name\">{status}</td></tr>",
+            swatch(i),
+            esc(&run.label),
+            esc(&run.started_at),
+            esc(&run.seed),
+            esc(&run.chaosload_version),
+            esc(&run.machine),
+        );
+    }
+    out.push_str("</table>\n");
+    for note in &c.notes {
+        let _ = writeln!(out, "<div class=\"banner warn\">{}</div>", esc(note));
+    }
+}
+
+/// A change in running text, coloured like the tables' deltas.
+fn change(metric: Metric, text: String, d: &Delta) -> String {
+    match d.verdict(metric.better()) {
+        Some(true) => format!("<span class=\"better\">{text}</span>"),
+        Some(false) => format!("<span class=\"worse\">{text}</span>"),
+        None => text,
+    }
+}
+
+/// The plain-words paragraph: per configuration and later run, how p99 and the error rate moved.
+fn story(c: &Comparison) -> String {
+    let Some(first) = c.runs.first() else { return "There are no runs to compare.".to_string() };
+    let mut s = format!("Each run against the first, <b>{}</b>. ", esc(&first.label));
+    if c.clients.is_empty() {
+        return s;
+    }
+    for client in &c.clients {
+        let name = esc(&client.name);
+        let Some(Some(base)) = client.runs.first() else {
+            let _ = write!(s, "<b>{name}</b> is not in the first run, so it has nothing to compare against. ");
+            continue;
+        };
+        let mut parts = Vec::new();
+        for (info, run) in c.runs.iter().zip(&client.runs).skip(1) {
+            let label = esc(&info.label);
+            let Some(run) = run else {
+                parts.push(format!("not in {label}"));
+                continue;
+            };
+            // p99 moves in % of its first value; the error rate in percentage points (from 0%, a % would
+            // say nothing).
+            let moved = |m: Metric, in_pct: bool| -> String {
+                let text = format!("{} → {}", m.format(&base.stats), m.format(&run.stats));
+                match run.delta(m) {
+                    Some(d) if in_pct && d.pct.is_some() => format!("{text} ({})", change(m, d.format_pct(), &d)),
+                    Some(d) => format!("{text} ({})", change(m, m.format_delta(&d), &d)),
+                    None => text,
+                }
+            };
+            parts.push(format!(
+                "in {label} p99 {}, error rate {}",
+                moved(Metric::P99, true),
+                moved(Metric::ErrorRate, false)
+            ));
+        }
+        let _ = write!(s, "<b>{name}</b>: {}. ", parts.join("; "));
+    }
+    s.push_str("Lower is better for both; green marks an improvement, red a regression.");
+    s
+}
+
+fn client_charts(
+    out: &mut String,
+    ci: usize,
+    name: &str,
+    labels: &[&str],
+    runs: &[Option<&ClientResult>],
+    results: &[(String, RunResult)],
+) {
+    let lines: Vec<SpectrumLine> = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| decode(&(*c)?.total.latency).map(|hist| SpectrumLine { series: i, hist, dashed: i > 0 }))
+        .collect();
+    let missing = |what: &str| -> String {
+        let absent: Vec<String> = labels.iter().zip(runs).filter(|(_, c)| c.is_none()).map(|(l, _)| esc(l)).collect();
+        if absent.is_empty() {
+            String::new()
+        } else {
+            format!(" Not in {}, so no {what} for it.", absent.join(", "))
+        }
+    };
+    if !lines.is_empty() {
+        let svg = charts::spectrum(
+            &format!("chart-spectrum-{ci}"),
+            &format!("{name}: latency percentile spectrum per run"),
+            "latency (log scale)",
+            labels,
+            &lines,
+            &[("first run (solid)", false), ("later runs (dashed)", true)],
+        );
+        let caption = format!(
+            "{}, all phases, one line per run (later runs dashed, so a line equal to the first run's still \
+             shows). Latency runs from each request's intended send time \
+             (coordinated omission corrected).{}",
+            esc(name),
+            missing("line")
+        );
+        figure(out, &format!("Latency percentile spectrum — {}", esc(name)), &svg, &caption);
+    }
+    // Every run keeps its place (and colour) in the legend; a run without this configuration has no line.
+    let series: Vec<TimeSeries> = labels
+        .iter()
+        .zip(runs)
+        .map(|(label, c)| TimeSeries {
+            name: label,
+            seconds: c.map(|c| c.timeline.as_slice()).unwrap_or_default(),
+            duration_ms: c.map(|c| c.duration_ms).unwrap_or(0),
+        })
+        .collect();
+    let faults = results.first().map(|(_, r)| r.faults.as_slice()).unwrap_or_default();
+    let svg = charts::latencies_over_time(
+        &format!("chart-p99-time-{ci}"),
+        &format!("{name}: p99 latency over time per run"),
+        &series,
+        faults,
+        Dashes::LaterSeries,
+    );
+    let fault_note =
+        if faults.is_empty() { "" } else { " Fault windows (of the first run) are labelled above the plot." };
+    let caption = format!(
+        "{}: p99 of the requests that completed in each second, one line per run; gaps are seconds without \
+         completions.{fault_note}{}",
+        esc(name),
+        missing("line")
+    );
+    figure(out, &format!("p99 latency over time — {}", esc(name)), &svg, &caption);
+}
+
+/// Per phase, one row per run: every metric with its change from the first run's same phase.
+fn client_table(out: &mut String, c: &Comparison, runs: &[Option<&ClientResult>]) {
+    let Some(first) = runs.iter().flatten().next() else { return };
+    for phase in Phase::list(first) {
+        let _ = writeln!(out, "<h3>{}</h3>\n<table>\n<tr><th class=\"name\">run</th>", phase.heading(first));
+        for m in Metric::ALL {
+            let _ = write!(out, "<th>{}</th>", m.label());
+        }
+        out.push_str("<th class=\"name\">errors by kind</th></tr>\n");
+        let base = runs[0].and_then(|r| phase.stats(r));
+        for (i, (info, run)) in c.runs.iter().zip(runs).enumerate() {
+            let _ = write!(out, "<tr><td class=\"name\">{}{}</td>", swatch(i), esc(&info.label));
+            let Some(stats) = run.and_then(|r| phase.stats(r)) else {
+                let what = if run.is_none() { "not in this run" } else { "did not run this phase" };
+                let _ = writeln!(out, "<td colspan=\"{}\">{what}</td></tr>", Metric::ALL.len() + 1);
+                continue;
+            };
+            for m in Metric::ALL {
+                match m.value(&stats) {
+                    Some(v) => {
+                        let b = base.as_ref().and_then(|b| m.value(b)).filter(|_| i > 0);
+                        out.push_str(&value_cell(&m.format(&stats), v, b, m.better()));
+                    }
+                    None => out.push_str("<td>—</td>"),
+                }
+            }
+            let _ = writeln!(out, "<td class=\"kinds\">{}</td></tr>", error_kinds(&stats.errors));
+        }
+        out.push_str("</table>\n");
+    }
+}
