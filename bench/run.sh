@@ -6,7 +6,7 @@
 #
 # Usage: bench/run.sh [--quick] [--only N] [--repeats N] [--duration S] [--note TEXT]
 #   (`just bench …` runs this; `bench/bench.py --help` lists every option.)
-# A full run takes about 15-20 minutes on 2 cores; --quick about 2 minutes.
+# A full run takes 10-15 minutes on 2 cores; --quick about 1 minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
