@@ -16,6 +16,7 @@ test:
 ci:
     bash .ci/run
 
-# The spine benchmark: chaosload's rate, CPU and memory against its own mock.
+# The benchmark: chaosload vs wrk, oha and nginx on loopback; writes BENCHMARKS.md (10-15 min).
+# `just bench --quick` is a 1-minute smoke check; `just bench --only N` runs section N (1-7).
 bench *args:
-    bash bench/spine.sh {{args}}
+    bash bench/run.sh {{args}}

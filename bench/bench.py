@@ -1,0 +1,1081 @@
+#!/usr/bin/env python3
+"""chaosload's benchmark harness (issue 5): chaosload against wrk, oha and nginx, on loopback.
+
+Driven by bench/run.sh (`just bench`), which installs the tools and builds chaosload first.
+Every run is bounded in time; every process this script starts is stopped when it ends, also on
+Ctrl-C or failure. Runs of the compared tools are interleaved (a shuffled order per repeat) and
+each figure is the median over the repeats, because the machine it was written for is a noisy
+shared VM. Only the Python standard library is used.
+
+Sections (--only N runs one):
+  1  load generation, closed model, against nginx: chaosload vs wrk vs oha (16 and 64 conns)
+  2  the same against `chaosload mock`
+  3  the mock as a server: wrk against the mock vs against nginx
+  4  the chaos proxy with no faults: wrk through the proxy vs direct
+  5  open-model accuracy at high rates
+  6  memory: peak RSS of a short and a long run at the same rate
+  7  `chaosload validate` start-up time
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import select
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / "target" / "release" / "chaosload"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+# The mock's body for body_bytes = 61 ("abc…z" repeated); nginx serves the same bytes.
+BODY = "".join(chr(ord("a") + i % 26) for i in range(61))
+CONNS = (16, 64)
+
+# Targets from issue 5.
+T_RATE_VS_WRK = 0.9
+T_CPU_VS_WRK = 1.15
+T_CPU_VS_OHA = 0.75
+T_MOCK_VS_NGINX = 1.0
+T_PROXY_RATE = 0.7
+T_PROXY_ADDED_P50_US = 100
+T_OPEN_ACCURACY = 0.01
+T_OPEN_LAG_P99_US = 1000
+T_OPEN_UP_TO = 0.8
+T_RSS_MB = 32
+T_RSS_GROWTH = 0.10
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes: everything started here is registered, and stopped on exit.
+
+STARTED = {}  # pid -> (Popen, stop signal)
+PIDFILE = os.environ.get("BENCH_PIDFILE")
+
+
+def _write_pidfile():
+    if PIDFILE:
+        with open(PIDFILE, "w") as f:
+            f.write("".join(f"{pid}\n" for pid in STARTED))
+
+
+def register(proc, stop_signal=signal.SIGTERM):
+    STARTED[proc.pid] = (proc, stop_signal)
+    _write_pidfile()
+
+
+def unregister(proc):
+    STARTED.pop(proc.pid, None)
+    _write_pidfile()
+
+
+def stop(proc, sig=None, grace=5.0):
+    """Stops one started process: its stop signal, then SIGKILL after `grace` seconds."""
+    if proc.pid not in STARTED:
+        return
+    sig = sig or STARTED[proc.pid][1]
+    if proc.poll() is None:
+        try:
+            proc.send_signal(sig)
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+    unregister(proc)
+
+
+def stop_all():
+    for proc, _ in list(STARTED.values()):
+        try:
+            stop(proc, grace=3.0)
+        except Exception as e:  # keep stopping the others
+            log(f"could not stop pid {proc.pid}: {e}")
+
+
+def _on_signal(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def proc_cpu_s(pid):
+    """utime + stime of a process (all its threads), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        data = f.read()
+    fields = data[data.rfind(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def cpu_times():
+    """(steal, total) jiffies of the whole machine, from /proc/stat."""
+    with open("/proc/stat") as f:
+        vals = [int(v) for v in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal guest guest_nice (guest is in user already)
+    return vals[7], sum(vals[:8])
+
+
+def run_measured(cmd, timeout, workdir):
+    """Runs a load generator to its end; its CPU (user+sys), peak RSS, wall time and output."""
+    out_path, err_path = workdir / "stdout", workdir / "stderr"
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        register(proc, signal.SIGINT)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, ru = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        unregister(proc)
+    return {
+        "rc": proc.returncode,
+        "timed_out": wall >= timeout,
+        "cpu_s": ru.ru_utime + ru.ru_stime,
+        "user_s": ru.ru_utime,
+        "sys_s": ru.ru_stime,
+        "maxrss_kb": ru.ru_maxrss,
+        "wall_s": wall,
+        "stdout": out_path.read_text(errors="replace"),
+        "stderr": err_path.read_text(errors="replace"),
+    }
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, proc, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def response_bytes(port):
+    """One whole response to `GET /` (headers and the 61-byte body), to show what is served."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < len(BODY):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+class Server:
+    """A server started for the whole benchmark; its CPU is read around each run."""
+
+    def __init__(self, name, cmd, stderr_path, stop_signal, port=None):
+        self.name, self.cmd = name, cmd
+        self.stderr = open(stderr_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.stderr, stdin=subprocess.DEVNULL, text=True)
+        register(self.proc, stop_signal)
+        if port is None:  # chaosload mock / proxy print the address they bound first
+            ready, _, _ = select.select([self.proc.stdout], [], [], 15)
+            line = self.proc.stdout.readline().strip() if ready else ""
+            if not re.fullmatch(r"127\.0\.0\.1:\d+", line):
+                raise RuntimeError(f"{name}: expected its address on the first line, got {line!r}")
+            port = int(line.rsplit(":", 1)[1])
+        self.port = port
+        wait_listening(port, self.proc)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/"
+
+    def cpu_s(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+        return proc_cpu_s(self.proc.pid)
+
+    def stop(self):
+        stop(self.proc)
+        self.stderr.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Output parsing
+
+UNITS_US = {"us": 1, "ms": 1e3, "s": 1e6, "m": 60e6, "h": 3600e6}
+
+
+def dur_us(text):
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    return float(m.group(1)) * UNITS_US[m.group(2)]
+
+
+def parse_wrk(out):
+    requests = int(re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out).group(1))
+    m = re.search(r"(\d+) requests in ([\d.]+\w+),", out)
+    seconds = dur_us(m.group(2)) / 1e6
+    errors = 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        errors += sum(int(g) for g in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        errors += int(m.group(1))
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    return {
+        "requests": requests,
+        "seconds": seconds,
+        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "errors": errors,
+        "p50_us": dur_us(p50.group(1)) if p50 else None,
+        "p99_us": dur_us(p99.group(1)) if p99 else None,
+    }
+
+
+def parse_oha(out):
+    j = json.loads(out)
+    s = j["summary"]
+    codes = j.get("statusCodeDistribution", {})
+    ok = sum(n for code, n in codes.items() if 200 <= int(code) < 400)
+    errors = sum(n for code, n in codes.items() if not 200 <= int(code) < 400)
+    # Requests cut off by the end of the run ("aborted due to deadline") are not errors.
+    errors += sum(n for kind, n in j.get("errorDistribution", {}).items() if "deadline" not in kind)
+    pct = j.get("latencyPercentiles", {})
+    return {
+        "requests": ok,
+        "seconds": s["total"],
+        "rate": ok / s["total"],
+        "errors": errors,
+        "error_kinds": j.get("errorDistribution", {}),
+        "p50_us": pct["p50"] * 1e6 if pct.get("p50") is not None else None,
+        "p99_us": pct["p99"] * 1e6 if pct.get("p99") is not None else None,
+    }
+
+
+def parse_chaosload(out):
+    m = re.search(r"^result: (.+)$", out, re.M)
+    if not m:
+        raise RuntimeError("no 'result:' line in chaosload's output")
+    path = Path(m.group(1).strip())
+    if not path.is_absolute():
+        path = ROOT / path
+    j = json.loads(path.read_text())
+    c = j["clients"][0]
+    t = c["total"]
+    seconds = t["sent"] / t["achieved_rate"] if t["achieved_rate"] else sum(p["duration_ms"] for p in c["phases"]) / 1e3
+    errors = dict(t["errors"])
+    return {
+        "requests": t["completed"],
+        "ok": t["ok"],
+        "sent": t["sent"],
+        "seconds": seconds,
+        "rate": t["ok"] / seconds if seconds else 0.0,
+        "requested_rate": t.get("requested_rate"),
+        "achieved_rate": t["achieved_rate"],
+        "errors": sum(errors.values()),
+        "error_kinds": errors,
+        "p50_us": t["latency"]["p50_us"],
+        "p99_us": t["latency"]["p99_us"],
+        "lag_p50_us": t["scheduler_lag"]["p50_us"],
+        "lag_p99_us": t["scheduler_lag"]["p99_us"],
+        "connections": t["connections_opened"],
+        "result_json": str(path),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def verdict(ok):
+    return "PASS" if ok else "**FAIL**"
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.quick = args.quick
+        self.duration = args.duration or (2 if self.quick else 5)
+        self.repeats = args.repeats or (1 if self.quick else 5)
+        self.sections = {args.only} if args.only else set(range(1, 8))
+        self.tmp = Path(tempfile.mkdtemp(prefix="chaosload-bench-"))
+        self.runs = []  # every measured run, for the raw JSON
+        self.commands = {"build (bench/run.sh)": "cargo build --release"}  # label -> exact command template
+        self.files = {}  # generated file name -> contents (with $PORT placeholders)
+        self.servers = {}
+        self.counter = 0
+        self.started = datetime.datetime.now(datetime.timezone.utc)
+        self.rng = random.Random(args.seed)
+
+    # --- servers ---
+
+    def start_nginx(self):
+        port = free_port()
+        d = self.tmp / "nginx"
+        d.mkdir()
+        conf = NGINX_CONF.format(dir=d, port="{port}", body=BODY)
+        self.files["nginx.conf"] = conf.replace(str(d), "$TMP/nginx").replace("{port}", "$PORT")
+        (d / "nginx.conf").write_text(conf.replace("{port}", str(port)))
+        cmd = ["nginx", "-p", str(d), "-c", str(d / "nginx.conf"), "-e", str(d / "error.log")]
+        self.commands["nginx (one worker: master_process off)"] = "nginx -p $TMP/nginx -c $TMP/nginx/nginx.conf -e $TMP/nginx/error.log"
+        return Server("nginx", cmd, d / "stderr", signal.SIGQUIT, port=port)
+
+    def start_mock(self):
+        cfg = self.tmp / "mock.toml"
+        text = "# the standalone mock: 61-byte body, no latency, no faults\n[mock]\nbody_bytes = 61\n"
+        cfg.write_text(text)
+        self.files["mock.toml"] = text
+        self.commands["chaosload mock"] = "chaosload mock --config $TMP/mock.toml --listen 127.0.0.1:0"
+        cmd = [str(BIN), "mock", "--config", str(cfg), "--listen", "127.0.0.1:0"]
+        return Server("mock", cmd, self.tmp / "mock.stderr", signal.SIGINT)
+
+    def start_proxy(self, upstream_port):
+        self.commands["chaosload proxy"] = "chaosload proxy --upstream 127.0.0.1:$NGINX_PORT --listen 127.0.0.1:0"
+        cmd = [str(BIN), "proxy", "--upstream", f"127.0.0.1:{upstream_port}", "--listen", "127.0.0.1:0"]
+        return Server("proxy", cmd, self.tmp / "proxy.stderr", signal.SIGINT)
+
+    def server(self, name):
+        if name not in self.servers:
+            if name == "nginx":
+                self.servers[name] = self.start_nginx()
+            elif name == "mock":
+                self.servers[name] = self.start_mock()
+            elif name == "proxy":
+                self.servers[name] = self.start_proxy(self.server("nginx").port)
+            srv = self.servers[name]
+            srv.response = response_bytes(srv.port)
+            self.responses[name] = srv.response
+            log(f"started {name} on 127.0.0.1:{srv.port}: a response is {len(srv.response)} bytes")
+        return self.servers[name]
+
+    @property
+    def responses(self):
+        return self.__dict__.setdefault("_responses", {})
+
+    def stop_servers(self):
+        for s in list(self.servers.values()):
+            s.stop()
+        self.servers.clear()
+
+    # --- load generators ---
+
+    def scenario(self, name, url, body):
+        path = self.tmp / f"{name}.toml"
+        text = f'name = "{name}"\ndrain = "2s"\n\n[target]\nurl = "{url}"\n\n{body}'
+        path.write_text(text)
+        self.files[f"{name}.toml"] = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:$PORT", text)
+        return path
+
+    def closed_scenario(self, url, conns, seconds):
+        return self.scenario(
+            f"bench-closed-c{conns}",
+            url,
+            f'[[phase]]\nduration = "{seconds}s"\nconcurrency = {conns}\n\n[[client]]\nname = "chaosload"\n',
+        )
+
+    def open_scenario(self, url, rate, seconds, tag="open", conns=64):
+        return self.scenario(
+            f"bench-{tag}",
+            url,
+            f'[[phase]]\nduration = "{seconds}s"\nshape = {{ kind = "constant", rate = {rate} }}\n\n'
+            f'[[client]]\nname = "chaosload"\nmax_conns_per_host = {conns}\n',
+        )
+
+    def load_cmd(self, tool, url, conns, seconds):
+        if tool == "wrk":
+            self.commands["wrk"] = "wrk -t1 -c$CONNS -d${SECONDS}s --latency http://127.0.0.1:$PORT/"
+            return ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency", url]
+        if tool == "oha":
+            self.commands["oha"] = (
+                "oha -c $CONNS -z ${SECONDS}s --worker-threads 1 --no-tui --output-format json http://127.0.0.1:$PORT/"
+            )
+            return ["oha", "-c", str(conns), "-z", f"{seconds}s", "--worker-threads", "1", "--no-tui",
+                    "--output-format", "json", url]
+        if tool == "chaosload":
+            scenario = self.closed_scenario(url, conns, seconds)
+            self.commands["chaosload (closed)"] = (
+                "chaosload run $TMP/bench-closed-c$CONNS.toml --out $TMP/runs --quiet --threads 1"
+            )
+            return self.chaosload_run(scenario)
+        raise ValueError(tool)
+
+    def chaosload_run(self, scenario):
+        return [str(BIN), "run", str(scenario), "--out", str(self.tmp / "runs"), "--quiet", "--threads", "1"]
+
+    def measure(self, section, tool, cmd, seconds, parser, servers=(), **tags):
+        """One run: the load generator's own CPU and RSS, the servers' CPU, the machine's steal."""
+        self.counter += 1
+        work = self.tmp / f"run-{self.counter}"
+        work.mkdir()
+        before = {s: self.server(s).cpu_s() for s in servers}
+        steal0, total0 = cpu_times()
+        r = run_measured(cmd, timeout=seconds + 60, workdir=work)
+        steal1, total1 = cpu_times()
+        after = {s: self.server(s).cpu_s() for s in servers}
+        run = {"n": self.counter, "section": section, "tool": tool, **tags, "cmd": shlex.join(cmd)}
+        run.update({k: r[k] for k in ("rc", "timed_out", "cpu_s", "user_s", "sys_s", "maxrss_kb", "wall_s")})
+        run["steal"] = (steal1 - steal0) / max(total1 - total0, 1)
+        try:
+            if r["rc"] != 0 or r["timed_out"]:
+                raise RuntimeError(f"exit code {r['rc']}{' (timed out)' if r['timed_out'] else ''}")
+            parsed = parser(r["stdout"])
+            assert not set(parsed) & set(tags), f"tag names collide: {set(parsed) & set(tags)}"
+            run.update(parsed)
+            req = max(run["requests"], 1)
+            run["cpu_us_per_req"] = r["cpu_s"] * 1e6 / req
+            run["server_cpu_us_per_req"] = {s: (after[s] - before[s]) * 1e6 / req for s in servers}
+            run["ok_run"] = True
+        except Exception as e:
+            run["ok_run"] = False
+            run["failure"] = f"{e}; stderr: {r['stderr'][-500:]!r}; stdout: {r['stdout'][-300:]!r}"
+            log(f"  run {self.counter} failed: {run['failure']}")
+        self.runs.append(run)
+        if run["ok_run"]:
+            desc = " ".join(f"{k}={v}" for k, v in tags.items())
+            extra = "".join(f", {s} {v:.1f} µs/req" for s, v in run["server_cpu_us_per_req"].items())
+            log(
+                f"  [{self.counter}] s{section} {tool} {desc}: {run['rate']:.0f} req/s, "
+                f"{run['cpu_us_per_req']:.2f} µs CPU/req{extra}, errors {run['errors']}, steal {run['steal']:.0%}"
+            )
+        time.sleep(0.3)
+        return run
+
+    def parser_for(self, tool):
+        return {"wrk": parse_wrk, "oha": parse_oha, "chaosload": parse_chaosload}[tool]
+
+    def pick(self, section, **tags):
+        return [
+            r
+            for r in self.runs
+            if r["section"] == section and r["ok_run"] and all(r.get(k) == v for k, v in tags.items())
+        ]
+
+    # --- sections 1-3: the closed-model matrix, interleaved ---
+
+    def closed_matrix(self):
+        cases = set()
+        tools = [t for t in ("chaosload", "wrk", "oha") if t == "chaosload" or shutil.which(t)]
+        self.missing_tools = sorted({"wrk", "oha"} - set(tools))
+        if self.missing_tools:
+            log(f"not installed, left out: {', '.join(self.missing_tools)}")
+        for target, sec in (("nginx", 1), ("mock", 2)):
+            if sec in self.sections:
+                cases |= {(sec, target, tool, c) for tool in tools for c in CONNS}
+        if 3 in self.sections:
+            for target, sec in (("nginx", 1), ("mock", 2)):
+                if not any(k[0] == sec and k[2] == "wrk" for k in cases):
+                    cases |= {(sec, target, "wrk", c) for c in CONNS}
+        if not cases:
+            return
+        cases = sorted(cases)
+        log(f"sections 1-3: {len(cases)} cases × {self.repeats} repeats × {self.duration}s, interleaved")
+        for rep in range(self.repeats):
+            order = cases[:]
+            self.rng.shuffle(order)
+            for sec, target, tool, conns in order:
+                srv = self.server(target)
+                cmd = self.load_cmd(tool, srv.url, conns, self.duration)
+                self.measure(sec, tool, cmd, self.duration, self.parser_for(tool), servers=(target,),
+                             target=target, conns=conns, rep=rep)
+
+    def closed_max(self):
+        """chaosload's closed-model maximum against nginx (the highest median over 16/64 conns)."""
+        best = None
+        self.open_conns = 64
+        for c in CONNS:
+            m = median([r["rate"] for r in self.pick(1, tool="chaosload", conns=c)])
+            if m and (best is None or m > best):
+                best, self.open_conns = m, c
+        if best is None:
+            log("section 5: measuring chaosload's closed-model maximum against nginx first")
+            srv = self.server("nginx")
+            for rep in range(1 if self.quick else 3):
+                cmd = self.load_cmd("chaosload", srv.url, 64, self.duration)
+                self.measure(1, "chaosload", cmd, self.duration, parse_chaosload, servers=("nginx",),
+                             target="nginx", conns=64, rep=rep, purpose="closed max for section 5")
+            best = median([r["rate"] for r in self.pick(1, tool="chaosload", conns=64)])
+        return best
+
+    # --- section 4: proxy ---
+
+    def proxy_section(self):
+        nginx = self.server("nginx")
+        proxy = self.server("proxy")
+        cases = [(path, c) for path in ("direct", "proxy") for c in (1, 64)]
+        log(f"section 4: {len(cases)} cases × {self.repeats} repeats × {self.duration}s, interleaved")
+        for rep in range(self.repeats):
+            order = cases[:]
+            self.rng.shuffle(order)
+            for path, conns in order:
+                url = (nginx if path == "direct" else proxy).url
+                cmd = self.load_cmd("wrk", url, conns, self.duration)
+                servers = ("nginx",) if path == "direct" else ("nginx", "proxy")
+                self.measure(4, "wrk", cmd, self.duration, parse_wrk, servers=servers, path=path, conns=conns, rep=rep)
+
+    # --- section 5: open-model accuracy ---
+
+    def open_section(self):
+        cmax = self.closed_max()
+        if not cmax:
+            log("section 5 skipped: no closed-model maximum")
+            return
+        self.open_max = cmax
+        steps = {r for r in (10_000, 20_000, 40_000, 60_000, 80_000, 100_000, 120_000, 160_000) if r < cmax * 0.95}
+        steps |= {int(round(cmax * T_OPEN_UP_TO, -3)), int(round(cmax, -3))}
+        if self.quick:
+            steps = {10_000, int(round(cmax * T_OPEN_UP_TO, -3)), int(round(cmax, -3))}
+        steps = sorted(s for s in steps if s > 0)
+        self.open_steps = steps
+        nginx = self.server("nginx")
+        reps = 1 if self.quick else 3
+        log(f"section 5: closed max {cmax:.0f}/s; steps {steps} × {reps} repeats × {self.duration}s")
+        for rep in range(reps):
+            order = steps[:]
+            self.rng.shuffle(order)
+            for rate in order:
+                scenario = self.open_scenario(nginx.url, rate, self.duration, conns=self.open_conns)
+                self.commands["chaosload (open)"] = "chaosload run $TMP/bench-open.toml --out $TMP/runs --quiet --threads 1"
+                self.measure(5, "chaosload", self.chaosload_run(scenario), self.duration, parse_chaosload,
+                             servers=("nginx",), requested=rate, rep=rep)
+
+    # --- section 6: memory ---
+
+    def memory_section(self):
+        nginx = self.server("nginx")
+        short, long_ = (3, 10) if self.quick else (10, 120)
+        self.mem_durations = (short, long_)
+        rate = 10_000
+        self.mem_rate = rate
+        log(f"section 6: peak RSS at {rate}/s, {short}s, {long_}s, {short}s")
+        self.commands["chaosload (memory)"] = (
+            "chaosload run $TMP/bench-mem-${SECONDS}s.toml --out $TMP/runs --quiet --threads 1"
+        )
+        for rep, seconds in enumerate((short, long_, short)):
+            scenario = self.open_scenario(nginx.url, rate, seconds, tag=f"mem-{seconds}s")
+            self.measure(6, "chaosload", self.chaosload_run(scenario), seconds, parse_chaosload,
+                         servers=("nginx",), seconds_run=seconds, rep=rep)
+
+    # --- section 7: validate start-up ---
+
+    def validate_section(self):
+        n = 10 if self.quick else 30
+        files = {
+            "one file (scenarios/coldstart.toml)": ["scenarios/coldstart.toml"],
+            "every file in scenarios/": sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").glob("*.toml")),
+        }
+        self.validate_files = files
+        log(f"section 7: chaosload validate × {n}")
+        self.commands["chaosload validate (from the repository root)"] = (
+            "chaosload validate scenarios/coldstart.toml\nchaosload validate scenarios/*.toml"
+        )
+        for rep in range(n):
+            for label, fs in files.items():
+                cmd = [str(BIN), "validate", *fs]
+                t0 = time.perf_counter()
+                p = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=30)
+                wall = time.perf_counter() - t0
+                self.runs.append({"section": 7, "tool": "chaosload validate", "what": label, "rep": rep,
+                                  "cmd": shlex.join(["chaosload", "validate", *fs]), "rc": p.returncode,
+                                  "wall_ms": wall * 1e3, "ok_run": p.returncode == 0})
+
+    # --- driver ---
+
+    def run(self):
+        if self.sections & {1, 2, 3}:
+            self.closed_matrix()
+        if 4 in self.sections:
+            self.proxy_section()
+        if 5 in self.sections:
+            self.open_section()
+        if 6 in self.sections:
+            self.memory_section()
+        if 7 in self.sections:
+            self.validate_section()
+
+
+NGINX_CONF = """# One worker (master_process off: the worker is the only process), loopback, no access log.
+daemon off;
+master_process off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    keepalive_requests 10000000;   # as the mock: never close a busy keep-alive connection
+    keepalive_timeout 75s;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            default_type text/plain;
+            return 200 "{body}";
+        }}
+    }}
+}}
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def sh(cmd, default="?"):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (p.stdout + p.stderr).strip()
+    except Exception:
+        return default
+
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    commit = sh(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+    dirty = sh(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"], "")
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "memory": mem,
+        "kernel": platform.release(),
+        "os": sh(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]),
+        "chaosload": sh([str(BIN), "--version"]) + f" (commit {commit}{', with local changes' if dirty else ''})",
+        "rustc": sh(["rustc", "--version"]),
+        "wrk": sh(["wrk", "-v"]).splitlines()[0],
+        "oha": sh(["oha", "--version"]),
+        "nginx": sh(["nginx", "-v"]).replace("nginx version: ", ""),
+    }
+
+
+def fmt(x, digits=0):
+    if x is None:
+        return "—"
+    return f"{x:,.{digits}f}"
+
+
+def rng_str(xs, digits=0):
+    xs = [x for x in xs if x is not None]
+    if len(xs) < 2:
+        return ""
+    return f" ({fmt(min(xs), digits)}–{fmt(max(xs), digits)})"
+
+
+class Report:
+    def __init__(self, bench, info, elapsed_s, interrupted):
+        self.b, self.info, self.elapsed, self.interrupted = bench, info, elapsed_s, interrupted
+        self.lines = []
+        self.targets = []  # (section, target, measured, pass)
+
+    def w(self, *lines):
+        self.lines.extend(lines)
+
+    def target(self, section, text, measured, ok):
+        self.targets.append((section, text, measured, ok))
+        return verdict(ok)
+
+    def med(self, section, key, **tags):
+        return median([r.get(key) for r in self.b.pick(section, **tags)])
+
+    def vals(self, section, key, **tags):
+        return [r.get(key) for r in self.b.pick(section, **tags)]
+
+    def section_loadgen(self, sec, target, title):
+        b = self.b
+        self.w(f"## {sec}. {title}", "")
+        self.w(
+            "| conns | tool | req/s, median (min–max) | CPU µs/request | server CPU µs/request | p50 latency | errors (all runs) | runs |",
+            "|---|---|---|---|---|---|---|---|",
+        )
+        for c in CONNS:
+            for tool in ("chaosload", "wrk", "oha"):
+                runs = b.pick(sec, tool=tool, conns=c)
+                if not runs:
+                    continue
+                rates = [r["rate"] for r in runs]
+                cpu = [r["cpu_us_per_req"] for r in runs]
+                srv = [r["server_cpu_us_per_req"][target] for r in runs]
+                p50 = [r["p50_us"] for r in runs]
+                self.w(
+                    f"| {c} | {tool} | {fmt(median(rates))}{rng_str(rates)} | {fmt(median(cpu), 2)}{rng_str(cpu, 2)} | "
+                    f"{fmt(median(srv), 2)} | {fmt(median(p50))} µs | {sum(r['errors'] for r in runs)} | {len(runs)} |"
+                )
+        self.w("")
+        rows = []
+        for c in CONNS:
+            cr, wr, orr = (self.med(sec, "rate", tool=t, conns=c) for t in ("chaosload", "wrk", "oha"))
+            cc, wc, oc = (self.med(sec, "cpu_us_per_req", tool=t, conns=c) for t in ("chaosload", "wrk", "oha"))
+            if cr and wr:
+                v = cr / wr
+                rows.append((f"rate chaosload / wrk, {c} conns", v, f"≥ {T_RATE_VS_WRK}",
+                             self.target(sec, f"{target}, {c} conns: rate ≥ {T_RATE_VS_WRK}× wrk", f"{v:.2f}×", v >= T_RATE_VS_WRK)))
+            if cr and orr:
+                rows.append((f"rate chaosload / oha, {c} conns", cr / orr, "—", ""))
+            if cc and wc:
+                v = cc / wc
+                rows.append((f"CPU/request chaosload / wrk, {c} conns", v, f"≤ {T_CPU_VS_WRK}",
+                             self.target(sec, f"{target}, {c} conns: CPU/request ≤ {T_CPU_VS_WRK}× wrk's", f"{v:.2f}×", v <= T_CPU_VS_WRK)))
+            if cc and oc:
+                v = cc / oc
+                rows.append((f"CPU/request chaosload / oha, {c} conns", v, f"≤ {T_CPU_VS_OHA}",
+                             self.target(sec, f"{target}, {c} conns: CPU/request ≤ {T_CPU_VS_OHA}× oha's", f"{v:.2f}×", v <= T_CPU_VS_OHA)))
+        if rows:
+            self.w("| ratio (of the medians) | measured | target | result |", "|---|---|---|---|")
+            for name, v, t, res in rows:
+                self.w(f"| {name} | {v:.2f}× | {t} | {res} |")
+            self.w("")
+
+    def section_mock_server(self):
+        self.w("## 3. The mock as a server: wrk against `chaosload mock` vs against nginx", "")
+        self.w("Both serve the same 61-byte body on one thread (nginx: one worker); the wrk runs are those of sections 1 "
+               "and 2. A whole response (headers included) as each server sends it:", "")
+        for name, resp in self.b.responses.items():
+            head = resp.split(b"\r\n\r\n", 1)[0].decode(errors="replace").replace("\r\n", " · ")
+            self.w(f"- {name}: {len(resp)} bytes — `{head}`")
+        self.w("")
+        self.w("| conns | server | wrk req/s, median (min–max) | server CPU µs/request | wrk p50 |", "|---|---|---|---|---|")
+        meds = {}
+        for c in CONNS:
+            for sec, target in ((1, "nginx"), (2, "mock")):
+                runs = self.b.pick(sec, tool="wrk", conns=c)
+                if not runs:
+                    continue
+                rates = [r["rate"] for r in runs]
+                srv = [r["server_cpu_us_per_req"][target] for r in runs]
+                meds[(target, c)] = (median(rates), median(srv))
+                self.w(f"| {c} | {target} | {fmt(median(rates))}{rng_str(rates)} | {fmt(median(srv), 2)}{rng_str(srv, 2)} | "
+                       f"{fmt(median([r['p50_us'] for r in runs]))} µs |")
+        self.w("")
+        rows = []
+        for c in CONNS:
+            if ("mock", c) in meds and ("nginx", c) in meds:
+                (mr, mc), (nr, nc) = meds[("mock", c)], meds[("nginx", c)]
+                v = mr / nr
+                rows.append((f"rate mock / nginx, {c} conns", f"{v:.2f}×", f"≥ {T_MOCK_VS_NGINX}",
+                             self.target(3, f"{c} conns: mock rate ≥ {T_MOCK_VS_NGINX}× nginx's", f"{v:.2f}×", v >= T_MOCK_VS_NGINX)))
+                rows.append((f"server CPU/request mock / nginx, {c} conns", f"{mc / nc:.2f}×", "—", ""))
+        if rows:
+            self.w("| ratio (of the medians) | measured | target | result |", "|---|---|---|---|")
+            for r in rows:
+                self.w("| " + " | ".join(r) + " |")
+            self.w("")
+
+    def section_proxy(self):
+        b = self.b
+        self.w("## 4. The chaos proxy with no faults: wrk through `chaosload proxy` vs direct to nginx", "")
+        self.w("Throughput at 64 connections; added latency at 1 connection (one request at a time, so the p50 "
+               "difference is what the proxy adds per request rather than queueing).", "")
+        self.w("| conns | path | wrk req/s, median (min–max) | p50 | p99 | proxy CPU µs/request | nginx CPU µs/request |",
+               "|---|---|---|---|---|---|---|")
+        for c in (64, 1):
+            for path in ("direct", "proxy"):
+                runs = b.pick(4, path=path, conns=c)
+                if not runs:
+                    continue
+                rates = [r["rate"] for r in runs]
+                pcpu = median([r["server_cpu_us_per_req"].get("proxy") for r in runs])
+                ncpu = median([r["server_cpu_us_per_req"].get("nginx") for r in runs])
+                self.w(f"| {c} | {path} | {fmt(median(rates))}{rng_str(rates)} | {fmt(self.med(4, 'p50_us', path=path, conns=c))} µs | "
+                       f"{fmt(self.med(4, 'p99_us', path=path, conns=c))} µs | {fmt(pcpu, 2)} | {fmt(ncpu, 2)} |")
+        self.w("")
+        dr, pr = self.med(4, "rate", path="direct", conns=64), self.med(4, "rate", path="proxy", conns=64)
+        d1, p1 = self.med(4, "p50_us", path="direct", conns=1), self.med(4, "p50_us", path="proxy", conns=1)
+        d64, p64 = self.med(4, "p50_us", path="direct", conns=64), self.med(4, "p50_us", path="proxy", conns=64)
+        self.w("| figure | measured | target | result |", "|---|---|---|---|")
+        if dr and pr:
+            v = pr / dr
+            self.w(f"| throughput proxy / direct, 64 conns | {v:.2f}× | ≥ {T_PROXY_RATE} | "
+                   f"{self.target(4, f'proxy throughput ≥ {T_PROXY_RATE}× direct', f'{v:.2f}×', v >= T_PROXY_RATE)} |")
+        if d1 is not None and p1 is not None:
+            v = p1 - d1
+            self.w(f"| added p50, 1 conn | {v:.0f} µs | ≤ {T_PROXY_ADDED_P50_US} µs | "
+                   f"{self.target(4, f'proxy added p50 ≤ {T_PROXY_ADDED_P50_US} µs (1 conn)', f'{v:.0f} µs', v <= T_PROXY_ADDED_P50_US)} |")
+        if d64 is not None and p64 is not None:
+            self.w(f"| added p50, 64 conns (includes queueing at the lower rate) | {p64 - d64:.0f} µs | — | |")
+        self.w("")
+
+    def section_open(self):
+        b = self.b
+        cmax = getattr(b, "open_max", None)
+        self.w("## 5. Open-model accuracy at high rates (chaosload against nginx)", "")
+        if not cmax:
+            self.w("Not run.", "")
+            return
+        self.w(f"Closed-model maximum (chaosload against nginx, the better median of 16 and 64 connections): "
+               f"**{cmax:,.0f} req/s** (at {b.open_conns} connections); {T_OPEN_UP_TO:.0%} of it: {cmax * T_OPEN_UP_TO:,.0f}/s. "
+               f"Constant arrivals, at most {b.open_conns} pooled connections (`max_conns_per_host`, the closed "
+               f"maximum's count), `max_in_flight` 10,000 (the default), {b.duration} s per run; medians over the "
+               f"repeats. Arrivals beyond `max_in_flight` are not sent: they show as `overflow` errors and lower "
+               f"the achieved rate.", "")
+        self.w("| requested /s | achieved (sent) /s | achieved / requested | ok /s | lag p50 | lag p99 | latency p99 | errors (all runs) | CPU µs/req | runs | within target range | result |",
+               "|---|---|---|---|---|---|---|---|---|---|---|---|")
+        worst = None
+        all_ok = True
+        for rate in b.open_steps:
+            runs = b.pick(5, requested=rate)
+            if not runs:
+                continue
+            ach = median([r["achieved_rate"] for r in runs])
+            okr = median([r["rate"] for r in runs])
+            lag50 = median([r["lag_p50_us"] for r in runs])
+            lag99 = median([r["lag_p99_us"] for r in runs])
+            ratio = ach / rate
+            in_range = rate <= cmax * T_OPEN_UP_TO * 1.005
+            good = abs(ratio - 1) <= T_OPEN_ACCURACY and lag99 <= T_OPEN_LAG_P99_US
+            errs = {}
+            for r in runs:
+                for k, v in r["error_kinds"].items():
+                    errs[k] = errs.get(k, 0) + v
+            err_s = ", ".join(f"{k} {v}" for k, v in sorted(errs.items())) or "0"
+            res = verdict(good) if in_range else ("(pass)" if good else "(fail)")
+            if in_range:
+                all_ok &= good
+                if not good:
+                    worst = worst or (rate, ratio, lag99)
+            self.w(f"| {rate:,} | {fmt(ach)} | {ratio:.4f} | {fmt(okr)} | {fmt(lag50)} µs | {fmt(lag99)} µs | "
+                   f"{fmt(median([r['p99_us'] for r in runs]))} µs | {err_s} | {fmt(median([r['cpu_us_per_req'] for r in runs]), 2)} | "
+                   f"{len(runs)} | {'yes' if in_range else 'no'} | {res} |")
+        self.w("")
+        self.w(f"Target: achieved within {T_OPEN_ACCURACY:.0%} of requested and scheduler lag p99 ≤ {T_OPEN_LAG_P99_US} µs "
+               f"at every step up to {T_OPEN_UP_TO:.0%} of the closed maximum; steps above it are shown for information, "
+               f"in parentheses.", "")
+        measured = "all steps met it" if all_ok else f"first miss at {worst[0]:,}/s: {worst[1]:.4f}×, lag p99 {worst[2]:,} µs"
+        self.target(5, f"open model within {T_OPEN_ACCURACY:.0%}, lag p99 ≤ 1 ms up to {T_OPEN_UP_TO:.0%} of closed max",
+                     measured, all_ok)
+
+    def section_memory(self):
+        b = self.b
+        self.w("## 6. Memory: peak RSS of a short and a long run at the same rate", "")
+        if not b.pick(6):
+            self.w("Not run.", "")
+            return
+        short, long_ = b.mem_durations
+        self.w(f"Open model, {b.mem_rate:,}/s constant against nginx; peak RSS of the whole chaosload process "
+               f"(`ru_maxrss` from wait4). Order: {short} s, {long_} s, {short} s.", "")
+        self.w("| run | peak RSS MB | requests | achieved /s | lag p99 | latency p99 | errors |", "|---|---|---|---|---|---|---|")
+        for r in b.pick(6):
+            errs = ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items())) or "0"
+            self.w(f"| {r['seconds_run']} s (#{r['rep'] + 1}) | {r['maxrss_kb'] / 1024:.1f} | {r['requests']:,} | "
+                   f"{fmt(r['achieved_rate'])} | {fmt(r['lag_p99_us'])} µs | {fmt(r['p99_us'])} µs | {errs} |")
+        self.w("")
+        s_rss = median([r["maxrss_kb"] / 1024 for r in b.pick(6, seconds_run=short)])
+        l_rss = median([r["maxrss_kb"] / 1024 for r in b.pick(6, seconds_run=long_)])
+        if s_rss and l_rss:
+            growth = l_rss / s_rss - 1
+            self.w("| figure | measured | target | result |", "|---|---|---|---|")
+            self.w(f"| peak RSS of the {long_} s run | {l_rss:.1f} MB | ≤ {T_RSS_MB} MB | "
+                   f"{self.target(6, f'peak RSS of the {long_} s run ≤ {T_RSS_MB} MB', f'{l_rss:.1f} MB', l_rss <= T_RSS_MB)} |")
+            self.w(f"| {long_} s run vs {short} s run (median) | {growth:+.1%} | ≤ +{T_RSS_GROWTH:.0%} | "
+                   f"{self.target(6, f'{long_} s run RSS within {T_RSS_GROWTH:.0%} of the {short} s run', f'{growth:+.1%}', growth <= T_RSS_GROWTH)} |")
+            self.w("")
+            if b.quick:
+                self.w(f"(Quick mode: {short} s vs {long_} s instead of 10 s vs 120 s.)", "")
+        self.w("Requests in flight, not run length, are what makes memory grow: a stall of the machine (steal) "
+               "piles up in-flight requests, up to `max_in_flight` (10,000 by default); errors and lag above show "
+               "whether a run met one.", "")
+
+    def section_validate(self):
+        b = self.b
+        self.w("## 7. `chaosload validate` start-up time", "")
+        runs = b.pick(7)
+        if not runs:
+            self.w("Not run.", "")
+            return
+        self.w("Wall time of the whole process, from the benchmark's `subprocess.run` (includes fork/exec).", "")
+        self.w("| command | median ms | p90 ms | min ms | runs |", "|---|---|---|---|---|")
+        for label, files in b.validate_files.items():
+            ms = sorted(r["wall_ms"] for r in runs if r["what"] == label)
+            p90 = ms[min(len(ms) - 1, int(len(ms) * 0.9))]
+            self.w(f"| `chaosload validate {' '.join(files) if len(files) == 1 else 'scenarios/*.toml'}` | "
+                   f"{median(ms):.1f} | {p90:.1f} | {ms[0]:.1f} | {len(ms)} |")
+        self.w("", "No target was set for this figure.", "")
+
+    def render(self):
+        b, info = self.b, self.info
+        body_start = len(self.lines)
+        if 1 in b.sections and b.pick(1):
+            self.section_loadgen(1, "nginx", "Load generation, closed model, against nginx (one worker, 61-byte body)")
+        if 2 in b.sections and b.pick(2):
+            self.section_loadgen(2, "mock", "Load generation, closed model, against `chaosload mock` (61-byte body)")
+        if 3 in b.sections:
+            self.section_mock_server()
+        if 4 in b.sections:
+            self.section_proxy()
+        if 5 in b.sections:
+            self.section_open()
+        if 6 in b.sections:
+            self.section_memory()
+        if 7 in b.sections:
+            self.section_validate()
+        body = self.lines[body_start:]
+        self.lines = self.lines[:body_start]
+
+        steals = [r["steal"] for r in b.runs if "steal" in r]
+        failed = [r for r in b.runs if not r.get("ok_run")]
+        mode = "quick (`--quick`)" if b.quick else "full-length"
+        self.w("# chaosload benchmarks", "")
+        self.w(f"Written by `just bench` (`bench/run.sh` → `bench/bench.py`) on {b.started:%Y-%m-%d %H:%M} UTC; "
+               f"{mode} mode, sections {', '.join(map(str, sorted(b.sections)))}, {b.duration} s per run, "
+               f"{b.repeats} interleaved repeats, {self.elapsed / 60:.1f} min in all. Figures are medians over the repeats "
+               f"(min–max in parentheses); ratios are ratios of the medians. Raw per-run data: `{b.raw_path_rel}`.", "")
+        if self.interrupted:
+            reason = getattr(b, "abort_reason", None)
+            self.w(f"**This run {'stopped on an error (' + reason + ')' if reason else 'was interrupted'}: "
+                   "the figures below are partial.**", "")
+        if failed:
+            self.w(f"**{len(failed)} run(s) failed** and are left out of the medians (see the raw data): "
+                   + "; ".join(f"#{r.get('n', '?')} {r['tool']}: {r.get('failure', '')[:120]}" for r in failed[:5]), "")
+        if getattr(b, "missing_tools", None):
+            self.w(f"**Not installed, so left out: {', '.join(b.missing_tools)}.** (`bench/run.sh` installs them.)", "")
+        if b.args.note:
+            self.w(b.args.note, "")
+        self.w("## Machine", "", "| | |", "|---|---|")
+        self.w(f"| cores (`nproc`) | {info['nproc']} |", f"| CPU | {info['cpu']} |", f"| memory | {info['memory']} |",
+               f"| kernel | {info['kernel']} |", f"| OS | {info['os']} |", f"| chaosload | {info['chaosload']} |",
+               f"| rustc | {info['rustc']} |", f"| wrk | {info['wrk']} |", f"| oha | {info['oha']} |",
+               f"| nginx | {info['nginx']} |")
+        if steals:
+            self.w(f"| CPU steal during the runs | median {median(steals):.0%}, max {max(steals):.0%} (from /proc/stat) |")
+        load = os.getloadavg()
+        self.w(f"| load average at the end | {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} |", "")
+        self.w("All three load generators run on one thread: `wrk -t1`, `oha --worker-threads 1`, `chaosload run "
+               "--threads 1`; servers and the proxy also run one thread each (nginx: one worker, `master_process off`). "
+               "Everything runs on this one machine over loopback: the load generator and the server under test "
+               "share its cores, so a figure is a property of this pair on this machine, not of either alone.", "")
+
+        self.w("## Targets", "", "| section | target | measured | result |", "|---|---|---|---|")
+        for sec, text, measured, ok in self.targets:
+            self.w(f"| {sec} | {text} | {measured} | {verdict(ok)} |")
+        if not self.targets:
+            self.w("| — | no target was measured | | |")
+        n_fail = sum(1 for t in self.targets if not t[3])
+        self.w("", f"{len(self.targets) - n_fail} of {len(self.targets)} targets met.", "")
+        self.w(
+            "How figures are taken: **rate** is completed successful requests over the tool's own measured duration "
+            "(wrk's `Requests/sec`; oha's successful responses over its total time; chaosload's `ok` over the phase's "
+            "real duration from result.json). **CPU/request** is user+sys time of the load generator's whole process "
+            "(from `wait4`, all threads, start-up to exit) over its completed requests — for chaosload this includes "
+            "writing result.json, the HTML report and the HdrHistogram log after the run. **Server CPU/request** is "
+            "the server process's utime+stime (/proc/PID/stat) across the run over the same requests. **Steal** is "
+            "the machine's CPU steal share during each run (raw data).", "")
+        self.lines.extend(body)
+
+        self.w("## Exact commands", "")
+        self.w("`$TMP` is a fresh temporary directory, `$PORT` a free loopback port, `$CONNS` 16 or 64 "
+               "(section 4: 64 and 1), `$SECONDS` the run length. Servers are started once and serve every run.", "")
+        self.w("```")
+        for label, cmd in b.commands.items():
+            self.w(f"# {label}", cmd)
+        self.w("```", "")
+        for name, text in b.files.items():
+            self.w(f"<details><summary><code>$TMP/{name}</code></summary>", "", "```" + ("nginx" if name.endswith(".conf") else "toml"),
+                   text.rstrip(), "```", "", "</details>", "")
+        return "\n".join(self.lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="2 s runs, 1 repeat: a smoke check (writes under bench/results/)")
+    ap.add_argument("--only", type=int, choices=range(1, 8), metavar="N", help="run only section N (1-7)")
+    ap.add_argument("--repeats", type=int, help="interleaved repeats (default 5, quick 1)")
+    ap.add_argument("--duration", type=int, help="seconds per run (default 5, quick 2)")
+    ap.add_argument("--seed", type=int, default=5, help="seed of the interleaving order")
+    ap.add_argument("--md", help="Markdown output (default: BENCHMARKS.md for a full run, else bench/results/<ts>.md)")
+    ap.add_argument("--note", help="a paragraph to put at the top of the Markdown")
+    args = ap.parse_args()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    if not BIN.exists():
+        sys.exit(f"{BIN} is missing: run `cargo build --release` (bench/run.sh does)")
+
+    bench = Bench(args)
+    ts = bench.started.strftime("%Y%m%dT%H%M%SZ")
+    results = ROOT / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    raw_path = results / f"{ts}.json"
+    bench.raw_path_rel = str(raw_path.relative_to(ROOT))
+    full = not args.quick and not args.only and not args.repeats and not args.duration
+    md_path = Path(args.md) if args.md else (ROOT / "BENCHMARKS.md" if full else results / f"{ts}.md")
+
+    info = machine()
+    log(f"chaosload benchmark: sections {sorted(bench.sections)}, {bench.duration}s runs, {bench.repeats} repeats; temp dir {bench.tmp}")
+    t0 = time.monotonic()
+    interrupted = False
+    try:
+        bench.run()
+    except KeyboardInterrupt:
+        interrupted = True
+        log("interrupted: stopping everything, writing what was measured")
+    except Exception as e:  # a server died, a tool is missing…: report what was measured
+        import traceback
+
+        traceback.print_exc()
+        interrupted = True
+        bench.abort_reason = f"{type(e).__name__}: {e}"
+    finally:
+        stop_all()
+        bench.servers.clear()
+    elapsed = time.monotonic() - t0
+
+    raw = {"machine": info, "args": vars(args), "started": bench.started.isoformat(), "elapsed_s": elapsed,
+           "interrupted": interrupted, "commands": bench.commands, "files": bench.files, "runs": bench.runs}
+    raw_path.write_text(json.dumps(raw, indent=1) + "\n")
+    md = Report(bench, info, elapsed, interrupted).render()
+    md_path.write_text(md)
+    # Keep the temporary directory only when something failed (its logs say why).
+    if all(r.get("ok_run") for r in bench.runs) and not getattr(bench, "abort_reason", None):
+        subprocess.run(["rm", "-rf", str(bench.tmp)])
+    else:
+        log(f"kept {bench.tmp} for inspection")
+    log(f"raw data: {raw_path}\nreport: {md_path}")
+    print(md)
+    return 1 if getattr(bench, "abort_reason", None) else 130 if interrupted else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    finally:
+        stop_all()

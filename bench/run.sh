@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# chaosload's benchmark (issue 5): chaosload against wrk, oha and nginx on loopback.
+# Installs what is missing (Debian's wrk and nginx, oha from crates.io), builds chaosload in
+# release mode, then runs bench/bench.py, which writes BENCHMARKS.md (full run) or
+# bench/results/<timestamp>.md (--quick / --only N), and bench/results/<timestamp>.json.
+#
+# Usage: bench/run.sh [--quick] [--only N] [--repeats N] [--duration S] [--note TEXT]
+#   (`just bench …` runs this; `bench/bench.py --help` lists every option.)
+# A full run takes 10-15 minutes on 2 cores; --quick about 1 minute.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} (Debian packages)" >&2
+  as_root apt-get update -qq
+  # Installing nginx may start the distribution's own nginx service on port 80 where an init
+  # system runs; the benchmark never uses it (it starts its own nginx with its own config).
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+fi
+export PATH="$PATH:/usr/sbin"
+if ! command -v oha >/dev/null; then
+  echo "installing oha (cargo install oha --locked; a few minutes)" >&2
+  cargo install oha --locked >&2
+fi
+
+cargo build --release --quiet
+
+# Every process bench.py starts is written to this file; whatever still runs when this script
+# exits (Ctrl-C, a crash) is stopped here by its pid.
+pidfile=$(mktemp)
+export BENCH_PIDFILE=$pidfile
+cleanup() {
+  local pid
+  while read -r pid; do
+    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+  done < "$pidfile"
+  rm -f "$pidfile"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+python3 bench/bench.py "$@"
