@@ -39,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "chaosload"
+# A bare hyper HTTP/1 loop (examples/bare_hyper.rs): the floor for a client built on hyper.
+BARE_HYPER = ROOT / "target" / "release" / "examples" / "bare_hyper"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # The mock's body for body_bytes = 61 ("abc…z" repeated); nginx serves the same bytes.
 BODY = "".join(chr(ord("a") + i % 26) for i in range(61))
@@ -276,6 +278,12 @@ def parse_oha(out):
     }
 
 
+def parse_bare_hyper(out, seconds):
+    requests = int(re.search(r"^requests (\d+)$", out, re.M).group(1))
+    return {"requests": requests, "seconds": seconds, "rate": requests / seconds, "errors": 0,
+            "p50_us": None, "p99_us": None}
+
+
 def parse_chaosload(out):
     m = re.search(r"^result: (.+)$", out, re.M)
     if not m:
@@ -420,6 +428,9 @@ class Bench:
             )
             return ["oha", "-c", str(conns), "-z", f"{seconds}s", "--worker-threads", "1", "--no-tui",
                     "--output-format", "json", url]
+        if tool == "hyper":
+            self.commands["hyper"] = "target/release/examples/bare_hyper http://127.0.0.1:$PORT/ $CONNS $SECONDS"
+            return [str(BARE_HYPER), url, str(conns), str(seconds)]
         if tool == "chaosload":
             scenario = self.closed_scenario(url, conns, seconds)
             self.commands["chaosload (closed)"] = (
@@ -470,6 +481,8 @@ class Bench:
         return run
 
     def parser_for(self, tool):
+        if tool == "hyper":
+            return lambda out: parse_bare_hyper(out, self.duration)
         return {"wrk": parse_wrk, "oha": parse_oha, "chaosload": parse_chaosload}[tool]
 
     def pick(self, section, **tags):
@@ -484,6 +497,8 @@ class Bench:
     def closed_matrix(self):
         cases = set()
         tools = [t for t in ("chaosload", "wrk", "oha") if t == "chaosload" or shutil.which(t)]
+        if BARE_HYPER.exists():
+            tools.append("hyper")
         self.missing_tools = sorted({"wrk", "oha"} - set(tools))
         if self.missing_tools:
             log(f"not installed, left out: {', '.join(self.missing_tools)}")
@@ -729,7 +744,7 @@ class Report:
             "|---|---|---|---|---|---|---|---|",
         )
         for c in CONNS:
-            for tool in ("chaosload", "wrk", "oha"):
+            for tool in ("chaosload", "wrk", "oha", "hyper"):
                 runs = b.pick(sec, tool=tool, conns=c)
                 if not runs:
                     continue
@@ -752,6 +767,11 @@ class Report:
                              self.target(sec, f"{target}, {c} conns: rate ≥ {T_RATE_VS_WRK}× wrk", f"{v:.2f}×", v >= T_RATE_VS_WRK)))
             if cr and orr:
                 rows.append((f"rate chaosload / oha, {c} conns", cr / orr, "—", ""))
+            hc = self.med(sec, "cpu_us_per_req", tool="hyper", conns=c)
+            if cc and hc:
+                rows.append((f"CPU/request chaosload / bare hyper loop, {c} conns", cc / hc, "— (chaosload's own cost)", ""))
+            if hc and wc:
+                rows.append((f"CPU/request bare hyper loop / wrk, {c} conns", hc / wc, "— (the floor on hyper)", ""))
             if cc and wc:
                 v = cc / wc
                 rows.append((f"CPU/request chaosload / wrk, {c} conns", v, f"≤ {T_CPU_VS_WRK}",

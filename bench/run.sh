@@ -30,7 +30,7 @@ if ! command -v oha >/dev/null; then
   cargo install oha --locked >&2
 fi
 
-cargo build --release --quiet
+cargo build --release --quiet --bin chaosload --example bare_hyper
 
 # Every process bench.py starts is written to this file; whatever still runs when this script
 # exits (Ctrl-C, a crash) is stopped here by its pid.

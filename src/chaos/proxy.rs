@@ -1,5 +1,5 @@
 //! The proxy's accept loop, the per-connection fault decision, and the byte pumps around each
-//! direction's chain of toxics.
+//! direction's chain of toxics (or a plain two-way copy for a connection no fault hit).
 
 use super::toxics::{self, Chunk, Flow, Link, Stub, Teardown, Toxic};
 use super::{ProxyConfig, ProxyCounters};
@@ -9,10 +9,12 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use socket2::SockRef;
 use std::io;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::tcp::{ReadHalf, WriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -164,6 +166,9 @@ async fn connection(
         }
     };
     let _ = upstream.set_nodelay(true);
+    if toxics.up.is_empty() && toxics.down.is_empty() {
+        return relay_plain(client, upstream, &counters).await;
+    }
     let link = Arc::new(Link::new(opened));
     // Dropped (aborting every toxic) when the connection ends.
     let mut stages = JoinSet::new();
@@ -194,6 +199,55 @@ async fn connection(
         close(&[&client, &upstream], teardown);
     }
     drop(stages);
+}
+
+/// A connection without toxics: a plain two-way copy. The chunk pipeline's channel hop and
+/// per-read buffer would otherwise be the proxy's whole cost with no faults, which is what every
+/// user pays for putting it in the path. Same ends as the pipeline: EOF is passed on as a
+/// half-close, an error resets both sides.
+async fn relay_plain(mut client: TcpStream, mut upstream: TcpStream, counters: &ProxyCounters) {
+    let copied = tokio::io::copy_bidirectional_with_sizes(
+        &mut Counted { stream: &mut client, written: &counters.bytes_down },
+        &mut Counted { stream: &mut upstream, written: &counters.bytes_up },
+        READ,
+        READ,
+    )
+    .await;
+    if let Err(e) = copied {
+        tracing::debug!("proxy: relay failed: {e}");
+        counters.resets.fetch_add(1, Relaxed);
+        close(&[&client, &upstream], Teardown::RESET);
+    }
+}
+
+/// A stream that counts the bytes written to it as they go (the proxy's byte counters are live).
+struct Counted<'a> {
+    stream: &'a mut TcpStream,
+    written: &'a AtomicU64,
+}
+
+impl AsyncRead for Counted<'_> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Counted<'_> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let written = Pin::new(&mut *self.stream).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = written {
+            self.written.fetch_add(n as u64, Relaxed);
+        }
+        written
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.stream).poll_shutdown(cx)
+    }
 }
 
 /// Wires `toxics` into a chain: returns the sender the reader feeds and the receiver the writer
