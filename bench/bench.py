@@ -1021,6 +1021,11 @@ class Report:
             "the machine's CPU steal share during each run (raw data).", "")
         self.lines.extend(body)
 
+        # Written by hand from profiles (it does not change with each run): what bounds the figures.
+        bounds = ROOT / "bench" / "bounds.md"
+        if bounds.exists():
+            self.w(bounds.read_text().rstrip(), "")
+
         self.w("## Exact commands", "")
         self.w("`$TMP` is a fresh temporary directory, `$PORT` a free loopback port, `$CONNS` 16 or 64 "
                "(section 4: 64 and 1), `$SECONDS` the run length. Servers are started once and serve every run.", "")
