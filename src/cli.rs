@@ -89,6 +89,10 @@ pub enum Command {
         /// Address to listen on (port 0: any free port).
         #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
         listen: std::net::SocketAddr,
+        /// How long to wait for the upstream to accept a connection; past it the client's
+        /// connection is reset (e.g. "500ms", "10s").
+        #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+        connect_timeout: std::time::Duration,
     },
     /// Check scenario files and report every problem at once as file:line:col (exit 2 if any).
     Validate {

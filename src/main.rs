@@ -37,8 +37,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report { result, output } => report(&result, output.as_deref()),
         Command::Compare { results, md, output, force } => compare(&results, md, output.as_deref(), force),
         Command::Mock { config, listen } => standalone(chaosload::standalone::mock(config.as_deref(), listen)),
-        Command::Proxy { upstream, config, listen } => {
-            standalone(chaosload::standalone::proxy(&upstream, config.as_deref(), listen))
+        Command::Proxy { upstream, config, listen, connect_timeout } => {
+            standalone(chaosload::standalone::proxy(&upstream, config.as_deref(), listen, connect_timeout))
         }
         Command::Run { scenario, out, clients, threads, quiet } => {
             let mut plan = match load(&scenario) {

@@ -165,7 +165,7 @@ fn run_one(
         None
     } else {
         let listener = TcpListener::bind("127.0.0.1:0").context("binding the chaos proxy to 127.0.0.1")?;
-        let config = ProxyConfig { upstream: endpoint.addr, faults: proxy_faults, seed: plan.seed, epoch };
+        let config = ProxyConfig { epoch, ..ProxyConfig::with_faults(endpoint.addr, plan.seed, proxy_faults) };
         let proxy = ProxyServer::start(listener, config).context("starting the chaos proxy")?;
         endpoint.addr = proxy.addr();
         Some(proxy)

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Why a standalone part could not start because of its configuration (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +59,12 @@ pub fn mock(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn proxy(upstream: &str, config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
+pub fn proxy(
+    upstream: &str,
+    config: Option<&Path>,
+    listen: SocketAddr,
+    connect_timeout: Duration,
+) -> anyhow::Result<()> {
     let parts = parts(config)?;
     let upstream: SocketAddr = upstream
         .to_socket_addrs()
@@ -67,7 +72,7 @@ pub fn proxy(upstream: &str, config: Option<&Path>, listen: SocketAddr) -> anyho
         .next()
         .with_context(|| format!("upstream {upstream:?} resolved to no address"))?;
     let faults = parts.faults.into_iter().filter(|f| f.layer() == Layer::Proxy).collect();
-    let config = ProxyConfig { upstream, faults, seed: parts.seed, epoch: Instant::now() };
+    let config = ProxyConfig { connect_timeout, ..ProxyConfig::with_faults(upstream, parts.seed, faults) };
     let server = ProxyServer::start(bind(listen)?, config).context("starting the chaos proxy")?;
     announce(server.addr(), &format!("chaos proxy to {upstream}"))?;
     wait_for_ctrl_c()?;

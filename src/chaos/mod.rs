@@ -29,7 +29,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 /// Everything one proxy needs.
@@ -42,12 +42,28 @@ pub struct ProxyConfig {
     pub seed: u64,
     /// Start of the run: fault windows are offsets from it.
     pub epoch: Instant,
+    /// How long the proxy waits to connect upstream before it resets the client's connection (an
+    /// upstream that drops SYNs would otherwise hold it for the OS's ~2 min).
+    pub connect_timeout: Duration,
 }
 
 impl ProxyConfig {
     /// A config without faults whose epoch is now.
     pub fn new(upstream: SocketAddr, seed: u64) -> Self {
-        ProxyConfig { upstream, faults: Vec::new(), seed, epoch: Instant::now() }
+        ProxyConfig {
+            upstream,
+            faults: Vec::new(),
+            seed,
+            epoch: Instant::now(),
+            connect_timeout: ProxyConfig::CONNECT_TIMEOUT,
+        }
+    }
+
+    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// A config for `faults` whose epoch is now.
+    pub fn with_faults(upstream: SocketAddr, seed: u64, faults: Vec<FaultPlan>) -> Self {
+        ProxyConfig { faults, ..ProxyConfig::new(upstream, seed) }
     }
 }
 

@@ -155,7 +155,8 @@ async fn connection(
     config: Arc<ProxyConfig>,
     counters: Arc<ProxyCounters>,
 ) {
-    let mut upstream = match TcpStream::connect(config.upstream).await {
+    let connected = tokio::time::timeout(config.connect_timeout, TcpStream::connect(config.upstream)).await;
+    let mut upstream = match connected.unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())) {
         Ok(upstream) => upstream,
         Err(e) => {
             tracing::debug!("proxy: connecting to {} failed: {e}", config.upstream);

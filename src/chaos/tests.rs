@@ -357,6 +357,33 @@ async fn an_unreachable_upstream_resets_the_client() {
     assert_eq!(proxy.shutdown().connect_failed, 1);
 }
 
+#[tokio::test]
+async fn an_upstream_that_never_accepts_is_given_up_after_the_connect_timeout() {
+    // A listener that never accepts, its accept queue filled: Linux then drops further SYNs, so
+    // a connect hangs (retrying the SYN) as it would to a host that has gone away.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let silent = socket.listen(0).unwrap();
+    let addr = silent.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match timeout(ms(200), TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => fillers.push(stream),
+            _ => break, // the queue is full: this connect hung
+        }
+    }
+    assert!(timeout(ms(200), TcpStream::connect(addr)).await.is_err(), "the upstream's accept queue is full");
+
+    let proxy = start(ProxyConfig { connect_timeout: ms(300), ..ProxyConfig::new(addr, 42) });
+    let start = std::time::Instant::now();
+    let err = reset_error(proxy.addr()).await;
+    let after = start.elapsed();
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "{err}");
+    assert!((ms(290)..ms(3000)).contains(&after), "reset after {after:?}, expected after the 300ms timeout");
+    assert_eq!(proxy.shutdown().connect_failed, 1);
+    drop((fillers, silent));
+}
+
 /// For `n` connections made one after the other: whether each was refused.
 async fn refused_pattern(upstream: SocketAddr, seed: u64, probability: f64, n: usize) -> Vec<bool> {
     let faults = vec![FaultPlan { probability, ..fault(Direction::Downstream, Toxic::Refuse) }];
