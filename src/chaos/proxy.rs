@@ -4,6 +4,7 @@
 use super::toxics::{self, Chunk, Flow, Link, Stub, Teardown, Toxic};
 use super::{ProxyConfig, ProxyCounters};
 use crate::scenario::plan::{Direction, FaultKind};
+use crate::server_thread::accept_until;
 use bytes::BytesMut;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -35,49 +36,24 @@ pub(crate) async fn run(
     counters: Arc<ProxyCounters>,
 ) {
     let config = Arc::new(config);
-    let mut conns = JoinSet::new();
     let mut index = 0u64;
-    let cancelled = shutdown.cancelled();
-    tokio::pin!(cancelled);
-    loop {
-        tokio::select! {
-            biased;
-            () = &mut cancelled => break,
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((client, _peer)) => {
-                    let opened = Instant::now();
-                    counters.connections.fetch_add(1, Relaxed);
-                    let toxics = ConnToxics::decide(&config, index, opened.saturating_duration_since(config.epoch));
-                    index += 1;
-                    if toxics.hit {
-                        counters.faults_hit.fetch_add(1, Relaxed);
-                    }
-                    if let Some(teardown) = toxics.on_accept() {
-                        counters.refused.fetch_add(1, Relaxed);
-                        close(&[&client], teardown);
-                        continue;
-                    }
-                    let _ = client.set_nodelay(true);
-                    conns.spawn(connection(client, opened, toxics, Arc::clone(&config), Arc::clone(&counters)));
-                }
-                Err(e) => accept_error(e).await,
-            },
+    accept_until("proxy", listener, shutdown, JoinSet::new(), |client, conns| {
+        let opened = Instant::now();
+        counters.connections.fetch_add(1, Relaxed);
+        let toxics = ConnToxics::decide(&config, index, opened.saturating_duration_since(config.epoch));
+        index += 1;
+        if toxics.hit {
+            counters.faults_hit.fetch_add(1, Relaxed);
         }
-    }
-    drop(listener);
-    conns.shutdown().await;
-}
-
-/// Errors from `accept` concern one connection or are resource exhaustion; neither should stop
-/// the proxy. Back off briefly on the latter.
-async fn accept_error(e: io::Error) {
-    use io::ErrorKind::*;
-    if matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock) {
-        return;
-    }
-    tracing::warn!("proxy: accept failed: {e}");
-    tokio::time::sleep(Duration::from_millis(20)).await;
+        if let Some(teardown) = toxics.on_accept() {
+            counters.refused.fetch_add(1, Relaxed);
+            close(&[&client], teardown);
+            return;
+        }
+        let _ = client.set_nodelay(true);
+        conns.spawn(connection(client, opened, toxics, Arc::clone(&config), Arc::clone(&counters)));
+    })
+    .await;
 }
 
 /// The RNG that decides whether fault `fault` hits connection `conn`: a function of the seed and

@@ -12,6 +12,7 @@ use super::behaviour::{Behaviour, MockBody};
 use super::serverless::Binding;
 use super::MockCounters;
 use crate::scenario::plan::KeepAliveClose;
+use crate::server_thread::accept_until;
 use bytes::Bytes;
 use http::Response;
 use hyper::service::service_fn;
@@ -46,32 +47,18 @@ pub(crate) async fn run(
         conns.spawn(Arc::clone(serverless).sweeper());
     }
     let full = behaviour.needs_conn_state();
-    let cancelled = shutdown.cancelled();
-    tokio::pin!(cancelled);
-    loop {
-        tokio::select! {
-            biased;
-            () = &mut cancelled => break,
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    let index = counters.connections_accepted.fetch_add(1, Relaxed);
-                    let _ = stream.set_nodelay(true);
-                    let idle = behaviour.idle_timeout(index);
-                    let (builder, behaviour, counters) =
-                        (Arc::clone(&builder), Arc::clone(&behaviour), Arc::clone(&counters));
-                    if full {
-                        conns.spawn(serve_full(builder, stream, behaviour, index, idle, counters));
-                    } else {
-                        conns.spawn(serve_conn(builder, stream, behaviour, idle, counters));
-                    }
-                }
-                Err(e) => accept_error(e).await,
-            },
+    accept_until("mock", listener, shutdown, conns, |stream, conns| {
+        let index = counters.connections_accepted.fetch_add(1, Relaxed);
+        let _ = stream.set_nodelay(true);
+        let idle = behaviour.idle_timeout(index);
+        let (builder, behaviour, counters) = (Arc::clone(&builder), Arc::clone(&behaviour), Arc::clone(&counters));
+        if full {
+            conns.spawn(serve_full(builder, stream, behaviour, index, idle, counters));
+        } else {
+            conns.spawn(serve_conn(builder, stream, behaviour, idle, counters));
         }
-    }
-    drop(listener);
-    conns.shutdown().await;
+    })
+    .await;
 }
 
 fn builder() -> Builder {
@@ -80,17 +67,6 @@ fn builder() -> Builder {
     // otherwise also cut idle keep-alive connections after its default 30s.
     builder.http1().keep_alive(true).header_read_timeout(None);
     builder
-}
-
-/// Errors from `accept` concern one connection (aborted before we took it) or are resource
-/// exhaustion (`EMFILE`…); neither should stop the server. Back off briefly on the latter.
-async fn accept_error(e: io::Error) {
-    use io::ErrorKind::*;
-    if matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock) {
-        return;
-    }
-    tracing::warn!("mock: accept failed: {e}");
-    tokio::time::sleep(Duration::from_millis(20)).await;
 }
 
 async fn serve_conn(
