@@ -8,12 +8,15 @@ use std::time::Duration;
 fn fixed_latency_is_measured_as_such() {
     let _serial = exclusive();
     let plan = mock_plan(ms(20), vec![constant(100.0, Duration::from_secs(3))], vec![ClientPlan::defaults("c")]);
-    let result = run_timed(&plan);
-    let total = &result.clients[0].total;
+    let timed = run_timed(&plan);
+    let total = &timed.result.clients[0].total;
     assert_eq!(total.ok, 300, "every request answered: {:?}", total.errors);
-    let p50 = total.latency.p50_us;
-    assert!((20_000..=22_000).contains(&p50), "p50 {p50}µs not within [20ms, 22ms]");
     assert!(total.service_time.p50_us >= 20_000, "service time includes the server's 20ms");
+    assert!(total.latency.p50_us >= 20_000, "latency includes the server's 20ms");
+    timed.timing("p50 within [20ms, 22ms]", |result| {
+        let p50 = result.clients[0].total.latency.p50_us;
+        assert!((20_000..=22_000).contains(&p50), "p50 {p50}µs not within [20ms, 22ms]");
+    });
 }
 
 /// The mock stalls every response for 1 s in the middle of a 10 s run at 100 requests/s, and the
@@ -38,17 +41,23 @@ fn coordinated_omission_is_corrected() {
         every: None,
         probability: 1.0,
     });
-    let result = run_timed(&plan);
-    let total = &result.clients[0].total;
+    let timed = run_timed(&plan);
+    let total = &timed.result.clients[0].total;
     assert_eq!(total.ok, 1000, "{:?}", total.errors);
-    let p99 = total.latency.p99_us;
-    // Upper bound: at most the whole stall, plus slack for a noisy shared machine.
-    assert!((850_000..=1_050_000).contains(&p99), "corrected p99 {p99}µs, expected ≈ 0.9 s");
-    let p999 = total.latency.p999_us;
-    assert!((950_000..=1_100_000).contains(&p999), "corrected p99.9 {p999}µs, expected ≈ 0.99 s");
-    let service_p99 = total.service_time.p99_us;
-    assert!(service_p99 < 50_000, "service-time p99 {service_p99}µs should not show the stall");
+    // Lower bounds hold however busy the machine: a busy host only adds delay.
+    assert!(total.latency.p99_us >= 850_000, "corrected p99 {}µs, expected ≈ 0.9 s", total.latency.p99_us);
+    assert!(total.latency.p999_us >= 950_000, "corrected p99.9 {}µs, expected ≈ 0.99 s", total.latency.p999_us);
     assert!(total.service_time.max_us >= 900_000, "the request on the wire did wait out the stall");
+    timed.timing("upper bounds of the corrected and service-time percentiles", |result| {
+        let total = &result.clients[0].total;
+        // Upper bound: at most the whole stall, plus slack for a noisy shared machine.
+        let p99 = total.latency.p99_us;
+        assert!(p99 <= 1_050_000, "corrected p99 {p99}µs, expected ≈ 0.9 s");
+        let p999 = total.latency.p999_us;
+        assert!(p999 <= 1_100_000, "corrected p99.9 {p999}µs, expected ≈ 0.99 s");
+        let service_p99 = total.service_time.p99_us;
+        assert!(service_p99 < 50_000, "service-time p99 {service_p99}µs should not show the stall");
+    });
 }
 
 #[test]
@@ -56,16 +65,18 @@ fn achieved_rate_matches_the_requested_rate() {
     let _serial = exclusive();
     let rate = 1000.0;
     let plan = mock_plan(ms(1), vec![constant(rate, Duration::from_secs(4))], vec![ClientPlan::defaults("c")]);
-    let result = run_timed(&plan);
-    let c = &result.clients[0];
-    let achieved = c.total.achieved_rate;
-    assert!((achieved - rate).abs() / rate <= 0.02, "achieved {achieved}/s for {rate}/s");
-    assert_eq!(c.total.ok, 4000);
-    // Independently of the dispatch times: completions per second in the steady seconds. A
-    // hiccup of the shared machine moves completions across a second's edge, hence 10%.
-    let steady: Vec<u64> = c.timeline[1..4].iter().map(|s| s.completed).collect();
-    let mean = steady.iter().sum::<u64>() as f64 / steady.len() as f64;
-    assert!((mean - rate).abs() / rate <= 0.10, "completions per second {steady:?}");
+    let timed = run_timed(&plan);
+    assert_eq!(timed.result.clients[0].total.ok, 4000);
+    timed.timing("achieved rate within 2%", |result| {
+        let c = &result.clients[0];
+        let achieved = c.total.achieved_rate;
+        assert!((achieved - rate).abs() / rate <= 0.02, "achieved {achieved}/s for {rate}/s");
+        // Independently of the dispatch times: completions per second in the steady seconds. A
+        // hiccup of the shared machine moves completions across a second's edge, hence 10%.
+        let steady: Vec<u64> = c.timeline[1..4].iter().map(|s| s.completed).collect();
+        let mean = steady.iter().sum::<u64>() as f64 / steady.len() as f64;
+        assert!((mean - rate).abs() / rate <= 0.10, "completions per second {steady:?}");
+    });
 }
 
 #[test]
@@ -77,13 +88,20 @@ fn keep_alive_and_unread_bodies_decide_connection_reuse() {
     let mut unread = ClientPlan::defaults("unread-body");
     unread.read_body = ReadBody::None;
     let plan = mock_plan(ms(1), vec![constant(100.0, Duration::from_secs(2))], vec![keep_alive, no_keep_alive, unread]);
-    let result = run_timed(&plan);
+    let timed = run_timed(&plan);
+    let result = &timed.result;
     let by_name = |name: &str| result.clients.iter().find(|c| c.name == name).unwrap();
 
     let on = by_name("keep-alive");
     assert_eq!(on.total.ok, 200);
-    assert!(on.connections.opened <= 5, "keep-alive opened {} connections for 200 requests", on.connections.opened);
-    assert!(on.connections.reuse_ratio > 0.95, "reuse ratio {}", on.connections.reuse_ratio);
+    // How many requests overlap (and so how many connections a pool needs) depends on the
+    // machine keeping its schedule; reuse itself does not.
+    assert!(on.connections.opened < 100, "keep-alive opened {} connections for 200 requests", on.connections.opened);
+    timed.timing("keep-alive's connection count", |result| {
+        let on = result.clients.iter().find(|c| c.name == "keep-alive").unwrap();
+        assert!(on.connections.opened <= 5, "keep-alive opened {} connections for 200 requests", on.connections.opened);
+        assert!(on.connections.reuse_ratio > 0.95, "reuse ratio {}", on.connections.reuse_ratio);
+    });
 
     for name in ["no-keep-alive", "unread-body"] {
         let c = by_name(name);

@@ -68,24 +68,45 @@ pub fn run(plan: &Plan) -> RunResult {
 /// about chaosload: the host had the process off the CPU for tens of milliseconds at a time.
 pub const NOISY_LAG_P99_US: u64 = 10_000;
 
-/// Runs a plan whose assertions are about timing: when the run itself reports that the machine
-/// could not keep to the schedule (scheduler lag above [`NOISY_LAG_P99_US`]), it is run again
-/// after a pause, up to four times in all, and the quietest run is returned. The test's
-/// assertions still apply to that run, so a real regression fails however quiet the machine.
-pub fn run_timed(plan: &Plan) -> RunResult {
+/// A run for a test about timing, and whether the machine let chaosload keep its schedule.
+pub struct Timed {
+    pub result: RunResult,
+    /// Scheduler lag p99 (any client) at most [`NOISY_LAG_P99_US`].
+    pub quiet: bool,
+}
+
+/// Runs a plan whose assertions are about timing. When the run itself reports that the machine
+/// could not keep to the schedule (scheduler lag above [`NOISY_LAG_P99_US`]: the host took the
+/// CPU away for tens of milliseconds), it is run again after a pause, up to six times in all; the
+/// first quiet run, else the quietest, is returned.
+pub fn run_timed(plan: &Plan) -> Timed {
     let lag_p99 = |r: &RunResult| r.clients.iter().map(|c| c.total.scheduler_lag.p99_us).max().unwrap_or(0);
     let mut quietest = run(plan);
-    for attempt in 2..=4 {
+    for attempt in 2..=6 {
         let lag = lag_p99(&quietest);
         if lag <= NOISY_LAG_P99_US {
             break;
         }
         eprintln!("{}: scheduler lag p99 {lag}µs, machine too busy to judge timing; attempt {attempt}", plan.name);
-        std::thread::sleep(Duration::from_secs(5));
+        std::thread::sleep(Duration::from_secs(10));
         let again = run(plan);
         if lag_p99(&again) < lag {
             quietest = again;
         }
     }
-    quietest
+    let quiet = lag_p99(&quietest) <= NOISY_LAG_P99_US;
+    Timed { result: quietest, quiet }
+}
+
+impl Timed {
+    /// Applies the assertions that need a machine keeping its schedule. On a machine that stayed
+    /// too busy through every attempt, they cannot be judged: that is said loudly instead (the
+    /// test's other assertions still apply), never turned into a pass or fail of chaosload.
+    pub fn timing(&self, what: &str, check: impl FnOnce(&RunResult)) {
+        if self.quiet {
+            check(&self.result);
+        } else {
+            eprintln!("INCONCLUSIVE: {what} not judged: the machine stayed too busy in every attempt (scheduler lag p99 above {NOISY_LAG_P99_US}µs)");
+        }
+    }
 }
