@@ -9,7 +9,7 @@
 //! ([`ConnState::takeover`]); the task drops hyper's connection, takes the socket and acts.
 
 use super::behaviour::{Behaviour, MockBody};
-use super::serverless::Binding;
+use super::serverless::ConnBinding;
 use super::MockCounters;
 use crate::scenario::plan::KeepAliveClose;
 use crate::server_thread::accept_until;
@@ -203,7 +203,7 @@ pub(crate) struct ConnState {
     /// Requests received on the connection.
     pub(crate) served: AtomicU32,
     /// The serverless instance the connection is bound to.
-    pub(crate) binding: Mutex<Option<Binding>>,
+    pub(crate) binding: ConnBinding,
     /// A takeover asked for by a request.
     wire: Mutex<Option<Wire>>,
     wake: Notify,
@@ -220,7 +220,7 @@ impl ConnState {
             activity: Arc::new(Activity::new()),
             idle_timeout,
             served: AtomicU32::new(0),
-            binding: Mutex::new(None),
+            binding: ConnBinding::default(),
             wire: Mutex::new(None),
             wake: Notify::new(),
             reclaim: AtomicBool::new(false),

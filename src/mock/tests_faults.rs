@@ -468,3 +468,60 @@ async fn full_capacity_queues_then_times_out() {
     let stats = mock.shutdown();
     assert_eq!((stats.queued, stats.queue_timeouts), (1, 1));
 }
+
+/// Waits (boundedly) until the mock has queued `n` requests in all.
+async fn until_queued(mock: &MockServer, n: u64) {
+    let deadline = Instant::now() + LIMIT;
+    while mock.stats().queued < n {
+        assert!(Instant::now() < deadline, "request {n} never queued");
+        tokio::time::sleep(ms(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn queued_requests_are_served_first_come_first_served() {
+    // 1 instance × 1 request: A holds it; B, C, D queue in that order. E is pipelined behind A
+    // on A's connection, so the mock takes it up the moment A's capacity comes free, before the
+    // waiters run: it must queue behind them. Answers come in the order A, B, C, D, E.
+    let plan = ServerlessPlan { freeze_after: Duration::from_secs(60), ..one_by_one(ms(0), OnFreeze::Reset) };
+    let mock = serverless(plan, ms(300));
+    let addr = mock.addr();
+    let (done_tx, mut done) = tokio::sync::mpsc::unbounded_channel();
+    let tx = done_tx.clone();
+    tokio::spawn(async move {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(&[GET, GET].concat()).await.unwrap();
+        let (mut buf, mut seen) = (Vec::new(), 0);
+        for name in ["A", "E"] {
+            while buf.windows(9).filter(|w| w == b"HTTP/1.1 ").count() == seen {
+                let mut chunk = [0u8; 4096];
+                let n = timeout(LIMIT, stream.read(&mut chunk)).await.expect("no response").unwrap();
+                assert!(n > 0, "closed before {name}'s response");
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            seen += 1;
+            tx.send(name).unwrap();
+        }
+        assert_eq!(String::from_utf8_lossy(&buf).matches("HTTP/1.1 200 OK").count(), 2);
+    });
+    let deadline = Instant::now() + LIMIT;
+    while mock.stats().requests < 1 {
+        assert!(Instant::now() < deadline, "A never arrived");
+        tokio::time::sleep(ms(5)).await;
+    }
+    for (n, name) in [(1, "B"), (2, "C"), (3, "D")] {
+        let tx = done_tx.clone();
+        tokio::spawn(async move {
+            assert_eq!(h1_get(&mut h1(addr).await).await.0.status(), StatusCode::OK);
+            tx.send(name).unwrap();
+        });
+        until_queued(&mock, n).await;
+    }
+    let mut order = Vec::new();
+    for _ in 0..5 {
+        order.push(timeout(LIMIT, done.recv()).await.expect("a request never finished").unwrap());
+    }
+    assert_eq!(order, ["A", "B", "C", "D", "E"]);
+    let stats = mock.shutdown();
+    assert_eq!((stats.requests, stats.cold_starts, stats.queued, stats.queue_timeouts), (5, 1, 4, 0));
+}
