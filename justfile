@@ -16,7 +16,7 @@ test:
 ci:
     bash .ci/run
 
-# The benchmark: chaosload vs wrk, oha and nginx on loopback; writes BENCHMARKS.md (10-15 min).
-# `just bench --quick` is a 1-minute smoke check; `just bench --only N` runs section N (1-7).
+# The benchmark: chaosload vs wrk, oha and nginx on loopback; writes BENCHMARKS.md (15-20 min).
+# `just bench --quick` is a 2-minute smoke check; `just bench --only N` runs section N (1-8).
 bench *args:
     bash bench/run.sh {{args}}

@@ -15,6 +15,8 @@ Sections (--only N runs one):
   5  open-model accuracy at high rates
   6  memory: peak RSS of a short and a long run at the same rate
   7  `chaosload validate` start-up time
+  8  user-space instructions per request (valgrind's callgrind): chaosload, wrk, oha and the bare
+     hyper loop against nginx; counts, unlike times, do not move with the machine's noise
 """
 
 import argparse
@@ -41,6 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "chaosload"
 # A bare hyper HTTP/1 loop (examples/bare_hyper.rs): the floor for a client built on hyper.
 BARE_HYPER = ROOT / "target" / "release" / "examples" / "bare_hyper"
+# A bare thread sleeping until each arrival of a constant rate (examples/timer_floor.rs): the
+# scheduler lag this machine adds by itself, the floor for the open model's lag.
+TIMER_FLOOR = ROOT / "target" / "release" / "examples" / "timer_floor"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # The mock's body for body_bytes = 61 ("abc…z" repeated); nginx serves the same bytes.
 BODY = "".join(chr(ord("a") + i % 26) for i in range(61))
@@ -278,6 +283,12 @@ def parse_oha(out):
     }
 
 
+def parse_timer_floor(out):
+    vals = {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", out, re.M)}
+    return {"requests": vals["arrivals"], "lag_p50_us": vals["lag_p50_us"], "lag_p99_us": vals["lag_p99_us"],
+            "lag_max_us": vals["lag_max_us"]}
+
+
 def parse_bare_hyper(out, seconds):
     requests = int(re.search(r"^requests (\d+)$", out, re.M).group(1))
     return {"requests": requests, "seconds": seconds, "rate": requests / seconds, "errors": 0,
@@ -334,7 +345,7 @@ class Bench:
         self.quick = args.quick
         self.duration = args.duration or (2 if self.quick else 5)
         self.repeats = args.repeats or (1 if self.quick else 5)
-        self.sections = {args.only} if args.only else set(range(1, 8))
+        self.sections = {args.only} if args.only else set(range(1, 9))
         self.tmp = Path(tempfile.mkdtemp(prefix="chaosload-bench-"))
         self.runs = []  # every measured run, for the raw JSON
         self.commands = {"build (bench/run.sh)": "cargo build --release"}  # label -> exact command template
@@ -473,10 +484,12 @@ class Bench:
         if run["ok_run"]:
             desc = " ".join(f"{k}={v}" for k, v in tags.items())
             extra = "".join(f", {s} {v:.1f} µs/req" for s, v in run["server_cpu_us_per_req"].items())
-            log(
-                f"  [{self.counter}] s{section} {tool} {desc}: {run['rate']:.0f} req/s, "
-                f"{run['cpu_us_per_req']:.2f} µs CPU/req{extra}, errors {run['errors']}, steal {run['steal']:.0%}"
-            )
+            if "rate" in run:
+                what = (f"{run['rate']:.0f} req/s, {run['cpu_us_per_req']:.2f} µs CPU/req{extra}, "
+                        f"errors {run['errors']}")
+            else:  # the timer floor
+                what = f"lag p50 {run['lag_p50_us']} µs, p99 {run['lag_p99_us']} µs"
+            log(f"  [{self.counter}] s{section} {tool} {desc}: {what}, steal {run['steal']:.0%}")
         time.sleep(0.3)
         return run
 
@@ -573,10 +586,17 @@ class Bench:
         nginx = self.server("nginx")
         reps = 1 if self.quick else 3
         log(f"section 5: closed max {cmax:.0f}/s; steps {steps} × {reps} repeats × {self.duration}s")
+        cases = [(tool, rate) for rate in steps for tool in ("chaosload", "floor")
+                 if tool == "chaosload" or TIMER_FLOOR.exists()]
         for rep in range(reps):
-            order = steps[:]
+            order = cases[:]
             self.rng.shuffle(order)
-            for rate in order:
+            for tool, rate in order:
+                if tool == "floor":
+                    self.commands["timer floor (section 5)"] = "target/release/examples/timer_floor $RATE $SECONDS"
+                    cmd = [str(TIMER_FLOOR), str(rate), str(self.duration)]
+                    self.measure(5, "floor", cmd, self.duration, parse_timer_floor, requested=rate, rep=rep)
+                    continue
                 scenario = self.open_scenario(nginx.url, rate, self.duration, conns=self.open_conns)
                 self.commands["chaosload (open)"] = "chaosload run $TMP/bench-open.toml --out $TMP/runs --quiet --threads 1"
                 self.measure(5, "chaosload", self.chaosload_run(scenario), self.duration, parse_chaosload,
@@ -622,6 +642,57 @@ class Bench:
                                   "cmd": shlex.join(["chaosload", "validate", *fs]), "rc": p.returncode,
                                   "wall_ms": wall * 1e3, "ok_run": p.returncode == 0})
 
+    # --- section 8: instruction counts ---
+
+    def callgrind_section(self):
+        """User-space instructions per request under valgrind's callgrind, for each load generator
+        against nginx: a short and a long run, so start-up and shut-down cancel out."""
+        if not shutil.which("valgrind"):
+            log("section 8 skipped: valgrind is not installed (bench/run.sh installs it)")
+            self.missing_tools = sorted(set(getattr(self, "missing_tools", [])) | {"valgrind"})
+            return
+        nginx = self.server("nginx")
+        conns = 16
+        self.callgrind_conns = conns
+        self.callgrind_durations = (2, 6)
+        tools = [t for t in ("chaosload", "wrk", "oha") if t == "chaosload" or shutil.which(t)]
+        if BARE_HYPER.exists():
+            tools.append("hyper")
+        log(f"section 8: callgrind, {len(tools)} tools × {self.callgrind_durations} s against nginx, {conns} conns")
+        self.commands["callgrind (section 8)"] = (
+            "valgrind --tool=callgrind --callgrind-out-file=$TMP/callgrind.$TOOL.$SECONDS <the tool's command above, "
+            "16 conns, $SECONDS 2 and 6>"
+        )
+        for tool in tools:
+            for seconds in self.callgrind_durations:
+                if tool == "chaosload":
+                    scenario = self.scenario(
+                        f"bench-callgrind-{seconds}s", nginx.url,
+                        f'[[phase]]\nduration = "{seconds}s"\nconcurrency = {conns}\n\n[[client]]\nname = "chaosload"\n')
+                    cmd = self.chaosload_run(scenario)
+                else:
+                    cmd = self.load_cmd(tool, nginx.url, conns, seconds)
+                out = self.tmp / f"callgrind.{tool}.{seconds}"
+                vcmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd]
+                parser = (lambda o, s=seconds: parse_bare_hyper(o, s)) if tool == "hyper" else self.parser_for(tool)
+                run = self.measure(8, tool, vcmd, seconds + 30, parser, target="nginx", conns=conns, seconds_run=seconds)
+                if run["ok_run"]:
+                    m = re.search(r"^summary: (\d+)$", out.read_text(), re.M) if out.exists() else None
+                    if m:
+                        run["instructions"] = int(m.group(1))
+                    else:
+                        run["ok_run"] = False
+                        run["failure"] = f"no 'summary:' line in {out}"
+
+    def instructions_per_request(self, tool):
+        """(instructions per request, short run, long run) from section 8's two runs of `tool`."""
+        runs = {r["seconds_run"]: r for r in self.pick(8, tool=tool) if "instructions" in r}
+        short, long_ = self.callgrind_durations
+        if short not in runs or long_ not in runs or runs[long_]["requests"] <= runs[short]["requests"]:
+            return None, runs.get(short), runs.get(long_)
+        a, b = runs[short], runs[long_]
+        return (b["instructions"] - a["instructions"]) / (b["requests"] - a["requests"]), a, b
+
     # --- driver ---
 
     def run(self):
@@ -635,6 +706,8 @@ class Bench:
             self.memory_section()
         if 7 in self.sections:
             self.validate_section()
+        if 8 in self.sections:
+            self.callgrind_section()
 
 
 NGINX_CONF = """# One worker (master_process off: the worker is the only process), loopback, no access log.
@@ -868,14 +941,17 @@ class Report:
                f"maximum's count), `max_in_flight` 10,000 (the default), {b.duration} s per run; medians over the "
                f"repeats. Arrivals beyond `max_in_flight` are not sent: they show as `overflow` errors and lower "
                f"the achieved rate.", "")
-        self.w("| requested /s | achieved (sent) /s | achieved / requested | ok /s | lag p50 | lag p99 | latency p99 | errors (all runs) | CPU µs/req | runs | within target range | result |",
-               "|---|---|---|---|---|---|---|---|---|---|---|---|")
+        self.w("| requested /s | achieved (sent) /s | achieved / requested | ok /s | lag p50 | lag p99 | floor lag p50 / p99 | latency p99 | errors (all runs) | CPU µs/req | runs | within target range | result |",
+               "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         worst = None
         all_ok = True
         for rate in b.open_steps:
-            runs = b.pick(5, requested=rate)
+            runs = b.pick(5, tool="chaosload", requested=rate)
             if not runs:
                 continue
+            floor = b.pick(5, tool="floor", requested=rate)
+            floor_s = (f"{fmt(median([r['lag_p50_us'] for r in floor]))} / {fmt(median([r['lag_p99_us'] for r in floor]))} µs"
+                       if floor else "—")
             ach = median([r["achieved_rate"] for r in runs])
             okr = median([r["rate"] for r in runs])
             lag50 = median([r["lag_p50_us"] for r in runs])
@@ -893,13 +969,18 @@ class Report:
                 all_ok &= good
                 if not good:
                     worst = worst or (rate, ratio, lag99)
-            self.w(f"| {rate:,} | {fmt(ach)} | {ratio:.4f} | {fmt(okr)} | {fmt(lag50)} µs | {fmt(lag99)} µs | "
+            self.w(f"| {rate:,} | {fmt(ach)} | {ratio:.4f} | {fmt(okr)} | {fmt(lag50)} µs | {fmt(lag99)} µs | {floor_s} | "
                    f"{fmt(median([r['p99_us'] for r in runs]))} µs | {err_s} | {fmt(median([r['cpu_us_per_req'] for r in runs]), 2)} | "
                    f"{len(runs)} | {'yes' if in_range else 'no'} | {res} |")
         self.w("")
         self.w(f"Target: achieved within {T_OPEN_ACCURACY:.0%} of requested and scheduler lag p99 ≤ {T_OPEN_LAG_P99_US} µs "
                f"at every step up to {T_OPEN_UP_TO:.0%} of the closed maximum; steps above it are shown for information, "
                f"in parentheses.", "")
+        if b.pick(5, tool="floor"):
+            self.w("**Floor**: `examples/timer_floor` — one bare thread that sleeps until each arrival of the same "
+                   "constant rate and records how late it woke, with no requests to send and no runtime, run in turn "
+                   "with chaosload's runs on the same machine (nginx idle). Its lag is what this machine's timers and "
+                   "wake-ups of an idle CPU cost by themselves; chaosload's lag cannot be expected below it.", "")
         measured = "all steps met it" if all_ok else f"first miss at {worst[0]:,}/s: {worst[1]:.4f}×, lag p99 {worst[2]:,} µs"
         self.target(5, f"open model within {T_OPEN_ACCURACY:.0%}, lag p99 ≤ 1 ms up to {T_OPEN_UP_TO:.0%} of closed max",
                      measured, all_ok)
@@ -951,6 +1032,42 @@ class Report:
                    f"{median(ms):.1f} | {p90:.1f} | {ms[0]:.1f} | {len(ms)} |")
         self.w("", "No target was set for this figure.", "")
 
+    def section_callgrind(self):
+        b = self.b
+        self.w("## 8. User-space instructions per request (valgrind's callgrind), against nginx", "")
+        if not b.pick(8):
+            self.w("Not run.", "")
+            return
+        short, long_ = b.callgrind_durations
+        self.w(f"Each load generator runs twice under `valgrind --tool=callgrind` against nginx at {b.callgrind_conns} "
+               f"connections, for {short} s and {long_} s; instructions per request is the difference in instructions "
+               f"over the difference in requests, so start-up, shut-down and report writing cancel out. Unlike the "
+               f"times above, these counts hardly move with the machine's noise. They cover user space only: the "
+               f"kernel's share (the loopback TCP path of one `writev`/`write` and one `recvfrom`/`read` per request, "
+               f"about half of each tool's CPU in sections 1 and 2) is not counted. Under valgrind a tool runs ~30× "
+               f"slower, so work done once a second (chaosload's per-second histograms) weighs ~30× more per request "
+               f"here than in a real run.", "")
+        self.w(f"| tool | instructions, {short} s run | requests | instructions, {long_} s run | requests | instructions per request |",
+               "|---|---|---|---|---|---|")
+        per = {}
+        for tool in ("chaosload", "wrk", "oha", "hyper"):
+            ipr, a, c = b.instructions_per_request(tool)
+            if a is None and c is None:
+                continue
+            per[tool] = ipr
+            cell = lambda r: (f"{fmt(r['instructions'])} | {fmt(r['requests'])}" if r else "— | —")
+            self.w(f"| {tool} | {cell(a)} | {cell(c)} | {fmt(ipr)} |")
+        self.w("")
+        rows = [("chaosload / wrk", "chaosload", "wrk"), ("chaosload / oha", "chaosload", "oha"),
+                ("chaosload / bare hyper loop (chaosload's own cost)", "chaosload", "hyper"),
+                ("bare hyper loop / wrk (the floor on hyper)", "hyper", "wrk")]
+        rows = [(name, per[x] / per[y]) for name, x, y in rows if per.get(x) and per.get(y)]
+        if rows:
+            self.w("| ratio of instructions per request | measured |", "|---|---|")
+            for name, v in rows:
+                self.w(f"| {name} | {v:.2f}× |")
+            self.w("", "No target was set for this figure: it shows where the CPU per request of sections 1 and 2 goes.", "")
+
     def render(self):
         b, info = self.b, self.info
         body_start = len(self.lines)
@@ -968,6 +1085,8 @@ class Report:
             self.section_memory()
         if 7 in b.sections:
             self.section_validate()
+        if 8 in b.sections:
+            self.section_callgrind()
         body = self.lines[body_start:]
         self.lines = self.lines[:body_start]
 
@@ -1042,7 +1161,7 @@ class Report:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="2 s runs, 1 repeat: a smoke check (writes under bench/results/)")
-    ap.add_argument("--only", type=int, choices=range(1, 8), metavar="N", help="run only section N (1-7)")
+    ap.add_argument("--only", type=int, choices=range(1, 9), metavar="N", help="run only section N (1-8)")
     ap.add_argument("--repeats", type=int, help="interleaved repeats (default 5, quick 1)")
     ap.add_argument("--duration", type=int, help="seconds per run (default 5, quick 2)")
     ap.add_argument("--seed", type=int, default=5, help="seed of the interleaving order")

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # chaosload's benchmark (issue 5): chaosload against wrk, oha and nginx on loopback.
-# Installs what is missing (Debian's wrk and nginx, oha from crates.io), builds chaosload in
+# Installs what is missing (Debian's wrk, nginx and valgrind, oha from crates.io), builds chaosload in
 # release mode, then runs bench/bench.py, which writes BENCHMARKS.md (full run) or
 # bench/results/<timestamp>.md (--quick / --only N), and bench/results/<timestamp>.json.
 #
 # Usage: bench/run.sh [--quick] [--only N] [--repeats N] [--duration S] [--note TEXT]
 #   (`just bench …` runs this; `bench/bench.py --help` lists every option.)
-# A full run takes 10-15 minutes on 2 cores; --quick about 1 minute.
+# A full run takes 15-20 minutes on 2 cores; --quick about 2 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v valgrind >/dev/null || missing+=(valgrind)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (Debian packages)" >&2
   as_root apt-get update -qq
@@ -30,7 +31,7 @@ if ! command -v oha >/dev/null; then
   cargo install oha --locked >&2
 fi
 
-cargo build --release --quiet --bin chaosload --example bare_hyper
+cargo build --release --quiet --bin chaosload --example bare_hyper --example timer_floor
 
 # Every process bench.py starts is written to this file; whatever still runs when this script
 # exits (Ctrl-C, a crash) is stopped here by its pid.

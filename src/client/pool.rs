@@ -187,8 +187,10 @@ impl Pool {
                 Some(slots) => slots.clone().try_acquire_owned().ok().map(Some),
             };
             if self.max_idle == 0 && slot.is_some() {
-                // Nothing is ever released for reuse (keep-alive off): just dial.
-                return self.clone().dial(slot.flatten()).await;
+                // Nothing is ever released for reuse (keep-alive off): just dial. (Boxed, as
+                // every dial here: a dial's future is large, and inline it would size every
+                // request's future, spawned once per open-model arrival, by this rare path.)
+                return Box::pin(self.clone().dial(slot.flatten())).await;
             }
             let receive = self.wait_for_release();
             let handed = match slot {
@@ -214,7 +216,7 @@ impl Pool {
                         biased;
                         handed = receive => handed,
                         permit = slots.acquire_owned() => {
-                            return self.clone().dial(Some(permit.expect("the semaphore is never closed"))).await;
+                            return Box::pin(self.clone().dial(Some(permit.expect("the semaphore is never closed")))).await;
                         }
                     }
                 }
@@ -342,8 +344,9 @@ impl Pool {
                 }
             }
             let started = Instant::now();
-            let (sender, meta) =
-                self.connect().await.inspect_err(|kind| self.h2_failure.set(Some((Instant::now(), *kind))))?;
+            let (sender, meta) = Box::pin(self.connect())
+                .await
+                .inspect_err(|kind| self.h2_failure.set(Some((Instant::now(), *kind))))?;
             let Sender::H2(h2) = &sender else { unreachable!("http2 pool opens http2 connections") };
             *self.shared_h2.borrow_mut() = Some((h2.clone(), meta.clone()));
             return Ok(Checkout { conn: Conn { sender, meta, _permit: None }, connect_time: Some(started.elapsed()) });
