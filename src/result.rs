@@ -65,7 +65,7 @@ impl RunResult {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultWindows {
     pub kind: String,
     pub layer: String,
@@ -73,7 +73,7 @@ pub struct FaultWindows {
     pub windows: Vec<Window>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Window {
     pub start_ms: u64,
     pub end_ms: u64,

@@ -7,7 +7,7 @@
 use super::charts::{self, Dashes, SpectrumLine, TimeSeries};
 use super::compare::{Comparison, Delta, Metric};
 use super::html::{decode, error_kinds, esc, figure, page_start, swatch, value_cell, Phase, PAGE_END};
-use crate::result::{ClientResult, RunResult};
+use crate::result::{ClientResult, FaultWindows, RunResult};
 use std::fmt::Write as _;
 
 /// Renders `c`, the comparison of `results` (the same runs, in the same order, as [`super::compare::compare`]
@@ -170,16 +170,14 @@ fn client_charts(
             duration_ms: c.map(|c| c.duration_ms).unwrap_or(0),
         })
         .collect();
-    let faults = results.first().map(|(_, r)| r.faults.as_slice()).unwrap_or_default();
+    let (faults, fault_note) = fault_rows(labels, results);
     let svg = charts::latencies_over_time(
         &format!("chart-p99-time-{ci}"),
         &format!("{name}: p99 latency over time per run"),
         &series,
-        faults,
+        &faults,
         Dashes::LaterSeries,
     );
-    let fault_note =
-        if faults.is_empty() { "" } else { " Fault windows (of the first run) are labelled above the plot." };
     let caption = format!(
         "{}: p99 of the requests that completed in each second, one line per run; gaps are seconds without \
          completions.{fault_note}{}",
@@ -187,6 +185,36 @@ fn client_charts(
         missing("line")
     );
     figure(out, &format!("p99 latency over time — {}", esc(name)), &svg, &caption);
+}
+
+/// The fault rows to label above a chart of several runs, and a sentence saying whose they are: a
+/// fault with the same windows in every run once, any other with the label of the run it is from
+/// (runs of different scenarios or seeds may meet faults at different times).
+fn fault_rows(labels: &[&str], results: &[(String, RunResult)]) -> (Vec<FaultWindows>, &'static str) {
+    let in_every_run = |f: &FaultWindows| results.iter().all(|(_, r)| r.faults.contains(f));
+    let mut rows: Vec<FaultWindows> = Vec::new();
+    let mut differ = false;
+    for (label, (_, run)) in labels.iter().zip(results) {
+        for fault in &run.faults {
+            if in_every_run(fault) {
+                if !rows.contains(fault) {
+                    rows.push(fault.clone());
+                }
+            } else {
+                differ = true;
+                rows.push(FaultWindows { kind: format!("{} [{label}]", fault.kind), ..fault.clone() });
+            }
+        }
+    }
+    let note = match (rows.is_empty(), differ) {
+        (true, _) => "",
+        (false, false) => " Fault windows, the same in every run, are labelled above the plot.",
+        (false, true) => {
+            " Fault windows are labelled above the plot; those that differ between runs carry the \
+             label of their run in brackets."
+        }
+    };
+    (rows, note)
 }
 
 /// Per phase, one row per run: every metric with its change from the first run's same phase.

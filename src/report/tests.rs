@@ -347,6 +347,43 @@ mod compare_page {
     }
 
     #[test]
+    fn fault_windows_of_every_run_are_labelled_and_differences_say_whose() {
+        use crate::result::{FaultWindows, Window};
+        let fault = |kind: &str, start_ms: u64| FaultWindows {
+            kind: kind.into(),
+            layer: "proxy".into(),
+            probability: 1.0,
+            windows: vec![Window { start_ms, end_ms: start_ms + 1_000 }],
+        };
+        let mut runs = runs();
+        for (_, r) in &mut runs {
+            r.faults = vec![fault("latency", 1_000)];
+        }
+        let p99_chart = |runs: &[(String, RunResult)]| {
+            let page = render(&compare(runs), runs);
+            (chart(&page, "chart-p99-time-0").to_string(), page)
+        };
+        // The same fault in every run: one row, no run named.
+        let (svg, page) = p99_chart(&runs);
+        assert_eq!(svg.matches("fault: latency").count(), 1, "a shared fault is labelled once");
+        assert!(!svg.contains("fault: latency ["));
+        assert!(page.contains("the same in every run"));
+        // A fault only the second run met, and one the third met at another time (all inside the plotted seconds): labelled with their runs.
+        runs[1].1.faults.push(fault("reset", 2_000));
+        runs[2].1.faults = vec![fault("latency", 1_500)];
+        let (svg, page) = p99_chart(&runs);
+        for row in [
+            "fault: latency [before.json]",
+            "fault: latency [after&lt;1&gt;.json]",
+            "fault: reset [after&lt;1&gt;.json]",
+            "fault: latency [third&amp;.json]",
+        ] {
+            assert!(svg.contains(row), "no row {row:?} in {svg}");
+        }
+        assert!(page.contains("carry the label of their run"));
+    }
+
+    #[test]
     fn results_without_configurations_still_render() {
         let runs: Vec<(String, RunResult)> =
             LABELS[..2].iter().map(|l| (l.to_string(), run("empty", Vec::new()))).collect();
