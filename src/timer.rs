@@ -6,13 +6,15 @@
 //! millisecond epoll timeout: sleeps overshoot by 1–2 ms, which would show up in every latency
 //! the mock serves and every dispatch the engine makes. Here one process-wide thread keeps a
 //! heap of deadlines and parks with the kernel's high-resolution timer, waking each sleeper's
-//! task when its deadline passes. Sleeps are `Send` and work on any runtime.
+//! task when its deadline passes. Sleeps are `Send` and work on any runtime. A sleep dropped before
+//! its deadline gives its waker back at once (its heap entry, a few dozen bytes, stays until then), so
+//! cancelled sleeps never keep their tasks' memory alive.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -28,8 +30,22 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 pub struct Sleep {
     deadline: Instant,
-    /// The waker last handed to the timer thread.
-    registered: Option<Waker>,
+    /// Where the timer thread finds the waker to wake, once this sleep is registered.
+    registered: Option<Arc<Slot>>,
+}
+
+/// The waker of one registered sleep, shared with its heap entry. A sleep dropped before its
+/// deadline (a cancelled `select!` arm, a request that timed out) takes its waker back, so the
+/// entry left in the heap until the deadline holds no task alive, only itself.
+#[derive(Default)]
+struct Slot {
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Slot {
+    fn waker(&self) -> std::sync::MutexGuard<'_, Option<Waker>> {
+        self.waker.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl Future for Sleep {
@@ -39,19 +55,36 @@ impl Future for Sleep {
         if Instant::now() >= self.deadline {
             return Poll::Ready(());
         }
-        if !self.registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            // A stale entry for a previous waker is harmless: waking it is a no-op or a spurious poll.
-            timer().register(self.deadline, cx.waker().clone());
-            self.registered = Some(cx.waker().clone());
+        match &self.registered {
+            Some(slot) => {
+                // Polled by another task (or the same task under a new waker): swap it in place.
+                let mut waker = slot.waker();
+                if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    *waker = Some(cx.waker().clone());
+                }
+            }
+            None => {
+                let slot = Arc::new(Slot { waker: Mutex::new(Some(cx.waker().clone())) });
+                timer().register(self.deadline, slot.clone());
+                self.registered = Some(slot);
+            }
         }
         Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(slot) = &self.registered {
+            slot.waker().take();
+        }
     }
 }
 
 struct Entry {
     deadline: Instant,
     seq: u64,
-    waker: Waker,
+    slot: Arc<Slot>,
 }
 
 impl PartialEq for Entry {
@@ -101,12 +134,12 @@ fn timer() -> &'static Timer {
 }
 
 impl Timer {
-    fn register(&self, deadline: Instant, waker: Waker) {
+    fn register(&self, deadline: Instant, slot: Arc<Slot>) {
         let mut heap = self.heap.lock().unwrap_or_else(|p| p.into_inner());
         let earliest = heap.entries.peek().map(|Reverse(e)| e.deadline);
         heap.seq += 1;
         let seq = heap.seq;
-        heap.entries.push(Reverse(Entry { deadline, seq, waker }));
+        heap.entries.push(Reverse(Entry { deadline, seq, slot }));
         drop(heap);
         if earliest.is_none_or(|e| deadline < e) {
             self.thread.unpark();
@@ -120,12 +153,16 @@ impl Timer {
             let now = Instant::now();
             while heap.entries.peek().is_some_and(|Reverse(e)| e.deadline <= now) {
                 let Reverse(entry) = heap.entries.pop().expect("peeked");
-                due.push(entry.waker);
+                due.push(entry.slot);
             }
             let next = heap.entries.peek().map(|Reverse(e)| e.deadline);
             drop(heap);
-            for waker in due.drain(..) {
-                waker.wake();
+            for slot in due.drain(..) {
+                // Taken out under the slot's lock, woken outside it: `None` if the sleep was dropped.
+                let waker = slot.waker().take();
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
             }
             match next {
                 Some(deadline) => std::thread::park_timeout(deadline.saturating_duration_since(Instant::now())),
@@ -160,5 +197,26 @@ mod tests {
         assert!(a - start >= Duration::from_millis(30));
         assert!(a - start < Duration::from_millis(500), "ends in reasonable time");
         sleep_until(start).await; // a past deadline completes at once
+    }
+
+    /// Counts the tasks a waker stands for, the way a task's memory is held by its wakers.
+    struct Task;
+    impl std::task::Wake for Task {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    #[test]
+    fn a_dropped_sleep_lets_go_of_its_waker_long_before_its_deadline() {
+        let task = Arc::new(Task);
+        let waker = Waker::from(task.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut far = Box::pin(sleep(Duration::from_secs(3600)));
+        assert!(far.as_mut().poll(&mut cx).is_pending());
+        let other = Waker::from(Arc::new(Task));
+        assert!(far.as_mut().poll(&mut Context::from_waker(&other)).is_pending(), "a new waker replaces the old");
+        assert!(far.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(Arc::strong_count(&task), 3, "ours, the local waker and the registered one");
+        drop(far);
+        assert_eq!(Arc::strong_count(&task), 2, "the timer no longer holds the task after the sleep is dropped");
     }
 }
