@@ -53,6 +53,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             if quiet {
                 options.progress = ProgressMode::Off;
             }
+            for warning in
+                plan.warnings_for(|name| options.clients.is_empty() || options.clients.iter().any(|c| c == name))
+            {
+                eprintln!("warning: {warning}");
+            }
             stop_on_ctrl_c(options.stop.clone());
             eprintln!(
                 "running {} ({} client configurations × {:.0?})",
@@ -171,7 +176,10 @@ fn validate(paths: &[std::path::PathBuf]) -> ExitCode {
     for path in paths {
         match load(path) {
             Ok(plan) => {
-                println!("ok: {} ({} phases, {} clients)", path.display(), plan.phases.len(), plan.clients.len())
+                println!("ok: {} ({} phases, {} clients)", path.display(), plan.phases.len(), plan.clients.len());
+                for warning in plan.warnings() {
+                    eprintln!("warning: {}: {warning}", path.display());
+                }
             }
             Err(_) => failed = true,
         }

@@ -33,6 +33,9 @@ pub struct RunResult {
     /// each configuration's run), so reports can shade the windows.
     #[serde(default)]
     pub faults: Vec<FaultWindows>,
+    /// What the scenario's validation warned of (see `Plan::warnings`), for the report to repeat.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub clients: Vec<ClientResult>,
 }
 

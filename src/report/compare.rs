@@ -702,6 +702,7 @@ pub(crate) mod fixtures {
             interrupted: false,
             error: None,
             faults: Vec::new(),
+            warnings: Vec::new(),
             clients,
         }
     }

@@ -144,9 +144,9 @@ fn banners(out: &mut String, r: &RunResult) {
     }
 }
 
-/// Loud warnings (already escaped): overflow, scheduler lag, unfinished requests.
+/// Loud warnings (already escaped): the scenario's own, overflow, scheduler lag, unfinished requests.
 fn warnings(r: &RunResult) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = r.warnings.iter().map(|w| format!("{}.", esc(w))).collect();
     for c in &r.clients {
         let t = &c.total;
         if let Some(n) = t.errors.get("overflow") {

@@ -112,6 +112,7 @@ pub(super) fn fixture() -> RunResult {
             probability: 0.5,
             windows: vec![Window { start_ms: 2_000, end_ms: 4_000 }, Window { start_ms: 6_000, end_ms: 7_000 }],
         }],
+        warnings: vec!["fault[0] (reset, layer mock) acts on HTTP/1 connections only: \"<h2>\" will not meet it".into()],
         clients: vec![
             client(NAMES[0], 1.0, &[]),
             client(NAMES[1], 2.0, &[("reset", 10), ("http_503", 4)]),
@@ -201,6 +202,18 @@ fn header_summary_and_tables_say_what_happened() {
     ] {
         assert!(page.contains(needle), "page lacks {needle:?}");
     }
+}
+
+#[test]
+fn the_scenarios_warnings_are_banners() {
+    let page = render(&fixture());
+    assert!(page.contains(
+        "<div class=\"banner warn\">fault[0] (reset, layer mock) acts on HTTP/1 connections only: \
+         &quot;&lt;h2&gt;&quot; will not meet it.</div>"
+    ));
+    let mut quiet = fixture();
+    quiet.warnings.clear();
+    assert!(!render(&quiet).contains("HTTP/1 connections only"));
 }
 
 #[test]

@@ -29,6 +29,41 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// What a user should know before trusting a comparison, though the scenario is valid: HTTP/2
+    /// configurations that will not meet HTTP/1-only mock faults, so their figures under those
+    /// faults say nothing about how they would fare.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings_for(|_| true)
+    }
+
+    /// [`Plan::warnings`] for the client configurations whose names `selected` accepts (`run
+    /// --client`).
+    pub fn warnings_for(&self, selected: impl Fn(&str) -> bool) -> Vec<String> {
+        let h2: Vec<&str> = self
+            .clients
+            .iter()
+            .filter(|c| c.http == HttpVersion::Http2 && selected(&c.name))
+            .map(|c| c.name.as_str())
+            .collect();
+        if h2.is_empty() {
+            return Vec::new();
+        }
+        let names = h2.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+        self.faults
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.http1_only())
+            .map(|(i, f)| {
+                let kind = f.normalized()["kind"].as_str().unwrap_or("?").to_string();
+                format!(
+                    "fault[{i}] ({kind}, layer mock) acts on HTTP/1 connections only: {names} (http = \"2\") will \
+                     not meet it, so {} figures under it are not comparable with HTTP/1 configurations'",
+                    if h2.len() == 1 { "its" } else { "their" }
+                )
+            })
+            .collect()
+    }
+
     /// The fully defaulted scenario in scenario vocabulary, for `result.json`: durations as
     /// strings (`"250ms"`, `"none"`), limits as numbers or `"unlimited"`, distributions as
     /// `{ "dist": … }`, rates as numbers of requests per second. Keys follow the scenario file
@@ -498,6 +533,19 @@ impl FaultPlan {
             FaultKind::Proxy(_) => Layer::Proxy,
             _ => Layer::Mock,
         }
+    }
+
+    /// A mock fault that acts on an HTTP/1 connection's bytes (close, reset after accept, empty
+    /// or malformed responses). On HTTP/2 the mock skips it: it would take every stream of the
+    /// shared connection down, not the one request it hit.
+    pub fn http1_only(&self) -> bool {
+        matches!(
+            self.kind,
+            FaultKind::Close { .. }
+                | FaultKind::Reset(ResetStage::BeforeHeaders | ResetStage::MidBody { .. })
+                | FaultKind::EmptyResponse
+                | FaultKind::Malformed(_)
+        )
     }
 }
 

@@ -2856,4 +2856,21 @@ at = "29s"
         assert!(plan.normalized().get("mock").is_none());
         assert_round_trip(&plan);
     }
+
+    #[test]
+    fn http2_clients_are_warned_of_the_http1_only_mock_faults_they_will_not_meet() {
+        let faults = "[[fault]]\nkind = \"status\"\ncode = 503\n[[fault]]\nkind = \"reset\"\nstage = \"accept\"\n\
+                      [[fault]]\nkind = \"reset\"\n[[fault]]\nkind = \"close\"\n[[fault]]\nkind = \"latency\"\n\
+                      layer = \"proxy\"\nlatency = \"1ms\"\n";
+        // HTTP/1 clients only: nothing to warn of.
+        assert!(ok(&with(faults)).warnings().is_empty());
+        let plan = ok(&with(&format!("[[client]]\nname = \"mux\"\nhttp = \"2\"\n{faults}")));
+        let warnings = plan.warnings();
+        // The reset after reading the request and the close; not the status, the reset at accept
+        // (before any protocol) or the proxy's latency.
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("fault[2] (reset, layer mock) acts on HTTP/1 connections only: \"mux\""));
+        assert!(warnings[1].starts_with("fault[3] (close, layer mock)"));
+        assert!(plan.warnings_for(|name| name == "c").is_empty(), "the HTTP/2 client is not selected");
+    }
 }

@@ -207,3 +207,40 @@ fn exit_codes_say_what_went_wrong() {
     assert_eq!(refused.status.code(), Some(3), "stderr: {}", String::from_utf8_lossy(&refused.stderr));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not reachable"));
 }
+
+#[test]
+fn http2_clients_are_warned_of_mock_faults_they_will_not_meet() {
+    let _serial = exclusive();
+    let dir = scratch("cli-h2-warning");
+    let scenario = dir.join("h2warn.toml");
+    let out = dir.join("out");
+    std::fs::write(
+        &scenario,
+        "name = \"h2warn\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\nconcurrency = 2\n\
+         [[client]]\nname = \"one\"\n[[client]]\nname = \"two\"\nhttp = \"2\"\n\
+         [[fault]]\nkind = \"reset\"\nprobability = 0.2\n",
+    )
+    .unwrap();
+    let warning = "fault[0] (reset, layer mock) acts on HTTP/1 connections only: \"two\"";
+    let validated = chaosload(&["validate", scenario.to_str().unwrap()]);
+    assert_eq!(validated.status.code(), Some(0), "a warning does not make a scenario invalid");
+    assert!(String::from_utf8_lossy(&validated.stderr).contains(warning), "{validated:?}");
+
+    let run = chaosload(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    assert!(run.status.success(), "{run:?}");
+    assert!(String::from_utf8_lossy(&run.stderr).contains(&format!("warning: {warning}")), "{run:?}");
+    let files = result_files(&out);
+    let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    check_schema(&result);
+    assert!(result["warnings"][0].as_str().unwrap().starts_with(warning), "{}", result["warnings"]);
+    // What the warning says is so: the HTTP/1 client met resets, the HTTP/2 one none.
+    let resets = |i: usize| result["clients"][i]["total"]["errors"]["reset"].as_u64().unwrap_or(0);
+    assert!(resets(0) > 0 && resets(1) == 0, "{}", result["clients"]);
+    let page = std::fs::read_to_string(files[0].with_file_name("report.html")).unwrap();
+    assert!(page.contains("acts on HTTP/1 connections only"), "the report repeats the warning");
+
+    // Running only the HTTP/1 configuration: nothing to warn of.
+    let only_one =
+        chaosload(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--client", "one"]);
+    assert!(only_one.status.success() && !String::from_utf8_lossy(&only_one.stderr).contains("warning"));
+}
