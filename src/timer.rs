@@ -57,10 +57,14 @@ impl Future for Sleep {
         }
         match &self.registered {
             Some(slot) => {
-                // Polled by another task (or the same task under a new waker): swap it in place.
                 let mut waker = slot.waker();
-                if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    *waker = Some(cx.waker().clone());
+                match &*waker {
+                    // The timer thread took it: the deadline passed since the check above (the
+                    // waker it woke may be an earlier one, so do not wait for another wake-up).
+                    None => return Poll::Ready(()),
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    // Polled under a new waker: swap it in place.
+                    Some(_) => *waker = Some(cx.waker().clone()),
                 }
             }
             None => {
@@ -218,5 +222,17 @@ mod tests {
         assert_eq!(Arc::strong_count(&task), 3, "ours, the local waker and the registered one");
         drop(far);
         assert_eq!(Arc::strong_count(&task), 2, "the timer no longer holds the task after the sleep is dropped");
+    }
+
+    #[test]
+    fn a_sleep_whose_waker_the_timer_took_is_over() {
+        let waker = Waker::from(Arc::new(Task));
+        let mut cx = Context::from_waker(&waker);
+        let mut far = Box::pin(sleep(Duration::from_secs(3600)));
+        assert!(far.as_mut().poll(&mut cx).is_pending());
+        // As the timer thread does when the deadline passes between a poll's clock check and its
+        // look at the slot: the sleep must not wait for a wake-up that already went out.
+        far.registered.as_ref().expect("registered").waker().take();
+        assert!(far.as_mut().poll(&mut Context::from_waker(&Waker::from(Arc::new(Task)))).is_ready());
     }
 }
