@@ -7,7 +7,7 @@
 use super::charts::{self, Dashes, SpectrumLine, TimeSeries};
 use super::compare::{Comparison, Delta, Metric};
 use super::html::{decode, error_kinds, esc, figure, page_start, swatch, value_cell, Phase, PAGE_END};
-use crate::result::{ClientResult, FaultWindows, RunResult};
+use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
 use std::fmt::Write as _;
 
 /// Renders `c`, the comparison of `results` (the same runs, in the same order, as [`super::compare::compare`]
@@ -121,6 +121,45 @@ fn story(c: &Comparison) -> String {
     s
 }
 
+/// One percentile-spectrum chart of the comparison page: which of a configuration's histograms it
+/// draws and what that histogram measures.
+struct Spectrum {
+    /// Chart id prefix (`chart-{id}-{configuration index}`).
+    id: &'static str,
+    what: &'static str,
+    summary: fn(&PhaseResult) -> &Summary,
+    meaning: &'static str,
+}
+
+const SPECTRA: [Spectrum; 4] = [
+    Spectrum {
+        id: "spectrum",
+        what: "latency",
+        summary: |t| &t.latency,
+        meaning: "Latency runs from each request's intended send time (coordinated omission corrected).",
+    },
+    Spectrum {
+        id: "service",
+        what: "service time",
+        summary: |t| &t.service_time,
+        meaning: "Service time runs from the moment a request was written to a connection: it leaves out \
+                  waits for a connection or for the scheduler, which latency includes.",
+    },
+    Spectrum {
+        id: "ttfb",
+        what: "time to first byte",
+        summary: |t| &t.time_to_first_byte,
+        meaning: "Time to first byte runs from the request's write until its response's headers have arrived.",
+    },
+    Spectrum {
+        id: "connect",
+        what: "connect time",
+        summary: |t| &t.connect_time,
+        meaning: "Connect time is that of each connection opened; a run that reused more connections has \
+                  fewer of them.",
+    },
+];
+
 fn client_charts(
     out: &mut String,
     ci: usize,
@@ -129,11 +168,6 @@ fn client_charts(
     runs: &[Option<&ClientResult>],
     results: &[(String, RunResult)],
 ) {
-    let lines: Vec<SpectrumLine> = runs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| decode(&(*c)?.total.latency).map(|hist| SpectrumLine { series: i, hist, dashed: i > 0 }))
-        .collect();
     let missing = |what: &str| -> String {
         let absent: Vec<String> = labels.iter().zip(runs).filter(|(_, c)| c.is_none()).map(|(l, _)| esc(l)).collect();
         if absent.is_empty() {
@@ -142,23 +176,35 @@ fn client_charts(
             format!(" Not in {}, so no {what} for it.", absent.join(", "))
         }
     };
-    if !lines.is_empty() {
+    for spectrum in SPECTRA {
+        let lines: Vec<SpectrumLine> = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                decode((spectrum.summary)(&(*c)?.total)).map(|hist| SpectrumLine { series: i, hist, dashed: i > 0 })
+            })
+            .collect();
+        if lines.is_empty() {
+            continue; // e.g. no run opened a connection in a connect-time chart
+        }
         let svg = charts::spectrum(
-            &format!("chart-spectrum-{ci}"),
-            &format!("{name}: latency percentile spectrum per run"),
-            "latency (log scale)",
+            &format!("chart-{}-{ci}", spectrum.id),
+            &format!("{name}: {} percentile spectrum per run", spectrum.what),
+            &format!("{} (log scale)", spectrum.what),
             labels,
             &lines,
             &[("first run (solid)", false), ("later runs (dashed)", true)],
         );
         let caption = format!(
             "{}, all phases, one line per run (later runs dashed, so a line equal to the first run's still \
-             shows). Latency runs from each request's intended send time \
-             (coordinated omission corrected).{}",
+             shows). {}{}",
             esc(name),
+            spectrum.meaning,
             missing("line")
         );
-        figure(out, &format!("Latency percentile spectrum — {}", esc(name)), &svg, &caption);
+        let title =
+            format!("{}{} percentile spectrum — {}", spectrum.what[..1].to_uppercase(), &spectrum.what[1..], esc(name));
+        figure(out, &title, &svg, &caption);
     }
     // Every run keeps its place (and colour) in the legend; a run without this configuration has no line.
     let series: Vec<TimeSeries> = labels

@@ -291,7 +291,8 @@ mod compare_page {
     fn every_chart_names_its_configuration_and_every_run() {
         let (_, page) = page();
         for (ci, name) in CLIENTS.iter().enumerate() {
-            for id in [format!("chart-spectrum-{ci}"), format!("chart-p99-time-{ci}")] {
+            let ids = ["spectrum", "service", "ttfb", "connect", "p99-time"].map(|kind| format!("chart-{kind}-{ci}"));
+            for id in ids {
                 let svg = chart(&page, &id);
                 assert!(svg.contains(&format!("aria-label=\"{}:", escaped(name))), "{id} does not name {name}");
                 for label in LABELS {
@@ -304,7 +305,10 @@ mod compare_page {
                 }
             }
         }
-        assert_eq!(page.matches("<svg").count(), 2 * CLIENTS.len());
+        assert_eq!(page.matches("<svg").count(), 5 * CLIENTS.len());
+        for title in ["Service time percentile spectrum", "Time to first byte percentile spectrum", "Connect time"] {
+            assert!(page.contains(title), "no {title:?} figure");
+        }
     }
 
     #[test]
@@ -394,6 +398,20 @@ mod compare_page {
             assert!(svg.contains(row), "no row {row:?} in {svg}");
         }
         assert!(page.contains("carry the label of their run"));
+    }
+
+    #[test]
+    fn a_spectrum_no_run_has_data_for_is_left_out() {
+        let mut runs = runs();
+        for (_, r) in &mut runs {
+            for c in &mut r.clients {
+                c.total.connect_time.count = 0;
+                c.total.connect_time.hdr.clear();
+            }
+        }
+        let page = render(&compare(&runs), &runs);
+        assert!(!page.contains("chart-connect-"), "a chart without a line");
+        assert!(page.contains("chart-service-0"));
     }
 
     #[test]

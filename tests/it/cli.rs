@@ -93,7 +93,15 @@ fn run_writes_a_result_that_matches_the_schema() {
     let html = chaosload(&["compare", a, b, "-o", page_path.to_str().unwrap()]);
     assert!(html.status.success(), "{}", String::from_utf8_lossy(&html.stderr));
     let page = std::fs::read_to_string(&page_path).unwrap();
-    for id in ["chart-spectrum-0", "chart-p99-time-0", "chart-spectrum-1", "chart-p99-time-1"] {
+    for id in [
+        "chart-spectrum-0",
+        "chart-service-0",
+        "chart-ttfb-0",
+        "chart-connect-0",
+        "chart-p99-time-0",
+        "chart-spectrum-1",
+        "chart-p99-time-1",
+    ] {
         assert!(page.contains(&format!("<svg id=\"{id}\"")), "compare.html lacks {id}");
     }
     assert!(page.contains("not in this run") && !page.contains("http://"));
