@@ -87,7 +87,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
             })
             .collect::<Result<_, _>>()?
     };
-    let selected_names: Vec<String> = selected.iter().map(|c| c.name.clone()).collect();
+    let warnings = plan.warnings_for(|name| selected.iter().any(|c| c.name == name));
     let started_at = SystemTime::now();
     let target = resolve_target(plan)?;
     // Made before anything runs, so an unwritable --out fails now, not after a long run.
@@ -124,7 +124,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
         interrupted,
         error: failure.as_ref().map(|e| format!("{e:#}")),
         faults: FaultWindows::of(plan),
-        warnings: plan.warnings_for(|name| selected_names.iter().any(|n| n == name)),
+        warnings,
         clients,
     };
     // What was measured is kept even when a later configuration failed.

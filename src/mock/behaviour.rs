@@ -244,6 +244,10 @@ impl Behaviour {
     pub(crate) fn plan_faults(&self, n: u64, elapsed: Duration, served: u32, h2: bool) -> RequestFaults {
         let mut out = RequestFaults::default();
         for (i, f) in self.faults.iter() {
+            // The same rule `validate` warns by (see `FaultPlan::http1_only`).
+            if h2 && f.http1_only() {
+                continue;
+            }
             if !f.active_at(elapsed) || !self.hits(n, *i, DRAW_HIT, f.probability) {
                 continue;
             }
@@ -252,13 +256,13 @@ impl Behaviour {
                     out.extra_latency += dist.sample(&mut SmallRng::seed_from_u64(self.key(n, *i, DRAW_LATENCY)));
                     out.hit = true;
                 }
-                FaultKind::Close { after_requests } if !h2 && served >= after_requests => {
+                FaultKind::Close { after_requests } if served >= after_requests => {
                     out.close = true;
                     out.hit = true;
                 }
                 FaultKind::Close { .. } => {}
                 ref kind if out.decision == Decision::Normal => {
-                    if let Some(d) = decide(kind, h2) {
+                    if let Some(d) = decide(kind) {
                         out.decision = d;
                         out.hit = true;
                     }
@@ -435,9 +439,10 @@ impl Behaviour {
     }
 }
 
-/// The verdict of a deciding fault, if it decides this request (socket faults skip HTTP/2).
-fn decide(kind: &FaultKind, h2: bool) -> Option<Decision> {
-    let wire = |w| (!h2).then_some(Decision::Wire(w));
+/// The verdict of a deciding fault, if it decides this request (HTTP/2 requests never get here
+/// with a socket fault: see `plan_faults`).
+fn decide(kind: &FaultKind) -> Option<Decision> {
+    let wire = |w| Some(Decision::Wire(w));
     match *kind {
         FaultKind::Status(code) => StatusCode::from_u16(code).ok().map(Decision::Status),
         FaultKind::GatewayTimeout { status, after } => {
