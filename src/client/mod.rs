@@ -1,15 +1,18 @@
-//! The client under test: one `[[client]]` configuration, built on a pool of our own over
-//! hyper's conn API (see `pool`), with request timeouts and retries, reporting what each
-//! request met: outcome, connect time, time to first byte, connection reuse.
+//! The client under test: one `[[client]]` configuration, built on a pool of our own (see
+//! `pool`) over a lean HTTP/1.1 connection of our own (`http1`) or hyper's HTTP/2 one, with
+//! request timeouts and retries, reporting what each request met: outcome, connect time, time to
+//! first byte, connection reuse.
 
+mod http1;
 mod pool;
 
 use crate::record::{ConnStats, ErrorKind, Outcome};
 use crate::scenario::{ClientPlan, HttpVersion, ReadBody, RequestPlan, RetryOn};
 use http::header::{CONNECTION, HOST};
 use http::{HeaderMap, HeaderValue, Method, Request, Uri};
+use http1::WireRequest;
 use http_body_util::{BodyExt, Full};
-use pool::{Pool, Sender};
+use pool::{Conn, Pool, Sender};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -27,11 +30,13 @@ pub struct Endpoint {
 
 /// A request built once per phase and cloned for each send.
 #[derive(Debug, Clone)]
-pub struct Prepared {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: bytes::Bytes,
+pub struct Prepared(Wire);
+
+#[derive(Debug, Clone)]
+enum Wire {
+    /// Encoded once: every attempt writes these bytes.
+    Http1(WireRequest),
+    Http2 { method: Method, uri: Uri, headers: HeaderMap, body: bytes::Bytes },
 }
 
 /// What one logical request (all its attempts) met.
@@ -68,13 +73,11 @@ impl Client {
 
     pub fn prepare(&self, request: &RequestPlan) -> anyhow::Result<Prepared> {
         let path = format!("{}{}", self.endpoint.base_path, request.path);
-        let uri: Uri = match self.plan.http {
-            HttpVersion::Http1 => path.parse()?,
-            HttpVersion::Http2 => format!("http://{}{}", self.endpoint.authority, path).parse()?,
-        };
         let mut headers = HeaderMap::new();
         if self.plan.http == HttpVersion::Http1 {
-            headers.insert(HOST, HeaderValue::from_str(&self.endpoint.authority)?);
+            if !request.headers.iter().any(|(name, _)| name == HOST) {
+                headers.insert(HOST, HeaderValue::from_str(&self.endpoint.authority)?);
+            }
             if !self.plan.keep_alive {
                 headers.insert(CONNECTION, HeaderValue::from_static("close"));
             }
@@ -82,7 +85,18 @@ impl Client {
         for (name, value) in &request.headers {
             headers.append(name.clone(), value.clone());
         }
-        Ok(Prepared { method: request.method.clone(), uri, headers, body: request.body.clone() })
+        Ok(match self.plan.http {
+            HttpVersion::Http1 => {
+                let _: Uri = path.parse()?; // the same check of the path as for HTTP/2
+                Prepared(Wire::Http1(WireRequest::encode(&request.method, &path, &headers, &request.body)))
+            }
+            HttpVersion::Http2 => Prepared(Wire::Http2 {
+                method: request.method.clone(),
+                uri: format!("http://{}{}", self.endpoint.authority, path).parse()?,
+                headers,
+                body: request.body.clone(),
+            }),
+        })
     }
 
     /// Sends one request, retrying as configured.
@@ -130,55 +144,85 @@ impl Client {
         }
         let mut conn = checkout.conn;
         let guard = conn.abandon_guard(&self.pool.stats);
-        if let Err(e) = conn.sender.ready().await {
-            disarm(guard);
-            self.pool.discard(conn);
-            return Outcome::Error(classify_hyper(&e));
+        if let Sender::H2(sender) = &mut conn.sender {
+            if let Err(e) = sender.ready().await {
+                self.pool.discard(conn);
+                return Outcome::Error(classify_hyper(&e));
+            }
         }
         ex.reused = conn.start_request();
         if !self.plan.keep_alive {
             conn.close_after_this(&self.pool.stats);
         }
-        let mut request = Request::new(Full::new(prepared.body.clone()));
-        *request.method_mut() = prepared.method.clone();
-        *request.uri_mut() = prepared.uri.clone();
-        *request.headers_mut() = prepared.headers.clone();
+        let exchanged = match &prepared.0 {
+            Wire::Http1(wire) => self.exchange_h1(&mut conn, wire, ex).await,
+            Wire::Http2 { method, uri, headers, body } => {
+                let mut request = Request::new(Full::new(body.clone()));
+                *request.method_mut() = method.clone();
+                *request.uri_mut() = uri.clone();
+                *request.headers_mut() = headers.clone();
+                self.exchange_h2(&mut conn, request, ex).await
+            }
+        };
+        disarm(guard); // the exchange ended without being abandoned
+        match exchanged {
+            Ok(Exchanged { status, reusable: true }) => {
+                self.pool.release(conn, true);
+                Outcome::from_status(status)
+            }
+            Ok(Exchanged { status, reusable: false }) => {
+                self.pool.release(conn, false);
+                Outcome::from_status(status)
+            }
+            Err(Ended::ByServer(status)) => {
+                self.pool.discard(conn); // the server closes it: the peer's doing
+                Outcome::from_status(status)
+            }
+            Err(Ended::Failed(kind)) => {
+                self.pool.discard(conn); // a failure the peer caused: counted as its doing
+                Outcome::Error(kind)
+            }
+        }
+    }
+
+    /// One HTTP/1.1 exchange on a connection of our own.
+    async fn exchange_h1(&self, conn: &mut Conn, wire: &WireRequest, ex: &mut Exchange) -> Result<Exchanged, Ended> {
+        let Sender::H1(h1) = &mut conn.sender else { unreachable!("an HTTP/1 request goes to an HTTP/1 pool") };
         let sent = Instant::now();
         ex.sent.get_or_insert(sent);
-        let response = match &mut conn.sender {
-            Sender::H1(s) => s.send_request(request).await,
-            Sender::H2(s) => s.send_request(request).await,
-        };
-        let response = match response {
-            Ok(r) => r,
-            Err(e) => {
-                disarm(guard); // a failure the peer caused: the driver counts it
-                self.pool.discard(conn);
-                return Outcome::Error(classify_hyper(&e));
-            }
-        };
+        let head = h1.send(wire).await.map_err(Ended::Failed)?;
+        ex.ttfb = Some(head.first_byte.saturating_duration_since(sent));
+        match self.plan.read_body {
+            ReadBody::Full => h1.read_body(head.body).await.map_err(Ended::Failed)?,
+            ReadBody::None => return Ok(Exchanged { status: head.status, reusable: false }),
+        }
+        if head.server_closes || h1.is_closed() {
+            return Err(Ended::ByServer(head.status));
+        }
+        Ok(Exchanged { status: head.status, reusable: self.plan.keep_alive })
+    }
+
+    /// One HTTP/2 exchange on the shared hyper connection.
+    async fn exchange_h2(
+        &self,
+        conn: &mut Conn,
+        request: Request<Full<bytes::Bytes>>,
+        ex: &mut Exchange,
+    ) -> Result<Exchanged, Ended> {
+        let Sender::H2(sender) = &mut conn.sender else { unreachable!("an HTTP/2 request goes to an HTTP/2 pool") };
+        let sent = Instant::now();
+        ex.sent.get_or_insert(sent);
+        let response = sender.send_request(request).await.map_err(|e| Ended::Failed(classify_hyper(&e)))?;
         ex.ttfb = Some(sent.elapsed());
         let status = response.status().as_u16();
-        let server_closes =
-            response.headers().get(CONNECTION).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
         let mut body = response.into_body();
-        let reusable = match self.plan.read_body {
-            ReadBody::Full => {
-                while let Some(frame) = body.frame().await {
-                    if let Err(e) = frame {
-                        disarm(guard);
-                        self.pool.discard(conn);
-                        return Outcome::Error(classify_body(&e));
-                    }
-                }
-                self.plan.keep_alive && !server_closes
+        if self.plan.read_body == ReadBody::Full {
+            while let Some(frame) = body.frame().await {
+                frame.map_err(|e| Ended::Failed(classify_body(&e)))?;
             }
-            ReadBody::None => false,
-        };
-        drop(body);
-        disarm(guard);
-        self.pool.release(conn, reusable);
-        Outcome::from_status(status)
+        }
+        // The shared connection stays open whatever happened to this stream.
+        Ok(Exchanged { status, reusable: true })
     }
 
     /// Closes pooled connections (end of run).
@@ -208,6 +252,19 @@ impl ClientPlan {
         plan.max_conns_per_host = plan.max_conns_per_host.map(split);
         plan
     }
+}
+
+/// A complete exchange: its status, and whether its connection may carry another request.
+struct Exchanged {
+    status: u16,
+    reusable: bool,
+}
+
+/// An exchange after which the connection is gone.
+enum Ended {
+    /// The response is complete but the server closes the connection after it.
+    ByServer(u16),
+    Failed(ErrorKind),
 }
 
 fn disarm(guard: Option<pool::AbandonGuard>) {

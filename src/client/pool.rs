@@ -1,16 +1,18 @@
-//! A connection pool of our own over hyper's `client::conn`, so that every knob under test
+//! A connection pool of our own over our HTTP/1 connection (`http1`) and hyper's HTTP/2 one,
+//! so that every knob under test
 //! (idle timeout, idle and total connections per host) is explicit and every connection's life is
 //! counted: opened, reused, closed by whom.
 //!
 //! A pool belongs to one load worker (a current-thread runtime with a `LocalSet`): it uses `Rc`
 //! and `RefCell`, never a lock.
 
+use super::http1::Http1Conn;
 use super::{classify_connect, classify_hyper, LocalExec};
 use crate::record::{ConnStats, ErrorKind};
 use crate::scenario::{ClientPlan, HttpVersion};
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 use hyper_util::rt::TokioIo;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -25,31 +27,41 @@ pub(super) type Body = Full<Bytes>;
 
 /// The sending half of one connection.
 pub(super) enum Sender {
-    H1(http1::SendRequest<Body>),
+    H1(Http1Conn),
     H2(http2::SendRequest<Body>),
 }
 
 impl Sender {
     fn is_closed(&self) -> bool {
         match self {
-            Sender::H1(s) => s.is_closed(),
+            Sender::H1(c) => c.is_closed(),
             Sender::H2(s) => s.is_closed(),
-        }
-    }
-
-    pub(super) async fn ready(&mut self) -> Result<(), hyper::Error> {
-        match self {
-            Sender::H1(s) => s.ready().await,
-            Sender::H2(s) => s.ready().await,
         }
     }
 }
 
-/// What the pool and the connection's driver task both know of a connection.
+/// What the pool and whoever counts the connection's end both know of it.
 pub(super) struct ConnMeta {
     requests: Cell<u32>,
     /// Set when the client decided to close it; otherwise its end is the peer's doing.
     closed_by_client: Cell<bool>,
+}
+
+/// Counts a connection's end when dropped: by the HTTP/1 connection itself (dropping it closes
+/// the socket), or by the task driving an HTTP/2 connection when that ends.
+struct CountClose {
+    meta: Rc<ConnMeta>,
+    stats: Rc<RefCell<ConnStats>>,
+}
+
+impl Drop for CountClose {
+    fn drop(&mut self) {
+        let mut stats = self.stats.borrow_mut();
+        if !self.meta.closed_by_client.get() {
+            stats.closed_by_peer += 1;
+        }
+        stats.served(self.meta.requests.get());
+    }
 }
 
 /// A connection checked out of the pool for one request.
@@ -57,6 +69,9 @@ pub(super) struct Conn {
     pub(super) sender: Sender,
     meta: Rc<ConnMeta>,
     _permit: Option<OwnedSemaphorePermit>,
+    /// HTTP/1 only: the connection ends when this `Conn` is dropped. (An HTTP/2 `Conn` is one
+    /// handle on the shared connection; its driver task counts the end.)
+    _count_close: Option<CountClose>,
 }
 
 impl Conn {
@@ -245,15 +260,15 @@ impl Pool {
     /// Opens a new connection holding `permit` (its slot under the per-host cap, if any).
     async fn dial(self: Rc<Self>, permit: Option<OwnedSemaphorePermit>) -> Result<Checkout, ErrorKind> {
         let started = Instant::now();
-        let (sender, meta) = self.connect().await?;
-        Ok(Checkout { conn: Conn { sender, meta, _permit: permit }, connect_time: Some(started.elapsed()) })
+        let conn = self.connect().await?;
+        Ok(Checkout { conn: Conn { _permit: permit, ..conn }, connect_time: Some(started.elapsed()) })
     }
 
     fn pop_idle(&self) -> Option<Conn> {
         let mut idle = self.idle.borrow_mut();
         while let Some(entry) = idle.pop() {
             if entry.conn.sender.is_closed() {
-                continue; // its driver task has counted it as closed by the peer
+                continue; // its end is counted as the peer's doing
             }
             if self.idle_timeout.is_some_and(|t| entry.since.elapsed() >= t) {
                 // Everything below is older still: LIFO order keeps the stack sorted by age.
@@ -312,7 +327,8 @@ impl Pool {
         idle.first().map(|e| e.since + timeout)
     }
 
-    /// Drops a connection that failed mid-exchange: its end is counted by its driver task.
+    /// Drops a connection that failed mid-exchange or that the server closes: its end is
+    /// counted as the peer's doing (unless the client had already decided to close it).
     pub(super) fn discard(&self, conn: Conn) {
         drop(conn);
     }
@@ -344,12 +360,12 @@ impl Pool {
                 }
             }
             let started = Instant::now();
-            let (sender, meta) = Box::pin(self.connect())
+            let conn = Box::pin(self.connect())
                 .await
                 .inspect_err(|kind| self.h2_failure.set(Some((Instant::now(), *kind))))?;
-            let Sender::H2(h2) = &sender else { unreachable!("http2 pool opens http2 connections") };
-            *self.shared_h2.borrow_mut() = Some((h2.clone(), meta.clone()));
-            return Ok(Checkout { conn: Conn { sender, meta, _permit: None }, connect_time: Some(started.elapsed()) });
+            let Sender::H2(h2) = &conn.sender else { unreachable!("http2 pool opens http2 connections") };
+            *self.shared_h2.borrow_mut() = Some((h2.clone(), conn.meta.clone()));
+            return Ok(Checkout { conn, connect_time: Some(started.elapsed()) });
         }
     }
 
@@ -360,10 +376,11 @@ impl Pool {
             *shared = None;
             return None;
         }
-        Some(Conn { sender: Sender::H2(sender.clone()), meta: meta.clone(), _permit: None })
+        Some(Conn { sender: Sender::H2(sender.clone()), meta: meta.clone(), _permit: None, _count_close: None })
     }
 
-    async fn connect(&self) -> Result<(Sender, Rc<ConnMeta>), ErrorKind> {
+    /// Opens a connection; its `_permit` is the caller's to set.
+    async fn connect(&self) -> Result<Conn, ErrorKind> {
         let connecting = TcpStream::connect(self.addr);
         let stream = match self.connect_timeout {
             Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| ErrorKind::ConnectTimeout)?,
@@ -371,48 +388,39 @@ impl Pool {
         }
         .map_err(|e| classify_connect(&e))?;
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(stream);
         let meta = Rc::new(ConnMeta { requests: Cell::new(0), closed_by_client: Cell::new(false) });
-        let stats = self.stats.clone();
-        let watch = meta.clone();
-        let on_close = move || {
-            let mut stats = stats.borrow_mut();
-            if !watch.closed_by_client.get() {
-                stats.closed_by_peer += 1;
-            }
-            stats.served(watch.requests.get());
-        };
-        let sender = match self.http {
-            HttpVersion::Http1 => {
-                let (sender, conn) = http1::handshake(io).await.map_err(|e| classify_hyper(&e))?;
-                tokio::task::spawn_local(async move {
-                    let _ = conn.await;
-                    on_close();
-                });
-                Sender::H1(sender)
-            }
+        let count_close = || CountClose { meta: meta.clone(), stats: self.stats.clone() };
+        let conn = match self.http {
+            HttpVersion::Http1 => Conn {
+                sender: Sender::H1(Http1Conn::new(stream)),
+                _count_close: Some(count_close()),
+                meta,
+                _permit: None,
+            },
             HttpVersion::Http2 => {
-                let (sender, conn) = http2::handshake(LocalExec, io).await.map_err(|e| classify_hyper(&e))?;
+                let (sender, driver) =
+                    http2::handshake(LocalExec, TokioIo::new(stream)).await.map_err(|e| classify_hyper(&e))?;
+                let count_close = count_close();
                 tokio::task::spawn_local(async move {
-                    let _ = conn.await;
-                    on_close();
+                    let _ = driver.await;
+                    drop(count_close);
                 });
-                Sender::H2(sender)
+                Conn { sender: Sender::H2(sender), meta, _permit: None, _count_close: None }
             }
         };
         // Counted once usable: a dial cancelled before its handshake opened nothing.
         let second = self.epoch.elapsed().as_secs() as usize;
         self.stats.borrow_mut().opened_at(second);
-        Ok((sender, meta))
+        Ok(conn)
     }
 
-    /// Drops every pooled connection (end of run) so their driver tasks finish.
+    /// Drops every pooled connection (end of run); HTTP/2 driver tasks then finish.
     pub(super) fn close_all(&self) {
         for entry in self.idle.borrow_mut().drain(..) {
             self.close(entry.conn, CloseReason::Client);
         }
         if let Some((sender, meta)) = self.shared_h2.borrow_mut().take() {
-            self.close(Conn { sender: Sender::H2(sender), meta, _permit: None }, CloseReason::Client);
+            self.close(Conn { sender: Sender::H2(sender), meta, _permit: None, _count_close: None }, CloseReason::Client);
         }
     }
 }

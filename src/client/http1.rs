@@ -1,0 +1,387 @@
+//! A lean HTTP/1.1 client connection: the request is encoded once per phase, the response is
+//! parsed with httparse, and the whole exchange runs in the requesting task.
+//!
+//! Why not hyper's `client::conn::http1`: its connection task (request encoding, a `HeaderMap`
+//! per response, channels between the connection task and the request) cost about 15,000
+//! instructions per request, three times wrk's whole user-space path (bench/bounds.md). Here a
+//! request is one `write` of prepared bytes and, for a small response, one `read` and one parse.
+
+use crate::record::ErrorKind;
+use bytes::{Buf, Bytes, BytesMut};
+use std::cell::Cell;
+use std::io;
+use std::time::Instant;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Response heads larger than this are refused (hyper's default read buffer limit is ~400 KiB).
+const MAX_HEAD: usize = 256 * 1024;
+/// Headers parsed per response; more is a protocol error, as in hyper (100).
+const MAX_HEADERS: usize = 100;
+const READ_CHUNK: usize = 8 * 1024;
+
+/// A request encoded once, sent as is on every attempt.
+#[derive(Debug, Clone)]
+pub(super) struct WireRequest {
+    pub(super) bytes: Bytes,
+    /// A `HEAD` request: its response has no body whatever its headers say.
+    pub(super) head: bool,
+}
+
+impl WireRequest {
+    /// Encodes a request. Adds `Content-Length` when there is a body or the method carries one
+    /// (as hyper does), unless `headers` set their own `Content-Length` or `Transfer-Encoding`.
+    pub(super) fn encode(method: &http::Method, path: &str, headers: &http::HeaderMap, body: &[u8]) -> WireRequest {
+        use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+        let mut out = Vec::with_capacity(64 + path.len() + body.len() + headers.len() * 32);
+        out.extend_from_slice(method.as_str().as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(path.as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\n");
+        for (name, value) in headers {
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        let framed = headers.contains_key(CONTENT_LENGTH) || headers.contains_key(TRANSFER_ENCODING);
+        let method_has_body = matches!(*method, http::Method::POST | http::Method::PUT | http::Method::PATCH);
+        if !framed && (!body.is_empty() || method_has_body) {
+            out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body);
+        WireRequest { bytes: out.into(), head: *method == http::Method::HEAD }
+    }
+}
+
+/// How the body of a response is delimited (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BodyLength {
+    Empty,
+    Length(u64),
+    Chunked,
+    /// No length: the body ends when the server closes (the connection cannot be reused).
+    UntilClose,
+}
+
+/// A parsed response head.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Head {
+    pub(super) status: u16,
+    /// The server will close after this response (`Connection: close`, or HTTP/1.0 without
+    /// `keep-alive`).
+    pub(super) server_closes: bool,
+    pub(super) body: BodyLength,
+    /// When the first byte of the response arrived.
+    pub(super) first_byte: Instant,
+}
+
+/// One HTTP/1.1 connection. Dropping it closes the socket.
+pub(super) struct Http1Conn {
+    stream: TcpStream,
+    /// Bytes read and not yet consumed.
+    buf: BytesMut,
+    /// Known to be unusable: the peer closed it, or an exchange broke off or left it unclear.
+    dead: Cell<bool>,
+}
+
+impl Http1Conn {
+    pub(super) fn new(stream: TcpStream) -> Http1Conn {
+        Http1Conn { stream, buf: BytesMut::new(), dead: Cell::new(false) }
+    }
+
+    /// True if the connection may not carry another request. For an idle connection this
+    /// looks at the socket without blocking: a close (or stray bytes) the runtime has seen
+    /// marks it dead, as hyper's connection task would have on its next poll.
+    pub(super) fn is_closed(&self) -> bool {
+        if self.dead.get() {
+            return true;
+        }
+        let mut probe = [0u8; 1];
+        match self.stream.try_read(&mut probe) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
+            _ => {
+                // EOF, an error, or bytes nobody asked for: none leaves the connection usable.
+                self.dead.set(true);
+                true
+            }
+        }
+    }
+
+    /// Sends one request and reads the response head; the exchange is left at the body.
+    /// Marks the connection dead until the exchange completes, so that one broken off at any
+    /// point (error, timeout) is never reused.
+    pub(super) async fn send(&mut self, request: &WireRequest) -> Result<Head, ErrorKind> {
+        self.dead.set(true);
+        self.buf.clear();
+        self.stream.write_all(&request.bytes).await.map_err(|e| classify_io(&e, ErrorKind::Protocol))?;
+        let mut first_byte = None;
+        loop {
+            let head = self.read_head(request.head, &mut first_byte).await?;
+            // 1xx answers precede the real one (101 would switch protocols; we never ask).
+            if (100..200).contains(&head.status) && head.status != 101 {
+                continue;
+            }
+            return Ok(head);
+        }
+    }
+
+    async fn read_head(&mut self, head_request: bool, first_byte: &mut Option<Instant>) -> Result<Head, ErrorKind> {
+        loop {
+            if !self.buf.is_empty() {
+                let first = *first_byte.get_or_insert_with(Instant::now);
+                if let Some((len, head)) = parse_head(&self.buf, head_request, first)? {
+                    self.buf.advance(len);
+                    return Ok(head);
+                }
+                if self.buf.len() >= MAX_HEAD {
+                    return Err(ErrorKind::Protocol);
+                }
+            }
+            if self.fill().await.map_err(|e| classify_io(&e, ErrorKind::ClosedBeforeResponse))? == 0 {
+                return Err(ErrorKind::ClosedBeforeResponse);
+            }
+        }
+    }
+
+    /// Reads and discards the body of the response whose head `send` returned. On success the
+    /// connection is reusable if the body had a length and nothing followed it.
+    pub(super) async fn read_body(&mut self, body: BodyLength) -> Result<(), ErrorKind> {
+        let result = match body {
+            BodyLength::Empty => Ok(()),
+            BodyLength::Length(n) => self.skip(n).await,
+            BodyLength::Chunked => self.skip_chunked().await,
+            BodyLength::UntilClose => self.skip_until_close().await,
+        };
+        result.map_err(|e| match e {
+            BodyFailure::Io(e) => classify_io(&e, ErrorKind::BodyError),
+            BodyFailure::Eof | BodyFailure::Malformed => ErrorKind::BodyError,
+        })?;
+        if body != BodyLength::UntilClose && self.buf.is_empty() {
+            self.dead.set(false);
+        }
+        Ok(())
+    }
+
+    /// Reads more bytes into the buffer; 0 at end of stream.
+    async fn fill(&mut self) -> io::Result<usize> {
+        self.buf.reserve(READ_CHUNK);
+        self.stream.read_buf(&mut self.buf).await
+    }
+
+    async fn fill_body(&mut self) -> Result<(), BodyFailure> {
+        match self.fill().await {
+            Ok(0) => Err(BodyFailure::Eof),
+            Ok(_) => Ok(()),
+            Err(e) => Err(BodyFailure::Io(e)),
+        }
+    }
+
+    async fn skip(&mut self, mut remaining: u64) -> Result<(), BodyFailure> {
+        loop {
+            let take = remaining.min(self.buf.len() as u64);
+            self.buf.advance(take as usize);
+            remaining -= take;
+            if remaining == 0 {
+                return Ok(());
+            }
+            self.buf.clear(); // keep the buffer's memory, not the bytes
+            self.fill_body().await?;
+        }
+    }
+
+    async fn skip_chunked(&mut self) -> Result<(), BodyFailure> {
+        loop {
+            let size = loop {
+                match httparse::parse_chunk_size(&self.buf) {
+                    Ok(httparse::Status::Complete((len, size))) => {
+                        self.buf.advance(len);
+                        break size;
+                    }
+                    Ok(httparse::Status::Partial) => self.fill_body().await?,
+                    Err(_) => return Err(BodyFailure::Malformed),
+                }
+            };
+            if size == 0 {
+                return self.skip_trailers().await;
+            }
+            self.skip(size).await?;
+            self.expect_crlf().await?;
+        }
+    }
+
+    /// Trailer fields after the last chunk, up to the empty line that ends the body.
+    async fn skip_trailers(&mut self) -> Result<(), BodyFailure> {
+        loop {
+            match self.buf.windows(2).position(|w| w == b"\r\n") {
+                Some(0) => {
+                    self.buf.advance(2);
+                    return Ok(());
+                }
+                Some(line) => self.buf.advance(line + 2),
+                None if self.buf.len() >= MAX_HEAD => return Err(BodyFailure::Malformed),
+                None => self.fill_body().await?,
+            }
+        }
+    }
+
+    async fn expect_crlf(&mut self) -> Result<(), BodyFailure> {
+        while self.buf.len() < 2 {
+            self.fill_body().await?;
+        }
+        if &self.buf[..2] != b"\r\n" {
+            return Err(BodyFailure::Malformed);
+        }
+        self.buf.advance(2);
+        Ok(())
+    }
+
+    async fn skip_until_close(&mut self) -> Result<(), BodyFailure> {
+        loop {
+            self.buf.clear();
+            match self.fill().await {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return Err(BodyFailure::Io(e)),
+            }
+        }
+    }
+}
+
+enum BodyFailure {
+    Io(io::Error),
+    /// The connection ended before the body did.
+    Eof,
+    Malformed,
+}
+
+/// Parses a complete response head at the start of `buf`: its length and what it says.
+/// `Ok(None)` when more bytes are needed.
+fn parse_head(buf: &[u8], head_request: bool, first_byte: Instant) -> Result<Option<(usize, Head)>, ErrorKind> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(_) => return Err(ErrorKind::Protocol),
+    };
+    let status = response.code.ok_or(ErrorKind::Protocol)?;
+    let http10 = response.version == Some(0);
+    let (mut close, mut keep_alive, mut chunked) = (false, false, false);
+    let mut length: Option<u64> = None;
+    for header in response.headers.iter() {
+        if header.name.eq_ignore_ascii_case("connection") {
+            for token in header.value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
+                close |= token.eq_ignore_ascii_case(b"close");
+                keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+            }
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            // Chunked must be the last coding; anything else is delimited by the close.
+            let last = header.value.rsplit(|&b| b == b',').next().unwrap_or_default();
+            chunked = last.trim_ascii().eq_ignore_ascii_case(b"chunked");
+        } else if header.name.eq_ignore_ascii_case("content-length") {
+            let n = std::str::from_utf8(header.value).ok().and_then(|v| v.trim().parse::<u64>().ok());
+            match (n, length) {
+                (None, _) => return Err(ErrorKind::Protocol),
+                (Some(n), Some(seen)) if n != seen => return Err(ErrorKind::Protocol),
+                (Some(n), _) => length = Some(n),
+            }
+        }
+    }
+    let has_transfer_encoding = response.headers.iter().any(|h| h.name.eq_ignore_ascii_case("transfer-encoding"));
+    let body = if head_request || (100..200).contains(&status) || status == 204 || status == 304 {
+        BodyLength::Empty
+    } else if has_transfer_encoding {
+        if chunked {
+            BodyLength::Chunked
+        } else {
+            BodyLength::UntilClose
+        }
+    } else {
+        match length {
+            Some(0) => BodyLength::Empty,
+            Some(n) => BodyLength::Length(n),
+            None => BodyLength::UntilClose,
+        }
+    };
+    let server_closes = close || (http10 && !keep_alive);
+    Ok(Some((len, Head { status, server_closes, body, first_byte })))
+}
+
+/// A failed read or write: a reset, or `otherwise`.
+fn classify_io(e: &io::Error, otherwise: ErrorKind) -> ErrorKind {
+    if super::is_reset(e.kind()) {
+        ErrorKind::Reset
+    } else if e.kind() == io::ErrorKind::UnexpectedEof {
+        ErrorKind::ClosedBeforeResponse
+    } else {
+        otherwise
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(bytes: &[u8]) -> Result<Option<(usize, Head)>, ErrorKind> {
+        parse_head(bytes, false, Instant::now())
+    }
+
+    fn body_of(bytes: &[u8]) -> BodyLength {
+        parse(bytes).unwrap().unwrap().1.body
+    }
+
+    #[test]
+    fn a_request_is_encoded_once_with_its_framing() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("host", "example:80".parse().unwrap());
+        let get = WireRequest::encode(&http::Method::GET, "/a?b=1", &headers, b"");
+        assert_eq!(&get.bytes[..], b"GET /a?b=1 HTTP/1.1\r\nhost: example:80\r\n\r\n");
+        let post = WireRequest::encode(&http::Method::POST, "/", &headers, b"hello");
+        assert_eq!(&post.bytes[..], b"POST / HTTP/1.1\r\nhost: example:80\r\ncontent-length: 5\r\n\r\nhello");
+        let empty_post = WireRequest::encode(&http::Method::POST, "/", &http::HeaderMap::new(), b"");
+        assert_eq!(&empty_post.bytes[..], b"POST / HTTP/1.1\r\ncontent-length: 0\r\n\r\n");
+        headers.insert("transfer-encoding", "chunked".parse().unwrap());
+        let own = WireRequest::encode(&http::Method::POST, "/", &headers, b"5\r\nhello\r\n0\r\n\r\n");
+        assert!(!std::str::from_utf8(&own.bytes).unwrap().contains("content-length"));
+        assert!(WireRequest::encode(&http::Method::HEAD, "/", &http::HeaderMap::new(), b"").head);
+    }
+
+    #[test]
+    fn the_body_is_delimited_as_rfc_9112_says() {
+        assert_eq!(body_of(b"HTTP/1.1 200 OK\r\ncontent-length: 61\r\n\r\n"), BodyLength::Length(61));
+        assert_eq!(body_of(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), BodyLength::Empty);
+        assert_eq!(body_of(b"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n"), BodyLength::Chunked);
+        // Transfer-Encoding wins over Content-Length; a non-chunked coding ends at the close.
+        assert_eq!(
+            body_of(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n"),
+            BodyLength::Chunked
+        );
+        assert_eq!(body_of(b"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\n"), BodyLength::UntilClose);
+        assert_eq!(body_of(b"HTTP/1.1 200 OK\r\n\r\n"), BodyLength::UntilClose);
+        assert_eq!(body_of(b"HTTP/1.1 204 No Content\r\ncontent-length: 9\r\n\r\n"), BodyLength::Empty);
+        assert_eq!(body_of(b"HTTP/1.1 304 Not Modified\r\n\r\n"), BodyLength::Empty);
+        let head = parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n", true, Instant::now());
+        assert_eq!(head.unwrap().unwrap().1.body, BodyLength::Empty);
+    }
+
+    #[test]
+    fn who_closes_follows_the_connection_header_and_version() {
+        let closes = |bytes: &[u8]| parse(bytes).unwrap().unwrap().1.server_closes;
+        assert!(!closes(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"));
+        assert!(closes(b"HTTP/1.1 200 OK\r\nConnection: upgrade, Close\r\n\r\n"));
+        assert!(closes(b"HTTP/1.0 200 OK\r\ncontent-length: 0\r\n\r\n"));
+        assert!(!closes(b"HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n"));
+    }
+
+    #[test]
+    fn partial_and_malformed_heads() {
+        assert!(parse(b"HTTP/1.1 200 OK\r\ncontent-le").unwrap().is_none());
+        assert_eq!(parse(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello").unwrap().unwrap().0, 38);
+        assert_eq!(parse(b"NOT HTTP\r\n\r\n").unwrap_err(), ErrorKind::Protocol);
+        assert_eq!(parse(b"HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n").unwrap_err(), ErrorKind::Protocol);
+        let conflicting = b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n";
+        assert_eq!(parse(conflicting).unwrap_err(), ErrorKind::Protocol);
+    }
+}
