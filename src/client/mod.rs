@@ -36,7 +36,12 @@ pub struct Prepared(Wire);
 enum Wire {
     /// Encoded once: every attempt writes these bytes.
     Http1(WireRequest),
-    Http2 { method: Method, uri: Uri, headers: HeaderMap, body: bytes::Bytes },
+    Http2 {
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: bytes::Bytes,
+    },
 }
 
 /// What one logical request (all its attempts) met.

@@ -420,7 +420,10 @@ impl Pool {
             self.close(entry.conn, CloseReason::Client);
         }
         if let Some((sender, meta)) = self.shared_h2.borrow_mut().take() {
-            self.close(Conn { sender: Sender::H2(sender), meta, _permit: None, _count_close: None }, CloseReason::Client);
+            self.close(
+                Conn { sender: Sender::H2(sender), meta, _permit: None, _count_close: None },
+                CloseReason::Client,
+            );
         }
     }
 }
