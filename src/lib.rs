@@ -7,7 +7,7 @@
 //! Layout:
 //! - `scenario/` — `raw` serde types, `validate` (raw → `Plan`, every problem at once), `plan`.
 //! - `load/`     — `schedule` (traffic shapes as data → intended send times), `engine`.
-//! - `client/`   — the client under test: a connection pool of our own over hyper's conn API.
+//! - `client/`   — the client under test: a pool of our own, HTTP/1.1 of our own (`http1`), h2c on hyper.
 //! - `mock/`     — the built-in mock upstream: behaviours, faults, the serverless model.
 //! - `chaos/`    — the chaos proxy: a toxic chain per connection and direction (`toxics/`).
 //! - `record/`   — outcomes, histograms, timelines, connection statistics.

@@ -119,11 +119,13 @@ impl Http1Conn {
         let mut first_byte = None;
         loop {
             let head = self.read_head(request.head, &mut first_byte).await?;
-            // 1xx answers precede the real one (101 would switch protocols; we never ask).
-            if (100..200).contains(&head.status) && head.status != 101 {
-                continue;
+            match head.status {
+                // Switching protocols was never asked for: what follows is not HTTP/1.1.
+                101 => return Err(ErrorKind::Protocol),
+                // Informational answers precede the real one.
+                100..=199 => continue,
+                _ => return Ok(head),
             }
-            return Ok(head);
         }
     }
 
@@ -480,6 +482,8 @@ mod tests {
         assert_eq!(result, Err(ErrorKind::BodyError), "a malformed chunk size");
         let (_, result) = whole(&[b"SMTP ready\r\n\r\n"], Then::Stay).await;
         assert_eq!(result, Err(ErrorKind::Protocol));
+        let (_, result) = whole(&[b"HTTP/1.1 101 Switching Protocols\r\nupgrade: x\r\n\r\n"], Then::Stay).await;
+        assert_eq!(result, Err(ErrorKind::Protocol), "an upgrade nobody asked for");
     }
 
     #[tokio::test]
