@@ -8,11 +8,12 @@
 use crate::client::{Client, Endpoint, Prepared};
 use crate::load::Schedule;
 use crate::record::{ConnStats, Recorder, Sample};
-use crate::scenario::{ClientPlan, Load, Plan};
+use crate::scenario::{ClientPlan, HttpVersion, Load, Plan};
 use crate::timer;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -128,6 +129,21 @@ struct Shared {
     progress: Arc<Progress>,
     /// Set when a stop (Ctrl-C) cut the schedule short.
     cut_short: Cell<bool>,
+    /// Open-model request tasks running, and how many may: see `Backlogged`.
+    tasks: Cell<usize>,
+    task_cap: Option<usize>,
+    backlog: RefCell<VecDeque<Backlogged>>,
+}
+
+/// An open-model arrival that found every connection the pool may open busy: it waits here, as a
+/// record rather than a task, for the next request task to finish. A task of its own would wait
+/// in the pool's queue just the same, but cost a spawn, a channel and a wake-up more, and a run
+/// that fell behind (a stall of the host) would pay that for every late arrival, just when it
+/// needs to catch up. Only where the pool has a connection cap and nothing times out while
+/// waiting (no `request_timeout`): otherwise arrivals wait as tasks, each with its own timeout.
+struct Backlogged {
+    guard: InFlightGuard,
+    prepared: Rc<Prepared>,
 }
 
 /// Late arrivals dispatched in a row before the dispatcher yields, so that the requests it
@@ -152,12 +168,20 @@ impl Worker<'_> {
             in_flight_all: self.in_flight_all.clone(),
             progress: self.progress.clone(),
             cut_short: Cell::new(false),
+            tasks: Cell::new(0),
+            task_cap: match (self.client.http, self.client.request_timeout) {
+                (HttpVersion::Http1, None) => self.client.max_conns_per_host,
+                _ => None, // HTTP/2 multiplexes: its streams are not capped by connections
+            },
+            backlog: RefCell::new(VecDeque::new()),
         });
         let result = local.block_on(&runtime, self.drive(shared.clone()));
-        // Dropping the LocalSet cancels what is still in flight; each cancelled request
-        // records itself as unfinished (see `InFlightGuard`).
+        // Dropping the LocalSet cancels what is still in flight, and emptying the backlog what
+        // never got a connection; each records itself as unfinished (see `InFlightGuard`).
         drop(local);
         drop(runtime);
+        let backlog = std::mem::take(&mut *shared.backlog.borrow_mut());
+        drop(backlog);
         result?;
         let shared = Rc::try_unwrap(shared).map_err(|_| anyhow::anyhow!("request tasks outlived their worker"))?;
         Ok(ClientRecord {
@@ -218,7 +242,11 @@ impl Worker<'_> {
                         drop(recorder);
                         // Counted in flight from here, not when the task first runs.
                         let guard = InFlightGuard::new(shared.clone(), phase_index, intended);
-                        tokio::task::spawn_local(request(guard, prepared.clone()));
+                        if shared.task_cap.is_some_and(|cap| shared.tasks.get() >= cap) {
+                            shared.backlog.borrow_mut().push_back(Backlogged { guard, prepared: prepared.clone() });
+                        } else {
+                            tokio::task::spawn_local(serve(guard, prepared.clone()));
+                        }
                     }
                 }
                 Load::Closed { concurrency, think } => {
@@ -270,6 +298,33 @@ impl Worker<'_> {
             tokio::task::yield_now().await;
         }
         Ok(())
+    }
+}
+
+/// An open-model request task: sends its request, then the backlog's oldest while there are any.
+async fn serve(guard: InFlightGuard, prepared: Rc<Prepared>) {
+    let task = TaskCount::new(guard.shared.clone());
+    request(guard, prepared).await;
+    loop {
+        let next = task.0.backlog.borrow_mut().pop_front();
+        let Some(Backlogged { guard, prepared }) = next else { return };
+        request(guard, prepared).await;
+    }
+}
+
+/// Counts an open-model request task while it runs (or until it is cancelled).
+struct TaskCount(Rc<Shared>);
+
+impl TaskCount {
+    fn new(shared: Rc<Shared>) -> TaskCount {
+        shared.tasks.set(shared.tasks.get() + 1);
+        TaskCount(shared)
+    }
+}
+
+impl Drop for TaskCount {
+    fn drop(&mut self) {
+        self.0.tasks.set(self.0.tasks.get() - 1);
     }
 }
 

@@ -111,3 +111,27 @@ fn keep_alive_and_unread_bodies_decide_connection_reuse() {
         assert_eq!(c.total.connections_opened, 200);
     }
 }
+
+/// Arrivals beyond what a capped pool can carry wait in the worker's backlog (as records, not
+/// tasks) and are served in arrival order as connections free up; those still waiting when the
+/// drain ends are recorded as unfinished, like requests cancelled on the wire. Every arrival is
+/// accounted for, and latency still counts from each arrival's intended time.
+#[test]
+fn arrivals_beyond_a_capped_pool_wait_their_turn_and_are_all_accounted_for() {
+    let _serial = exclusive();
+    let mut capped = ClientPlan::defaults("one-conn");
+    capped.max_conns_per_host = Some(1);
+    // 100 arrivals in 1 s against 50 ms responses on one connection: about 20 a second get served.
+    let mut plan = mock_plan(ms(50), vec![constant(100.0, Duration::from_secs(1))], vec![capped]);
+    plan.drain = Duration::from_millis(500);
+    let result = crate::support::run(&plan);
+    let c = &result.clients[0];
+    let unfinished = c.total.errors.get("unfinished").copied().unwrap_or(0);
+    assert_eq!(c.total.sent, 100);
+    assert_eq!(c.total.ok + unfinished, 100, "every arrival is either answered or unfinished: {:?}", c.total.errors);
+    assert!((10..=35).contains(&c.total.ok), "about 1.5 s / 50 ms answered, got {}", c.total.ok);
+    assert_eq!(c.connections.opened, 1, "the cap holds");
+    // The last answered arrival waited behind all the others: latency from its intended time is
+    // far above the 50 ms one exchange takes.
+    assert!(c.total.latency.max_us >= 400_000, "max latency {}µs", c.total.latency.max_us);
+}
