@@ -82,29 +82,47 @@ pub(super) struct Http1Conn {
     stream: TcpStream,
     /// Bytes read and not yet consumed.
     buf: BytesMut,
-    /// Known to be unusable: the peer closed it, or an exchange broke off or left it unclear.
+    /// May not carry another request: the peer closed it, or an exchange broke off or left it
+    /// unclear.
     dead: Cell<bool>,
+    /// The peer closed or reset it, as far as this side has seen.
+    peer_closed: Cell<bool>,
 }
 
 impl Http1Conn {
     pub(super) fn new(stream: TcpStream) -> Http1Conn {
-        Http1Conn { stream, buf: BytesMut::new(), dead: Cell::new(false) }
+        Http1Conn { stream, buf: BytesMut::new(), dead: Cell::new(false), peer_closed: Cell::new(false) }
     }
 
-    /// True if the connection may not carry another request. For an idle connection this
-    /// looks at the socket without blocking: a close (or stray bytes) the runtime has seen
-    /// marks it dead, as hyper's connection task would have on its next poll.
+    /// True if the connection may not carry another request.
     pub(super) fn is_closed(&self) -> bool {
+        self.probe_idle();
+        self.dead.get()
+    }
+
+    /// True if the peer closed (or reset) the connection, rather than this side giving it up.
+    pub(super) fn closed_by_peer(&self) -> bool {
+        self.probe_idle();
+        self.peer_closed.get()
+    }
+
+    /// Looks at an idle connection's socket without blocking: a close the runtime has seen, as
+    /// hyper's connection task would have on its next poll, or bytes nobody asked for, leave it
+    /// unusable. (Not mid-exchange: there the bytes waiting are the response's.)
+    fn probe_idle(&self) {
         if self.dead.get() {
-            return true;
+            return;
         }
         let mut probe = [0u8; 1];
         match self.stream.try_read(&mut probe) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
-            _ => {
-                // EOF, an error, or bytes nobody asked for: none leaves the connection usable.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Ok(n) => {
                 self.dead.set(true);
-                true
+                self.peer_closed.set(n == 0);
+            }
+            Err(_) => {
+                self.dead.set(true);
+                self.peer_closed.set(true);
             }
         }
     }
@@ -169,7 +187,11 @@ impl Http1Conn {
     /// Reads more bytes into the buffer; 0 at end of stream.
     async fn fill(&mut self) -> io::Result<usize> {
         self.buf.reserve(READ_CHUNK);
-        self.stream.read_buf(&mut self.buf).await
+        let read = self.stream.read_buf(&mut self.buf).await;
+        if !matches!(read, Ok(n) if n > 0) {
+            self.peer_closed.set(true);
+        }
+        read
     }
 
     async fn fill_body(&mut self) -> Result<(), BodyFailure> {

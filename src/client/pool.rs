@@ -32,9 +32,18 @@ pub(super) enum Sender {
 }
 
 impl Sender {
+    /// May not carry another request.
     fn is_closed(&self) -> bool {
         match self {
             Sender::H1(c) => c.is_closed(),
+            Sender::H2(s) => s.is_closed(),
+        }
+    }
+
+    /// Ended by the peer: its end is counted as the peer's doing, not the client's.
+    fn closed_by_peer(&self) -> bool {
+        match self {
+            Sender::H1(c) => c.closed_by_peer(),
             Sender::H2(s) => s.is_closed(),
         }
     }
@@ -334,7 +343,7 @@ impl Pool {
     }
 
     fn close(&self, conn: Conn, reason: CloseReason) {
-        if conn.sender.is_closed() || conn.meta.closed_by_client.replace(true) {
+        if conn.sender.closed_by_peer() || conn.meta.closed_by_client.replace(true) {
             return;
         }
         let mut stats = self.stats.borrow_mut();

@@ -109,6 +109,12 @@ fn keep_alive_and_unread_bodies_decide_connection_reuse() {
         assert_eq!(c.connections.opened, 200, "{name} opens one connection per request");
         assert_eq!(c.connections.reuse_ratio, 0.0, "{name} never reuses");
         assert_eq!(c.total.connections_opened, 200);
+        // The client gives each connection up (Connection: close it sent, a body it won't read).
+        assert_eq!(
+            (c.connections.closed_by_client, c.connections.closed_by_peer),
+            (200, 0),
+            "{name}: who closed its connections"
+        );
     }
 }
 
