@@ -171,12 +171,8 @@ impl Client {
         };
         disarm(guard); // the exchange ended without being abandoned
         match exchanged {
-            Ok(Exchanged { status, reusable: true }) => {
-                self.pool.release(conn, true);
-                Outcome::from_status(status)
-            }
-            Ok(Exchanged { status, reusable: false }) => {
-                self.pool.release(conn, false);
+            Ok(Exchanged { status, reusable }) => {
+                self.pool.release(conn, reusable);
                 Outcome::from_status(status)
             }
             Err(Ended::ByServer(status)) => {
