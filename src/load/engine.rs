@@ -171,7 +171,9 @@ impl Worker<'_> {
             tasks: Cell::new(0),
             task_cap: match (self.client.http, self.client.request_timeout) {
                 (HttpVersion::Http1, None) => self.client.max_conns_per_host,
-                _ => None, // HTTP/2 multiplexes: its streams are not capped by connections
+                // HTTP/2 multiplexes: its streams are not capped by connections. A request
+                // timeout bounds the wait for a connection too, so each waits as a task.
+                _ => None,
             },
             backlog: RefCell::new(VecDeque::new()),
         });
@@ -245,7 +247,10 @@ impl Worker<'_> {
                         if shared.task_cap.is_some_and(|cap| shared.tasks.get() >= cap) {
                             shared.backlog.borrow_mut().push_back(Backlogged { guard, prepared: prepared.clone() });
                         } else {
-                            tokio::task::spawn_local(serve(guard, prepared.clone()));
+                            // Counted from here, not when it first runs: the dispatcher may
+                            // send a burst of late arrivals before any of their tasks runs.
+                            let task = TaskCount::new(shared.clone());
+                            tokio::task::spawn_local(serve(task, guard, prepared.clone()));
                         }
                     }
                 }
@@ -302,8 +307,7 @@ impl Worker<'_> {
 }
 
 /// An open-model request task: sends its request, then the backlog's oldest while there are any.
-async fn serve(guard: InFlightGuard, prepared: Rc<Prepared>) {
-    let task = TaskCount::new(guard.shared.clone());
+async fn serve(task: TaskCount, guard: InFlightGuard, prepared: Rc<Prepared>) {
     request(guard, prepared).await;
     loop {
         let next = task.0.backlog.borrow_mut().pop_front();
@@ -312,7 +316,7 @@ async fn serve(guard: InFlightGuard, prepared: Rc<Prepared>) {
     }
 }
 
-/// Counts an open-model request task while it runs (or until it is cancelled).
+/// Counts an open-model request task from its spawn until it ends (or is cancelled).
 struct TaskCount(Rc<Shared>);
 
 impl TaskCount {
