@@ -149,7 +149,8 @@ const SPECTRA: [Spectrum; 4] = [
         id: "ttfb",
         what: "time to first byte",
         summary: |t| &t.time_to_first_byte,
-        meaning: "Time to first byte runs from the request's write until its response's headers have arrived.",
+        meaning: "Time to first byte runs from the request's write until the first byte of its response \
+                  arrived (HTTP/2: until its headers were decoded).",
     },
     Spectrum {
         id: "connect",
