@@ -197,7 +197,9 @@ impl Client {
             ReadBody::Full => h1.read_body(head.body).await.map_err(Ended::Failed)?,
             ReadBody::None => return Ok(Exchanged { status: head.status, reusable: false }),
         }
-        if head.server_closes || h1.is_closed() {
+        // A close the server sent without saying so is found by `release`, which probes the
+        // socket before pooling the connection anyway.
+        if head.server_closes {
             return Err(Ended::ByServer(head.status));
         }
         Ok(Exchanged { status: head.status, reusable: self.plan.keep_alive })
