@@ -48,12 +48,15 @@ async fn read_until_end(stream: &mut TcpStream, wait: Duration) -> (Vec<u8>, End
 }
 
 async fn raw_exchange(addr: SocketAddr) -> (Vec<u8>, End) {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    // A reset right after accepting can reach us before the request is written: that is the reset.
+    // A reset right after accepting can reach us before the connect completes on our side, or
+    // before the request is written: either way, that is the reset.
+    let is_reset = |e: &io::Error| matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe);
+    let mut stream = match TcpStream::connect(addr).await {
+        Err(e) if is_reset(&e) => return (Vec::new(), End::Reset),
+        connected => connected.unwrap(),
+    };
     match stream.write_all(GET).await {
-        Err(e) if matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe) => {
-            return (Vec::new(), End::Reset)
-        }
+        Err(e) if is_reset(&e) => return (Vec::new(), End::Reset),
         written => written.unwrap(),
     }
     read_until_end(&mut stream, LIMIT).await
