@@ -8,7 +8,8 @@
 //! - `scenario/` — `raw` serde types, `validate` (raw → `Plan`, every problem at once), `plan`.
 //! - `load/`     — `schedule` (traffic shapes as data → intended send times), `engine`.
 //! - `client/`   — the client under test: a pool of our own, HTTP/1.1 of our own (`http1`), h2c on hyper.
-//! - `mock/`     — the built-in mock upstream: behaviours, faults, the serverless model.
+//! - `http1`     — HTTP/1.1 framing and body skipping shared by the client and the mock.
+//! - `mock/`     — the built-in mock upstream: behaviours, faults, the serverless model; plain HTTP/1.1 of its own.
 //! - `chaos/`    — the chaos proxy: a toxic chain per connection and direction (`toxics/`).
 //! - `record/`   — outcomes, histograms, timelines, connection statistics.
 //! - `report/`   — report.html (plotters SVG charts), compare (terminal, Markdown, HTML page), Markdown, HdrHistogram logs.
@@ -20,6 +21,7 @@ pub mod chaos;
 pub mod cli;
 pub mod client;
 pub mod dist;
+pub(crate) mod http1;
 pub mod load;
 pub mod mock;
 pub mod record;

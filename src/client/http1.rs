@@ -6,19 +6,14 @@
 //! instructions per request, three times wrk's whole user-space path (bench/bounds.md). Here a
 //! request is one `write` of prepared bytes and, for a small response, one `read` and one parse.
 
+use crate::http1::{BodyFailure, BufferedStream, Framing, MAX_HEAD, MAX_HEADERS};
 use crate::record::ErrorKind;
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use std::cell::Cell;
 use std::io;
 use std::time::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-
-/// Response heads larger than this are refused (hyper's default read buffer limit is ~400 KiB).
-const MAX_HEAD: usize = 256 * 1024;
-/// Headers parsed per response; more is a protocol error, as in hyper (100).
-const MAX_HEADERS: usize = 100;
-const READ_CHUNK: usize = 8 * 1024;
 
 /// A request encoded once, sent as is on every attempt.
 #[derive(Debug, Clone)]
@@ -79,9 +74,7 @@ pub(super) struct Head {
 
 /// One HTTP/1.1 connection. Dropping it closes the socket.
 pub(super) struct Http1Conn {
-    stream: TcpStream,
-    /// Bytes read and not yet consumed.
-    buf: BytesMut,
+    io: BufferedStream,
     /// May not carry another request: the peer closed it, or an exchange broke off or left it
     /// unclear.
     dead: Cell<bool>,
@@ -91,7 +84,7 @@ pub(super) struct Http1Conn {
 
 impl Http1Conn {
     pub(super) fn new(stream: TcpStream) -> Http1Conn {
-        Http1Conn { stream, buf: BytesMut::new(), dead: Cell::new(false), peer_closed: Cell::new(false) }
+        Http1Conn { io: BufferedStream::new(stream), dead: Cell::new(false), peer_closed: Cell::new(false) }
     }
 
     /// True if the connection may not carry another request.
@@ -114,7 +107,7 @@ impl Http1Conn {
             return;
         }
         let mut probe = [0u8; 1];
-        match self.stream.try_read(&mut probe) {
+        match self.io.stream.try_read(&mut probe) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             Ok(n) => {
                 self.dead.set(true);
@@ -132,8 +125,8 @@ impl Http1Conn {
     /// point (error, timeout) is never reused.
     pub(super) async fn send(&mut self, request: &WireRequest) -> Result<Head, ErrorKind> {
         self.dead.set(true);
-        self.buf.clear();
-        self.stream.write_all(&request.bytes).await.map_err(|e| classify_io(&e, ErrorKind::Protocol))?;
+        self.io.buf.clear();
+        self.io.stream.write_all(&request.bytes).await.map_err(|e| classify_io(&e, ErrorKind::Protocol))?;
         let mut first_byte = None;
         loop {
             let head = self.read_head(request.head, &mut first_byte).await?;
@@ -149,18 +142,27 @@ impl Http1Conn {
 
     async fn read_head(&mut self, head_request: bool, first_byte: &mut Option<Instant>) -> Result<Head, ErrorKind> {
         loop {
-            if !self.buf.is_empty() {
+            let buf = &mut self.io.buf;
+            if !buf.is_empty() {
                 let first = *first_byte.get_or_insert_with(Instant::now);
-                if let Some((len, head)) = parse_head(&self.buf, head_request, first)? {
-                    self.buf.advance(len);
+                if let Some((len, head)) = parse_head(buf, head_request, first)? {
+                    buf.advance(len);
                     return Ok(head);
                 }
-                if self.buf.len() >= MAX_HEAD {
+                if buf.len() >= MAX_HEAD {
                     return Err(ErrorKind::Protocol);
                 }
             }
-            if self.fill().await.map_err(|e| classify_io(&e, ErrorKind::ClosedBeforeResponse))? == 0 {
-                return Err(ErrorKind::ClosedBeforeResponse);
+            match self.io.fill().await {
+                Ok(n) if n > 0 => {}
+                Ok(_) => {
+                    self.peer_closed.set(true);
+                    return Err(ErrorKind::ClosedBeforeResponse);
+                }
+                Err(e) => {
+                    self.peer_closed.set(true);
+                    return Err(classify_io(&e, ErrorKind::ClosedBeforeResponse));
+                }
             }
         }
     }
@@ -170,114 +172,23 @@ impl Http1Conn {
     pub(super) async fn read_body(&mut self, body: BodyLength) -> Result<(), ErrorKind> {
         let result = match body {
             BodyLength::Empty => Ok(()),
-            BodyLength::Length(n) => self.skip(n).await,
-            BodyLength::Chunked => self.skip_chunked().await,
-            BodyLength::UntilClose => self.skip_until_close().await,
+            BodyLength::Length(n) => self.io.skip(n).await,
+            BodyLength::Chunked => self.io.skip_chunked().await,
+            BodyLength::UntilClose => self.io.skip_until_close().await,
         };
+        // A body that ends at the close, or a read that met the end or an error, saw the peer go.
+        if body == BodyLength::UntilClose || matches!(result, Err(BodyFailure::Io(_) | BodyFailure::Eof)) {
+            self.peer_closed.set(true);
+        }
         result.map_err(|e| match e {
             BodyFailure::Io(e) => classify_io(&e, ErrorKind::BodyError),
             BodyFailure::Eof | BodyFailure::Malformed => ErrorKind::BodyError,
         })?;
-        if body != BodyLength::UntilClose && self.buf.is_empty() {
+        if body != BodyLength::UntilClose && self.io.buf.is_empty() {
             self.dead.set(false);
         }
         Ok(())
     }
-
-    /// Reads more bytes into the buffer; 0 at end of stream.
-    async fn fill(&mut self) -> io::Result<usize> {
-        self.buf.reserve(READ_CHUNK);
-        let read = self.stream.read_buf(&mut self.buf).await;
-        if !matches!(read, Ok(n) if n > 0) {
-            self.peer_closed.set(true);
-        }
-        read
-    }
-
-    async fn fill_body(&mut self) -> Result<(), BodyFailure> {
-        match self.fill().await {
-            Ok(0) => Err(BodyFailure::Eof),
-            Ok(_) => Ok(()),
-            Err(e) => Err(BodyFailure::Io(e)),
-        }
-    }
-
-    async fn skip(&mut self, mut remaining: u64) -> Result<(), BodyFailure> {
-        loop {
-            let take = remaining.min(self.buf.len() as u64);
-            self.buf.advance(take as usize);
-            remaining -= take;
-            if remaining == 0 {
-                return Ok(());
-            }
-            self.buf.clear(); // keep the buffer's memory, not the bytes
-            self.fill_body().await?;
-        }
-    }
-
-    async fn skip_chunked(&mut self) -> Result<(), BodyFailure> {
-        loop {
-            let size = loop {
-                match httparse::parse_chunk_size(&self.buf) {
-                    Ok(httparse::Status::Complete((len, size))) => {
-                        self.buf.advance(len);
-                        break size;
-                    }
-                    Ok(httparse::Status::Partial) => self.fill_body().await?,
-                    Err(_) => return Err(BodyFailure::Malformed),
-                }
-            };
-            if size == 0 {
-                return self.skip_trailers().await;
-            }
-            self.skip(size).await?;
-            self.expect_crlf().await?;
-        }
-    }
-
-    /// Trailer fields after the last chunk, up to the empty line that ends the body.
-    async fn skip_trailers(&mut self) -> Result<(), BodyFailure> {
-        loop {
-            match self.buf.windows(2).position(|w| w == b"\r\n") {
-                Some(0) => {
-                    self.buf.advance(2);
-                    return Ok(());
-                }
-                Some(line) => self.buf.advance(line + 2),
-                None if self.buf.len() >= MAX_HEAD => return Err(BodyFailure::Malformed),
-                None => self.fill_body().await?,
-            }
-        }
-    }
-
-    async fn expect_crlf(&mut self) -> Result<(), BodyFailure> {
-        while self.buf.len() < 2 {
-            self.fill_body().await?;
-        }
-        if &self.buf[..2] != b"\r\n" {
-            return Err(BodyFailure::Malformed);
-        }
-        self.buf.advance(2);
-        Ok(())
-    }
-
-    async fn skip_until_close(&mut self) -> Result<(), BodyFailure> {
-        loop {
-            self.buf.clear();
-            match self.fill().await {
-                Ok(0) => return Ok(()),
-                Ok(_) => {}
-                Err(e) => return Err(BodyFailure::Io(e)),
-            }
-        }
-    }
-}
-
-enum BodyFailure {
-    Io(io::Error),
-    /// The connection ended before the body did.
-    Eof,
-    Malformed,
 }
 
 /// Parses a complete response head at the start of `buf`: its length and what it says.
@@ -293,45 +204,24 @@ fn parse_head(buf: &[u8], head_request: bool, first_byte: Instant) -> Result<Opt
             Err(_) => return Err(ErrorKind::Protocol),
         };
     let status = response.code.ok_or(ErrorKind::Protocol)?;
-    let http10 = response.version == Some(0);
-    let (mut close, mut keep_alive, mut chunked) = (false, false, false);
-    let mut length: Option<u64> = None;
-    for header in response.headers.iter() {
-        if header.name.eq_ignore_ascii_case("connection") {
-            for token in header.value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
-                close |= token.eq_ignore_ascii_case(b"close");
-                keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
-            }
-        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
-            // Chunked must be the last coding; anything else is delimited by the close.
-            let last = header.value.rsplit(|&b| b == b',').next().unwrap_or_default();
-            chunked = last.trim_ascii().eq_ignore_ascii_case(b"chunked");
-        } else if header.name.eq_ignore_ascii_case("content-length") {
-            let n = std::str::from_utf8(header.value).ok().and_then(|v| v.trim().parse::<u64>().ok());
-            match (n, length) {
-                (None, _) => return Err(ErrorKind::Protocol),
-                (Some(n), Some(seen)) if n != seen => return Err(ErrorKind::Protocol),
-                (Some(n), _) => length = Some(n),
-            }
-        }
-    }
-    let has_transfer_encoding = response.headers.iter().any(|h| h.name.eq_ignore_ascii_case("transfer-encoding"));
+    let framing = Framing::of(response.headers).map_err(|_| ErrorKind::Protocol)?;
     let body = if head_request || (100..200).contains(&status) || status == 204 || status == 304 {
         BodyLength::Empty
-    } else if has_transfer_encoding {
-        if chunked {
+    } else if framing.transfer_encoding {
+        // Transfer-Encoding wins over Content-Length; a last coding other than chunked ends at the close.
+        if framing.chunked {
             BodyLength::Chunked
         } else {
             BodyLength::UntilClose
         }
     } else {
-        match length {
+        match framing.length {
             Some(0) => BodyLength::Empty,
             Some(n) => BodyLength::Length(n),
             None => BodyLength::UntilClose,
         }
     };
-    let server_closes = close || (http10 && !keep_alive);
+    let server_closes = framing.closes(response.version.unwrap_or(1));
     Ok(Some((len, Head { status, server_closes, body, first_byte })))
 }
 

@@ -61,6 +61,14 @@ pub(crate) struct Behaviour {
     counters: Arc<MockCounters>,
 }
 
+/// A request a plain mock has taken: its index, its status, and when its latency ends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Received {
+    n: u64,
+    status: StatusCode,
+    deadline: Option<Instant>,
+}
+
 /// The outcome of the draws for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Draw {
@@ -177,6 +185,11 @@ impl Behaviour {
             || (self.keep_alive_idle.is_some() && self.keep_alive_close != KeepAliveClose::Fin)
     }
 
+    /// The response body every answer carries.
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.body
+    }
+
     pub(crate) fn serverless(&self) -> Option<&Arc<Serverless>> {
         self.serverless.as_ref()
     }
@@ -283,30 +296,42 @@ impl Behaviour {
             .max()
     }
 
-    /// Answers one request on a plain mock (see [`Behaviour::needs_conn_state`]). The draws
-    /// happen now, in arrival order; the returned future drains the request body, waits out the
-    /// latency and any stall, and yields the response. `guard` is dropped when the response is
-    /// handed to hyper (or the request is abandoned).
+    /// Takes one request on a plain mock (see [`Behaviour::needs_conn_state`]): counts it and
+    /// draws its status and latency now, in arrival order. [`Behaviour::settle`] then waits.
+    pub(crate) fn receive(&self) -> Received {
+        let n = self.counters.requests.fetch_add(1, Relaxed);
+        let draw = self.draw(n);
+        let deadline = (!draw.latency.is_zero()).then(|| Instant::now() + draw.latency);
+        Received { n, status: draw.status, deadline }
+    }
+
+    /// Waits out a received request's latency and any stall that holds it; returns its status.
+    pub(crate) async fn settle(&self, request: Received) -> StatusCode {
+        if let Some(deadline) = request.deadline {
+            crate::timer::sleep_until(deadline).await;
+        }
+        if !self.stalls.is_empty() && self.hold_while_stalled(request.n).await {
+            self.counters.fault_hits.fetch_add(1, Relaxed);
+        }
+        request.status
+    }
+
+    /// Answers one HTTP/2 request on a plain mock. The returned future drains the request body,
+    /// waits out the latency and any stall, and yields the response. `guard` is dropped when the
+    /// response is handed to hyper (or the request is abandoned).
     pub(crate) fn respond<G: Send + 'static>(
         self: &Arc<Self>,
         req: Request<Incoming>,
         guard: G,
     ) -> impl Future<Output = Result<Response<MockBody>, Infallible>> + Send + 'static {
-        let n = self.counters.requests.fetch_add(1, Relaxed);
-        let draw = self.draw(n);
-        let deadline = (!draw.latency.is_zero()).then(|| Instant::now() + draw.latency);
+        let received = self.receive();
         let this = Arc::clone(self);
         async move {
             let _guard = guard;
             let h2 = req.version() == Version::HTTP_2;
             drain(req.into_body()).await;
-            if let Some(deadline) = deadline {
-                crate::timer::sleep_until(deadline).await;
-            }
-            if !this.stalls.is_empty() && this.hold_while_stalled(n).await {
-                this.counters.fault_hits.fetch_add(1, Relaxed);
-            }
-            Ok(this.response(draw.status, h2))
+            let status = this.settle(received).await;
+            Ok(this.response(status, h2))
         }
     }
 

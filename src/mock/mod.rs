@@ -23,9 +23,11 @@
 //! Keep-alive closing: `Fin` at the (per-connection, jittered) idle timeout, `Rst` likewise, or
 //! `Race`: nothing at the timeout, but the next request on a connection idle that long is reset
 //! without a response. The serverless model is in `serverless.rs`. A plain mock (no mock fault
-//! but stalls, no serverless, FIN closing) serves connections without any of this machinery.
+//! but stalls, no serverless, FIN closing) serves connections without any of this machinery, and
+//! HTTP/1.1 with a server of its own (`http1.rs`) rather than hyper's.
 
 mod behaviour;
+mod http1;
 mod server;
 mod serverless;
 

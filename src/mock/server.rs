@@ -1,7 +1,7 @@
 //! The mock's accept loop and connections: HTTP/1.1 and h2c on one port, idle keep-alive closing,
 //! and taking a connection back from hyper for socket-level faults.
 //!
-//! A plain mock serves each connection with hyper over the bare `TcpStream` ([`serve_conn`]).
+//! A plain mock serves HTTP/1.1 itself (`http1.rs`) and HTTP/2 with hyper ([`serve_plain`]).
 //! With faults, the serverless model or a keep-alive close other than FIN, a connection gets a
 //! [`ConnState`] shared by its requests and its task ([`serve_full`]), and hyper reads and writes
 //! through a [`ConnIo`] that hands the socket back when the task drops the hyper connection: a
@@ -9,8 +9,10 @@
 //! ([`ConnState::takeover`]); the task drops hyper's connection, takes the socket and acts.
 
 use super::behaviour::{Behaviour, MockBody};
+use super::http1::{self, Served};
 use super::serverless::ConnBinding;
 use super::MockCounters;
+use crate::http1::BufferedStream;
 use crate::scenario::plan::KeepAliveClose;
 use crate::server_thread::accept_until;
 use bytes::Bytes;
@@ -55,7 +57,7 @@ pub(crate) async fn run(
         if full {
             conns.spawn(serve_full(builder, stream, behaviour, index, idle, counters));
         } else {
-            conns.spawn(serve_conn(builder, stream, behaviour, idle, counters));
+            conns.spawn(serve_plain(builder, stream, behaviour, idle, counters));
         }
     })
     .await;
@@ -69,9 +71,24 @@ fn builder() -> Builder {
     builder
 }
 
-async fn serve_conn(
+/// A connection on the plain path: HTTP/1.1 served by [`http1::serve`], HTTP/2 by hyper.
+async fn serve_plain(
     builder: Arc<Builder>,
     stream: TcpStream,
+    behaviour: Arc<Behaviour>,
+    idle: Option<Duration>,
+    counters: Arc<MockCounters>,
+) {
+    let io = BufferedStream::new(stream);
+    if let Served::Http2(replay) = http1::serve(io, &behaviour, idle, &counters).await {
+        serve_h2(builder, replay, behaviour, idle, counters).await;
+    }
+}
+
+/// An HTTP/2 connection on the plain path, closed by hyper once idle for `keep_alive_idle`.
+async fn serve_h2(
+    builder: Arc<Builder>,
+    stream: http1::Replay,
     behaviour: Arc<Behaviour>,
     keep_alive_idle: Option<Duration>,
     counters: Arc<MockCounters>,

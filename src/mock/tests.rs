@@ -225,6 +225,73 @@ async fn request_bodies_are_drained_and_the_connection_reused() {
     assert_eq!((stats.requests, stats.connections_accepted), (2, 1));
 }
 
+/// Writes `request` on a fresh connection and reads everything the mock sends until it closes.
+async fn raw_exchange(mock: &MockServer, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut all = Vec::new();
+    timeout(LIMIT, stream.read_to_end(&mut all)).await.expect("the mock did not close").unwrap();
+    String::from_utf8(all).unwrap()
+}
+
+#[tokio::test]
+async fn pipelined_requests_with_every_body_framing_are_answered_in_order() {
+    let mock = start_plan(MockPlan { body_bytes: 5, statuses: vec![(200, 1)], ..MockPlan::default() });
+    let pipeline = concat!(
+        "GET /1 HTTP/1.1\r\nhost: m\r\n\r\n",
+        "POST /2 HTTP/1.1\r\nhost: m\r\ntransfer-encoding: chunked\r\n\r\n",
+        "3;ext=1\r\nabc\r\n0\r\ntrailer: t\r\n\r\n",
+        "HEAD /3 HTTP/1.1\r\nhost: m\r\n\r\n",
+        "PUT /4 HTTP/1.1\r\nhost: m\r\ncontent-length: 4\r\n\r\nbody",
+        "GET /5 HTTP/1.1\r\nhost: m\r\nconnection: close\r\n\r\n",
+        "GET /never HTTP/1.1\r\nhost: m\r\n\r\n",
+    );
+    let text = raw_exchange(&mock, pipeline.as_bytes()).await;
+    let responses: Vec<&str> = text.split("HTTP/1.1 ").skip(1).collect();
+    assert_eq!(responses.len(), 5, "one answer per request up to the close: {text}");
+    for (i, r) in responses.iter().enumerate() {
+        assert!(r.starts_with("200 OK\r\ncontent-length: 5\r\n"), "response {i}: {r}");
+        // HEAD gets the length of the body it would have, and no body.
+        let body = if i == 2 { "" } else { "abcde" };
+        assert!(r.ends_with(&format!("\r\n\r\n{body}")), "response {i}: {r}");
+    }
+    assert!(responses[4].contains("connection: close\r\n"));
+    assert_eq!(mock.shutdown().requests, 5);
+}
+
+#[tokio::test]
+async fn expect_continue_http_1_0_and_bad_requests() {
+    let mock = start_plan(MockPlan { body_bytes: 2, ..MockPlan::default() });
+    // The client waits for 100 Continue before sending the body.
+    let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
+    let head = "POST / HTTP/1.1\r\nhost: m\r\nexpect: 100-continue\r\ncontent-length: 3\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut interim = [0u8; 25];
+    timeout(LIMIT, stream.read_exact(&mut interim)).await.expect("no 100 Continue").unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(b"abc").await.unwrap();
+    let (status, len) = raw_get(&mut stream, "").await;
+    assert!(status.starts_with("HTTP/1.1 200") && len == 2, "{status}");
+
+    // HTTP/1.0 closes unless asked to keep alive, and is told it was.
+    let text = raw_exchange(&mock, b"GET / HTTP/1.0\r\n\r\n").await;
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n") && text.ends_with("ab"), "{text}");
+    let mut kept = TcpStream::connect(mock.addr()).await.unwrap();
+    kept.write_all(b"GET / HTTP/1.0\r\nconnection: keep-alive\r\n\r\n").await.unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = timeout(LIMIT, kept.read(&mut answer)).await.expect("no answer").unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).contains("connection: keep-alive\r\n"));
+    assert_eq!(eof_within(&mut kept, ms(200)).await, Err("still open"));
+
+    // What cannot be parsed or delimited is refused, and the connection closed.
+    for bad in [&b"GET / HTTP/1.1\r\nno colon here\r\n\r\n"[..], b"POST / HTTP/1.1\r\ntransfer-encoding: gzip\r\n\r\n"]
+    {
+        let text = raw_exchange(&mock, bad).await;
+        assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n") && text.contains("connection: close"), "{text}");
+    }
+    assert_eq!(mock.shutdown().requests, 4, "refused requests are not counted");
+}
+
 #[tokio::test]
 async fn stall_holds_responses_until_the_window_ends() {
     let epoch = Instant::now();

@@ -1,0 +1,213 @@
+//! HTTP/1.1 wire pieces shared by chaosload's own client and its mock: a buffered socket that
+//! skips message bodies as RFC 9112 frames them, and the header fields that decide framing and
+//! connection reuse.
+
+use bytes::{Buf, BytesMut};
+use std::io;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+
+/// Heads larger than this are refused (hyper's default read buffer limit is ~400 KiB).
+pub(crate) const MAX_HEAD: usize = 256 * 1024;
+/// Header fields parsed per message; more is refused, as in hyper (100).
+pub(crate) const MAX_HEADERS: usize = 100;
+const READ_CHUNK: usize = 8 * 1024;
+
+/// What a message's header fields say about its body and its connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Framing {
+    /// `Connection: close`.
+    pub(crate) close: bool,
+    /// `Connection: keep-alive` (what keeps an HTTP/1.0 connection open).
+    pub(crate) keep_alive: bool,
+    /// A `Transfer-Encoding` field is present.
+    pub(crate) transfer_encoding: bool,
+    /// Its last coding is `chunked`.
+    pub(crate) chunked: bool,
+    /// `Content-Length`, if given.
+    pub(crate) length: Option<u64>,
+    /// `Expect: 100-continue`.
+    pub(crate) expect_continue: bool,
+}
+
+/// A `Content-Length` that is not a number, or two that disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BadLength;
+
+impl Framing {
+    pub(crate) fn of(headers: &[httparse::Header<'_>]) -> Result<Framing, BadLength> {
+        let mut f = Framing::default();
+        for header in headers {
+            let name = header.name;
+            if name.eq_ignore_ascii_case("connection") {
+                for token in header.value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
+                    f.close |= token.eq_ignore_ascii_case(b"close");
+                    f.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+                }
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                // Chunked must be the last coding.
+                let last = header.value.rsplit(|&b| b == b',').next().unwrap_or_default();
+                f.transfer_encoding = true;
+                f.chunked = last.trim_ascii().eq_ignore_ascii_case(b"chunked");
+            } else if name.eq_ignore_ascii_case("content-length") {
+                let n = std::str::from_utf8(header.value).ok().and_then(|v| v.trim().parse::<u64>().ok());
+                match (n, f.length) {
+                    (None, _) => return Err(BadLength),
+                    (Some(n), Some(seen)) if n != seen => return Err(BadLength),
+                    (Some(n), _) => f.length = Some(n),
+                }
+            } else if name.eq_ignore_ascii_case("expect") {
+                f.expect_continue = header.value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
+            }
+        }
+        Ok(f)
+    }
+
+    /// Whether the connection ends after this message: `Connection: close`, or HTTP/1.0
+    /// (`minor_version` 0) without `keep-alive`.
+    pub(crate) fn closes(&self, minor_version: u8) -> bool {
+        self.close || (minor_version == 0 && !self.keep_alive)
+    }
+}
+
+/// Why a body could not be read to its end.
+#[derive(Debug)]
+pub(crate) enum BodyFailure {
+    Io(io::Error),
+    /// The connection ended before the body did.
+    Eof,
+    Malformed,
+}
+
+/// A socket and the bytes read from it that nobody consumed yet.
+#[derive(Debug)]
+pub(crate) struct BufferedStream {
+    pub(crate) stream: TcpStream,
+    pub(crate) buf: BytesMut,
+}
+
+impl BufferedStream {
+    pub(crate) fn new(stream: TcpStream) -> BufferedStream {
+        BufferedStream { stream, buf: BytesMut::new() }
+    }
+
+    /// Reads more bytes into the buffer; 0 at end of stream.
+    pub(crate) async fn fill(&mut self) -> io::Result<usize> {
+        self.buf.reserve(READ_CHUNK);
+        self.stream.read_buf(&mut self.buf).await
+    }
+
+    async fn fill_body(&mut self) -> Result<(), BodyFailure> {
+        match self.fill().await {
+            Ok(0) => Err(BodyFailure::Eof),
+            Ok(_) => Ok(()),
+            Err(e) => Err(BodyFailure::Io(e)),
+        }
+    }
+
+    /// Skips the next `remaining` bytes of the stream.
+    pub(crate) async fn skip(&mut self, mut remaining: u64) -> Result<(), BodyFailure> {
+        loop {
+            let take = remaining.min(self.buf.len() as u64);
+            self.buf.advance(take as usize);
+            remaining -= take;
+            if remaining == 0 {
+                return Ok(());
+            }
+            self.buf.clear(); // keep the buffer's memory, not the bytes
+            self.fill_body().await?;
+        }
+    }
+
+    /// Skips a chunked body: chunks (extensions ignored), the last chunk and its trailers.
+    pub(crate) async fn skip_chunked(&mut self) -> Result<(), BodyFailure> {
+        loop {
+            let size = loop {
+                match httparse::parse_chunk_size(&self.buf) {
+                    Ok(httparse::Status::Complete((len, size))) => {
+                        self.buf.advance(len);
+                        break size;
+                    }
+                    Ok(httparse::Status::Partial) => self.fill_body().await?,
+                    Err(_) => return Err(BodyFailure::Malformed),
+                }
+            };
+            if size == 0 {
+                return self.skip_trailers().await;
+            }
+            self.skip(size).await?;
+            self.expect_crlf().await?;
+        }
+    }
+
+    /// Trailer fields after the last chunk, up to the empty line that ends the body.
+    async fn skip_trailers(&mut self) -> Result<(), BodyFailure> {
+        loop {
+            match self.buf.windows(2).position(|w| w == b"\r\n") {
+                Some(0) => {
+                    self.buf.advance(2);
+                    return Ok(());
+                }
+                Some(line) => self.buf.advance(line + 2),
+                None if self.buf.len() >= MAX_HEAD => return Err(BodyFailure::Malformed),
+                None => self.fill_body().await?,
+            }
+        }
+    }
+
+    async fn expect_crlf(&mut self) -> Result<(), BodyFailure> {
+        while self.buf.len() < 2 {
+            self.fill_body().await?;
+        }
+        if &self.buf[..2] != b"\r\n" {
+            return Err(BodyFailure::Malformed);
+        }
+        self.buf.advance(2);
+        Ok(())
+    }
+
+    /// Reads and discards everything up to the peer's close.
+    pub(crate) async fn skip_until_close(&mut self) -> Result<(), BodyFailure> {
+        loop {
+            self.buf.clear();
+            match self.fill().await {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return Err(BodyFailure::Io(e)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn framing(fields: &[(&'static str, &'static [u8])]) -> Result<Framing, BadLength> {
+        let headers: Vec<httparse::Header<'_>> =
+            fields.iter().map(|&(name, value)| httparse::Header { name, value }).collect();
+        Framing::of(&headers)
+    }
+
+    #[test]
+    fn framing_fields_are_read_case_blind_and_lengths_checked() {
+        let f = framing(&[("Connection", b"upgrade, Close"), ("Content-Length", b" 12 ")]).unwrap();
+        assert!(f.close && !f.keep_alive);
+        assert_eq!(f.length, Some(12));
+        let f = framing(&[("transfer-encoding", b"gzip, chunked"), ("expect", b"100-Continue")]).unwrap();
+        assert!(f.transfer_encoding && f.chunked && f.expect_continue);
+        let f = framing(&[("transfer-encoding", b"chunked, gzip")]).unwrap();
+        assert!(f.transfer_encoding && !f.chunked, "chunked must be the last coding");
+        assert_eq!(framing(&[("content-length", b"x")]), Err(BadLength));
+        assert_eq!(framing(&[("content-length", b"1"), ("content-length", b"2")]), Err(BadLength));
+        assert_eq!(framing(&[("content-length", b"2"), ("content-length", b"2")]).unwrap().length, Some(2));
+    }
+
+    #[test]
+    fn http_1_0_closes_unless_kept_alive() {
+        let keep = framing(&[("connection", b"keep-alive")]).unwrap();
+        assert!(!keep.closes(0) && !keep.closes(1));
+        assert!(Framing::default().closes(0) && !Framing::default().closes(1));
+        assert!(framing(&[("connection", b"close")]).unwrap().closes(1));
+    }
+}
