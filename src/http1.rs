@@ -12,6 +12,8 @@ pub(crate) const MAX_HEAD: usize = 256 * 1024;
 /// Header fields parsed per message; more is refused, as in hyper (100).
 pub(crate) const MAX_HEADERS: usize = 100;
 const READ_CHUNK: usize = 8 * 1024;
+/// A chunk-size line (with its extensions) longer than this is refused, as hyper does (16 KiB).
+const MAX_CHUNK_LINE: usize = 16 * 1024;
 
 /// What a message's header fields say about its body and its connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -20,7 +22,7 @@ pub(crate) struct Framing {
     pub(crate) close: bool,
     /// `Connection: keep-alive` (what keeps an HTTP/1.0 connection open).
     pub(crate) keep_alive: bool,
-    /// A `Transfer-Encoding` field is present.
+    /// A `Transfer-Encoding` field is present (it overrides `Content-Length`).
     pub(crate) transfer_encoding: bool,
     /// Its last coding is `chunked`.
     pub(crate) chunked: bool,
@@ -50,7 +52,13 @@ impl Framing {
                 f.transfer_encoding = true;
                 f.chunked = last.trim_ascii().eq_ignore_ascii_case(b"chunked");
             } else if name.eq_ignore_ascii_case("content-length") {
-                let n = std::str::from_utf8(header.value).ok().and_then(|v| v.trim().parse::<u64>().ok());
+                // Digits only (RFC 9110 §8.6): `str::parse` would also take a sign.
+                let digits = header.value.trim_ascii();
+                let n = if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+                    std::str::from_utf8(digits).ok().and_then(|v| v.parse::<u64>().ok())
+                } else {
+                    None
+                };
                 match (n, f.length) {
                     (None, _) => return Err(BadLength),
                     (Some(n), Some(seen)) if n != seen => return Err(BadLength),
@@ -63,10 +71,11 @@ impl Framing {
         Ok(f)
     }
 
-    /// Whether the connection ends after this message: `Connection: close`, or HTTP/1.0
-    /// (`minor_version` 0) without `keep-alive`.
+    /// Whether the connection ends after this message: `Connection: close`, HTTP/1.0
+    /// (`minor_version` 0) without `keep-alive`, or both `Transfer-Encoding` and
+    /// `Content-Length` (RFC 9112 §6.3: the framing is suspect, so the connection is not reused).
     pub(crate) fn closes(&self, minor_version: u8) -> bool {
-        self.close || (minor_version == 0 && !self.keep_alive)
+        self.close || (minor_version == 0 && !self.keep_alive) || (self.transfer_encoding && self.length.is_some())
     }
 }
 
@@ -123,13 +132,17 @@ impl BufferedStream {
     pub(crate) async fn skip_chunked(&mut self) -> Result<(), BodyFailure> {
         loop {
             let size = loop {
+                // At least one hex digit (RFC 9112 §7.1): httparse reads an empty size as 0.
+                if self.buf.first().is_some_and(|b| !b.is_ascii_hexdigit()) {
+                    return Err(BodyFailure::Malformed);
+                }
                 match httparse::parse_chunk_size(&self.buf) {
                     Ok(httparse::Status::Complete((len, size))) => {
                         self.buf.advance(len);
                         break size;
                     }
-                    Ok(httparse::Status::Partial) => self.fill_body().await?,
-                    Err(_) => return Err(BodyFailure::Malformed),
+                    Ok(httparse::Status::Partial) if self.buf.len() < MAX_CHUNK_LINE => self.fill_body().await?,
+                    Ok(httparse::Status::Partial) | Err(_) => return Err(BodyFailure::Malformed),
                 }
             };
             if size == 0 {
@@ -140,17 +153,22 @@ impl BufferedStream {
         }
     }
 
-    /// Trailer fields after the last chunk, up to the empty line that ends the body.
+    /// Trailer fields after the last chunk, up to the empty line that ends the body; at most
+    /// `MAX_HEAD` bytes of them.
     async fn skip_trailers(&mut self) -> Result<(), BodyFailure> {
+        let mut skipped = 0;
         loop {
             match self.buf.windows(2).position(|w| w == b"\r\n") {
                 Some(0) => {
                     self.buf.advance(2);
                     return Ok(());
                 }
-                Some(line) => self.buf.advance(line + 2),
-                None if self.buf.len() >= MAX_HEAD => return Err(BodyFailure::Malformed),
-                None => self.fill_body().await?,
+                Some(line) if skipped + line < MAX_HEAD => {
+                    self.buf.advance(line + 2);
+                    skipped += line + 2;
+                }
+                None if skipped + self.buf.len() < MAX_HEAD => self.fill_body().await?,
+                _ => return Err(BodyFailure::Malformed),
             }
         }
     }
@@ -201,6 +219,45 @@ mod tests {
         assert_eq!(framing(&[("content-length", b"x")]), Err(BadLength));
         assert_eq!(framing(&[("content-length", b"1"), ("content-length", b"2")]), Err(BadLength));
         assert_eq!(framing(&[("content-length", b"2"), ("content-length", b"2")]).unwrap().length, Some(2));
+        assert_eq!(framing(&[("content-length", b"+5")]), Err(BadLength), "digits only");
+        assert_eq!(framing(&[("content-length", b"")]), Err(BadLength));
+    }
+
+    #[test]
+    fn a_message_framed_both_ways_ends_its_connection() {
+        let both = framing(&[("content-length", b"5"), ("transfer-encoding", b"chunked")]).unwrap();
+        assert!(both.chunked && both.closes(1));
+    }
+
+    /// Skips a chunked body arriving as `bytes`, then reports what is left in the buffer.
+    async fn skip_chunked(bytes: impl Into<Vec<u8>>) -> Result<Vec<u8>, BodyFailure> {
+        let bytes: Vec<u8> = bytes.into();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let writer = tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream.write_all(&bytes).await.unwrap();
+            stream
+        });
+        let mut io = BufferedStream::new(TcpStream::connect(addr).await.unwrap());
+        let _server_side = writer.await.unwrap();
+        io.skip_chunked().await.map(|()| io.buf.to_vec())
+    }
+
+    #[tokio::test]
+    async fn chunk_sizes_need_a_digit_and_bounded_lines() {
+        let rest = skip_chunked(b"3;a=b\r\nabc\r\n0\r\nx: y\r\n\r\nNEXT").await.unwrap();
+        assert_eq!(rest, b"NEXT");
+        for bad in [&b"\r\nabc\r\n"[..], b";x\r\n\r\n", b"  \r\n\r\n", b"zz\r\n"] {
+            assert!(
+                matches!(skip_chunked(bad).await, Err(BodyFailure::Malformed)),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let endless = format!("5;{}", "e".repeat(MAX_CHUNK_LINE));
+        assert!(matches!(skip_chunked(endless).await, Err(BodyFailure::Malformed)), "an extension without end");
     }
 
     #[test]

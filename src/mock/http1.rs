@@ -98,8 +98,9 @@ pub(super) async fn serve(
         io.buf.advance(head.len);
         let framing = head.framing;
         let has_body = framing.transfer_encoding || framing.length.is_some_and(|n| n > 0);
-        if framing.transfer_encoding && !framing.chunked {
-            // RFC 9112 §6.3: a request whose last coding is not chunked cannot be delimited.
+        if framing.transfer_encoding && (!framing.chunked || head.minor_version == 0) {
+            // RFC 9112 §6.3: a request whose last coding is not chunked cannot be delimited; and
+            // §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
             return reject(io, StatusCode::BAD_REQUEST).await;
         }
         // The client may wait for this before it sends the body (curl does, for a second).
@@ -119,8 +120,12 @@ pub(super) async fn serve(
             }
             return Served::Done;
         }
-        let status = behaviour.settle(received).await;
-        let closes = framing.closes(head.minor_version);
+        let mut status = behaviour.settle(received).await;
+        let mut closes = framing.closes(head.minor_version);
+        if status.is_informational() {
+            // A 1xx is never a final answer: as hyper did, say 500 and close.
+            (status, closes) = (StatusCode::INTERNAL_SERVER_ERROR, true);
+        }
         let body = response_head(&mut out, status, behaviour.body(), closes, head.minor_version == 0);
         let body = if head.is_head { &[][..] } else { body };
         if io.stream.write_all_buf(&mut (&out[..]).chain(body)).await.is_err() {

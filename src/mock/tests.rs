@@ -286,12 +286,29 @@ async fn expect_continue_http_1_0_and_bad_requests() {
     assert_eq!(eof_within(&mut kept, ms(200)).await, Err("still open"));
 
     // What cannot be parsed or delimited is refused, and the connection closed.
-    for bad in [&b"GET / HTTP/1.1\r\nno colon here\r\n\r\n"[..], b"POST / HTTP/1.1\r\ntransfer-encoding: gzip\r\n\r\n"]
-    {
+    let bad_requests = [
+        &b"GET / HTTP/1.1\r\nno colon here\r\n\r\n"[..],
+        b"POST / HTTP/1.1\r\ntransfer-encoding: gzip\r\n\r\n",
+        b"POST / HTTP/1.0\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n;no-size\r\n\r\n",
+    ];
+    for bad in bad_requests {
         let text = raw_exchange(&mock, bad).await;
         assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n") && text.contains("connection: close"), "{text}");
     }
-    assert_eq!(mock.shutdown().requests, 4, "refused requests are not counted");
+    // Framed both ways: read as chunked, answered, and the connection not reused.
+    let both =
+        b"POST / HTTP/1.1\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n";
+    let text = raw_exchange(&mock, both).await;
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n") && text.contains("connection: close"), "{text}");
+    assert_eq!(text.matches("HTTP/1.1").count(), 1, "{text}");
+    // A malformed chunk is found after the request was taken: it counts, like the refused head does not.
+    assert_eq!(mock.shutdown().requests, 6, "refused heads are not counted");
+
+    // A 1xx is never a final answer: the mock says 500 and closes, as hyper's server did.
+    let informational = start_plan(MockPlan { statuses: vec![(103, 1)], ..MockPlan::default() });
+    let text = raw_exchange(&informational, b"GET / HTTP/1.1\r\n\r\n").await;
+    assert!(text.starts_with("HTTP/1.1 500 Internal Server Error\r\n") && text.contains("connection: close"), "{text}");
 }
 
 #[tokio::test]
