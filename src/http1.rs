@@ -71,11 +71,16 @@ impl Framing {
         Ok(f)
     }
 
-    /// Whether the connection ends after this message: `Connection: close`, HTTP/1.0
-    /// (`minor_version` 0) without `keep-alive`, or both `Transfer-Encoding` and
-    /// `Content-Length` (RFC 9112 §6.3: the framing is suspect, so the connection is not reused).
+    /// Whether the connection ends after this message: `Connection: close`, or HTTP/1.0
+    /// (`minor_version` 0) without `keep-alive`.
     pub(crate) fn closes(&self, minor_version: u8) -> bool {
-        self.close || (minor_version == 0 && !self.keep_alive) || (self.transfer_encoding && self.length.is_some())
+        self.close || (minor_version == 0 && !self.keep_alive)
+    }
+
+    /// Both `Transfer-Encoding` and `Content-Length`: the former wins, but the framing is suspect
+    /// (RFC 9112 §6.3: a server must close the connection after answering such a request).
+    pub(crate) fn framed_both_ways(&self) -> bool {
+        self.transfer_encoding && self.length.is_some()
     }
 }
 
@@ -224,9 +229,9 @@ mod tests {
     }
 
     #[test]
-    fn a_message_framed_both_ways_ends_its_connection() {
+    fn a_message_framed_both_ways_is_flagged() {
         let both = framing(&[("content-length", b"5"), ("transfer-encoding", b"chunked")]).unwrap();
-        assert!(both.chunked && both.closes(1));
+        assert!(both.chunked && both.framed_both_ways() && !both.closes(1));
     }
 
     /// Skips a chunked body arriving as `bytes`, then reports what is left in the buffer.

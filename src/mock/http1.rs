@@ -121,7 +121,7 @@ pub(super) async fn serve(
             return Served::Done;
         }
         let mut status = behaviour.settle(received).await;
-        let mut closes = framing.closes(head.minor_version);
+        let mut closes = framing.closes(head.minor_version) || framing.framed_both_ways();
         if status.is_informational() {
             // A 1xx is never a final answer: as hyper did, say 500 and close.
             (status, closes) = (StatusCode::INTERNAL_SERVER_ERROR, true);
