@@ -1,0 +1,885 @@
+//! `[[fault]]`: each fault's window, its layer and the keys of its kind.
+
+use super::suggest::{did_you_mean, quoted_list, suggestion};
+use super::values::fmt_dur;
+use super::{Cx, RunContext};
+use crate::scenario::plan::*;
+use crate::scenario::raw::{RawFault, Scalar};
+use std::ops::Range;
+use std::time::Duration;
+use toml::de::DeValue;
+
+impl Cx<'_> {
+    /// Every `[[fault]]`. Unknown keys are reported (all of them) before the table is deserialized
+    /// without them, so a misspelt key does not hide the fault's other problems.
+    pub(super) fn faults(&mut self, run: Option<&RunContext>) -> Vec<FaultPlan> {
+        let mut faults = Vec::new();
+        for (i, value) in self.array_values("fault", "") {
+            let field = format!("fault[{i}]");
+            let mut value = value.clone();
+            if let DeValue::Table(table) = value.get_mut() {
+                let kind = match table.get("kind").map(|k| k.get_ref()) {
+                    Some(DeValue::String(kind)) => Some(kind.to_string()),
+                    _ => None,
+                };
+                let unknown: Vec<(String, Range<usize>)> = table
+                    .iter()
+                    .map(|(key, _)| (key.get_ref().to_string(), key.span()))
+                    .filter(|(key, _)| !RawFault::COMMON_KEYS.contains(&key.as_str()) && !is_fault_param(key))
+                    .collect();
+                for (key, span) in unknown {
+                    table.remove(key.as_str());
+                    let hint = fault_key_suggestion(&key, kind.as_deref());
+                    self.push(span, field.clone(), format!("unknown field \"{key}\""), hint);
+                }
+            }
+            if let Some(raw) = self.section::<RawFault>(&field, &value) {
+                faults.extend(self.fault(i, &raw, run));
+            }
+        }
+        faults
+    }
+
+    fn fault(&mut self, i: usize, raw: &RawFault, run: Option<&RunContext>) -> Option<FaultPlan> {
+        let f = |name: &str| format!("fault[{i}].{name}");
+        let table = format!("fault[{i}]");
+
+        let at = raw.at.as_ref().map_or(Some(Duration::ZERO), |at| self.duration(&f("at"), at));
+        let duration = match &raw.for_ {
+            Some(d) => self.positive_duration(&f("for"), d),
+            None => Some(run.map_or(FOREVER, |run| run.phases + run.drain)),
+        };
+        let every = match &raw.every {
+            Some(Scalar::Str(once)) if once == "once" => None,
+            Some(Scalar::Str(none)) if none == "none" => {
+                self.error_hint(
+                    &f("every"),
+                    "\"none\" is not allowed here",
+                    "every = \"once\" (the default) acts once",
+                );
+                None
+            }
+            Some(e) => self.positive_duration(&f("every"), e),
+            None => None,
+        };
+        match (every, raw.for_.is_some(), duration) {
+            (Some(_), false, _) => self.error_hint(
+                &f("every"),
+                "every needs for: how long each activation lasts",
+                "e.g. for = \"5s\"; without for and every a fault lasts the whole run",
+            ),
+            (Some(every), true, Some(duration)) if every <= duration => self.error_hint(
+                &f("every"),
+                format!("every ({}) must be longer than for ({})", fmt_dur(every), fmt_dur(duration)),
+                "the fault would never switch off",
+            ),
+            _ => {}
+        }
+        if let (Some(run), Some(at)) = (run, at) {
+            if !run.phases.is_zero() && at >= run.phases {
+                self.error_hint(
+                    &f("at"),
+                    format!("at ({}) is not before the end of the last phase ({})", fmt_dur(at), fmt_dur(run.phases)),
+                    "the fault would never act: at counts from the start of the run",
+                );
+            }
+        }
+        let probability = match raw.probability {
+            None => Some(1.0),
+            Some(p) if (0.0..=1.0).contains(&p) => Some(p),
+            Some(p) => {
+                let hint = if p > 1.0 && p <= 100.0 {
+                    format!("a chance, not a percentage: {p}% is probability = {}", p / 100.0)
+                } else {
+                    "the chance that an active fault hits a request (a connection for proxy faults), e.g. 0.2".into()
+                };
+                self.error_hint(&f("probability"), format!("probability must be between 0 and 1, got {p}"), hint);
+                None
+            }
+        };
+
+        let Some(kind) = raw.kind.as_deref() else {
+            self.error_hint(&table, "missing field \"kind\"", "e.g. kind = \"stall\"");
+            return None;
+        };
+        let layer = match raw.layer.as_deref() {
+            None | Some("mock") => Some(Layer::Mock),
+            Some("proxy") => Some(Layer::Proxy),
+            Some(other) => {
+                let hint = suggestion(other, ["mock", "proxy"]);
+                self.report(&f("layer"), format!("unknown layer \"{other}\""), hint);
+                None
+            }
+        };
+        let specs: Vec<&FaultSpec> = FAULT_SPECS.iter().filter(|spec| spec.name == kind).collect();
+        let Some(first) = specs.first() else {
+            let mut names: Vec<&str> = FAULT_SPECS.iter().map(|spec| spec.name).collect();
+            names.sort_unstable();
+            names.dedup();
+            let hint = suggestion(kind, names);
+            self.report(&f("kind"), format!("unknown kind \"{kind}\""), hint);
+            return None;
+        };
+        let on_its_layer = layer.and_then(|layer| specs.iter().find(|spec| spec.layer == layer));
+        let spec = match on_its_layer {
+            Some(spec) => spec,
+            None => {
+                if let Some(layer) = layer {
+                    let there = layer_name(first.layer);
+                    self.error_hint(
+                        &f(if raw.layer.is_some() { "layer" } else { "kind" }),
+                        format!("{kind} is not available on layer \"{}\"", layer_name(layer)),
+                        format!("{kind} is a {there} fault: layer = \"{there}\""),
+                    );
+                }
+                first
+            }
+        };
+        if let Some(RunContext { target: Target::Url(_), .. }) = run {
+            if spec.layer == Layer::Mock && on_its_layer.is_some() {
+                let hint = if FAULT_SPECS.iter().any(|s| s.name == kind && s.layer == Layer::Proxy) {
+                    "set mock = true in [target], or layer = \"proxy\" to inject it in front of the URL"
+                } else {
+                    "set mock = true in [target]"
+                };
+                self.error_hint(&f("kind"), format!("{kind} is a mock fault, but the target is a URL"), hint);
+            }
+        }
+        let mut misplaced = false;
+        for key in raw.params_given() {
+            if !spec.keys.contains(&key) {
+                self.misplaced_fault_key(&f(key), key, spec);
+                misplaced = true;
+            }
+        }
+        let kind = self.fault_kind(i, spec, raw);
+        if misplaced {
+            return None;
+        }
+        Some(FaultPlan { kind: kind?, at: at?, duration: duration?, every, probability: probability? })
+    }
+
+    /// `code` in a `latency` fault: which kinds take it instead.
+    fn misplaced_fault_key(&mut self, field: &str, key: &str, spec: &FaultSpec) {
+        let kind = spec.name;
+        let here = layer_name(spec.layer);
+        if let Some(other) =
+            FAULT_SPECS.iter().find(|s| s.name == kind && s.layer != spec.layer && s.keys.contains(&key))
+        {
+            let there = layer_name(other.layer);
+            self.error_hint(
+                field,
+                format!("{key} does not apply to kind \"{kind}\" on layer \"{here}\""),
+                format!("{key} applies to {kind} on layer = \"{there}\""),
+            );
+            return;
+        }
+        let takes = match spec.keys {
+            [] => format!("kind \"{kind}\" takes no keys of its own"),
+            keys => format!("kind \"{kind}\" takes {}", keys.join(", ")),
+        };
+        let mut owners: Vec<&str> = FAULT_SPECS.iter().filter(|s| s.keys.contains(&key)).map(|s| s.name).collect();
+        owners.dedup();
+        let belongs = if key == "direction" {
+            "direction is for proxy faults (layer = \"proxy\")".to_string()
+        } else {
+            format!("{key} is for {}", quoted_list(owners.into_iter()))
+        };
+        self.error_hint(field, format!("{key} does not apply to kind \"{kind}\""), format!("{takes}; {belongs}"));
+    }
+
+    /// The kind-specific part of a fault: its own keys, checked and defaulted.
+    fn fault_kind(&mut self, i: usize, spec: &FaultSpec, raw: &RawFault) -> Option<FaultKind> {
+        let f = |name: &str| format!("fault[{i}].{name}");
+        let kind = spec.name;
+        let proxy = |cx: &mut Self, toxic: Option<Toxic>| -> Option<FaultKind> {
+            let direction = match raw.direction.as_deref() {
+                None => Some(Direction::Downstream),
+                Some(d) => {
+                    let directions = [
+                        ("downstream", Direction::Downstream),
+                        ("upstream", Direction::Upstream),
+                        ("both", Direction::Both),
+                    ];
+                    cx.choice(&f("direction"), d, &directions)
+                }
+            };
+            Some(FaultKind::Proxy(ProxyFault { direction: direction?, toxic: toxic? }))
+        };
+        match (spec.layer, kind) {
+            (Layer::Mock, "stall") => Some(FaultKind::Stall),
+            (_, "latency") => {
+                let example = "latency = { dist = \"uniform\", min = \"50ms\", max = \"200ms\" }";
+                let latency = self.required(i, kind, "latency", raw.latency.as_ref(), example);
+                let dist = latency.and_then(|latency| self.delay(&f("latency"), latency));
+                match spec.layer {
+                    Layer::Mock => dist.map(FaultKind::Latency),
+                    Layer::Proxy => proxy(self, dist.map(Toxic::Latency)),
+                }
+            }
+            (_, "status") => {
+                let code = self.required(i, kind, "code", raw.code, "code = 503")?;
+                if !(100..=599).contains(&code) {
+                    self.error(&f("code"), format!("status code {code} is outside 100..=599"));
+                    return None;
+                }
+                Some(FaultKind::Status(code as u16))
+            }
+            (_, "close") => {
+                let after_requests = match raw.after_requests {
+                    None => 1,
+                    Some(n) => self.count(&f("after_requests"), n, 1)?,
+                };
+                let after_requests = u32::try_from(after_requests).unwrap_or(u32::MAX);
+                Some(FaultKind::Close { after_requests })
+            }
+            (_, "reset") => {
+                let stages = [("accept", "accept"), ("before_headers", "before_headers"), ("mid_body", "mid_body")];
+                let stage = match raw.stage.as_deref() {
+                    None => "before_headers",
+                    Some(stage) => self.choice(&f("stage"), stage, &stages)?,
+                };
+                match stage {
+                    "accept" | "before_headers" => {
+                        if raw.after_bytes.is_some() {
+                            self.error_hint(
+                                &f("after_bytes"),
+                                format!("after_bytes does not apply to stage \"{stage}\""),
+                                "after_bytes counts body bytes sent before the reset: stage = \"mid_body\"",
+                            );
+                            return None;
+                        }
+                        Some(FaultKind::Reset(if stage == "accept" {
+                            ResetStage::Accept
+                        } else {
+                            ResetStage::BeforeHeaders
+                        }))
+                    }
+                    _ => {
+                        let after_bytes = match raw.after_bytes {
+                            None => 0,
+                            Some(n) => self.count(&f("after_bytes"), n, 0)?,
+                        };
+                        Some(FaultKind::Reset(ResetStage::MidBody { after_bytes }))
+                    }
+                }
+            }
+            (_, "empty_response") => Some(FaultKind::EmptyResponse),
+            (_, "malformed") => {
+                let forms = [
+                    ("garbage", Malformed::Garbage),
+                    ("bad_chunk", Malformed::BadChunk),
+                    ("short_body", Malformed::ShortBody),
+                ];
+                match raw.form.as_deref() {
+                    None => Some(FaultKind::Malformed(Malformed::Garbage)),
+                    Some(form) => self.choice(&f("form"), form, &forms).map(FaultKind::Malformed),
+                }
+            }
+            (_, "trickle") => {
+                let over = self.required(i, kind, "over", raw.over.as_ref(), "over = \"5s\"")?;
+                Some(FaultKind::Trickle { over: self.positive_duration(&f("over"), over)? })
+            }
+            (_, "gateway_timeout") => {
+                let status = match raw.status {
+                    None => Some(504),
+                    Some(code @ (502 | 504)) => Some(code as u16),
+                    Some(code) => {
+                        self.error_hint(
+                            &f("status"),
+                            format!("status must be 502 or 504, got {code}"),
+                            "a gateway answers 502 (bad gateway) or 504 (gateway timeout); kind = \"status\" sends any code",
+                        );
+                        None
+                    }
+                };
+                let after = self.required(i, kind, "after", raw.after.as_ref(), "after = \"6s\"");
+                let after = after.and_then(|after| self.duration(&f("after"), after));
+                Some(FaultKind::GatewayTimeout { status: status?, after: after? })
+            }
+            (_, "bandwidth") => {
+                let rate = self.required(i, kind, "bytes_per_s", raw.bytes_per_s, "bytes_per_s = 10000");
+                let rate = rate.and_then(|n| self.count(&f("bytes_per_s"), n, 1));
+                proxy(self, rate.map(|bytes_per_s| Toxic::Bandwidth { bytes_per_s: bytes_per_s as u64 }))
+            }
+            (_, "slicer") => {
+                let size = self.required(i, kind, "size", raw.size, "size = 64");
+                let size = size.and_then(|n| self.count(&f("size"), n, 1));
+                let delay = raw.delay.as_ref().map_or(Some(Duration::ZERO), |d| self.duration(&f("delay"), d));
+                let toxic = size.zip(delay).map(|(size, delay)| Toxic::Slicer { size, delay });
+                proxy(self, toxic)
+            }
+            (_, "reset_peer") => {
+                let after = raw.after.as_ref().map_or(Some(Duration::ZERO), |d| self.duration(&f("after"), d));
+                proxy(self, after.map(|after| Toxic::ResetPeer { after }))
+            }
+            (_, "blackhole") => proxy(self, Some(Toxic::Blackhole)),
+            (_, "slow_close") => {
+                let delay = self.required(i, kind, "delay", raw.delay.as_ref(), "delay = \"2s\"");
+                let delay = delay.and_then(|d| self.duration(&f("delay"), d));
+                proxy(self, delay.map(|delay| Toxic::SlowClose { delay }))
+            }
+            (_, "limit_data") => {
+                let bytes = self.required(i, kind, "bytes", raw.bytes, "bytes = 1000");
+                let bytes = bytes.and_then(|n| self.count(&f("bytes"), n, 0));
+                proxy(self, bytes.map(|bytes| Toxic::LimitData { bytes: bytes as u64 }))
+            }
+            (_, "refuse") => proxy(self, Some(Toxic::Refuse)),
+            _ => unreachable!("every kind in FAULT_SPECS is handled: {kind}"),
+        }
+    }
+
+    /// `value`, or a "missing field" diagnostic on fault `i`, whose kind needs `key`.
+    fn required<T>(&mut self, i: usize, kind: &str, key: &str, value: Option<T>, example: &str) -> Option<T> {
+        if value.is_none() {
+            self.error_hint(
+                &format!("fault[{i}]"),
+                format!("missing field \"{key}\""),
+                format!("kind \"{kind}\" needs {key}, e.g. {example}"),
+            );
+        }
+        value
+    }
+}
+
+/// A fault kind as scenarios name it: the layer it acts on and the keys it takes besides `kind`,
+/// `layer` and its window. `latency` exists on both layers.
+struct FaultSpec {
+    name: &'static str,
+    layer: Layer,
+    keys: &'static [&'static str],
+}
+
+const FAULT_SPECS: &[FaultSpec] = &[
+    FaultSpec { name: "stall", layer: Layer::Mock, keys: &[] },
+    FaultSpec { name: "latency", layer: Layer::Mock, keys: &["latency"] },
+    FaultSpec { name: "status", layer: Layer::Mock, keys: &["code"] },
+    FaultSpec { name: "close", layer: Layer::Mock, keys: &["after_requests"] },
+    FaultSpec { name: "reset", layer: Layer::Mock, keys: &["stage", "after_bytes"] },
+    FaultSpec { name: "empty_response", layer: Layer::Mock, keys: &[] },
+    FaultSpec { name: "malformed", layer: Layer::Mock, keys: &["form"] },
+    FaultSpec { name: "trickle", layer: Layer::Mock, keys: &["over"] },
+    FaultSpec { name: "gateway_timeout", layer: Layer::Mock, keys: &["status", "after"] },
+    FaultSpec { name: "latency", layer: Layer::Proxy, keys: &["latency", "direction"] },
+    FaultSpec { name: "bandwidth", layer: Layer::Proxy, keys: &["bytes_per_s", "direction"] },
+    FaultSpec { name: "slicer", layer: Layer::Proxy, keys: &["size", "delay", "direction"] },
+    FaultSpec { name: "reset_peer", layer: Layer::Proxy, keys: &["after", "direction"] },
+    FaultSpec { name: "blackhole", layer: Layer::Proxy, keys: &["direction"] },
+    FaultSpec { name: "slow_close", layer: Layer::Proxy, keys: &["delay", "direction"] },
+    FaultSpec { name: "limit_data", layer: Layer::Proxy, keys: &["bytes", "direction"] },
+    FaultSpec { name: "refuse", layer: Layer::Proxy, keys: &["direction"] },
+];
+
+/// How long a fault without `for` lasts when there are no phases (a standalone server): forever.
+pub(super) const FOREVER: Duration = Duration::from_secs(100 * 31_557_600);
+
+fn layer_name(layer: Layer) -> &'static str {
+    match layer {
+        Layer::Mock => "mock",
+        Layer::Proxy => "proxy",
+    }
+}
+
+fn is_fault_param(key: &str) -> bool {
+    FAULT_SPECS.iter().any(|spec| spec.keys.contains(&key))
+}
+
+/// For a misspelt fault key: the closest key of the fault's own kind, else of any kind.
+fn fault_key_suggestion(key: &str, kind: Option<&str>) -> Option<String> {
+    let own: Vec<&str> = FAULT_SPECS
+        .iter()
+        .filter(|spec| Some(spec.name) == kind)
+        .flat_map(|spec| spec.keys.iter().copied())
+        .chain(RawFault::COMMON_KEYS.iter().copied())
+        .collect();
+    let all: Vec<&str> = FAULT_SPECS.iter().flat_map(|spec| spec.keys.iter().copied()).collect();
+    did_you_mean(key, own.iter().copied())
+        .or_else(|| did_you_mean(key, all.iter().copied()))
+        .or_else(|| suggestion(key, own.iter().copied()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::values::DURATION_HINT;
+    use super::*;
+    use crate::dist::Dist;
+
+    #[test]
+    fn fault_windows() {
+        let plan = ok(&format!(
+            "{}[[fault]]\nkind = \"stall\"\nat = \"4s\"\nfor = \"1s\"\nevery = \"10s\"\nprobability = 0.25\n\
+             [[fault]]\nkind = \"stall\"\nlayer = \"mock\"\nat = \"0s\"\nfor = \"1s\"\nevery = \"once\"\nprobability = 0\n",
+            MINIMAL.replace("\"1s\"", "\"20s\"")
+        ));
+        assert_eq!(
+            plan.faults,
+            vec![
+                FaultPlan {
+                    kind: FaultKind::Stall,
+                    at: Duration::from_secs(4),
+                    duration: Duration::from_secs(1),
+                    every: Some(Duration::from_secs(10)),
+                    probability: 0.25,
+                },
+                FaultPlan {
+                    kind: FaultKind::Stall,
+                    at: Duration::ZERO,
+                    duration: Duration::from_secs(1),
+                    every: None,
+                    probability: 0.0
+                },
+            ]
+        );
+        // Without at and for: the whole run, phases plus drain.
+        assert_eq!(fault("kind = \"stall\""), whole_run(FaultKind::Stall));
+        let plan = ok(&format!("drain = \"2s\"\n{}", phase("concurrency = 1\n[[phase]]\nduration = \"3s\"\nconcurrency = 1\n[[fault]]\nkind = \"stall\"\nat = \"500ms\"\nprobability = 1")));
+        assert_eq!((plan.faults[0].at, plan.faults[0].duration), (ms(500), Duration::from_secs(6)));
+        assert_eq!(plan.faults[0].probability, 1.0);
+
+        let window = |body: &str| errs(&with(&format!("[[fault]]\nkind = \"stall\"\n{body}\n")));
+        assert_eq!(window("for = \"0s\"\nevery = \"1s\""), ["11:7 fault[0].for: must be longer than 0s"]);
+        assert_eq!(
+            window("at = \"100ms\"\nfor = \"2s\"\nevery = \"2s\""),
+            ["13:9 fault[0].every: every (2s) must be longer than for (2s)"]
+        );
+        assert_eq!(window("every = \"2s\""), ["11:9 fault[0].every: every needs for: how long each activation lasts"]);
+        assert_eq!(window("every = 2"), ["11:9 fault[0].every: bare number 2 is not a duration"]);
+        assert_eq!(window("for = \"1s\"\nevery = \"none\""), ["12:9 fault[0].every: \"none\" is not allowed here"]);
+        assert_eq!(
+            window("probability = 1.5\nat = \"1s\""),
+            [
+                "11:15 fault[0].probability: probability must be between 0 and 1, got 1.5",
+                "12:6 fault[0].at: at (1s) is not before the end of the last phase (1s)"
+            ]
+        );
+        assert_eq!(
+            window("probability = -0.1"),
+            ["11:15 fault[0].probability: probability must be between 0 and 1, got -0.1"]
+        );
+        assert_eq!(
+            window("probability = nan"),
+            ["11:15 fault[0].probability: probability must be between 0 and 1, got NaN"]
+        );
+        assert_eq!(
+            window("probability = \"20%\""),
+            ["11:15 fault[0].probability: invalid type: string \"20%\", expected a number"]
+        );
+        assert_eq!(errs(&with("[[fault]]\nat = \"0s\"\n")), ["9:1 fault[0]: missing field \"kind\""]);
+    }
+
+    #[test]
+    fn mock_fault_kinds_defaults_and_values() {
+        assert_eq!(fault("kind = \"stall\"").kind, FaultKind::Stall);
+        assert_eq!(fault("kind = \"latency\"\nlatency = \"50ms\"").kind, FaultKind::Latency(Dist::Fixed(ms(50))));
+        assert_eq!(
+            fault("kind = \"latency\"\nlatency = { dist = \"uniform\", min = \"10ms\", max = \"20ms\" }"),
+            whole_run(FaultKind::Latency(Dist::Uniform { min: ms(10), max: ms(20) }))
+        );
+        assert_eq!(fault("kind = \"status\"\ncode = 503"), whole_run(FaultKind::Status(503)));
+        assert_eq!(fault("kind = \"close\""), whole_run(FaultKind::Close { after_requests: 1 }));
+        assert_eq!(fault("kind = \"close\"\nafter_requests = 100").kind, FaultKind::Close { after_requests: 100 });
+        assert_eq!(fault("kind = \"reset\""), whole_run(FaultKind::Reset(ResetStage::BeforeHeaders)));
+        assert_eq!(fault("kind = \"reset\"\nstage = \"accept\"").kind, FaultKind::Reset(ResetStage::Accept));
+        assert_eq!(
+            fault("kind = \"reset\"\nstage = \"before_headers\"").kind,
+            FaultKind::Reset(ResetStage::BeforeHeaders)
+        );
+        assert_eq!(
+            fault("kind = \"reset\"\nstage = \"mid_body\"").kind,
+            FaultKind::Reset(ResetStage::MidBody { after_bytes: 0 })
+        );
+        assert_eq!(
+            fault("kind = \"reset\"\nstage = \"mid_body\"\nafter_bytes = 100").kind,
+            FaultKind::Reset(ResetStage::MidBody { after_bytes: 100 })
+        );
+        assert_eq!(fault("kind = \"empty_response\""), whole_run(FaultKind::EmptyResponse));
+        assert_eq!(fault("kind = \"malformed\""), whole_run(FaultKind::Malformed(Malformed::Garbage)));
+        assert_eq!(fault("kind = \"malformed\"\nform = \"bad_chunk\"").kind, FaultKind::Malformed(Malformed::BadChunk));
+        assert_eq!(
+            fault("kind = \"malformed\"\nform = \"short_body\"").kind,
+            FaultKind::Malformed(Malformed::ShortBody)
+        );
+        assert_eq!(
+            fault("kind = \"trickle\"\nover = \"5s\""),
+            whole_run(FaultKind::Trickle { over: Duration::from_secs(5) })
+        );
+        assert_eq!(
+            fault("kind = \"gateway_timeout\"\nafter = \"6s\""),
+            whole_run(FaultKind::GatewayTimeout { status: 504, after: Duration::from_secs(6) })
+        );
+        assert_eq!(
+            fault("kind = \"gateway_timeout\"\nstatus = 502\nafter = \"0s\"\nlayer = \"mock\"").kind,
+            FaultKind::GatewayTimeout { status: 502, after: Duration::ZERO }
+        );
+    }
+
+    #[test]
+    fn proxy_fault_kinds_defaults_and_values() {
+        let down = Direction::Downstream;
+        let p = |body: &str| fault(&format!("layer = \"proxy\"\n{body}"));
+        assert_eq!(
+            p("kind = \"latency\"\nlatency = { dist = \"fixed\", value = \"20ms\" }"),
+            whole_run(proxy(down, Toxic::Latency(Dist::Fixed(ms(20)))))
+        );
+        assert_eq!(
+            p("kind = \"latency\"\nlatency = \"20ms\"\ndirection = \"upstream\"").kind,
+            proxy(Direction::Upstream, Toxic::Latency(Dist::Fixed(ms(20))))
+        );
+        assert_eq!(
+            p("kind = \"bandwidth\"\nbytes_per_s = 10000\ndirection = \"both\""),
+            whole_run(proxy(Direction::Both, Toxic::Bandwidth { bytes_per_s: 10_000 }))
+        );
+        assert_eq!(
+            p("kind = \"slicer\"\nsize = 64").kind,
+            proxy(down, Toxic::Slicer { size: 64, delay: Duration::ZERO })
+        );
+        assert_eq!(
+            p("kind = \"slicer\"\nsize = 1\ndelay = \"10ms\"").kind,
+            proxy(down, Toxic::Slicer { size: 1, delay: ms(10) })
+        );
+        assert_eq!(p("kind = \"reset_peer\""), whole_run(proxy(down, Toxic::ResetPeer { after: Duration::ZERO })));
+        assert_eq!(
+            p("kind = \"reset_peer\"\nafter = \"1s\"").kind,
+            proxy(down, Toxic::ResetPeer { after: Duration::from_secs(1) })
+        );
+        assert_eq!(
+            p("kind = \"blackhole\"\ndirection = \"upstream\"").kind,
+            proxy(Direction::Upstream, Toxic::Blackhole)
+        );
+        assert_eq!(
+            p("kind = \"slow_close\"\ndelay = \"2s\"").kind,
+            proxy(down, Toxic::SlowClose { delay: Duration::from_secs(2) })
+        );
+        assert_eq!(p("kind = \"limit_data\"\nbytes = 0").kind, proxy(down, Toxic::LimitData { bytes: 0 }));
+        assert_eq!(p("kind = \"limit_data\"\nbytes = 1000").kind, proxy(down, Toxic::LimitData { bytes: 1000 }));
+        assert_eq!(p("kind = \"refuse\"").kind, proxy(down, Toxic::Refuse));
+        assert_eq!(p("kind = \"refuse\"").layer(), Layer::Proxy);
+
+        // Proxy faults also work in front of a URL target.
+        let plan = ok(&format!(
+            "{URL_TARGET}[[fault]]\nlayer = \"proxy\"\nkind = \"blackhole\"\nat = \"100ms\"\nfor = \"200ms\"\n"
+        ));
+        assert_eq!(
+            plan.faults,
+            [FaultPlan {
+                kind: proxy(down, Toxic::Blackhole),
+                at: ms(100),
+                duration: ms(200),
+                every: None,
+                probability: 1.0
+            }]
+        );
+    }
+
+    #[test]
+    fn fault_values_are_checked() {
+        let e = |body: &str| errs(&with(&format!("[[fault]]\n{body}\n")));
+        assert_eq!(e("kind = \"status\"\ncode = 700"), ["11:8 fault[0].code: status code 700 is outside 100..=599"]);
+        assert_eq!(e("kind = \"close\"\nafter_requests = 0"), ["11:18 fault[0].after_requests: must be ≥ 1, got 0"]);
+        assert_eq!(
+            e("kind = \"reset\"\nstage = \"mid-body\""),
+            ["11:9 fault[0].stage: stage must be \"accept\", \"before_headers\" or \"mid_body\", got \"mid-body\""]
+        );
+        assert_eq!(hints(&with("[[fault]]\nkind = \"reset\"\nstage = \"mid-body\"\n")), ["did you mean \"mid_body\"?"]);
+        assert_eq!(
+            e("kind = \"reset\"\nafter_bytes = 10"),
+            ["11:15 fault[0].after_bytes: after_bytes does not apply to stage \"before_headers\""]
+        );
+        assert_eq!(
+            e("kind = \"reset\"\nstage = \"mid_body\"\nafter_bytes = -1"),
+            ["12:15 fault[0].after_bytes: must be ≥ 0, got -1"]
+        );
+        assert_eq!(
+            e("kind = \"malformed\"\nform = \"junk\""),
+            ["11:8 fault[0].form: form must be \"garbage\", \"bad_chunk\" or \"short_body\", got \"junk\""]
+        );
+        assert_eq!(e("kind = \"trickle\"\nover = \"0s\""), ["11:8 fault[0].over: must be longer than 0s"]);
+        assert_eq!(
+            e("kind = \"gateway_timeout\"\nstatus = 503\nafter = \"1\""),
+            [
+                "11:10 fault[0].status: status must be 502 or 504, got 503",
+                "12:9 fault[0].after: invalid duration \"1\": time unit needed, for example 1sec or 1ms"
+            ]
+        );
+        let p = |body: &str| e(&format!("layer = \"proxy\"\n{body}"));
+        assert_eq!(p("kind = \"bandwidth\"\nbytes_per_s = 0"), ["12:15 fault[0].bytes_per_s: must be ≥ 1, got 0"]);
+        assert_eq!(
+            p("kind = \"slicer\"\nsize = 0\ndelay = \"none\"\ndirection = \"down\""),
+            [
+                "12:8 fault[0].size: must be ≥ 1, got 0",
+                "13:9 fault[0].delay: \"none\" is not allowed here",
+                "14:13 fault[0].direction: direction must be \"downstream\", \"upstream\" or \"both\", got \"down\""
+            ]
+        );
+        assert_eq!(p("kind = \"limit_data\"\nbytes = -5"), ["12:9 fault[0].bytes: must be ≥ 0, got -5"]);
+        assert_eq!(
+            p("kind = \"latency\"\nlatency = { dist = \"uniform\", min = \"2ms\", max = \"1ms\" }"),
+            ["12:37 fault[0].latency.min: min (2ms) is above max (1ms)"]
+        );
+    }
+
+    #[test]
+    fn fault_kinds_layers_and_keys() {
+        let src = |body: &str| with(&format!("[[fault]]\n{body}\n"));
+        // A kind on the wrong layer: located at layer when it was written, else at kind.
+        assert_eq!(
+            errs(&src("kind = \"bandwidth\"\nbytes_per_s = 100")),
+            ["10:8 fault[0].kind: bandwidth is not available on layer \"mock\""]
+        );
+        assert_eq!(
+            hints(&src("kind = \"bandwidth\"\nbytes_per_s = 100")),
+            ["bandwidth is a proxy fault: layer = \"proxy\""]
+        );
+        assert_eq!(
+            errs(&src("kind = \"stall\"\nlayer = \"proxy\"")),
+            ["11:9 fault[0].layer: stall is not available on layer \"proxy\""]
+        );
+        assert_eq!(hints(&src("kind = \"stall\"\nlayer = \"proxy\"")), ["stall is a mock fault: layer = \"mock\""]);
+        assert_eq!(errs(&src("kind = \"stal\"")), ["10:8 fault[0].kind: unknown kind \"stal\""]);
+        assert_eq!(hints(&src("kind = \"stal\"")), ["did you mean \"stall\"?"]);
+        assert_eq!(errs(&src("kind = \"stall\"\nlayer = \"dns\"")), ["11:9 fault[0].layer: unknown layer \"dns\""]);
+        assert_eq!(hints(&src("kind = \"stall\"\nlayer = \"dns\"")), ["expected one of \"mock\", \"proxy\""]);
+
+        // Keys of another kind.
+        let s = src("kind = \"latency\"\nlatency = \"1ms\"\ncode = 503");
+        assert_eq!(errs(&s), ["12:8 fault[0].code: code does not apply to kind \"latency\""]);
+        assert_eq!(hints(&s), ["kind \"latency\" takes latency; code is for \"status\""]);
+        let s = src("kind = \"stall\"\nafter = \"1s\"");
+        assert_eq!(errs(&s), ["11:9 fault[0].after: after does not apply to kind \"stall\""]);
+        assert_eq!(
+            hints(&s),
+            ["kind \"stall\" takes no keys of its own; after is for \"gateway_timeout\", \"reset_peer\""]
+        );
+        let s = src("kind = \"status\"\nstatus = 503");
+        assert_eq!(
+            errs(&s),
+            ["9:1 fault[0]: missing field \"code\"", "11:10 fault[0].status: status does not apply to kind \"status\""]
+        );
+        assert_eq!(
+            hints(&s),
+            [
+                "kind \"status\" needs code, e.g. code = 503",
+                "kind \"status\" takes code; status is for \"gateway_timeout\""
+            ]
+        );
+        let s = src("kind = \"latency\"\nlatency = \"1ms\"\ndirection = \"both\"");
+        assert_eq!(
+            errs(&s),
+            ["12:13 fault[0].direction: direction does not apply to kind \"latency\" on layer \"mock\""]
+        );
+        assert_eq!(hints(&s), ["direction applies to latency on layer = \"proxy\""]);
+        let s = src("kind = \"close\"\ndirection = \"both\"");
+        assert_eq!(
+            hints(&s),
+            ["kind \"close\" takes after_requests; direction is for proxy faults (layer = \"proxy\")"]
+        );
+
+        // Misspelt keys: all of them, next to the fault's other problems, with the closest name.
+        let s = src("kind = \"slicer\"\nlayer = \"proxy\"\nsise = 64\ndelai = \"1ms\"\nprobablity = 0.5\nat = 5");
+        assert_eq!(
+            errs(&s),
+            [
+                "9:1 fault[0]: missing field \"size\"",
+                "12:1 fault[0]: unknown field \"sise\"",
+                "13:1 fault[0]: unknown field \"delai\"",
+                "14:1 fault[0]: unknown field \"probablity\"",
+                "15:6 fault[0].at: bare number 5 is not a duration",
+            ]
+        );
+        assert_eq!(
+            hints(&s),
+            [
+                "kind \"slicer\" needs size, e.g. size = 64",
+                "did you mean \"size\"?",
+                "did you mean \"delay\"?",
+                "did you mean \"probability\"?",
+                DURATION_HINT
+            ]
+        );
+        assert_eq!(hints(&src("kind = \"stall\"\nbyte = 1")), ["did you mean \"bytes\"?"]);
+
+        // Missing required keys.
+        for (kind, key) in
+            [("latency", "latency"), ("status", "code"), ("trickle", "over"), ("gateway_timeout", "after")]
+        {
+            assert_eq!(errs(&src(&format!("kind = \"{kind}\""))), [format!("9:1 fault[0]: missing field \"{key}\"")]);
+        }
+        for (kind, key) in [
+            ("latency", "latency"),
+            ("bandwidth", "bytes_per_s"),
+            ("slicer", "size"),
+            ("slow_close", "delay"),
+            ("limit_data", "bytes"),
+        ] {
+            assert_eq!(
+                errs(&src(&format!("kind = \"{kind}\"\nlayer = \"proxy\""))),
+                [format!("9:1 fault[0]: missing field \"{key}\"")]
+            );
+        }
+
+        // Mock faults need the mock; proxy faults do not.
+        let s = format!("{URL_TARGET}[[fault]]\nkind = \"stall\"\n");
+        assert_eq!(errs(&s), ["10:8 fault[0].kind: stall is a mock fault, but the target is a URL"]);
+        assert_eq!(hints(&s), ["set mock = true in [target]"]);
+        let s = format!("{URL_TARGET}[[fault]]\nkind = \"latency\"\nlatency = \"1ms\"\n");
+        assert_eq!(hints(&s), ["set mock = true in [target], or layer = \"proxy\" to inject it in front of the URL"]);
+        let s = format!("{URL_TARGET}[[fault]]\nkind = \"status\"\nlayer = \"proxy\"\ncode = 503\n");
+        assert_eq!(
+            errs(&s),
+            ["11:9 fault[0].layer: status is not available on layer \"proxy\""],
+            "one mistake, one message"
+        );
+    }
+
+    #[test]
+    fn every_fault_kind_and_the_mock_model_read_back_the_same() {
+        let src = r#"
+name = "chaos"
+seed = 3
+drain = "2s"
+[target]
+mock = true
+[mock]
+keep_alive_timeout = "5s"
+keep_alive_close = "race"
+keep_alive_jitter = "500ms"
+[mock.serverless]
+instances = 4
+concurrency = 8
+freeze_after = "3s"
+init = { dist = "lognormal", median = "300ms", sigma = 0.5 }
+on_freeze = "keep"
+prewarm = 1
+[[phase]]
+duration = "30s"
+shape = { kind = "constant", rate = 10 }
+[[client]]
+name = "c"
+[[fault]]
+kind = "stall"
+at = "1s"
+for = "2s"
+every = "10s"
+probability = 0.5
+[[fault]]
+kind = "latency"
+latency = { dist = "uniform", min = "1ms", max = "2ms" }
+[[fault]]
+kind = "status"
+code = 429
+[[fault]]
+kind = "close"
+after_requests = 3
+[[fault]]
+kind = "reset"
+stage = "accept"
+[[fault]]
+kind = "reset"
+stage = "mid_body"
+after_bytes = 10
+[[fault]]
+kind = "reset"
+[[fault]]
+kind = "empty_response"
+probability = 0.125
+[[fault]]
+kind = "malformed"
+form = "short_body"
+[[fault]]
+kind = "trickle"
+over = "1s 500ms"
+[[fault]]
+kind = "gateway_timeout"
+status = 502
+after = "6s"
+[[fault]]
+kind = "latency"
+layer = "proxy"
+latency = "20ms"
+direction = "both"
+[[fault]]
+kind = "bandwidth"
+layer = "proxy"
+bytes_per_s = 1000
+[[fault]]
+kind = "slicer"
+layer = "proxy"
+size = 16
+delay = "1ms"
+direction = "upstream"
+[[fault]]
+kind = "reset_peer"
+layer = "proxy"
+after = "250ms"
+[[fault]]
+kind = "blackhole"
+layer = "proxy"
+[[fault]]
+kind = "slow_close"
+layer = "proxy"
+delay = "2s"
+[[fault]]
+kind = "limit_data"
+layer = "proxy"
+bytes = 0
+[[fault]]
+kind = "refuse"
+layer = "proxy"
+at = "29s"
+"#;
+        let plan = ok(src);
+        assert_eq!(plan.faults.len(), 19);
+        assert_round_trip(&plan);
+        let json = plan.normalized();
+        assert_eq!(json["mock"]["keep_alive_close"], "race");
+        assert_eq!(json["mock"]["keep_alive_jitter"], "500ms");
+        assert_eq!(
+            json["mock"]["serverless"],
+            serde_json::json!({
+                "instances": 4, "concurrency": 8, "freeze_after": "3s",
+                "init": { "dist": "lognormal", "median": "300ms", "sigma": 0.5 },
+                "on_freeze": "keep", "queue_timeout": "10s", "queue_status": 503, "prewarm": 1,
+            })
+        );
+        assert_eq!(
+            json["fault"][0],
+            serde_json::json!({
+                "kind": "stall", "layer": "mock", "at": "1s", "for": "2s", "every": "10s", "probability": 0.5,
+            })
+        );
+        // Defaults are written out: the whole run is the phases and the drain.
+        assert_eq!(json["fault"][1]["for"], "32s");
+        assert_eq!(json["fault"][6]["stage"], "before_headers");
+        assert_eq!(json["fault"][12]["direction"], "downstream");
+        assert_eq!(
+            json["fault"][13],
+            serde_json::json!({
+                "kind": "slicer", "layer": "proxy", "at": "0s", "for": "32s", "every": "once", "probability": 1.0,
+                "size": 16, "delay": "1ms", "direction": "upstream",
+            })
+        );
+
+        // A URL target has no [mock] to write.
+        let plan = ok("name = \"u\"\n[target]\nurl = \"http://h:81/x\"\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n[[fault]]\nkind = \"reset_peer\"\nlayer = \"proxy\"\n");
+        assert!(plan.normalized().get("mock").is_none());
+        assert_round_trip(&plan);
+    }
+
+    #[test]
+    fn http2_clients_are_warned_of_the_http1_only_mock_faults_they_will_not_meet() {
+        let faults = "[[fault]]\nkind = \"status\"\ncode = 503\n[[fault]]\nkind = \"reset\"\nstage = \"accept\"\n\
+                      [[fault]]\nkind = \"reset\"\n[[fault]]\nkind = \"close\"\n[[fault]]\nkind = \"latency\"\n\
+                      layer = \"proxy\"\nlatency = \"1ms\"\n";
+        // HTTP/1 clients only: nothing to warn of.
+        assert!(ok(&with(faults)).warnings().is_empty());
+        let plan = ok(&with(&format!("[[client]]\nname = \"mux\"\nhttp = \"2\"\n{faults}")));
+        let warnings = plan.warnings();
+        // The reset after reading the request and the close; not the status, the reset at accept
+        // (before any protocol) or the proxy's latency.
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("fault[2] (reset, layer mock) acts on HTTP/1 connections only: \"mux\""));
+        assert!(warnings[1].starts_with("fault[3] (close, layer mock)"));
+        assert!(plan.warnings_for(|name| name == "c").is_empty(), "the HTTP/2 client is not selected");
+    }
+}

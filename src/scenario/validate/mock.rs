@@ -1,0 +1,363 @@
+//! `[mock]` and `[mock.serverless]`: the built-in mock upstream and its serverless model.
+
+use super::values::fmt_dur;
+use super::Cx;
+use crate::dist::Dist;
+use crate::scenario::plan::{KeepAliveClose, MockPlan, OnFreeze, ServerlessPlan};
+use crate::scenario::raw::{RawMock, RawServerless, Scalar};
+use std::time::Duration;
+use toml::de::DeValue;
+
+impl Cx<'_> {
+    /// `[mock]` and `[mock.serverless]`, each deserialized on its own.
+    pub(super) fn mock_section(&mut self) -> MockPlan {
+        let Some(value) = self.doc.get("mock") else {
+            return MockPlan::default();
+        };
+        let mut plan = self.section::<RawMock>("mock", value).map_or_else(MockPlan::default, |m| self.mock(&m));
+        if let DeValue::Table(table) = value.get_ref() {
+            if let Some(serverless) = table.get("serverless") {
+                plan.serverless =
+                    self.section::<RawServerless>("mock.serverless", serverless).and_then(|s| self.serverless(&s));
+            }
+        }
+        plan
+    }
+
+    fn mock(&mut self, raw: &RawMock) -> MockPlan {
+        let mut plan = MockPlan::default();
+        if let Some(latency) = &raw.latency {
+            plan.latency = self.dist("mock.latency", latency).unwrap_or(Dist::ZERO);
+        }
+        if let Some(statuses) = &raw.status {
+            if statuses.is_empty() {
+                self.error_hint(
+                    "mock.status",
+                    "status needs at least one entry",
+                    "e.g. status = [ { code = 200, weight = 1 } ]",
+                );
+            }
+            plan.statuses = Vec::new();
+            for (i, s) in statuses.iter().enumerate() {
+                let field = format!("mock.status[{i}]");
+                let code = match s.code {
+                    None => {
+                        self.error(&field, "missing field \"code\"");
+                        None
+                    }
+                    Some(c) if !(100..=599).contains(&c) => {
+                        self.error(&format!("{field}.code"), format!("status code {c} is outside 100..=599"));
+                        None
+                    }
+                    Some(c) => Some(c as u16),
+                };
+                let weight = match s.weight {
+                    Some(w) if !(1..=i64::from(u32::MAX)).contains(&w) => {
+                        self.error_hint(
+                            &format!("{field}.weight"),
+                            format!("weight must be ≥ 1, got {w}"),
+                            "remove the entry to never send this status",
+                        );
+                        None
+                    }
+                    w => Some(w.unwrap_or(1) as u32),
+                };
+                if let (Some(code), Some(weight)) = (code, weight) {
+                    plan.statuses.push((code, weight));
+                }
+            }
+        }
+        if let Some(bytes) = raw.body_bytes {
+            match usize::try_from(bytes) {
+                Ok(b) => plan.body_bytes = b,
+                Err(_) => self.error("mock.body_bytes", format!("body_bytes must be ≥ 0, got {bytes}")),
+            }
+        }
+        if let Some(timeout) = &raw.keep_alive_timeout {
+            plan.keep_alive_idle = self.timeout("mock.keep_alive_timeout", timeout);
+        }
+        // Written, even if invalid (that has its own diagnostic): the mock closes idle connections.
+        let closes_idle = raw.keep_alive_timeout.as_ref().is_some_and(|t| *t != Scalar::Str("none".into()));
+        for (key, set) in [
+            ("keep_alive_close", raw.keep_alive_close.is_some()),
+            ("keep_alive_jitter", raw.keep_alive_jitter.is_some()),
+        ] {
+            if set && !closes_idle {
+                self.error_hint(
+                    &format!("mock.{key}"),
+                    format!("{key} needs keep_alive_timeout: without it the mock never closes idle connections"),
+                    "set keep_alive_timeout, e.g. keep_alive_timeout = \"5s\"",
+                );
+            }
+        }
+        if let Some(close) = raw.keep_alive_close.as_deref().filter(|_| closes_idle) {
+            let styles = [("fin", KeepAliveClose::Fin), ("rst", KeepAliveClose::Rst), ("race", KeepAliveClose::Race)];
+            plan.keep_alive_close = self.choice("mock.keep_alive_close", close, &styles).unwrap_or_default();
+        }
+        if let Some(jitter) = raw.keep_alive_jitter.as_ref().filter(|_| closes_idle) {
+            let jitter = self.duration("mock.keep_alive_jitter", jitter);
+            if let (Some(jitter), Some(idle)) = (jitter, plan.keep_alive_idle) {
+                if jitter >= idle {
+                    self.error_hint(
+                        "mock.keep_alive_jitter",
+                        format!(
+                            "keep_alive_jitter ({}) must be shorter than keep_alive_timeout ({})",
+                            fmt_dur(jitter),
+                            fmt_dur(idle)
+                        ),
+                        "each connection's idle timeout is drawn within keep_alive_timeout ± keep_alive_jitter",
+                    );
+                } else {
+                    plan.keep_alive_jitter = jitter;
+                }
+            }
+        }
+        plan
+    }
+
+    fn serverless(&mut self, raw: &RawServerless) -> Option<ServerlessPlan> {
+        const FIELD: &str = "mock.serverless";
+        let f = |name: &str| format!("{FIELD}.{name}");
+        let instances = match raw.instances {
+            None => {
+                self.error_hint(
+                    FIELD,
+                    "missing field \"instances\"",
+                    "the most instances warm at once, e.g. instances = 4",
+                );
+                None
+            }
+            Some(n) => self.count(&f("instances"), n, 1),
+        };
+        let concurrency = raw.concurrency.map_or(Some(1), |n| self.count(&f("concurrency"), n, 1));
+        let freeze_after = match &raw.freeze_after {
+            None => {
+                self.error_hint(
+                    FIELD,
+                    "missing field \"freeze_after\"",
+                    "the idle time before an instance is frozen, e.g. freeze_after = \"3s\"",
+                );
+                None
+            }
+            Some(d) => self.positive_duration(&f("freeze_after"), d),
+        };
+        let init = match &raw.init {
+            None => {
+                self.error_hint(
+                    FIELD,
+                    "missing field \"init\"",
+                    "the cold start cost: a duration or a distribution, e.g. init = \"500ms\"",
+                );
+                None
+            }
+            Some(init) => self.delay(&f("init"), init),
+        };
+        let on_freeze = match raw.on_freeze.as_deref() {
+            None => Some(OnFreeze::Reset),
+            Some(fate) => {
+                let fates = [("reset", OnFreeze::Reset), ("drop", OnFreeze::Drop), ("keep", OnFreeze::Keep)];
+                self.choice(&f("on_freeze"), fate, &fates)
+            }
+        };
+        let queue_timeout = raw
+            .queue_timeout
+            .as_ref()
+            .map_or(Some(Duration::from_secs(10)), |d| self.positive_duration(&f("queue_timeout"), d));
+        let queue_status = match raw.queue_status {
+            None => Some(503),
+            Some(code @ (503 | 504)) => Some(code as u16),
+            Some(code) => {
+                self.error_hint(
+                    &f("queue_status"),
+                    format!("queue_status must be 503 or 504, got {code}"),
+                    "what a platform answers when no instance takes the request in time",
+                );
+                None
+            }
+        };
+        let prewarm = raw.prewarm.map_or(Some(0), |n| self.count(&f("prewarm"), n, 0));
+        if let (Some(prewarm), Some(instances)) = (prewarm, instances) {
+            if prewarm > instances {
+                self.error_hint(
+                    &f("prewarm"),
+                    format!("prewarm ({prewarm}) is above instances ({instances})"),
+                    "prewarm instances are kept warm out of the instances: raise instances or lower prewarm",
+                );
+                return None;
+            }
+        }
+        Some(ServerlessPlan {
+            instances: instances?,
+            concurrency: concurrency?,
+            freeze_after: freeze_after?,
+            init: init?,
+            on_freeze: on_freeze?,
+            queue_timeout: queue_timeout?,
+            queue_status: queue_status?,
+            prewarm: prewarm?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn mock_knobs_reach_the_plan() {
+        let plan = ok(&with(
+            r#"[mock]
+latency = { dist = "lognormal", median = "4ms", p99 = "30ms" }
+status = [ { code = 200, weight = 95 }, { code = 503 } ]
+body_bytes = 0
+keep_alive_timeout = "5s"
+keep_alive_close = "race"
+keep_alive_jitter = "500ms"
+[mock.serverless]
+instances = 4
+concurrency = 8
+freeze_after = "3s"
+init = { dist = "uniform", min = "250ms", max = "800ms" }
+on_freeze = "drop"
+queue_timeout = "2s"
+queue_status = 504
+prewarm = 4
+"#,
+        ));
+        let sigma = Dist::lognormal_sigma(Duration::from_millis(4), Duration::from_millis(30));
+        assert_eq!(plan.mock.latency, Dist::LogNormal { median: Duration::from_millis(4), sigma });
+        assert_eq!(plan.mock.statuses, vec![(200, 95), (503, 1)]);
+        assert_eq!(plan.mock.body_bytes, 0);
+        assert_eq!(plan.mock.keep_alive_idle, Some(Duration::from_secs(5)));
+        assert_eq!(plan.mock.keep_alive_close, KeepAliveClose::Race);
+        assert_eq!(plan.mock.keep_alive_jitter, ms(500));
+        assert_eq!(
+            plan.mock.serverless,
+            Some(ServerlessPlan {
+                instances: 4,
+                concurrency: 8,
+                freeze_after: Duration::from_secs(3),
+                init: Dist::Uniform { min: ms(250), max: ms(800) },
+                on_freeze: OnFreeze::Drop,
+                queue_timeout: Duration::from_secs(2),
+                queue_status: 504,
+                prewarm: 4,
+            })
+        );
+        let plan = ok(&with("[mock.serverless]\ninstances = 1\nfreeze_after = \"1s\"\ninit = \"300ms\"\n"));
+        assert_eq!(
+            plan.mock,
+            MockPlan {
+                serverless: Some(ServerlessPlan {
+                    instances: 1,
+                    concurrency: 1,
+                    freeze_after: Duration::from_secs(1),
+                    init: Dist::Fixed(ms(300)),
+                    on_freeze: OnFreeze::Reset,
+                    queue_timeout: Duration::from_secs(10),
+                    queue_status: 503,
+                    prewarm: 0,
+                }),
+                ..MockPlan::default()
+            }
+        );
+        let plan = ok(&with("[mock]\nkeep_alive_timeout = \"5s\"\nkeep_alive_close = \"rst\"\n"));
+        assert_eq!((plan.mock.keep_alive_close, plan.mock.keep_alive_jitter), (KeepAliveClose::Rst, Duration::ZERO));
+        let plan = ok(&with("[mock]\nkeep_alive_timeout = \"5s\"\nkeep_alive_close = \"fin\"\n"));
+        assert_eq!(plan.mock.keep_alive_close, KeepAliveClose::Fin);
+    }
+
+    #[test]
+    fn keep_alive_close_and_jitter_need_a_timeout() {
+        let s = with("[mock]\nkeep_alive_close = \"rst\"\nkeep_alive_jitter = \"1s\"\n");
+        assert_eq!(
+            errs(&s),
+            [
+                "10:20 mock.keep_alive_close: keep_alive_close needs keep_alive_timeout: without it the mock never closes idle connections",
+                "11:21 mock.keep_alive_jitter: keep_alive_jitter needs keep_alive_timeout: without it the mock never closes idle connections",
+            ]
+        );
+        assert_eq!(hints(&s)[0], "set keep_alive_timeout, e.g. keep_alive_timeout = \"5s\"");
+        assert_eq!(
+            errs(&with("[mock]\nkeep_alive_timeout = \"none\"\nkeep_alive_close = \"fin\"\n")).len(),
+            1,
+            "\"none\" is no timeout"
+        );
+        assert_eq!(
+            errs(&with(
+                "[mock]\nkeep_alive_timeout = \"2s\"\nkeep_alive_close = \"reset\"\nkeep_alive_jitter = \"2s\"\n"
+            )),
+            [
+                "11:20 mock.keep_alive_close: keep_alive_close must be \"fin\", \"rst\" or \"race\", got \"reset\"",
+                "12:21 mock.keep_alive_jitter: keep_alive_jitter (2s) must be shorter than keep_alive_timeout (2s)",
+            ]
+        );
+        // An invalid timeout is reported once, not again by the keys that depend on it.
+        assert_eq!(
+            errs(&with("[mock]\nkeep_alive_timeout = \"0s\"\nkeep_alive_close = \"rst\"\n")),
+            ["10:22 mock.keep_alive_timeout: a timeout must be longer than 0s"]
+        );
+    }
+
+    #[test]
+    fn serverless_rules() {
+        assert_eq!(
+            errs(&with("[mock.serverless]\nconcurrency = 0\n")),
+            [
+                "9:1 mock.serverless: missing field \"instances\"",
+                "9:1 mock.serverless: missing field \"freeze_after\"",
+                "9:1 mock.serverless: missing field \"init\"",
+                "10:15 mock.serverless.concurrency: must be ≥ 1, got 0",
+            ]
+        );
+        let s = with(
+            "[mock.serverless]\ninstances = 2\nfreeze_after = \"0s\"\ninit = \"none\"\non_freeze = \"rst\"\nqueue_timeout = \"none\"\nqueue_status = 500\nprewarm = 3\n",
+        );
+        assert_eq!(
+            errs(&s),
+            [
+                "11:16 mock.serverless.freeze_after: must be longer than 0s",
+                "12:8 mock.serverless.init: \"none\" is not allowed here",
+                "13:13 mock.serverless.on_freeze: on_freeze must be \"reset\", \"drop\" or \"keep\", got \"rst\"",
+                "14:17 mock.serverless.queue_timeout: \"none\" is not allowed here",
+                "15:16 mock.serverless.queue_status: queue_status must be 503 or 504, got 500",
+                "16:11 mock.serverless.prewarm: prewarm (3) is above instances (2)",
+            ]
+        );
+        // A mistake in [mock.serverless] does not hide those of [mock], nor the other way round.
+        assert_eq!(
+            errs(&with("[mock]\nbody_bytes = -1\n[mock.serverless]\ninstancs = 1\n")),
+            [
+                "10:14 mock.body_bytes: body_bytes must be ≥ 0, got -1",
+                "12:1 mock.serverless: unknown field \"instancs\""
+            ]
+        );
+        assert_eq!(hints(&with("[mock.serverless]\ninstancs = 1\n")), ["did you mean \"instances\"?"]);
+        // The mock's sections need the mock.
+        let s = format!("{URL_TARGET}[mock.serverless]\ninstances = 1\nfreeze_after = \"1s\"\ninit = \"1s\"\n");
+        assert_eq!(
+            errs(&s),
+            ["9:1 mock.serverless: [mock.serverless] configures the built-in mock, but the target is a URL"]
+        );
+        let s = format!("{URL_TARGET}[mock]\nbody_bytes = 1\n");
+        assert_eq!(errs(&s), ["9:1 mock: [mock] configures the built-in mock, but the target is a URL"]);
+        assert_eq!(hints(&s), ["set mock = true in [target], or remove [mock]"]);
+    }
+
+    #[test]
+    fn mock_section() {
+        assert_eq!(
+            errs(&with("[mock]\nstatus = []\nkeep_alive_timeout = \"0s\"\n")),
+            [
+                "10:10 mock.status: status needs at least one entry",
+                "11:22 mock.keep_alive_timeout: a timeout must be longer than 0s"
+            ]
+        );
+        assert_eq!(
+            errs(&with("[mock]\nstatus = [{ weight = 2 }]\n")),
+            ["10:11 mock.status[0]: missing field \"code\""]
+        );
+        assert_eq!(ok(&with("[mock]\nkeep_alive_timeout = \"none\"\n")).mock.keep_alive_idle, None);
+    }
+}

@@ -1,0 +1,268 @@
+//! The value parsers on `Cx`: durations, counts, choices, timeouts, limits, rates and
+//! distributions, each reporting its own mistakes.
+
+use super::suggest::{did_you_mean, quoted_list};
+use super::Cx;
+use crate::dist::Dist;
+use crate::scenario::raw::{RawDelay, RawDist, Scalar};
+use std::time::Duration;
+
+pub(super) const DURATION_HINT: &str = "durations need a unit, e.g. \"250ms\" or \"2s\"";
+
+impl Cx<'_> {
+    /// A duration with a unit; `"none"` is not allowed.
+    pub(super) fn duration(&mut self, field: &str, v: &Scalar) -> Option<Duration> {
+        match self.opt_duration(field, v)? {
+            Some(d) => Some(d),
+            None => {
+                self.error_hint(field, "\"none\" is not allowed here", DURATION_HINT);
+                None
+            }
+        }
+    }
+
+    pub(super) fn positive_duration(&mut self, field: &str, v: &Scalar) -> Option<Duration> {
+        let d = self.duration(field, v)?;
+        if d.is_zero() {
+            self.error(field, "must be longer than 0s");
+            return None;
+        }
+        Some(d)
+    }
+
+    /// A duration or `"none"` (`Some(None)`); `None` when invalid.
+    pub(super) fn opt_duration(&mut self, field: &str, v: &Scalar) -> Option<Option<Duration>> {
+        match v {
+            Scalar::Str(s) if s == "none" => Some(None),
+            Scalar::Str(s) => match humantime::parse_duration(s) {
+                Ok(d) => Some(Some(d)),
+                Err(e) => {
+                    self.error_hint(field, format!("invalid duration \"{s}\": {e}"), DURATION_HINT);
+                    None
+                }
+            },
+            Scalar::Int(n) => {
+                self.error_hint(field, format!("bare number {n} is not a duration"), DURATION_HINT);
+                None
+            }
+            Scalar::Float(x) => {
+                self.error_hint(field, format!("bare number {x} is not a duration"), DURATION_HINT);
+                None
+            }
+        }
+    }
+
+    /// A duration (`"10ms"`, not `"none"`) or a distribution.
+    pub(super) fn delay(&mut self, field: &str, raw: &RawDelay) -> Option<Dist> {
+        match raw {
+            RawDelay::Duration(d) => self.duration(field, d).map(Dist::Fixed),
+            RawDelay::Dist(d) => self.dist(field, d),
+        }
+    }
+
+    /// An integer ≥ `min`.
+    pub(super) fn count(&mut self, field: &str, n: i64, min: i64) -> Option<usize> {
+        match usize::try_from(n) {
+            Ok(count) if n >= min => Some(count),
+            _ => {
+                self.error(field, format!("must be ≥ {min}, got {n}"));
+                None
+            }
+        }
+    }
+
+    /// One of a few words (`"fin"`, `"rst"`, `"race"`), with a "did you mean" for a near miss.
+    pub(super) fn choice<T: Copy>(&mut self, field: &str, word: &str, options: &[(&str, T)]) -> Option<T> {
+        if let Some((_, value)) = options.iter().find(|(name, _)| *name == word) {
+            return Some(*value);
+        }
+        let key = field.rsplit('.').next().unwrap_or(field);
+        let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
+        let expected = match names.split_last() {
+            Some((last, [])) => format!("\"{last}\""),
+            Some((last, rest)) => format!("{} or \"{last}\"", quoted_list(rest.iter().copied())),
+            None => String::new(),
+        };
+        let hint = did_you_mean(word, names.iter().copied());
+        self.report(field, format!("{key} must be {expected}, got \"{word}\""), hint);
+        None
+    }
+
+    /// A timeout: a positive duration or `"none"`.
+    pub(super) fn timeout(&mut self, field: &str, v: &Scalar) -> Option<Duration> {
+        let d = self.opt_duration(field, v)??;
+        if d.is_zero() {
+            self.error_hint(field, "a timeout must be longer than 0s", "use \"none\" for no timeout");
+            return None;
+        }
+        Some(d)
+    }
+
+    /// An integer ≥ `min` (`Some(Some(n))`) or `"unlimited"` (`Some(None)`); `None` when invalid.
+    pub(super) fn limit(&mut self, field: &str, v: &Scalar, min: i64) -> Option<Option<usize>> {
+        match v {
+            Scalar::Str(s) if s == "unlimited" => Some(None),
+            Scalar::Int(n) if *n >= min => Some(Some(*n as usize)),
+            Scalar::Int(n) => {
+                self.error(field, format!("must be ≥ {min}, got {n}"));
+                None
+            }
+            other => {
+                let shown = match other {
+                    Scalar::Str(s) => format!("\"{s}\""),
+                    Scalar::Float(x) => x.to_string(),
+                    Scalar::Int(n) => n.to_string(),
+                };
+                self.error_hint(
+                    field,
+                    format!("expected an integer or \"unlimited\", got {shown}"),
+                    format!("e.g. {min} or \"unlimited\""),
+                );
+                None
+            }
+        }
+    }
+
+    /// A rate in requests per second: finite, ≥ 0, and > 0 when `positive`.
+    pub(super) fn rate(&mut self, field: &str, r: f64, positive: bool) -> Option<f64> {
+        if !r.is_finite() || r < 0.0 {
+            self.error(field, format!("rate must be a finite number ≥ 0 (requests per second), got {r}"));
+            return None;
+        }
+        if positive && r == 0.0 {
+            self.error_hint(field, "rate must be above 0", "rates are arrivals per second, e.g. rate = 100");
+            return None;
+        }
+        Some(r)
+    }
+
+    pub(super) fn dist(&mut self, field: &str, raw: &RawDist) -> Option<Dist> {
+        let f = |name: &str| format!("{field}.{name}");
+        match raw {
+            RawDist::Fixed { value } => Some(Dist::Fixed(self.duration(&f("value"), value)?)),
+            RawDist::Uniform { min, max } => {
+                let (min, max) = (self.duration(&f("min"), min), self.duration(&f("max"), max));
+                let (min, max) = (min?, max?);
+                if min > max {
+                    self.error(&f("min"), format!("min ({}) is above max ({})", fmt_dur(min), fmt_dur(max)));
+                    return None;
+                }
+                Some(Dist::Uniform { min, max })
+            }
+            RawDist::Normal { mean, stddev } => {
+                let (mean, stddev) = (self.duration(&f("mean"), mean), self.duration(&f("stddev"), stddev));
+                Some(Dist::Normal { mean: mean?, stddev: stddev? })
+            }
+            RawDist::Lognormal { median, p99, sigma } => {
+                let median = self.positive_duration(&f("median"), median);
+                match (p99, sigma) {
+                    (Some(_), Some(_)) => {
+                        self.error_hint(
+                            field,
+                            "p99 and sigma are mutually exclusive",
+                            "give the spread as p99 or as sigma, not both",
+                        );
+                        None
+                    }
+                    (None, None) => {
+                        self.error_hint(
+                            field,
+                            "a lognormal needs p99 or sigma",
+                            "e.g. { dist = \"lognormal\", median = \"4ms\", p99 = \"30ms\" }",
+                        );
+                        None
+                    }
+                    (None, Some(sigma)) => {
+                        if !sigma.is_finite() || *sigma <= 0.0 {
+                            self.error(&f("sigma"), format!("sigma must be a finite number above 0, got {sigma}"));
+                            return None;
+                        }
+                        Some(Dist::LogNormal { median: median?, sigma: *sigma })
+                    }
+                    (Some(p99), None) => {
+                        let p99 = self.duration(&f("p99"), p99)?;
+                        let median = median?;
+                        if p99 <= median {
+                            self.error_hint(
+                                &f("p99"),
+                                format!("p99 ({}) must be above the median ({})", fmt_dur(p99), fmt_dur(median)),
+                                "a lognormal's p99 lies above its median",
+                            );
+                            return None;
+                        }
+                        Some(Dist::LogNormal { median, sigma: Dist::lognormal_sigma(median, p99) })
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn fmt_dur(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::scenario::plan::Load;
+
+    #[test]
+    fn durations_need_units() {
+        assert_eq!(
+            errs(&phase("concurrency = 1\nthink = 10")),
+            ["9:9 phase[0].think: bare number 10 is not a duration"]
+        );
+        assert_eq!(hints(&phase("concurrency = 1\nthink = 10")), [DURATION_HINT]);
+        assert_eq!(
+            errs(&client("connect_timeout = \"3 parsecs\"\nrequest_timeout = \"0s\"\npool_idle_timeout = 90")),
+            [
+                "9:19 client[0].connect_timeout: invalid duration \"3 parsecs\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)",
+                "10:19 client[0].request_timeout: a timeout must be longer than 0s",
+                "11:21 client[0].pool_idle_timeout: bare number 90 is not a duration",
+            ]
+        );
+        assert_eq!(errs(&format!("drain = \"none\"\n{MINIMAL}")), ["1:9 drain: \"none\" is not allowed here"]);
+        let plan = ok(&phase("concurrency = 1\nthink = \"none\""));
+        assert_eq!(plan.phases[0].load, Load::Closed { concurrency: 1, think: None });
+        let plan = ok(&phase("concurrency = 1\nthink = \"10ms\""));
+        assert_eq!(
+            plan.phases[0].load,
+            Load::Closed { concurrency: 1, think: Some(Dist::Fixed(Duration::from_millis(10))) }
+        );
+    }
+
+    #[test]
+    fn distributions_are_sane() {
+        let latency = |d: &str| errs(&with(&format!("[mock]\nlatency = {d}\n")));
+        assert_eq!(
+            latency("{ dist = \"lognormal\", median = \"4ms\", p99 = \"4ms\" }"),
+            ["10:55 mock.latency.p99: p99 (4ms) must be above the median (4ms)"]
+        );
+        assert_eq!(
+            latency("{ dist = \"lognormal\", median = \"0s\", sigma = 1.0 }"),
+            ["10:42 mock.latency.median: must be longer than 0s"]
+        );
+        assert_eq!(
+            latency("{ dist = \"lognormal\", median = \"1ms\", sigma = 0.0 }"),
+            ["10:57 mock.latency.sigma: sigma must be a finite number above 0, got 0"]
+        );
+        assert_eq!(
+            latency("{ dist = \"lognormal\", median = \"1ms\", sigma = 1.0, p99 = \"9ms\" }"),
+            ["10:11 mock.latency: p99 and sigma are mutually exclusive"]
+        );
+        assert_eq!(
+            latency("{ dist = \"lognormal\", median = \"1ms\" }"),
+            ["10:11 mock.latency: a lognormal needs p99 or sigma"]
+        );
+        assert_eq!(
+            latency("{ dist = \"uniform\", min = \"2ms\", max = \"1ms\" }"),
+            ["10:37 mock.latency.min: min (2ms) is above max (1ms)"]
+        );
+        let plan = ok(&with("[mock]\nlatency = { dist = \"normal\", mean = \"5ms\", stddev = \"0s\" }\n"));
+        assert_eq!(plan.mock.latency, Dist::Normal { mean: Duration::from_millis(5), stddev: Duration::ZERO });
+        let plan = ok(&with("[mock]\nlatency = { dist = \"lognormal\", median = \"2ms\", sigma = 0.5 }\n"));
+        assert_eq!(plan.mock.latency, Dist::LogNormal { median: Duration::from_millis(2), sigma: 0.5 });
+    }
+}
