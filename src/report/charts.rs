@@ -4,6 +4,7 @@
 //! labelled strip of their own; text in SVG is escaped by plotters' SVG backend. Latency axes are
 //! logarithmic with 1-2-5 (or 1-3) ticks formatted by `summary::fmt_us`.
 
+pub use super::palette::{client_color, css};
 use crate::record::Hist;
 use crate::result::{FaultWindows, RunResult, SecondResult};
 use crate::summary::fmt_us;
@@ -24,18 +25,6 @@ const LEGEND_ROW: u32 = 22;
 const FAULT_ROW: u32 = 30;
 const MARGIN_LEFT: i32 = 16;
 
-/// Colour-blind-safe colours (Okabe–Ito without its red, which errors use), by client index.
-const CLIENT_COLORS: [RGBColor; 8] = [
-    RGBColor(0, 114, 178),
-    RGBColor(230, 159, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(86, 180, 233),
-    RGBColor(0, 0, 0),
-    RGBColor(128, 128, 0),
-    RGBColor(120, 94, 240),
-];
-
 /// Error kinds in the throughput chart, by their sorted position among the kinds seen.
 const ERROR_COLORS: [RGBColor; 6] = [
     RGBColor(178, 24, 43),
@@ -49,14 +38,6 @@ const ERROR_COLORS: [RGBColor; 6] = [
 /// Fault windows, by fault index.
 const FAULT_COLORS: [RGBColor; 4] =
     [RGBColor(120, 120, 120), RGBColor(166, 118, 29), RGBColor(117, 112, 179), RGBColor(102, 166, 30)];
-
-pub fn client_color(i: usize) -> RGBColor {
-    CLIENT_COLORS[i % CLIENT_COLORS.len()]
-}
-
-pub fn css(c: RGBColor) -> String {
-    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
-}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mark {
@@ -146,10 +127,10 @@ fn svg(id: &str, label: &str, height: u32, legend: &[LegendItem], draw: impl FnO
         Ok(())
     })();
     if let Err(e) = drawn {
-        return format!("<p class=\"warn\">chart {id} could not be drawn: {}</p>", super::html::esc(&e.to_string()));
+        return format!("<p class=\"warn\">chart {id} could not be drawn: {}</p>", super::page::esc(&e.to_string()));
     }
     // Inline SVG in HTML needs no namespace: dropping it keeps the page free of any URL.
-    let attrs = format!("<svg id=\"{id}\" role=\"img\" aria-label=\"{}\" ", super::html::esc(label));
+    let attrs = format!("<svg id=\"{id}\" role=\"img\" aria-label=\"{}\" ", super::page::esc(label));
     buf.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1).replacen("<svg ", &attrs, 1)
 }
 

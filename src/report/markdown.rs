@@ -2,7 +2,7 @@
 
 use crate::report::compare::{signed, ClientComparison, Comparison, Delta, Metric, Stats};
 use crate::result::RunResult;
-use crate::summary::fmt_us;
+use crate::summary::{fmt_us, lag_warns};
 use std::fmt::Write as _;
 
 /// A comparison: which runs, then per configuration a table with one row per metric (and per error kind),
@@ -168,7 +168,7 @@ pub fn run_markdown(result: &RunResult) -> String {
             ));
         }
         let lag = &c.total.scheduler_lag;
-        if lag.count > 0 && lag.p99_us > crate::summary::LAG_WARNING_US {
+        if lag_warns(lag) {
             warnings.push(format!(
                 "{}: scheduler lag p99 {} — chaosload itself fell behind the schedule; latencies include that lag.",
                 code(&c.name),

@@ -8,6 +8,9 @@ pub mod compare_html;
 pub mod hlog;
 pub mod html;
 pub mod markdown;
+mod metrics;
+mod page;
+mod palette;
 
 pub use html::render;
 

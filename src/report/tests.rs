@@ -275,7 +275,7 @@ mod compare_page {
     }
 
     fn escaped(s: &str) -> String {
-        crate::report::html::esc(s)
+        crate::report::page::esc(s)
     }
 
     /// Whether `svg` draws data of run `i`: a line (a legend mark is 3 wide, data 2) or, for a second
