@@ -235,7 +235,7 @@ fn code_cell(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::report::compare::compare;
-    use crate::report::compare::fixtures::{client, run, Numbers};
+    use crate::report::fixtures::{client, run, Numbers};
 
     /// Every table in `md` (runs of lines starting with `|`): each row has as many cells as its header,
     /// the second row is the alignment row, and cells are split only by unescaped pipes.

@@ -19,4 +19,6 @@ mod palette;
 pub use html::render;
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod tests;

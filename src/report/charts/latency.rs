@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn fault_shades_sit_under_the_grid() {
-        let svg = latency_time_svg(&crate::report::tests::fixture());
+        let svg = latency_time_svg(&crate::report::fixtures::report_run());
         let shade = svg.find("opacity=\"0.09\" fill=\"#787878\"").expect("a partial fault window is shaded");
         let grid = svg.find("stroke=\"#E1E1E1\"").expect("gridlines");
         assert!(shade < grid, "gridlines are drawn over the shade, not hidden by it");
@@ -126,7 +126,7 @@ mod tests {
 
     #[test]
     fn a_fault_active_all_run_is_labelled_not_shaded() {
-        let mut r = crate::report::tests::fixture();
+        let mut r = crate::report::fixtures::report_run();
         r.faults[0].windows = vec![crate::result::Window { start_ms: 0, end_ms: 60_000 }];
         let svg = latency_time_svg(&r);
         assert!(svg.contains("fault: stall&lt;x&gt; (mock, p=50%) — active the whole run"), "{svg}");
