@@ -1,6 +1,6 @@
 //! The terminal summary printed after a run: one row per client configuration, then warnings.
 
-use crate::result::{PhaseResult, RunResult};
+use crate::result::{PhaseResult, RunResult, Summary};
 use std::fmt::Write as _;
 
 /// Formats microseconds with a unit a person reads at a glance: `850µs`, `2.10ms`, `1.23s`.
@@ -13,8 +13,15 @@ pub fn fmt_us(us: u64) -> String {
     }
 }
 
-/// Scheduler lag p99 beyond which the report warns that chaosload itself was a bottleneck.
+/// Scheduler lag p99 beyond which the terminal summary, report.html and the Markdown summary warn that
+/// chaosload itself was a bottleneck.
 pub const LAG_WARNING_US: u64 = 10_000;
+
+/// Whether a run's scheduler lag calls for that warning: some lag was recorded and its p99 is past
+/// [`LAG_WARNING_US`].
+pub fn lag_warns(lag: &Summary) -> bool {
+    lag.count > 0 && lag.p99_us > LAG_WARNING_US
+}
 
 pub fn render(result: &RunResult) -> String {
     let mut out = String::new();
@@ -72,7 +79,7 @@ fn warnings(out: &mut String, client: &str, t: &PhaseResult) {
             "WARNING {client}: {n} arrivals were NOT SENT because max_in_flight requests were already in flight (overflow)."
         );
     }
-    if t.scheduler_lag.count > 0 && t.scheduler_lag.p99_us > LAG_WARNING_US {
+    if lag_warns(&t.scheduler_lag) {
         let _ = writeln!(
             out,
             "WARNING {client}: scheduler lag p99 {} — chaosload itself fell behind the schedule; latencies include that lag.",

@@ -6,7 +6,8 @@
 
 use super::charts::{self, Dashes, SpectrumLine, TimeSeries};
 use super::compare::{Comparison, Delta, Metric};
-use super::html::{decode, error_kinds, esc, figure, page_start, swatch, value_cell, Phase, PAGE_END};
+use super::metrics::{decode, Phase};
+use super::page::{error_kinds, esc, figure, page_start, phase_heading, swatch, value_cell, PAGE_END};
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
 use std::fmt::Write as _;
 
@@ -268,7 +269,7 @@ fn fault_rows(labels: &[&str], results: &[(String, RunResult)]) -> (Vec<FaultWin
 fn client_table(out: &mut String, c: &Comparison, runs: &[Option<&ClientResult>]) {
     let Some(first) = runs.iter().flatten().next() else { return };
     for phase in Phase::list(first) {
-        let _ = writeln!(out, "<h3>{}</h3>\n<table>\n<tr><th class=\"name\">run</th>", phase.heading(first));
+        let _ = writeln!(out, "<h3>{}</h3>\n<table>\n<tr><th class=\"name\">run</th>", phase_heading(&phase, first));
         for m in Metric::ALL {
             let _ = write!(out, "<th>{}</th>", m.label());
         }

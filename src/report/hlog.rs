@@ -80,7 +80,7 @@ pub fn started_at(result: &RunResult) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::compare::fixtures;
+    use crate::report::fixtures;
     use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
     use hdrhistogram::serialization::Deserializer;
     use hdrhistogram::Histogram;

@@ -1,71 +1,16 @@
 //! The self-contained HTML page: header, a plain-words summary, inline SVG charts and tables.
 //!
-//! Everything from the scenario or the result is escaped with [`esc`]; the page loads nothing
-//! (no scripts, fonts, styles or images from anywhere) and reads the same with JavaScript off.
+//! Everything from the scenario or the result is escaped with [`esc`]; the page loads nothing (no
+//! scripts, fonts, styles or images from anywhere) and reads the same with JavaScript off. Its style,
+//! figures and table cells come from the page kit it shares with the comparison page, [`super::page`].
 
-use super::charts::{self, client_color, css, SpectrumLine};
-use super::compare::{Better, Delta, Stats};
-use crate::record::Hist;
+use super::charts::{self, SpectrumLine};
+use super::compare::Better;
+use super::metrics::{decode, Phase};
+use super::page::{error_kinds, esc, figure, fmt_ms, page_start, phase_heading, swatch, value_cell, PAGE_END};
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
-use crate::summary::fmt_us;
-use std::collections::BTreeMap;
+use crate::summary::{fmt_us, lag_warns};
 use std::fmt::Write as _;
-
-/// Scheduler lag p99 beyond which the page warns that chaosload itself was a bottleneck (as the
-/// terminal summary does).
-const LAG_WARNING_US: u64 = 10_000;
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-const STYLE: &str = r#"
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0 auto;max-width:1160px;padding:16px 24px 48px;color:#1f2328;line-height:1.45}
-h1{margin:0 0 4px;font-size:26px}h2{margin:32px 0 8px;font-size:20px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
-h3{margin:24px 0 4px;font-size:16px}
-.meta{color:#57606a;font-size:14px}.meta b{color:#1f2328;font-weight:600}
-.banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600}
-.banner.error{background:#ffebe9;border:1px solid #cf222e;color:#82071e}
-.banner.warn{background:#fff8c5;border:1px solid #bf8700;color:#633c01}
-.story{font-size:15px;background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:10px 14px}
-figure{margin:8px 0 20px}figcaption{font-size:13px;color:#57606a;margin-top:2px}
-svg{max-width:100%;height:auto;display:block}
-table{border-collapse:collapse;font-size:13px;margin:6px 0 14px;font-variant-numeric:tabular-nums}
-th,td{border-bottom:1px solid #d8dee4;padding:4px 8px;text-align:right;vertical-align:top}
-td{white-space:nowrap}
-th{background:#f6f8fa;font-weight:600}td.name,th.name{text-align:left;white-space:nowrap}
-td.kinds{text-align:left;max-width:220px;white-space:normal}
-.d{display:block;font-size:11px;color:#57606a}.better{color:#1a7f37}.worse{color:#cf222e}
-.sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
-pre{background:#f6f8fa;padding:10px;overflow:auto;font-size:12px}
-"#;
-
-/// A page's start, through `<body>`: the title (escaped here) and the shared style, nothing loaded.
-pub(super) fn page_start(title: &str) -> String {
-    let mut out = String::with_capacity(512 * 1024);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
-         <style>{STYLE}</style>\n</head>\n<body>\n",
-        esc(title)
-    );
-    out
-}
-
-pub(super) const PAGE_END: &str = "</body>\n</html>\n";
 
 /// Renders the report for `result` as one self-contained HTML document.
 pub fn render(result: &RunResult) -> String {
@@ -84,15 +29,7 @@ pub fn render(result: &RunResult) -> String {
     out
 }
 
-pub(super) fn fmt_ms(ms: u64) -> String {
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    }
-}
-
-pub(super) fn pct(x: f64) -> String {
+fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
@@ -155,7 +92,7 @@ fn warnings(r: &RunResult) -> Vec<String> {
                 esc(&c.name)
             ));
         }
-        if t.scheduler_lag.count > 0 && t.scheduler_lag.p99_us > LAG_WARNING_US {
+        if lag_warns(&t.scheduler_lag) {
             out.push(format!(
                 "{}: scheduler lag p99 {} — chaosload itself fell behind the schedule; latencies include that lag.",
                 esc(&c.name),
@@ -286,14 +223,6 @@ fn story(r: &RunResult) -> String {
     s
 }
 
-/// A summary's histogram, decoded from result.json's base64; `None` when it recorded nothing.
-pub(super) fn decode(s: &Summary) -> Option<Hist> {
-    if s.count == 0 || s.hdr.is_empty() {
-        return None;
-    }
-    Hist::decode_base64(&s.hdr).ok().filter(|h| !h.is_empty())
-}
-
 /// Which histogram of a phase to draw.
 type Pick = fn(&PhaseResult) -> &Summary;
 
@@ -307,10 +236,6 @@ fn lines(r: &RunResult, pick: &[(Pick, bool)]) -> Vec<SpectrumLine> {
             })
         })
         .collect()
-}
-
-pub(super) fn figure(out: &mut String, title: &str, svg: &str, caption: &str) {
-    let _ = writeln!(out, "<figure>\n<h3>{title}</h3>\n{svg}\n<figcaption>{caption}</figcaption>\n</figure>");
 }
 
 fn charts_section(out: &mut String, r: &RunResult) {
@@ -386,31 +311,6 @@ fn charts_section(out: &mut String, r: &RunResult) {
     }
 }
 
-/// A change in % under a table value, green when better and red when worse (`new` from zero).
-pub(super) fn delta_span(d: &Delta, better: Better) -> String {
-    let text = if d.pct.is_none() { "new".to_string() } else { d.format_pct() };
-    match d.verdict(better) {
-        Some(good) => format!("<span class=\"d {}\">{text}</span>", if good { "better" } else { "worse" }),
-        None => format!("<span class=\"d\">{text}</span>"),
-    }
-}
-
-/// A table cell: a value and, when there is a baseline, its change from it.
-pub(super) fn value_cell(shown: &str, value: f64, base: Option<f64>, better: Better) -> String {
-    let d = base.map(|b| delta_span(&Delta::between(b, value), better)).unwrap_or_default();
-    format!("<td>{shown}{d}</td>")
-}
-
-/// Errors by kind, for a table cell: `http_503 4, reset 10`, or `—`.
-pub(super) fn error_kinds(errors: &BTreeMap<String, u64>) -> String {
-    let kinds: Vec<String> = errors.iter().map(|(k, v)| format!("{} {v}", esc(k))).collect();
-    if kinds.is_empty() {
-        "—".into()
-    } else {
-        kinds.join(", ")
-    }
-}
-
 struct Column {
     head: &'static str,
     value: fn(&PhaseResult) -> Option<f64>,
@@ -455,61 +355,6 @@ fn lat(p: &PhaseResult, us: u64) -> Option<f64> {
     (p.latency.count > 0).then_some(us as f64)
 }
 
-/// A colour square matching series `i` in the charts.
-pub(super) fn swatch(i: usize) -> String {
-    format!("<span class=\"sw\" style=\"background:{}\"></span>", css(client_color(i)))
-}
-
-/// A row group of the results tables: one phase (matched by name, else position) or all phases.
-pub(super) enum Phase<'a> {
-    Named(usize, &'a str),
-    Total,
-}
-
-impl<'a> Phase<'a> {
-    /// The phases of `first`, then all phases together when there are several.
-    pub(super) fn list(first: &'a ClientResult) -> Vec<Phase<'a>> {
-        let mut phases: Vec<Phase> =
-            first.phases.iter().enumerate().map(|(i, p)| Phase::Named(i, p.name.as_str())).collect();
-        if first.phases.len() != 1 {
-            phases.push(Phase::Total);
-        }
-        phases
-    }
-
-    /// A configuration's numbers for this row group, as the terminal summary and `compare` count them
-    /// (all phases: the pool's count of connections opened).
-    pub(super) fn stats(&self, c: &ClientResult) -> Option<Stats> {
-        match self {
-            Phase::Named(..) => self.of(c).map(Stats::of_phase),
-            Phase::Total => Some(Stats::of_client(c)),
-        }
-    }
-
-    /// The `<h3>` heading of a row group: the phase's name, model, duration and asked-for rate.
-    pub(super) fn heading(&self, first: &ClientResult) -> String {
-        let model = self.of(first).map(|p| {
-            let rate = p.requested_rate.map(|x| format!(", {x:.1} arrivals/s asked")).unwrap_or_default();
-            format!(" <span class=\"meta\">({} model, {}{rate})</span>", esc(&p.model), fmt_ms(p.duration_ms))
-        });
-        format!("{}{}", esc(self.name()), model.unwrap_or_default())
-    }
-
-    pub(super) fn name(&self) -> &str {
-        match self {
-            Phase::Named(_, name) => name,
-            Phase::Total => "all phases",
-        }
-    }
-
-    pub(super) fn of<'c>(&self, c: &'c ClientResult) -> Option<&'c PhaseResult> {
-        match self {
-            Phase::Named(i, name) => c.phases.iter().find(|p| p.name == *name).or(c.phases.get(*i)),
-            Phase::Total => Some(&c.total),
-        }
-    }
-}
-
 fn tables(out: &mut String, r: &RunResult) {
     out.push_str(
         "<h2>Results by phase</h2>\n<p class=\"meta\">Latency is from the intended send time. Under each value: its \
@@ -519,7 +364,7 @@ fn tables(out: &mut String, r: &RunResult) {
     let first = &r.clients[0];
     for phase in &Phase::list(first) {
         let get = |c| phase.of(c);
-        let _ = writeln!(out, "<h3>{}</h3>\n<table>\n<tr><th class=\"name\">client</th>", phase.heading(first));
+        let _ = writeln!(out, "<h3>{}</h3>\n<table>\n<tr><th class=\"name\">client</th>", phase_heading(phase, first));
         for col in COLUMNS {
             let _ = write!(out, "<th>{}</th>", col.head);
         }

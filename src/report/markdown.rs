@@ -2,7 +2,7 @@
 
 use crate::report::compare::{signed, ClientComparison, Comparison, Delta, Metric, Stats};
 use crate::result::RunResult;
-use crate::summary::fmt_us;
+use crate::summary::{fmt_us, lag_warns};
 use std::fmt::Write as _;
 
 /// A comparison: which runs, then per configuration a table with one row per metric (and per error kind),
@@ -168,7 +168,7 @@ pub fn run_markdown(result: &RunResult) -> String {
             ));
         }
         let lag = &c.total.scheduler_lag;
-        if lag.count > 0 && lag.p99_us > crate::summary::LAG_WARNING_US {
+        if lag_warns(lag) {
             warnings.push(format!(
                 "{}: scheduler lag p99 {} — chaosload itself fell behind the schedule; latencies include that lag.",
                 code(&c.name),
@@ -235,7 +235,7 @@ fn code_cell(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::report::compare::compare;
-    use crate::report::compare::fixtures::{client, run, Numbers};
+    use crate::report::fixtures::{client, run, Numbers};
 
     /// Every table in `md` (runs of lines starting with `|`): each row has as many cells as its header,
     /// the second row is the alignment row, and cells are split only by unescaped pipes.

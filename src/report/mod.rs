@@ -1,6 +1,10 @@
 //! Reports rendered from `RunResult`s: the self-contained HTML page (`html`) and its SVG charts
 //! (`charts`), comparisons between runs (`compare`, and as an HTML page `compare_html`), Markdown
 //! (`markdown`) and HdrHistogram interval logs (`hlog`).
+//!
+//! The two pages share `page` (their HTML kit: escaping, style, figures, table cells), `metrics` (what
+//! both read off a result before any markup) and `palette` (the series colours of charts and swatches).
+//! Nothing here imports in a circle: `charts` reads `page` and `palette`, never the pages.
 
 pub mod charts;
 pub mod compare;
@@ -8,8 +12,13 @@ pub mod compare_html;
 pub mod hlog;
 pub mod html;
 pub mod markdown;
+mod metrics;
+mod page;
+mod palette;
 
 pub use html::render;
 
+#[cfg(test)]
+mod fixtures;
 #[cfg(test)]
 mod tests;

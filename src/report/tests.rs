@@ -1,125 +1,9 @@
-//! Structural tests of the HTML report on a fixed, hand-built `RunResult`.
+//! Structural tests of report.html and the comparison page on fixed, hand-built `RunResult`s (see
+//! [`super::fixtures`]).
 
+use super::fixtures::{report_run, spread, NAMES};
 use super::render;
-use crate::record::Hist;
-use crate::result::{
-    ClientResult, Connections, Environment, FaultWindows, MockStats, PhaseResult, RunResult, SecondResult, Summary,
-    Window,
-};
-use std::collections::BTreeMap;
-use std::time::Duration;
-
-/// A histogram of `n` values spread log-uniformly from `lo_us` to `hi_us`.
-fn summary(n: u64, lo_us: f64, hi_us: f64) -> Summary {
-    let mut h = Hist::new();
-    for i in 0..n {
-        let f = i as f64 / n.max(2) as f64;
-        h.record(Duration::from_micros((lo_us * (hi_us / lo_us).powf(f * f)) as u64));
-    }
-    Summary::of(&h)
-}
-
-fn phase(name: &str, scale: f64, errors: &[(&str, u64)]) -> PhaseResult {
-    let errors: BTreeMap<String, u64> = errors.iter().map(|(k, n)| (k.to_string(), *n)).collect();
-    let failed: u64 = errors.values().sum();
-    PhaseResult {
-        name: name.to_string(),
-        duration_ms: 10_000,
-        model: "open".to_string(),
-        requested_rate: Some(100.0),
-        arrivals: 1000,
-        sent: 1000,
-        achieved_rate: 100.0,
-        completed: 1000,
-        ok: 1000 - failed,
-        errors,
-        error_rate: failed as f64 / 1000.0,
-        retries: 0,
-        connections_opened: (10.0 * scale) as u64,
-        reuse_ratio: 0.99,
-        latency: summary(1000, 800.0 * scale, 2_000_000.0 * scale),
-        service_time: summary(1000, 700.0 * scale, 900_000.0 * scale),
-        time_to_first_byte: summary(1000, 600.0 * scale, 800_000.0),
-        connect_time: summary((10.0 * scale) as u64, 80.0, 300.0),
-        scheduler_lag: summary(1000, 50.0, 200.0),
-    }
-}
-
-fn client(name: &str, scale: f64, errors: &[(&str, u64)]) -> ClientResult {
-    let timeline = (0..12u64)
-        .map(|t| {
-            let errs: BTreeMap<String, u64> = if (2..4).contains(&t) {
-                errors.iter().map(|(k, n)| (k.to_string(), n / 2)).collect()
-            } else {
-                BTreeMap::new()
-            };
-            let completed = if t < 10 { 100 } else { 0 };
-            SecondResult {
-                t_s: t,
-                completed,
-                ok: completed - errs.values().sum::<u64>().min(completed),
-                errors: errs,
-                connections_opened: if t == 0 { (5.0 * scale) as u64 } else { t % 3 },
-                latency_p50_us: if completed > 0 { (2_000.0 * scale) as u64 } else { 0 },
-                latency_p99_us: if completed > 0 { (20_000.0 * scale * (1 + t % 4) as f64) as u64 } else { 0 },
-                latency_max_us: if completed > 0 { (40_000.0 * scale) as u64 } else { 0 },
-                hdr: String::new(),
-            }
-        })
-        .collect();
-    ClientResult {
-        name: name.to_string(),
-        started_at: "2026-11-22T07:00:00.000Z".to_string(),
-        duration_ms: 12_000,
-        total: phase("total", scale, errors),
-        phases: vec![phase("steady", scale, errors)],
-        connections: Connections {
-            opened: (10.0 * scale) as u64,
-            closed_by_peer: 1,
-            closed_idle: 2,
-            closed_by_client: 0,
-            reuse_ratio: 0.99,
-            requests_per_connection_mean: 100.0 / scale,
-            requests_per_connection_max: 200,
-        },
-        timeline,
-        mock: Some(MockStats { requests: 1000, connections_accepted: 10, fault_hits: 42, ..Default::default() }),
-        proxy: None,
-    }
-}
-
-pub(super) const NAMES: [&str; 3] = ["keep-alive", "<script>alert(1)</script>", "a&b"];
-
-pub(super) fn fixture() -> RunResult {
-    RunResult {
-        schema_version: 1,
-        scenario_name: "fixture <&> \"quoted\"".to_string(),
-        scenario_file: "scenarios/fixture.toml".to_string(),
-        scenario: serde_json::json!({ "name": "fixture", "seed": 7, "note": "<img src=x onerror=alert(1)>" }),
-        started_at: "2026-01-02T03:04:05Z".to_string(),
-        environment: Environment {
-            chaosload_version: "0.1.0".to_string(),
-            cores: 8,
-            os: "linux".to_string(),
-            arch: "x86_64".to_string(),
-            load_threads: 1,
-        },
-        interrupted: true,
-        error: Some("client <b>a&b</b> failed".to_string()),
-        faults: vec![FaultWindows {
-            kind: "stall<x>".to_string(),
-            layer: "mock".to_string(),
-            probability: 0.5,
-            windows: vec![Window { start_ms: 2_000, end_ms: 4_000 }, Window { start_ms: 6_000, end_ms: 7_000 }],
-        }],
-        warnings: vec!["fault[0] (reset, layer mock) acts on HTTP/1 connections only: \"<h2>\" will not meet it".into()],
-        clients: vec![
-            client(NAMES[0], 1.0, &[]),
-            client(NAMES[1], 2.0, &[("reset", 10), ("http_503", 4)]),
-            client(NAMES[2], 0.5, &[("overflow", 6)]),
-        ],
-    }
-}
+use crate::result::RunResult;
 
 /// The text of the `<svg id="{id}" …>…</svg>` element.
 fn chart<'a>(page: &'a str, id: &str) -> &'a str {
@@ -133,7 +17,7 @@ const CHARTS: [&str; 6] =
 
 #[test]
 fn every_chart_names_every_client() {
-    let page = render(&fixture());
+    let page = render(&report_run());
     for id in CHARTS {
         let svg = chart(&page, id);
         for name in NAMES {
@@ -145,7 +29,7 @@ fn every_chart_names_every_client() {
 
 #[test]
 fn text_from_the_scenario_is_escaped() {
-    let page = render(&fixture());
+    let page = render(&report_run());
     assert!(!page.to_lowercase().contains("<script"), "a client name reached the page unescaped");
     assert!(!page.contains("<img"));
     assert!(!page.contains("<b>a&b</b>"));
@@ -155,7 +39,7 @@ fn text_from_the_scenario_is_escaped() {
 
 #[test]
 fn page_is_self_contained() {
-    let page = render(&fixture());
+    let page = render(&report_run());
     for needle in ["http://", "https://", "<script src", "<link", "@import", "url("] {
         assert!(!page.contains(needle), "page contains {needle}");
     }
@@ -163,7 +47,7 @@ fn page_is_self_contained() {
 
 #[test]
 fn fault_windows_are_shaded_and_labelled_in_latency_over_time() {
-    let page = render(&fixture());
+    let page = render(&report_run());
     let svg = chart(&page, "chart-latency-time");
     assert!(svg.contains("fault: stall&lt;x&gt; (mock, p=50%)"), "fault label missing");
     // Two windows: two bars in the strip plus two shaded bands over the plot.
@@ -173,7 +57,7 @@ fn fault_windows_are_shaded_and_labelled_in_latency_over_time() {
 
 #[test]
 fn page_is_well_formed_enough() {
-    let page = render(&fixture());
+    let page = render(&report_run());
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert_eq!(page.matches("<html").count(), 1);
     assert_eq!(page.matches("</html>").count(), 1);
@@ -186,7 +70,7 @@ fn page_is_well_formed_enough() {
 
 #[test]
 fn header_summary_and_tables_say_what_happened() {
-    let page = render(&fixture());
+    let page = render(&report_run());
     for needle in [
         "seed <b>7</b>",
         "Interrupted",
@@ -206,21 +90,21 @@ fn header_summary_and_tables_say_what_happened() {
 
 #[test]
 fn the_scenarios_warnings_are_banners() {
-    let page = render(&fixture());
+    let page = render(&report_run());
     assert!(page.contains(
         "<div class=\"banner warn\">fault[0] (reset, layer mock) acts on HTTP/1 connections only: \
          &quot;&lt;h2&gt;&quot; will not meet it.</div>"
     ));
-    let mut quiet = fixture();
+    let mut quiet = report_run();
     quiet.warnings.clear();
     assert!(!render(&quiet).contains("HTTP/1 connections only"));
 }
 
 #[test]
 fn charts_are_left_out_without_data() {
-    let mut r = fixture();
+    let mut r = report_run();
     for c in &mut r.clients {
-        c.total.connect_time = summary(0, 1.0, 1.0);
+        c.total.connect_time = spread(0, 1.0, 1.0);
     }
     let page = render(&r);
     assert!(!page.contains("id=\"chart-connect\""));
@@ -245,9 +129,9 @@ fn render_result_file() {
 mod compare_page {
     use super::chart;
     use crate::report::charts::client_color;
-    use crate::report::compare::fixtures::{client, run, Numbers};
     use crate::report::compare::{compare, Comparison};
     use crate::report::compare_html::render;
+    use crate::report::fixtures::{client, run, Numbers};
     use crate::result::RunResult;
 
     const CLIENTS: [&str; 2] = ["keep-alive", "<b>tuned</b>&co"];
@@ -275,7 +159,7 @@ mod compare_page {
     }
 
     fn escaped(s: &str) -> String {
-        crate::report::html::esc(s)
+        crate::report::page::esc(s)
     }
 
     /// Whether `svg` draws data of run `i`: a line (a legend mark is 3 wide, data 2) or, for a second

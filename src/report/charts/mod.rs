@@ -1,0 +1,31 @@
+//! The report's charts: plotters drawing into inline SVG strings, one colour per series (a client
+//! configuration in report.html, a run on the comparison page).
+//!
+//! Every chart keeps its legend in a strip above the plot (never over data) and fault windows in a
+//! labelled strip of their own; text in SVG is escaped by plotters' SVG backend. Latency axes are
+//! logarithmic with 1-2-5 (or 1-3) ticks formatted by `summary::fmt_us`.
+//!
+//! One chart a file: `spectrum`, `latency` (over time), `throughput` and `connections`. Beside them,
+//! the kit they draw with: `draw` (drawing area, width, font, lines), `svg` (the document around each
+//! chart), `legend`, `axis` (value axes and the mesh), `time` (the time axis and its series) and
+//! `faults` (fault strips and shading). This file only names them and re-exports what the pages call.
+
+mod axis;
+mod connections;
+mod draw;
+mod faults;
+mod latency;
+mod legend;
+mod spectrum;
+mod svg;
+mod throughput;
+mod time;
+
+pub use self::axis::log_ticks;
+pub use self::connections::connections;
+pub use self::draw::WIDTH;
+pub use self::latency::{latencies_over_time, latency_over_time, Dashes};
+pub use self::spectrum::{spectrum, SpectrumLine};
+pub use self::throughput::throughput;
+pub use self::time::TimeSeries;
+pub use crate::report::palette::{client_color, css};
