@@ -4,23 +4,27 @@
 //! → load::engine (intended send times) → client (per configuration) → record::Recorder
 //! (per worker, merged at the end) → result::RunResult → result.json / terminal summary`.
 //!
-//! Layout:
-//! - `scenario/` — `raw` serde types, `validate` (raw → `Plan`, every problem at once), `plan`.
+//! Layout (ARCHITECTURE.md says more):
+//! - `scenario/` — `raw` serde types, `validate/` (raw → `Plan`, every problem at once, one file per
+//!   section), `plan` (the validated plan, built only through `PlanParts::build`).
+//! - `fault/`    — the fault model across layers: `FaultPlan`, `FaultKind`, `ByLayer`, the kinds' registry.
 //! - `load/`     — `schedule` (traffic shapes as data → intended send times), `engine`.
 //! - `client/`   — the client under test: a pool of our own, HTTP/1.1 of our own (`http1`), h2c on hyper.
 //! - `http1`     — HTTP/1.1 framing and body skipping shared by the client and the mock.
-//! - `mock/`     — the built-in mock upstream: behaviours, faults, the serverless model; plain HTTP/1.1 of its own.
-//! - `chaos/`    — the chaos proxy: a toxic chain per connection and direction (`toxics/`).
+//! - `mock/`     — the built-in mock upstream: fault kinds (`faults/`), the serverless model, behaviour, servers.
+//! - `chaos/`    — the chaos proxy: a chain of toxics per connection and direction (`toxics/`, one a file).
 //! - `record/`   — outcomes, histograms, timelines, connection statistics.
-//! - `report/`   — report.html (plotters SVG charts), compare (terminal, Markdown, HTML page), Markdown, HdrHistogram logs.
+//! - `report/`   — report.html and its charts, compare (terminal, Markdown, HTML page), Markdown, HdrHistogram logs.
 //! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
 //! - `standalone`, `server_thread` — the mock and proxy on their own; servers on their own threads.
+//! - `seeded`    — the seeded draws of mock and proxy; `vocabulary` — values and words as scenarios write them.
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
 
 pub mod chaos;
 pub mod cli;
 pub mod client;
 pub mod dist;
+pub mod fault;
 pub(crate) mod http1;
 pub mod load;
 pub mod mock;
@@ -29,7 +33,9 @@ pub mod report;
 pub mod result;
 pub mod run;
 pub mod scenario;
+pub mod seeded;
 pub mod server_thread;
 pub mod standalone;
 pub mod summary;
 pub mod timer;
+pub mod vocabulary;

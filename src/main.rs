@@ -41,13 +41,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             standalone(chaosload::standalone::proxy(&upstream, config.as_deref(), listen, connect_timeout))
         }
         Command::Run { scenario, out, clients, threads, quiet } => {
-            let mut plan = match load(&scenario) {
+            let overrides = scenario::Overrides { threads: threads.map(usize::from) };
+            let plan = match load(&scenario, &overrides) {
                 Ok(plan) => plan,
                 Err(code) => return Ok(code),
             };
-            if let Some(threads) = threads {
-                plan.threads = threads.into();
-            }
             let mut options = RunOptions::new(out);
             options.clients = clients;
             if quiet {
@@ -156,9 +154,10 @@ fn standalone(outcome: anyhow::Result<()>) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Loads a scenario, printing its diagnostics; the exit code for a file that cannot be used.
-fn load(path: &Path) -> Result<scenario::Plan, ExitCode> {
-    match scenario::load(path) {
+/// Loads a scenario with command-line `overrides`, printing its diagnostics; the exit code for a
+/// file that cannot be used.
+fn load(path: &Path, overrides: &scenario::Overrides) -> Result<scenario::Plan, ExitCode> {
+    match scenario::load_with(path, overrides) {
         Ok(plan) => Ok(plan),
         Err(LoadError::Invalid(diagnostics)) => {
             eprintln!("{diagnostics}");
@@ -174,7 +173,7 @@ fn load(path: &Path) -> Result<scenario::Plan, ExitCode> {
 fn validate(paths: &[std::path::PathBuf]) -> ExitCode {
     let mut failed = false;
     for path in paths {
-        match load(path) {
+        match load(path, &scenario::Overrides::default()) {
             Ok(plan) => {
                 println!("ok: {} ({} phases, {} clients)", path.display(), plan.phases.len(), plan.clients.len());
                 for warning in plan.warnings() {

@@ -9,6 +9,7 @@ use crate::load::engine::ClientRecord;
 pub use crate::mock::MockStats;
 use crate::record::{ConnStats, Hist, OutcomeCounts, PhaseStats, Timeline};
 use crate::scenario::{Load, Plan};
+use crate::vocabulary::Words;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -86,25 +87,17 @@ impl FaultWindows {
     /// The activation windows of every fault in `plan` within its phases and drain.
     pub fn of(plan: &Plan) -> Vec<FaultWindows> {
         let until = plan.phases.iter().map(|p| p.duration).sum::<std::time::Duration>() + plan.drain;
-        let normalized = plan.normalized();
         plan.faults
             .iter()
-            .enumerate()
-            .map(|(i, fault)| {
-                let described = &normalized["fault"][i];
-                FaultWindows {
-                    kind: described["kind"].as_str().unwrap_or("unknown").to_string(),
-                    layer: described["layer"].as_str().unwrap_or("unknown").to_string(),
-                    probability: fault.probability,
-                    windows: fault
-                        .windows(until)
-                        .into_iter()
-                        .map(|(start, end)| Window {
-                            start_ms: start.as_millis() as u64,
-                            end_ms: end.as_millis() as u64,
-                        })
-                        .collect(),
-                }
+            .map(|fault| FaultWindows {
+                kind: fault.kind.name().to_string(),
+                layer: fault.layer().word().to_string(),
+                probability: fault.probability,
+                windows: fault
+                    .windows(until)
+                    .into_iter()
+                    .map(|(start, end)| Window { start_ms: start.as_millis() as u64, end_ms: end.as_millis() as u64 })
+                    .collect(),
             })
             .collect()
     }

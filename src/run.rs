@@ -2,11 +2,11 @@
 //! is the mock), the same seeded schedule, then `result.json` written atomically.
 
 use crate::chaos::{ProxyConfig, ProxyServer};
-use crate::client::Endpoint;
+use crate::client::{Dial, Endpoint};
 use crate::load::engine::{self, Progress};
 use crate::mock::{MockConfig, MockServer};
 use crate::result::{ClientResult, Environment, FaultWindows, RunResult, SCHEMA_VERSION};
-use crate::scenario::{ClientPlan, Layer, Plan, Target};
+use crate::scenario::{ByLayer, ClientPlan, Plan, Target};
 use anyhow::Context as _;
 use std::io::IsTerminal as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
@@ -149,27 +149,27 @@ fn run_one(
     let began = Instant::now();
     let epoch = began + START_DELAY;
     let wall_epoch = SystemTime::now() + START_DELAY;
-    let faults_on = |layer| plan.faults.iter().filter(|f| f.layer() == layer).cloned().collect::<Vec<_>>();
-    let (mut endpoint, mock) = match target {
+    let faults = ByLayer::split(&plan.faults);
+    let (mut endpoint, upstream, mock) = match target {
         ResolvedTarget::Mock => {
             let listener = TcpListener::bind("127.0.0.1:0").context("binding the mock upstream to 127.0.0.1")?;
-            let config = MockConfig { plan: plan.mock.clone(), faults: faults_on(Layer::Mock), seed: plan.seed, epoch };
+            let config = MockConfig { plan: plan.mock.clone(), faults: faults.mock, seed: plan.seed, epoch };
             let mock = MockServer::start(listener, config).context("starting the mock upstream")?;
-            let endpoint = Endpoint { addr: mock.addr(), authority: mock.addr().to_string(), base_path: String::new() };
-            (endpoint, Some(mock))
+            let addr = mock.addr();
+            let endpoint = Endpoint { dial: Dial::Addr(addr), authority: addr.to_string(), base_path: String::new() };
+            (endpoint, addr, Some(mock))
         }
-        ResolvedTarget::Url(endpoint) => (endpoint.clone(), None),
+        ResolvedTarget::Url { endpoint, addr } => (endpoint.clone(), *addr, None),
     };
     // With proxy faults, the chaos proxy stands between the clients and the target; requests
     // keep the target's Host header.
-    let proxy_faults = faults_on(Layer::Proxy);
-    let proxy = if proxy_faults.is_empty() {
+    let proxy = if faults.proxy.is_empty() {
         None
     } else {
         let listener = TcpListener::bind("127.0.0.1:0").context("binding the chaos proxy to 127.0.0.1")?;
-        let config = ProxyConfig { epoch, ..ProxyConfig::with_faults(endpoint.addr, plan.seed, proxy_faults) };
+        let config = ProxyConfig { epoch, ..ProxyConfig::with_faults(upstream, plan.seed, faults.proxy) };
         let proxy = ProxyServer::start(listener, config).context("starting the chaos proxy")?;
-        endpoint.addr = proxy.addr();
+        endpoint.dial = Dial::Addr(proxy.addr());
         Some(proxy)
     };
     let display = ProgressDisplay::start(&client.name, plan, progress.clone(), options.progress);
@@ -203,7 +203,11 @@ fn write_interval_logs(dir: &Path, result: &RunResult) -> anyhow::Result<()> {
 
 enum ResolvedTarget {
     Mock,
-    Url(Endpoint),
+    /// A URL's endpoint and the address its host resolved to (where the proxy forwards).
+    Url {
+        endpoint: Endpoint,
+        addr: SocketAddr,
+    },
 }
 
 fn resolve_target(plan: &Plan) -> anyhow::Result<ResolvedTarget> {
@@ -218,7 +222,7 @@ fn resolve_target(plan: &Plan) -> anyhow::Result<ResolvedTarget> {
     std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(unreachable)?;
     let authority = uri.authority().map(|a| a.to_string()).unwrap_or_else(|| addr.to_string());
     let base_path = uri.path().trim_end_matches('/').to_string();
-    Ok(ResolvedTarget::Url(Endpoint { addr, authority, base_path }))
+    Ok(ResolvedTarget::Url { endpoint: Endpoint { dial: Dial::Addr(addr), authority, base_path }, addr })
 }
 
 /// `parent/<UTC timestamp>/`, made fresh: an existing folder is never reused.

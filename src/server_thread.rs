@@ -1,6 +1,6 @@
 //! A server future on its own OS thread with a current-thread tokio runtime: how the mock and
-//! the chaos proxy run beside the load engine without sharing its threads; and the accept loop
-//! they share.
+//! the chaos proxy (and any server of a later layer, on TCP or UDP) run beside the load engine
+//! without sharing its threads; and the accept loop the TCP servers share.
 
 use std::future::Future;
 use std::io;
@@ -51,6 +51,44 @@ async fn accept_error(name: &str, e: io::Error) {
     tokio::time::sleep(Duration::from_millis(20)).await;
 }
 
+/// An already-bound socket a server thread can serve: it is handed over as the std type and
+/// becomes its tokio type inside the server's own runtime.
+pub trait Listener: Send + 'static {
+    /// The socket as the server's runtime drives it.
+    type Async: Send + 'static;
+
+    fn local_addr(&self) -> io::Result<SocketAddr>;
+
+    /// Makes it non-blocking and registers it with the runtime entered by the caller.
+    fn into_async(self) -> io::Result<Self::Async>;
+}
+
+impl Listener for std::net::TcpListener {
+    type Async = TcpListener;
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        std::net::TcpListener::local_addr(self)
+    }
+
+    fn into_async(self) -> io::Result<TcpListener> {
+        self.set_nonblocking(true)?;
+        TcpListener::from_std(self)
+    }
+}
+
+impl Listener for std::net::UdpSocket {
+    type Async = tokio::net::UdpSocket;
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        std::net::UdpSocket::local_addr(self)
+    }
+
+    fn into_async(self) -> io::Result<tokio::net::UdpSocket> {
+        self.set_nonblocking(true)?;
+        tokio::net::UdpSocket::from_std(self)
+    }
+}
+
 /// A running server thread. Stopped by [`ServerThread::stop`] or on drop.
 #[derive(Debug)]
 pub struct ServerThread {
@@ -63,17 +101,17 @@ pub struct ServerThread {
 impl ServerThread {
     /// Runs `serve(listener, shutdown)` on a new thread named `name`, on an already-bound
     /// listener. Fails when the runtime or the thread cannot be created.
-    pub fn spawn<F, Fut>(name: &'static str, listener: std::net::TcpListener, serve: F) -> io::Result<ServerThread>
+    pub fn spawn<L, F, Fut>(name: &'static str, listener: L, serve: F) -> io::Result<ServerThread>
     where
-        F: FnOnce(TcpListener, CancellationToken) -> Fut + Send + 'static,
+        L: Listener,
+        F: FnOnce(L::Async, CancellationToken) -> Fut + Send + 'static,
         Fut: Future<Output = ()>,
     {
         let addr = listener.local_addr()?;
-        listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let listener = {
             let _entered = runtime.enter();
-            TcpListener::from_std(listener)?
+            listener.into_async()?
         };
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
@@ -100,5 +138,35 @@ impl ServerThread {
 impl Drop for ServerThread {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A UDP server runs on its own thread like the TCP ones: a datagram echoed on loopback.
+    #[test]
+    fn a_udp_server_thread_answers_and_stops() {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut server = ServerThread::spawn("test-udp", socket, |socket, shutdown| async move {
+            let mut buf = [0u8; 64];
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    received = socket.recv_from(&mut buf) => if let Ok((n, peer)) = received {
+                        let _ = socket.send_to(&buf[..n], peer).await;
+                    },
+                }
+            }
+        })
+        .unwrap();
+        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        client.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        client.send_to(b"ping", server.addr()).unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = client.recv_from(&mut buf).unwrap();
+        assert_eq!((&buf[..n], from), (&b"ping"[..], server.addr()));
+        server.stop();
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::chaos::{ProxyConfig, ProxyServer};
 use crate::mock::{MockConfig, MockServer};
-use crate::scenario::{self, Layer, LoadError, MockPlan, Parts};
+use crate::scenario::{self, ByLayer, LoadError, MockPlan, Parts};
 use anyhow::Context as _;
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
@@ -49,7 +49,7 @@ fn wait_for_ctrl_c() -> anyhow::Result<()> {
 
 pub fn mock(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
     let parts = parts(config)?;
-    let faults = parts.faults.into_iter().filter(|f| f.layer() == Layer::Mock).collect();
+    let faults = ByLayer::split(&parts.faults).mock;
     let config = MockConfig { plan: parts.mock, faults, seed: parts.seed, epoch: Instant::now() };
     let server = MockServer::start(bind(listen)?, config).context("starting the mock upstream")?;
     announce(server.addr(), "mock upstream")?;
@@ -71,7 +71,7 @@ pub fn proxy(
         .with_context(|| format!("cannot resolve upstream {upstream:?} (expected HOST:PORT)"))?
         .next()
         .with_context(|| format!("upstream {upstream:?} resolved to no address"))?;
-    let faults = parts.faults.into_iter().filter(|f| f.layer() == Layer::Proxy).collect();
+    let faults = ByLayer::split(&parts.faults).proxy;
     let config = ProxyConfig { connect_timeout, ..ProxyConfig::with_faults(upstream, parts.seed, faults) };
     let server = ProxyServer::start(bind(listen)?, config).context("starting the chaos proxy")?;
     announce(server.addr(), &format!("chaos proxy to {upstream}"))?;

@@ -8,8 +8,8 @@
 //!
 //! Per accepted client connection, numbered from 0 in accept order:
 //! - every proxy fault active at that moment (`FaultPlan::active_at(epoch.elapsed())`) hits the
-//!   connection with its `probability`, drawn from an RNG seeded with (seed, connection index,
-//!   fault index) — every client configuration meets the same hits. **The decision is taken once,
+//!   connection with its `probability`, drawn from (seed, connection index, `[[fault]]` index)
+//!   by `crate::seeded` — every client configuration meets the same hits. **The decision is taken once,
 //!   at accept: a connection keeps its toxics for its whole life**, even after the fault's window
 //!   ends, and a connection accepted before a window opens is never affected by it.
 //! - a hit `refuse` resets the client at once (accept, linger 0, close); nothing goes upstream.
@@ -21,9 +21,9 @@
 //!   except where a toxic means to.
 
 mod proxy;
-mod toxics;
+pub mod toxics;
 
-use crate::scenario::plan::FaultPlan;
+use crate::fault::Indexed;
 use crate::server_thread::ServerThread;
 use std::io;
 use std::net::SocketAddr;
@@ -31,14 +31,15 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
+use toxics::ProxyFault;
 
 /// Everything one proxy needs.
 #[derive(Debug, Clone)]
 pub struct ProxyConfig {
     /// Where client connections are forwarded.
     pub upstream: SocketAddr,
-    /// Faults of the run; the proxy acts on those of its layer (`FaultKind::Proxy`) only.
-    pub faults: Vec<FaultPlan>,
+    /// The run's proxy faults, each with its `[[fault]]` index.
+    pub faults: Vec<Indexed<ProxyFault>>,
     pub seed: u64,
     /// Start of the run: fault windows are offsets from it.
     pub epoch: Instant,
@@ -62,7 +63,7 @@ impl ProxyConfig {
     pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
     /// A config for `faults` whose epoch is now.
-    pub fn with_faults(upstream: SocketAddr, seed: u64, faults: Vec<FaultPlan>) -> Self {
+    pub fn with_faults(upstream: SocketAddr, seed: u64, faults: Vec<Indexed<ProxyFault>>) -> Self {
         ProxyConfig { faults, ..ProxyConfig::new(upstream, seed) }
     }
 }

@@ -1,13 +1,12 @@
 //! The proxy's accept loop, the per-connection fault decision, and the byte pumps around each
 //! direction's chain of toxics (or a plain two-way copy for a connection no fault hit).
 
-use super::toxics::{self, Chunk, Flow, Link, Stub, Teardown, Toxic};
+use super::toxics::{Chunk, Flow, Link, Pipe, Stub, Teardown};
 use super::{ProxyConfig, ProxyCounters};
-use crate::scenario::plan::{Direction, FaultKind};
+use crate::seeded::{Purpose, Seeded};
 use crate::server_thread::accept_until;
 use bytes::BytesMut;
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use socket2::SockRef;
 use std::io;
 use std::pin::Pin;
@@ -56,31 +55,10 @@ pub(crate) async fn run(
     .await;
 }
 
-/// The RNG that decides whether fault `fault` hits connection `conn`: a function of the seed and
-/// both indices only, so every run with the same seed meets the same hits.
-pub(crate) fn fault_rng(seed: u64, conn: u64, fault: usize) -> SmallRng {
-    SmallRng::seed_from_u64(splitmix64(splitmix64(splitmix64(seed) ^ conn) ^ fault as u64))
-}
-
-/// Whether fault `fault` with `probability` hits connection `conn` (ignoring its window); the
-/// same RNG then seeds the toxic's own draws.
-pub(crate) fn hits(rng: &mut SmallRng, probability: f64) -> bool {
-    rng.random::<f64>() < probability
-}
-
-/// SplitMix64's output function: scrambles its input so neighbouring seeds and indices yield
-/// unrelated streams.
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// The toxics one connection got at accept, per direction, in the order of the faults.
 pub(crate) struct ConnToxics {
-    up: Vec<Box<dyn Toxic>>,
-    down: Vec<Box<dyn Toxic>>,
+    up: Vec<Box<dyn Pipe>>,
+    down: Vec<Box<dyn Pipe>>,
     /// Whether any fault hit the connection.
     hit: bool,
 }
@@ -88,22 +66,17 @@ pub(crate) struct ConnToxics {
 impl ConnToxics {
     pub(crate) fn decide(config: &ProxyConfig, index: u64, elapsed: Duration) -> ConnToxics {
         let mut out = ConnToxics { up: Vec::new(), down: Vec::new(), hit: false };
-        for (i, fault) in config.faults.iter().enumerate() {
-            let FaultKind::Proxy(proxy_fault) = &fault.kind else { continue };
-            if !fault.active_at(elapsed) {
-                continue;
-            }
-            let mut rng = fault_rng(config.seed, index, i);
-            if !hits(&mut rng, fault.probability) {
+        let seeded = Seeded::new(config.seed);
+        for (i, fault) in &config.faults {
+            if !fault.active_at(elapsed) || !seeded.hits(index, *i, Purpose::ProxyHit, fault.probability) {
                 continue;
             }
             out.hit = true;
-            let dir = proxy_fault.direction;
-            if matches!(dir, Direction::Upstream | Direction::Both) {
-                out.up.push(toxics::build(&proxy_fault.toxic, rng.random()));
-            }
-            if matches!(dir, Direction::Downstream | Direction::Both) {
-                out.down.push(toxics::build(&proxy_fault.toxic, rng.random()));
+            let mut seeds = seeded.rng(index, *i, Purpose::Toxic);
+            for (flow, chain) in [(Flow::Up, &mut out.up), (Flow::Down, &mut out.down)] {
+                if fault.kind.acts_on(flow) {
+                    chain.push(fault.kind.toxic.start(seeds.random()));
+                }
             }
         }
         out
@@ -230,7 +203,7 @@ impl AsyncWrite for Counted<'_> {
 /// Wires `toxics` into a chain: returns the sender the reader feeds and the receiver the writer
 /// drains (the same channel when there are no toxics).
 fn chain(
-    toxics: Vec<Box<dyn Toxic>>,
+    toxics: Vec<Box<dyn Pipe>>,
     flow: Flow,
     link: &Arc<Link>,
     stages: &mut JoinSet<()>,

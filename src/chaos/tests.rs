@@ -1,10 +1,13 @@
 //! Tests of the chaos proxy over real sockets on 127.0.0.1: what a client sees through the proxy
 //! to a small target started in the test. Tolerances, never exact timings (the CI machine is noisy).
 
-use super::proxy::{fault_rng, hits};
 use super::*;
+use crate::chaos::toxics::{
+    Bandwidth, Blackhole, Direction, LimitData, ProxyFault, Refuse, ResetPeer, Slicer, SlowClose, Toxic,
+};
 use crate::dist::Dist;
-use crate::scenario::plan::{Direction, FaultKind, ProxyFault, Toxic};
+use crate::fault::FaultPlan;
+use crate::seeded::{Purpose, Seeded};
 use rand::{Rng, SeedableRng};
 use std::future::Future;
 use std::sync::atomic::AtomicU64;
@@ -21,9 +24,9 @@ fn ms(n: u64) -> Duration {
 }
 
 /// A proxy fault active for the whole test, hitting every connection.
-fn fault(direction: Direction, toxic: Toxic) -> FaultPlan {
+fn fault(direction: Direction, toxic: impl Into<Toxic>) -> FaultPlan<ProxyFault> {
     FaultPlan {
-        kind: FaultKind::Proxy(ProxyFault { direction, toxic }),
+        kind: ProxyFault { direction, toxic: toxic.into() },
         at: Duration::ZERO,
         duration: Duration::from_secs(3600),
         every: None,
@@ -36,8 +39,8 @@ fn start(config: ProxyConfig) -> ProxyServer {
     ProxyServer::start(listener, config).unwrap()
 }
 
-fn proxy(upstream: SocketAddr, faults: Vec<FaultPlan>) -> ProxyServer {
-    start(ProxyConfig { faults, ..ProxyConfig::new(upstream, 42) })
+fn proxy(upstream: SocketAddr, faults: Vec<FaultPlan<ProxyFault>>) -> ProxyServer {
+    start(ProxyConfig { faults: faults.into_iter().enumerate().collect(), ..ProxyConfig::new(upstream, 42) })
 }
 
 /// A target running `handler` on each connection; returns its address and its accept count.
@@ -181,7 +184,7 @@ async fn target_half_close_reaches_the_client_and_the_client_can_still_send() {
 #[tokio::test]
 async fn latency_adds_its_delay_per_direction() {
     let (echo, _) = echo_target().await;
-    let latency = Toxic::Latency(Dist::Fixed(ms(100)));
+    let latency = crate::chaos::toxics::Latency(Dist::Fixed(ms(100)));
     let down = proxy(echo, vec![fault(Direction::Downstream, latency.clone())]);
     let both = proxy(echo, vec![fault(Direction::Both, latency)]);
     let plain = proxy(echo, Vec::new());
@@ -201,8 +204,8 @@ async fn chained_latencies_add_per_chunk_but_not_across_queued_chunks() {
     let proxy = proxy(
         echo,
         vec![
-            fault(Direction::Downstream, Toxic::Latency(Dist::Fixed(ms(60)))),
-            fault(Direction::Downstream, Toxic::Latency(Dist::Fixed(ms(40)))),
+            fault(Direction::Downstream, crate::chaos::toxics::Latency(Dist::Fixed(ms(60)))),
+            fault(Direction::Downstream, crate::chaos::toxics::Latency(Dist::Fixed(ms(40)))),
         ],
     );
     let mut stream = connect(proxy.addr()).await;
@@ -232,7 +235,7 @@ async fn chained_latencies_add_per_chunk_but_not_across_queued_chunks() {
 #[tokio::test]
 async fn bandwidth_paces_the_bytes() {
     let (echo, _) = echo_target().await;
-    let proxy = proxy(echo, vec![fault(Direction::Downstream, Toxic::Bandwidth { bytes_per_s: 200_000 })]);
+    let proxy = proxy(echo, vec![fault(Direction::Downstream, Bandwidth { bytes_per_s: 200_000 })]);
     let data = random_bytes(100_000, 2);
     let mut stream = connect(proxy.addr()).await;
     let start = Instant::now();
@@ -258,7 +261,7 @@ async fn bandwidth_paces_the_bytes() {
 #[tokio::test]
 async fn slicer_cuts_data_into_delayed_pieces() {
     let addr = sender_target(random_bytes(100, 3)).await;
-    let proxy = proxy(addr, vec![fault(Direction::Downstream, Toxic::Slicer { size: 10, delay: ms(30) })]);
+    let proxy = proxy(addr, vec![fault(Direction::Downstream, Slicer { size: 10, delay: ms(30) })]);
     let mut stream = connect(proxy.addr()).await;
     let start = Instant::now();
     let mut reads = Vec::new();
@@ -280,7 +283,7 @@ async fn slicer_cuts_data_into_delayed_pieces() {
 #[tokio::test]
 async fn reset_peer_resets_the_client_after_the_delay() {
     let (echo, _) = echo_target().await;
-    let proxy = proxy(echo, vec![fault(Direction::Downstream, Toxic::ResetPeer { after: ms(300) })]);
+    let proxy = proxy(echo, vec![fault(Direction::Downstream, ResetPeer { after: ms(300) })]);
     let start = Instant::now();
     let mut stream = connect(proxy.addr()).await;
     round_trip(&mut stream, b"hi").await;
@@ -296,7 +299,7 @@ async fn reset_peer_resets_the_client_after_the_delay() {
 #[tokio::test]
 async fn blackhole_swallows_a_direction_and_keeps_the_connection_open() {
     let (echo, _) = echo_target().await;
-    let proxy = proxy(echo, vec![fault(Direction::Downstream, Toxic::Blackhole)]);
+    let proxy = proxy(echo, vec![fault(Direction::Downstream, Blackhole)]);
     let mut stream = connect(proxy.addr()).await;
     stream.write_all(b"hi").await.unwrap();
     let mut buf = [0u8; 16];
@@ -311,7 +314,7 @@ async fn blackhole_swallows_a_direction_and_keeps_the_connection_open() {
 #[tokio::test]
 async fn slow_close_delays_the_eof() {
     let addr = bye_target().await;
-    let proxy = proxy(addr, vec![fault(Direction::Downstream, Toxic::SlowClose { delay: ms(400) })]);
+    let proxy = proxy(addr, vec![fault(Direction::Downstream, SlowClose { delay: ms(400) })]);
     let start = Instant::now();
     let mut stream = connect(proxy.addr()).await;
     let mut buf = [0u8; 3];
@@ -328,7 +331,7 @@ async fn slow_close_delays_the_eof() {
 async fn limit_data_closes_after_the_limit() {
     let data = random_bytes(1000, 4);
     let addr = sender_target(data.clone()).await;
-    let proxy = proxy(addr, vec![fault(Direction::Downstream, Toxic::LimitData { bytes: 100 })]);
+    let proxy = proxy(addr, vec![fault(Direction::Downstream, LimitData { bytes: 100 })]);
     let mut stream = connect(proxy.addr()).await;
     let mut got = Vec::new();
     timeout(LIMIT, stream.read_to_end(&mut got)).await.expect("no close").unwrap();
@@ -340,7 +343,7 @@ async fn limit_data_closes_after_the_limit() {
 #[tokio::test]
 async fn refuse_resets_at_accept_without_going_upstream() {
     let (echo, accepted) = echo_target().await;
-    let proxy = proxy(echo, vec![fault(Direction::Both, Toxic::Refuse)]);
+    let proxy = proxy(echo, vec![fault(Direction::Both, Refuse)]);
     let err = reset_error(proxy.addr()).await;
     assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "{err}");
     let stats = proxy.shutdown();
@@ -386,7 +389,7 @@ async fn an_upstream_that_never_accepts_is_given_up_after_the_connect_timeout() 
 
 /// For `n` connections made one after the other: whether each was refused.
 async fn refused_pattern(upstream: SocketAddr, seed: u64, probability: f64, n: usize) -> Vec<bool> {
-    let faults = vec![FaultPlan { probability, ..fault(Direction::Downstream, Toxic::Refuse) }];
+    let faults = vec![(0, FaultPlan { probability, ..fault(Direction::Downstream, Refuse) })];
     let proxy = start(ProxyConfig { faults, ..ProxyConfig::new(upstream, seed) });
     let mut out = Vec::new();
     for _ in 0..n {
@@ -420,22 +423,24 @@ async fn probability_decides_per_connection_with_a_stable_seeded_subset() {
 
 #[test]
 fn hit_draws_depend_on_seed_connection_and_fault() {
-    let draw = |seed, conn, fault| hits(&mut fault_rng(seed, conn, fault), 0.5);
+    let draw = |seed, conn, fault| Seeded::new(seed).hits(conn, fault, Purpose::ProxyHit, 0.5);
     let pattern = |seed, fault| (0..64).map(|conn| draw(seed, conn, fault)).collect::<Vec<_>>();
     assert_eq!(pattern(1, 0), pattern(1, 0));
     assert_ne!(pattern(1, 0), pattern(2, 0));
     assert_ne!(pattern(1, 0), pattern(1, 1));
     let hit = pattern(1, 0).iter().filter(|&&h| h).count();
     assert!((16..=48).contains(&hit), "{hit} of 64");
-    assert!((0..64).all(|conn| !hits(&mut fault_rng(1, conn, 0), 0.0) && hits(&mut fault_rng(1, conn, 0), 1.0)));
+    let seeded = Seeded::new(1);
+    assert!((0..64)
+        .all(|conn| !seeded.hits(conn, 0, Purpose::ProxyHit, 0.0) && seeded.hits(conn, 0, Purpose::ProxyHit, 1.0)));
 }
 
 #[tokio::test]
 async fn a_fault_window_affects_only_connections_accepted_inside_it_for_their_whole_life() {
     let (echo, _) = echo_target().await;
     let epoch = Instant::now();
-    let blackhole = FaultPlan { at: ms(600), duration: ms(600), ..fault(Direction::Downstream, Toxic::Blackhole) };
-    let proxy = start(ProxyConfig { faults: vec![blackhole], epoch, ..ProxyConfig::new(echo, 42) });
+    let blackhole = FaultPlan { at: ms(600), duration: ms(600), ..fault(Direction::Downstream, Blackhole) };
+    let proxy = start(ProxyConfig { faults: vec![(0, blackhole)], epoch, ..ProxyConfig::new(echo, 42) });
     let mut before = connect(proxy.addr()).await;
     round_trip(&mut before, b"a").await;
 
@@ -455,7 +460,10 @@ async fn a_fault_window_affects_only_connections_accepted_inside_it_for_their_wh
 #[tokio::test]
 async fn shutdown_is_prompt_with_connections_open() {
     let (echo, _) = echo_target().await;
-    let proxy = proxy(echo, vec![fault(Direction::Downstream, Toxic::Latency(Dist::Fixed(Duration::from_secs(30))))]);
+    let proxy = proxy(
+        echo,
+        vec![fault(Direction::Downstream, crate::chaos::toxics::Latency(Dist::Fixed(Duration::from_secs(30))))],
+    );
     let mut streams = Vec::new();
     for _ in 0..5 {
         let mut stream = connect(proxy.addr()).await;
@@ -489,7 +497,7 @@ async fn serve_runs_on_the_callers_runtime_until_cancelled() {
 #[tokio::test]
 async fn drawn_latencies_on_both_directions_keep_every_byte_in_order() {
     let (echo, _) = echo_target().await;
-    let jitter = Toxic::Latency(Dist::Uniform { min: Duration::ZERO, max: ms(20) });
+    let jitter = crate::chaos::toxics::Latency(Dist::Uniform { min: Duration::ZERO, max: ms(20) });
     let proxy = proxy(echo, vec![fault(Direction::Both, jitter)]);
     let data = random_bytes(300_000, 5);
     let mut stream = connect(proxy.addr()).await;
@@ -519,7 +527,7 @@ async fn limit_data_upstream_cuts_what_the_target_receives() {
         }
     })
     .await;
-    let proxy = proxy(addr, vec![fault(Direction::Upstream, Toxic::LimitData { bytes: 100 })]);
+    let proxy = proxy(addr, vec![fault(Direction::Upstream, LimitData { bytes: 100 })]);
     let data = random_bytes(1000, 6);
     let mut stream = connect(proxy.addr()).await;
     stream.write_all(&data).await.unwrap();

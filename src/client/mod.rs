@@ -3,8 +3,11 @@
 //! request timeouts and retries, reporting what each request met: outcome, connect time, time to
 //! first byte, connection reuse.
 
+mod dial;
 mod http1;
 mod pool;
+
+pub use dial::Dial;
 
 use crate::record::{ConnStats, ErrorKind, Outcome};
 use crate::scenario::{ClientPlan, HttpVersion, ReadBody, RequestPlan, RetryOn};
@@ -14,14 +17,13 @@ use http1::WireRequest;
 use http_body_util::{BodyExt, Full};
 use pool::{Conn, Pool, Sender};
 use std::future::Future;
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-/// Where requests go: an address and what to put in `Host` and in front of every path.
+/// Where requests go: how to reach the target, and what to put in `Host` and in front of every path.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    pub addr: SocketAddr,
+    pub dial: Dial,
     /// `host[:port]` for the `Host` header and HTTP/2 `:authority`.
     pub authority: String,
     /// Prefix of every request path (`""` or e.g. `/api`).
@@ -68,7 +70,7 @@ impl Client {
     /// `plan` carries this worker's share of per-host limits (see `ClientPlan::share`).
     /// `epoch` is the start of the run (connection opens are counted per second from it).
     pub fn new(endpoint: Endpoint, plan: ClientPlan, epoch: Instant) -> Client {
-        Client { pool: Rc::new(Pool::new(endpoint.addr, &plan, epoch)), plan, endpoint }
+        Client { pool: Rc::new(Pool::new(endpoint.dial.clone(), &plan, epoch)), plan, endpoint }
     }
 
     /// Connections opened so far.

@@ -6,6 +6,7 @@
 //! A pool belongs to one load worker (a current-thread runtime with a `LocalSet`): it uses `Rc`
 //! and `RefCell`, never a lock.
 
+use super::dial::Dial;
 use super::http1::Http1Conn;
 use super::{classify_connect, classify_hyper, LocalExec};
 use crate::record::{ConnStats, ErrorKind};
@@ -16,7 +17,6 @@ use hyper::client::conn::http2;
 use hyper_util::rt::TokioIo;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -143,7 +143,7 @@ pub(super) struct Checkout {
 }
 
 pub(super) struct Pool {
-    addr: SocketAddr,
+    dial: Dial,
     http: HttpVersion,
     idle_timeout: Option<Duration>,
     max_idle: usize,
@@ -171,9 +171,9 @@ pub(super) struct Pool {
 
 impl Pool {
     /// `plan` holds this worker's share of the per-host limits.
-    pub(super) fn new(addr: SocketAddr, plan: &ClientPlan, epoch: Instant) -> Pool {
+    pub(super) fn new(dial: Dial, plan: &ClientPlan, epoch: Instant) -> Pool {
         Pool {
-            addr,
+            dial,
             http: plan.http,
             idle_timeout: plan.pool_idle_timeout,
             max_idle: if plan.keep_alive { plan.pool_max_idle_per_host } else { 0 },
@@ -390,7 +390,8 @@ impl Pool {
 
     /// Opens a connection; its `_permit` is the caller's to set.
     async fn connect(&self) -> Result<Conn, ErrorKind> {
-        let connecting = TcpStream::connect(self.addr);
+        let addr = self.dial.resolve().await?;
+        let connecting = TcpStream::connect(addr);
         let stream = match self.connect_timeout {
             Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| ErrorKind::ConnectTimeout)?,
             None => connecting.await,

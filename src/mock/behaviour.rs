@@ -1,25 +1,33 @@
 //! What the mock answers to one request: its status, its latency, its body, the faults that hit it, and how long a stall holds it.
 //!
 //! Everything a response needs is built once here (body bytes, cumulative status weights, fault
-//! lists split by where they act), so answering a request on a plain mock costs a counter
-//! increment, at most one cheap RNG seeding and two draws, and reference-count bumps. Faults and
-//! the serverless model are only looked at when configured (see [`Behaviour::needs_conn_state`]).
+//! lists split by role), so answering a request on a plain mock costs a counter increment, at
+//! most one cheap RNG seeding and two draws, and reference-count bumps. Faults and the serverless
+//! model are only looked at when configured (see [`Behaviour::needs_conn_state`]).
 //!
-//! Fault draws: whether fault `i` hits request `n` (or connection `n`, for `reset` at accept) is a
-//! pure function of the seed, `n` and `i`, so every client configuration meets the same hits.
+//! On a connection with state, [`Behaviour::answer`] says what to do with a request — respond,
+//! or have the connection's task take the socket over ([`Answer::Takeover`]) — and the server
+//! carries it out: the behaviour never touches a connection.
+//!
+//! Fault draws: whether fault `i` hits request `n` (or connection `n`, for a fault acting at
+//! accept) is a pure function of the seed, `n` and `i` (its `[[fault]]` index), so every client
+//! configuration meets the same hits.
 
-use super::server::{ConnState, Wire};
-use super::serverless::{Admission, Serverless};
+use super::faults::{Decision, MockFault, Request as FaultRequest, RequestFaults, Role};
+use super::plan::{KeepAliveClose, OnFreeze};
+use super::serverless::{Admission, ConnBinding, Serverless};
+use super::wire::Wire;
 use super::{MockConfig, MockCounters};
 use crate::dist::Dist;
-use crate::scenario::plan::{FaultKind, FaultPlan, KeepAliveClose, Layer, Malformed, OnFreeze, ResetStage};
+use crate::fault::Indexed;
+use crate::seeded::{Purpose, Seeded};
 use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_LENGTH};
 use http::{HeaderValue, Request, Response, StatusCode, Version};
 use http_body_util::BodyExt;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
@@ -28,12 +36,6 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
-
-/// Salts that keep the draws of different purposes apart.
-const DRAW_HIT: u64 = 0x1;
-const DRAW_LATENCY: u64 = 0x2;
-const DRAW_ACCEPT: u64 = 0x3;
-const DRAW_JITTER: u64 = 0x4;
 
 /// The mock's per-request behaviour, shared by every connection of one server.
 #[derive(Debug)]
@@ -45,19 +47,18 @@ pub(crate) struct Behaviour {
     body: Bytes,
     /// `content-length` for HTTP/2 responses (HTTP/1 writes it straight into the output buffer).
     content_length: HeaderValue,
-    /// `Stall` faults with their `[[fault]]` index, windows relative to `epoch`.
-    stalls: Box<[(usize, FaultPlan)]>,
-    /// Per-request mock faults other than `Stall`, with their `[[fault]]` index, in order.
-    faults: Box<[(usize, FaultPlan)]>,
-    /// `Reset(Accept)` faults with their index: drawn per accepted connection.
-    accept_resets: Box<[(usize, FaultPlan)]>,
+    /// Faults that hold responses ([`Role::Hold`]), windows relative to `epoch`.
+    stalls: Box<[Indexed<MockFault>]>,
+    /// Faults drawn per request after its head is read ([`Role::Request`]), in `[[fault]]` order.
+    faults: Box<[Indexed<MockFault>]>,
+    /// Faults drawn per accepted connection ([`Role::Accept`]), with what they do to it.
+    at_accept: Box<[(Indexed<MockFault>, Wire)]>,
     serverless: Option<Arc<Serverless>>,
     keep_alive_idle: Option<Duration>,
     keep_alive_jitter: Duration,
     keep_alive_close: KeepAliveClose,
     epoch: Instant,
-    /// Seed, scrambled once: request `n` draws from an RNG seeded with `seed_key ^ n`.
-    seed_key: u64,
+    seeded: Seeded,
     counters: Arc<MockCounters>,
 }
 
@@ -76,39 +77,25 @@ pub(crate) struct Draw {
     pub latency: Duration,
 }
 
-/// What the faults that hit one request do to it.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub(crate) struct RequestFaults {
-    /// Sum of the `Latency` faults' draws.
-    pub extra_latency: Duration,
-    /// A `Close` fault: `Connection: close`, then the server closes (HTTP/1 only).
-    pub close: bool,
-    /// The first deciding fault's verdict.
-    pub decision: Decision,
-    /// Whether any fault took effect.
-    pub hit: bool,
+/// What [`Behaviour::answer`] needs to know of the connection a request came on.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    /// Since when it had no request in progress, before this one (`None`: one was in progress).
+    pub idle_since: Option<Instant>,
+    /// Its (jittered) keep-alive idle timeout.
+    pub idle_timeout: Option<Duration>,
+    /// Requests received on it, this one included.
+    pub served: u32,
+    /// The serverless instance it is bound to.
+    pub binding: ConnBinding,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum Decision {
-    #[default]
-    Normal,
-    Status(StatusCode),
-    Gateway {
-        status: StatusCode,
-        after: Duration,
-    },
-    Trickle(Duration),
-    /// A socket-level fault (HTTP/1 only).
-    Wire(WireFault),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WireFault {
-    ResetBeforeHeaders,
-    ResetMidBody { after_bytes: usize },
-    Empty,
-    Malformed(Malformed),
+/// What to do with a request on a connection with state.
+pub(crate) enum Answer {
+    Respond(Response<MockBody>),
+    /// Send no response: the connection's task takes the socket and carries out the [`Wire`]
+    /// (`None`: leaves the connection open and silent).
+    Takeover(Option<Wire>),
 }
 
 fn invalid(msg: String) -> io::Error {
@@ -135,25 +122,18 @@ impl Behaviour {
         if statuses.is_empty() {
             return Err(invalid("mock: no status with a positive weight".into()));
         }
-        let (mut stalls, mut faults, mut accept_resets) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, f) in config.faults.iter().enumerate() {
-            if f.layer() != Layer::Mock {
-                continue;
-            }
-            match f.kind {
-                FaultKind::Stall => stalls.push((i, f.clone())),
-                FaultKind::Reset(ResetStage::Accept) => accept_resets.push((i, f.clone())),
-                FaultKind::Status(code) | FaultKind::GatewayTimeout { status: code, .. } => {
-                    status_code(code)?;
-                    faults.push((i, f.clone()));
-                }
-                _ => faults.push((i, f.clone())),
+        let (mut stalls, mut faults, mut at_accept) = (Vec::new(), Vec::new(), Vec::new());
+        for fault in &config.faults {
+            match fault.1.kind.role() {
+                Role::Hold => stalls.push(fault.clone()),
+                Role::Accept(wire) => at_accept.push((fault.clone(), wire)),
+                Role::Request => faults.push(fault.clone()),
             }
         }
-        let seed_key = splitmix64(config.seed);
+        let seeded = Seeded::new(config.seed);
         let serverless = plan.serverless.as_ref().map(|s| {
             status_code(s.queue_status)?;
-            Ok::<_, io::Error>(Arc::new(Serverless::new(s, seed_key, Arc::clone(&counters))))
+            Ok::<_, io::Error>(Arc::new(Serverless::new(s, seeded, Arc::clone(&counters))))
         });
         let body = Bytes::from((0..plan.body_bytes).map(|i| b'a' + (i % 26) as u8).collect::<Vec<u8>>());
         Ok(Behaviour {
@@ -164,13 +144,13 @@ impl Behaviour {
             body,
             stalls: stalls.into(),
             faults: faults.into(),
-            accept_resets: accept_resets.into(),
+            at_accept: at_accept.into(),
             serverless: serverless.transpose()?,
             keep_alive_idle: plan.keep_alive_idle,
             keep_alive_jitter: plan.keep_alive_jitter,
             keep_alive_close: plan.keep_alive_close,
             epoch: config.epoch,
-            seed_key,
+            seeded,
             counters,
         })
     }
@@ -180,7 +160,7 @@ impl Behaviour {
     /// closing) does not.
     pub(crate) fn needs_conn_state(&self) -> bool {
         !self.faults.is_empty()
-            || !self.accept_resets.is_empty()
+            || !self.at_accept.is_empty()
             || self.serverless.is_some()
             || (self.keep_alive_idle.is_some() && self.keep_alive_close != KeepAliveClose::Fin)
     }
@@ -207,30 +187,21 @@ impl Behaviour {
         }
         let lo = idle.saturating_sub(self.keep_alive_jitter).max(Duration::from_millis(1));
         let hi = (idle + self.keep_alive_jitter).max(lo);
-        let mut rng = SmallRng::seed_from_u64(self.key(index, 0, DRAW_JITTER));
+        let mut rng = self.seeded.rng(index, 0, Purpose::IdleJitter);
         Some(Duration::from_nanos(rng.random_range(lo.as_nanos() as u64..=hi.as_nanos() as u64)))
     }
 
-    /// Whether a `reset` fault at stage `accept` hits connection `index`, accepted now.
-    pub(crate) fn reset_on_accept(&self, index: u64) -> bool {
-        if self.accept_resets.is_empty() {
-            return false;
+    /// What the faults acting at accept do to connection `index`, accepted now: the first that
+    /// hits it wins.
+    pub(crate) fn at_accept(&self, index: u64) -> Option<Wire> {
+        if self.at_accept.is_empty() {
+            return None;
         }
         let elapsed = self.epoch.elapsed();
-        self.accept_resets.iter().any(|(i, f)| f.active_at(elapsed) && self.hits(index, *i, DRAW_ACCEPT, f.probability))
-    }
-
-    fn key(&self, unit: u64, fault: usize, purpose: u64) -> u64 {
-        splitmix64(self.seed_key ^ splitmix64(unit ^ (purpose << 56) ^ ((fault as u64 + 1) << 40)))
-    }
-
-    /// Whether fault `fault` hits unit `unit` (a request or connection index) with `probability`.
-    fn hits(&self, unit: u64, fault: usize, purpose: u64, probability: f64) -> bool {
-        if probability >= 1.0 {
-            return true;
-        }
-        let x = (self.key(unit, fault, purpose) >> 11) as f64 / (1u64 << 53) as f64;
-        x < probability
+        self.at_accept
+            .iter()
+            .find(|((i, f), _)| f.active_at(elapsed) && self.seeded.hits(index, *i, Purpose::AcceptHit, f.probability))
+            .map(|(_, wire)| wire.clone())
     }
 
     /// The draws for the `n`-th request the server received (0-based): a pure function of the
@@ -240,7 +211,7 @@ impl Behaviour {
             // Nothing to draw: skip seeding an RNG.
             return Draw { status: *status, latency };
         }
-        let mut rng = SmallRng::seed_from_u64(self.seed_key ^ n);
+        let mut rng: SmallRng = self.seeded.unit_rng(n);
         let status = if self.statuses.len() == 1 {
             self.statuses[0].0
         } else {
@@ -251,37 +222,28 @@ impl Behaviour {
     }
 
     /// The faults that hit request `n`, received `elapsed` after the epoch as the `served`-th
-    /// request of its connection. Applied in `[[fault]]` order: latencies add up, `Close` marks
-    /// the response, and the first fault that decides the response wins. Socket-level faults do
-    /// not act on HTTP/2 (they would take every stream of the connection down).
-    pub(crate) fn plan_faults(&self, n: u64, elapsed: Duration, served: u32, h2: bool) -> RequestFaults {
+    /// request of its connection, whose draws gave `status`. Applied in `[[fault]]` order (see
+    /// `faults/mod.rs`). HTTP/1-only faults do not act on HTTP/2 (they would take every stream of
+    /// the connection down).
+    pub(crate) fn plan_faults(
+        &self,
+        n: u64,
+        elapsed: Duration,
+        served: u32,
+        status: StatusCode,
+        h2: bool,
+    ) -> RequestFaults {
         let mut out = RequestFaults::default();
         for (i, f) in self.faults.iter() {
-            // The same rule `validate` warns by (see `FaultPlan::http1_only`).
-            if h2 && f.http1_only() {
+            // The same rule `validate` warns by (see `FaultKind::http1_only`).
+            if h2 && f.kind.http1_only() {
                 continue;
             }
-            if !f.active_at(elapsed) || !self.hits(n, *i, DRAW_HIT, f.probability) {
+            if !f.active_at(elapsed) || !self.seeded.hits(n, *i, Purpose::RequestHit, f.probability) {
                 continue;
             }
-            match f.kind {
-                FaultKind::Latency(ref dist) => {
-                    out.extra_latency += dist.sample(&mut SmallRng::seed_from_u64(self.key(n, *i, DRAW_LATENCY)));
-                    out.hit = true;
-                }
-                FaultKind::Close { after_requests } if served >= after_requests => {
-                    out.close = true;
-                    out.hit = true;
-                }
-                FaultKind::Close { .. } => {}
-                ref kind if out.decision == Decision::Normal => {
-                    if let Some(d) = decide(kind) {
-                        out.decision = d;
-                        out.hit = true;
-                    }
-                }
-                _ => {}
-            }
+            let request = FaultRequest { n, fault: *i, served, seeded: &self.seeded, status, body: &self.body };
+            f.kind.act(&request, &mut out);
         }
         out
     }
@@ -291,7 +253,7 @@ impl Behaviour {
     pub(crate) fn stall_end(&self, n: u64, elapsed: Duration) -> Option<Duration> {
         self.stalls
             .iter()
-            .filter(|(i, f)| self.hits(n, *i, DRAW_HIT, f.probability))
+            .filter(|(i, f)| self.seeded.hits(n, *i, Purpose::RequestHit, f.probability))
             .filter_map(|(_, f)| f.window_end(elapsed))
             .max()
     }
@@ -336,31 +298,26 @@ impl Behaviour {
     }
 
     /// Answers one request on a connection with state: the keep-alive race, the serverless
-    /// model, and every fault. A response that must not be sent (a reset, a hang, a raw broken
-    /// response) is handed to the connection task, and the future then waits for the connection
-    /// to end.
-    pub(crate) fn respond_full(
+    /// model, and every fault. A request that must not get a response (a reset, a hang, raw
+    /// broken bytes) is answered [`Answer::Takeover`], which the connection's task carries out.
+    pub(crate) fn answer(
         self: &Arc<Self>,
         req: Request<Incoming>,
-        conn: Arc<ConnState>,
-    ) -> impl Future<Output = Result<Response<MockBody>, Infallible>> + Send + 'static {
+        conn: Conn,
+    ) -> impl Future<Output = Answer> + Send + 'static {
         let n = self.counters.requests.fetch_add(1, Relaxed);
         let arrival = Instant::now();
-        let idle_since = conn.activity.idle_since();
-        let guard = conn.activity.enter();
-        let served = conn.served.fetch_add(1, Relaxed) + 1;
         let h2 = req.version() == Version::HTTP_2;
         let draw = self.draw(n);
-        let faults = self.plan_faults(n, arrival.saturating_duration_since(self.epoch), served, h2);
+        let faults = self.plan_faults(n, arrival.saturating_duration_since(self.epoch), conn.served, draw.status, h2);
         let this = Arc::clone(self);
         async move {
-            let _guard = guard;
             drain(req.into_body()).await;
             if this.keep_alive_close == KeepAliveClose::Race {
-                if let (Some(timeout), Some(since)) = (conn.idle_timeout, idle_since) {
+                if let (Some(timeout), Some(since)) = (conn.idle_timeout, conn.idle_since) {
                     if arrival >= since + timeout {
                         this.counters.connections_closed_idle.fetch_add(1, Relaxed);
-                        return Ok(conn.takeover(Some(Wire::Rst)).await);
+                        return Answer::Takeover(Some(Wire::Rst));
                     }
                 }
             }
@@ -373,9 +330,9 @@ impl Behaviour {
                         crate::timer::sleep_until(ready_at).await;
                         start = Instant::now();
                     }
-                    Admission::Busy(status) => return Ok(this.response(status, h2)),
-                    Admission::Frozen(OnFreeze::Reset) => return Ok(conn.takeover(Some(Wire::Rst)).await),
-                    Admission::Frozen(_) => return Ok(conn.takeover(None).await),
+                    Admission::Busy(status) => return Answer::Respond(this.response(status, h2)),
+                    Admission::Frozen(OnFreeze::Reset) => return Answer::Takeover(Some(Wire::Rst)),
+                    Admission::Frozen(_) => return Answer::Takeover(None),
                 }
             }
             let wait = match faults.decision {
@@ -389,23 +346,20 @@ impl Behaviour {
             if faults.hit || stalled {
                 this.counters.fault_hits.fetch_add(1, Relaxed);
             }
-            let status = match faults.decision {
-                Decision::Status(s) | Decision::Gateway { status: s, .. } => s,
-                _ => draw.status,
-            };
             let mut res = match faults.decision {
-                Decision::Wire(w) => return Ok(conn.takeover(Some(this.wire(w, status))).await),
+                Decision::Takeover(wire) => return Answer::Takeover(wire),
+                Decision::Status(status) | Decision::Gateway { status, .. } => this.response(status, h2),
                 Decision::Trickle(over) => {
-                    let mut res = this.response(status, h2);
+                    let mut res = this.response(draw.status, h2);
                     *res.body_mut() = MockBody::trickle(this.body.clone(), over);
                     res
                 }
-                _ => this.response(status, h2),
+                Decision::Normal => this.response(draw.status, h2),
             };
             if faults.close {
                 res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
             }
-            Ok(res)
+            Answer::Respond(res)
         }
     }
 
@@ -430,55 +384,6 @@ impl Behaviour {
             res.headers_mut().insert(CONTENT_LENGTH, self.content_length.clone());
         }
         res
-    }
-
-    /// What the connection writes for a socket-level fault (HTTP/1).
-    fn wire(&self, fault: WireFault, status: StatusCode) -> Wire {
-        let head = |headers: &str| {
-            let reason = status.canonical_reason().unwrap_or("");
-            format!("HTTP/1.1 {} {reason}\r\n{headers}\r\n", status.as_u16()).into_bytes()
-        };
-        match fault {
-            WireFault::ResetBeforeHeaders => Wire::Rst,
-            WireFault::Empty => Wire::Fin,
-            WireFault::ResetMidBody { after_bytes } => {
-                let mut bytes = head(&format!("content-length: {}\r\n", self.body.len()));
-                bytes.extend_from_slice(&self.body[..after_bytes.min(self.body.len())]);
-                Wire::Raw { bytes: bytes.into(), rst: true }
-            }
-            WireFault::Malformed(Malformed::Garbage) => {
-                Wire::Raw { bytes: Bytes::from_static(b"\x16\x03\x01\x00 %%garbage%% not http\0\r\n\r\n"), rst: false }
-            }
-            WireFault::Malformed(Malformed::BadChunk) => {
-                let mut bytes = head("transfer-encoding: chunked\r\n");
-                bytes.extend_from_slice(b"zz;not-a-size\r\nabc\r\n");
-                Wire::Raw { bytes: bytes.into(), rst: false }
-            }
-            WireFault::Malformed(Malformed::ShortBody) => {
-                let declared = self.body.len().max(2);
-                let mut bytes = head(&format!("content-length: {declared}\r\n"));
-                bytes.extend((0..declared / 2).map(|i| b'a' + (i % 26) as u8));
-                Wire::Raw { bytes: bytes.into(), rst: false }
-            }
-        }
-    }
-}
-
-/// The verdict of a deciding fault, if it decides this request (HTTP/2 requests never get here
-/// with a socket fault: see `plan_faults`).
-fn decide(kind: &FaultKind) -> Option<Decision> {
-    let wire = |w| Some(Decision::Wire(w));
-    match *kind {
-        FaultKind::Status(code) => StatusCode::from_u16(code).ok().map(Decision::Status),
-        FaultKind::GatewayTimeout { status, after } => {
-            StatusCode::from_u16(status).ok().map(|status| Decision::Gateway { status, after })
-        }
-        FaultKind::Trickle { over } => Some(Decision::Trickle(over)),
-        FaultKind::Reset(ResetStage::BeforeHeaders) => wire(WireFault::ResetBeforeHeaders),
-        FaultKind::Reset(ResetStage::MidBody { after_bytes }) => wire(WireFault::ResetMidBody { after_bytes }),
-        FaultKind::EmptyResponse => wire(WireFault::Empty),
-        FaultKind::Malformed(m) => wire(WireFault::Malformed(m)),
-        _ => None,
     }
 }
 
@@ -567,22 +472,15 @@ impl Body for MockBody {
     }
 }
 
-/// SplitMix64's output function: scrambles the scenario seed so neighbouring seeds do not yield
-/// shifted copies of the same per-request sequence.
-pub(crate) fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::plan::MockPlan;
+    use crate::fault::FaultPlan;
+    use crate::mock::faults::{Close, EmptyResponse, Latency, Stall, Status};
+    use crate::mock::plan::MockPlan;
 
-    fn behaviour(plan: MockPlan, faults: Vec<FaultPlan>, seed: u64) -> Behaviour {
-        let config = MockConfig { plan, faults, seed, epoch: Instant::now() };
+    fn behaviour(plan: MockPlan, faults: Vec<FaultPlan<MockFault>>, seed: u64) -> Behaviour {
+        let config = MockConfig { plan, faults: faults.into_iter().enumerate().collect(), seed, epoch: Instant::now() };
         Behaviour::new(&config, Arc::default()).unwrap()
     }
 
@@ -623,7 +521,7 @@ mod tests {
 
     #[test]
     fn faults_apply_in_order_latencies_add_and_the_first_decider_wins() {
-        let f = |kind| FaultPlan {
+        let f = |kind: MockFault| FaultPlan {
             kind,
             at: Duration::ZERO,
             duration: Duration::from_secs(10),
@@ -632,31 +530,31 @@ mod tests {
         };
         let ms = Duration::from_millis;
         let faults = vec![
-            f(FaultKind::Latency(Dist::Fixed(ms(10)))),
-            f(FaultKind::EmptyResponse),
-            f(FaultKind::Status(503)),
-            f(FaultKind::Latency(Dist::Fixed(ms(5)))),
-            f(FaultKind::Close { after_requests: 3 }),
+            f(Latency(Dist::Fixed(ms(10))).into()),
+            f(EmptyResponse.into()),
+            f(Status(StatusCode::SERVICE_UNAVAILABLE).into()),
+            f(Latency(Dist::Fixed(ms(5))).into()),
+            f(Close { after_requests: 3 }.into()),
         ];
         let m = behaviour(MockPlan::default(), faults, 0);
-        let h1 = m.plan_faults(0, ms(1), 1, false);
+        let h1 = m.plan_faults(0, ms(1), 1, StatusCode::OK, false);
         assert_eq!(h1.extra_latency, ms(15));
-        assert_eq!(h1.decision, Decision::Wire(WireFault::Empty));
+        assert_eq!(h1.decision, Decision::Takeover(Some(Wire::Fin)));
         assert!(h1.hit && !h1.close);
-        assert!(m.plan_faults(0, ms(1), 3, false).close);
+        assert!(m.plan_faults(0, ms(1), 3, StatusCode::OK, false).close);
         // HTTP/2 skips the socket fault; the next decider wins; no Connection: close.
-        let h2 = m.plan_faults(0, ms(1), 3, true);
+        let h2 = m.plan_faults(0, ms(1), 3, StatusCode::OK, true);
         assert_eq!(h2.decision, Decision::Status(StatusCode::SERVICE_UNAVAILABLE));
         assert!(!h2.close);
         // Outside the window nothing applies.
-        assert_eq!(m.plan_faults(0, Duration::from_secs(11), 1, false), RequestFaults::default());
+        assert_eq!(m.plan_faults(0, Duration::from_secs(11), 1, StatusCode::OK, false), RequestFaults::default());
     }
 
     #[test]
     fn overlapping_and_repeating_stalls_end_at_the_latest_window() {
         let s = Duration::from_secs;
         let stall = |at, duration, every| FaultPlan {
-            kind: FaultKind::Stall,
+            kind: MockFault::Stall(Stall),
             at: s(at),
             duration: s(duration),
             every,

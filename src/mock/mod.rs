@@ -10,15 +10,15 @@
 //! after the headers were read, holds the response while a `Stall` fault window is active, and
 //! answers `body_bytes` bytes from one pre-built buffer with `content-length`.
 //!
-//! Faults (`[[fault]]` of layer `mock`) act while their window is active, on a request (a
-//! connection for `reset` at accept) with their `probability`, drawn from the seed, the unit's
-//! index and the fault's index. In `[[fault]]` order: `latency` adds up, `close` marks the
-//! response `Connection: close` once the connection served `after_requests`, and the first of
-//! `status`, `gateway_timeout` (its status after `after`, instead of the mock latency),
-//! `trickle` (the body spread over `over`), `reset` (RST before the headers, or after the head
-//! and `after_bytes` of the body), `empty_response` (FIN without a byte) and `malformed`
-//! (garbage, a bad chunk size line, or a short body, then FIN) decides the response. Socket-level
-//! faults (reset, empty, malformed) act on HTTP/1 only; HTTP/2 requests skip them.
+//! Faults (`[[fault]]` of layer `mock`) are one file each in `faults/`, which says how they
+//! apply: per request (or per connection at accept), drawn from the seed, the unit's index and
+//! the fault's `[[fault]]` index; latencies add up, `close` marks the response, and the first
+//! deciding fault wins. Socket-level faults act on HTTP/1 only; HTTP/2 requests skip them.
+//!
+//! The parts, in the order a request meets them: `faults/` (what each fault kind does),
+//! `serverless` (the scale-to-zero model), `behaviour` (the answer to one request: draws, faults,
+//! serverless admission, latency, stalls), `http1` (the plain path's HTTP/1.1), `server` (accept
+//! loop and connections; carries out the takeovers the behaviour asks for, with `wire`).
 //!
 //! Keep-alive closing: `Fin` at the (per-connection, jittered) idle timeout, `Rst` likewise, or
 //! `Race`: nothing at the timeout, but the next request on a connection idle that long is reset
@@ -27,13 +27,18 @@
 //! HTTP/1.1 with a server of its own (`http1.rs`) rather than hyper's.
 
 mod behaviour;
+pub mod faults;
 mod http1;
+pub mod plan;
 mod server;
 mod serverless;
+mod wire;
 
-use crate::scenario::plan::{FaultPlan, MockPlan};
+use crate::fault::Indexed;
 use crate::server_thread::ServerThread;
 use behaviour::Behaviour;
+use faults::MockFault;
+use plan::MockPlan;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -45,8 +50,8 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone)]
 pub struct MockConfig {
     pub plan: MockPlan,
-    /// Faults of the run; the mock acts on those of its layer and ignores the proxy's.
-    pub faults: Vec<FaultPlan>,
+    /// The run's mock faults, each with its `[[fault]]` index.
+    pub faults: Vec<Indexed<MockFault>>,
     pub seed: u64,
     /// Start of the run: fault windows are offsets from it.
     pub epoch: Instant,

@@ -5,21 +5,23 @@
 //! With faults, the serverless model or a keep-alive close other than FIN, a connection gets a
 //! [`ConnState`] shared by its requests and its task ([`serve_full`]), and hyper reads and writes
 //! through a [`ConnIo`] that hands the socket back when the task drops the hyper connection: a
-//! request that must end in a reset, a silent close or raw broken bytes asks the task to do so
-//! ([`ConnState::takeover`]); the task drops hyper's connection, takes the socket and acts.
+//! request the behaviour answers with a takeover (a reset, a silent close or raw broken bytes)
+//! asks the task to do so ([`ConnState::takeover`]); the task drops hyper's connection, takes the
+//! socket and carries out the [`Wire`].
 
-use super::behaviour::{Behaviour, MockBody};
+use super::behaviour::{Answer, Behaviour, Conn, MockBody};
 use super::http1::{self, Served};
+use super::plan::KeepAliveClose;
 use super::serverless::ConnBinding;
+use super::wire::Wire;
 use super::MockCounters;
 use crate::http1::BufferedStream;
-use crate::scenario::plan::KeepAliveClose;
 use crate::server_thread::accept_until;
-use bytes::Bytes;
 use http::Response;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -27,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -177,50 +179,16 @@ impl Drop for InFlight {
     }
 }
 
-/// Resets a connection: linger 0, then close (the kernel sends RST and drops unsent data).
-pub(crate) fn rst(stream: TcpStream) {
-    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
-    drop(stream);
-}
-
-/// What the connection task does with a socket taken back from hyper.
-#[derive(Debug)]
-pub(crate) enum Wire {
-    /// Reset at once.
-    Rst,
-    /// Close (FIN) without a byte.
-    Fin,
-    /// Write these bytes, then reset (`rst`) or close.
-    Raw { bytes: Bytes, rst: bool },
-}
-
-impl Wire {
-    async fn execute(self, mut stream: TcpStream) {
-        match self {
-            Wire::Rst => rst(stream),
-            Wire::Fin => drop(stream),
-            Wire::Raw { bytes, rst: reset } => {
-                let written = stream.write_all(&bytes).await;
-                if reset {
-                    rst(stream);
-                } else if written.is_ok() {
-                    let _ = stream.shutdown().await;
-                }
-            }
-        }
-    }
-}
-
 /// One connection's state on the full path, shared by its requests and its task.
 #[derive(Debug)]
-pub(crate) struct ConnState {
-    pub(crate) activity: Arc<Activity>,
+struct ConnState {
+    activity: Arc<Activity>,
     /// This connection's idle timeout (jittered).
-    pub(crate) idle_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
     /// Requests received on the connection.
-    pub(crate) served: AtomicU32,
+    served: AtomicU32,
     /// The serverless instance the connection is bound to.
-    pub(crate) binding: ConnBinding,
+    binding: ConnBinding,
     /// A takeover asked for by a request.
     wire: Mutex<Option<Wire>>,
     wake: Notify,
@@ -249,7 +217,7 @@ impl ConnState {
     /// Hands the connection to its task (`Some`) or leaves the request unanswered (`None`: the
     /// connection stays open and silent), then waits for the connection to end. The response
     /// returned then is never sent.
-    pub(crate) async fn takeover(&self, wire: Option<Wire>) -> Response<MockBody> {
+    async fn takeover(&self, wire: Option<Wire>) -> Response<MockBody> {
         if let Some(wire) = wire {
             *lock(&self.wire) = Some(wire);
             self.wake.notify_one();
@@ -328,9 +296,9 @@ async fn serve_full(
     idle: Option<Duration>,
     counters: Arc<MockCounters>,
 ) {
-    if behaviour.reset_on_accept(index) {
+    if let Some(wire) = behaviour.at_accept(index) {
         counters.fault_hits.fetch_add(1, Relaxed);
-        rst(stream);
+        wire.execute(stream).await;
         return;
     }
     let close = behaviour.keep_alive_close();
@@ -339,7 +307,21 @@ async fn serve_full(
     let io = TokioIo::new(ConnIo { stream: Some(stream), state: Arc::clone(&state) });
     let svc = {
         let state = Arc::clone(&state);
-        service_fn(move |req| behaviour.respond_full(req, Arc::clone(&state)))
+        service_fn(move |req| {
+            let idle_since = state.activity.idle_since();
+            let guard = state.activity.enter();
+            let served = state.served.fetch_add(1, Relaxed) + 1;
+            let conn = Conn { idle_since, idle_timeout: state.idle_timeout, served, binding: state.binding.clone() };
+            let answer = behaviour.answer(req, conn);
+            let state = Arc::clone(&state);
+            async move {
+                let _guard = guard;
+                Ok::<_, Infallible>(match answer.await {
+                    Answer::Respond(res) => res,
+                    Answer::Takeover(wire) => state.takeover(wire).await,
+                })
+            }
+        })
     };
     let mut conn = Box::pin(builder.serve_connection(io, svc));
     // The race closes nothing at the timeout: the next request meets the close instead.

@@ -25,12 +25,11 @@
 //! briefly per request and per release; freezing is evaluated lazily (on each request and by a
 //! periodic sweep that keeps the `freezes` counter current).
 
+use super::plan::{OnFreeze, ServerlessPlan};
 use super::MockCounters;
 use crate::dist::Dist;
-use crate::scenario::plan::{OnFreeze, ServerlessPlan};
+use crate::seeded::{Purpose, Seeded};
 use http::StatusCode;
-use rand::rngs::SmallRng;
-use rand::SeedableRng;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -67,7 +66,7 @@ pub(crate) struct Serverless {
     on_freeze: OnFreeze,
     queue_timeout: Duration,
     queue_status: StatusCode,
-    seed_key: u64,
+    seeded: Seeded,
     pool: Mutex<Pool>,
     counters: Arc<MockCounters>,
 }
@@ -199,7 +198,7 @@ impl Pool {
 }
 
 impl Serverless {
-    pub(crate) fn new(plan: &ServerlessPlan, seed_key: u64, counters: Arc<MockCounters>) -> Self {
+    pub(crate) fn new(plan: &ServerlessPlan, seeded: Seeded, counters: Arc<MockCounters>) -> Self {
         let now = Instant::now();
         let instances = plan.instances.max(1);
         let slots = (0..plan.prewarm.min(instances))
@@ -220,7 +219,7 @@ impl Serverless {
             on_freeze: plan.on_freeze,
             queue_timeout: plan.queue_timeout,
             queue_status: StatusCode::from_u16(plan.queue_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
-            seed_key: seed_key ^ 0x5e7e_41e5_5000_0000,
+            seeded,
             pool: Mutex::new(Pool { slots, starts: 0, queue: VecDeque::new(), next_waiter: 0 }),
             counters,
         }
@@ -414,7 +413,8 @@ impl Serverless {
         let k = pool.starts;
         pool.starts += 1;
         self.counters.cold_starts.fetch_add(1, Relaxed);
-        let init = self.init.sample(&mut SmallRng::seed_from_u64(super::behaviour::splitmix64(self.seed_key ^ k)));
+        // The `k`-th start of the run, whichever instance it is.
+        let init = self.init.sample(&mut self.seeded.rng(k, 0, Purpose::ColdStart));
         let slot = slot.or_else(|| pool.slots.iter().position(|i| i.frozen));
         let ready_at = now + init;
         let fresh =
@@ -457,7 +457,7 @@ mod tests {
             queue_status: 503,
             prewarm,
         };
-        Arc::new(Serverless::new(&plan, 7, Arc::default()))
+        Arc::new(Serverless::new(&plan, Seeded::new(7), Arc::default()))
     }
 
     /// A request of `conn` arriving now: its `admit` is polled once.

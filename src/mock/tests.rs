@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::dist::Dist;
-use crate::scenario::plan::FaultKind;
+use crate::fault::FaultPlan;
+use crate::mock::faults::{MockFault, Stall};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt, Full};
@@ -314,8 +315,9 @@ async fn expect_continue_http_1_0_and_bad_requests() {
 #[tokio::test]
 async fn stall_holds_responses_until_the_window_ends() {
     let epoch = Instant::now();
-    let stall = FaultPlan { kind: FaultKind::Stall, at: ms(100), duration: ms(400), every: None, probability: 1.0 };
-    let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![stall], seed: 0, epoch });
+    let stall =
+        FaultPlan { kind: MockFault::Stall(Stall), at: ms(100), duration: ms(400), every: None, probability: 1.0 };
+    let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![(0, stall)], seed: 0, epoch });
     let mut client = h1(mock.addr()).await;
     h1_get(&mut client).await; // before the window: answered at once
 

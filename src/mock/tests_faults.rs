@@ -4,7 +4,11 @@
 use super::tests::{collect, h1, h1_get, ms, raw_get, start, LIMIT};
 use super::*;
 use crate::dist::Dist;
-use crate::scenario::plan::{FaultKind, KeepAliveClose, Malformed, OnFreeze, ResetStage, ServerlessPlan};
+use crate::fault::FaultPlan;
+use crate::mock::faults::{
+    Close, EmptyResponse, GatewayTimeout, Latency, Malformed, MockFault, Reset, Status, Trickle,
+};
+use crate::mock::plan::{KeepAliveClose, OnFreeze, ServerlessPlan};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -14,12 +18,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-fn always(kind: FaultKind) -> FaultPlan {
+fn always(kind: impl Into<MockFault>) -> FaultPlan<MockFault> {
+    let kind = kind.into();
     FaultPlan { kind, at: Duration::ZERO, duration: Duration::from_secs(3600), every: None, probability: 1.0 }
 }
 
-fn with_faults(plan: MockPlan, faults: Vec<FaultKind>) -> MockServer {
-    start(MockConfig { plan, faults: faults.into_iter().map(always).collect(), seed: 42, epoch: Instant::now() })
+fn with_faults(plan: MockPlan, faults: Vec<MockFault>) -> MockServer {
+    start(MockConfig {
+        plan,
+        faults: faults.into_iter().map(always).enumerate().collect(),
+        seed: 42,
+        epoch: Instant::now(),
+    })
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -98,8 +108,7 @@ async fn h1_try(addr: SocketAddr) -> hyper::Result<Response<hyper::body::Incomin
 #[tokio::test]
 async fn latency_fault_adds_to_the_mock_latency() {
     let plan = MockPlan { latency: Dist::Fixed(ms(30)), ..MockPlan::default() };
-    let mock =
-        with_faults(plan, vec![FaultKind::Latency(Dist::Fixed(ms(150))), FaultKind::Latency(Dist::Fixed(ms(20)))]);
+    let mock = with_faults(plan, vec![Latency(Dist::Fixed(ms(150))).into(), Latency(Dist::Fixed(ms(20))).into()]);
     let mut client = h1(mock.addr()).await;
     let t = Instant::now();
     let (res, _) = h1_get(&mut client).await;
@@ -110,7 +119,10 @@ async fn latency_fault_adds_to_the_mock_latency() {
 
 #[tokio::test]
 async fn status_fault_first_in_order_wins_on_h1_and_h2() {
-    let mock = with_faults(MockPlan::default(), vec![FaultKind::Status(418), FaultKind::Status(500)]);
+    let mock = with_faults(
+        MockPlan::default(),
+        vec![Status(StatusCode::from_u16(418).unwrap()).into(), Status(StatusCode::from_u16(500).unwrap()).into()],
+    );
     let mut client = h1(mock.addr()).await;
     assert_eq!(h1_get(&mut client).await.0.status(), StatusCode::IM_A_TEAPOT);
     let mut client = h2(mock.addr()).await;
@@ -120,8 +132,7 @@ async fn status_fault_first_in_order_wins_on_h1_and_h2() {
 
 #[tokio::test]
 async fn close_fault_closes_after_the_nth_response() {
-    let mock =
-        with_faults(MockPlan { body_bytes: 5, ..MockPlan::default() }, vec![FaultKind::Close { after_requests: 2 }]);
+    let mock = with_faults(MockPlan { body_bytes: 5, ..MockPlan::default() }, vec![Close { after_requests: 2 }.into()]);
     let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
     let (status, _) = raw_get(&mut stream, "").await;
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
@@ -136,7 +147,7 @@ async fn close_fault_closes_after_the_nth_response() {
 
 #[tokio::test]
 async fn reset_at_accept() {
-    let mock = with_faults(MockPlan::default(), vec![FaultKind::Reset(ResetStage::Accept)]);
+    let mock = with_faults(MockPlan::default(), vec![Reset::Accept.into()]);
     let (bytes, end) = raw_exchange(mock.addr()).await;
     assert_eq!((bytes.len(), end), (0, End::Reset));
     let stats = mock.shutdown();
@@ -145,7 +156,7 @@ async fn reset_at_accept() {
 
 #[tokio::test]
 async fn reset_before_headers() {
-    let mock = with_faults(MockPlan::default(), vec![FaultKind::Reset(ResetStage::BeforeHeaders)]);
+    let mock = with_faults(MockPlan::default(), vec![Reset::BeforeHeaders.into()]);
     let (bytes, end) = raw_exchange(mock.addr()).await;
     assert_eq!((bytes.len(), end), (0, End::Reset));
     let e = h1_try(mock.addr()).await.unwrap_err();
@@ -157,7 +168,7 @@ async fn reset_before_headers() {
 #[tokio::test]
 async fn reset_mid_body_sends_the_full_length_then_part_of_the_body() {
     let plan = MockPlan { body_bytes: 1000, ..MockPlan::default() };
-    let mock = with_faults(plan, vec![FaultKind::Reset(ResetStage::MidBody { after_bytes: 100 })]);
+    let mock = with_faults(plan, vec![Reset::MidBody { after_bytes: 100 }.into()]);
     let (bytes, end) = raw_exchange(mock.addr()).await;
     assert_eq!(end, End::Reset);
     let text = String::from_utf8_lossy(&bytes);
@@ -172,7 +183,7 @@ async fn reset_mid_body_sends_the_full_length_then_part_of_the_body() {
 
 #[tokio::test]
 async fn empty_response_closes_without_a_byte() {
-    let mock = with_faults(MockPlan::default(), vec![FaultKind::EmptyResponse]);
+    let mock = with_faults(MockPlan::default(), vec![EmptyResponse.into()]);
     let (bytes, end) = raw_exchange(mock.addr()).await;
     assert_eq!((bytes.len(), end), (0, End::Eof));
     let e = h1_try(mock.addr()).await.unwrap_err();
@@ -181,23 +192,20 @@ async fn empty_response_closes_without_a_byte() {
 
 #[tokio::test]
 async fn malformed_responses() {
-    let garbage = with_faults(MockPlan::default(), vec![FaultKind::Malformed(Malformed::Garbage)]);
+    let garbage = with_faults(MockPlan::default(), vec![Malformed::Garbage.into()]);
     let (bytes, end) = raw_exchange(garbage.addr()).await;
     assert!(!bytes.is_empty() && !bytes.starts_with(b"HTTP/"), "{bytes:?}");
     assert_eq!(end, End::Eof);
     assert!(h1_try(garbage.addr()).await.unwrap_err().is_parse());
 
-    let bad_chunk = with_faults(MockPlan::default(), vec![FaultKind::Malformed(Malformed::BadChunk)]);
+    let bad_chunk = with_faults(MockPlan::default(), vec![Malformed::BadChunk.into()]);
     let (bytes, end) = raw_exchange(bad_chunk.addr()).await;
     assert!(String::from_utf8_lossy(&bytes).contains("transfer-encoding: chunked\r\n\r\nzz"));
     assert_eq!(end, End::Eof);
     let res = h1_try(bad_chunk.addr()).await.expect("the head is valid");
     assert!(timeout(LIMIT, res.into_body().collect()).await.unwrap().is_err());
 
-    let short = with_faults(
-        MockPlan { body_bytes: 40, ..MockPlan::default() },
-        vec![FaultKind::Malformed(Malformed::ShortBody)],
-    );
+    let short = with_faults(MockPlan { body_bytes: 40, ..MockPlan::default() }, vec![Malformed::ShortBody.into()]);
     let (bytes, end) = raw_exchange(short.addr()).await;
     let text = String::from_utf8_lossy(&bytes);
     assert!(text.contains("content-length: 40\r\n"), "{text}");
@@ -212,7 +220,7 @@ async fn malformed_responses() {
 async fn socket_faults_leave_h2_alone() {
     let mock = with_faults(
         MockPlan::default(),
-        vec![FaultKind::EmptyResponse, FaultKind::Reset(ResetStage::BeforeHeaders), FaultKind::Status(429)],
+        vec![EmptyResponse.into(), Reset::BeforeHeaders.into(), Status(StatusCode::from_u16(429).unwrap()).into()],
     );
     let mut client = h2(mock.addr()).await;
     assert_eq!(h2_get(&mut client).await.0.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -221,7 +229,7 @@ async fn socket_faults_leave_h2_alone() {
 #[tokio::test]
 async fn trickle_spreads_the_body_over_the_duration() {
     let plan = MockPlan { body_bytes: 200, ..MockPlan::default() };
-    let mock = with_faults(plan, vec![FaultKind::Trickle { over: ms(500) }]);
+    let mock = with_faults(plan, vec![Trickle { over: ms(500) }.into()]);
     let mut client = h1(mock.addr()).await;
     let t = Instant::now();
     let req = Request::get("/").header("host", "mock").body(Full::default()).unwrap();
@@ -251,7 +259,10 @@ async fn trickle_spreads_the_body_over_the_duration() {
 
 #[tokio::test]
 async fn gateway_timeout_answers_its_status_after_its_delay_on_h1_and_h2() {
-    let mock = with_faults(MockPlan::default(), vec![FaultKind::GatewayTimeout { status: 504, after: ms(300) }]);
+    let mock = with_faults(
+        MockPlan::default(),
+        vec![GatewayTimeout { status: StatusCode::GATEWAY_TIMEOUT, after: ms(300) }.into()],
+    );
     let mut client = h1(mock.addr()).await;
     let t = Instant::now();
     assert_eq!(h1_get(&mut client).await.0.status(), StatusCode::GATEWAY_TIMEOUT);
@@ -265,16 +276,16 @@ async fn gateway_timeout_answers_its_status_after_its_delay_on_h1_and_h2() {
 #[tokio::test]
 async fn fault_windows_and_probability() {
     // Inactive before its window.
-    let late = FaultPlan { at: Duration::from_secs(60), ..always(FaultKind::Status(500)) };
-    let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![late], seed: 1, epoch: Instant::now() });
+    let late = FaultPlan { at: Duration::from_secs(60), ..always(Status(StatusCode::from_u16(500).unwrap())) };
+    let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![(0, late)], seed: 1, epoch: Instant::now() });
     let mut client = h1(mock.addr()).await;
     assert_eq!(h1_get(&mut client).await.0.status(), StatusCode::OK);
     assert_eq!(mock.shutdown().fault_hits, 0);
 
     // Half the requests, the same ones for the same seed.
     let run = |seed| async move {
-        let half = FaultPlan { probability: 0.5, ..always(FaultKind::Status(503)) };
-        let config = MockConfig { plan: MockPlan::default(), faults: vec![half], seed, epoch: Instant::now() };
+        let half = FaultPlan { probability: 0.5, ..always(Status(StatusCode::from_u16(503).unwrap())) };
+        let config = MockConfig { plan: MockPlan::default(), faults: vec![(0, half)], seed, epoch: Instant::now() };
         let mock = start(config);
         let mut client = h1(mock.addr()).await;
         let mut out = Vec::new();

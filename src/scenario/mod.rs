@@ -1,8 +1,9 @@
-//! Scenario files: parsing (`raw`), validation with located diagnostics (`validate`), and the `Plan`.
+//! Scenario files: parsing (`raw`), validation with located diagnostics (`validate/`), and the `Plan`.
 //!
 //! `load` reads and validates a file; `parse` validates text already in memory. Both report every
 //! problem at once as [`Diagnostics`] (`file:line:col: field: message`, with hints).
 
+mod faults;
 pub mod plan;
 mod raw;
 mod validate;
@@ -22,15 +23,28 @@ pub enum LoadError {
     Invalid(Diagnostics),
 }
 
+/// What the command line changes in a scenario (`run --threads`). Applied before the plan's
+/// rules are checked, so an override that breaks one is reported like a mistake in the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Load-generator worker threads, instead of the scenario's `threads`.
+    pub threads: Option<usize>,
+}
+
 /// Reads and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Plan, LoadError> {
+    load_with(path, &Overrides::default())
+}
+
+/// Reads and validates the scenario file at `path` with command-line `overrides`.
+pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Plan, LoadError> {
     let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
-    parse(&source, path).map_err(LoadError::Invalid)
+    validate::validate(&source, path, overrides).map_err(LoadError::Invalid)
 }
 
 /// Validates scenario text; `path` names the file in diagnostics and becomes `Plan::source`.
 pub fn parse(source: &str, path: &Path) -> Result<Plan, Diagnostics> {
-    validate::validate(source, path)
+    validate::validate(source, path, &Overrides::default())
 }
 
 /// What the standalone `chaosload mock` and `chaosload proxy` servers take from a configuration
@@ -39,7 +53,7 @@ pub fn parse(source: &str, path: &Path) -> Result<Plan, Diagnostics> {
 pub struct Parts {
     pub mock: MockPlan,
     /// Faults without `for` last forever (there are no phases to last for).
-    pub faults: Vec<FaultPlan>,
+    pub faults: Vec<FaultPlan<FaultKind>>,
     pub seed: u64,
 }
 

@@ -1,17 +1,41 @@
 //! The validated, defaulted plan of a run: what every runtime part (engine, clients, mock) reads.
 //!
-//! A `Plan` is only built by `scenario::validate`, so code holding one may rely on its invariants
-//! (durations positive where they must be, rates finite, at least one phase and one client, unique
-//! client names). It serializes to the normalized scenario stored in `result.json`.
+//! A [`Plan`] is only made by [`PlanParts::build`], which checks the rules that tie its parts
+//! together ([`PlanParts::violations`]: at least one phase and one client, unique client names,
+//! 1 to 64 threads, no client capped below one connection per thread); validation builds it
+//! after checking each section's own values (durations positive where they must be, rates
+//! finite), so code holding a `Plan` may rely on both. A `Plan` reads as its parts but cannot be
+//! changed: a changed plan (a CLI override, a test's variation) is built again. It serializes to
+//! the normalized scenario stored in `result.json`.
+
+pub use super::faults::{ByLayer, FaultKind, Layer};
+pub use crate::chaos::toxics::{Direction, ProxyFault, Toxic};
+pub use crate::fault::FaultPlan;
+pub use crate::mock::faults::MockFault;
+pub use crate::mock::plan::{KeepAliveClose, MockPlan, OnFreeze, ServerlessPlan};
 
 use crate::dist::Dist;
+use crate::vocabulary::{dist_json, duration_str, limit_json, opt_duration_str, words, Words};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// A validated plan: its parts, read through `Deref`, checked by [`PlanParts::build`].
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct Plan(PlanParts);
+
+impl std::ops::Deref for Plan {
+    type Target = PlanParts;
+
+    fn deref(&self) -> &PlanParts {
+        &self.0
+    }
+}
+
+/// What a plan is made of, as validation (or a test) puts it together.
+#[derive(Debug, Clone)]
+pub struct PlanParts {
     pub name: String,
     pub seed: u64,
     /// The scenario file this plan came from.
@@ -20,7 +44,7 @@ pub struct Plan {
     pub mock: MockPlan,
     pub phases: Vec<PhasePlan>,
     pub clients: Vec<ClientPlan>,
-    pub faults: Vec<FaultPlan>,
+    pub faults: Vec<FaultPlan<FaultKind>>,
     /// Grace period for requests still in flight when the last phase ends (default 5s).
     pub drain: Duration,
     /// Load-generator worker threads (default 1: on a small machine shared with the target one
@@ -28,7 +52,89 @@ pub struct Plan {
     pub threads: usize,
 }
 
+/// A rule a plan's parts break: the field it is about (a scenario path such as
+/// `client[0].max_conns_per_host`, which validation locates in the file), what is wrong, and a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub field: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The rules of [`PlanParts::violations`], broken; shown one per line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct Violations(pub Vec<Violation>);
+
+impl PlanParts {
+    /// The plan, if its parts keep every rule of [`PlanParts::violations`].
+    pub fn build(self) -> Result<Plan, Violations> {
+        let violations = self.violations("threads");
+        if violations.is_empty() {
+            Ok(Plan(self))
+        } else {
+            Err(Violations(violations))
+        }
+    }
+
+    /// The rules that tie the parts together, as broken by these parts. `threads_from` names where
+    /// `threads` was set (`"threads"` in the scenario, or a CLI flag such as `"--threads"`).
+    pub fn violations(&self, threads_from: &str) -> Vec<Violation> {
+        let violation = |field: String, message: String, hint: &str| Violation {
+            field,
+            message,
+            hint: (!hint.is_empty()).then(|| hint.to_string()),
+        };
+        let mut out = Vec::new();
+        for (key, empty) in [("phase", self.phases.is_empty()), ("client", self.clients.is_empty())] {
+            if empty {
+                let hint = format!("add a [[{key}]] section");
+                out.push(violation(key.into(), format!("at least one [[{key}]] is required"), &hint));
+            }
+        }
+        let threads = self.threads;
+        if !(1..=64).contains(&threads) {
+            out.push(violation("threads".into(), format!("threads must be between 1 and 64, got {threads}"), ""));
+        }
+        for (i, client) in self.clients.iter().enumerate() {
+            if let Some(cap) = client.max_conns_per_host.filter(|cap| *cap < threads) {
+                out.push(violation(
+                    format!("client[{i}].max_conns_per_host"),
+                    format!("max_conns_per_host ({cap}) is below {threads_from} ({threads})"),
+                    &format!(
+                        "each load thread has its own pool and needs at least one connection: lower {threads_from}"
+                    ),
+                ));
+            }
+            let name = client.name.as_str();
+            if let Some(first) = self.clients[..i].iter().position(|c| !name.is_empty() && c.name == name) {
+                out.push(violation(
+                    format!("client[{i}].name"),
+                    format!("duplicate client name \"{name}\""),
+                    &format!("client[{first}] is already named \"{name}\""),
+                ));
+            }
+        }
+        out
+    }
+}
+
 impl Plan {
+    /// The parts of this plan, to change and build again.
+    pub fn to_parts(&self) -> PlanParts {
+        self.0.clone()
+    }
+
     /// What a user should know before trusting a comparison, though the scenario is valid: HTTP/2
     /// configurations that will not meet HTTP/1-only mock faults, so their figures under those
     /// faults say nothing about how they would fare.
@@ -54,7 +160,7 @@ impl Plan {
             .enumerate()
             .filter(|(_, f)| f.http1_only())
             .map(|(i, f)| {
-                let kind = f.normalized()["kind"].as_str().unwrap_or("?").to_string();
+                let kind = f.kind.name();
                 format!(
                     "fault[{i}] ({kind}, layer mock) acts on HTTP/1 connections only: {names} (http = \"2\") will \
                      not meet it, so {} figures under it are not comparable with HTTP/1 configurations'",
@@ -93,41 +199,6 @@ impl Plan {
             out["mock"] = mock;
         }
         out
-    }
-}
-
-impl MockPlan {
-    /// `[mock]` in scenario vocabulary; `keep_alive_close` and `keep_alive_jitter` only with a
-    /// `keep_alive_timeout` (they mean nothing without one), `serverless` only when set.
-    fn normalized(&self) -> serde_json::Value {
-        use serde_json::json;
-        let mut mock = json!({
-            "latency": dist_json(&self.latency),
-            "status": self.statuses.iter().map(|(code, weight)| json!({ "code": code, "weight": weight })).collect::<Vec<_>>(),
-            "body_bytes": self.body_bytes,
-            "keep_alive_timeout": opt_duration_str(self.keep_alive_idle),
-        });
-        if self.keep_alive_idle.is_some() {
-            mock["keep_alive_close"] = json!(match self.keep_alive_close {
-                KeepAliveClose::Fin => "fin",
-                KeepAliveClose::Rst => "rst",
-                KeepAliveClose::Race => "race",
-            });
-            mock["keep_alive_jitter"] = json!(duration_str(self.keep_alive_jitter));
-        }
-        if let Some(s) = &self.serverless {
-            mock["serverless"] = json!({
-                "instances": s.instances,
-                "concurrency": s.concurrency,
-                "freeze_after": duration_str(s.freeze_after),
-                "init": dist_json(&s.init),
-                "on_freeze": match s.on_freeze { OnFreeze::Reset => "reset", OnFreeze::Drop => "drop", OnFreeze::Keep => "keep" },
-                "queue_timeout": duration_str(s.queue_timeout),
-                "queue_status": s.queue_status,
-                "prewarm": s.prewarm,
-            });
-        }
-        mock
     }
 }
 
@@ -186,114 +257,16 @@ impl ClientPlan {
             .collect();
         json!({
             "name": self.name,
-            "http": match self.http { HttpVersion::Http1 => "1", HttpVersion::Http2 => "2" },
+            "http": self.http.word(),
             "keep_alive": self.keep_alive,
             "pool_idle_timeout": opt_duration_str(self.pool_idle_timeout),
             "pool_max_idle_per_host": limit_json(Some(self.pool_max_idle_per_host)),
             "max_conns_per_host": limit_json(self.max_conns_per_host),
             "connect_timeout": opt_duration_str(self.connect_timeout),
             "request_timeout": opt_duration_str(self.request_timeout),
-            "read_body": match self.read_body { ReadBody::Full => "full", ReadBody::None => "none" },
+            "read_body": self.read_body.word(),
             "retries": { "max": self.retries.max, "on": on, "backoff": duration_str(self.retries.backoff) },
         })
-    }
-}
-
-impl FaultPlan {
-    /// The fault in scenario vocabulary: `kind`, `layer`, its window and its own parameters.
-    fn normalized(&self) -> serde_json::Value {
-        use serde_json::json;
-        let (kind, params) = match &self.kind {
-            FaultKind::Stall => ("stall", json!({})),
-            FaultKind::Latency(dist) => ("latency", json!({ "latency": dist_json(dist) })),
-            FaultKind::Status(code) => ("status", json!({ "code": code })),
-            FaultKind::Close { after_requests } => ("close", json!({ "after_requests": after_requests })),
-            FaultKind::Reset(stage) => (
-                "reset",
-                match stage {
-                    ResetStage::Accept => json!({ "stage": "accept" }),
-                    ResetStage::BeforeHeaders => json!({ "stage": "before_headers" }),
-                    ResetStage::MidBody { after_bytes } => json!({ "stage": "mid_body", "after_bytes": after_bytes }),
-                },
-            ),
-            FaultKind::EmptyResponse => ("empty_response", json!({})),
-            FaultKind::Malformed(form) => (
-                "malformed",
-                json!({ "form": match form {
-                    Malformed::Garbage => "garbage",
-                    Malformed::BadChunk => "bad_chunk",
-                    Malformed::ShortBody => "short_body",
-                } }),
-            ),
-            FaultKind::Trickle { over } => ("trickle", json!({ "over": duration_str(*over) })),
-            FaultKind::GatewayTimeout { status, after } => {
-                ("gateway_timeout", json!({ "status": status, "after": duration_str(*after) }))
-            }
-            FaultKind::Proxy(ProxyFault { direction, toxic }) => {
-                let direction = match direction {
-                    Direction::Upstream => "upstream",
-                    Direction::Downstream => "downstream",
-                    Direction::Both => "both",
-                };
-                let (kind, mut params) = match toxic {
-                    Toxic::Latency(dist) => ("latency", json!({ "latency": dist_json(dist) })),
-                    Toxic::Bandwidth { bytes_per_s } => ("bandwidth", json!({ "bytes_per_s": bytes_per_s })),
-                    Toxic::Slicer { size, delay } => ("slicer", json!({ "size": size, "delay": duration_str(*delay) })),
-                    Toxic::ResetPeer { after } => ("reset_peer", json!({ "after": duration_str(*after) })),
-                    Toxic::Blackhole => ("blackhole", json!({})),
-                    Toxic::SlowClose { delay } => ("slow_close", json!({ "delay": duration_str(*delay) })),
-                    Toxic::LimitData { bytes } => ("limit_data", json!({ "bytes": bytes })),
-                    Toxic::Refuse => ("refuse", json!({})),
-                };
-                params["direction"] = json!(direction);
-                (kind, params)
-            }
-        };
-        let mut out = json!({
-            "kind": kind,
-            "layer": match self.layer() { Layer::Mock => "mock", Layer::Proxy => "proxy" },
-            "at": duration_str(self.at),
-            "for": duration_str(self.duration),
-            "every": self.every.map_or_else(|| "once".to_string(), duration_str),
-            "probability": self.probability,
-        });
-        if let (Some(out), serde_json::Value::Object(params)) = (out.as_object_mut(), params) {
-            out.extend(params);
-        }
-        out
-    }
-}
-
-/// `"250ms"`, `"2s"`, `"1m 30s"` (humantime's format, which the scenario parser reads back).
-fn duration_str(d: Duration) -> String {
-    humantime::format_duration(d).to_string()
-}
-
-fn opt_duration_str(d: Option<Duration>) -> String {
-    d.map_or_else(|| "none".to_string(), duration_str)
-}
-
-/// A count, or `"unlimited"` for `None` and `usize::MAX`.
-fn limit_json(n: Option<usize>) -> serde_json::Value {
-    match n {
-        Some(n) if n != usize::MAX => serde_json::json!(n),
-        _ => serde_json::json!("unlimited"),
-    }
-}
-
-fn dist_json(d: &Dist) -> serde_json::Value {
-    use serde_json::json;
-    match d {
-        Dist::Fixed(value) => json!({ "dist": "fixed", "value": duration_str(*value) }),
-        Dist::Uniform { min, max } => {
-            json!({ "dist": "uniform", "min": duration_str(*min), "max": duration_str(*max) })
-        }
-        Dist::Normal { mean, stddev } => {
-            json!({ "dist": "normal", "mean": duration_str(*mean), "stddev": duration_str(*stddev) })
-        }
-        Dist::LogNormal { median, sigma } => {
-            json!({ "dist": "lognormal", "median": duration_str(*median), "sigma": sigma })
-        }
     }
 }
 
@@ -303,39 +276,6 @@ pub enum Target {
     Mock,
     /// A real target: `http://host:port/base-path`. Phase paths are appended to the base path.
     Url(http::Uri),
-}
-
-/// Static behaviour of the built-in mock upstream (`[mock]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct MockPlan {
-    /// Time from reading a request's headers to sending its response.
-    pub latency: Dist,
-    /// Status codes with relative weights (default: 200 only).
-    pub statuses: Vec<(u16, u32)>,
-    /// Size of the response body in bytes.
-    pub body_bytes: usize,
-    /// The server closes a keep-alive connection idle for this long (`None`: never).
-    pub keep_alive_idle: Option<Duration>,
-    /// How it closes it.
-    pub keep_alive_close: KeepAliveClose,
-    /// Each connection's idle timeout is drawn uniformly within ± this of `keep_alive_idle`.
-    pub keep_alive_jitter: Duration,
-    /// The scale-to-zero model, when `[mock.serverless]` is given.
-    pub serverless: Option<ServerlessPlan>,
-}
-
-impl Default for MockPlan {
-    fn default() -> Self {
-        MockPlan {
-            latency: Dist::ZERO,
-            statuses: vec![(200, 1)],
-            body_bytes: 64,
-            keep_alive_idle: None,
-            keep_alive_close: KeepAliveClose::Fin,
-            keep_alive_jitter: Duration::ZERO,
-            serverless: None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -405,6 +345,8 @@ pub enum HttpVersion {
     Http2,
 }
 
+words!(HttpVersion { Http1 => "1", Http2 => "2" });
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadBody {
     /// Read every response body to the end (lets the connection be reused).
@@ -412,6 +354,8 @@ pub enum ReadBody {
     /// Drop the body unread after the headers (the connection cannot be reused).
     None,
 }
+
+words!(ReadBody { Full => "full", None => "none" });
 
 /// One client configuration under test (`[[client]]`).
 #[derive(Debug, Clone, PartialEq)]
@@ -467,246 +411,4 @@ pub enum RetryOn {
     /// Any 5xx response.
     Status5xx,
     Status(u16),
-}
-
-/// A fault switched on and off over the run's timeline (`[[fault]]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FaultPlan {
-    pub kind: FaultKind,
-    /// Offset from the start of the run (of each client configuration). Default 0.
-    pub at: Duration,
-    /// How long each activation lasts. Without `for` in the scenario: the whole run (validation
-    /// fills in the run's length plus its drain).
-    pub duration: Duration,
-    /// Repeat period (`None`: once).
-    pub every: Option<Duration>,
-    /// Chance that the fault hits one unit while active, in 0..=1 (default 1): per request for
-    /// mock faults (per connection for `reset` at stage `accept`), per connection for proxy
-    /// faults. Draws are seeded, so every configuration meets the same hits.
-    pub probability: f64,
-}
-
-impl FaultPlan {
-    /// Whether the fault is active `elapsed` after the run started.
-    pub fn active_at(&self, elapsed: Duration) -> bool {
-        if elapsed < self.at {
-            return false;
-        }
-        let since = elapsed - self.at;
-        match self.every {
-            Some(every) if !every.is_zero() => {
-                Duration::from_nanos((since.as_nanos() % every.as_nanos()) as u64) < self.duration
-            }
-            _ => since < self.duration,
-        }
-    }
-
-    /// End of the activation window containing `elapsed`, if the fault is active then.
-    pub fn window_end(&self, elapsed: Duration) -> Option<Duration> {
-        if !self.active_at(elapsed) {
-            return None;
-        }
-        let since = elapsed - self.at;
-        let start = match self.every {
-            Some(every) if !every.is_zero() => self.at + every * (since.as_nanos() / every.as_nanos()) as u32,
-            _ => self.at,
-        };
-        Some(start + self.duration)
-    }
-
-    /// The activation windows `(start, end)` that begin before `until`, ends clipped to it.
-    pub fn windows(&self, until: Duration) -> Vec<(Duration, Duration)> {
-        let mut out = Vec::new();
-        let mut start = self.at;
-        while start < until {
-            out.push((start, (start + self.duration).min(until)));
-            match self.every {
-                Some(every) if !every.is_zero() => start += every,
-                _ => break,
-            }
-        }
-        out
-    }
-
-    pub fn layer(&self) -> Layer {
-        match self.kind {
-            FaultKind::Proxy(_) => Layer::Proxy,
-            _ => Layer::Mock,
-        }
-    }
-
-    /// A mock fault that acts on an HTTP/1 connection's bytes (close, reset after accept, empty
-    /// or malformed responses). On HTTP/2 the mock skips it: it would take every stream of the
-    /// shared connection down, not the one request it hit.
-    pub fn http1_only(&self) -> bool {
-        matches!(
-            self.kind,
-            FaultKind::Close { .. }
-                | FaultKind::Reset(ResetStage::BeforeHeaders | ResetStage::MidBody { .. })
-                | FaultKind::EmptyResponse
-                | FaultKind::Malformed(_)
-        )
-    }
-}
-
-/// Where a fault acts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layer {
-    /// Inside the built-in mock upstream (needs `[target] mock = true`).
-    Mock,
-    /// In the chaos proxy between the clients and the target (mock or URL).
-    Proxy,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum FaultKind {
-    /// Mock: the mock stops answering; responses due inside the window go out when it ends
-    /// (a stop-the-world pause, as in wrk2's coordinated-omission demonstration).
-    Stall,
-    /// Mock: extra latency drawn per request, added to `[mock].latency`.
-    Latency(Dist),
-    /// Mock: answer with this status instead of the mix.
-    Status(u16),
-    /// Mock: send `Connection: close` and close after the response, once a connection has
-    /// served `after_requests` requests (1: every response).
-    Close { after_requests: u32 },
-    /// Mock: reset the connection (RST, linger 0) at a stage of the exchange.
-    Reset(ResetStage),
-    /// Mock: close the connection (FIN) without sending any response byte.
-    EmptyResponse,
-    /// Mock: a broken response, then close.
-    Malformed(Malformed),
-    /// Mock: dribble the body out evenly over `over`.
-    Trickle { over: Duration },
-    /// Mock: answer `status` (502 or 504) after `after`, as a gateway whose upstream timed out.
-    GatewayTimeout { status: u16, after: Duration },
-    /// Proxy: a toxic on one direction of each hit connection.
-    Proxy(ProxyFault),
-}
-
-/// When a `reset` fault resets a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResetStage {
-    /// Right after accepting it, before reading anything (per connection).
-    Accept,
-    /// After reading the request, before any response byte.
-    BeforeHeaders,
-    /// After sending the headers and this many body bytes.
-    MidBody { after_bytes: usize },
-}
-
-/// How a `malformed` response is broken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Malformed {
-    /// Bytes that are not HTTP at all.
-    Garbage,
-    /// `Transfer-Encoding: chunked` with an invalid chunk size line.
-    BadChunk,
-    /// A `Content-Length` larger than the body sent before the close.
-    ShortBody,
-}
-
-/// A proxy toxic and the direction it acts on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProxyFault {
-    pub direction: Direction,
-    pub toxic: Toxic,
-}
-
-/// Which bytes a proxy toxic acts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Client → target (requests).
-    Upstream,
-    /// Target → client (responses). The default.
-    Downstream,
-    Both,
-}
-
-/// A small, composable fault on a proxied byte stream (after toxiproxy's toxics).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Toxic {
-    /// Delay each chunk by a drawn latency (chunks keep their order; delays do not add up).
-    Latency(Dist),
-    /// Limit throughput.
-    Bandwidth { bytes_per_s: u64 },
-    /// Cut data into pieces of `size` bytes with `delay` between them.
-    Slicer { size: usize, delay: Duration },
-    /// Reset both sides (RST, linger 0) `after` the connection opened.
-    ResetPeer { after: Duration },
-    /// Forward nothing, keep the connection open.
-    Blackhole,
-    /// Delay the close of the connection by `delay`.
-    SlowClose { delay: Duration },
-    /// Close the connection after `bytes` bytes have passed.
-    LimitData { bytes: u64 },
-    /// Refuse new connections (the proxy is down): accept and reset at once.
-    Refuse,
-}
-
-/// How the mock closes a keep-alive connection that reached its idle timeout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum KeepAliveClose {
-    /// A graceful close (FIN) at the timeout.
-    #[default]
-    Fin,
-    /// A reset (RST, linger 0) at the timeout.
-    Rst,
-    /// The keep-alive race: nothing happens at the timeout, but the next request on a
-    /// connection idle that long is met by a close without a response, as when the server's
-    /// close and the client's request cross on the wire.
-    Race,
-}
-
-/// A scale-to-zero platform in the mock (`[mock.serverless]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerlessPlan {
-    /// Most instances warm at once.
-    pub instances: usize,
-    /// Requests one instance serves at once.
-    pub concurrency: usize,
-    /// An instance idle this long is frozen.
-    pub freeze_after: Duration,
-    /// Cold start: what the first request to a frozen or new instance waits.
-    pub init: Dist,
-    /// What happens to the connections of a frozen instance.
-    pub on_freeze: OnFreeze,
-    /// A request waiting this long for capacity gets `queue_status`.
-    pub queue_timeout: Duration,
-    /// 503 or 504.
-    pub queue_status: u16,
-    /// Instances kept warm (never frozen).
-    pub prewarm: usize,
-}
-
-/// The fate of a frozen instance's open connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnFreeze {
-    /// Reset (RST) on their next use.
-    Reset,
-    /// Silently swallowed: the next request hangs until the client gives up.
-    Drop,
-    /// Kept: the next request pays the cold start.
-    Keep,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repeating_fault_windows() {
-        let f = FaultPlan {
-            kind: FaultKind::Stall,
-            at: Duration::from_secs(2),
-            duration: Duration::from_secs(1),
-            every: Some(Duration::from_secs(5)),
-            probability: 1.0,
-        };
-        assert!(!f.active_at(Duration::from_millis(1999)));
-        assert!(f.active_at(Duration::from_millis(2500)));
-        assert!(!f.active_at(Duration::from_millis(3000)));
-        assert_eq!(f.window_end(Duration::from_millis(7200)), Some(Duration::from_secs(8)));
-        assert_eq!(f.window_end(Duration::from_millis(8200)), None);
-    }
 }

@@ -8,8 +8,8 @@
 //! The document's top level is not a serde type: `validate` walks it key by key and deserializes
 //! each section (`[target]`, `[mock]`, `[mock.serverless]`, `[request]`, each `[[phase]]`,
 //! `[[client]]`, `[[fault]]`) on its own, so one broken section does not hide the problems of the
-//! others. A `[[fault]]` is the exception to tagged enums: one flat table whose keys `validate`
-//! checks against the fault's kind.
+//! others. A `[[fault]]` is the exception to tagged enums: one flat table whose common keys are
+//! [`RawFault`] and whose other keys the fault's kind reads itself.
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -213,9 +213,9 @@ pub struct RawRetries {
     pub backoff: Option<Scalar>,
 }
 
-/// `[[fault]]`: one flat table of every key any kind takes, all optional. `validate` checks which
-/// keys the fault's kind takes, so a key of another kind gets a located "does not apply" message
-/// (an internally tagged enum could only say "unknown field", and only the first one).
+/// `[[fault]]`'s keys that every kind takes: its kind, layer and window. A kind's own keys are
+/// not here: `validate` takes them out of the table first and the kind reads them itself (each
+/// kind declares its keys in its own file, see `crate::fault`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFault {
@@ -226,45 +226,9 @@ pub struct RawFault {
     pub for_: Option<Scalar>,
     pub every: Option<Scalar>,
     pub probability: Option<f64>,
-
-    pub latency: Option<RawDelay>,
-    pub code: Option<i64>,
-    pub after_requests: Option<i64>,
-    pub stage: Option<String>,
-    pub after_bytes: Option<i64>,
-    pub form: Option<String>,
-    pub over: Option<Scalar>,
-    pub status: Option<i64>,
-    pub after: Option<Scalar>,
-    pub direction: Option<String>,
-    pub bytes_per_s: Option<i64>,
-    pub size: Option<i64>,
-    pub delay: Option<Scalar>,
-    pub bytes: Option<i64>,
 }
 
 impl RawFault {
     /// Keys every fault takes: its kind, layer and window.
     pub const COMMON_KEYS: &'static [&'static str] = &["kind", "layer", "at", "for", "every", "probability"];
-
-    /// The kind-specific keys given in this table, in declaration order.
-    pub fn params_given(&self) -> Vec<&'static str> {
-        let given = [
-            ("latency", self.latency.is_some()),
-            ("code", self.code.is_some()),
-            ("after_requests", self.after_requests.is_some()),
-            ("stage", self.stage.is_some()),
-            ("after_bytes", self.after_bytes.is_some()),
-            ("form", self.form.is_some()),
-            ("over", self.over.is_some()),
-            ("status", self.status.is_some()),
-            ("after", self.after.is_some()),
-            ("direction", self.direction.is_some()),
-            ("bytes_per_s", self.bytes_per_s.is_some()),
-            ("size", self.size.is_some()),
-            ("delay", self.delay.is_some()),
-            ("bytes", self.bytes.is_some()),
-        ];
-        given.into_iter().filter(|(_, set)| *set).map(|(key, _)| key).collect()
-    }
 }

@@ -7,8 +7,10 @@ use chaosload::result::{ClientResult, PhaseResult, RunResult};
 use chaosload::scenario;
 use std::time::Duration;
 
-fn scenario(name: &str) -> chaosload::scenario::Plan {
-    scenario::load(std::path::Path::new(&format!("scenarios/{name}.toml"))).expect("the shipped scenario is valid")
+/// The parts of a shipped scenario, to run as they are or with fewer cycles.
+fn scenario(name: &str) -> chaosload::scenario::PlanParts {
+    let path = format!("scenarios/{name}.toml");
+    scenario::load(std::path::Path::new(&path)).expect("the shipped scenario is valid").to_parts()
 }
 
 fn client<'r>(result: &'r RunResult, name: &str) -> &'r ClientResult {

@@ -252,3 +252,31 @@ fn http2_clients_are_warned_of_mock_faults_they_will_not_meet() {
         chaosload(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--client", "one"]);
     assert!(only_one.status.success() && !String::from_utf8_lossy(&only_one.stderr).contains("warning"));
 }
+
+/// `--threads` goes through the plan's rules like the file's own `threads`: a client capped
+/// below one connection per thread is refused before anything runs, located in the file.
+#[test]
+fn a_threads_override_that_breaks_a_clients_cap_is_refused_at_its_place() {
+    let dir = scratch("cli-threads");
+    let file = dir.join("capped.toml");
+    let scenario = "name = \"capped\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n\
+                    [[client]]\nname = \"two\"\nmax_conns_per_host = 2\n";
+    std::fs::write(&file, scenario).unwrap();
+    let out = dir.join("reports");
+    let run = |threads: &str| {
+        chaosload(&["run", file.to_str().unwrap(), "--threads", threads, "--quiet", "--out", out.to_str().unwrap()])
+    };
+    let refused = run("4");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .contains("capped.toml:9:22: client[0].max_conns_per_host: max_conns_per_host (2) is below --threads (4)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: each load thread has its own pool and needs at least one connection: lower --threads"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing was run or written");
+}

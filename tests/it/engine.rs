@@ -1,6 +1,7 @@
 //! End-to-end measurement tests: real sockets on 127.0.0.1, the built-in mock, tolerances.
 
 use crate::support::{constant, exclusive, mock_plan, ms, run_timed};
+use chaosload::mock::faults::{MockFault, Stall};
 use chaosload::scenario::{ClientPlan, FaultKind, FaultPlan, ReadBody};
 use std::time::Duration;
 
@@ -35,7 +36,7 @@ fn coordinated_omission_is_corrected() {
     client.max_conns_per_host = Some(1);
     let mut plan = mock_plan(ms(1), vec![constant(100.0, Duration::from_secs(10))], vec![client]);
     plan.faults.push(FaultPlan {
-        kind: FaultKind::Stall,
+        kind: FaultKind::Mock(MockFault::Stall(Stall)),
         at: Duration::from_secs(4),
         duration: Duration::from_secs(1),
         every: None,

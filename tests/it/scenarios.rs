@@ -32,6 +32,22 @@ fn shipped_scenarios_validate() {
     }
 }
 
+/// Each shipped scenario's normalized form (what result.json stores) is the same as it was when
+/// `tests/fixtures/normalized/<name>.json` was written, before the fault kinds became units of
+/// their own: a refactor of the grammar must not change what a scenario means. A scenario added
+/// later needs its file; a deliberate change of meaning, the file rewritten with the change.
+#[test]
+fn normalized_scenarios_are_unchanged() {
+    for file in toml_files("scenarios") {
+        let plan = scenario::load(&file).unwrap_or_else(|e| panic!("{}:\n{e}", file.display()));
+        let stem = file.file_stem().expect("a file name").to_string_lossy();
+        let golden = std::path::PathBuf::from(format!("tests/fixtures/normalized/{stem}.json"));
+        let text = std::fs::read_to_string(&golden).unwrap_or_else(|e| panic!("{}: {e}", golden.display()));
+        let expected: serde_json::Value = serde_json::from_str(&text).expect("the fixture is JSON");
+        assert_eq!(plan.normalized(), expected, "{} no longer means what {} says", file.display(), golden.display());
+    }
+}
+
 #[test]
 fn a_scenario_file_serves_as_a_standalone_config() {
     for file in toml_files("scenarios") {

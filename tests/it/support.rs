@@ -4,7 +4,7 @@
 use chaosload::dist::Dist;
 use chaosload::result::RunResult;
 use chaosload::run::{self, RunOptions};
-use chaosload::scenario::{ClientPlan, Load, MockPlan, PhasePlan, Plan, RequestPlan, Shape, Target};
+use chaosload::scenario::{ClientPlan, Load, MockPlan, PhasePlan, PlanParts, RequestPlan, Shape, Target};
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -42,8 +42,8 @@ pub fn constant(rate: f64, duration: Duration) -> PhasePlan {
 }
 
 /// A plan against the built-in mock with a fixed latency.
-pub fn mock_plan(latency: Duration, phases: Vec<PhasePlan>, clients: Vec<ClientPlan>) -> Plan {
-    Plan {
+pub fn mock_plan(latency: Duration, phases: Vec<PhasePlan>, clients: Vec<ClientPlan>) -> PlanParts {
+    PlanParts {
         name: "it".into(),
         seed: 7,
         source: "tests/it".into(),
@@ -57,11 +57,12 @@ pub fn mock_plan(latency: Duration, phases: Vec<PhasePlan>, clients: Vec<ClientP
     }
 }
 
-/// Runs a plan quietly into a scratch folder and returns its result.
-pub fn run(plan: &Plan) -> RunResult {
+/// Builds a plan quietly and runs it into a scratch folder; returns its result.
+pub fn run(parts: &PlanParts) -> RunResult {
+    let plan = parts.clone().build().unwrap_or_else(|v| panic!("the test's plan is valid: {v}"));
     let mut options = RunOptions::new(scratch(&plan.name));
     options.progress = run::ProgressMode::Off;
-    run::run(plan, &options).expect("run succeeds").result
+    run::run(&plan, &options).expect("run succeeds").result
 }
 
 /// The scheduler lag (p99, any client) above which a run says more about this shared machine than
@@ -79,7 +80,7 @@ pub struct Timed {
 /// could not keep to the schedule (scheduler lag above [`NOISY_LAG_P99_US`]: the host took the
 /// CPU away for tens of milliseconds), it is run again after a pause, up to six times in all; the
 /// first quiet run, else the quietest, is returned.
-pub fn run_timed(plan: &Plan) -> Timed {
+pub fn run_timed(plan: &PlanParts) -> Timed {
     let lag_p99 = |r: &RunResult| r.clients.iter().map(|c| c.total.scheduler_lag.p99_us).max().unwrap_or(0);
     let mut quietest = run(plan);
     for attempt in 2..=6 {

@@ -1,20 +1,34 @@
 //! `bandwidth`: paces the bytes of one direction to `bytes_per_s`.
 
-use super::{Chunk, PipeFuture, Stub, Toxic};
+use super::{Chunk, Pipe, PipeFuture, Stub, ToxicKind};
+use crate::fault::keys::{Keys, Need};
 use crate::timer;
+use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-pub(crate) struct Bandwidth {
-    bytes_per_s: u64,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bandwidth {
+    pub bytes_per_s: u64,
 }
 
-impl Bandwidth {
-    pub fn new(bytes_per_s: u64) -> Self {
-        Bandwidth { bytes_per_s: bytes_per_s.max(1) }
+impl ToxicKind for Bandwidth {
+    const NAME: &'static str = "bandwidth";
+    const KEYS: &'static [&'static str] = &["bytes_per_s"];
+
+    fn parse(keys: &mut dyn Keys) -> Option<Self> {
+        keys.count("bytes_per_s", 1, Need::Required("bytes_per_s = 10000")).map(|bytes_per_s| Bandwidth { bytes_per_s })
+    }
+
+    fn normalized(&self) -> Value {
+        json!({ "bytes_per_s": self.bytes_per_s })
+    }
+
+    fn start(&self, _: u64) -> Box<dyn Pipe> {
+        Box::new(Bandwidth { bytes_per_s: self.bytes_per_s.max(1) })
     }
 }
 
-impl Toxic for Bandwidth {
+impl Pipe for Bandwidth {
     /// Chunks are cut into pieces of about 10 ms worth of bytes; each piece goes out once the
     /// time to "transmit" it at the rate has passed since the previous one (or since the chunk was
     /// read, after an idle spell: unused bandwidth is not saved up).

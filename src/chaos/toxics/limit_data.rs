@@ -1,18 +1,32 @@
 //! `limit_data`: forwards the first `bytes` bytes of one direction, then closes the connection.
 
-use super::{PipeFuture, Stub, Toxic};
+use super::{Pipe, PipeFuture, Stub, ToxicKind};
+use crate::fault::keys::{Keys, Need};
+use serde_json::{json, Value};
 
-pub(crate) struct LimitData {
-    bytes: u64,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitData {
+    pub bytes: u64,
 }
 
-impl LimitData {
-    pub fn new(bytes: u64) -> Self {
-        LimitData { bytes }
+impl ToxicKind for LimitData {
+    const NAME: &'static str = "limit_data";
+    const KEYS: &'static [&'static str] = &["bytes"];
+
+    fn parse(keys: &mut dyn Keys) -> Option<Self> {
+        keys.count("bytes", 0, Need::Required("bytes = 1000")).map(|bytes| LimitData { bytes })
+    }
+
+    fn normalized(&self) -> Value {
+        json!({ "bytes": self.bytes })
+    }
+
+    fn start(&self, _: u64) -> Box<dyn Pipe> {
+        Box::new(*self)
     }
 }
 
-impl Toxic for LimitData {
+impl Pipe for LimitData {
     /// The chunk that crosses the limit is cut. Then the direction ends and, once the writer has
     /// delivered those bytes, both sides are closed (FIN). A source that ends before the limit
     /// just ends its direction, as without the toxic.

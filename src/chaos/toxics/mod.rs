@@ -2,6 +2,10 @@
 //! toxiproxy's `toxics/toxic.go` and `stream/io_chan.go`), plus the per-connection [`Link`]
 //! through which a toxic ends a connection and the [`Teardown`] hook that tweaks the sockets.
 //!
+//! Each toxic is one file: its plan (name, keys, normalized form, see [`ToxicKind`]) and the
+//! [`Pipe`] it runs, registered by one line in [`toxics!`]. A proxy fault is a toxic with the
+//! direction it acts on ([`ProxyFault`]).
+//!
 //! A direction of a proxied connection is a chain: reader → toxic → toxic → … → writer, joined by
 //! bounded channels of [`Chunk`]s. Each toxic runs as its own task: it receives chunks, acts on
 //! them, sends them on, and returns when its input ends. Returning drops its output, which is how
@@ -13,17 +17,11 @@
 //! toxic, so chunks queued behind a delayed one are not delayed again, and two chained latencies
 //! add up to L1 + L2 per chunk, never more.
 
-mod bandwidth;
-mod blackhole;
-mod latency;
-mod limit_data;
-mod refuse;
-mod reset_peer;
-mod slicer;
-mod slow_close;
-
-use crate::scenario::plan;
+use crate::fault::keys::{word, Keys, Need};
+use crate::fault::spec::KindSpec;
+use crate::vocabulary::{words, Words};
 use bytes::Bytes;
+use serde_json::Value;
 use socket2::SockRef;
 use std::future::Future;
 use std::io;
@@ -155,8 +153,8 @@ impl Stub {
 
 pub(crate) type PipeFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// A toxic acting on one direction of one connection.
-pub(crate) trait Toxic: Send {
+/// A toxic running on one direction of one connection.
+pub(crate) trait Pipe: Send {
     /// Hook at accept, before the proxy connects upstream: a teardown ends the connection at once
     /// (applied to the client socket only).
     fn on_accept(&self) -> Option<Teardown> {
@@ -168,16 +166,125 @@ pub(crate) trait Toxic: Send {
     fn pipe(self: Box<Self>, stub: Stub) -> PipeFuture;
 }
 
-/// The toxic for a plan entry. `seed` seeds its own draws (latency per chunk).
-pub(crate) fn build(toxic: &plan::Toxic, seed: u64) -> Box<dyn Toxic> {
-    match toxic {
-        plan::Toxic::Latency(dist) => Box::new(latency::Latency::new(dist.clone(), seed)),
-        plan::Toxic::Bandwidth { bytes_per_s } => Box::new(bandwidth::Bandwidth::new(*bytes_per_s)),
-        plan::Toxic::Slicer { size, delay } => Box::new(slicer::Slicer::new(*size, *delay)),
-        plan::Toxic::ResetPeer { after } => Box::new(reset_peer::ResetPeer::new(*after)),
-        plan::Toxic::Blackhole => Box::new(blackhole::Blackhole),
-        plan::Toxic::SlowClose { delay } => Box::new(slow_close::SlowClose::new(*delay)),
-        plan::Toxic::LimitData { bytes } => Box::new(limit_data::LimitData::new(*bytes)),
-        plan::Toxic::Refuse => Box::new(refuse::Refuse),
+/// Declares the proxy's toxics: `Variant(module::Type)`, one line a toxic. Generates [`Toxic`],
+/// its exhaustive dispatch to each toxic's [`ToxicKind`] impl, and [`KINDS`].
+macro_rules! toxics {
+    ($($variant:ident($module:ident::$kind:ident)),+ $(,)?) => {
+        $(mod $module;)+
+        $(pub use $module::$kind;)+
+
+        /// A small, composable fault on a proxied byte stream (after toxiproxy's toxics).
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Toxic {
+            $($variant($kind)),+
+        }
+
+        impl Toxic {
+            /// The toxic as scenarios name it.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Toxic::$variant(_) => <$kind as ToxicKind>::NAME),+
+                }
+            }
+
+            /// Its own keys in scenario vocabulary.
+            pub fn normalized(&self) -> Value {
+                match self {
+                    $(Toxic::$variant(t) => t.normalized()),+
+                }
+            }
+
+            /// The pipe for one direction of one connection; `seed` seeds its own draws.
+            pub(crate) fn start(&self, seed: u64) -> Box<dyn Pipe> {
+                match self {
+                    $(Toxic::$variant(t) => t.start(seed)),+
+                }
+            }
+        }
+
+        $(impl From<$kind> for Toxic {
+            fn from(toxic: $kind) -> Self {
+                Toxic::$variant(toxic)
+            }
+        })+
+
+        /// Every toxic, for validation.
+        pub const KINDS: &[KindSpec<ProxyFault>] = &[$(KindSpec {
+            name: <$kind as ToxicKind>::NAME,
+            keys: <$kind as ToxicKind>::KEYS,
+            layer_keys: &["direction"],
+            parse: parse_as::<$kind>,
+        }),+];
+    };
+}
+
+toxics! {
+    Latency(latency::Latency),
+    Bandwidth(bandwidth::Bandwidth),
+    Slicer(slicer::Slicer),
+    ResetPeer(reset_peer::ResetPeer),
+    Blackhole(blackhole::Blackhole),
+    SlowClose(slow_close::SlowClose),
+    LimitData(limit_data::LimitData),
+    Refuse(refuse::Refuse),
+}
+
+/// One toxic as scenarios name it: its keys, and the pipe it runs.
+pub(crate) trait ToxicKind: Sized + Into<Toxic> {
+    /// The toxic's name in scenarios (`kind = "slicer"`, with `layer = "proxy"`).
+    const NAME: &'static str;
+    /// The keys it takes besides `kind`, `layer`, `direction` and its window.
+    const KEYS: &'static [&'static str];
+
+    /// Reads the toxic's keys, with their defaults and limits.
+    fn parse(keys: &mut dyn Keys) -> Option<Self>;
+
+    /// Its keys in scenario vocabulary, every default written out.
+    fn normalized(&self) -> Value;
+
+    /// Its pipe on one direction of one connection; `seed` seeds its own draws.
+    fn start(&self, seed: u64) -> Box<dyn Pipe>;
+}
+
+/// A toxic's keys, then the `direction` every toxic takes.
+fn parse_as<T: ToxicKind>(keys: &mut dyn Keys) -> Option<ProxyFault> {
+    let toxic = T::parse(keys);
+    let direction = word(keys, "direction", Need::Default(Direction::Downstream));
+    Some(ProxyFault { direction: direction?, toxic: toxic?.into() })
+}
+
+/// A proxy toxic and the direction it acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyFault {
+    pub direction: Direction,
+    pub toxic: Toxic,
+}
+
+impl ProxyFault {
+    /// The toxic's keys and the direction, in scenario vocabulary.
+    pub fn normalized(&self) -> Value {
+        let mut params = self.toxic.normalized();
+        params["direction"] = Value::from(self.direction.word());
+        params
+    }
+
+    /// Whether the toxic acts on `flow`.
+    pub(crate) fn acts_on(&self, flow: Flow) -> bool {
+        matches!(
+            (self.direction, flow),
+            (Direction::Both, _) | (Direction::Upstream, Flow::Up) | (Direction::Downstream, Flow::Down)
+        )
     }
 }
+
+/// Which bytes a proxy toxic acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Client → target (requests).
+    Upstream,
+    /// Target → client (responses). The default.
+    Downstream,
+    Both,
+}
+
+words!(Direction { Downstream => "downstream", Upstream => "upstream", Both => "both" });

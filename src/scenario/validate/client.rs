@@ -5,6 +5,7 @@ use super::Cx;
 use crate::record::ErrorKind;
 use crate::scenario::plan::{ClientPlan, HttpVersion, ReadBody, RetryOn, RetryPlan};
 use crate::scenario::raw::{RawClient, RawRetries};
+use crate::vocabulary::Words;
 
 /// Failures a client can meet and retry on (overflow and unfinished never reach a client).
 const RETRYABLE_EXTRA: &[&str] = &["closed", "5xx"];
@@ -32,14 +33,15 @@ impl Cx<'_> {
             }
         };
         let mut plan = ClientPlan::defaults(name);
-        match raw.http.as_deref() {
-            None | Some("1") => {}
-            Some("2") => plan.http = HttpVersion::Http2,
-            Some(other) => self.error_hint(
-                &f("http"),
-                format!("unknown HTTP version \"{other}\""),
-                "\"1\" (HTTP/1.1) or \"2\" (HTTP/2 with prior knowledge, h2c)",
-            ),
+        if let Some(word) = raw.http.as_deref() {
+            match HttpVersion::from_word(word) {
+                Some(http) => plan.http = http,
+                None => self.error_hint(
+                    &f("http"),
+                    format!("unknown HTTP version \"{word}\""),
+                    "\"1\" (HTTP/1.1) or \"2\" (HTTP/2 with prior knowledge, h2c)",
+                ),
+            }
         }
         plan.keep_alive = raw.keep_alive.unwrap_or(true);
         if plan.http == HttpVersion::Http2 && !plan.keep_alive {
@@ -65,12 +67,14 @@ impl Cx<'_> {
         if let Some(t) = &raw.request_timeout {
             plan.request_timeout = self.timeout(&f("request_timeout"), t);
         }
-        match raw.read_body.as_deref() {
-            None | Some("full") => {}
-            Some("none") => plan.read_body = ReadBody::None,
-            Some(other) => {
-                let hint = suggestion(other, ["full", "none"]);
-                self.report(&f("read_body"), format!("read_body must be \"full\" or \"none\", got \"{other}\""), hint);
+        if let Some(word) = raw.read_body.as_deref() {
+            match ReadBody::from_word(word) {
+                Some(read_body) => plan.read_body = read_body,
+                None => {
+                    let hint = suggestion(word, ReadBody::WORDS.iter().map(|(w, _)| *w));
+                    let message = format!("read_body must be \"full\" or \"none\", got \"{word}\"");
+                    self.report(&f("read_body"), message, hint);
+                }
             }
         }
         if let Some(r) = &raw.retries {

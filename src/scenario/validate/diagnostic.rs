@@ -202,6 +202,7 @@ fn tidy(msg: &str) -> String {
 mod tests {
     use super::super::test_support::*;
     use super::super::validate;
+    use crate::scenario::Overrides;
     use std::path::Path;
 
     #[test]
@@ -229,7 +230,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_all_reported_with_their_place() {
-        let diags = validate("name = \"t\"\nseed = \nthreads = = 2\n", Path::new("s.toml")).expect_err("syntax");
+        let diags = validate("name = \"t\"\nseed = \nthreads = = 2\n", Path::new("s.toml"), &Overrides::default())
+            .expect_err("syntax");
         assert!(diags.0.len() >= 2, "{diags}");
         assert_eq!((diags.0[0].line, diags.0[0].col, diags.0[0].field.as_str()), (2, 8, ""));
         assert!(diags.0[0].message.starts_with("TOML syntax error: "), "{}", diags.0[0].message);

@@ -1,46 +1,65 @@
-//! `[[fault]]`: each fault's window, its layer and the keys of its kind.
+//! `[[fault]]`: each fault's window and layer, then its kind's own keys, which the kind reads
+//! itself through [`Keys`] (implemented here by [`FaultKeys`]) from the registry in `crate::fault`.
 
 use super::suggest::{did_you_mean, quoted_list, suggestion};
 use super::values::fmt_dur;
 use super::{Cx, RunContext};
+use crate::dist::Dist;
+use crate::fault::{Keys, Need};
+use crate::scenario::faults::{self as fault, Kind};
 use crate::scenario::plan::*;
-use crate::scenario::raw::{RawFault, Scalar};
+use crate::scenario::raw::{RawDelay, RawFault, Scalar};
+use crate::vocabulary::Words;
+use serde::Deserialize;
 use std::ops::Range;
 use std::time::Duration;
 use toml::de::DeValue;
+use toml::Spanned;
 
-impl Cx<'_> {
-    /// Every `[[fault]]`. Unknown keys are reported (all of them) before the table is deserialized
-    /// without them, so a misspelt key does not hide the fault's other problems.
-    pub(super) fn faults(&mut self, run: Option<&RunContext>) -> Vec<FaultPlan> {
+impl<'a> Cx<'a> {
+    /// Every `[[fault]]`. Unknown keys are reported (all of them) first; then the keys every
+    /// fault takes are deserialized on their own, and the kind reads its own keys, so a misspelt
+    /// key does not hide the fault's other problems.
+    pub(super) fn faults(&mut self, run: Option<&RunContext>) -> Vec<FaultPlan<FaultKind>> {
         let mut faults = Vec::new();
         for (i, value) in self.array_values("fault", "") {
             let field = format!("fault[{i}]");
-            let mut value = value.clone();
-            if let DeValue::Table(table) = value.get_mut() {
+            let mut common = value.clone();
+            let mut own = Vec::new();
+            if let DeValue::Table(table) = common.get_mut() {
                 let kind = match table.get("kind").map(|k| k.get_ref()) {
                     Some(DeValue::String(kind)) => Some(kind.to_string()),
                     _ => None,
                 };
-                let unknown: Vec<(String, Range<usize>)> = table
-                    .iter()
-                    .map(|(key, _)| (key.get_ref().to_string(), key.span()))
-                    .filter(|(key, _)| !RawFault::COMMON_KEYS.contains(&key.as_str()) && !is_fault_param(key))
-                    .collect();
-                for (key, span) in unknown {
-                    table.remove(key.as_str());
-                    let hint = fault_key_suggestion(&key, kind.as_deref());
-                    self.push(span, field.clone(), format!("unknown field \"{key}\""), hint);
+                let keys: Vec<(String, Range<usize>)> =
+                    table.iter().map(|(key, _)| (key.get_ref().to_string(), key.span())).collect();
+                for (key, span) in keys {
+                    if RawFault::COMMON_KEYS.contains(&key.as_str()) {
+                        continue;
+                    }
+                    let value = table.remove(key.as_str()).expect("listed from the table");
+                    if fault::kinds().any(|spec| spec.takes(&key)) {
+                        own.push((key, value));
+                    } else {
+                        let hint = fault_key_suggestion(&key, kind.as_deref());
+                        self.push(span, field.clone(), format!("unknown field \"{key}\""), hint);
+                    }
                 }
             }
-            if let Some(raw) = self.section::<RawFault>(&field, &value) {
-                faults.extend(self.fault(i, &raw, run));
+            if let Some(raw) = self.section::<RawFault>(&field, &common) {
+                faults.extend(self.fault(i, &raw, own, run));
             }
         }
         faults
     }
 
-    fn fault(&mut self, i: usize, raw: &RawFault, run: Option<&RunContext>) -> Option<FaultPlan> {
+    fn fault(
+        &mut self,
+        i: usize,
+        raw: &RawFault,
+        own: Vec<(String, Spanned<DeValue<'a>>)>,
+        run: Option<&RunContext>,
+    ) -> Option<FaultPlan<FaultKind>> {
         let f = |name: &str| format!("fault[{i}].{name}");
         let table = format!("fault[{i}]");
 
@@ -103,41 +122,40 @@ impl Cx<'_> {
             return None;
         };
         let layer = match raw.layer.as_deref() {
-            None | Some("mock") => Some(Layer::Mock),
-            Some("proxy") => Some(Layer::Proxy),
-            Some(other) => {
-                let hint = suggestion(other, ["mock", "proxy"]);
-                self.report(&f("layer"), format!("unknown layer \"{other}\""), hint);
+            None => Some(Layer::Mock),
+            Some(word) => Layer::from_word(word).or_else(|| {
+                let hint = suggestion(word, Layer::WORDS.iter().map(|(w, _)| *w));
+                self.report(&f("layer"), format!("unknown layer \"{word}\""), hint);
                 None
-            }
+            }),
         };
-        let specs: Vec<&FaultSpec> = FAULT_SPECS.iter().filter(|spec| spec.name == kind).collect();
+        let specs: Vec<Kind> = fault::kinds().filter(|spec| spec.name() == kind).collect();
         let Some(first) = specs.first() else {
-            let mut names: Vec<&str> = FAULT_SPECS.iter().map(|spec| spec.name).collect();
+            let mut names: Vec<&str> = fault::kinds().map(Kind::name).collect();
             names.sort_unstable();
             names.dedup();
             let hint = suggestion(kind, names);
             self.report(&f("kind"), format!("unknown kind \"{kind}\""), hint);
             return None;
         };
-        let on_its_layer = layer.and_then(|layer| specs.iter().find(|spec| spec.layer == layer));
+        let on_its_layer = layer.and_then(|layer| specs.iter().copied().find(|spec| spec.layer() == layer));
         let spec = match on_its_layer {
             Some(spec) => spec,
             None => {
                 if let Some(layer) = layer {
-                    let there = layer_name(first.layer);
+                    let there = first.layer().word();
                     self.error_hint(
                         &f(if raw.layer.is_some() { "layer" } else { "kind" }),
-                        format!("{kind} is not available on layer \"{}\"", layer_name(layer)),
+                        format!("{kind} is not available on layer \"{}\"", layer.word()),
                         format!("{kind} is a {there} fault: layer = \"{there}\""),
                     );
                 }
-                first
+                *first
             }
         };
         if let Some(RunContext { target: Target::Url(_), .. }) = run {
-            if spec.layer == Layer::Mock && on_its_layer.is_some() {
-                let hint = if FAULT_SPECS.iter().any(|s| s.name == kind && s.layer == Layer::Proxy) {
+            if spec.layer() == Layer::Mock && on_its_layer.is_some() {
+                let hint = if fault::kinds().any(|s| s.name() == kind && s.layer() == Layer::Proxy) {
                     "set mock = true in [target], or layer = \"proxy\" to inject it in front of the URL"
                 } else {
                     "set mock = true in [target]"
@@ -146,13 +164,16 @@ impl Cx<'_> {
             }
         }
         let mut misplaced = false;
-        for key in raw.params_given() {
-            if !spec.keys.contains(&key) {
-                self.misplaced_fault_key(&f(key), key, spec);
+        let mut keys = Vec::new();
+        for (key, value) in own {
+            if spec.takes(&key) {
+                keys.push((key, value));
+            } else {
+                self.misplaced_fault_key(&f(&key), &key, spec);
                 misplaced = true;
             }
         }
-        let kind = self.fault_kind(i, spec, raw);
+        let kind = spec.parse(&mut FaultKeys { cx: self, fault: i, kind: spec.name(), keys });
         if misplaced {
             return None;
         }
@@ -160,13 +181,11 @@ impl Cx<'_> {
     }
 
     /// `code` in a `latency` fault: which kinds take it instead.
-    fn misplaced_fault_key(&mut self, field: &str, key: &str, spec: &FaultSpec) {
-        let kind = spec.name;
-        let here = layer_name(spec.layer);
-        if let Some(other) =
-            FAULT_SPECS.iter().find(|s| s.name == kind && s.layer != spec.layer && s.keys.contains(&key))
-        {
-            let there = layer_name(other.layer);
+    fn misplaced_fault_key(&mut self, field: &str, key: &str, spec: Kind) {
+        let kind = spec.name();
+        let here = spec.layer().word();
+        if let Some(other) = fault::kinds().find(|s| s.name() == kind && s.layer() != spec.layer() && s.takes(key)) {
+            let there = other.layer().word();
             self.error_hint(
                 field,
                 format!("{key} does not apply to kind \"{kind}\" on layer \"{here}\""),
@@ -174,225 +193,118 @@ impl Cx<'_> {
             );
             return;
         }
-        let takes = match spec.keys {
+        let keys: Vec<&str> = spec.all_keys().collect();
+        let takes = match keys.as_slice() {
             [] => format!("kind \"{kind}\" takes no keys of its own"),
             keys => format!("kind \"{kind}\" takes {}", keys.join(", ")),
         };
-        let mut owners: Vec<&str> = FAULT_SPECS.iter().filter(|s| s.keys.contains(&key)).map(|s| s.name).collect();
+        let mut owners: Vec<&str> = fault::kinds().filter(|s| s.own_keys().contains(&key)).map(Kind::name).collect();
         owners.dedup();
-        let belongs = if key == "direction" {
-            "direction is for proxy faults (layer = \"proxy\")".to_string()
-        } else {
-            format!("{key} is for {}", quoted_list(owners.into_iter()))
+        let belongs = match fault::kinds().find(|s| s.layer_keys().contains(&key)) {
+            Some(s) => format!("{key} is for {} faults (layer = \"{}\")", s.layer().word(), s.layer().word()),
+            None => format!("{key} is for {}", quoted_list(owners.into_iter())),
         };
         self.error_hint(field, format!("{key} does not apply to kind \"{kind}\""), format!("{takes}; {belongs}"));
     }
+}
 
-    /// The kind-specific part of a fault: its own keys, checked and defaulted.
-    fn fault_kind(&mut self, i: usize, spec: &FaultSpec, raw: &RawFault) -> Option<FaultKind> {
-        let f = |name: &str| format!("fault[{i}].{name}");
-        let kind = spec.name;
-        let proxy = |cx: &mut Self, toxic: Option<Toxic>| -> Option<FaultKind> {
-            let direction = match raw.direction.as_deref() {
-                None => Some(Direction::Downstream),
-                Some(d) => {
-                    let directions = [
-                        ("downstream", Direction::Downstream),
-                        ("upstream", Direction::Upstream),
-                        ("both", Direction::Both),
-                    ];
-                    cx.choice(&f("direction"), d, &directions)
+/// One fault's own keys as its kind reads them: each key's value deserialized when the kind asks
+/// for it, checked by the shared value rules, and reported at `fault[i].<key>`.
+struct FaultKeys<'c, 'a> {
+    cx: &'c mut Cx<'a>,
+    fault: usize,
+    kind: &'static str,
+    keys: Vec<(String, Spanned<DeValue<'a>>)>,
+}
+
+impl<'a> FaultKeys<'_, 'a> {
+    fn field(&self, key: &str) -> String {
+        format!("fault[{}].{key}", self.fault)
+    }
+
+    /// `key`'s value as a `T`, then `check`ed into a `U`; the default or a "missing field"
+    /// diagnostic when absent.
+    fn read<T: for<'de> Deserialize<'de>, U>(
+        &mut self,
+        key: &'static str,
+        need: Need<U>,
+        check: impl FnOnce(&mut Cx<'a>, &str, T) -> Option<U>,
+    ) -> Option<U> {
+        let field = self.field(key);
+        let Some((_, value)) = self.keys.iter().find(|(k, _)| k == key) else {
+            return match need {
+                Need::Default(value) => Some(value),
+                Need::Required(example) => {
+                    let kind = self.kind;
+                    self.cx.error_hint(
+                        &format!("fault[{}]", self.fault),
+                        format!("missing field \"{key}\""),
+                        format!("kind \"{kind}\" needs {key}, e.g. {example}"),
+                    );
+                    None
                 }
             };
-            Some(FaultKind::Proxy(ProxyFault { direction: direction?, toxic: toxic? }))
         };
-        match (spec.layer, kind) {
-            (Layer::Mock, "stall") => Some(FaultKind::Stall),
-            (_, "latency") => {
-                let example = "latency = { dist = \"uniform\", min = \"50ms\", max = \"200ms\" }";
-                let latency = self.required(i, kind, "latency", raw.latency.as_ref(), example);
-                let dist = latency.and_then(|latency| self.delay(&f("latency"), latency));
-                match spec.layer {
-                    Layer::Mock => dist.map(FaultKind::Latency),
-                    Layer::Proxy => proxy(self, dist.map(Toxic::Latency)),
-                }
-            }
-            (_, "status") => {
-                let code = self.required(i, kind, "code", raw.code, "code = 503")?;
-                if !(100..=599).contains(&code) {
-                    self.error(&f("code"), format!("status code {code} is outside 100..=599"));
-                    return None;
-                }
-                Some(FaultKind::Status(code as u16))
-            }
-            (_, "close") => {
-                let after_requests = match raw.after_requests {
-                    None => 1,
-                    Some(n) => self.count(&f("after_requests"), n, 1)?,
-                };
-                let after_requests = u32::try_from(after_requests).unwrap_or(u32::MAX);
-                Some(FaultKind::Close { after_requests })
-            }
-            (_, "reset") => {
-                let stages = [("accept", "accept"), ("before_headers", "before_headers"), ("mid_body", "mid_body")];
-                let stage = match raw.stage.as_deref() {
-                    None => "before_headers",
-                    Some(stage) => self.choice(&f("stage"), stage, &stages)?,
-                };
-                match stage {
-                    "accept" | "before_headers" => {
-                        if raw.after_bytes.is_some() {
-                            self.error_hint(
-                                &f("after_bytes"),
-                                format!("after_bytes does not apply to stage \"{stage}\""),
-                                "after_bytes counts body bytes sent before the reset: stage = \"mid_body\"",
-                            );
-                            return None;
-                        }
-                        Some(FaultKind::Reset(if stage == "accept" {
-                            ResetStage::Accept
-                        } else {
-                            ResetStage::BeforeHeaders
-                        }))
-                    }
-                    _ => {
-                        let after_bytes = match raw.after_bytes {
-                            None => 0,
-                            Some(n) => self.count(&f("after_bytes"), n, 0)?,
-                        };
-                        Some(FaultKind::Reset(ResetStage::MidBody { after_bytes }))
-                    }
-                }
-            }
-            (_, "empty_response") => Some(FaultKind::EmptyResponse),
-            (_, "malformed") => {
-                let forms = [
-                    ("garbage", Malformed::Garbage),
-                    ("bad_chunk", Malformed::BadChunk),
-                    ("short_body", Malformed::ShortBody),
-                ];
-                match raw.form.as_deref() {
-                    None => Some(FaultKind::Malformed(Malformed::Garbage)),
-                    Some(form) => self.choice(&f("form"), form, &forms).map(FaultKind::Malformed),
-                }
-            }
-            (_, "trickle") => {
-                let over = self.required(i, kind, "over", raw.over.as_ref(), "over = \"5s\"")?;
-                Some(FaultKind::Trickle { over: self.positive_duration(&f("over"), over)? })
-            }
-            (_, "gateway_timeout") => {
-                let status = match raw.status {
-                    None => Some(504),
-                    Some(code @ (502 | 504)) => Some(code as u16),
-                    Some(code) => {
-                        self.error_hint(
-                            &f("status"),
-                            format!("status must be 502 or 504, got {code}"),
-                            "a gateway answers 502 (bad gateway) or 504 (gateway timeout); kind = \"status\" sends any code",
-                        );
-                        None
-                    }
-                };
-                let after = self.required(i, kind, "after", raw.after.as_ref(), "after = \"6s\"");
-                let after = after.and_then(|after| self.duration(&f("after"), after));
-                Some(FaultKind::GatewayTimeout { status: status?, after: after? })
-            }
-            (_, "bandwidth") => {
-                let rate = self.required(i, kind, "bytes_per_s", raw.bytes_per_s, "bytes_per_s = 10000");
-                let rate = rate.and_then(|n| self.count(&f("bytes_per_s"), n, 1));
-                proxy(self, rate.map(|bytes_per_s| Toxic::Bandwidth { bytes_per_s: bytes_per_s as u64 }))
-            }
-            (_, "slicer") => {
-                let size = self.required(i, kind, "size", raw.size, "size = 64");
-                let size = size.and_then(|n| self.count(&f("size"), n, 1));
-                let delay = raw.delay.as_ref().map_or(Some(Duration::ZERO), |d| self.duration(&f("delay"), d));
-                let toxic = size.zip(delay).map(|(size, delay)| Toxic::Slicer { size, delay });
-                proxy(self, toxic)
-            }
-            (_, "reset_peer") => {
-                let after = raw.after.as_ref().map_or(Some(Duration::ZERO), |d| self.duration(&f("after"), d));
-                proxy(self, after.map(|after| Toxic::ResetPeer { after }))
-            }
-            (_, "blackhole") => proxy(self, Some(Toxic::Blackhole)),
-            (_, "slow_close") => {
-                let delay = self.required(i, kind, "delay", raw.delay.as_ref(), "delay = \"2s\"");
-                let delay = delay.and_then(|d| self.duration(&f("delay"), d));
-                proxy(self, delay.map(|delay| Toxic::SlowClose { delay }))
-            }
-            (_, "limit_data") => {
-                let bytes = self.required(i, kind, "bytes", raw.bytes, "bytes = 1000");
-                let bytes = bytes.and_then(|n| self.count(&f("bytes"), n, 0));
-                proxy(self, bytes.map(|bytes| Toxic::LimitData { bytes: bytes as u64 }))
-            }
-            (_, "refuse") => proxy(self, Some(Toxic::Refuse)),
-            _ => unreachable!("every kind in FAULT_SPECS is handled: {kind}"),
-        }
-    }
-
-    /// `value`, or a "missing field" diagnostic on fault `i`, whose kind needs `key`.
-    fn required<T>(&mut self, i: usize, kind: &str, key: &str, value: Option<T>, example: &str) -> Option<T> {
-        if value.is_none() {
-            self.error_hint(
-                &format!("fault[{i}]"),
-                format!("missing field \"{key}\""),
-                format!("kind \"{kind}\" needs {key}, e.g. {example}"),
-            );
-        }
-        value
+        let value = value.clone();
+        let raw = self.cx.section::<T>(&field, &value)?;
+        check(self.cx, &field, raw)
     }
 }
 
-/// A fault kind as scenarios name it: the layer it acts on and the keys it takes besides `kind`,
-/// `layer` and its window. `latency` exists on both layers.
-struct FaultSpec {
-    name: &'static str,
-    layer: Layer,
-    keys: &'static [&'static str],
-}
+impl Keys for FaultKeys<'_, '_> {
+    fn given(&self, key: &str) -> bool {
+        self.keys.iter().any(|(k, _)| k == key)
+    }
 
-const FAULT_SPECS: &[FaultSpec] = &[
-    FaultSpec { name: "stall", layer: Layer::Mock, keys: &[] },
-    FaultSpec { name: "latency", layer: Layer::Mock, keys: &["latency"] },
-    FaultSpec { name: "status", layer: Layer::Mock, keys: &["code"] },
-    FaultSpec { name: "close", layer: Layer::Mock, keys: &["after_requests"] },
-    FaultSpec { name: "reset", layer: Layer::Mock, keys: &["stage", "after_bytes"] },
-    FaultSpec { name: "empty_response", layer: Layer::Mock, keys: &[] },
-    FaultSpec { name: "malformed", layer: Layer::Mock, keys: &["form"] },
-    FaultSpec { name: "trickle", layer: Layer::Mock, keys: &["over"] },
-    FaultSpec { name: "gateway_timeout", layer: Layer::Mock, keys: &["status", "after"] },
-    FaultSpec { name: "latency", layer: Layer::Proxy, keys: &["latency", "direction"] },
-    FaultSpec { name: "bandwidth", layer: Layer::Proxy, keys: &["bytes_per_s", "direction"] },
-    FaultSpec { name: "slicer", layer: Layer::Proxy, keys: &["size", "delay", "direction"] },
-    FaultSpec { name: "reset_peer", layer: Layer::Proxy, keys: &["after", "direction"] },
-    FaultSpec { name: "blackhole", layer: Layer::Proxy, keys: &["direction"] },
-    FaultSpec { name: "slow_close", layer: Layer::Proxy, keys: &["delay", "direction"] },
-    FaultSpec { name: "limit_data", layer: Layer::Proxy, keys: &["bytes", "direction"] },
-    FaultSpec { name: "refuse", layer: Layer::Proxy, keys: &["direction"] },
-];
+    fn duration(&mut self, key: &'static str, positive: bool, need: Need<Duration>) -> Option<Duration> {
+        self.read(
+            key,
+            need,
+            |cx, field, v: Scalar| {
+                if positive {
+                    cx.positive_duration(field, &v)
+                } else {
+                    cx.duration(field, &v)
+                }
+            },
+        )
+    }
+
+    fn delay(&mut self, key: &'static str, need: Need<Dist>) -> Option<Dist> {
+        self.read(key, need, |cx, field, v: RawDelay| cx.delay(field, &v))
+    }
+
+    fn count(&mut self, key: &'static str, min: u64, need: Need<u64>) -> Option<u64> {
+        let min_i = i64::try_from(min).unwrap_or(i64::MAX);
+        self.read(key, need, |cx, field, n: i64| cx.count(field, n, min_i).map(|n| n as u64))
+    }
+
+    fn integer(&mut self, key: &'static str, need: Need<i64>) -> Option<i64> {
+        self.read(key, need, |_, _, n: i64| Some(n))
+    }
+
+    fn choice(&mut self, key: &'static str, words: &[&'static str], need: Need<usize>) -> Option<usize> {
+        let options: Vec<(&str, usize)> = words.iter().enumerate().map(|(i, w)| (*w, i)).collect();
+        self.read(key, need, |cx, field, word: String| cx.choice(field, &word, &options))
+    }
+
+    fn invalid(&mut self, key: &'static str, message: String, hint: Option<String>) {
+        let field = self.field(key);
+        self.cx.report(&field, message, hint);
+    }
+}
 
 /// How long a fault without `for` lasts when there are no phases (a standalone server): forever.
 pub(super) const FOREVER: Duration = Duration::from_secs(100 * 31_557_600);
 
-fn layer_name(layer: Layer) -> &'static str {
-    match layer {
-        Layer::Mock => "mock",
-        Layer::Proxy => "proxy",
-    }
-}
-
-fn is_fault_param(key: &str) -> bool {
-    FAULT_SPECS.iter().any(|spec| spec.keys.contains(&key))
-}
-
 /// For a misspelt fault key: the closest key of the fault's own kind, else of any kind.
 fn fault_key_suggestion(key: &str, kind: Option<&str>) -> Option<String> {
-    let own: Vec<&str> = FAULT_SPECS
-        .iter()
-        .filter(|spec| Some(spec.name) == kind)
-        .flat_map(|spec| spec.keys.iter().copied())
+    let own: Vec<&str> = fault::kinds()
+        .filter(|spec| Some(spec.name()) == kind)
+        .flat_map(Kind::all_keys)
         .chain(RawFault::COMMON_KEYS.iter().copied())
         .collect();
-    let all: Vec<&str> = FAULT_SPECS.iter().flat_map(|spec| spec.keys.iter().copied()).collect();
+    let all: Vec<&str> = fault::kinds().flat_map(Kind::all_keys).collect();
     did_you_mean(key, own.iter().copied())
         .or_else(|| did_you_mean(key, all.iter().copied()))
         .or_else(|| suggestion(key, own.iter().copied()))
@@ -403,7 +315,11 @@ mod tests {
     use super::super::test_support::*;
     use super::super::values::DURATION_HINT;
     use super::*;
+    use crate::chaos::toxics as toxic;
     use crate::dist::Dist;
+    use crate::mock::faults::{
+        Close, EmptyResponse, GatewayTimeout, Latency, Malformed, Reset, Stall, Status, Trickle,
+    };
 
     #[test]
     fn fault_windows() {
@@ -416,14 +332,14 @@ mod tests {
             plan.faults,
             vec![
                 FaultPlan {
-                    kind: FaultKind::Stall,
+                    kind: mock(Stall),
                     at: Duration::from_secs(4),
                     duration: Duration::from_secs(1),
                     every: Some(Duration::from_secs(10)),
                     probability: 0.25,
                 },
                 FaultPlan {
-                    kind: FaultKind::Stall,
+                    kind: mock(Stall),
                     at: Duration::ZERO,
                     duration: Duration::from_secs(1),
                     every: None,
@@ -432,7 +348,7 @@ mod tests {
             ]
         );
         // Without at and for: the whole run, phases plus drain.
-        assert_eq!(fault("kind = \"stall\""), whole_run(FaultKind::Stall));
+        assert_eq!(fault("kind = \"stall\""), whole_run(mock(Stall)));
         let plan = ok(&format!("drain = \"2s\"\n{}", phase("concurrency = 1\n[[phase]]\nduration = \"3s\"\nconcurrency = 1\n[[fault]]\nkind = \"stall\"\nat = \"500ms\"\nprobability = 1")));
         assert_eq!((plan.faults[0].at, plan.faults[0].duration), (ms(500), Duration::from_secs(6)));
         assert_eq!(plan.faults[0].probability, 1.0);
@@ -470,47 +386,44 @@ mod tests {
 
     #[test]
     fn mock_fault_kinds_defaults_and_values() {
-        assert_eq!(fault("kind = \"stall\"").kind, FaultKind::Stall);
-        assert_eq!(fault("kind = \"latency\"\nlatency = \"50ms\"").kind, FaultKind::Latency(Dist::Fixed(ms(50))));
+        assert_eq!(fault("kind = \"stall\"").kind, mock(Stall));
+        assert_eq!(fault("kind = \"latency\"\nlatency = \"50ms\"").kind, mock(Latency(Dist::Fixed(ms(50)))));
         assert_eq!(
             fault("kind = \"latency\"\nlatency = { dist = \"uniform\", min = \"10ms\", max = \"20ms\" }"),
-            whole_run(FaultKind::Latency(Dist::Uniform { min: ms(10), max: ms(20) }))
-        );
-        assert_eq!(fault("kind = \"status\"\ncode = 503"), whole_run(FaultKind::Status(503)));
-        assert_eq!(fault("kind = \"close\""), whole_run(FaultKind::Close { after_requests: 1 }));
-        assert_eq!(fault("kind = \"close\"\nafter_requests = 100").kind, FaultKind::Close { after_requests: 100 });
-        assert_eq!(fault("kind = \"reset\""), whole_run(FaultKind::Reset(ResetStage::BeforeHeaders)));
-        assert_eq!(fault("kind = \"reset\"\nstage = \"accept\"").kind, FaultKind::Reset(ResetStage::Accept));
-        assert_eq!(
-            fault("kind = \"reset\"\nstage = \"before_headers\"").kind,
-            FaultKind::Reset(ResetStage::BeforeHeaders)
+            whole_run(mock(Latency(Dist::Uniform { min: ms(10), max: ms(20) })))
         );
         assert_eq!(
-            fault("kind = \"reset\"\nstage = \"mid_body\"").kind,
-            FaultKind::Reset(ResetStage::MidBody { after_bytes: 0 })
+            fault("kind = \"status\"\ncode = 503"),
+            whole_run(mock(Status(http::StatusCode::from_u16(503).unwrap())))
         );
+        assert_eq!(fault("kind = \"close\""), whole_run(mock(Close { after_requests: 1 })));
+        assert_eq!(fault("kind = \"close\"\nafter_requests = 100").kind, mock(Close { after_requests: 100 }));
+        assert_eq!(fault("kind = \"reset\""), whole_run(mock(Reset::BeforeHeaders)));
+        assert_eq!(fault("kind = \"reset\"\nstage = \"accept\"").kind, mock(Reset::Accept));
+        assert_eq!(fault("kind = \"reset\"\nstage = \"before_headers\"").kind, mock(Reset::BeforeHeaders));
+        assert_eq!(fault("kind = \"reset\"\nstage = \"mid_body\"").kind, mock(Reset::MidBody { after_bytes: 0 }));
         assert_eq!(
             fault("kind = \"reset\"\nstage = \"mid_body\"\nafter_bytes = 100").kind,
-            FaultKind::Reset(ResetStage::MidBody { after_bytes: 100 })
+            mock(Reset::MidBody { after_bytes: 100 })
         );
-        assert_eq!(fault("kind = \"empty_response\""), whole_run(FaultKind::EmptyResponse));
-        assert_eq!(fault("kind = \"malformed\""), whole_run(FaultKind::Malformed(Malformed::Garbage)));
-        assert_eq!(fault("kind = \"malformed\"\nform = \"bad_chunk\"").kind, FaultKind::Malformed(Malformed::BadChunk));
-        assert_eq!(
-            fault("kind = \"malformed\"\nform = \"short_body\"").kind,
-            FaultKind::Malformed(Malformed::ShortBody)
-        );
+        assert_eq!(fault("kind = \"empty_response\""), whole_run(mock(EmptyResponse)));
+        assert_eq!(fault("kind = \"malformed\""), whole_run(mock(Malformed::Garbage)));
+        assert_eq!(fault("kind = \"malformed\"\nform = \"bad_chunk\"").kind, mock(Malformed::BadChunk));
+        assert_eq!(fault("kind = \"malformed\"\nform = \"short_body\"").kind, mock(Malformed::ShortBody));
         assert_eq!(
             fault("kind = \"trickle\"\nover = \"5s\""),
-            whole_run(FaultKind::Trickle { over: Duration::from_secs(5) })
+            whole_run(mock(Trickle { over: Duration::from_secs(5) }))
         );
         assert_eq!(
             fault("kind = \"gateway_timeout\"\nafter = \"6s\""),
-            whole_run(FaultKind::GatewayTimeout { status: 504, after: Duration::from_secs(6) })
+            whole_run(mock(GatewayTimeout {
+                status: http::StatusCode::from_u16(504).unwrap(),
+                after: Duration::from_secs(6)
+            }))
         );
         assert_eq!(
             fault("kind = \"gateway_timeout\"\nstatus = 502\nafter = \"0s\"\nlayer = \"mock\"").kind,
-            FaultKind::GatewayTimeout { status: 502, after: Duration::ZERO }
+            mock(GatewayTimeout { status: http::StatusCode::from_u16(502).unwrap(), after: Duration::ZERO })
         );
     }
 
@@ -520,40 +433,40 @@ mod tests {
         let p = |body: &str| fault(&format!("layer = \"proxy\"\n{body}"));
         assert_eq!(
             p("kind = \"latency\"\nlatency = { dist = \"fixed\", value = \"20ms\" }"),
-            whole_run(proxy(down, Toxic::Latency(Dist::Fixed(ms(20)))))
+            whole_run(proxy(down, toxic::Latency(Dist::Fixed(ms(20)))))
         );
         assert_eq!(
             p("kind = \"latency\"\nlatency = \"20ms\"\ndirection = \"upstream\"").kind,
-            proxy(Direction::Upstream, Toxic::Latency(Dist::Fixed(ms(20))))
+            proxy(Direction::Upstream, toxic::Latency(Dist::Fixed(ms(20))))
         );
         assert_eq!(
             p("kind = \"bandwidth\"\nbytes_per_s = 10000\ndirection = \"both\""),
-            whole_run(proxy(Direction::Both, Toxic::Bandwidth { bytes_per_s: 10_000 }))
+            whole_run(proxy(Direction::Both, toxic::Bandwidth { bytes_per_s: 10_000 }))
         );
         assert_eq!(
             p("kind = \"slicer\"\nsize = 64").kind,
-            proxy(down, Toxic::Slicer { size: 64, delay: Duration::ZERO })
+            proxy(down, toxic::Slicer { size: 64, delay: Duration::ZERO })
         );
         assert_eq!(
             p("kind = \"slicer\"\nsize = 1\ndelay = \"10ms\"").kind,
-            proxy(down, Toxic::Slicer { size: 1, delay: ms(10) })
+            proxy(down, toxic::Slicer { size: 1, delay: ms(10) })
         );
-        assert_eq!(p("kind = \"reset_peer\""), whole_run(proxy(down, Toxic::ResetPeer { after: Duration::ZERO })));
+        assert_eq!(p("kind = \"reset_peer\""), whole_run(proxy(down, toxic::ResetPeer { after: Duration::ZERO })));
         assert_eq!(
             p("kind = \"reset_peer\"\nafter = \"1s\"").kind,
-            proxy(down, Toxic::ResetPeer { after: Duration::from_secs(1) })
+            proxy(down, toxic::ResetPeer { after: Duration::from_secs(1) })
         );
         assert_eq!(
             p("kind = \"blackhole\"\ndirection = \"upstream\"").kind,
-            proxy(Direction::Upstream, Toxic::Blackhole)
+            proxy(Direction::Upstream, toxic::Blackhole)
         );
         assert_eq!(
             p("kind = \"slow_close\"\ndelay = \"2s\"").kind,
-            proxy(down, Toxic::SlowClose { delay: Duration::from_secs(2) })
+            proxy(down, toxic::SlowClose { delay: Duration::from_secs(2) })
         );
-        assert_eq!(p("kind = \"limit_data\"\nbytes = 0").kind, proxy(down, Toxic::LimitData { bytes: 0 }));
-        assert_eq!(p("kind = \"limit_data\"\nbytes = 1000").kind, proxy(down, Toxic::LimitData { bytes: 1000 }));
-        assert_eq!(p("kind = \"refuse\"").kind, proxy(down, Toxic::Refuse));
+        assert_eq!(p("kind = \"limit_data\"\nbytes = 0").kind, proxy(down, toxic::LimitData { bytes: 0 }));
+        assert_eq!(p("kind = \"limit_data\"\nbytes = 1000").kind, proxy(down, toxic::LimitData { bytes: 1000 }));
+        assert_eq!(p("kind = \"refuse\"").kind, proxy(down, toxic::Refuse));
         assert_eq!(p("kind = \"refuse\"").layer(), Layer::Proxy);
 
         // Proxy faults also work in front of a URL target.
@@ -563,7 +476,7 @@ mod tests {
         assert_eq!(
             plan.faults,
             [FaultPlan {
-                kind: proxy(down, Toxic::Blackhole),
+                kind: proxy(down, toxic::Blackhole),
                 at: ms(100),
                 duration: ms(200),
                 every: None,

@@ -5,6 +5,7 @@ use super::Cx;
 use crate::dist::Dist;
 use crate::scenario::plan::{KeepAliveClose, MockPlan, OnFreeze, ServerlessPlan};
 use crate::scenario::raw::{RawMock, RawServerless, Scalar};
+use crate::vocabulary::Words;
 use std::time::Duration;
 use toml::de::DeValue;
 
@@ -91,8 +92,8 @@ impl Cx<'_> {
             }
         }
         if let Some(close) = raw.keep_alive_close.as_deref().filter(|_| closes_idle) {
-            let styles = [("fin", KeepAliveClose::Fin), ("rst", KeepAliveClose::Rst), ("race", KeepAliveClose::Race)];
-            plan.keep_alive_close = self.choice("mock.keep_alive_close", close, &styles).unwrap_or_default();
+            plan.keep_alive_close =
+                self.choice("mock.keep_alive_close", close, KeepAliveClose::WORDS).unwrap_or_default();
         }
         if let Some(jitter) = raw.keep_alive_jitter.as_ref().filter(|_| closes_idle) {
             let jitter = self.duration("mock.keep_alive_jitter", jitter);
@@ -154,10 +155,7 @@ impl Cx<'_> {
         };
         let on_freeze = match raw.on_freeze.as_deref() {
             None => Some(OnFreeze::Reset),
-            Some(fate) => {
-                let fates = [("reset", OnFreeze::Reset), ("drop", OnFreeze::Drop), ("keep", OnFreeze::Keep)];
-                self.choice(&f("on_freeze"), fate, &fates)
-            }
+            Some(fate) => self.choice(&f("on_freeze"), fate, OnFreeze::WORDS),
         };
         let queue_timeout = raw
             .queue_timeout

@@ -32,28 +32,30 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 
 use super::plan::*;
 use super::raw::*;
-use super::Parts;
+use super::{Overrides, Parts};
 use request::PartialRequest;
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 use suggest::suggestion;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-/// Validates `source`, the text of the scenario file `file` (used only in diagnostics).
-pub fn validate(source: &str, file: &Path) -> Result<Plan, Diagnostics> {
-    check(source, file, |cx| Plan { source: file.to_path_buf(), ..cx.scenario() })
+/// Validates `source`, the text of the scenario file `file` (named in diagnostics and kept as
+/// the plan's source), with `overrides` from the command line applied before the plan's rules.
+pub fn validate(source: &str, file: &Path, overrides: &Overrides) -> Result<Plan, Diagnostics> {
+    check(source, file, |cx| cx.scenario(overrides))
 }
 
 /// Validates the parts of a configuration file that the standalone servers use (`seed`, `[mock]`,
 /// `[mock.serverless]`, `[[fault]]`); the other scenario sections are ignored.
 pub fn validate_parts(source: &str, file: &Path) -> Result<Parts, Diagnostics> {
-    check(source, file, |cx| cx.parts())
+    check(source, file, |cx| Some(cx.parts()))
 }
 
-/// Parses `source` and runs `build` on it; any diagnostic, syntax or semantic, fails the whole.
-fn check<T>(source: &str, file: &Path, build: impl FnOnce(&mut Cx<'_>) -> T) -> Result<T, Diagnostics> {
+/// Parses `source` and runs `build` on it; any diagnostic, syntax or semantic, fails the whole
+/// (`build` returns `None` only with a diagnostic).
+fn check<T>(source: &str, file: &Path, build: impl FnOnce(&mut Cx<'_>) -> Option<T>) -> Result<T, Diagnostics> {
     let (doc, syntax) = DeTable::parse_recoverable(source);
     let mut cx = Cx { src: source, file, doc: doc.get_ref(), diags: Vec::new() };
     if !syntax.is_empty() {
@@ -64,11 +66,9 @@ fn check<T>(source: &str, file: &Path, build: impl FnOnce(&mut Cx<'_>) -> T) -> 
         }
         return Err(cx.finish());
     }
-    let out = build(&mut cx);
-    if cx.diags.is_empty() {
-        Ok(out)
-    } else {
-        Err(cx.finish())
+    match build(&mut cx) {
+        Some(out) if cx.diags.is_empty() => Ok(out),
+        _ => Err(cx.finish()),
     }
 }
 
@@ -80,7 +80,7 @@ struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    fn scenario(&mut self) -> Plan {
+    fn scenario(&mut self, overrides: &Overrides) -> Option<Plan> {
         let doc = self.doc;
         self.top_level_keys();
 
@@ -111,6 +111,10 @@ impl<'a> Cx<'a> {
             }
             Some(t) => t as usize,
             None => 1,
+        };
+        let (threads, threads_from) = match overrides.threads {
+            Some(threads) => (threads, "--threads"),
+            None => (threads, "threads"),
         };
         let drain = match doc.get("drain").and_then(|v| self.section::<Scalar>("drain", v)) {
             Some(d) => self.duration("drain", &d).unwrap_or_default(),
@@ -145,31 +149,30 @@ impl<'a> Cx<'a> {
                 .map_or_else(PartialRequest::default, |r| self.request("request", &r)),
         };
 
+        // An empty [[phase]] or [[client]] list is the plan's rule (see `PlanParts::violations`).
         let mut phases = Vec::new();
-        for (i, raw) in self.array::<RawPhase>("phase", "at least one [[phase]] is required") {
+        for (i, raw) in self.array::<RawPhase>("phase", "") {
             phases.push(self.phase(i, raw.as_ref(), &base_request));
         }
         self.unique_names("phase", phases.iter().map(|p| p.name.as_str()));
 
         let mut clients = Vec::new();
-        for (i, raw) in self.array::<RawClient>("client", "at least one [[client]] is required") {
+        for (i, raw) in self.array::<RawClient>("client", "") {
             clients.push(self.client(i, raw.as_ref()));
         }
-        for (i, client) in clients.iter().enumerate() {
-            if let Some(cap) = client.max_conns_per_host.filter(|cap| *cap < threads) {
-                self.error_hint(
-                    &format!("client[{i}].max_conns_per_host"),
-                    format!("max_conns_per_host ({cap}) is below threads ({threads})"),
-                    "each load thread has its own pool and needs at least one connection: lower threads",
-                );
-            }
-        }
-        self.unique_names("client", clients.iter().map(|c| c.name.as_str()));
 
         let run = RunContext { target: &target, phases: phases.iter().map(|p| p.duration).sum(), drain };
         let faults = self.faults(Some(&run));
 
-        Plan { name, seed, source: PathBuf::new(), target, mock, phases, clients, faults, drain, threads }
+        let source = self.file.to_path_buf();
+        let parts = PlanParts { name, seed, source, target, mock, phases, clients, faults, drain, threads };
+        // The plan's own rules, located by their field; a field already reported is not again.
+        for v in parts.violations(threads_from) {
+            if !self.diags.iter().any(|d| d.field == v.field) {
+                self.report(&v.field, v.message, v.hint);
+            }
+        }
+        parts.build().ok()
     }
 
     /// The parts of a standalone server's configuration: the scenario's other sections are ignored.
@@ -263,10 +266,13 @@ mod tests {
     use super::test_support::*;
     use super::values::fmt_dur;
     use super::*;
+    use crate::chaos::toxics::ResetPeer;
     use crate::dist::Dist;
+    use crate::mock::faults::{Stall, Status};
     use crate::record::ErrorKind;
     use bytes::Bytes;
     use http::Method;
+    use std::path::PathBuf;
 
     #[test]
     fn defaults_fill_everything_left_out() {
@@ -417,14 +423,14 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
             parts.faults,
             [
                 FaultPlan {
-                    kind: proxy(Direction::Downstream, Toxic::ResetPeer { after: Duration::ZERO }),
+                    kind: proxy(Direction::Downstream, ResetPeer { after: Duration::ZERO }),
                     at: Duration::ZERO,
                     duration: FOREVER,
                     every: None,
                     probability: 1.0
                 },
                 FaultPlan {
-                    kind: FaultKind::Stall,
+                    kind: mock(Stall),
                     at: Duration::from_secs(3600),
                     duration: Duration::from_secs(1),
                     every: None,
@@ -438,8 +444,8 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
         // target (the standalone mock is its own target).
         let src = format!("{URL_TARGET}threads = 0\n[[fault]]\nkind = \"status\"\ncode = 503\n");
         let parts = validate_parts(&src, Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
-        assert_eq!(parts.faults[0].kind, FaultKind::Status(503));
-        assert!(validate(&src, Path::new("c.toml")).is_err());
+        assert_eq!(parts.faults[0].kind, mock(Status(http::StatusCode::SERVICE_UNAVAILABLE)));
+        assert!(validate(&src, Path::new("c.toml"), &Overrides::default()).is_err());
 
         // Its own sections are checked as in a scenario, and unknown keys are still reported.
         let diags = validate_parts(

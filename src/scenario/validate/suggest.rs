@@ -28,11 +28,13 @@ mod tests {
     use super::super::test_support::*;
     use super::super::validate;
     use super::*;
+    use crate::scenario::Overrides;
     use std::path::Path;
 
     #[test]
     fn diagnostics_display_with_hints() {
-        let diags = validate(&client("pool_idle_timout = \"1s\""), Path::new("dir/s.toml")).expect_err("invalid");
+        let diags = validate(&client("pool_idle_timout = \"1s\""), Path::new("dir/s.toml"), &Overrides::default())
+            .expect_err("invalid");
         assert_eq!(
             diags.to_string(),
             "dir/s.toml:9:1: client[0]: unknown field \"pool_idle_timout\"\n  hint: did you mean \"pool_idle_timeout\"?"

@@ -2,7 +2,9 @@
 //! validate to.
 
 use super::validate;
+use crate::mock::faults::MockFault;
 use crate::scenario::plan::{Direction, FaultKind, FaultPlan, Plan, ProxyFault, Toxic};
+use crate::scenario::Overrides;
 use std::path::Path;
 use std::time::Duration;
 
@@ -10,17 +12,17 @@ pub(super) const MINIMAL: &str =
     "name = \"t\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n";
 
 pub(super) fn ok(src: &str) -> Plan {
-    validate(src, Path::new("t.toml")).unwrap_or_else(|d| panic!("{d}"))
+    validate(src, Path::new("t.toml"), &Overrides::default()).unwrap_or_else(|d| panic!("{d}"))
 }
 
 /// The diagnostics as `line:col field: message` strings (hints dropped).
 pub(super) fn errs(src: &str) -> Vec<String> {
-    let diags = validate(src, Path::new("t.toml")).expect_err("should be invalid");
+    let diags = validate(src, Path::new("t.toml"), &Overrides::default()).expect_err("should be invalid");
     diags.0.iter().map(|d| format!("{}:{} {}: {}", d.line, d.col, d.field, d.message)).collect()
 }
 
 pub(super) fn hints(src: &str) -> Vec<String> {
-    let diags = validate(src, Path::new("t.toml")).expect_err("should be invalid");
+    let diags = validate(src, Path::new("t.toml"), &Overrides::default()).expect_err("should be invalid");
     diags.0.iter().filter_map(|d| d.hint.clone()).collect()
 }
 
@@ -40,19 +42,24 @@ pub(super) fn client(body: &str) -> String {
 }
 
 /// The only fault of `MINIMAL` (one 1s phase, 5s drain) with the given `[[fault]]` body.
-pub(super) fn fault(body: &str) -> FaultPlan {
-    let mut plan = ok(&with(&format!("[[fault]]\n{body}\n")));
+pub(super) fn fault(body: &str) -> FaultPlan<FaultKind> {
+    let plan = ok(&with(&format!("[[fault]]\n{body}\n")));
     assert_eq!(plan.faults.len(), 1);
-    plan.faults.remove(0)
+    plan.faults[0].clone()
 }
 
 /// A fault of `kind` with the default window in `MINIMAL`: from 0s for the whole run (6s).
-pub(super) fn whole_run(kind: FaultKind) -> FaultPlan {
+pub(super) fn whole_run(kind: FaultKind) -> FaultPlan<FaultKind> {
     FaultPlan { kind, at: Duration::ZERO, duration: Duration::from_secs(6), every: None, probability: 1.0 }
 }
 
-pub(super) fn proxy(direction: Direction, toxic: Toxic) -> FaultKind {
-    FaultKind::Proxy(ProxyFault { direction, toxic })
+/// A mock fault kind as a plan holds it.
+pub(super) fn mock(kind: impl Into<MockFault>) -> FaultKind {
+    FaultKind::Mock(kind.into())
+}
+
+pub(super) fn proxy(direction: Direction, toxic: impl Into<Toxic>) -> FaultKind {
+    FaultKind::Proxy(ProxyFault { direction, toxic: toxic.into() })
 }
 
 pub(super) fn ms(n: u64) -> Duration {
@@ -65,7 +72,8 @@ pub(super) const URL_TARGET: &str = "name = \"t\"\n[target]\nurl = \"http://h\"\
 pub(super) fn assert_round_trip(plan: &Plan) {
     let json = plan.normalized();
     let toml_text = toml::to_string(&json).expect("normalized JSON is TOML-serializable");
-    let again = validate(&toml_text, Path::new("t.toml")).unwrap_or_else(|d| panic!("{d}\n{toml_text}"));
+    let again =
+        validate(&toml_text, Path::new("t.toml"), &Overrides::default()).unwrap_or_else(|d| panic!("{d}\n{toml_text}"));
     assert_eq!(again.normalized(), json);
     assert_eq!(
         (&again.target, &again.mock, &again.phases, &again.clients, &again.faults),

@@ -1,0 +1,108 @@
+//! What every layer's faults are made of: a kind switched on and off over the run's timeline,
+//! hitting each unit (a request, a connection) with a seeded probability while active
+//! ([`FaultPlan`]), and what a kind needs to be parsed ([`keys`], [`spec`]).
+//!
+//! Each kind is one unit in its layer's folder — mock kinds in `mock/faults/<kind>.rs`, proxy
+//! toxics in `chaos/toxics/<kind>.rs` — declaring its name, its keys (read through [`Keys`]),
+//! its normalized form and its behaviour, registered by one line in its layer's list. The
+//! plan's view across layers (`FaultKind`, `ByLayer`, the registry of every kind) is
+//! `scenario/faults.rs`, above the layers; this module knows no layer.
+
+pub mod keys;
+pub mod spec;
+
+pub use keys::{Keys, Need};
+pub use spec::KindSpec;
+
+use std::time::Duration;
+
+/// A fault switched on and off over the run's timeline (`[[fault]]`). `K` is the plan's
+/// `scenario::FaultKind` (any layer), or one layer's kind where that layer's server holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultPlan<K> {
+    pub kind: K,
+    /// Offset from the start of the run (of each client configuration). Default 0.
+    pub at: Duration,
+    /// How long each activation lasts. Without `for` in the scenario: the whole run (validation
+    /// fills in the run's length plus its drain).
+    pub duration: Duration,
+    /// Repeat period (`None`: once).
+    pub every: Option<Duration>,
+    /// Chance that the fault hits one unit while active, in 0..=1 (default 1): per request for
+    /// mock faults (per connection for `reset` at stage `accept`), per connection for proxy
+    /// faults. Draws are seeded, so every configuration meets the same hits.
+    pub probability: f64,
+}
+
+impl<K> FaultPlan<K> {
+    /// Whether the fault is active `elapsed` after the run started.
+    pub fn active_at(&self, elapsed: Duration) -> bool {
+        if elapsed < self.at {
+            return false;
+        }
+        let since = elapsed - self.at;
+        match self.every {
+            Some(every) if !every.is_zero() => {
+                Duration::from_nanos((since.as_nanos() % every.as_nanos()) as u64) < self.duration
+            }
+            _ => since < self.duration,
+        }
+    }
+
+    /// End of the activation window containing `elapsed`, if the fault is active then.
+    pub fn window_end(&self, elapsed: Duration) -> Option<Duration> {
+        if !self.active_at(elapsed) {
+            return None;
+        }
+        let since = elapsed - self.at;
+        let start = match self.every {
+            Some(every) if !every.is_zero() => self.at + every * (since.as_nanos() / every.as_nanos()) as u32,
+            _ => self.at,
+        };
+        Some(start + self.duration)
+    }
+
+    /// The activation windows `(start, end)` that begin before `until`, ends clipped to it.
+    pub fn windows(&self, until: Duration) -> Vec<(Duration, Duration)> {
+        let mut out = Vec::new();
+        let mut start = self.at;
+        while start < until {
+            out.push((start, (start + self.duration).min(until)));
+            match self.every {
+                Some(every) if !every.is_zero() => start += every,
+                _ => break,
+            }
+        }
+        out
+    }
+
+    /// The same window and probability with another kind.
+    pub fn with_kind<J>(&self, kind: J) -> FaultPlan<J> {
+        FaultPlan { kind, at: self.at, duration: self.duration, every: self.every, probability: self.probability }
+    }
+}
+
+/// A fault as one layer's server holds it: its `[[fault]]` index (which keys its seeded draws)
+/// and its plan with that layer's kind.
+pub type Indexed<K> = (usize, FaultPlan<K>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeating_fault_windows() {
+        let f = FaultPlan {
+            kind: (),
+            at: Duration::from_secs(2),
+            duration: Duration::from_secs(1),
+            every: Some(Duration::from_secs(5)),
+            probability: 1.0,
+        };
+        assert!(!f.active_at(Duration::from_millis(1999)));
+        assert!(f.active_at(Duration::from_millis(2500)));
+        assert!(!f.active_at(Duration::from_millis(3000)));
+        assert_eq!(f.window_end(Duration::from_millis(7200)), Some(Duration::from_secs(8)));
+        assert_eq!(f.window_end(Duration::from_millis(8200)), None);
+    }
+}

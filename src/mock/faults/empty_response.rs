@@ -1,0 +1,34 @@
+//! `empty_response`: close the connection (FIN) without sending any response byte.
+
+use super::{Decision, MockFaultKind, Request, RequestFaults, Role};
+use crate::fault::keys::Keys;
+use crate::mock::wire::Wire;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmptyResponse;
+
+impl MockFaultKind for EmptyResponse {
+    const NAME: &'static str = "empty_response";
+    const KEYS: &'static [&'static str] = &[];
+
+    fn parse(_: &mut dyn Keys) -> Option<Self> {
+        Some(EmptyResponse)
+    }
+
+    fn normalized(&self) -> Value {
+        json!({})
+    }
+
+    fn http1_only(&self) -> bool {
+        true
+    }
+
+    fn role(&self) -> Role {
+        Role::Request
+    }
+
+    fn act(&self, _: &Request<'_>, out: &mut RequestFaults) {
+        out.decide(Decision::Takeover(Some(Wire::Fin)));
+    }
+}

@@ -1,0 +1,37 @@
+//! `trickle`: dribble the response body out evenly over `over`.
+
+use super::{Decision, MockFaultKind, Request, RequestFaults, Role};
+use crate::fault::keys::{Keys, Need};
+use crate::vocabulary::duration_str;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trickle {
+    pub over: Duration,
+}
+
+impl MockFaultKind for Trickle {
+    const NAME: &'static str = "trickle";
+    const KEYS: &'static [&'static str] = &["over"];
+
+    fn parse(keys: &mut dyn Keys) -> Option<Self> {
+        keys.duration("over", true, Need::Required("over = \"5s\"")).map(|over| Trickle { over })
+    }
+
+    fn normalized(&self) -> Value {
+        json!({ "over": duration_str(self.over) })
+    }
+
+    fn http1_only(&self) -> bool {
+        false
+    }
+
+    fn role(&self) -> Role {
+        Role::Request
+    }
+
+    fn act(&self, _: &Request<'_>, out: &mut RequestFaults) {
+        out.decide(Decision::Trickle(self.over));
+    }
+}

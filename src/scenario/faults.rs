@@ -1,0 +1,188 @@
+//! The run's faults across layers: a fault's kind by layer ([`FaultKind`]), the split by layer
+//! done once for the servers ([`ByLayer`], keeping each fault's `[[fault]]` index for its seeded
+//! draws), and the registry of every layer's kinds that validation reads ([`kinds`]). A new
+//! layer is a variant here and in [`Layer`], a field of [`ByLayer`] and its registry in
+//! [`kinds`]; the compiler lists every match to extend.
+
+use crate::chaos::toxics::ProxyFault;
+use crate::fault::{FaultPlan, Indexed, Keys, KindSpec};
+use crate::mock::faults::MockFault;
+use crate::vocabulary::{duration_str, words, Words};
+use serde_json::{json, Value};
+
+/// Where a fault acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// Inside the built-in mock upstream (needs `[target] mock = true`).
+    Mock,
+    /// In the chaos proxy between the clients and the target (mock or URL).
+    Proxy,
+}
+
+words!(Layer { Mock => "mock", Proxy => "proxy" });
+
+/// A fault's kind, by layer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    Mock(MockFault),
+    Proxy(ProxyFault),
+}
+
+impl FaultKind {
+    pub fn layer(&self) -> Layer {
+        match self {
+            FaultKind::Mock(_) => Layer::Mock,
+            FaultKind::Proxy(_) => Layer::Proxy,
+        }
+    }
+
+    /// The kind as scenarios name it (`"reset"`, `"slow_close"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::Mock(fault) => fault.name(),
+            FaultKind::Proxy(fault) => fault.toxic.name(),
+        }
+    }
+
+    /// Whether it acts on an HTTP/1 connection's bytes, so HTTP/2 clients never meet it (the
+    /// mock skips it there: it would take every stream of the shared connection down).
+    pub fn http1_only(&self) -> bool {
+        match self {
+            FaultKind::Mock(fault) => fault.http1_only(),
+            FaultKind::Proxy(_) => false,
+        }
+    }
+
+    /// The kind's own keys in scenario vocabulary.
+    fn params(&self) -> Value {
+        match self {
+            FaultKind::Mock(fault) => fault.normalized(),
+            FaultKind::Proxy(fault) => fault.normalized(),
+        }
+    }
+}
+
+impl FaultPlan<FaultKind> {
+    pub fn layer(&self) -> Layer {
+        self.kind.layer()
+    }
+
+    /// See [`FaultKind::http1_only`].
+    pub fn http1_only(&self) -> bool {
+        self.kind.http1_only()
+    }
+
+    /// The fault in scenario vocabulary: `kind`, `layer`, its window and its own parameters.
+    pub fn normalized(&self) -> Value {
+        let mut out = json!({
+            "kind": self.kind.name(),
+            "layer": self.layer().word(),
+            "at": duration_str(self.at),
+            "for": duration_str(self.duration),
+            "every": self.every.map_or_else(|| "once".to_string(), duration_str),
+            "probability": self.probability,
+        });
+        if let (Some(out), Value::Object(params)) = (out.as_object_mut(), self.kind.params()) {
+            out.extend(params);
+        }
+        out
+    }
+}
+
+/// A run's faults split by layer, once: what each layer's server is given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ByLayer {
+    pub mock: Vec<Indexed<MockFault>>,
+    pub proxy: Vec<Indexed<ProxyFault>>,
+}
+
+impl ByLayer {
+    pub fn split(faults: &[FaultPlan<FaultKind>]) -> ByLayer {
+        let mut out = ByLayer::default();
+        for (index, fault) in faults.iter().enumerate() {
+            match &fault.kind {
+                FaultKind::Mock(kind) => out.mock.push((index, fault.with_kind(kind.clone()))),
+                FaultKind::Proxy(kind) => out.proxy.push((index, fault.with_kind(kind.clone()))),
+            }
+        }
+        out
+    }
+}
+
+/// A fault kind of any layer, as validation looks it up by name and layer.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Mock(&'static KindSpec<MockFault>),
+    Proxy(&'static KindSpec<ProxyFault>),
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Mock(spec) => spec.name,
+            Kind::Proxy(spec) => spec.name,
+        }
+    }
+
+    pub fn layer(self) -> Layer {
+        match self {
+            Kind::Mock(_) => Layer::Mock,
+            Kind::Proxy(_) => Layer::Proxy,
+        }
+    }
+
+    /// The kind's own keys.
+    pub fn own_keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::Mock(spec) => spec.keys,
+            Kind::Proxy(spec) => spec.keys,
+        }
+    }
+
+    /// The keys every kind of its layer takes.
+    pub fn layer_keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::Mock(spec) => spec.layer_keys,
+            Kind::Proxy(spec) => spec.layer_keys,
+        }
+    }
+
+    /// Every key the kind takes, in the order messages list them.
+    pub fn all_keys(self) -> impl Iterator<Item = &'static str> {
+        self.own_keys().iter().chain(self.layer_keys()).copied()
+    }
+
+    pub fn takes(self, key: &str) -> bool {
+        self.all_keys().any(|k| k == key)
+    }
+
+    /// Reads the kind's own keys into a fault kind of its layer.
+    pub fn parse(self, keys: &mut dyn Keys) -> Option<FaultKind> {
+        match self {
+            Kind::Mock(spec) => (spec.parse)(keys).map(FaultKind::Mock),
+            Kind::Proxy(spec) => (spec.parse)(keys).map(FaultKind::Proxy),
+        }
+    }
+}
+
+/// Every fault kind of every layer, mock kinds first, each layer in its registration order.
+pub fn kinds() -> impl Iterator<Item = Kind> {
+    let mock = crate::mock::faults::KINDS.iter().map(Kind::Mock);
+    mock.chain(crate::chaos::toxics::KINDS.iter().map(Kind::Proxy))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_are_unique_per_layer() {
+        for layer in [Layer::Mock, Layer::Proxy] {
+            let mut names: Vec<&str> = kinds().filter(|k| k.layer() == layer).map(Kind::name).collect();
+            let all = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), all, "{layer:?}");
+        }
+    }
+}
