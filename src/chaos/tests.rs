@@ -2,6 +2,7 @@
 //! to a small target started in the test. Tolerances, never exact timings (the CI machine is noisy).
 
 use super::*;
+use crate::chaos::toxics::Timeout;
 use crate::chaos::toxics::{
     Bandwidth, Blackhole, Direction, LimitData, ProxyFault, Refuse, ResetPeer, Slicer, SlowClose, Toxic,
 };
@@ -309,6 +310,22 @@ async fn blackhole_swallows_a_direction_and_keeps_the_connection_open() {
     tokio::time::sleep(ms(50)).await;
     let stats = proxy.shutdown();
     assert_eq!((stats.bytes_up, stats.bytes_down), (7, 0));
+}
+
+#[tokio::test]
+async fn timeout_swallows_a_direction_then_closes_the_connection() {
+    let (echo, _) = echo_target().await;
+    let proxy = proxy(echo, vec![fault(Direction::Downstream, Timeout { after: ms(400) })]);
+    let start = Instant::now();
+    let mut stream = connect(proxy.addr()).await;
+    stream.write_all(b"hi").await.unwrap();
+    let n = timeout(LIMIT, stream.read(&mut [0u8; 8])).await.expect("no EOF").expect("a close, not a reset");
+    let at = start.elapsed();
+    assert_eq!(n, 0, "nothing comes back before the close");
+    assert!((ms(380)..ms(1500)).contains(&at), "EOF after {at:?}");
+    tokio::time::sleep(ms(50)).await;
+    let stats = proxy.shutdown();
+    assert_eq!((stats.bytes_up, stats.bytes_down, stats.resets), (2, 0, 0));
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use super::tests::{collect, h1, h1_get, ms, raw_get, start, LIMIT};
 use super::*;
 use crate::dist::Dist;
 use crate::fault::FaultPlan;
+use crate::mock::faults::Hang;
 use crate::mock::faults::{
     Close, EmptyResponse, GatewayTimeout, Latency, Malformed, MockFault, Reset, Status, Trickle,
 };
@@ -179,6 +180,29 @@ async fn reset_mid_body_sends_the_full_length_then_part_of_the_body() {
     let res = h1_try(mock.addr()).await.expect("headers arrive");
     assert_eq!(res.status(), StatusCode::OK);
     assert!(timeout(LIMIT, res.into_body().collect()).await.expect("body hangs").is_err());
+}
+
+#[tokio::test]
+async fn hang_never_answers_and_keeps_the_connection_open_and_on_h2_holds_only_its_stream() {
+    let mock = with_faults(MockPlan::default(), vec![Hang.into()]);
+    let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
+    stream.write_all(GET).await.unwrap();
+    let (bytes, end) = read_until_end(&mut stream, ms(600)).await;
+    assert_eq!((bytes.len(), end), (0, End::Open), "{}", String::from_utf8_lossy(&bytes));
+    drop(stream);
+    let stats = mock.shutdown();
+    assert_eq!((stats.requests, stats.fault_hits), (1, 1));
+
+    // On HTTP/2 a hung stream leaves the connection's other streams alone: a request sent after
+    // the fault's window is answered on the same connection while the first still hangs.
+    let hang = FaultPlan { duration: ms(300), ..always(Hang) };
+    let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![(0, hang)], seed: 1, epoch: Instant::now() });
+    let mut sender = h2(mock.addr()).await;
+    let hung = sender.send_request(Request::get("http://mock/").body(Full::default()).unwrap());
+    let hung = tokio::spawn(timeout(ms(900), hung));
+    tokio::time::sleep(ms(400)).await;
+    assert_eq!(h2_get(&mut sender).await.0.status(), StatusCode::OK);
+    assert!(hung.await.unwrap().is_err(), "the request inside the window is never answered");
 }
 
 #[tokio::test]

@@ -71,3 +71,40 @@ fn an_invalid_config_is_exit_2_with_its_place() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.toml:2:8: fault[0].kind") && stderr.contains("bandwidth"), "{stderr}");
 }
+
+/// curl, a client nobody here wrote, as it meets `hang` (the mock never answers: only curl's own
+/// `--max-time` ends the request, exit 28) and the proxy's `timeout` (nothing comes back, then
+/// the close: "empty reply from server", exit 52). Skipped without curl, except under CI.
+#[test]
+fn curl_meets_a_hung_mock_and_a_proxy_timeout_as_in_production() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "curl is missing: .ci/run installs it");
+        eprintln!("skipped: curl is not installed");
+        return;
+    }
+    let dir = crate::support::scratch("standalone-curl");
+    let config = dir.join("faults.toml");
+    std::fs::write(
+        &config,
+        "[[fault]]\nkind = \"hang\"\n[[fault]]\nkind = \"timeout\"\nlayer = \"proxy\"\nafter = \"300ms\"\n",
+    )
+    .unwrap();
+    let (mock, mock_addr) = start(&["mock", "--config", config.to_str().unwrap()]);
+    let (proxy, proxy_addr) = start(&["proxy", "--upstream", &mock_addr, "--config", config.to_str().unwrap()]);
+    let curl = |addr: &str| {
+        let started = std::time::Instant::now();
+        let out = Command::new("curl")
+            .args(["--silent", "--max-time", "1.5", &format!("http://{addr}/")])
+            .output()
+            .expect("curl runs");
+        (out.status.code(), started.elapsed())
+    };
+    let (code, took) = curl(&mock_addr);
+    assert_eq!(code, Some(28), "curl gives up on the hung request itself (took {took:?})");
+    assert!(took >= Duration::from_millis(1400), "only curl's --max-time ended it: {took:?}");
+    let (code, took) = curl(&proxy_addr);
+    assert_eq!(code, Some(52), "the proxy closes without a reply (took {took:?})");
+    assert!((Duration::from_millis(280)..Duration::from_millis(1400)).contains(&took), "closed after {took:?}");
+    interrupt(proxy);
+    interrupt(mock);
+}

@@ -227,6 +227,7 @@ toxics! {
     SlowClose(slow_close::SlowClose),
     LimitData(limit_data::LimitData),
     Refuse(refuse::Refuse),
+    Timeout(timeout::Timeout),
 }
 
 /// One toxic as scenarios name it: its keys, and the pipe it runs.

@@ -92,6 +92,7 @@ mock_faults! {
     Malformed(malformed::Malformed),
     Trickle(trickle::Trickle),
     GatewayTimeout(gateway_timeout::GatewayTimeout),
+    Hang(hang::Hang),
 }
 
 /// One mock fault kind: its name and keys as scenarios write them, and its behaviour.

@@ -317,6 +317,7 @@ mod tests {
     use super::*;
     use crate::chaos::toxics as toxic;
     use crate::dist::Dist;
+    use crate::mock::faults::Hang;
     use crate::mock::faults::{
         Close, EmptyResponse, GatewayTimeout, Latency, Malformed, Reset, Stall, Status, Trickle,
     };
@@ -387,6 +388,7 @@ mod tests {
     #[test]
     fn mock_fault_kinds_defaults_and_values() {
         assert_eq!(fault("kind = \"stall\"").kind, mock(Stall));
+        assert_eq!(fault("kind = \"hang\""), whole_run(mock(Hang)));
         assert_eq!(fault("kind = \"latency\"\nlatency = \"50ms\"").kind, mock(Latency(Dist::Fixed(ms(50)))));
         assert_eq!(
             fault("kind = \"latency\"\nlatency = { dist = \"uniform\", min = \"10ms\", max = \"20ms\" }"),
@@ -468,6 +470,10 @@ mod tests {
         assert_eq!(p("kind = \"limit_data\"\nbytes = 1000").kind, proxy(down, toxic::LimitData { bytes: 1000 }));
         assert_eq!(p("kind = \"refuse\"").kind, proxy(down, toxic::Refuse));
         assert_eq!(p("kind = \"refuse\"").layer(), Layer::Proxy);
+        assert_eq!(
+            p("kind = \"timeout\"\nafter = \"5s\"").kind,
+            proxy(down, toxic::Timeout { after: Duration::from_secs(5) })
+        );
 
         // Proxy faults also work in front of a URL target.
         let plan = ok(&format!(
@@ -562,7 +568,7 @@ mod tests {
         assert_eq!(errs(&s), ["11:9 fault[0].after: after does not apply to kind \"stall\""]);
         assert_eq!(
             hints(&s),
-            ["kind \"stall\" takes no keys of its own; after is for \"gateway_timeout\", \"reset_peer\""]
+            ["kind \"stall\" takes no keys of its own; after is for \"gateway_timeout\", \"reset_peer\", \"timeout\""]
         );
         let s = src("kind = \"status\"\nstatus = 503");
         assert_eq!(
