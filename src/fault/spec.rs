@@ -14,10 +14,3 @@ pub struct KindSpec<K: 'static> {
     pub layer_keys: &'static [&'static str],
     pub parse: fn(&mut dyn Keys) -> Option<K>,
 }
-
-impl<K> KindSpec<K> {
-    /// Every key the kind takes, in the order messages list them.
-    pub fn all_keys(&self) -> impl Iterator<Item = &'static str> {
-        self.keys.iter().chain(self.layer_keys).copied()
-    }
-}
