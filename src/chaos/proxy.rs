@@ -1,8 +1,9 @@
 //! The proxy's accept loop, the per-connection fault decision, and the byte pumps around each
 //! direction's chain of toxics (or a plain two-way copy for a connection no fault hit).
 
+use super::config::ProxyConfig;
+use super::stats::ProxyCounters;
 use super::toxics::{Chunk, Flow, Link, Pipe, Stub, Teardown};
-use super::{ProxyConfig, ProxyCounters};
 use crate::seeded::{Purpose, Seeded};
 use crate::server_thread::accept_until;
 use bytes::BytesMut;

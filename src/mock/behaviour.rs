@@ -14,10 +14,11 @@
 //! configuration meets the same hits.
 
 use super::faults::{Decision, MockFault, Request as FaultRequest, RequestFaults, Role};
+use super::plan::MockConfig;
 use super::plan::{KeepAliveClose, OnFreeze};
 use super::serverless::{Admission, ConnBinding, Serverless};
+use super::stats::MockCounters;
 use super::wire::Wire;
-use super::{MockConfig, MockCounters};
 use crate::dist::Dist;
 use crate::fault::Indexed;
 use crate::seeded::{Purpose, Seeded};

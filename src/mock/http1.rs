@@ -9,7 +9,7 @@
 //! model) stay on hyper, which can hand the socket back mid-request (see `server.rs`).
 
 use super::behaviour::Behaviour;
-use super::MockCounters;
+use super::stats::MockCounters;
 use crate::http1::{BodyFailure, BufferedStream, Framing, MAX_HEAD, MAX_HEADERS};
 use bytes::{Buf, Bytes};
 use http::StatusCode;

@@ -32,91 +32,18 @@ mod http1;
 pub mod plan;
 mod server;
 mod serverless;
+mod stats;
 mod wire;
 
-use crate::fault::Indexed;
+pub use plan::MockConfig;
+pub use stats::{MockCounters, MockStats};
+
 use crate::server_thread::ServerThread;
 use behaviour::Behaviour;
-use faults::MockFault;
-use plan::MockPlan;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-/// Everything one mock server needs.
-#[derive(Debug, Clone)]
-pub struct MockConfig {
-    pub plan: MockPlan,
-    /// The run's mock faults, each with its `[[fault]]` index.
-    pub faults: Vec<Indexed<MockFault>>,
-    pub seed: u64,
-    /// Start of the run: fault windows are offsets from it.
-    pub epoch: Instant,
-}
-
-impl MockConfig {
-    /// A config without faults whose epoch is now.
-    pub fn new(plan: MockPlan, seed: u64) -> Self {
-        MockConfig { plan, faults: Vec::new(), seed, epoch: Instant::now() }
-    }
-}
-
-/// A snapshot of a mock's counters.
-/// Part of the result.json contract (`clients[].mock` / `clients[].proxy`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct MockStats {
-    /// Requests received (headers read), answered or not.
-    pub requests: u64,
-    pub connections_accepted: u64,
-    /// Connections the mock closed because they were idle for `keep_alive_idle` (FIN or RST at
-    /// the timeout, or, for the keep-alive race, reset when the next request arrived).
-    pub connections_closed_idle: u64,
-    /// Serverless instances started (new, or thawed after a freeze); prewarmed ones are not counted.
-    pub cold_starts: u64,
-    /// Serverless instances frozen after `freeze_after` idle.
-    pub freezes: u64,
-    /// Requests that waited for a serverless instance's capacity.
-    pub queued: u64,
-    /// Requests answered `queue_status` after waiting `queue_timeout` for capacity.
-    pub queue_timeouts: u64,
-    /// Requests that arrived on a connection whose serverless instance had frozen.
-    pub frozen_connection_hits: u64,
-    /// Requests (connections, for `reset` at accept) that at least one `[[fault]]` hit.
-    pub fault_hits: u64,
-}
-
-/// The live counters of a mock, shared with whoever wants snapshots of them.
-#[derive(Debug, Default)]
-pub struct MockCounters {
-    requests: AtomicU64,
-    connections_accepted: AtomicU64,
-    connections_closed_idle: AtomicU64,
-    cold_starts: AtomicU64,
-    freezes: AtomicU64,
-    queued: AtomicU64,
-    queue_timeouts: AtomicU64,
-    frozen_connection_hits: AtomicU64,
-    fault_hits: AtomicU64,
-}
-
-impl MockCounters {
-    pub fn snapshot(&self) -> MockStats {
-        MockStats {
-            requests: self.requests.load(Relaxed),
-            connections_accepted: self.connections_accepted.load(Relaxed),
-            connections_closed_idle: self.connections_closed_idle.load(Relaxed),
-            cold_starts: self.cold_starts.load(Relaxed),
-            freezes: self.freezes.load(Relaxed),
-            queued: self.queued.load(Relaxed),
-            queue_timeouts: self.queue_timeouts.load(Relaxed),
-            frozen_connection_hits: self.frozen_connection_hits.load(Relaxed),
-            fault_hits: self.fault_hits.load(Relaxed),
-        }
-    }
-}
 
 /// A mock upstream running on its own OS thread. Stopped by [`MockServer::shutdown`] or on drop.
 #[derive(Debug)]

@@ -1,9 +1,31 @@
-//! What the built-in mock is configured with (`[mock]`, `[mock.serverless]`): its static
-//! behaviour, as validation checks it and as the mock serves it. Its faults are in `faults/`.
+//! What the built-in mock is configured with: its static behaviour (`[mock]`,
+//! `[mock.serverless]`), as validation checks it and as the mock serves it, and everything one
+//! server needs ([`MockConfig`]: that, its faults, the seed and the epoch). The faults' kinds are
+//! in `faults/`.
 
+use super::faults::MockFault;
 use crate::dist::Dist;
+use crate::fault::Indexed;
 use crate::vocabulary::{dist_json, duration_str, opt_duration_str, words, Words};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// Everything one mock server needs.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    pub plan: MockPlan,
+    /// The run's mock faults, each with its `[[fault]]` index.
+    pub faults: Vec<Indexed<MockFault>>,
+    pub seed: u64,
+    /// Start of the run: fault windows are offsets from it.
+    pub epoch: Instant,
+}
+
+impl MockConfig {
+    /// A config without faults whose epoch is now.
+    pub fn new(plan: MockPlan, seed: u64) -> Self {
+        MockConfig { plan, faults: Vec::new(), seed, epoch: Instant::now() }
+    }
+}
 
 /// Static behaviour of the built-in mock upstream (`[mock]`).
 #[derive(Debug, Clone, PartialEq)]

@@ -26,7 +26,7 @@
 //! periodic sweep that keeps the `freezes` counter current).
 
 use super::plan::{OnFreeze, ServerlessPlan};
-use super::MockCounters;
+use super::stats::MockCounters;
 use crate::dist::Dist;
 use crate::seeded::{Purpose, Seeded};
 use http::StatusCode;

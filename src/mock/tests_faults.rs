@@ -9,12 +9,13 @@ use crate::mock::faults::Hang;
 use crate::mock::faults::{
     Close, EmptyResponse, GatewayTimeout, Latency, Malformed, MockFault, Reset, Status, Trickle,
 };
+use crate::mock::plan::MockPlan;
 use crate::mock::plan::{KeepAliveClose, OnFreeze, ServerlessPlan};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;

@@ -23,14 +23,6 @@ pub enum LoadError {
     Invalid(Diagnostics),
 }
 
-/// What the command line changes in a scenario (`run --threads`). Applied before the plan's
-/// rules are checked, so an override that breaks one is reported like a mistake in the file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Overrides {
-    /// Load-generator worker threads, instead of the scenario's `threads`.
-    pub threads: Option<usize>,
-}
-
 /// Reads and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Plan, LoadError> {
     load_with(path, &Overrides::default())
@@ -45,16 +37,6 @@ pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Plan, LoadError> 
 /// Validates scenario text; `path` names the file in diagnostics and becomes `Plan::source`.
 pub fn parse(source: &str, path: &Path) -> Result<Plan, Diagnostics> {
     validate::validate(source, path, &Overrides::default())
-}
-
-/// What the standalone `chaosload mock` and `chaosload proxy` servers take from a configuration
-/// file: the scenario sections they use, validated as in a scenario.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Parts {
-    pub mock: MockPlan,
-    /// Faults without `for` last forever (there are no phases to last for).
-    pub faults: Vec<FaultPlan<FaultKind>>,
-    pub seed: u64,
 }
 
 /// Validates the `seed`, `[mock]`, `[mock.serverless]` and `[[fault]]` sections of a configuration

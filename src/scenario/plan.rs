@@ -52,6 +52,24 @@ pub struct PlanParts {
     pub threads: usize,
 }
 
+/// What the command line changes in a scenario (`run --threads`). Applied before the plan's
+/// rules are checked, so an override that breaks one is reported like a mistake in the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Load-generator worker threads, instead of the scenario's `threads`.
+    pub threads: Option<usize>,
+}
+
+/// What the standalone `chaosload mock` and `chaosload proxy` servers take from a configuration
+/// file: the scenario sections they use, validated as in a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parts {
+    pub mock: MockPlan,
+    /// Faults without `for` last forever (there are no phases to last for).
+    pub faults: Vec<FaultPlan<FaultKind>>,
+    pub seed: u64,
+}
+
 /// A rule a plan's parts break: the field it is about (a scenario path such as
 /// `client[0].max_conns_per_host`, which validation locates in the file), what is wrong, and a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! `[[client]]`: the HTTP version, the connection pool, timeouts and retries.
 
+use super::diagnostic::Cx;
 use super::suggest::{did_you_mean, quoted_list, suggestion};
-use super::Cx;
 use crate::record::ErrorKind;
 use crate::scenario::plan::{ClientPlan, HttpVersion, ReadBody, RetryOn, RetryPlan};
 use crate::scenario::raw::{RawClient, RawRetries};

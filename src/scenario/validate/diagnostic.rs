@@ -1,14 +1,24 @@
-//! Diagnostics and their places: `Diagnostic`, `Diagnostics`, and the `Cx` methods that report a
-//! problem at its field's place in the document (serde's errors included).
+//! Diagnostics and their places: the validation context [`Cx`] (the document, its file, the
+//! problems found so far), `Diagnostic`, `Diagnostics`, and the `Cx` methods that read a section
+//! or an array of tables and report a problem at its field's place in the document (serde's
+//! errors included).
 
 use super::suggest::suggestion;
-use super::Cx;
 use serde::Deserialize;
 use std::fmt;
 use std::ops::Range;
-use std::path::PathBuf;
-use toml::de::{DeValue, ValueDeserializer};
+use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
+
+/// One document being validated: its text, its file, its spanned tree, and every problem found
+/// so far. The rules are `impl Cx` blocks in the files of this folder.
+pub(super) struct Cx<'a> {
+    pub(super) src: &'a str,
+    pub(super) file: &'a Path,
+    pub(super) doc: &'a DeTable<'a>,
+    pub(super) diags: Vec<Diagnostic>,
+}
 
 /// One problem in a scenario file, at `file:line:col` (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +206,36 @@ fn tidy(msg: &str) -> String {
         out = out.replace(rust, toml);
     }
     out
+}
+
+impl<'a> Cx<'a> {
+    /// The entries of an array of tables (`[[phase]]`), each deserialized on its own; `None` for an
+    /// entry that failed. `missing` is reported when the key is absent or empty (unless empty).
+    pub(super) fn array<T: for<'de> Deserialize<'de>>(&mut self, key: &str, missing: &str) -> Vec<(usize, Option<T>)> {
+        let entries = self.array_values(key, missing);
+        entries.into_iter().map(|(i, v)| (i, self.section::<T>(&format!("{key}[{i}]"), v))).collect()
+    }
+
+    /// The entries of an array of tables, not yet deserialized; see [`Cx::array`].
+    pub(super) fn array_values(&mut self, key: &str, missing: &str) -> Vec<(usize, &'a Spanned<DeValue<'a>>)> {
+        let doc = self.doc;
+        let entries = match doc.get(key).map(|v| v.get_ref()) {
+            Some(DeValue::Array(a)) => a.iter().collect::<Vec<_>>(),
+            Some(_) => {
+                self.error_hint(
+                    key,
+                    format!("{key} must be an array of tables"),
+                    format!("write [[{key}]], with double brackets"),
+                );
+                return Vec::new();
+            }
+            None => Vec::new(),
+        };
+        if entries.is_empty() && !missing.is_empty() {
+            self.error_hint(key, missing, format!("add a [[{key}]] section"));
+        }
+        entries.into_iter().enumerate().collect()
+    }
 }
 
 #[cfg(test)]

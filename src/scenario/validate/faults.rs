@@ -1,9 +1,9 @@
 //! `[[fault]]`: each fault's window and layer, then its kind's own keys, which the kind reads
 //! itself through [`Keys`] (implemented here by [`FaultKeys`]) from the registry in `crate::fault`.
 
+use super::diagnostic::Cx;
 use super::suggest::{did_you_mean, quoted_list, suggestion};
 use super::values::fmt_dur;
-use super::{Cx, RunContext};
 use crate::dist::Dist;
 use crate::fault::{Keys, Need};
 use crate::scenario::faults::{self as fault, Kind};
@@ -292,6 +292,14 @@ impl Keys for FaultKeys<'_, '_> {
         let field = self.field(key);
         self.cx.report(&field, message, hint);
     }
+}
+
+/// What a scenario's faults are checked against; standalone configurations have none.
+pub(super) struct RunContext<'t> {
+    pub(super) target: &'t Target,
+    /// The phases' total duration.
+    pub(super) phases: Duration,
+    pub(super) drain: Duration,
 }
 
 /// How long a fault without `for` lasts when there are no phases (a standalone server): forever.

@@ -1,7 +1,7 @@
 //! `[mock]` and `[mock.serverless]`: the built-in mock upstream and its serverless model.
 
+use super::diagnostic::Cx;
 use super::values::fmt_dur;
-use super::Cx;
 use crate::dist::Dist;
 use crate::scenario::plan::{KeepAliveClose, MockPlan, OnFreeze, ServerlessPlan};
 use crate::scenario::raw::{RawMock, RawServerless, Scalar};

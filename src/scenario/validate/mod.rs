@@ -30,16 +30,17 @@ mod values;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 
+use diagnostic::Cx;
+use faults::RunContext;
+
 use super::plan::*;
+use super::plan::{Overrides, Parts};
 use super::raw::*;
-use super::{Overrides, Parts};
 use request::PartialRequest;
-use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
 use suggest::suggestion;
 use toml::de::{DeTable, DeValue};
-use toml::Spanned;
 
 /// Validates `source`, the text of the scenario file `file` (named in diagnostics and kept as
 /// the plan's source), with `overrides` from the command line applied before the plan's rules.
@@ -70,13 +71,6 @@ fn check<T>(source: &str, file: &Path, build: impl FnOnce(&mut Cx<'_>) -> Option
         Some(out) if cx.diags.is_empty() => Ok(out),
         _ => Err(cx.finish()),
     }
-}
-
-struct Cx<'a> {
-    src: &'a str,
-    file: &'a Path,
-    doc: &'a DeTable<'a>,
-    diags: Vec<Diagnostic>,
 }
 
 impl<'a> Cx<'a> {
@@ -202,34 +196,6 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// The entries of an array of tables (`[[phase]]`), each deserialized on its own; `None` for an
-    /// entry that failed. `missing` is reported when the key is absent or empty (unless empty).
-    fn array<T: for<'de> Deserialize<'de>>(&mut self, key: &str, missing: &str) -> Vec<(usize, Option<T>)> {
-        let entries = self.array_values(key, missing);
-        entries.into_iter().map(|(i, v)| (i, self.section::<T>(&format!("{key}[{i}]"), v))).collect()
-    }
-
-    /// The entries of an array of tables, not yet deserialized; see [`Cx::array`].
-    pub(super) fn array_values(&mut self, key: &str, missing: &str) -> Vec<(usize, &'a Spanned<DeValue<'a>>)> {
-        let doc = self.doc;
-        let entries = match doc.get(key).map(|v| v.get_ref()) {
-            Some(DeValue::Array(a)) => a.iter().collect::<Vec<_>>(),
-            Some(_) => {
-                self.error_hint(
-                    key,
-                    format!("{key} must be an array of tables"),
-                    format!("write [[{key}]], with double brackets"),
-                );
-                return Vec::new();
-            }
-            None => Vec::new(),
-        };
-        if entries.is_empty() && !missing.is_empty() {
-            self.error_hint(key, missing, format!("add a [[{key}]] section"));
-        }
-        entries.into_iter().enumerate().collect()
-    }
-
     fn unique_names<'n>(&mut self, key: &str, names: impl Iterator<Item = &'n str>) {
         let names: Vec<&str> = names.collect();
         for (i, name) in names.iter().enumerate() {
@@ -250,14 +216,6 @@ impl<'a> Cx<'a> {
             }
         }
     }
-}
-
-/// What a scenario's faults are checked against; standalone configurations have none.
-struct RunContext<'t> {
-    target: &'t Target,
-    /// The phases' total duration.
-    phases: Duration,
-    drain: Duration,
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `[[phase]]`: its duration, the open or closed load model, and the arrival shape.
 
+use super::diagnostic::Cx;
 use super::request::PartialRequest;
-use super::Cx;
 use crate::dist::Dist;
 use crate::scenario::plan::{Load, PhasePlan, RequestPlan, Shape};
 use crate::scenario::raw::{RawDelay, RawPhase, RawShape};

@@ -1,6 +1,6 @@
 //! `[request]` and a phase's `request`: method, path, headers and body, merged over the defaults.
 
-use super::Cx;
+use super::diagnostic::Cx;
 use crate::scenario::plan::RequestPlan;
 use crate::scenario::raw::RawRequest;
 use bytes::Bytes;

@@ -1,6 +1,6 @@
 //! `[target]`: the built-in mock or an http:// URL.
 
-use super::Cx;
+use super::diagnostic::Cx;
 use crate::scenario::plan::Target;
 use crate::scenario::raw::RawTarget;
 

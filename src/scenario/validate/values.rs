@@ -1,8 +1,8 @@
 //! The value parsers on `Cx`: durations, counts, choices, timeouts, limits, rates and
 //! distributions, each reporting its own mistakes.
 
+use super::diagnostic::Cx;
 use super::suggest::{did_you_mean, quoted_list};
-use super::Cx;
 use crate::dist::Dist;
 use crate::scenario::raw::{RawDelay, RawDist, Scalar};
 use std::time::Duration;

@@ -1,0 +1,58 @@
+//! The mock's counters: live atomics every part of the mock counts into, and the snapshot that
+//! result.json carries.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// A snapshot of a mock's counters.
+/// Part of the result.json contract (`clients[].mock` / `clients[].proxy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MockStats {
+    /// Requests received (headers read), answered or not.
+    pub requests: u64,
+    pub connections_accepted: u64,
+    /// Connections the mock closed because they were idle for `keep_alive_idle` (FIN or RST at
+    /// the timeout, or, for the keep-alive race, reset when the next request arrived).
+    pub connections_closed_idle: u64,
+    /// Serverless instances started (new, or thawed after a freeze); prewarmed ones are not counted.
+    pub cold_starts: u64,
+    /// Serverless instances frozen after `freeze_after` idle.
+    pub freezes: u64,
+    /// Requests that waited for a serverless instance's capacity.
+    pub queued: u64,
+    /// Requests answered `queue_status` after waiting `queue_timeout` for capacity.
+    pub queue_timeouts: u64,
+    /// Requests that arrived on a connection whose serverless instance had frozen.
+    pub frozen_connection_hits: u64,
+    /// Requests (connections, for `reset` at accept) that at least one `[[fault]]` hit.
+    pub fault_hits: u64,
+}
+
+/// The live counters of a mock, shared with whoever wants snapshots of them.
+#[derive(Debug, Default)]
+pub struct MockCounters {
+    pub(super) requests: AtomicU64,
+    pub(super) connections_accepted: AtomicU64,
+    pub(super) connections_closed_idle: AtomicU64,
+    pub(super) cold_starts: AtomicU64,
+    pub(super) freezes: AtomicU64,
+    pub(super) queued: AtomicU64,
+    pub(super) queue_timeouts: AtomicU64,
+    pub(super) frozen_connection_hits: AtomicU64,
+    pub(super) fault_hits: AtomicU64,
+}
+
+impl MockCounters {
+    pub fn snapshot(&self) -> MockStats {
+        MockStats {
+            requests: self.requests.load(Relaxed),
+            connections_accepted: self.connections_accepted.load(Relaxed),
+            connections_closed_idle: self.connections_closed_idle.load(Relaxed),
+            cold_starts: self.cold_starts.load(Relaxed),
+            freezes: self.freezes.load(Relaxed),
+            queued: self.queued.load(Relaxed),
+            queue_timeouts: self.queue_timeouts.load(Relaxed),
+            frozen_connection_hits: self.frozen_connection_hits.load(Relaxed),
+            fault_hits: self.fault_hits.load(Relaxed),
+        }
+    }
+}
