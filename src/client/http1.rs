@@ -227,7 +227,7 @@ fn parse_head(buf: &[u8], head_request: bool, first_byte: Instant) -> Result<Opt
 
 /// A failed read or write: a reset, or `otherwise`.
 fn classify_io(e: &io::Error, otherwise: ErrorKind) -> ErrorKind {
-    if super::is_reset(e.kind()) {
+    if super::classify::is_reset(e.kind()) {
         ErrorKind::Reset
     } else if e.kind() == io::ErrorKind::UnexpectedEof {
         ErrorKind::ClosedBeforeResponse

@@ -3,6 +3,7 @@
 //! request timeouts and retries, reporting what each request met: outcome, connect time, time to
 //! first byte, connection reuse.
 
+mod classify;
 mod dial;
 mod http1;
 mod pool;
@@ -11,12 +12,12 @@ pub use dial::Dial;
 
 use crate::record::{ConnStats, ErrorKind, Outcome};
 use crate::scenario::{ClientPlan, HttpVersion, ReadBody, RequestPlan, RetryOn};
+use classify::{classify_body, classify_hyper};
 use http::header::{CONNECTION, HOST};
 use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use http1::WireRequest;
 use http_body_util::{BodyExt, Full};
 use pool::{Conn, Pool, Sender};
-use std::future::Future;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -275,59 +276,6 @@ enum Ended {
 fn disarm(guard: Option<pool::AbandonGuard>) {
     if let Some(guard) = guard {
         guard.disarm();
-    }
-}
-
-/// Runs hyper's HTTP/2 background futures on the worker's `LocalSet`.
-#[derive(Clone, Copy)]
-struct LocalExec;
-
-impl<F: Future + 'static> hyper::rt::Executor<F> for LocalExec {
-    fn execute(&self, fut: F) {
-        tokio::task::spawn_local(fut);
-    }
-}
-
-fn classify_connect(e: &std::io::Error) -> ErrorKind {
-    use std::io::ErrorKind as Io;
-    match e.kind() {
-        Io::ConnectionRefused => ErrorKind::ConnectRefused,
-        Io::TimedOut => ErrorKind::ConnectTimeout,
-        Io::ConnectionReset => ErrorKind::Reset,
-        _ => ErrorKind::ConnectError,
-    }
-}
-
-/// The io error under a hyper error, if any.
-fn io_cause(e: &hyper::Error) -> Option<std::io::ErrorKind> {
-    let mut source = std::error::Error::source(e);
-    while let Some(err) = source {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        source = err.source();
-    }
-    None
-}
-
-fn is_reset(kind: std::io::ErrorKind) -> bool {
-    use std::io::ErrorKind as Io;
-    matches!(kind, Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe)
-}
-
-fn classify_hyper(e: &hyper::Error) -> ErrorKind {
-    match io_cause(e) {
-        Some(kind) if is_reset(kind) => ErrorKind::Reset,
-        Some(std::io::ErrorKind::UnexpectedEof) => ErrorKind::ClosedBeforeResponse,
-        _ if e.is_incomplete_message() || e.is_canceled() || e.is_closed() => ErrorKind::ClosedBeforeResponse,
-        _ => ErrorKind::Protocol,
-    }
-}
-
-fn classify_body(e: &hyper::Error) -> ErrorKind {
-    match io_cause(e) {
-        Some(kind) if is_reset(kind) => ErrorKind::Reset,
-        _ => ErrorKind::BodyError,
     }
 }
 

@@ -6,9 +6,9 @@
 //! A pool belongs to one load worker (a current-thread runtime with a `LocalSet`): it uses `Rc`
 //! and `RefCell`, never a lock.
 
+use super::classify::{classify_connect, classify_hyper};
 use super::dial::Dial;
 use super::http1::Http1Conn;
-use super::{classify_connect, classify_hyper, LocalExec};
 use crate::record::{ConnStats, ErrorKind};
 use crate::scenario::{ClientPlan, HttpVersion};
 use bytes::Bytes;
@@ -140,6 +140,16 @@ pub(super) struct Checkout {
     pub(super) conn: Conn,
     /// Set when a new connection was opened for this request.
     pub(super) connect_time: Option<Duration>,
+}
+
+/// Runs hyper's HTTP/2 background futures on the worker's `LocalSet`.
+#[derive(Clone, Copy)]
+struct LocalExec;
+
+impl<F: std::future::Future + 'static> hyper::rt::Executor<F> for LocalExec {
+    fn execute(&self, fut: F) {
+        tokio::task::spawn_local(fut);
+    }
 }
 
 pub(super) struct Pool {
