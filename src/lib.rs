@@ -6,8 +6,9 @@
 //!
 //! Layout (ARCHITECTURE.md says more):
 //! - `scenario/` — `raw` serde types, `validate/` (raw → `Plan`, every problem at once, one file per
-//!   section), `plan` (the validated plan, built only through `PlanParts::build`).
-//! - `fault/`    — the fault model across layers: `FaultPlan`, `FaultKind`, `ByLayer`, the kinds' registry.
+//!   section), `plan` (the validated plan, built only through `PlanParts::build`), `faults` (the
+//!   plan's faults across layers: `FaultKind`, `ByLayer`, the registry of every kind).
+//! - `fault/`    — what every layer's faults are made of: `FaultPlan` on the timeline, the `Keys` kinds read.
 //! - `load/`     — `schedule` (traffic shapes as data → intended send times), `engine`.
 //! - `client/`   — the client under test: a pool of our own, HTTP/1.1 of our own (`http1`), h2c on hyper.
 //! - `http1`     — HTTP/1.1 framing and body skipping shared by the client and the mock.

@@ -1,6 +1,7 @@
 //! Seeded draws shared by the mock and the chaos proxy: pure functions of the scenario seed, a
 //! unit's index (a request or a connection, numbered from 0 in arrival order) and a fault's
 //! `[[fault]]` index, so every client configuration meets the same hits and the same draws.
+//! [`Purpose`] names what each draw is for, so that one unit's draws for different ends differ.
 
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -20,8 +21,6 @@ pub enum Purpose {
     ProxyHit = 5,
     /// The seed of a proxy toxic's own draws (latency per chunk) on one connection.
     Toxic = 6,
-    /// A serverless instance's cold-start cost.
-    ColdStart = 7,
 }
 
 /// The scenario seed, scrambled once; every draw derives from it.
@@ -49,6 +48,12 @@ impl Seeded {
     /// An RNG seeded by [`Seeded::key`].
     pub fn rng(&self, unit: u64, fault: usize, purpose: Purpose) -> SmallRng {
         SmallRng::seed_from_u64(self.key(unit, fault, purpose))
+    }
+
+    /// The RNG of the `k`-th draw of a sequence that belongs to no unit and no fault (the
+    /// serverless model's `k`-th cold start), kept apart from other sequences by `salt`.
+    pub fn sequence_rng(&self, salt: u64, k: u64) -> SmallRng {
+        SmallRng::seed_from_u64(splitmix64(self.key ^ salt ^ k))
     }
 
     /// Whether the fault at index `fault` with `probability` hits `unit`.

@@ -36,11 +36,12 @@ pub(crate) async fn run(
     counters: Arc<ProxyCounters>,
 ) {
     let config = Arc::new(config);
+    let seeded = Seeded::new(config.seed);
     let mut index = 0u64;
     accept_until("proxy", listener, shutdown, JoinSet::new(), |client, conns| {
         let opened = Instant::now();
         counters.connections.fetch_add(1, Relaxed);
-        let toxics = ConnToxics::decide(&config, index, opened.saturating_duration_since(config.epoch));
+        let toxics = ConnToxics::decide(&config, &seeded, index, opened.saturating_duration_since(config.epoch));
         index += 1;
         if toxics.hit {
             counters.faults_hit.fetch_add(1, Relaxed);
@@ -65,9 +66,8 @@ pub(crate) struct ConnToxics {
 }
 
 impl ConnToxics {
-    pub(crate) fn decide(config: &ProxyConfig, index: u64, elapsed: Duration) -> ConnToxics {
+    pub(crate) fn decide(config: &ProxyConfig, seeded: &Seeded, index: u64, elapsed: Duration) -> ConnToxics {
         let mut out = ConnToxics { up: Vec::new(), down: Vec::new(), hit: false };
-        let seeded = Seeded::new(config.seed);
         for (i, fault) in &config.faults {
             if !fault.active_at(elapsed) || !seeded.hits(index, *i, Purpose::ProxyHit, fault.probability) {
                 continue;

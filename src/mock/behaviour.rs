@@ -16,7 +16,7 @@
 use super::faults::{Decision, MockFault, Request as FaultRequest, RequestFaults, Role};
 use super::plan::MockConfig;
 use super::plan::{KeepAliveClose, OnFreeze};
-use super::serverless::{Admission, ConnBinding, Serverless};
+use super::serverless::{Admission, ConnBinding, Permit, Serverless};
 use super::stats::MockCounters;
 use super::wire::Wire;
 use crate::dist::Dist;
@@ -95,8 +95,9 @@ pub(crate) struct Conn {
 pub(crate) enum Answer {
     Respond(Response<MockBody>),
     /// Send no response: the connection's task takes the socket and carries out the [`Wire`]
-    /// (`None`: leaves the connection open and silent).
-    Takeover(Option<Wire>),
+    /// (`None`: leaves the connection open and silent). The serverless capacity the request
+    /// holds, if any, is held until the connection ends, as a request still in progress holds it.
+    Takeover(Option<Wire>, Option<Permit>),
 }
 
 fn invalid(msg: String) -> io::Error {
@@ -318,22 +319,22 @@ impl Behaviour {
                 if let (Some(timeout), Some(since)) = (conn.idle_timeout, conn.idle_since) {
                     if arrival >= since + timeout {
                         this.counters.connections_closed_idle.fetch_add(1, Relaxed);
-                        return Answer::Takeover(Some(Wire::Rst));
+                        return Answer::Takeover(Some(Wire::Rst), None);
                     }
                 }
             }
             let mut start = arrival;
-            let mut _permit = None;
+            let mut permit = None;
             if let Some(serverless) = &this.serverless {
                 match serverless.admit(&conn.binding).await {
-                    Admission::Go { permit, ready_at } => {
-                        _permit = Some(permit);
+                    Admission::Go { permit: taken, ready_at } => {
+                        permit = Some(taken);
                         crate::timer::sleep_until(ready_at).await;
                         start = Instant::now();
                     }
                     Admission::Busy(status) => return Answer::Respond(this.response(status, h2)),
-                    Admission::Frozen(OnFreeze::Reset) => return Answer::Takeover(Some(Wire::Rst)),
-                    Admission::Frozen(_) => return Answer::Takeover(None),
+                    Admission::Frozen(OnFreeze::Reset) => return Answer::Takeover(Some(Wire::Rst), None),
+                    Admission::Frozen(_) => return Answer::Takeover(None, None),
                 }
             }
             let wait = match faults.decision {
@@ -348,7 +349,10 @@ impl Behaviour {
                 this.counters.fault_hits.fetch_add(1, Relaxed);
             }
             let mut res = match faults.decision {
-                Decision::Takeover(wire) => return Answer::Takeover(wire),
+                Decision::Takeover(wire) => {
+                    debug_assert!(!h2 || wire.is_none(), "a socket-level fault reached an HTTP/2 request");
+                    return Answer::Takeover(wire, permit);
+                }
                 Decision::Status(status) | Decision::Gateway { status, .. } => this.response(status, h2),
                 Decision::Trickle(over) => {
                     let mut res = this.response(draw.status, h2);

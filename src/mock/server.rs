@@ -318,7 +318,7 @@ async fn serve_full(
                 let _guard = guard;
                 Ok::<_, Infallible>(match answer.await {
                     Answer::Respond(res) => res,
-                    Answer::Takeover(wire) => state.takeover(wire).await,
+                    Answer::Takeover(wire, _permit) => state.takeover(wire).await,
                 })
             }
         })

@@ -28,7 +28,7 @@
 use super::plan::{OnFreeze, ServerlessPlan};
 use super::stats::MockCounters;
 use crate::dist::Dist;
-use crate::seeded::{Purpose, Seeded};
+use crate::seeded::Seeded;
 use http::StatusCode;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering::Relaxed;
@@ -56,6 +56,9 @@ impl ConnBinding {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// Keeps the cold starts' draws apart from the mock's other draws.
+const COLD_STARTS: u64 = 0x5e7e_41e5_5000_0000;
 
 #[derive(Debug)]
 pub(crate) struct Serverless {
@@ -414,7 +417,7 @@ impl Serverless {
         pool.starts += 1;
         self.counters.cold_starts.fetch_add(1, Relaxed);
         // The `k`-th start of the run, whichever instance it is.
-        let init = self.init.sample(&mut self.seeded.rng(k, 0, Purpose::ColdStart));
+        let init = self.init.sample(&mut self.seeded.sequence_rng(COLD_STARTS, k));
         let slot = slot.or_else(|| pool.slots.iter().position(|i| i.frozen));
         let ready_at = now + init;
         let fresh =

@@ -514,6 +514,26 @@ async fn full_capacity_queues_then_times_out() {
     assert_eq!((stats.queued, stats.queue_timeouts), (1, 1));
 }
 
+/// A hung request keeps the serverless capacity it took, as a request in progress does: with one
+/// instance serving one request at a time, the next request waits for it and gets the queue's
+/// status, and the instance is not frozen under it.
+#[tokio::test]
+async fn a_hung_request_holds_its_serverless_instance() {
+    let plan = ServerlessPlan { freeze_after: ms(100), queue_timeout: ms(300), ..one_by_one(ms(0), OnFreeze::Reset) };
+    let plan = MockPlan { serverless: Some(plan), ..MockPlan::default() };
+    let hang = FaultPlan { duration: ms(200), ..always(Hang) };
+    let mock = start(MockConfig { plan, faults: vec![(0, hang)], seed: 1, epoch: Instant::now() });
+    let mut hung = TcpStream::connect(mock.addr()).await.unwrap();
+    hung.write_all(GET).await.unwrap();
+    tokio::time::sleep(ms(250)).await;
+    let t = Instant::now();
+    assert_eq!(h1_get(&mut h1(mock.addr()).await).await.0.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(t.elapsed() >= ms(280), "the queue timed out after {:?}", t.elapsed());
+    drop(hung);
+    let stats = mock.shutdown();
+    assert_eq!((stats.cold_starts, stats.freezes, stats.queue_timeouts), (1, 0, 1));
+}
+
 /// Waits (boundedly) until the mock has queued `n` requests in all.
 async fn until_queued(mock: &MockServer, n: u64) {
     let deadline = Instant::now() + LIMIT;

@@ -111,45 +111,31 @@ impl ByLayer {
 
 /// A fault kind of any layer, as validation looks it up by name and layer.
 #[derive(Debug, Clone, Copy)]
-pub enum Kind {
-    Mock(&'static KindSpec<MockFault>),
-    Proxy(&'static KindSpec<ProxyFault>),
+pub struct Kind {
+    pub name: &'static str,
+    pub layer: Layer,
+    /// The kind's own keys, in the order messages list them.
+    pub keys: &'static [&'static str],
+    /// The keys every kind of its layer takes, listed after its own.
+    pub layer_keys: &'static [&'static str],
+    parse: Parse,
+}
+
+/// A kind's parser, into its layer's kind.
+#[derive(Debug, Clone, Copy)]
+enum Parse {
+    Mock(fn(&mut dyn Keys) -> Option<MockFault>),
+    Proxy(fn(&mut dyn Keys) -> Option<ProxyFault>),
 }
 
 impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Mock(spec) => spec.name,
-            Kind::Proxy(spec) => spec.name,
-        }
-    }
-
-    pub fn layer(self) -> Layer {
-        match self {
-            Kind::Mock(_) => Layer::Mock,
-            Kind::Proxy(_) => Layer::Proxy,
-        }
-    }
-
-    /// The kind's own keys.
-    pub fn own_keys(self) -> &'static [&'static str] {
-        match self {
-            Kind::Mock(spec) => spec.keys,
-            Kind::Proxy(spec) => spec.keys,
-        }
-    }
-
-    /// The keys every kind of its layer takes.
-    pub fn layer_keys(self) -> &'static [&'static str] {
-        match self {
-            Kind::Mock(spec) => spec.layer_keys,
-            Kind::Proxy(spec) => spec.layer_keys,
-        }
+    fn of<K>(spec: &KindSpec<K>, layer: Layer, parse: Parse) -> Kind {
+        Kind { name: spec.name, layer, keys: spec.keys, layer_keys: spec.layer_keys, parse }
     }
 
     /// Every key the kind takes, in the order messages list them.
     pub fn all_keys(self) -> impl Iterator<Item = &'static str> {
-        self.own_keys().iter().chain(self.layer_keys()).copied()
+        self.keys.iter().chain(self.layer_keys).copied()
     }
 
     pub fn takes(self, key: &str) -> bool {
@@ -158,27 +144,84 @@ impl Kind {
 
     /// Reads the kind's own keys into a fault kind of its layer.
     pub fn parse(self, keys: &mut dyn Keys) -> Option<FaultKind> {
-        match self {
-            Kind::Mock(spec) => (spec.parse)(keys).map(FaultKind::Mock),
-            Kind::Proxy(spec) => (spec.parse)(keys).map(FaultKind::Proxy),
+        match self.parse {
+            Parse::Mock(parse) => parse(keys).map(FaultKind::Mock),
+            Parse::Proxy(parse) => parse(keys).map(FaultKind::Proxy),
         }
     }
 }
 
 /// Every fault kind of every layer, mock kinds first, each layer in its registration order.
 pub fn kinds() -> impl Iterator<Item = Kind> {
-    let mock = crate::mock::faults::KINDS.iter().map(Kind::Mock);
-    mock.chain(crate::chaos::toxics::KINDS.iter().map(Kind::Proxy))
+    let mock = crate::mock::faults::KINDS.iter().map(|spec| Kind::of(spec, Layer::Mock, Parse::Mock(spec.parse)));
+    let proxy = crate::chaos::toxics::KINDS.iter().map(|spec| Kind::of(spec, Layer::Proxy, Parse::Proxy(spec.parse)));
+    mock.chain(proxy)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fault::Need;
+
+    /// A `[[fault]]` table without keys that records which keys a kind asks about.
+    #[derive(Default)]
+    struct Asked(std::cell::RefCell<Vec<String>>);
+
+    impl Asked {
+        fn ask<T>(&self, key: &str, need: Need<T>) -> Option<T> {
+            self.0.borrow_mut().push(key.to_string());
+            match need {
+                Need::Default(value) => Some(value),
+                Need::Required(_) => None,
+            }
+        }
+    }
+
+    impl Keys for Asked {
+        fn given(&self, key: &str) -> bool {
+            self.0.borrow_mut().push(key.to_string());
+            false
+        }
+        fn duration(
+            &mut self,
+            key: &'static str,
+            _: bool,
+            need: Need<std::time::Duration>,
+        ) -> Option<std::time::Duration> {
+            self.ask(key, need)
+        }
+        fn delay(&mut self, key: &'static str, need: Need<crate::dist::Dist>) -> Option<crate::dist::Dist> {
+            self.ask(key, need)
+        }
+        fn count(&mut self, key: &'static str, _: u64, need: Need<u64>) -> Option<u64> {
+            self.ask(key, need)
+        }
+        fn integer(&mut self, key: &'static str, need: Need<i64>) -> Option<i64> {
+            self.ask(key, need)
+        }
+        fn choice(&mut self, key: &'static str, _: &[&'static str], need: Need<usize>) -> Option<usize> {
+            self.ask(key, need)
+        }
+        fn invalid(&mut self, _: &'static str, _: String, _: Option<String>) {}
+    }
+
+    /// A key a kind declares but never reads would be accepted and silently ignored.
+    #[test]
+    fn every_kind_reads_every_key_it_declares() {
+        for kind in kinds() {
+            let mut asked = Asked::default();
+            kind.parse(&mut asked);
+            let asked = asked.0.into_inner();
+            for key in kind.all_keys() {
+                assert!(asked.iter().any(|k| k == key), "{} ({:?}) never reads {key}", kind.name, kind.layer);
+            }
+        }
+    }
 
     #[test]
     fn kind_names_are_unique_per_layer() {
         for layer in [Layer::Mock, Layer::Proxy] {
-            let mut names: Vec<&str> = kinds().filter(|k| k.layer() == layer).map(Kind::name).collect();
+            let mut names: Vec<&str> = kinds().filter(|k| k.layer == layer).map(|k| k.name).collect();
             let all = names.len();
             names.sort_unstable();
             names.dedup();

@@ -94,6 +94,18 @@ impl std::fmt::Display for Violation {
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
 pub struct Violations(pub Vec<Violation>);
 
+/// The load-generator threads a plan may have.
+pub const THREADS: std::ops::RangeInclusive<usize> = 1..=64;
+
+/// The violation of [`THREADS`] by `threads` (as written, which may be negative).
+pub fn threads_out_of_range(threads: impl std::fmt::Display) -> Violation {
+    Violation {
+        field: "threads".into(),
+        message: format!("threads must be between {} and {}, got {threads}", THREADS.start(), THREADS.end()),
+        hint: None,
+    }
+}
+
 impl PlanParts {
     /// The plan, if its parts keep every rule of [`PlanParts::violations`].
     pub fn build(self) -> Result<Plan, Violations> {
@@ -121,11 +133,12 @@ impl PlanParts {
             }
         }
         let threads = self.threads;
-        if !(1..=64).contains(&threads) {
-            out.push(violation("threads".into(), format!("threads must be between 1 and 64, got {threads}"), ""));
+        if !THREADS.contains(&threads) {
+            out.push(threads_out_of_range(threads));
         }
         for (i, client) in self.clients.iter().enumerate() {
-            if let Some(cap) = client.max_conns_per_host.filter(|cap| *cap < threads) {
+            let capped = client.max_conns_per_host.filter(|cap| *cap < threads && THREADS.contains(&threads));
+            if let Some(cap) = capped {
                 out.push(violation(
                     format!("client[{i}].max_conns_per_host"),
                     format!("max_conns_per_host ({cap}) is below {threads_from} ({threads})"),

@@ -42,6 +42,9 @@ impl MockFaultKind for Malformed {
     }
 
     fn act(&self, request: &Request<'_>, out: &mut RequestFaults) {
+        if out.decided() {
+            return;
+        }
         let bytes = match self {
             Malformed::Garbage => Bytes::from_static(b"\x16\x03\x01\x00 %%garbage%% not http\0\r\n\r\n"),
             Malformed::BadChunk => {

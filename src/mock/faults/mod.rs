@@ -169,6 +169,12 @@ pub(crate) struct RequestFaults {
 }
 
 impl RequestFaults {
+    /// Whether an earlier fault decided the response already (a later one then has no effect,
+    /// so it need not build one).
+    pub fn decided(&self) -> bool {
+        self.decision != Decision::Normal
+    }
+
     /// Decides the response, unless an earlier fault already did.
     pub fn decide(&mut self, decision: Decision) {
         if self.decision == Decision::Normal {

@@ -63,6 +63,9 @@ impl MockFaultKind for Reset {
     }
 
     fn act(&self, request: &Request<'_>, out: &mut RequestFaults) {
+        if out.decided() {
+            return;
+        }
         let wire = match *self {
             Reset::Accept | Reset::BeforeHeaders => Wire::Rst,
             Reset::MidBody { after_bytes } => {

@@ -18,6 +18,9 @@ pub(super) struct Cx<'a> {
     pub(super) file: &'a Path,
     pub(super) doc: &'a DeTable<'a>,
     pub(super) diags: Vec<Diagnostic>,
+    /// Fields whose broken value validation replaced by a default, reported already: the plan's
+    /// rules, which see only the default, are not applied to them.
+    pub(super) replaced: Vec<String>,
 }
 
 /// One problem in a scenario file, at `file:line:col` (1-based).
@@ -210,14 +213,14 @@ fn tidy(msg: &str) -> String {
 
 impl<'a> Cx<'a> {
     /// The entries of an array of tables (`[[phase]]`), each deserialized on its own; `None` for an
-    /// entry that failed. `missing` is reported when the key is absent or empty (unless empty).
-    pub(super) fn array<T: for<'de> Deserialize<'de>>(&mut self, key: &str, missing: &str) -> Vec<(usize, Option<T>)> {
-        let entries = self.array_values(key, missing);
+    /// entry that failed. None when the key is absent (whether that is allowed is the plan's rule).
+    pub(super) fn array<T: for<'de> Deserialize<'de>>(&mut self, key: &str) -> Vec<(usize, Option<T>)> {
+        let entries = self.array_values(key);
         entries.into_iter().map(|(i, v)| (i, self.section::<T>(&format!("{key}[{i}]"), v))).collect()
     }
 
     /// The entries of an array of tables, not yet deserialized; see [`Cx::array`].
-    pub(super) fn array_values(&mut self, key: &str, missing: &str) -> Vec<(usize, &'a Spanned<DeValue<'a>>)> {
+    pub(super) fn array_values(&mut self, key: &str) -> Vec<(usize, &'a Spanned<DeValue<'a>>)> {
         let doc = self.doc;
         let entries = match doc.get(key).map(|v| v.get_ref()) {
             Some(DeValue::Array(a)) => a.iter().collect::<Vec<_>>(),
@@ -227,13 +230,11 @@ impl<'a> Cx<'a> {
                     format!("{key} must be an array of tables"),
                     format!("write [[{key}]], with double brackets"),
                 );
+                self.replaced.push(key.to_string());
                 return Vec::new();
             }
             None => Vec::new(),
         };
-        if entries.is_empty() && !missing.is_empty() {
-            self.error_hint(key, missing, format!("add a [[{key}]] section"));
-        }
         entries.into_iter().enumerate().collect()
     }
 }

@@ -1,5 +1,6 @@
 //! `[[fault]]`: each fault's window and layer, then its kind's own keys, which the kind reads
-//! itself through [`Keys`] (implemented here by [`FaultKeys`]) from the registry in `crate::fault`.
+//! itself through [`Keys`] (implemented here by [`FaultKeys`]), found in the registry of every
+//! kind (`scenario::faults::kinds`).
 
 use super::diagnostic::Cx;
 use super::suggest::{did_you_mean, quoted_list, suggestion};
@@ -22,7 +23,7 @@ impl<'a> Cx<'a> {
     /// key does not hide the fault's other problems.
     pub(super) fn faults(&mut self, run: Option<&RunContext>) -> Vec<FaultPlan<FaultKind>> {
         let mut faults = Vec::new();
-        for (i, value) in self.array_values("fault", "") {
+        for (i, value) in self.array_values("fault") {
             let field = format!("fault[{i}]");
             let mut common = value.clone();
             let mut own = Vec::new();
@@ -129,21 +130,21 @@ impl<'a> Cx<'a> {
                 None
             }),
         };
-        let specs: Vec<Kind> = fault::kinds().filter(|spec| spec.name() == kind).collect();
+        let specs: Vec<Kind> = fault::kinds().filter(|spec| spec.name == kind).collect();
         let Some(first) = specs.first() else {
-            let mut names: Vec<&str> = fault::kinds().map(Kind::name).collect();
+            let mut names: Vec<&str> = fault::kinds().map(|s| s.name).collect();
             names.sort_unstable();
             names.dedup();
             let hint = suggestion(kind, names);
             self.report(&f("kind"), format!("unknown kind \"{kind}\""), hint);
             return None;
         };
-        let on_its_layer = layer.and_then(|layer| specs.iter().copied().find(|spec| spec.layer() == layer));
+        let on_its_layer = layer.and_then(|layer| specs.iter().copied().find(|spec| spec.layer == layer));
         let spec = match on_its_layer {
             Some(spec) => spec,
             None => {
                 if let Some(layer) = layer {
-                    let there = first.layer().word();
+                    let there = first.layer.word();
                     self.error_hint(
                         &f(if raw.layer.is_some() { "layer" } else { "kind" }),
                         format!("{kind} is not available on layer \"{}\"", layer.word()),
@@ -154,8 +155,8 @@ impl<'a> Cx<'a> {
             }
         };
         if let Some(RunContext { target: Target::Url(_), .. }) = run {
-            if spec.layer() == Layer::Mock && on_its_layer.is_some() {
-                let hint = if fault::kinds().any(|s| s.name() == kind && s.layer() == Layer::Proxy) {
+            if spec.layer == Layer::Mock && on_its_layer.is_some() {
+                let hint = if fault::kinds().any(|s| s.name == kind && s.layer == Layer::Proxy) {
                     "set mock = true in [target], or layer = \"proxy\" to inject it in front of the URL"
                 } else {
                     "set mock = true in [target]"
@@ -173,7 +174,7 @@ impl<'a> Cx<'a> {
                 misplaced = true;
             }
         }
-        let kind = spec.parse(&mut FaultKeys { cx: self, fault: i, kind: spec.name(), keys });
+        let kind = spec.parse(&mut FaultKeys { cx: self, fault: i, kind: spec.name, keys });
         if misplaced {
             return None;
         }
@@ -182,10 +183,10 @@ impl<'a> Cx<'a> {
 
     /// `code` in a `latency` fault: which kinds take it instead.
     fn misplaced_fault_key(&mut self, field: &str, key: &str, spec: Kind) {
-        let kind = spec.name();
-        let here = spec.layer().word();
-        if let Some(other) = fault::kinds().find(|s| s.name() == kind && s.layer() != spec.layer() && s.takes(key)) {
-            let there = other.layer().word();
+        let kind = spec.name;
+        let here = spec.layer.word();
+        if let Some(other) = fault::kinds().find(|s| s.name == kind && s.layer != spec.layer && s.takes(key)) {
+            let there = other.layer.word();
             self.error_hint(
                 field,
                 format!("{key} does not apply to kind \"{kind}\" on layer \"{here}\""),
@@ -198,10 +199,10 @@ impl<'a> Cx<'a> {
             [] => format!("kind \"{kind}\" takes no keys of its own"),
             keys => format!("kind \"{kind}\" takes {}", keys.join(", ")),
         };
-        let mut owners: Vec<&str> = fault::kinds().filter(|s| s.own_keys().contains(&key)).map(Kind::name).collect();
+        let mut owners: Vec<&str> = fault::kinds().filter(|s| s.keys.contains(&key)).map(|s| s.name).collect();
         owners.dedup();
-        let belongs = match fault::kinds().find(|s| s.layer_keys().contains(&key)) {
-            Some(s) => format!("{key} is for {} faults (layer = \"{}\")", s.layer().word(), s.layer().word()),
+        let belongs = match fault::kinds().find(|s| s.layer_keys.contains(&key)) {
+            Some(s) => format!("{key} is for {} faults (layer = \"{}\")", s.layer.word(), s.layer.word()),
             None => format!("{key} is for {}", quoted_list(owners.into_iter())),
         };
         self.error_hint(field, format!("{key} does not apply to kind \"{kind}\""), format!("{takes}; {belongs}"));
@@ -308,7 +309,7 @@ pub(super) const FOREVER: Duration = Duration::from_secs(100 * 31_557_600);
 /// For a misspelt fault key: the closest key of the fault's own kind, else of any kind.
 fn fault_key_suggestion(key: &str, kind: Option<&str>) -> Option<String> {
     let own: Vec<&str> = fault::kinds()
-        .filter(|spec| Some(spec.name()) == kind)
+        .filter(|spec| Some(spec.name) == kind)
         .flat_map(Kind::all_keys)
         .chain(RawFault::COMMON_KEYS.iter().copied())
         .collect();

@@ -58,7 +58,7 @@ pub fn validate_parts(source: &str, file: &Path) -> Result<Parts, Diagnostics> {
 /// (`build` returns `None` only with a diagnostic).
 fn check<T>(source: &str, file: &Path, build: impl FnOnce(&mut Cx<'_>) -> Option<T>) -> Result<T, Diagnostics> {
     let (doc, syntax) = DeTable::parse_recoverable(source);
-    let mut cx = Cx { src: source, file, doc: doc.get_ref(), diags: Vec::new() };
+    let mut cx = Cx { src: source, file, doc: doc.get_ref(), diags: Vec::new(), replaced: Vec::new() };
     if !syntax.is_empty() {
         for e in syntax {
             let span = e.span().unwrap_or(0..0);
@@ -98,12 +98,14 @@ impl<'a> Cx<'a> {
             },
         };
         let seed = self.seed();
+        // Out of range is the plan's rule; a negative count cannot even be held.
         let threads = match doc.get("threads").and_then(|v| self.section::<i64>("threads", v)) {
-            Some(t) if !(1..=64).contains(&t) => {
-                self.error("threads", format!("threads must be between 1 and 64, got {t}"));
+            Some(t) => usize::try_from(t).unwrap_or_else(|_| {
+                let v = threads_out_of_range(t);
+                self.report(&v.field, v.message, v.hint);
+                self.replaced.push(v.field);
                 1
-            }
-            Some(t) => t as usize,
+            }),
             None => 1,
         };
         let (threads, threads_from) = match overrides.threads {
@@ -143,15 +145,15 @@ impl<'a> Cx<'a> {
                 .map_or_else(PartialRequest::default, |r| self.request("request", &r)),
         };
 
-        // An empty [[phase]] or [[client]] list is the plan's rule (see `PlanParts::violations`).
+        // That a scenario needs a [[phase]] and a [[client]] is the plan's rule (`PlanParts::violations`).
         let mut phases = Vec::new();
-        for (i, raw) in self.array::<RawPhase>("phase", "") {
+        for (i, raw) in self.array::<RawPhase>("phase") {
             phases.push(self.phase(i, raw.as_ref(), &base_request));
         }
         self.unique_names("phase", phases.iter().map(|p| p.name.as_str()));
 
         let mut clients = Vec::new();
-        for (i, raw) in self.array::<RawClient>("client", "") {
+        for (i, raw) in self.array::<RawClient>("client") {
             clients.push(self.client(i, raw.as_ref()));
         }
 
@@ -160,9 +162,9 @@ impl<'a> Cx<'a> {
 
         let source = self.file.to_path_buf();
         let parts = PlanParts { name, seed, source, target, mock, phases, clients, faults, drain, threads };
-        // The plan's own rules, located by their field; a field already reported is not again.
+        // The plan's own rules, located by their field, except on a value validation replaced.
         for v in parts.violations(threads_from) {
-            if !self.diags.iter().any(|d| d.field == v.field) {
+            if !self.replaced.contains(&v.field) {
                 self.report(&v.field, v.message, v.hint);
             }
         }
@@ -413,6 +415,23 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
         .expect_err("invalid");
         let got: Vec<String> = diags.0.iter().map(|d| format!("{}:{} {}", d.line, d.col, d.field)).collect();
         assert_eq!(got, ["1:1 sed", "3:20 mock.keep_alive_close", "4:1 fault[0]", "5:8 fault[0].kind"]);
+    }
+
+    #[test]
+    fn a_duplicate_of_a_misspelt_name_is_still_reported() {
+        let src = with("[[client]]\nname = \"a b\"\n[[client]]\nname = \"a b\"\n").replacen(
+            "[[client]]\nname = \"c\"\n",
+            "",
+            1,
+        );
+        assert_eq!(
+            errs(&src),
+            [
+                "8:8 client[0].name: \"a b\" may contain only letters, digits, '-', '_' and '.'",
+                "10:8 client[1].name: \"a b\" may contain only letters, digits, '-', '_' and '.'",
+                "10:8 client[1].name: duplicate client name \"a b\"",
+            ]
+        );
     }
 
     #[test]
