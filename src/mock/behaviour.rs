@@ -293,6 +293,7 @@ impl Behaviour {
         async move {
             let _guard = guard;
             let h2 = req.version() == Version::HTTP_2;
+            // Only HTTP/2 comes here; a stream the client reset is dropped by hyper.
             drain(req.into_body()).await;
             let status = this.settle(received).await;
             Ok(this.response(status, h2))
@@ -314,7 +315,14 @@ impl Behaviour {
         let faults = self.plan_faults(n, arrival.saturating_duration_since(self.epoch), conn.served, draw.status, h2);
         let this = Arc::clone(self);
         async move {
-            drain(req.into_body()).await;
+            // As the plain path does (`http1.rs`): a body that cannot be delimited is refused
+            // before anything else happens, and one the client cut short gets no answer. HTTP/2
+            // streams are framed by h2, and a reset one is hyper's to drop.
+            match drain(req.into_body()).await {
+                BodyEnd::Malformed if !h2 => return Answer::Respond(this.refusal(StatusCode::BAD_REQUEST)),
+                BodyEnd::CutShort if !h2 => return Answer::Takeover(Some(Wire::Fin), None),
+                _ => {}
+            }
             if this.keep_alive_close == KeepAliveClose::Race {
                 if let (Some(timeout), Some(since)) = (conn.idle_timeout, conn.idle_since) {
                     if arrival >= since + timeout {
@@ -390,16 +398,51 @@ impl Behaviour {
         }
         res
     }
+
+    /// The answer to a request the mock refuses to serve (as `http1.rs` refuses one): `status`,
+    /// no body, and the connection closed after it.
+    pub(crate) fn refusal(&self, status: StatusCode) -> Response<MockBody> {
+        let mut res = Response::new(MockBody::Full(None));
+        *res.status_mut() = status;
+        res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        res
+    }
 }
 
-/// Reads a request body to its end (or to the client's error, which hyper reports itself).
-async fn drain(mut body: Incoming) {
-    if !body.is_end_stream() {
-        while let Some(frame) = body.frame().await {
-            if frame.is_err() {
-                break;
-            }
+/// How reading a request body ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyEnd {
+    Complete,
+    /// Its framing is broken (a bad chunk size line, a chunk without its CRLF…).
+    Malformed,
+    /// The client closed or reset the connection before the body's end.
+    CutShort,
+}
+
+/// Reads a request body to its end; says how it ended.
+async fn drain(mut body: Incoming) -> BodyEnd {
+    if body.is_end_stream() {
+        return BodyEnd::Complete;
+    }
+    while let Some(frame) = body.frame().await {
+        if let Err(e) = frame {
+            return body_failure(&e);
         }
+    }
+    BodyEnd::Complete
+}
+
+/// hyper reports a broken chunked framing as an I/O error of kind `InvalidInput` or
+/// `InvalidData` under its body error, and an early end as `UnexpectedEof` (or an incomplete
+/// message); anything else is the connection failing under it.
+fn body_failure(e: &hyper::Error) -> BodyEnd {
+    if e.is_parse() {
+        return BodyEnd::Malformed;
+    }
+    let io_kind = std::error::Error::source(e).and_then(|s| s.downcast_ref::<io::Error>()).map(io::Error::kind);
+    match io_kind {
+        Some(io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData) => BodyEnd::Malformed,
+        _ => BodyEnd::CutShort,
     }
 }
 

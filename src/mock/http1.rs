@@ -23,6 +23,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
+/// A request target longer than this is refused with 414, as hyper (and the `http` crate's
+/// `Uri`) refuse it on the full path.
+const MAX_TARGET: usize = (u16::MAX - 1) as usize;
+
 /// What an HTTP/2 client with prior knowledge sends first.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -154,6 +158,9 @@ fn parse_request(buf: &[u8]) -> Result<Option<RequestHead>, StatusCode> {
         Err(httparse::Error::TooManyHeaders) => return Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE),
         Err(_) => return Err(StatusCode::BAD_REQUEST),
     };
+    if request.path.is_some_and(|target| target.len() > MAX_TARGET) {
+        return Err(StatusCode::URI_TOO_LONG);
+    }
     let framing = Framing::of(request.headers).map_err(|_| StatusCode::BAD_REQUEST)?;
     Ok(Some(RequestHead {
         len,

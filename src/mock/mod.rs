@@ -100,3 +100,5 @@ pub async fn serve(
 mod tests;
 #[cfg(test)]
 mod tests_faults;
+#[cfg(test)]
+mod tests_malformed;

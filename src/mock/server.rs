@@ -15,7 +15,7 @@ use super::plan::KeepAliveClose;
 use super::serverless::ConnBinding;
 use super::stats::MockCounters;
 use super::wire::Wire;
-use crate::http1::BufferedStream;
+use crate::http1::{BufferedStream, MAX_HEAD, MAX_HEADERS};
 use crate::server_thread::accept_until;
 use http::Response;
 use hyper::service::service_fn;
@@ -70,6 +70,8 @@ fn builder() -> Builder {
     // No hyper timer: the idle close below replaces the header read timeout, which would
     // otherwise also cut idle keep-alive connections after its default 30s.
     builder.http1().keep_alive(true).header_read_timeout(None);
+    // The plain path's limits, so that both paths refuse the same heads (431).
+    builder.http1().max_buf_size(MAX_HEAD).max_headers(MAX_HEADERS);
     builder
 }
 
