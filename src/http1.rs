@@ -91,6 +91,8 @@ pub(crate) enum BodyFailure {
     /// The connection ended before the body did.
     Eof,
     Malformed,
+    /// Longer than the reader's limit.
+    TooLarge,
 }
 
 /// A socket and the bytes read from it that nobody consumed yet.
@@ -135,6 +137,13 @@ impl BufferedStream {
 
     /// Skips a chunked body: chunks (extensions ignored), the last chunk and its trailers.
     pub(crate) async fn skip_chunked(&mut self) -> Result<(), BodyFailure> {
+        self.skip_chunked_at_most(u64::MAX).await
+    }
+
+    /// [`BufferedStream::skip_chunked`], refusing (`TooLarge`) a body whose chunks add up to
+    /// more than `max` bytes as soon as a chunk size says so.
+    pub(crate) async fn skip_chunked_at_most(&mut self, max: u64) -> Result<(), BodyFailure> {
+        let mut left = max;
         loop {
             let size = loop {
                 // At least one hex digit (RFC 9112 §7.1): httparse reads an empty size as 0.
@@ -153,6 +162,7 @@ impl BufferedStream {
             if size == 0 {
                 return self.skip_trailers().await;
             }
+            left = left.checked_sub(size).ok_or(BodyFailure::TooLarge)?;
             self.skip(size).await?;
             self.expect_crlf().await?;
         }

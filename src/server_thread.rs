@@ -5,50 +5,118 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+/// What a TCP server admits: connections open at once. Accepted beyond it, a connection is
+/// closed at once (the client sees its connection closed without a byte, not a hang).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcceptLimits {
+    pub max_connections: usize,
+}
+
+impl AcceptLimits {
+    /// Generous: far above what a test needs, low enough that a flood of idle connections is
+    /// refused before it takes every file descriptor of a raised limit.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+}
+
+impl Default for AcceptLimits {
+    fn default() -> Self {
+        AcceptLimits { max_connections: AcceptLimits::DEFAULT_MAX_CONNECTIONS }
+    }
+}
+
+/// What an accept loop counts, live.
+#[derive(Debug, Default)]
+pub struct AcceptCounters {
+    /// Connections open now (their tasks still running).
+    pub open: AtomicU64,
+    /// Connections accepted at `max_connections` and closed at once.
+    pub over_cap: AtomicU64,
+    /// Times `accept` failed for want of resources (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`) and
+    /// the loop backed off.
+    pub backoffs: AtomicU64,
+}
+
+/// The first back-off after an accept failed for want of resources, and the longest; each
+/// failure in a row doubles it.
+const BACKOFF_FIRST: Duration = Duration::from_millis(10);
+const BACKOFF_MAX: Duration = Duration::from_millis(100);
+
 /// Accepts connections until `shutdown` is cancelled, handing each to `on_accept` (which spawns
 /// its task into `conns`, or not); then drops the listener and every connection task in `conns`
-/// (their sockets close, work in flight is abandoned). `name` prefixes accept warnings.
+/// (their sockets close, work in flight is abandoned). Tasks already in `conns` when it is
+/// called are background work, not connections. `name` prefixes accept warnings.
+///
+/// At `limits.max_connections` open connections a new one is accepted and closed at once. When
+/// `accept` fails for want of file descriptors (or memory), the loop stops accepting for a
+/// back-off (10 ms, doubling to 100 ms while it keeps failing) instead of retrying at once —
+/// the listener stays readable, so retrying would spin — and goes on reaping finished
+/// connections, which is what frees descriptors; then it serves again.
 pub(crate) async fn accept_until<F>(
     name: &str,
     listener: TcpListener,
     shutdown: CancellationToken,
     mut conns: JoinSet<()>,
+    limits: AcceptLimits,
+    counters: &AcceptCounters,
     mut on_accept: F,
 ) where
     F: FnMut(TcpStream, &mut JoinSet<()>),
 {
+    let background = conns.len();
     let cancelled = shutdown.cancelled();
     tokio::pin!(cancelled);
+    let backoff = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(backoff);
+    let mut backing_off = false;
+    let mut next_backoff = BACKOFF_FIRST;
     loop {
+        counters.open.store(conns.len().saturating_sub(background) as u64, Relaxed);
         tokio::select! {
             biased;
             () = &mut cancelled => break,
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => on_accept(stream, &mut conns),
-                Err(e) => accept_error(name, e).await,
+            () = backoff.as_mut(), if backing_off => backing_off = false,
+            accepted = listener.accept(), if !backing_off => match accepted {
+                Ok((stream, _peer)) => {
+                    next_backoff = BACKOFF_FIRST;
+                    if conns.len() - background >= limits.max_connections {
+                        counters.over_cap.fetch_add(1, Relaxed);
+                        drop(stream);
+                    } else {
+                        on_accept(stream, &mut conns);
+                    }
+                }
+                Err(e) if is_per_connection(&e) => {}
+                Err(e) => {
+                    let first = next_backoff == BACKOFF_FIRST;
+                    if first {
+                        tracing::warn!("{name}: accept failed: {e}; backing off until it succeeds again");
+                    }
+                    counters.backoffs.fetch_add(1, Relaxed);
+                    backoff.as_mut().reset(tokio::time::Instant::now() + next_backoff);
+                    backing_off = true;
+                    next_backoff = (next_backoff * 2).min(BACKOFF_MAX);
+                }
             },
         }
     }
     drop(listener);
     conns.shutdown().await;
+    counters.open.store(0, Relaxed);
 }
 
-/// Errors from `accept` concern one connection (aborted before we took it) or are resource
-/// exhaustion (`EMFILE`…); neither should stop the server. Back off briefly on the latter.
-async fn accept_error(name: &str, e: io::Error) {
+/// Errors from `accept` that concern one connection (aborted before we took it): the next
+/// accept may succeed at once. Anything else (`EMFILE`…) is backed off from.
+fn is_per_connection(e: &io::Error) -> bool {
     use io::ErrorKind::*;
-    if matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock) {
-        return;
-    }
-    tracing::warn!("{name}: accept failed: {e}");
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock)
 }
 
 /// An already-bound socket a server thread can serve: it is handed over as the std type and

@@ -21,11 +21,12 @@
 //!   except where a toxic means to.
 
 mod config;
+mod ends;
 mod proxy;
 mod stats;
 pub mod toxics;
 
-pub use config::ProxyConfig;
+pub use config::{ProxyConfig, ProxyLimits};
 pub use stats::{ProxyCounters, ProxyStats};
 
 use crate::server_thread::ServerThread;
@@ -62,10 +63,11 @@ impl ProxyServer {
     }
 
     /// Stops accepting, closes every connection (work in flight is abandoned), joins the thread,
-    /// and returns the final counters.
+    /// and returns the final counters, with `open` as it was just before.
     pub fn shutdown(mut self) -> ProxyStats {
+        let open = self.stats().open;
         self.server.stop();
-        self.stats()
+        ProxyStats { open, ..self.stats() }
     }
 }
 

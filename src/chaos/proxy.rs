@@ -2,20 +2,19 @@
 //! direction's chain of toxics (or a plain two-way copy for a connection no fault hit).
 
 use super::config::ProxyConfig;
+use super::ends::{Ends, Read};
 use super::stats::ProxyCounters;
 use super::toxics::{Chunk, Flow, Link, Pipe, Stub, Teardown};
 use crate::seeded::{Purpose, Seeded};
-use crate::server_thread::accept_until;
+use crate::server_thread::{accept_until, AcceptLimits};
 use bytes::BytesMut;
 use rand::Rng;
 use socket2::SockRef;
 use std::io;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{ReadHalf, WriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -38,7 +37,8 @@ pub(crate) async fn run(
     let config = Arc::new(config);
     let seeded = Seeded::new(config.seed);
     let mut index = 0u64;
-    accept_until("proxy", listener, shutdown, JoinSet::new(), |client, conns| {
+    let limits = AcceptLimits { max_connections: config.limits.max_connections };
+    accept_until("proxy", listener, shutdown, JoinSet::new(), limits, &counters.accept, |client, conns| {
         let opened = Instant::now();
         counters.connections.fetch_add(1, Relaxed);
         let toxics = ConnToxics::decide(&config, &seeded, index, opened.saturating_duration_since(config.epoch));
@@ -117,8 +117,9 @@ async fn connection(
         }
     };
     let _ = upstream.set_nodelay(true);
+    let ends = Ends::new(config.limits.half_close_timeout);
     if toxics.up.is_empty() && toxics.down.is_empty() {
-        return relay_plain(client, upstream, &counters).await;
+        return relay_plain(client, upstream, &ends, &counters).await;
     }
     let link = Arc::new(Link::new(opened));
     // Dropped (aborting every toxic) when the connection ends.
@@ -131,9 +132,9 @@ async fn connection(
         let (upstream_read, upstream_write) = upstream.split();
         let pumps = async {
             tokio::join!(
-                read_side(client_read, up_head, &link),
+                read_side(client_read, up_head, Flow::Up, &link, &ends, &counters),
                 write_side(up_tail, upstream_write, Flow::Up, &link, &counters.bytes_up),
-                read_side(upstream_read, down_head, &link),
+                read_side(upstream_read, down_head, Flow::Down, &link, &ends, &counters),
                 write_side(down_tail, client_write, Flow::Down, &link, &counters.bytes_down),
             )
         };
@@ -152,52 +153,52 @@ async fn connection(
     drop(stages);
 }
 
-/// A connection without toxics: a plain two-way copy. The chunk pipeline's channel hop and
-/// per-read buffer would otherwise be the proxy's whole cost with no faults, which is what every
-/// user pays for putting it in the path. Same ends as the pipeline: EOF is passed on as a
-/// half-close, an error resets both sides.
-async fn relay_plain(mut client: TcpStream, mut upstream: TcpStream, counters: &ProxyCounters) {
-    let copied = tokio::io::copy_bidirectional_with_sizes(
-        &mut Counted { stream: &mut client, written: &counters.bytes_down },
-        &mut Counted { stream: &mut upstream, written: &counters.bytes_up },
-        READ,
-        READ,
-    )
-    .await;
-    if let Err(e) = copied {
+/// A connection without toxics: a plain copy each way, straight from one socket to the other.
+/// The chunk pipeline's channel hop and per-read buffer would otherwise be the proxy's whole cost
+/// with no faults, which is what every user pays for putting it in the path. Same ends as the
+/// pipeline: EOF is passed on as a half-close, the pair ends as [`Ends`] says, and an error on
+/// either side resets both.
+async fn relay_plain(mut client: TcpStream, mut upstream: TcpStream, ends: &Ends, counters: &ProxyCounters) {
+    let relayed = {
+        let (mut client_read, mut client_write) = client.split();
+        let (mut upstream_read, mut upstream_write) = upstream.split();
+        tokio::try_join!(
+            pump(Flow::Up, &mut client_read, &mut upstream_write, ends, counters),
+            pump(Flow::Down, &mut upstream_read, &mut client_write, ends, counters),
+        )
+    };
+    if let Err(e) = relayed {
         tracing::debug!("proxy: relay failed: {e}");
         counters.resets.fetch_add(1, Relaxed);
         close(&[&client, &upstream], Teardown::RESET);
     }
 }
 
-/// A stream that counts the bytes written to it as they go (the proxy's byte counters are live).
-struct Counted<'a> {
-    stream: &'a mut TcpStream,
-    written: &'a AtomicU64,
-}
-
-impl AsyncRead for Counted<'_> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Counted<'_> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let written = Pin::new(&mut *self.stream).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = written {
-            self.written.fetch_add(n as u64, Relaxed);
+/// Copies one direction until its source ends, then half-closes the destination.
+async fn pump(
+    flow: Flow,
+    source: &mut ReadHalf<'_>,
+    dest: &mut WriteHalf<'_>,
+    ends: &Ends,
+    counters: &ProxyCounters,
+) -> io::Result<()> {
+    let mut buf = BytesMut::with_capacity(READ);
+    loop {
+        buf.clear();
+        match ends.read(flow, source, &mut buf).await? {
+            Read::Data => {
+                dest.write_all(&buf).await?;
+                counters.delivered(flow).fetch_add(buf.len() as u64, Relaxed);
+            }
+            Read::End { quiet } => {
+                if quiet {
+                    counters.ended_quiet.fetch_add(1, Relaxed);
+                }
+                // The peer may be gone already; its end is not an error of the relay.
+                let _ = dest.shutdown().await;
+                return Ok(());
+            }
         }
-        written
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.stream).poll_shutdown(cx)
     }
 }
 
@@ -218,15 +219,27 @@ fn chain(
     (head, rx)
 }
 
-/// Reads the source into timestamped chunks until EOF (dropping `tx` then ends the direction). A
-/// read error (the peer reset) resets the connection.
-async fn read_side(mut source: ReadHalf<'_>, tx: mpsc::Sender<Chunk>, link: &Link) {
+/// Reads the source into timestamped chunks until it ends (see [`Ends`]); dropping `tx` then
+/// ends the direction. A read error (the peer reset) resets the connection.
+async fn read_side(
+    mut source: ReadHalf<'_>,
+    tx: mpsc::Sender<Chunk>,
+    flow: Flow,
+    link: &Link,
+    ends: &Ends,
+    counters: &ProxyCounters,
+) {
     let mut buf = BytesMut::new();
     loop {
         buf.reserve(READ);
-        match source.read_buf(&mut buf).await {
-            Ok(0) => return,
-            Ok(_) => {
+        match ends.read(flow, &mut source, &mut buf).await {
+            Ok(Read::End { quiet }) => {
+                if quiet {
+                    counters.ended_quiet.fetch_add(1, Relaxed);
+                }
+                return;
+            }
+            Ok(Read::Data) => {
                 let chunk = Chunk { data: buf.split().freeze(), at: Instant::now() };
                 if tx.send(chunk).await.is_err() {
                     return; // the chain stopped taking data (e.g. `limit_data` reached its limit)

@@ -2,6 +2,7 @@
 //! to a small target started in the test. Tolerances, never exact timings (the CI machine is noisy).
 
 use super::*;
+use crate::chaos::config::ProxyLimits;
 use crate::chaos::toxics::Timeout;
 use crate::chaos::toxics::{
     Bandwidth, Blackhole, Direction, LimitData, ProxyFault, Refuse, ResetPeer, Slicer, SlowClose, Toxic,
@@ -554,4 +555,80 @@ async fn limit_data_upstream_cuts_what_the_target_receives() {
     // The whole connection is closed: the client sees the end too (EOF, or a reset when bytes it
     // sent past the limit were still unread in the proxy).
     let _ = timeout(LIMIT, stream.read(&mut [0u8; 8])).await.expect("client side left open");
+}
+
+/// A target that accepts and then neither reads nor answers nor closes (its sockets are kept
+/// until the test ends).
+async fn silent_target() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    addr
+}
+
+/// Polls the proxy's live count of open connections until it is `want` or `within` passes;
+/// returns how long that took (`None`: it never got there).
+async fn open_reaches(proxy: &ProxyServer, want: u64, within: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if proxy.stats().open == want {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(ms(10)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn clients_that_leave_a_silent_upstream_free_their_connections() {
+    let silent = silent_target().await;
+    let limits = ProxyLimits { half_close_timeout: ms(300), ..ProxyLimits::default() };
+    for toxic in [None, Some(crate::chaos::toxics::Latency(Dist::Fixed(ms(1))))] {
+        let faults = toxic.into_iter().map(|t| fault(Direction::Both, t)).enumerate().collect();
+        let proxy = start(ProxyConfig { faults, limits, ..ProxyConfig::new(silent, 42) });
+        // The upstream gets `half_close_timeout` to answer, then both sides are closed.
+        let mut clients = Vec::new();
+        for _ in 0..20 {
+            let mut stream = connect(proxy.addr()).await;
+            stream.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+            clients.push(stream);
+        }
+        assert_eq!(open_reaches(&proxy, 20, LIMIT).await.map(|_| ()), Some(()), "all 20 open through the proxy");
+        let closed = Instant::now();
+        drop(clients);
+        let freed = open_reaches(&proxy, 0, LIMIT).await.expect("connections still open 5 s after the clients left");
+        let freed = closed.elapsed().max(freed);
+        assert!(freed >= ms(250), "the upstream was given its time to answer: freed after {freed:?}");
+        let stats = proxy.shutdown();
+        assert_eq!((stats.connections, stats.ended_quiet, stats.open), (20, 20, 0), "{stats:?}");
+    }
+}
+
+#[tokio::test]
+async fn connections_over_max_connections_are_closed_at_once() {
+    let (echo, _) = echo_target().await;
+    let limits = ProxyLimits { max_connections: 3, ..ProxyLimits::default() };
+    let proxy = start(ProxyConfig { limits, ..ProxyConfig::new(echo, 42) });
+    let mut kept = Vec::new();
+    for _ in 0..3 {
+        let mut stream = connect(proxy.addr()).await;
+        round_trip(&mut stream, b"in").await;
+        kept.push(stream);
+    }
+    let mut over = connect(proxy.addr()).await;
+    let _ = over.write_all(b"over").await;
+    let mut buf = [0u8; 8];
+    let read = timeout(LIMIT, over.read(&mut buf)).await.expect("the connection over the cap was left open");
+    assert!(matches!(read, Ok(0) | Err(_)), "closed without an echo: {read:?}");
+    drop(kept);
+    assert!(open_reaches(&proxy, 0, LIMIT).await.is_some());
+    let mut again = connect(proxy.addr()).await;
+    round_trip(&mut again, b"room again").await;
+    let stats = proxy.shutdown();
+    assert_eq!((stats.connections, stats.over_cap), (4, 1), "{stats:?}");
 }

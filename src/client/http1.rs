@@ -182,7 +182,8 @@ impl Http1Conn {
         }
         result.map_err(|e| match e {
             BodyFailure::Io(e) => classify_io(&e, ErrorKind::BodyError),
-            BodyFailure::Eof | BodyFailure::Malformed => ErrorKind::BodyError,
+            // The client reads without a limit: `TooLarge` is the mock's.
+            BodyFailure::Eof | BodyFailure::Malformed | BodyFailure::TooLarge => ErrorKind::BodyError,
         })?;
         if body != BodyLength::UntilClose && self.io.buf.is_empty() {
             self.dead.set(false);

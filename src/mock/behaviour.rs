@@ -15,7 +15,7 @@
 
 use super::faults::{Decision, MockFault, Request as FaultRequest, RequestFaults, Role};
 use super::plan::MockConfig;
-use super::plan::{KeepAliveClose, OnFreeze};
+use super::plan::{KeepAliveClose, MockLimits, OnFreeze};
 use super::serverless::{Admission, ConnBinding, Permit, Serverless};
 use super::stats::MockCounters;
 use super::wire::Wire;
@@ -58,6 +58,7 @@ pub(crate) struct Behaviour {
     keep_alive_idle: Option<Duration>,
     keep_alive_jitter: Duration,
     keep_alive_close: KeepAliveClose,
+    limits: MockLimits,
     epoch: Instant,
     seeded: Seeded,
     counters: Arc<MockCounters>,
@@ -151,6 +152,7 @@ impl Behaviour {
             keep_alive_idle: plan.keep_alive_idle,
             keep_alive_jitter: plan.keep_alive_jitter,
             keep_alive_close: plan.keep_alive_close,
+            limits: plan.limits,
             epoch: config.epoch,
             seeded,
             counters,
@@ -165,6 +167,10 @@ impl Behaviour {
             || !self.at_accept.is_empty()
             || self.serverless.is_some()
             || (self.keep_alive_idle.is_some() && self.keep_alive_close != KeepAliveClose::Fin)
+    }
+
+    pub(crate) fn limits(&self) -> MockLimits {
+        self.limits
     }
 
     /// The response body every answer carries.
@@ -294,7 +300,9 @@ impl Behaviour {
             let _guard = guard;
             let h2 = req.version() == Version::HTTP_2;
             // Only HTTP/2 comes here; a stream the client reset is dropped by hyper.
-            drain(req.into_body()).await;
+            if drain(req.into_body(), this.limits.max_request_body_bytes).await == BodyEnd::TooLarge {
+                return Ok(this.refusal(StatusCode::PAYLOAD_TOO_LARGE, h2));
+            }
             let status = this.settle(received).await;
             Ok(this.response(status, h2))
         }
@@ -318,10 +326,12 @@ impl Behaviour {
             // As the plain path does (`http1.rs`): a body that cannot be delimited is refused
             // before anything else happens, and one the client cut short gets no answer. HTTP/2
             // streams are framed by h2, and a reset one is hyper's to drop.
-            match drain(req.into_body()).await {
-                BodyEnd::Malformed if !h2 => return Answer::Respond(this.refusal(StatusCode::BAD_REQUEST)),
+            match drain(req.into_body(), this.limits.max_request_body_bytes).await {
+                BodyEnd::Complete => {}
+                BodyEnd::TooLarge => return Answer::Respond(this.refusal(StatusCode::PAYLOAD_TOO_LARGE, h2)),
+                BodyEnd::Malformed if !h2 => return Answer::Respond(this.refusal(StatusCode::BAD_REQUEST, h2)),
                 BodyEnd::CutShort if !h2 => return Answer::Takeover(Some(Wire::Fin), None),
-                _ => {}
+                BodyEnd::Malformed | BodyEnd::CutShort => {}
             }
             if this.keep_alive_close == KeepAliveClose::Race {
                 if let (Some(timeout), Some(since)) = (conn.idle_timeout, conn.idle_since) {
@@ -400,11 +410,14 @@ impl Behaviour {
     }
 
     /// The answer to a request the mock refuses to serve (as `http1.rs` refuses one): `status`,
-    /// no body, and the connection closed after it.
-    pub(crate) fn refusal(&self, status: StatusCode) -> Response<MockBody> {
+    /// no body, and an HTTP/1 connection closed after it (HTTP/2 has no `connection` field; the
+    /// stream ends there).
+    pub(crate) fn refusal(&self, status: StatusCode, h2: bool) -> Response<MockBody> {
         let mut res = Response::new(MockBody::Full(None));
         *res.status_mut() = status;
-        res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        if !h2 {
+            res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        }
         res
     }
 }
@@ -417,16 +430,29 @@ enum BodyEnd {
     Malformed,
     /// The client closed or reset the connection before the body's end.
     CutShort,
+    /// Longer than `max_request_body_bytes`.
+    TooLarge,
 }
 
-/// Reads a request body to its end; says how it ended.
-async fn drain(mut body: Incoming) -> BodyEnd {
+/// Reads a request body to its end, or until it is found longer than `max` (a declared length
+/// is refused before a byte of the body is read); says how it ended.
+async fn drain(mut body: Incoming, max: u64) -> BodyEnd {
     if body.is_end_stream() {
         return BodyEnd::Complete;
     }
+    if body.size_hint().lower() > max {
+        return BodyEnd::TooLarge;
+    }
+    let mut read = 0u64;
     while let Some(frame) = body.frame().await {
-        if let Err(e) = frame {
-            return body_failure(&e);
+        match frame {
+            Err(e) => return body_failure(&e),
+            Ok(frame) => {
+                read += frame.data_ref().map_or(0, |data| data.len() as u64);
+                if read > max {
+                    return BodyEnd::TooLarge;
+                }
+            }
         }
     }
     BodyEnd::Complete

@@ -107,6 +107,13 @@ pub(super) async fn serve(
             // §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
             return reject(io, StatusCode::BAD_REQUEST).await;
         }
+        let max_body = behaviour.limits().max_request_body_bytes;
+        if framing.length.is_some_and(|n| n > max_body) && !framing.transfer_encoding {
+            // Refused before the body is read, and before `100 Continue` would invite it; counted
+            // as a request, as the full path counts it.
+            behaviour.receive();
+            return reject(io, StatusCode::PAYLOAD_TOO_LARGE).await;
+        }
         // The client may wait for this before it sends the body (curl does, for a second).
         let must_continue = framing.expect_continue && has_body && head.minor_version == 1 && io.buf.is_empty();
         if must_continue && io.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.is_err() {
@@ -114,15 +121,16 @@ pub(super) async fn serve(
         }
         let received = behaviour.receive();
         let body = match (framing.chunked, framing.length) {
-            (true, _) => io.skip_chunked().await,
+            (true, _) => io.skip_chunked_at_most(max_body).await,
             (false, Some(n)) => io.skip(n).await,
             (false, None) => Ok(()),
         };
         if let Err(failure) = body {
-            if matches!(failure, BodyFailure::Malformed) {
-                return reject(io, StatusCode::BAD_REQUEST).await;
-            }
-            return Served::Done;
+            return match failure {
+                BodyFailure::Malformed => reject(io, StatusCode::BAD_REQUEST).await,
+                BodyFailure::TooLarge => reject(io, StatusCode::PAYLOAD_TOO_LARGE).await,
+                BodyFailure::Io(_) | BodyFailure::Eof => Served::Done,
+            };
         }
         let mut status = behaviour.settle(received).await;
         let mut closes = framing.closes(head.minor_version) || framing.framed_both_ways();

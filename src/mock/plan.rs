@@ -6,6 +6,7 @@
 use super::faults::MockFault;
 use crate::dist::Dist;
 use crate::fault::Indexed;
+use crate::server_thread::AcceptLimits;
 use crate::vocabulary::{dist_json, duration_str, opt_duration_str, words, Words};
 use std::time::{Duration, Instant};
 
@@ -44,6 +45,32 @@ pub struct MockPlan {
     pub keep_alive_jitter: Duration,
     /// The scale-to-zero model, when `[mock.serverless]` is given.
     pub serverless: Option<ServerlessPlan>,
+    /// What the mock admits from its clients.
+    pub limits: MockLimits,
+}
+
+/// What the mock admits from hostile or broken clients (`[mock]` keys). One struct, so that
+/// defences added later (header read timeouts…) sit beside these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MockLimits {
+    /// Connections open at once; one more is accepted and closed at once.
+    pub max_connections: usize,
+    /// A request body longer than this is answered `413` and the connection closed.
+    pub max_request_body_bytes: u64,
+}
+
+impl MockLimits {
+    /// 1 GiB: the mock only skips bodies, so the cap bounds time, not memory.
+    pub const MAX_REQUEST_BODY_BYTES: u64 = 1 << 30;
+}
+
+impl Default for MockLimits {
+    fn default() -> Self {
+        MockLimits {
+            max_connections: AcceptLimits::DEFAULT_MAX_CONNECTIONS,
+            max_request_body_bytes: MockLimits::MAX_REQUEST_BODY_BYTES,
+        }
+    }
 }
 
 impl Default for MockPlan {
@@ -56,6 +83,7 @@ impl Default for MockPlan {
             keep_alive_close: KeepAliveClose::Fin,
             keep_alive_jitter: Duration::ZERO,
             serverless: None,
+            limits: MockLimits::default(),
         }
     }
 }
@@ -70,6 +98,8 @@ impl MockPlan {
             "status": self.statuses.iter().map(|(code, weight)| json!({ "code": code, "weight": weight })).collect::<Vec<_>>(),
             "body_bytes": self.body_bytes,
             "keep_alive_timeout": opt_duration_str(self.keep_alive_idle),
+            "max_connections": self.limits.max_connections,
+            "max_request_body_bytes": self.limits.max_request_body_bytes,
         });
         if self.keep_alive_idle.is_some() {
             mock["keep_alive_close"] = json!(self.keep_alive_close.word());

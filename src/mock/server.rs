@@ -16,7 +16,7 @@ use super::serverless::ConnBinding;
 use super::stats::MockCounters;
 use super::wire::Wire;
 use crate::http1::{BufferedStream, MAX_HEAD, MAX_HEADERS};
-use crate::server_thread::accept_until;
+use crate::server_thread::{accept_until, AcceptLimits};
 use http::Response;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -51,7 +51,8 @@ pub(crate) async fn run(
         conns.spawn(Arc::clone(serverless).sweeper());
     }
     let full = behaviour.needs_conn_state();
-    accept_until("mock", listener, shutdown, conns, |stream, conns| {
+    let limits = AcceptLimits { max_connections: behaviour.limits().max_connections };
+    accept_until("mock", listener, shutdown, conns, limits, &counters.accept, |stream, conns| {
         let index = counters.connections_accepted.fetch_add(1, Relaxed);
         let _ = stream.set_nodelay(true);
         let idle = behaviour.idle_timeout(index);

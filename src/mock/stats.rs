@@ -1,6 +1,7 @@
 //! The mock's counters: live atomics every part of the mock counts into, and the snapshot that
 //! result.json carries.
 
+use crate::server_thread::AcceptCounters;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// A snapshot of a mock's counters.
@@ -25,6 +26,12 @@ pub struct MockStats {
     pub frozen_connection_hits: u64,
     /// Requests (connections, for `reset` at accept) that at least one `[[fault]]` hit.
     pub fault_hits: u64,
+    /// Connections accepted at `max_connections` and closed at once (not in `connections_accepted`).
+    #[serde(default)]
+    pub over_cap: u64,
+    /// Times accepting failed for want of file descriptors or memory and the mock backed off.
+    #[serde(default)]
+    pub accept_backoffs: u64,
 }
 
 /// The live counters of a mock, shared with whoever wants snapshots of them.
@@ -39,6 +46,7 @@ pub struct MockCounters {
     pub(super) queue_timeouts: AtomicU64,
     pub(super) frozen_connection_hits: AtomicU64,
     pub(super) fault_hits: AtomicU64,
+    pub(super) accept: AcceptCounters,
 }
 
 impl MockCounters {
@@ -53,6 +61,8 @@ impl MockCounters {
             queue_timeouts: self.queue_timeouts.load(Relaxed),
             frozen_connection_hits: self.frozen_connection_hits.load(Relaxed),
             fault_hits: self.fault_hits.load(Relaxed),
+            over_cap: self.accept.over_cap.load(Relaxed),
+            accept_backoffs: self.accept.backoffs.load(Relaxed),
         }
     }
 }

@@ -7,7 +7,7 @@ use super::*;
 use crate::dist::Dist;
 use crate::fault::FaultPlan;
 use crate::mock::faults::{Latency, MockFault};
-use crate::mock::plan::MockPlan;
+use crate::mock::plan::{MockLimits, MockPlan};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -49,8 +49,9 @@ fn mock_on(path: Path) -> MockServer {
             )]
         }
     };
+    let limits = MockLimits { max_request_body_bytes: 16, ..MockLimits::default() };
     start(MockConfig {
-        plan: MockPlan { body_bytes: 2, ..MockPlan::default() },
+        plan: MockPlan { body_bytes: 2, limits, ..MockPlan::default() },
         faults,
         seed: 7,
         epoch: Instant::now(),
@@ -156,6 +157,22 @@ fn rows() -> Vec<Row> {
             "content-length and transfer-encoding: read as chunked, answered, closed",
             post("content-length: 3\r\ntransfer-encoding: chunked\r\n", "0\r\n\r\nGET / HTTP/1.1\r\n\r\n"),
             StatusThenClose(200),
+        ),
+        row(
+            "a body of max_request_body_bytes (16) is served",
+            post("content-length: 16\r\nconnection: close\r\n", "0123456789abcdef"),
+            StatusThenClose(200),
+        ),
+        row("content-length over max_request_body_bytes", post("content-length: 17\r\n", ""), StatusThenClose(413)),
+        row(
+            "content-length over the cap with expect: 100-continue (no 100 first)",
+            post("content-length: 17\r\nexpect: 100-continue\r\n", ""),
+            StatusThenClose(413),
+        ),
+        row(
+            "chunks adding up to more than max_request_body_bytes",
+            post("transfer-encoding: chunked\r\n", "a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n"),
+            StatusThenClose(413),
         ),
         Row {
             what: "body cut short by the client's close",

@@ -1,0 +1,83 @@
+//! How the two directions of one proxied connection end together: once one side's end (EOF) has
+//! been passed on to the other, the side still open keeps the pair only while it still speaks.
+//!
+//! A TCP peer that has half-closed and one that has gone entirely look the same (a FIN) until
+//! something is written to it, so a proxy that passed every half-close on and waited for both
+//! ends would hold both sockets forever behind an upstream that never answers a client that
+//! gave up. So after side X's EOF, the other side Y's reader gets a quiet limit: no byte from Y
+//! for `half_close_timeout` is taken as Y's end too, and the pair then closes as if Y had
+//! closed (HAProxy's `timeout client-fin` / `server-fin`). Every byte Y sends restarts it, so
+//! an answer that is still coming is relayed whole.
+//!
+//! Why no shortcut when X "has nothing pending" (X said nothing since Y last spoke): reads of
+//! the two sides race, so Y's answer to X's earlier words can be read after X's last words and
+//! before X's EOF, and ending at once then cut the answer to X's last words (the latency
+//! round-trip test lost most of its echo that way).
+
+use super::toxics::Flow;
+use bytes::BytesMut;
+use std::io;
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use tokio::net::tcp::ReadHalf;
+use tokio_util::sync::CancellationToken;
+
+/// One connection's end state, shared by its two readers.
+#[derive(Debug)]
+pub(crate) struct Ends {
+    half_close_timeout: Duration,
+    /// Per flow: its source has ended (EOF, or taken as ended after the quiet limit).
+    source_ended: [CancellationToken; 2],
+}
+
+/// What one read of a source gave.
+pub(crate) enum Read {
+    Data,
+    /// The source closed, or stayed quiet past the limit after the other side closed (`quiet`).
+    End {
+        quiet: bool,
+    },
+}
+
+impl Ends {
+    pub(crate) fn new(half_close_timeout: Duration) -> Self {
+        Ends { half_close_timeout, source_ended: Default::default() }
+    }
+
+    /// Reads `flow`'s source into `buf`, under the quiet limit once the other flow's source has
+    /// ended; records when this source ends.
+    pub(crate) async fn read(&self, flow: Flow, source: &mut ReadHalf<'_>, buf: &mut BytesMut) -> io::Result<Read> {
+        let other_ended = &self.source_ended[other(flow) as usize];
+        let n = if other_ended.is_cancelled() {
+            self.quiet_read(source, buf).await?
+        } else {
+            tokio::select! {
+                n = source.read_buf(buf) => Some(n?),
+                // `read_buf` is cancel-safe: dropped before completing, it has read nothing.
+                () = other_ended.cancelled() => self.quiet_read(source, buf).await?,
+            }
+        };
+        Ok(match n {
+            Some(0) | None => {
+                self.source_ended[flow as usize].cancel();
+                Read::End { quiet: n.is_none() }
+            }
+            Some(_) => Read::Data,
+        })
+    }
+
+    /// A read that gives up (`None`) when the source stays quiet for `half_close_timeout`.
+    async fn quiet_read(&self, source: &mut ReadHalf<'_>, buf: &mut BytesMut) -> io::Result<Option<usize>> {
+        match tokio::time::timeout(self.half_close_timeout, source.read_buf(buf)).await {
+            Ok(n) => n.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+fn other(flow: Flow) -> Flow {
+    match flow {
+        Flow::Up => Flow::Down,
+        Flow::Down => Flow::Up,
+    }
+}
