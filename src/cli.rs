@@ -93,6 +93,13 @@ pub enum Command {
         /// connection is reset (e.g. "500ms", "10s").
         #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = humantime::parse_duration)]
         connect_timeout: std::time::Duration,
+        /// Client connections open at once; one more is accepted and closed at once.
+        #[arg(long, default_value_t = 10_000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        max_connections: u32,
+        /// Once one side of a connection has closed, how long the other may stay silent before
+        /// the proxy closes both (e.g. "1s").
+        #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+        half_close_timeout: std::time::Duration,
     },
     /// Check scenario files and report every problem at once as file:line:col (exit 2 if any).
     Validate {

@@ -2,7 +2,7 @@
 //! written in any language can meet the same faults. Each prints the address it bound as its
 //! first line of standard output and serves until Ctrl-C.
 
-use crate::chaos::{ProxyConfig, ProxyServer};
+use crate::chaos::{ProxyConfig, ProxyLimits, ProxyServer};
 use crate::mock::{MockConfig, MockServer};
 use crate::scenario::{self, ByLayer, LoadError, MockPlan, Parts};
 use anyhow::Context as _;
@@ -64,6 +64,7 @@ pub fn proxy(
     config: Option<&Path>,
     listen: SocketAddr,
     connect_timeout: Duration,
+    limits: ProxyLimits,
 ) -> anyhow::Result<()> {
     let parts = parts(config)?;
     let upstream: SocketAddr = upstream
@@ -72,7 +73,7 @@ pub fn proxy(
         .next()
         .with_context(|| format!("upstream {upstream:?} resolved to no address"))?;
     let faults = ByLayer::split(&parts.faults).proxy;
-    let config = ProxyConfig { connect_timeout, ..ProxyConfig::with_faults(upstream, parts.seed, faults) };
+    let config = ProxyConfig { connect_timeout, limits, ..ProxyConfig::with_faults(upstream, parts.seed, faults) };
     let server = ProxyServer::start(bind(listen)?, config).context("starting the chaos proxy")?;
     announce(server.addr(), &format!("chaos proxy to {upstream}"))?;
     wait_for_ctrl_c()?;

@@ -76,6 +76,8 @@ pub struct RawMock {
     pub keep_alive_timeout: Option<Scalar>,
     pub keep_alive_close: Option<String>,
     pub keep_alive_jitter: Option<Scalar>,
+    pub max_connections: Option<i64>,
+    pub max_request_body_bytes: Option<i64>,
     /// `[mock.serverless]`: deserialized on its own as a [`RawServerless`], so that a mistake in
     /// one of the two tables does not hide the problems of the other.
     #[allow(dead_code)] // only accepted here

@@ -7,6 +7,8 @@ mod chaos;
 mod cli;
 mod client;
 mod engine;
+#[cfg(target_os = "linux")]
+mod peers;
 mod scenarios;
 mod standalone;
 mod support;

@@ -3,6 +3,7 @@
 use super::diagnostic::Cx;
 use super::values::fmt_dur;
 use crate::dist::Dist;
+use crate::mock::plan::MockLimits;
 use crate::scenario::plan::{KeepAliveClose, MockPlan, OnFreeze, ServerlessPlan};
 use crate::scenario::raw::{RawMock, RawServerless, Scalar};
 use crate::vocabulary::Words;
@@ -72,6 +73,23 @@ impl Cx<'_> {
             match usize::try_from(bytes) {
                 Ok(b) => plan.body_bytes = b,
                 Err(_) => self.error("mock.body_bytes", format!("body_bytes must be ≥ 0, got {bytes}")),
+            }
+        }
+        if let Some(n) = raw.max_connections {
+            let max = MockLimits::MAX_CONNECTIONS_CEILING as i64;
+            if n > max {
+                self.error_hint(
+                    "mock.max_connections",
+                    format!("max_connections must be at most {max}, got {n}"),
+                    "the mock's connections open at once; each holds a file descriptor",
+                );
+            } else if let Some(n) = self.count("mock.max_connections", n, 1) {
+                plan.limits.max_connections = n;
+            }
+        }
+        if let Some(n) = raw.max_request_body_bytes {
+            if let Some(n) = self.count("mock.max_request_body_bytes", n, 0) {
+                plan.limits.max_request_body_bytes = n as u64;
             }
         }
         if let Some(timeout) = &raw.keep_alive_timeout {
