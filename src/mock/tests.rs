@@ -412,3 +412,39 @@ async fn serve_runs_on_the_callers_runtime() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     assert!(serve(listener, bad, CancellationToken::new(), Arc::default()).await.is_err());
 }
+
+#[tokio::test]
+async fn connections_over_max_connections_are_closed_at_once_and_counted() {
+    let limits = crate::mock::plan::MockLimits { max_connections: 2, ..Default::default() };
+    let mock = start_plan(MockPlan { limits, ..MockPlan::default() });
+    let mut kept = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
+        raw_get(&mut stream, "").await;
+        kept.push(stream);
+    }
+    let mut over = TcpStream::connect(mock.addr()).await.unwrap();
+    let _ = over.write_all(b"GET / HTTP/1.1\r\nhost: mock\r\n\r\n").await;
+    eof_within(&mut over, LIMIT).await.expect("the connection over the cap was left open");
+    drop(kept);
+    // Once the kept connections are gone there is room again (as soon as the mock saw them go).
+    let mut attempts = 3; // two kept, one over the cap
+    let served = async {
+        loop {
+            attempts += 1;
+            let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
+            stream.write_all(b"GET / HTTP/1.1\r\nhost: mock\r\nconnection: close\r\n\r\n").await.unwrap();
+            let mut text = Vec::new();
+            let _ = stream.read_to_end(&mut text).await;
+            if text.starts_with(b"HTTP/1.1 200 OK") {
+                return;
+            }
+            tokio::time::sleep(ms(20)).await;
+        }
+    };
+    timeout(LIMIT, served).await.expect("never served again after the kept connections closed");
+    let stats = mock.shutdown();
+    assert!(stats.over_cap >= 1, "{stats:?}");
+    assert_eq!(stats.connections_accepted + stats.over_cap, attempts, "each connection counted once: {stats:?}");
+    assert_eq!(stats.requests, 3, "only connections under the cap were served: {stats:?}");
+}

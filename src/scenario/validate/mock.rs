@@ -285,6 +285,24 @@ prewarm = 4
     }
 
     #[test]
+    fn mock_limits_reach_the_plan_and_are_bounded() {
+        let plan = ok(&with("[mock]\nmax_connections = 50\nmax_request_body_bytes = 0\n"));
+        assert_eq!(plan.mock.limits, MockLimits { max_connections: 50, max_request_body_bytes: 0 });
+        assert_round_trip(&plan);
+        assert_eq!(ok(&with("[mock]\n")).mock.limits, MockLimits::default());
+        assert_eq!(
+            errs(&with("[mock]\nmax_connections = 0\nmax_request_body_bytes = -1\n")),
+            [
+                "10:19 mock.max_connections: must be ≥ 1, got 0",
+                "11:26 mock.max_request_body_bytes: must be ≥ 0, got -1",
+            ]
+        );
+        let s = with("[mock]\nmax_connections = 2000000\n");
+        assert_eq!(errs(&s), ["10:19 mock.max_connections: max_connections must be at most 1000000, got 2000000"]);
+        assert!(hints(&s)[0].contains("file descriptor"), "{:?}", hints(&s));
+    }
+
+    #[test]
     fn keep_alive_close_and_jitter_need_a_timeout() {
         let s = with("[mock]\nkeep_alive_close = \"rst\"\nkeep_alive_jitter = \"1s\"\n");
         assert_eq!(
