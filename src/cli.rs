@@ -93,13 +93,15 @@ pub enum Command {
         /// connection is reset (e.g. "500ms", "10s").
         #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = humantime::parse_duration)]
         connect_timeout: std::time::Duration,
-        /// Client connections open at once; one more is accepted and closed at once.
-        #[arg(long, default_value_t = 10_000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-        max_connections: u32,
+        /// Client connections open at once; one more is accepted and closed at once. Overrides
+        /// the config's [proxy] max_connections (default 10000).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        max_connections: Option<u32>,
         /// Once one side of a connection has closed, how long the other may stay silent before
-        /// the proxy closes both (e.g. "1s").
-        #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = humantime::parse_duration)]
-        half_close_timeout: std::time::Duration,
+        /// the proxy closes both (e.g. "1s"). Overrides the config's [proxy] half_close_timeout
+        /// (default 5s).
+        #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+        half_close_timeout: Option<std::time::Duration>,
     },
     /// Check scenario files and report every problem at once as file:line:col (exit 2 if any).
     Validate {
@@ -107,4 +109,13 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+/// A duration longer than zero, as humantime writes it ("500ms", "5s").
+fn parse_positive_duration(text: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be longer than 0s".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(e.to_string()),
+    }
 }

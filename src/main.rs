@@ -38,8 +38,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare { results, md, output, force } => compare(&results, md, output.as_deref(), force),
         Command::Mock { config, listen } => standalone(chaosload::standalone::mock(config.as_deref(), listen)),
         Command::Proxy { upstream, config, listen, connect_timeout, max_connections, half_close_timeout } => {
-            let limits =
-                chaosload::chaos::ProxyLimits { max_connections: max_connections as usize, half_close_timeout };
+            let limits = chaosload::standalone::LimitOverrides {
+                max_connections: max_connections.map(|n| n as usize),
+                half_close_timeout,
+            };
             standalone(chaosload::standalone::proxy(&upstream, config.as_deref(), listen, connect_timeout, limits))
         }
         Command::Run { scenario, out, clients, threads, quiet } => {

@@ -167,7 +167,8 @@ fn run_one(
         None
     } else {
         let listener = TcpListener::bind("127.0.0.1:0").context("binding the chaos proxy to 127.0.0.1")?;
-        let config = ProxyConfig { epoch, ..ProxyConfig::with_faults(upstream, plan.seed, faults.proxy) };
+        let config =
+            ProxyConfig { epoch, limits: plan.proxy, ..ProxyConfig::with_faults(upstream, plan.seed, faults.proxy) };
         let proxy = ProxyServer::start(listener, config).context("starting the chaos proxy")?;
         endpoint.dial = Dial::Addr(proxy.addr());
         Some(proxy)

@@ -19,7 +19,7 @@ pub struct InvalidConfig(pub String);
 /// Reads `[mock]`, `[mock.serverless]`, `[[fault]]` and `seed` from a config (or scenario) file.
 fn parts(config: Option<&Path>) -> anyhow::Result<Parts> {
     let Some(path) = config else {
-        return Ok(Parts { mock: MockPlan::default(), faults: Vec::new(), seed: 1 });
+        return Ok(Parts { mock: MockPlan::default(), proxy: ProxyLimits::default(), faults: Vec::new(), seed: 1 });
     };
     match scenario::load_parts(path) {
         Ok(parts) => Ok(parts),
@@ -59,12 +59,19 @@ pub fn mock(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The proxy's limits given on the command line, over those of `[proxy]` in `--config`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LimitOverrides {
+    pub max_connections: Option<usize>,
+    pub half_close_timeout: Option<Duration>,
+}
+
 pub fn proxy(
     upstream: &str,
     config: Option<&Path>,
     listen: SocketAddr,
     connect_timeout: Duration,
-    limits: ProxyLimits,
+    overrides: LimitOverrides,
 ) -> anyhow::Result<()> {
     let parts = parts(config)?;
     let upstream: SocketAddr = upstream
@@ -73,6 +80,10 @@ pub fn proxy(
         .next()
         .with_context(|| format!("upstream {upstream:?} resolved to no address"))?;
     let faults = ByLayer::split(&parts.faults).proxy;
+    let limits = ProxyLimits {
+        max_connections: overrides.max_connections.unwrap_or(parts.proxy.max_connections),
+        half_close_timeout: overrides.half_close_timeout.unwrap_or(parts.proxy.half_close_timeout),
+    };
     let config = ProxyConfig { connect_timeout, limits, ..ProxyConfig::with_faults(upstream, parts.seed, faults) };
     let server = ProxyServer::start(bind(listen)?, config).context("starting the chaos proxy")?;
     announce(server.addr(), &format!("chaos proxy to {upstream}"))?;

@@ -10,9 +10,10 @@
 
 pub use super::faults::{ByLayer, FaultKind, Layer};
 pub use crate::chaos::toxics::{Direction, ProxyFault, Toxic};
+pub use crate::chaos::ProxyLimits;
 pub use crate::fault::FaultPlan;
 pub use crate::mock::faults::MockFault;
-pub use crate::mock::plan::{KeepAliveClose, MockPlan, OnFreeze, ServerlessPlan};
+pub use crate::mock::plan::{KeepAliveClose, MockLimits, MockPlan, OnFreeze, ServerlessPlan};
 
 use crate::dist::Dist;
 use crate::vocabulary::{dist_json, duration_str, limit_json, opt_duration_str, words, Words};
@@ -42,6 +43,8 @@ pub struct PlanParts {
     pub source: PathBuf,
     pub target: Target,
     pub mock: MockPlan,
+    /// `[proxy]`: the chaos proxy's limits, when proxy faults put it in the path.
+    pub proxy: ProxyLimits,
     pub phases: Vec<PhasePlan>,
     pub clients: Vec<ClientPlan>,
     pub faults: Vec<FaultPlan<FaultKind>>,
@@ -65,6 +68,7 @@ pub struct Overrides {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parts {
     pub mock: MockPlan,
+    pub proxy: ProxyLimits,
     /// Faults without `for` last forever (there are no phases to last for).
     pub faults: Vec<FaultPlan<FaultKind>>,
     pub seed: u64,
@@ -221,6 +225,10 @@ impl Plan {
             "threads": self.threads,
             "drain": duration_str(self.drain),
             "target": target,
+            "proxy": {
+                "max_connections": self.proxy.max_connections,
+                "half_close_timeout": duration_str(self.proxy.half_close_timeout),
+            },
             "phase": phases,
             "client": clients,
             "fault": faults,

@@ -18,7 +18,7 @@ use std::fmt;
 
 /// Keys accepted at the top level of a scenario, in the order the reference documents them.
 pub const TOP_LEVEL_KEYS: &[&str] =
-    &["name", "seed", "threads", "drain", "target", "mock", "request", "phase", "client", "fault"];
+    &["name", "seed", "threads", "drain", "target", "mock", "proxy", "request", "phase", "client", "fault"];
 
 /// A string or a number, as written. Durations must be strings with a unit (`"250ms"`, `"none"`);
 /// counts are integers or `"unlimited"`; `validate` decides, so a bare `5000` gets a helpful
@@ -82,6 +82,14 @@ pub struct RawMock {
     /// one of the two tables does not hide the problems of the other.
     #[allow(dead_code)] // only accepted here
     pub serverless: Option<de::IgnoredAny>,
+}
+
+/// `[proxy]`: the chaos proxy's limits.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProxy {
+    pub max_connections: Option<i64>,
+    pub half_close_timeout: Option<Scalar>,
 }
 
 /// `[mock.serverless]`: the scale-to-zero model.

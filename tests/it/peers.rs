@@ -64,8 +64,11 @@ fn silent_upstream() -> (String, Arc<AtomicBool>, std::thread::JoinHandle<()>) {
 fn the_proxy_frees_both_sockets_when_clients_leave_a_silent_upstream() {
     let _load = crate::support::exclusive();
     let (upstream, stop_upstream, upstream_thread) = silent_upstream();
+    // The command line's limit wins over the config's.
+    let config = crate::support::scratch("peers-proxy").join("proxy.toml");
+    std::fs::write(&config, "[proxy]\nhalf_close_timeout = \"30s\"\n").unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_chaosload"));
-    command.args(["proxy", "--upstream", &upstream, "--half-close-timeout", "1s"]);
+    command.args(["proxy", "--upstream", &upstream, "--half-close-timeout", "1s", "--config"]).arg(&config);
     let (proxy, addr) = start(command);
     let pid = proxy.id();
     let (baseline, _) = wait_for(Duration::from_millis(200), || fds(pid), |_| false);

@@ -53,7 +53,7 @@ fn a_scenario_file_serves_as_a_standalone_config() {
     for file in toml_files("scenarios") {
         let plan = scenario::load(&file).unwrap_or_else(|e| panic!("{}:\n{e}", file.display()));
         let parts = scenario::load_parts(&file).unwrap_or_else(|e| panic!("{}:\n{e}", file.display()));
-        assert_eq!((&parts.mock, parts.seed), (&plan.mock, plan.seed), "{}", file.display());
+        assert_eq!((&parts.mock, &parts.proxy, parts.seed), (&plan.mock, &plan.proxy, plan.seed), "{}", file.display());
         let kinds: Vec<_> = parts.faults.iter().map(|f| (&f.kind, f.at, f.every, f.probability)).collect();
         assert_eq!(kinds, plan.faults.iter().map(|f| (&f.kind, f.at, f.every, f.probability)).collect::<Vec<_>>());
     }

@@ -49,6 +49,7 @@ pub fn mock_plan(latency: Duration, phases: Vec<PhasePlan>, clients: Vec<ClientP
         source: "tests/it".into(),
         target: Target::Mock,
         mock: MockPlan { latency: Dist::Fixed(latency), ..MockPlan::default() },
+        proxy: Default::default(),
         phases,
         clients,
         faults: Vec::new(),

@@ -21,6 +21,7 @@ mod diagnostic;
 mod faults;
 mod mock;
 mod phase;
+mod proxy;
 mod request;
 mod suggest;
 mod target;
@@ -161,7 +162,8 @@ impl<'a> Cx<'a> {
         let faults = self.faults(Some(&run));
 
         let source = self.file.to_path_buf();
-        let parts = PlanParts { name, seed, source, target, mock, phases, clients, faults, drain, threads };
+        let proxy = self.proxy_section();
+        let parts = PlanParts { name, seed, source, target, mock, proxy, phases, clients, faults, drain, threads };
         // The plan's own rules, located by their field, except on a value validation replaced.
         for v in parts.violations(threads_from) {
             if !self.replaced.contains(&v.field) {
@@ -174,7 +176,7 @@ impl<'a> Cx<'a> {
     /// The parts of a standalone server's configuration: the scenario's other sections are ignored.
     fn parts(&mut self) -> Parts {
         self.top_level_keys();
-        Parts { seed: self.seed(), mock: self.mock_section(), faults: self.faults(None) }
+        Parts { seed: self.seed(), mock: self.mock_section(), proxy: self.proxy_section(), faults: self.faults(None) }
     }
 
     fn top_level_keys(&mut self) {
@@ -373,7 +375,10 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
     #[test]
     fn parts_for_standalone_servers() {
         let parts = validate_parts("", Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
-        assert_eq!(parts, Parts { mock: MockPlan::default(), faults: Vec::new(), seed: 1 });
+        assert_eq!(
+            parts,
+            Parts { mock: MockPlan::default(), proxy: ProxyLimits::default(), faults: Vec::new(), seed: 1 }
+        );
 
         let src = "seed = 9\n[mock]\nbody_bytes = 10\n[[fault]]\nkind = \"reset_peer\"\nlayer = \"proxy\"\n[[fault]]\nkind = \"stall\"\nat = \"1h\"\nfor = \"1s\"\n";
         let parts = validate_parts(src, Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
