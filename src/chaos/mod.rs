@@ -16,9 +16,11 @@
 //! - otherwise the proxy connects to `upstream` (on failure: resets the client) and pumps bytes
 //!   both ways through a chain of toxics per direction, in the order of the faults (see
 //!   [`toxics`]). `TCP_NODELAY` is set on both sockets. A side's EOF is passed on as a half-close
-//!   (shutdown of the other side's write); the connection ends when both directions have ended.
-//!   A read or write error (a peer reset) resets the other side too. Nothing is lost or reordered
-//!   except where a toxic means to.
+//!   (shutdown of the other side's write); the connection ends when both directions have ended,
+//!   and a direction whose other side has ended ends once its source stays silent for
+//!   `half_close_timeout` (see `ends.rs`). A read or write error (a peer reset) resets the other
+//!   side too. Nothing is lost or reordered except where a toxic means to.
+//! - at `max_connections` open connections a new one is accepted and closed at once.
 
 mod config;
 mod ends;
