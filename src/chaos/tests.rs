@@ -632,3 +632,62 @@ async fn connections_over_max_connections_are_closed_at_once() {
     let stats = proxy.shutdown();
     assert_eq!((stats.connections, stats.over_cap), (4, 1), "{stats:?}");
 }
+
+/// How a target's connection ended, as its handler saw it.
+async fn read_end(mut stream: TcpStream) -> io::ErrorKind {
+    let mut sink = Vec::new();
+    match stream.read_to_end(&mut sink).await {
+        Ok(_) => io::ErrorKind::UnexpectedEof,
+        Err(e) => e.kind(),
+    }
+}
+
+#[tokio::test]
+async fn a_reset_on_either_side_resets_the_other_and_frees_the_pair() {
+    // A target that reports how each connection ended; it answers nothing, so only the error
+    // path can free a pair (the half-close wait is far longer than the test's limit).
+    let (tx, mut ends) = mpsc::unbounded_channel();
+    let (addr, _) = target(move |stream: TcpStream| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(read_end(stream).await);
+        }
+    })
+    .await;
+    let limits = ProxyLimits { half_close_timeout: Duration::from_secs(3600), ..ProxyLimits::default() };
+    for toxic in [None, Some(crate::chaos::toxics::Latency(Dist::Fixed(ms(1))))] {
+        let faults = toxic.into_iter().map(|t| fault(Direction::Both, t)).enumerate().collect();
+        let proxy = start(ProxyConfig { faults, limits, ..ProxyConfig::new(addr, 42) });
+        let mut client = connect(proxy.addr()).await;
+        client.write_all(b"hello").await.unwrap();
+        assert!(open_reaches(&proxy, 1, LIMIT).await.is_some());
+        // A reset from the client: linger 0, then close.
+        socket2::SockRef::from(&client).set_linger(Some(Duration::ZERO)).unwrap();
+        drop(client);
+        let end = timeout(LIMIT, ends.recv()).await.expect("the target's side was left open").unwrap();
+        assert_eq!(end, io::ErrorKind::ConnectionReset, "the client's reset reaches the target");
+        assert!(open_reaches(&proxy, 0, LIMIT).await.is_some(), "the pair is freed at once");
+        assert_eq!(proxy.shutdown().resets, 1);
+    }
+
+    // And the other way: a target that resets once it has read a little.
+    let (resetting, _) = target(|mut stream: TcpStream| async move {
+        let _ = stream.read_exact(&mut [0u8; 5]).await;
+        socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO)).unwrap();
+    })
+    .await;
+    for toxic in [None, Some(crate::chaos::toxics::Latency(Dist::Fixed(ms(1))))] {
+        let faults = toxic.into_iter().map(|t| fault(Direction::Both, t)).enumerate().collect();
+        let proxy = start(ProxyConfig { faults, limits, ..ProxyConfig::new(resetting, 42) });
+        let mut client = connect(proxy.addr()).await;
+        client.write_all(b"hello").await.unwrap();
+        let read = timeout(LIMIT, client.read(&mut [0u8; 8])).await.expect("the client's side was left open");
+        assert_eq!(
+            read.map_err(|e| e.kind()).err(),
+            Some(io::ErrorKind::ConnectionReset),
+            "the target's reset reaches the client"
+        );
+        assert!(open_reaches(&proxy, 0, LIMIT).await.is_some(), "the pair is freed at once");
+        assert_eq!(proxy.shutdown().resets, 1);
+    }
+}
