@@ -8,5 +8,6 @@ mod cli;
 mod client;
 mod engine;
 mod scenarios;
+mod signals;
 mod standalone;
 mod support;

@@ -5,6 +5,7 @@ use chaosload::dist::Dist;
 use chaosload::result::RunResult;
 use chaosload::run::{self, RunOptions};
 use chaosload::scenario::{ClientPlan, Load, MockPlan, PhasePlan, PlanParts, RequestPlan, Shape, Target};
+use chaosload::signals::StopSignal;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -59,10 +60,26 @@ pub fn mock_plan(latency: Duration, phases: Vec<PhasePlan>, clients: Vec<ClientP
 
 /// Builds a plan quietly and runs it into a scratch folder; returns its result.
 pub fn run(parts: &PlanParts) -> RunResult {
+    run_with(parts, RunOptions::new(scratch(&parts.name)))
+}
+
+fn run_with(parts: &PlanParts, mut options: RunOptions) -> RunResult {
     let plan = parts.clone().build().unwrap_or_else(|v| panic!("the test's plan is valid: {v}"));
-    let mut options = RunOptions::new(scratch(&plan.name));
     options.progress = run::ProgressMode::Off;
     run::run(&plan, &options).expect("run succeeds").result
+}
+
+/// Like [`run`], with a stop requested (as by SIGINT) `after` the run began.
+pub fn run_stopped_after(parts: &PlanParts, after: Duration) -> RunResult {
+    let options = RunOptions::new(scratch(&parts.name));
+    let stop = options.stop.clone();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(after);
+        stop.request(StopSignal::Interrupt);
+    });
+    let result = run_with(parts, options);
+    stopper.join().unwrap();
+    result
 }
 
 /// The scheduler lag (p99, any client) above which a run says more about this shared machine than
@@ -81,6 +98,11 @@ pub struct Timed {
 /// CPU away for tens of milliseconds), it is run again after a pause, up to six times in all; the
 /// first quiet run, else the quietest, is returned.
 pub fn run_timed(plan: &PlanParts) -> Timed {
+    run_timed_by(plan, run)
+}
+
+/// [`run_timed`] with another way to run the plan (e.g. [`run_stopped_after`]).
+pub fn run_timed_by(plan: &PlanParts, run: impl Fn(&PlanParts) -> RunResult) -> Timed {
     let lag_p99 = |r: &RunResult| r.clients.iter().map(|c| c.total.scheduler_lag.p99_us).max().unwrap_or(0);
     let mut quietest = run(plan);
     for attempt in 2..=6 {
