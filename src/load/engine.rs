@@ -290,13 +290,10 @@ impl Worker<'_> {
                                     recorder.sent(phase_index, now);
                                 }
                                 request(InFlightGuard::new(shared.clone(), phase_index, now), prepared.clone()).await;
+                                // A stop during think time needs no wake-up: the user sends nothing
+                                // more (the loop's check), and the drain does not wait for it.
                                 if let Some(think) = &think {
-                                    // A stop ends the think time too.
-                                    tokio::select! {
-                                        biased;
-                                        () = shared.progress.stop_requested() => break,
-                                        () = timer::sleep(think.sample(&mut rng)) => {}
-                                    }
+                                    timer::sleep(think.sample(&mut rng)).await;
                                 }
                             }
                         });

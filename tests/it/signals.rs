@@ -3,7 +3,7 @@
 //! path in process with the timing gate.
 
 use crate::support::{constant, exclusive, mock_plan, ms, run_stopped_after, run_timed_by, scratch};
-use chaosload::scenario::ClientPlan;
+use chaosload::scenario::{ClientPlan, Load};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::path::{Path, PathBuf};
@@ -217,4 +217,23 @@ fn a_phase_cut_short_reports_its_real_duration_and_rates() {
             assert!((196.0..=204.0).contains(&rate), "{what} rate {rate}/s");
         }
     });
+}
+
+/// A closed-model phase (users loop until its end) stopped at 1 s of 10 s: the engine's wait for
+/// the phase end wakes on the stop, the run ends long before 10 s, and the phase says it ran ~1 s.
+#[test]
+fn a_closed_model_phase_stops_at_once() {
+    let _serial = exclusive();
+    let mut phase = constant(1.0, Duration::from_secs(10));
+    phase.load = Load::Closed { concurrency: 2, think: None };
+    let plan = mock_plan(ms(2), vec![phase], vec![ClientPlan::defaults("c")]);
+    let result = run_stopped_after(&plan, ms(1000));
+    assert!(result.interrupted);
+    let client = &result.clients[0];
+    let phase = &client.phases[0];
+    assert_eq!(phase.planned_duration_ms, Some(10_000));
+    assert!(phase.duration_ms < 10_000 && phase.sent > 0, "{} ms, {} sent", phase.duration_ms, phase.sent);
+    assert!(client.duration_ms < 5_000, "the configuration ran {} ms for a stop at 1 s", client.duration_ms);
+    let expected = phase.sent as f64 / (phase.duration_ms as f64 / 1000.0);
+    assert!((phase.achieved_rate - expected).abs() <= expected * 0.01, "{} vs {expected}", phase.achieved_rate);
 }
