@@ -106,3 +106,20 @@ pub enum Command {
         scenarios: Vec<PathBuf>,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signals::StopSignal;
+
+    /// `--help` states what stopping a run does: the grace the engine gives, every exit code.
+    #[test]
+    fn help_states_the_stop_grace_and_the_signals_exit_codes() {
+        let command = <Cli as clap::CommandFactory>::command();
+        let help = command.get_after_help().expect("after_help is set").to_string();
+        let grace = crate::load::engine::STOP_GRACE;
+        assert!(help.contains(&format!("{} s at most", grace.as_secs())), "{help}");
+        let codes: Vec<String> = StopSignal::ALL.iter().map(|s| s.exit_code().to_string()).collect();
+        assert!(help.contains(&codes.join(" / ")), "{help}");
+    }
+}
