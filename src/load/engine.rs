@@ -207,8 +207,8 @@ impl Worker<'_> {
 
     async fn drive(&self, shared: Rc<Shared>) -> anyhow::Result<()> {
         let progress = shared.progress.clone();
-        // One registration for the whole run, raced by every wait below (polling it again is a
-        // lock-free check until the stop comes).
+        // Registered once for the whole run and raced by every wait below, rather than a new
+        // waiter per sleep.
         let mut stop_requested = std::pin::pin!(progress.stop_requested());
         let mut phase_start = self.epoch;
         for (phase_index, phase) in self.plan.phases.iter().enumerate() {
