@@ -331,6 +331,10 @@ impl Worker<'_> {
         };
         let grace_after_stop = async {
             (&mut stop_requested).await;
+            // Nothing more goes on the wire (see `serve`): the backlog's arrivals were never
+            // sent, so they end now, unfinished, and the drain waits only for requests sent.
+            let never_sent = std::mem::take(&mut *shared.backlog.borrow_mut());
+            drop(never_sent);
             tokio::time::sleep(STOP_GRACE).await;
         };
         tokio::select! {
@@ -350,7 +354,8 @@ impl Worker<'_> {
     }
 }
 
-/// An open-model request task: sends its request, then the backlog's oldest while there are any.
+/// An open-model request task: sends its request, then the backlog's oldest while there are any
+/// (a stop empties the backlog at once: see the drain).
 async fn serve(task: TaskCount, guard: InFlightGuard, prepared: Rc<Prepared>) {
     request(guard, prepared).await;
     loop {
