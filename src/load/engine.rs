@@ -174,7 +174,7 @@ impl Worker<'_> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let local = tokio::task::LocalSet::new();
         let shared = Rc::new(Shared {
-            client: Client::new(self.endpoint.clone(), self.client.clone(), self.epoch),
+            client: Client::new(self.endpoint.clone(), self.client.clone(), self.epoch, self.progress.stop.clone()),
             recorder: RefCell::new(Recorder::new(self.epoch, self.plan.phases.len())),
             in_flight: InFlight::default(),
             in_flight_all: self.in_flight_all.clone(),

@@ -3,7 +3,8 @@
 //! path in process with the timing gate.
 
 use crate::support::{constant, exclusive, mock_plan, ms, run_stopped_after, run_timed_by, scratch};
-use chaosload::scenario::{ClientPlan, Load};
+use chaosload::mock::faults::{MockFault, Status};
+use chaosload::scenario::{ClientPlan, FaultKind, FaultPlan, Load, RetryOn, RetryPlan};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::path::{Path, PathBuf};
@@ -258,4 +259,32 @@ fn a_stop_sends_nothing_more_from_the_backlog() {
     // The drain waited for the one request on the wire, not for the backlog until the grace ended.
     let grace = chaosload::load::engine::STOP_GRACE;
     assert!(ms(client.duration_ms) < ms(1000) + grace, "ran {} ms for a stop at 1 s", client.duration_ms);
+}
+
+/// Retries are traffic too: every answer is 503, retried up to 5 times with a 300 ms backoff
+/// doubling, at 10 arrivals/s. A stop at 1 s sends no further attempt, also from a request
+/// waiting out its backoff; those requests end at once with the 503 they met. About 18 attempts
+/// fit before the stop; the 2 s grace would have let ~30 more through.
+#[test]
+fn a_stop_sends_no_more_retries() {
+    let _serial = exclusive();
+    let mut client = ClientPlan::defaults("retrying");
+    client.retries = RetryPlan { max: 5, on: vec![RetryOn::Status5xx], backoff: ms(300) };
+    let mut plan = mock_plan(ms(1), vec![constant(10.0, Duration::from_secs(3))], vec![client]);
+    plan.faults.push(FaultPlan {
+        kind: FaultKind::Mock(MockFault::Status(Status(http::StatusCode::SERVICE_UNAVAILABLE))),
+        at: Duration::ZERO,
+        duration: Duration::from_secs(3600),
+        every: None,
+        probability: 1.0,
+    });
+    let result = run_stopped_after(&plan, ms(1000));
+    let client = &result.clients[0];
+    let received = client.mock.as_ref().unwrap().requests;
+    let total = &client.total;
+    assert_eq!(received, total.sent + total.retries, "every attempt is counted: {total:?}");
+    assert!(received <= 24, "the mock received {received} attempts: retries went on after the stop");
+    assert_eq!(total.errors.get("http_503").copied(), Some(total.sent), "each ended with its 503: {:?}", total.errors);
+    let grace = chaosload::load::engine::STOP_GRACE;
+    assert!(ms(client.duration_ms) < ms(1000) + grace, "ran {} ms: backoffs were waited out", client.duration_ms);
 }
