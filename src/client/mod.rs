@@ -123,6 +123,12 @@ impl Client {
                     .unwrap_or(Outcome::Error(ErrorKind::RequestTimeout)),
                 None => self.attempt(request, &mut ex).await,
             };
+            if matches!(outcome, Outcome::Error(ErrorKind::Unfinished)) && ex.attempts > 1 {
+                // The stop kept this retry from being written (it waited for a connection): the
+                // request ends with what its last attempt met.
+                ex.attempts -= 1;
+                return ex;
+            }
             ex.outcome = outcome;
             // After a stop no retry is sent, even one waiting out its backoff: the request ends
             // at once with what its last attempt met.
@@ -156,6 +162,12 @@ impl Client {
             Ok(c) => c,
             Err(kind) => return Outcome::Error(kind),
         };
+        if self.stop.is_cancelled() {
+            // The run stopped while this request waited for a connection: it is never sent, and
+            // the connection goes to the next in the queue (which meets the same).
+            self.pool.release(checkout.conn, true);
+            return Outcome::Error(ErrorKind::Unfinished);
+        }
         if checkout.connect_time.is_some() {
             ex.connect = checkout.connect_time;
         }

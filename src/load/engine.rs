@@ -331,10 +331,6 @@ impl Worker<'_> {
         };
         let grace_after_stop = async {
             (&mut stop_requested).await;
-            // Nothing more goes on the wire (see `serve`): the backlog's arrivals were never
-            // sent, so they end now, unfinished, and the drain waits only for requests sent.
-            let never_sent = std::mem::take(&mut *shared.backlog.borrow_mut());
-            drop(never_sent);
             tokio::time::sleep(STOP_GRACE).await;
         };
         tokio::select! {
@@ -355,7 +351,7 @@ impl Worker<'_> {
 }
 
 /// An open-model request task: sends its request, then the backlog's oldest while there are any
-/// (a stop empties the backlog at once: see the drain).
+/// (after a stop, the client sends none of them: each ends `unfinished` at once).
 async fn serve(task: TaskCount, guard: InFlightGuard, prepared: Rc<Prepared>) {
     request(guard, prepared).await;
     loop {
@@ -385,6 +381,10 @@ impl Drop for TaskCount {
 async fn request(guard: InFlightGuard, prepared: Rc<Prepared>) {
     let shared = guard.shared.clone();
     let ex = shared.client.send(&prepared).await;
+    if matches!(ex.outcome, crate::record::Outcome::Error(crate::record::ErrorKind::Unfinished)) {
+        // A stop kept it from being sent: recorded by its guard, as one the drain gave up on.
+        return;
+    }
     let (phase, intended) = (guard.phase, guard.intended);
     guard.complete();
     let done = Instant::now();

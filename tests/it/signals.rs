@@ -239,26 +239,36 @@ fn a_closed_model_phase_stops_at_once() {
     assert!((phase.achieved_rate - expected).abs() <= expected * 0.01, "{} vs {expected}", phase.achieved_rate);
 }
 
-/// Arrivals waiting in the engine's backlog for a connection (HTTP/1, one connection, 100 ms
-/// answers, 100 arrivals/s) are not sent after a stop: the stop ends the traffic, and they are
-/// counted `unfinished` at once. Before the stop about 10 went out; over the 2 s grace the one
+/// Arrivals waiting for a connection (HTTP/1, one connection, 100 ms answers, 100 arrivals/s)
+/// are not sent after a stop, whether they wait in the engine's backlog (no request timeout) or
+/// as tasks in the pool's queue (with one): the stop ends the traffic, and they are counted
+/// `unfinished` at once. Before the stop about 10 went out; over the 2 s grace the one
 /// connection would have carried ~20 more.
 #[test]
-fn a_stop_sends_nothing_more_from_the_backlog() {
+fn a_stop_sends_nothing_more_of_the_arrivals_waiting_for_a_connection() {
     let _serial = exclusive();
-    let mut client = ClientPlan::defaults("one-conn");
-    client.max_conns_per_host = Some(1);
-    let plan = mock_plan(ms(100), vec![constant(100.0, Duration::from_secs(5))], vec![client]);
-    let result = run_stopped_after(&plan, ms(1000));
-    let client = &result.clients[0];
-    let received = client.mock.as_ref().unwrap().requests;
-    let total = &client.total;
-    assert!(received <= 14, "the mock received {received} requests: the backlog went on after the stop");
-    assert_eq!(total.ok, received, "what was sent was answered within the grace: {total:?}");
-    assert_eq!(total.errors.get("unfinished").copied().unwrap_or(0), total.sent - total.ok, "{:?}", total.errors);
-    // The drain waited for the one request on the wire, not for the backlog until the grace ended.
-    let grace = chaosload::load::engine::STOP_GRACE;
-    assert!(ms(client.duration_ms) < ms(1000) + grace, "ran {} ms for a stop at 1 s", client.duration_ms);
+    for request_timeout in [None, Some(Duration::from_secs(30))] {
+        let mut client = ClientPlan::defaults("one-conn");
+        client.max_conns_per_host = Some(1);
+        client.request_timeout = request_timeout;
+        let plan = mock_plan(ms(100), vec![constant(100.0, Duration::from_secs(5))], vec![client]);
+        let result = run_stopped_after(&plan, ms(1000));
+        let client = &result.clients[0];
+        let received = client.mock.as_ref().unwrap().requests;
+        let total = &client.total;
+        let unfinished = total.errors.get("unfinished").copied().unwrap_or(0);
+        let waiting = if request_timeout.is_some() { "in the pool's queue" } else { "in the backlog" };
+        assert!(received <= 14, "the mock received {received} requests: those {waiting} went on after the stop");
+        assert_eq!(total.ok, received, "what was sent was answered within the grace: {total:?}");
+        assert_eq!(unfinished, total.sent - total.ok, "{waiting}: {:?}", total.errors);
+        // The drain waited for the one request on the wire, not for the others until the grace ended.
+        let grace = chaosload::load::engine::STOP_GRACE;
+        assert!(
+            ms(client.duration_ms) < ms(1000) + grace,
+            "{waiting}: ran {} ms for a stop at 1 s",
+            client.duration_ms
+        );
+    }
 }
 
 /// Retries are traffic too: every answer is 503, retried up to 5 times with a 300 ms backoff
