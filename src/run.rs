@@ -9,6 +9,7 @@ use crate::result::{ClientResult, Environment, FaultWindows, RunResult, SCHEMA_V
 use crate::scenario::{ByLayer, ClientPlan, Plan, Target};
 use crate::signals::Stop;
 use anyhow::Context as _;
+use nix::unistd::{access, AccessFlags};
 use std::io::IsTerminal as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -241,11 +242,18 @@ impl<'a> RunFolder<'a> {
             .find(|a| a.exists())
             .unwrap_or(Path::new("/"));
         if !existing.is_dir() {
-            anyhow::bail!("cannot write results under {}: {} is not a folder", parent.display(), existing.display());
+            anyhow::bail!(
+                "cannot write results under {}: {} is not a folder (hint: name another with --out)",
+                parent.display(),
+                existing.display()
+            );
         }
-        use nix::unistd::{access, AccessFlags};
         access(existing, AccessFlags::W_OK | AccessFlags::X_OK).with_context(|| {
-            format!("cannot write results under {}: {} is not writable", parent.display(), existing.display())
+            format!(
+                "cannot write results under {}: {} is not writable (hint: name another folder with --out)",
+                parent.display(),
+                existing.display()
+            )
         })?;
         Ok(RunFolder { parent, started_at, made: None, stop })
     }

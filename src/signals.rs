@@ -1,8 +1,9 @@
 //! Stopping from outside: SIGINT, SIGTERM and SIGHUP stop a run's traffic and keep what was
 //! measured; a second signal exits at once, but never in the middle of writing a result file.
 
+use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
 /// The signals chaosload stops on: Ctrl-C, what CI timeouts, `docker stop` and systemd send, and
@@ -34,12 +35,29 @@ impl StopSignal {
         }
     }
 
-    fn kind(self) -> SignalKind {
+    fn number(self) -> Signal {
         match self {
-            StopSignal::Interrupt => SignalKind::interrupt(),
-            StopSignal::Terminate => SignalKind::terminate(),
-            StopSignal::Hangup => SignalKind::hangup(),
+            StopSignal::Interrupt => Signal::SIGINT,
+            StopSignal::Terminate => Signal::SIGTERM,
+            StopSignal::Hangup => Signal::SIGHUP,
         }
+    }
+
+    fn kind(self) -> SignalKind {
+        SignalKind::from_raw(self.number() as i32)
+    }
+
+    /// Whether the signal is ignored as this process found it: `nohup` ignores SIGHUP, a
+    /// script's background job SIGINT. Such a signal stays ignored, as whoever started
+    /// chaosload asked. (Call before catching it: a caught signal is not ignored.)
+    fn ignored_from_the_start(self) -> std::io::Result<bool> {
+        // A disposition is read by setting one: ignore it for a moment, then put the old one back.
+        let ignore = SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty());
+        // SAFETY: both actions install no handler of ours (SIG_IGN, then what was there before).
+        let previous = unsafe { sigaction(self.number(), &ignore) }?;
+        // SAFETY: as above.
+        unsafe { sigaction(self.number(), &previous) }?;
+        Ok(previous.handler() == SigHandler::SigIgn)
     }
 }
 
@@ -117,10 +135,10 @@ pub fn stop_on_signals(stop: Stop) -> std::io::Result<()> {
 }
 
 /// SIGINT, SIGTERM and SIGHUP caught from its creation on (instead of ending the process, their
-/// default), until it is dropped.
+/// default), except one ignored from the start (see `StopSignal::ignored_from_the_start`).
 pub struct StopListener {
     runtime: tokio::runtime::Runtime,
-    signals: Vec<(StopSignal, Signal)>,
+    signals: Vec<(StopSignal, tokio::signal::unix::Signal)>,
 }
 
 impl StopListener {
@@ -128,7 +146,13 @@ impl StopListener {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
         let signals = {
             let _entered = runtime.enter();
-            StopSignal::ALL.into_iter().map(|s| Ok((s, signal(s.kind())?))).collect::<std::io::Result<_>>()?
+            let mut signals = Vec::new();
+            for which in StopSignal::ALL {
+                if !which.ignored_from_the_start()? {
+                    signals.push((which, signal(which.kind())?));
+                }
+            }
+            signals
         };
         Ok(StopListener { runtime, signals })
     }
@@ -154,14 +178,10 @@ mod tests {
 
     #[test]
     fn exit_codes_are_128_plus_the_signal_number() {
-        for signal in StopSignal::ALL {
-            let number = match signal {
-                StopSignal::Interrupt => nix::sys::signal::Signal::SIGINT,
-                StopSignal::Terminate => nix::sys::signal::Signal::SIGTERM,
-                StopSignal::Hangup => nix::sys::signal::Signal::SIGHUP,
-            } as i32;
+        for (signal, number) in StopSignal::ALL.into_iter().zip([2, 15, 1]) {
             assert_eq!(i32::from(signal.exit_code()), 128 + number, "{}", signal.name());
-            assert_eq!(signal.kind(), SignalKind::from_raw(number));
+            assert_eq!(signal.number() as i32, number);
+            assert_eq!(signal.name(), signal.number().as_str());
         }
     }
 

@@ -2,13 +2,15 @@
 //! SIGHUP (exit code, files written, `interrupted`, true rates, no empty folder), and the stop
 //! path in process with the timing gate.
 
-use crate::support::{constant, exclusive, mock_plan, ms, run_stopped_after, run_timed_by, scratch};
+use crate::support::{
+    chaosload_with_signals, constant, exclusive, mock_plan, ms, run_stopped_after, run_timed_by, scratch,
+};
 use chaosload::mock::faults::{MockFault, Status};
 use chaosload::scenario::{ClientPlan, FaultKind, FaultPlan, Load, RetryOn, RetryPlan};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// A `chaosload run` child with its output captured, and when it started.
@@ -18,7 +20,12 @@ struct Running {
 }
 
 fn start_run(scenario: &Path, out: &Path) -> Running {
-    let child = Command::new(env!("CARGO_BIN_EXE_chaosload"))
+    start_run_ignoring(scenario, out, &[])
+}
+
+/// [`start_run`] with the `ignored` signals ignored from the start (as `nohup` does for SIGHUP).
+fn start_run_ignoring(scenario: &Path, out: &Path, ignored: &[Signal]) -> Running {
+    let child = chaosload_with_signals(ignored)
         .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
         .env("CHAOSLOAD_LOG", "warn")
         .stdout(Stdio::piped())
@@ -297,4 +304,20 @@ fn a_stop_sends_no_more_retries() {
     assert_eq!(total.errors.get("http_503").copied(), Some(total.sent), "each ended with its 503: {:?}", total.errors);
     let grace = chaosload::load::engine::STOP_GRACE;
     assert!(ms(client.duration_ms) < ms(1000) + grace, "ran {} ms: backoffs were waited out", client.duration_ms);
+}
+
+/// Under `nohup` (SIGHUP ignored from the start) a closed terminal does not stop the run: the
+/// SIGHUP at 1 s is ignored as asked, and the SIGINT at 1.5 s is the one that stops it.
+#[test]
+fn a_signal_ignored_from_the_start_stays_ignored() {
+    let _serial = exclusive();
+    let out = scratch("sig-nohup");
+    let run = start_run_ignoring(Path::new("scenarios/smoke.toml"), &out, &[Signal::SIGHUP]);
+    run.signal_at(ms(1000), Signal::SIGHUP);
+    run.signal_at(ms(1500), Signal::SIGINT);
+    let (status, _, stderr) = run.wait(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(!stderr.contains("SIGHUP") && stderr.contains("SIGINT: stopping"), "{stderr}");
+    let result = read_json(&only_run_folder(&out, "smoke").join("result.json"));
+    assert_eq!(result["interrupted"], true);
 }

@@ -6,7 +6,10 @@ use chaosload::result::RunResult;
 use chaosload::run::{self, RunOptions};
 use chaosload::scenario::{ClientPlan, Load, MockPlan, PhasePlan, PlanParts, RequestPlan, Shape, Target};
 use chaosload::signals::StopSignal;
+use nix::sys::signal::{SigHandler, Signal};
+use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -132,4 +135,24 @@ impl Timed {
             eprintln!("INCONCLUSIVE: {what} not judged: the machine stayed too busy in every attempt (scheduler lag p99 above {NOISY_LAG_P99_US}µs)");
         }
     }
+}
+
+/// The chaosload binary as a command whose child starts with SIGINT, SIGTERM and SIGHUP at their
+/// defaults, except `ignored` — whatever this test process inherited (a script's background job
+/// starts with SIGINT ignored, and chaosload keeps a signal ignored from the start ignored).
+pub fn chaosload_with_signals(ignored: &[Signal]) -> Command {
+    let ignored = ignored.to_vec();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosload"));
+    // SAFETY: between fork and exec this only calls sigaction (async-signal-safe) and allocates
+    // nothing.
+    unsafe {
+        command.pre_exec(move || {
+            for which in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+                let handler = if ignored.contains(&which) { SigHandler::SigIgn } else { SigHandler::SigDfl };
+                nix::sys::signal::signal(which, handler)?;
+            }
+            Ok(())
+        });
+    }
+    command
 }
