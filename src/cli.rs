@@ -12,7 +12,11 @@ use std::path::PathBuf;
                   records every latency in HDR histograms (coordinated-omission corrected) and writes \
                   results you can compare and gate on.",
     after_help = "Exit codes: 0 success · 1 a gate failed · 2 bad usage or invalid scenario · \
-                  3 the run could not be carried out · 130 interrupted (partial results written).\n\
+                  3 the run could not be carried out · 130 / 143 / 129 stopped by SIGINT (Ctrl-C) / \
+                  SIGTERM / SIGHUP.\n\
+                  Stopping a run: the first signal stops new requests at once, gives those in flight \
+                  2 s at most, and writes what was measured (marked interrupted); a second signal \
+                  quits at once. mock and proxy stop cleanly (exit 0) on any of the three.\n\
                   Start with: chaosload run scenarios/smoke.toml"
 )]
 pub struct Cli {
@@ -67,7 +71,7 @@ pub enum Command {
         force: bool,
     },
     /// Run the built-in mock upstream on its own, for clients in any language. Prints the bound
-    /// address first, serves until Ctrl-C.
+    /// address first, serves until Ctrl-C, SIGTERM or SIGHUP.
     Mock {
         /// A file with `[mock]`, `[mock.serverless]`, `[[fault]]` (layer "mock") and `seed`;
         /// a scenario file works too (other sections are ignored).
@@ -78,7 +82,8 @@ pub enum Command {
         listen: std::net::SocketAddr,
     },
     /// Run the chaos proxy on its own in front of HOST:PORT, applying the `[[fault]]`s with
-    /// layer "proxy" from --config. Prints the bound address first, serves until Ctrl-C.
+    /// layer "proxy" from --config. Prints the bound address first, serves until Ctrl-C, SIGTERM
+    /// or SIGHUP.
     Proxy {
         /// Where to forward connections.
         #[arg(long, value_name = "HOST:PORT")]
@@ -117,5 +122,22 @@ fn parse_positive_duration(text: &str) -> Result<std::time::Duration, String> {
         Ok(d) if d.is_zero() => Err("must be longer than 0s".into()),
         Ok(d) => Ok(d),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signals::StopSignal;
+
+    /// `--help` states what stopping a run does: the grace the engine gives, every exit code.
+    #[test]
+    fn help_states_the_stop_grace_and_the_signals_exit_codes() {
+        let command = <Cli as clap::CommandFactory>::command();
+        let help = command.get_after_help().expect("after_help is set").to_string();
+        let grace = crate::load::engine::STOP_GRACE;
+        assert!(help.contains(&format!("{} s at most", grace.as_secs())), "{help}");
+        let codes: Vec<String> = StopSignal::ALL.iter().map(|s| s.exit_code().to_string()).collect();
+        assert!(help.contains(&codes.join(" / ")), "{help}");
     }
 }

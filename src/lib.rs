@@ -18,6 +18,7 @@
 //! - `report/`   — report.html and its charts, compare (terminal, Markdown, HTML page), Markdown, HdrHistogram logs.
 //! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
 //! - `standalone`, `server_thread` — the mock and proxy on their own; servers on their own threads.
+//! - `signals`   — SIGINT/SIGTERM/SIGHUP: a `Stop` the engine obeys, a second signal exits at once.
 //! - `seeded`    — the seeded draws of mock and proxy; `vocabulary` — values and words as scenarios write them.
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
 
@@ -36,6 +37,7 @@ pub mod run;
 pub mod scenario;
 pub mod seeded;
 pub mod server_thread;
+pub mod signals;
 pub mod standalone;
 pub mod summary;
 pub mod timer;

@@ -3,15 +3,13 @@
 use chaosload::cli::{Cli, Command};
 use chaosload::run::{ProgressMode, RunError, RunOptions};
 use chaosload::scenario::{self, LoadError};
+use chaosload::signals::{self, StopSignal};
 use clap::Parser as _;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 const EXIT_INVALID: u8 = 2;
 const EXIT_RUN_FAILED: u8 = 3;
-const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -60,7 +58,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             {
                 eprintln!("warning: {warning}");
             }
-            stop_on_ctrl_c(options.stop.clone());
+            // First SIGINT/SIGTERM/SIGHUP: stop sending, drain briefly, write partial results.
+            // A second: exit at once (never halfway through a file).
+            signals::stop_on_signals(options.stop.clone())?;
             eprintln!(
                 "running {} ({} client configurations × {:.0?})",
                 plan.name,
@@ -70,7 +70,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let output = chaosload::run::run(&plan, &options)?;
             print!("{}", chaosload::summary::render(&output.result));
             println!("result: {}", output.dir.join("result.json").display());
-            Ok(if output.result.interrupted { ExitCode::from(EXIT_INTERRUPTED) } else { ExitCode::SUCCESS })
+            Ok(if output.result.interrupted {
+                // 128 + the signal's number: 130 SIGINT, 143 SIGTERM, 129 SIGHUP.
+                ExitCode::from(options.stop.requested_by().unwrap_or(StopSignal::Interrupt).exit_code())
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }
@@ -192,20 +197,4 @@ fn validate(paths: &[std::path::PathBuf]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-/// First Ctrl-C: stop sending, drain, write partial results. Second: quit at once.
-fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
-    std::thread::spawn(move || {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-        runtime.block_on(async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ninterrupted: stopping, writing partial results (Ctrl-C again to quit at once)");
-                stop.store(true, Ordering::Relaxed);
-            }
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(EXIT_INTERRUPTED.into());
-            }
-        });
-    });
 }

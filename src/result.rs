@@ -156,18 +156,23 @@ pub struct ClientResult {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PhaseResult {
     pub name: String,
+    /// How long the phase ran: `planned_duration_ms`, or less when a stop (a signal) cut it
+    /// short (0 for a phase that never started). The rates divide by it.
     pub duration_ms: u64,
+    /// The phase's duration in the scenario (absent in results written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_duration_ms: Option<u64>,
     /// "open" or "closed".
     pub model: String,
-    /// Open model: the arrival rate the scenario asked for, averaged over the phase.
+    /// Open model: the arrival rate the scenario asked for, averaged over the time the phase ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_rate: Option<f64>,
     /// Arrivals the schedule produced (sent + overflow).
     pub arrivals: u64,
     /// Requests sent (arrivals − overflow).
     pub sent: u64,
-    /// Requests sent per second of the time the phase really took: sent ÷ its duration, or
-    /// ÷ the time until its last request went out, if that was after the phase's end.
+    /// Requests sent per second of the time the phase really took: sent ÷ `duration_ms`, or
+    /// ÷ the time until its last request went out, if that was later.
     pub achieved_rate: f64,
     /// Requests that ended (successfully or not; overflow excluded).
     pub completed: u64,
@@ -274,17 +279,19 @@ fn ratio(a: u64, b: u64) -> f64 {
     }
 }
 
+/// A phase's time: what the scenario planned and what really ran (less when a stop cut it short).
+#[derive(Debug, Clone, Copy)]
+struct PhaseTime {
+    start: std::time::Instant,
+    planned: std::time::Duration,
+    ran: std::time::Duration,
+}
+
 impl PhaseResult {
-    fn build(
-        name: &str,
-        start: std::time::Instant,
-        duration: std::time::Duration,
-        load: Option<&Load>,
-        stats: &PhaseStats,
-    ) -> PhaseResult {
+    fn build(name: &str, time: PhaseTime, load: Option<&Load>, stats: &PhaseStats) -> PhaseResult {
         let overflow = stats.outcomes.error(crate::record::ErrorKind::Overflow);
         let sent = stats.arrivals.saturating_sub(overflow);
-        let secs = duration.as_secs_f64();
+        let secs = time.ran.as_secs_f64();
         let (model, requested_rate) = match load {
             Some(Load::Open { .. }) => {
                 ("open", (secs > 0.0).then(|| (stats.arrivals as f64 / secs * 100.0).round() / 100.0))
@@ -294,12 +301,13 @@ impl PhaseResult {
         };
         PhaseResult {
             name: name.to_string(),
-            duration_ms: duration.as_millis() as u64,
+            duration_ms: time.ran.as_millis() as u64,
+            planned_duration_ms: Some(time.planned.as_millis() as u64),
             model: model.to_string(),
             requested_rate,
             arrivals: stats.arrivals,
             sent,
-            achieved_rate: (stats.achieved_rate(sent, start, duration) * 100.0).round() / 100.0,
+            achieved_rate: (stats.achieved_rate(sent, time.start, time.ran) * 100.0).round() / 100.0,
             completed: stats.outcomes.total() - overflow,
             ok: stats.outcomes.ok,
             errors: error_map(&stats.outcomes),
@@ -324,15 +332,25 @@ impl ClientResult {
         wall: std::time::Duration,
         mock: Option<MockStats>,
     ) -> ClientResult {
+        let epoch = record.recorder.epoch();
+        // Phase i starts where the plan puts it; it ran for what the engine measured (nothing if
+        // a stop came before it).
+        let times: Vec<PhaseTime> = plan
+            .phases
+            .iter()
+            .zip(&record.recorder.phases)
+            .scan(epoch, |start, (phase, stats)| {
+                let time = PhaseTime { start: *start, planned: phase.duration, ran: stats.ran_for.unwrap_or_default() };
+                *start += phase.duration;
+                Some(time)
+            })
+            .collect();
         let phases: Vec<PhaseResult> = plan
             .phases
             .iter()
             .zip(&record.recorder.phases)
-            .scan(record.recorder.epoch(), |start, (phase, stats)| {
-                let result = PhaseResult::build(&phase.name, *start, phase.duration, Some(&phase.load), stats);
-                *start += phase.duration;
-                Some(result)
-            })
+            .zip(&times)
+            .map(|((phase, stats), time)| PhaseResult::build(&phase.name, *time, Some(&phase.load), stats))
             .collect();
         let mut all = PhaseStats::default();
         for stats in &record.recorder.phases {
@@ -343,8 +361,12 @@ impl ClientResult {
                 [first, rest @ ..] if rest.iter().all(|d| d == first) => Some(&plan.phases[0].load),
                 _ => None,
             };
-        let total_duration = plan.phases.iter().map(|p| p.duration).sum();
-        let total = PhaseResult::build("total", record.recorder.epoch(), total_duration, total_load, &all);
+        let total_time = PhaseTime {
+            start: epoch,
+            planned: times.iter().map(|t| t.planned).sum(),
+            ran: times.iter().map(|t| t.ran).sum(),
+        };
+        let total = PhaseResult::build("total", total_time, total_load, &all);
         ClientResult {
             name: name.to_string(),
             started_at: String::new(),

@@ -7,7 +7,9 @@ use crate::load::engine::{self, Progress};
 use crate::mock::{MockConfig, MockServer};
 use crate::result::{ClientResult, Environment, FaultWindows, RunResult, SCHEMA_VERSION};
 use crate::scenario::{ByLayer, ClientPlan, Plan, Target};
+use crate::signals::Stop;
 use anyhow::Context as _;
+use nix::unistd::{access, AccessFlags};
 use std::io::IsTerminal as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -44,8 +46,8 @@ pub struct RunOptions {
     /// Run only these configurations (all when empty).
     pub clients: Vec<String>,
     pub progress: ProgressMode,
-    /// Set from outside (Ctrl-C) to stop early; partial results are still written.
-    pub stop: Arc<std::sync::atomic::AtomicBool>,
+    /// Requested from outside (a signal) to stop early; partial results are still written.
+    pub stop: Stop,
 }
 
 impl RunOptions {
@@ -90,13 +92,14 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
     let warnings = plan.warnings_for(|name| selected.iter().any(|c| c.name == name));
     let started_at = SystemTime::now();
     let target = resolve_target(plan)?;
-    // Made before anything runs, so an unwritable --out fails now, not after a long run.
-    let dir = new_run_dir(&options.out.join(&plan.name), started_at)?;
+    // Checked before anything runs, so an unwritable --out fails now, not after a long run; the
+    // folder itself is made with its first file, so a run killed before that leaves none.
+    let mut folder = RunFolder::new(options.out.join(&plan.name), started_at, &options.stop)?;
     let mut clients = Vec::new();
     let mut interrupted = false;
     let mut failure = None;
     for client in selected {
-        if options.stop.load(Ordering::Relaxed) {
+        if options.stop.is_requested() {
             interrupted = true;
             break;
         }
@@ -128,9 +131,9 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
         clients,
     };
     // What was measured is kept even when a later configuration failed.
-    write_atomically(&dir.join("result.json"), serde_json::to_string_pretty(&result)?.as_bytes())?;
-    write_interval_logs(&dir, &result)?;
-    write_atomically(&dir.join("report.html"), crate::report::html::render(&result).as_bytes())?;
+    let dir = folder.write(Path::new("result.json"), serde_json::to_string_pretty(&result)?.as_bytes())?;
+    write_interval_logs(&mut folder, &result)?;
+    folder.write(Path::new("report.html"), crate::report::html::render(&result).as_bytes())?;
     if let Some(e) = failure {
         return Err(e.context(format!("partial results written to {}", dir.join("result.json").display())));
     }
@@ -145,7 +148,7 @@ fn run_one(
     target: &ResolvedTarget,
     options: &RunOptions,
 ) -> anyhow::Result<(ClientResult, bool)> {
-    let progress = Arc::new(Progress::new(options.stop.clone()));
+    let progress = Arc::new(Progress::new(options.stop.token()));
     let began = Instant::now();
     let epoch = began + START_DELAY;
     let wall_epoch = SystemTime::now() + START_DELAY;
@@ -187,17 +190,12 @@ fn run_one(
 
 /// `hdr/<client>.hlog`: each configuration's per-second latency histograms in the HdrHistogram
 /// interval log format, for HdrHistogram's own tools.
-fn write_interval_logs(dir: &Path, result: &RunResult) -> anyhow::Result<()> {
-    if result.clients.is_empty() {
-        return Ok(());
-    }
-    let hdr = dir.join("hdr");
-    std::fs::create_dir(&hdr).with_context(|| format!("creating {}", hdr.display()))?;
+fn write_interval_logs(folder: &mut RunFolder, result: &RunResult) -> anyhow::Result<()> {
     for client in &result.clients {
         let started_at = humantime::parse_rfc3339_weak(&client.started_at)
             .with_context(|| format!("client {:?} has no valid started_at", client.name))?;
         let log = crate::report::hlog::write_interval_log(client, started_at);
-        write_atomically(&hdr.join(format!("{}.hlog", client.name)), log.as_bytes())?;
+        folder.write(&Path::new("hdr").join(format!("{}.hlog", client.name)), log.as_bytes())?;
     }
     Ok(())
 }
@@ -224,6 +222,59 @@ fn resolve_target(plan: &Plan) -> anyhow::Result<ResolvedTarget> {
     let authority = uri.authority().map(|a| a.to_string()).unwrap_or_else(|| addr.to_string());
     let base_path = uri.path().trim_end_matches('/').to_string();
     Ok(ResolvedTarget::Url { endpoint: Endpoint { dial: Dial::Addr(addr), authority, base_path }, addr })
+}
+
+/// A run's output folder, `parent/<UTC timestamp>/`, made when its first file is written: a run
+/// stopped or killed before then leaves no empty folder behind.
+struct RunFolder<'a> {
+    parent: PathBuf,
+    started_at: SystemTime,
+    made: Option<PathBuf>,
+    stop: &'a Stop,
+}
+
+impl<'a> RunFolder<'a> {
+    /// Fails when the folder could not be made under `parent`: the nearest part of `parent` that
+    /// exists must be a folder this process may write in.
+    fn new(parent: PathBuf, started_at: SystemTime, stop: &'a Stop) -> anyhow::Result<RunFolder<'a>> {
+        let existing = parent
+            .ancestors()
+            .map(|a| if a.as_os_str().is_empty() { Path::new(".") } else { a })
+            .find(|a| a.exists())
+            .unwrap_or(Path::new("/"));
+        if !existing.is_dir() {
+            anyhow::bail!(
+                "cannot write results under {}: {} is not a folder (hint: name another with --out)",
+                parent.display(),
+                existing.display()
+            );
+        }
+        access(existing, AccessFlags::W_OK | AccessFlags::X_OK).with_context(|| {
+            format!(
+                "cannot write results under {}: {} is not writable (hint: name another folder with --out)",
+                parent.display(),
+                existing.display()
+            )
+        })?;
+        Ok(RunFolder { parent, started_at, made: None, stop })
+    }
+
+    /// Writes `relative` (e.g. `hdr/a.hlog`) in the folder, making the folder first if needed,
+    /// and returns the folder. A second signal meanwhile waits until the file is complete
+    /// (`Stop::writing`).
+    fn write(&mut self, relative: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+        let _writing = self.stop.writing();
+        let dir = match &self.made {
+            Some(dir) => dir.clone(),
+            None => self.made.insert(new_run_dir(&self.parent, self.started_at)?).clone(),
+        };
+        let path = dir.join(relative);
+        if let Some(sub) = path.parent().filter(|p| *p != dir) {
+            std::fs::create_dir_all(sub).with_context(|| format!("creating {}", sub.display()))?;
+        }
+        write_atomically(&path, bytes)?;
+        Ok(dir)
+    }
 }
 
 /// `parent/<UTC timestamp>/`, made fresh: an existing folder is never reused.
@@ -324,5 +375,53 @@ impl ProgressDisplay {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("chaosload-run-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// Nothing is made before the first file, and the folder is made and the file written while
+    /// the writing gate is held: a second signal (which takes the gate before exiting) can never
+    /// leave an empty folder or a half-written file.
+    #[test]
+    fn the_run_folder_is_made_with_its_first_file_inside_the_writing_gate() {
+        let parent = scratch("gate").join("reports").join("smoke");
+        let stop = Stop::new();
+        let mut folder = RunFolder::new(parent.clone(), SystemTime::now(), &stop).unwrap();
+        assert!(!parent.exists(), "nothing made before the first file");
+        let dir = std::thread::scope(|scope| {
+            let gate = stop.writing();
+            let writer = scope.spawn(|| folder.write(Path::new("result.json"), b"{}").unwrap());
+            std::thread::sleep(Duration::from_millis(200));
+            assert!(!parent.exists(), "the folder was made while a second signal held the gate");
+            drop(gate);
+            writer.join().unwrap()
+        });
+        assert_eq!(dir.parent(), Some(parent.as_path()));
+        assert_eq!(folder.write(Path::new("hdr/a.hlog"), b"log").unwrap(), dir, "one folder for every file");
+        assert_eq!(std::fs::read(dir.join("result.json")).unwrap(), b"{}");
+        assert_eq!(std::fs::read(dir.join("hdr").join("a.hlog")).unwrap(), b"log");
+    }
+
+    /// An --out that cannot hold a run folder fails before the run, not after it.
+    #[test]
+    fn an_unusable_out_is_refused_before_anything_runs() {
+        let dir = scratch("refused");
+        let file = dir.join("a-file");
+        std::fs::write(&file, "mine").unwrap();
+        let stop = Stop::new();
+        let refused = RunFolder::new(file.join("smoke"), SystemTime::now(), &stop).err().expect("refused");
+        assert!(format!("{refused:#}").contains("a-file is not a folder"), "{refused:#}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+        assert!(RunFolder::new(dir.join("new").join("smoke"), SystemTime::now(), &stop).is_ok());
     }
 }

@@ -1,10 +1,12 @@
 //! `chaosload mock` and `chaosload proxy`: the parts a run starts, standalone, so that a client
 //! written in any language can meet the same faults. Each prints the address it bound as its
-//! first line of standard output and serves until Ctrl-C.
+//! first line of standard output and serves until SIGINT (Ctrl-C), SIGTERM or SIGHUP, then
+//! stops cleanly (exit 0).
 
 use crate::chaos::{ProxyConfig, ProxyLimits, ProxyServer};
 use crate::mock::{MockConfig, MockServer};
 use crate::scenario::{self, ByLayer, LoadError, MockPlan, Parts};
+use crate::signals::StopListener;
 use anyhow::Context as _;
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
@@ -37,23 +39,29 @@ fn announce(addr: SocketAddr, what: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{addr}")?;
     out.flush()?;
-    eprintln!("{what} listening on {addr}; Ctrl-C to stop");
+    eprintln!("{what} listening on {addr}; Ctrl-C (or SIGTERM, SIGHUP) to stop");
     Ok(())
 }
 
-fn wait_for_ctrl_c() -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(tokio::signal::ctrl_c())?;
-    Ok(())
+/// Catches the stop signals from now on, so one sent as soon as the address is printed stops
+/// the server cleanly instead of killing it.
+fn stop_listener() -> anyhow::Result<StopListener> {
+    StopListener::new().context("listening for stop signals")
+}
+
+/// Serves until a stop signal comes, then says which.
+fn wait_for_stop(mut listener: StopListener) {
+    eprintln!("{}: stopping", listener.wait().name());
 }
 
 pub fn mock(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
     let parts = parts(config)?;
+    let stop = stop_listener()?;
     let faults = ByLayer::split(&parts.faults).mock;
     let config = MockConfig { plan: parts.mock, faults, seed: parts.seed, epoch: Instant::now() };
     let server = MockServer::start(bind(listen)?, config).context("starting the mock upstream")?;
     announce(server.addr(), "mock upstream")?;
-    wait_for_ctrl_c()?;
+    wait_for_stop(stop);
     let stats = server.shutdown();
     eprintln!("stopped: {stats:?}");
     Ok(())
@@ -79,6 +87,7 @@ pub fn proxy(
         .with_context(|| format!("cannot resolve upstream {upstream:?} (expected HOST:PORT)"))?
         .next()
         .with_context(|| format!("upstream {upstream:?} resolved to no address"))?;
+    let stop = stop_listener()?;
     let faults = ByLayer::split(&parts.faults).proxy;
     let limits = ProxyLimits {
         max_connections: overrides.max_connections.unwrap_or(parts.proxy.max_connections),
@@ -87,7 +96,7 @@ pub fn proxy(
     let config = ProxyConfig { connect_timeout, limits, ..ProxyConfig::with_faults(upstream, parts.seed, faults) };
     let server = ProxyServer::start(bind(listen)?, config).context("starting the chaos proxy")?;
     announce(server.addr(), &format!("chaos proxy to {upstream}"))?;
-    wait_for_ctrl_c()?;
+    wait_for_stop(stop);
     let stats = server.shutdown();
     eprintln!("stopped: {stats:?}");
     Ok(())

@@ -20,6 +20,7 @@ use http_body_util::{BodyExt, Full};
 use pool::{Conn, Pool, Sender};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// Where requests go: how to reach the target, and what to put in `Host` and in front of every path.
 #[derive(Debug, Clone)]
@@ -65,13 +66,15 @@ pub struct Client {
     plan: ClientPlan,
     endpoint: Endpoint,
     pool: Rc<Pool>,
+    /// The run's stop: once requested, no retry is sent (the run's traffic has ended).
+    stop: CancellationToken,
 }
 
 impl Client {
     /// `plan` carries this worker's share of per-host limits (see `ClientPlan::share`).
     /// `epoch` is the start of the run (connection opens are counted per second from it).
-    pub fn new(endpoint: Endpoint, plan: ClientPlan, epoch: Instant) -> Client {
-        Client { pool: Rc::new(Pool::new(endpoint.dial.clone(), &plan, epoch)), plan, endpoint }
+    pub fn new(endpoint: Endpoint, plan: ClientPlan, epoch: Instant, stop: CancellationToken) -> Client {
+        Client { pool: Rc::new(Pool::new(endpoint.dial.clone(), &plan, epoch)), plan, endpoint, stop }
     }
 
     /// Connections opened so far.
@@ -120,12 +123,24 @@ impl Client {
                     .unwrap_or(Outcome::Error(ErrorKind::RequestTimeout)),
                 None => self.attempt(request, &mut ex).await,
             };
-            if ex.attempts > self.plan.retries.max || !self.retries_on(outcome) {
-                ex.outcome = outcome;
+            if matches!(outcome, Outcome::Error(ErrorKind::Unfinished)) && ex.attempts > 1 {
+                // The stop kept this retry from being written (it waited for a connection): the
+                // request ends with what its last attempt met.
+                ex.attempts -= 1;
+                return ex;
+            }
+            ex.outcome = outcome;
+            // After a stop no retry is sent, even one waiting out its backoff: the request ends
+            // at once with what its last attempt met.
+            if ex.attempts > self.plan.retries.max || !self.retries_on(outcome) || self.stop.is_cancelled() {
                 return ex;
             }
             if !backoff.is_zero() {
-                tokio::time::sleep(backoff).await;
+                tokio::select! {
+                    biased;
+                    () = self.stop.cancelled() => return ex,
+                    () = tokio::time::sleep(backoff) => {}
+                }
             }
             backoff *= 2;
         }
@@ -147,6 +162,12 @@ impl Client {
             Ok(c) => c,
             Err(kind) => return Outcome::Error(kind),
         };
+        if self.stop.is_cancelled() {
+            // The run stopped while this request waited for a connection: it is never sent, and
+            // the connection goes to the next in the queue (which meets the same).
+            self.pool.release(checkout.conn, true);
+            return Outcome::Error(ErrorKind::Unfinished);
+        }
         if checkout.connect_time.is_some() {
             ex.connect = checkout.connect_time;
         }

@@ -15,35 +15,47 @@ use rand::SeedableRng;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 /// Live counters for a progress display, shared with the workers (one relaxed add per request),
-/// and the flag that stops a run early (Ctrl-C): no new arrivals, then the usual drain.
+/// and the token that stops a run early (a signal): no new arrivals, then a drain of at most
+/// [`STOP_GRACE`].
 #[derive(Debug, Default)]
 pub struct Progress {
     pub completed: AtomicU64,
     pub errors: AtomicU64,
-    stop: Arc<AtomicBool>,
+    stop: CancellationToken,
 }
 
 impl Progress {
-    pub fn new(stop: Arc<AtomicBool>) -> Progress {
+    pub fn new(stop: CancellationToken) -> Progress {
         Progress { stop, ..Progress::default() }
     }
 
     pub fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.stop.is_cancelled()
+    }
+
+    /// Ready once a stop is requested: what every wait of the engine races, so a stop is obeyed
+    /// at once, even in a long gap between arrivals.
+    fn stop_requested(&self) -> WaitForCancellationFuture<'_> {
+        self.stop.cancelled()
     }
 }
+
+/// After a stop, requests in flight get this long at most to finish, however long the
+/// scenario's `drain`: whoever stopped the run is waiting (a second signal ends it at once).
+pub const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// What one client configuration's run produced, merged over workers.
 pub struct ClientRecord {
     pub recorder: Recorder,
     pub connections: ConnStats,
-    /// A stop (Ctrl-C) ended the schedule early.
+    /// A stop (a signal) ended the schedule early.
     pub cut_short: bool,
 }
 
@@ -127,7 +139,7 @@ struct Shared {
     /// sub per request; the cap is for the whole run, not per thread).
     in_flight_all: Arc<AtomicUsize>,
     progress: Arc<Progress>,
-    /// Set when a stop (Ctrl-C) cut the schedule short.
+    /// Set when a stop (a signal) cut the schedule short.
     cut_short: Cell<bool>,
     /// Open-model request tasks running, and how many may: see `Backlogged`.
     tasks: Cell<usize>,
@@ -162,7 +174,7 @@ impl Worker<'_> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let local = tokio::task::LocalSet::new();
         let shared = Rc::new(Shared {
-            client: Client::new(self.endpoint.clone(), self.client.clone(), self.epoch),
+            client: Client::new(self.endpoint.clone(), self.client.clone(), self.epoch, self.progress.stop.clone()),
             recorder: RefCell::new(Recorder::new(self.epoch, self.plan.phases.len())),
             in_flight: InFlight::default(),
             in_flight_all: self.in_flight_all.clone(),
@@ -194,9 +206,13 @@ impl Worker<'_> {
     }
 
     async fn drive(&self, shared: Rc<Shared>) -> anyhow::Result<()> {
+        let progress = shared.progress.clone();
+        // Registered once for the whole run and raced by every wait below, rather than a new
+        // waiter per sleep.
+        let mut stop_requested = std::pin::pin!(progress.stop_requested());
         let mut phase_start = self.epoch;
         for (phase_index, phase) in self.plan.phases.iter().enumerate() {
-            if shared.progress.stopped() {
+            if progress.stopped() {
                 shared.cut_short.set(true);
                 break;
             }
@@ -209,8 +225,7 @@ impl Worker<'_> {
                     let schedule = Schedule::new(shape.clone(), phase.duration, *poisson, seed);
                     let mut late_in_a_row = 0;
                     for offset in schedule.skip(self.index).step_by(self.workers) {
-                        if shared.progress.stopped() {
-                            shared.cut_short.set(true);
+                        if progress.stopped() {
                             break;
                         }
                         let intended = phase_start + offset;
@@ -224,7 +239,12 @@ impl Worker<'_> {
                             } else {
                                 // Not tokio's millisecond timer: see `timer`. (Spinning through
                                 // the last millisecond was tried: on 2 cores it starves the target.)
-                                timer::sleep_until(intended).await;
+                                // A stop wakes the dispatcher at once, even in a long gap.
+                                tokio::select! {
+                                    biased;
+                                    () = &mut stop_requested => break,
+                                    () = timer::sleep_until(intended) => {}
+                                }
                             }
                         } else {
                             late_in_a_row += 1;
@@ -237,7 +257,7 @@ impl Worker<'_> {
                         recorder.arrival(phase_index, Some(now.saturating_duration_since(intended)));
                         if shared.in_flight_all.load(Ordering::Relaxed) >= *max_in_flight {
                             recorder.overflow(phase_index, now);
-                            shared.progress.errors.fetch_add(1, Ordering::Relaxed);
+                            progress.errors.fetch_add(1, Ordering::Relaxed);
                             continue;
                         }
                         recorder.sent(phase_index, now);
@@ -270,6 +290,8 @@ impl Worker<'_> {
                                     recorder.sent(phase_index, now);
                                 }
                                 request(InFlightGuard::new(shared.clone(), phase_index, now), prepared.clone()).await;
+                                // A stop during think time needs no wake-up: the user sends nothing
+                                // more (the loop's check), and the drain does not wait for it.
                                 if let Some(think) = &think {
                                     timer::sleep(think.sample(&mut rng)).await;
                                 }
@@ -278,25 +300,47 @@ impl Worker<'_> {
                     }
                 }
             }
-            // Closed-model users stop at the phase end by themselves; a stop cuts the wait short.
-            while Instant::now() < phase_end {
-                if shared.progress.stopped() {
-                    shared.cut_short.set(true);
-                    break;
+            // Closed-model users stop at the phase end by themselves; a stop ends the wait at once.
+            if Instant::now() < phase_end {
+                tokio::select! {
+                    biased;
+                    () = &mut stop_requested => {}
+                    () = timer::sleep_until(phase_end) => {}
                 }
-                timer::sleep_until(phase_end.min(Instant::now() + Duration::from_millis(100))).await;
             }
+            // How long the phase really ran, so its rates divide by the time that elapsed.
+            let ended = if progress.stopped() { Instant::now().min(phase_end) } else { phase_end };
             let opened = shared.client.connections_opened() - opened_before;
-            shared.recorder.borrow_mut().phases[phase_index].connections_opened = opened;
+            {
+                let mut recorder = shared.recorder.borrow_mut();
+                recorder.phases[phase_index].connections_opened = opened;
+                recorder.phases[phase_index].ran_for = Some(ended.saturating_duration_since(phase_start));
+            }
+            if progress.stopped() {
+                shared.cut_short.set(true);
+                break;
+            }
             phase_start = phase_end;
         }
-        // Drain: give requests in flight a grace period; what is left is cancelled by the caller.
-        let _ = tokio::time::timeout(self.plan.drain, async {
+        // Drain: give requests in flight the scenario's `drain`, or after a stop (before or
+        // during the drain) `STOP_GRACE` at most; what is left is cancelled by the caller.
+        let none_left = async {
             while shared.in_flight.count.get() > 0 {
                 shared.in_flight.none_left.notified().await;
             }
-        })
-        .await;
+        };
+        let grace_after_stop = async {
+            (&mut stop_requested).await;
+            tokio::time::sleep(STOP_GRACE).await;
+        };
+        tokio::select! {
+            _ = tokio::time::timeout(self.plan.drain, none_left) => {}
+            () = grace_after_stop => {}
+        }
+        // A stop during the drain cut it short too: requests it gave up are `unfinished`.
+        if progress.stopped() {
+            shared.cut_short.set(true);
+        }
         shared.client.close_idle();
         // Let the closed connections' driver tasks see it and count them.
         for _ in 0..4 {
@@ -306,7 +350,8 @@ impl Worker<'_> {
     }
 }
 
-/// An open-model request task: sends its request, then the backlog's oldest while there are any.
+/// An open-model request task: sends its request, then the backlog's oldest while there are any
+/// (after a stop, the client sends none of them: each ends `unfinished` at once).
 async fn serve(task: TaskCount, guard: InFlightGuard, prepared: Rc<Prepared>) {
     request(guard, prepared).await;
     loop {
@@ -336,6 +381,10 @@ impl Drop for TaskCount {
 async fn request(guard: InFlightGuard, prepared: Rc<Prepared>) {
     let shared = guard.shared.clone();
     let ex = shared.client.send(&prepared).await;
+    if matches!(ex.outcome, crate::record::Outcome::Error(crate::record::ErrorKind::Unfinished)) {
+        // A stop kept it from being sent: recorded by its guard, as one the drain gave up on.
+        return;
+    }
     let (phase, intended) = (guard.phase, guard.intended);
     guard.complete();
     let done = Instant::now();

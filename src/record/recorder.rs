@@ -97,6 +97,9 @@ pub struct PhaseStats {
     pub retries: u64,
     /// Actual dispatch time of the last request sent in this phase.
     pub last_send: Option<Instant>,
+    /// How long the phase ran: its duration, or less when a stop cut it short; `None` when it
+    /// never started. Set by the engine at the phase's end.
+    pub ran_for: Option<Duration>,
 }
 
 impl PhaseStats {
@@ -112,13 +115,15 @@ impl PhaseStats {
         self.connections_opened += other.connections_opened;
         self.retries += other.retries;
         self.last_send = self.last_send.max(other.last_send);
+        self.ran_for = self.ran_for.max(other.ran_for);
     }
 
-    /// Requests sent per second of the time the phase really took: its duration, or longer if
-    /// its last request went out after the phase's end (the engine fell behind).
-    pub fn achieved_rate(&self, sent: u64, phase_start: Instant, duration: Duration) -> f64 {
+    /// Requests sent per second of the time the phase really took: `ran` (its duration, or the
+    /// part a stop left of it), or longer if its last request went out after that (the engine
+    /// fell behind).
+    pub fn achieved_rate(&self, sent: u64, phase_start: Instant, ran: Duration) -> f64 {
         let late_end = self.last_send.map(|t| t.saturating_duration_since(phase_start)).unwrap_or_default();
-        let span = duration.max(late_end).as_secs_f64();
+        let span = ran.max(late_end).as_secs_f64();
         if span > 0.0 {
             sent as f64 / span
         } else {

@@ -52,6 +52,7 @@ fn phase(name: &str, n: &Numbers) -> PhaseResult {
     PhaseResult {
         name: name.to_string(),
         duration_ms: 5_000,
+        planned_duration_ms: Some(5_000),
         model: "open".to_string(),
         requested_rate: Some(n.rate),
         arrivals: n.sent,
@@ -161,6 +162,7 @@ fn scaled_client(name: &str, scale: f64, errors: &[(&'static str, u64)]) -> Clie
         client(name, &Numbers { sent: 1000, rate: 100.0, errors: errors.to_vec(), conns, ..Numbers::default() });
     for p in std::iter::once(&mut c.total).chain(&mut c.phases) {
         p.duration_ms = 10_000;
+        p.planned_duration_ms = Some(10_000);
         p.reuse_ratio = 0.99;
         p.latency = spread(1000, 800.0 * scale, 2_000_000.0 * scale);
         p.service_time = spread(1000, 700.0 * scale, 900_000.0 * scale);

@@ -108,11 +108,16 @@ pub(super) fn error_kinds(errors: &BTreeMap<String, u64>) -> String {
     }
 }
 
-/// The `<h3>` heading of a row group: the phase's name, model, duration and asked-for rate.
+/// The `<h3>` heading of a row group: the phase's name, model, duration (and what was planned,
+/// when a stop cut it short) and asked-for rate.
 pub(super) fn phase_heading(phase: &Phase, first: &ClientResult) -> String {
     let model = phase.of(first).map(|p| {
         let rate = p.requested_rate.map(|x| format!(", {x:.1} arrivals/s asked")).unwrap_or_default();
-        format!(" <span class=\"meta\">({} model, {}{rate})</span>", esc(&p.model), fmt_ms(p.duration_ms))
+        let planned = match p.planned_duration_ms {
+            Some(planned) if planned != p.duration_ms => format!(" of {} planned", fmt_ms(planned)),
+            _ => String::new(),
+        };
+        format!(" <span class=\"meta\">({} model, {}{planned}{rate})</span>", esc(&p.model), fmt_ms(p.duration_ms))
     });
     format!("{}{}", esc(phase.name()), model.unwrap_or_default())
 }

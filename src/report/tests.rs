@@ -15,6 +15,16 @@ fn chart<'a>(page: &'a str, id: &str) -> &'a str {
 const CHARTS: [&str; 6] =
     ["chart-spectrum", "chart-latency-time", "chart-throughput", "chart-connections", "chart-connect", "chart-ttfb"];
 
+/// A phase a stop cut short says how long it ran and what was planned; a full one says neither.
+#[test]
+fn a_phase_cut_short_shows_what_was_planned() {
+    let mut run = report_run();
+    assert!(!render(&run).contains("planned"));
+    run.clients[0].phases[0].duration_ms = 2_044;
+    let page = render(&run);
+    assert!(page.contains("(open model, 2.0s of 10s planned,"), "{page}");
+}
+
 #[test]
 fn every_chart_names_every_client() {
     let page = render(&report_run());

@@ -22,7 +22,7 @@ fn result_files(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-fn check_schema(result: &serde_json::Value) {
+pub(crate) fn check_schema(result: &serde_json::Value) {
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string("schema/result.schema.json").unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema itself is valid");

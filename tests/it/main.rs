@@ -10,5 +10,6 @@ mod engine;
 #[cfg(target_os = "linux")]
 mod peers;
 mod scenarios;
+mod signals;
 mod standalone;
 mod support;

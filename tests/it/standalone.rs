@@ -1,14 +1,16 @@
 //! `chaosload mock` and `chaosload proxy` as a client in another language would use them: read
-//! the bound address from the first line, send HTTP, stop with Ctrl-C (SIGINT).
+//! the bound address from the first line, send HTTP, stop with Ctrl-C (SIGINT), SIGTERM or SIGHUP.
 
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Starts a standalone part and returns it with the address it printed first.
 fn start(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chaosload"))
+    let mut child = crate::support::chaosload_with_signals(&[])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -29,10 +31,38 @@ fn get(addr: &str) -> String {
 }
 
 /// Ctrl-C: the part stops cleanly with exit code 0.
-fn interrupt(mut child: Child) {
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}");
+fn interrupt(child: Child) {
+    stop_with(child, Signal::SIGINT);
+}
+
+/// Sends `signal`; the part must stop cleanly, exit 0, within 10 s.
+fn stop_with(mut child: Child, signal: Signal) {
+    kill(Pid::from_raw(child.id() as i32), signal).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running 10 s after {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "after {signal}: {status:?}");
+}
+
+/// What `docker stop`, systemd and a closed terminal send stops them as cleanly as Ctrl-C.
+#[test]
+fn mock_and_proxy_stop_cleanly_on_sigterm_and_sighup() {
+    for signal in [Signal::SIGTERM, Signal::SIGHUP] {
+        let (mock, mock_addr) = start(&["mock"]);
+        let (proxy, proxy_addr) = start(&["proxy", "--upstream", &mock_addr]);
+        assert!(get(&proxy_addr).starts_with("HTTP/1.1 200"), "both serve before the signal");
+        stop_with(proxy, signal);
+        stop_with(mock, signal);
+    }
 }
 
 #[test]

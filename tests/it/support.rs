@@ -5,7 +5,11 @@ use chaosload::dist::Dist;
 use chaosload::result::RunResult;
 use chaosload::run::{self, RunOptions};
 use chaosload::scenario::{ClientPlan, Load, MockPlan, PhasePlan, PlanParts, RequestPlan, Shape, Target};
+use chaosload::signals::StopSignal;
+use nix::sys::signal::{SigHandler, Signal};
+use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -60,10 +64,26 @@ pub fn mock_plan(latency: Duration, phases: Vec<PhasePlan>, clients: Vec<ClientP
 
 /// Builds a plan quietly and runs it into a scratch folder; returns its result.
 pub fn run(parts: &PlanParts) -> RunResult {
+    run_with(parts, RunOptions::new(scratch(&parts.name)))
+}
+
+fn run_with(parts: &PlanParts, mut options: RunOptions) -> RunResult {
     let plan = parts.clone().build().unwrap_or_else(|v| panic!("the test's plan is valid: {v}"));
-    let mut options = RunOptions::new(scratch(&plan.name));
     options.progress = run::ProgressMode::Off;
     run::run(&plan, &options).expect("run succeeds").result
+}
+
+/// Like [`run`], with a stop requested (as by SIGINT) `after` the run began.
+pub fn run_stopped_after(parts: &PlanParts, after: Duration) -> RunResult {
+    let options = RunOptions::new(scratch(&parts.name));
+    let stop = options.stop.clone();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(after);
+        stop.request(StopSignal::Interrupt);
+    });
+    let result = run_with(parts, options);
+    stopper.join().unwrap();
+    result
 }
 
 /// The scheduler lag (p99, any client) above which a run says more about this shared machine than
@@ -82,6 +102,11 @@ pub struct Timed {
 /// CPU away for tens of milliseconds), it is run again after a pause, up to six times in all; the
 /// first quiet run, else the quietest, is returned.
 pub fn run_timed(plan: &PlanParts) -> Timed {
+    run_timed_by(plan, run)
+}
+
+/// [`run_timed`] with another way to run the plan (e.g. [`run_stopped_after`]).
+pub fn run_timed_by(plan: &PlanParts, run: impl Fn(&PlanParts) -> RunResult) -> Timed {
     let lag_p99 = |r: &RunResult| r.clients.iter().map(|c| c.total.scheduler_lag.p99_us).max().unwrap_or(0);
     let mut quietest = run(plan);
     for attempt in 2..=6 {
@@ -111,4 +136,24 @@ impl Timed {
             eprintln!("INCONCLUSIVE: {what} not judged: the machine stayed too busy in every attempt (scheduler lag p99 above {NOISY_LAG_P99_US}µs)");
         }
     }
+}
+
+/// The chaosload binary as a command whose child starts with SIGINT, SIGTERM and SIGHUP at their
+/// defaults, except `ignored` — whatever this test process inherited (a script's background job
+/// starts with SIGINT ignored, and chaosload keeps a signal ignored from the start ignored).
+pub fn chaosload_with_signals(ignored: &[Signal]) -> Command {
+    let ignored = ignored.to_vec();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosload"));
+    // SAFETY: between fork and exec this only calls sigaction (async-signal-safe) and allocates
+    // nothing.
+    unsafe {
+        command.pre_exec(move || {
+            for which in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+                let handler = if ignored.contains(&which) { SigHandler::SigIgn } else { SigHandler::SigDfl };
+                nix::sys::signal::signal(which, handler)?;
+            }
+            Ok(())
+        });
+    }
+    command
 }
