@@ -31,6 +31,7 @@ pub mod load;
 pub mod mock;
 pub mod record;
 pub mod report;
+pub mod resources;
 pub mod result;
 pub mod run;
 pub mod scenario;

@@ -48,6 +48,7 @@ fn wait_for_ctrl_c() -> anyhow::Result<()> {
 }
 
 pub fn mock(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
+    crate::resources::raise_open_file_limit();
     let parts = parts(config)?;
     let faults = ByLayer::split(&parts.faults).mock;
     let config = MockConfig { plan: parts.mock, faults, seed: parts.seed, epoch: Instant::now() };
@@ -65,6 +66,7 @@ pub fn proxy(
     listen: SocketAddr,
     connect_timeout: Duration,
 ) -> anyhow::Result<()> {
+    crate::resources::raise_open_file_limit();
     let parts = parts(config)?;
     let upstream: SocketAddr = upstream
         .to_socket_addrs()
