@@ -91,6 +91,8 @@ pub(crate) enum BodyFailure {
     /// The connection ended before the body did.
     Eof,
     Malformed,
+    /// The body went past the reader's limit (its payload bytes; chunk framing not counted).
+    TooLarge,
 }
 
 /// A socket and the bytes read from it that nobody consumed yet.
@@ -133,8 +135,10 @@ impl BufferedStream {
         }
     }
 
-    /// Skips a chunked body: chunks (extensions ignored), the last chunk and its trailers.
-    pub(crate) async fn skip_chunked(&mut self) -> Result<(), BodyFailure> {
+    /// Skips a chunked body: chunks (extensions ignored), the last chunk and its trailers; at
+    /// most `limit` bytes of chunk data.
+    pub(crate) async fn skip_chunked(&mut self, limit: u64) -> Result<(), BodyFailure> {
+        let mut data = 0u64;
         loop {
             let size = loop {
                 // At least one hex digit (RFC 9112 §7.1): httparse reads an empty size as 0.
@@ -152,6 +156,10 @@ impl BufferedStream {
             };
             if size == 0 {
                 return self.skip_trailers().await;
+            }
+            data = data.saturating_add(size);
+            if data > limit {
+                return Err(BodyFailure::TooLarge);
             }
             self.skip(size).await?;
             self.expect_crlf().await?;
@@ -189,13 +197,17 @@ impl BufferedStream {
         Ok(())
     }
 
-    /// Reads and discards everything up to the peer's close.
-    pub(crate) async fn skip_until_close(&mut self) -> Result<(), BodyFailure> {
+    /// Reads and discards everything up to the peer's close; at most `limit` bytes.
+    pub(crate) async fn skip_until_close(&mut self, limit: u64) -> Result<(), BodyFailure> {
+        let mut read = self.buf.len() as u64;
         loop {
+            if read > limit {
+                return Err(BodyFailure::TooLarge);
+            }
             self.buf.clear();
             match self.fill().await {
                 Ok(0) => return Ok(()),
-                Ok(_) => {}
+                Ok(n) => read = read.saturating_add(n as u64),
                 Err(e) => return Err(BodyFailure::Io(e)),
             }
         }
@@ -236,6 +248,10 @@ mod tests {
 
     /// Skips a chunked body arriving as `bytes`, then reports what is left in the buffer.
     async fn skip_chunked(bytes: impl Into<Vec<u8>>) -> Result<Vec<u8>, BodyFailure> {
+        skip_chunked_within(bytes, u64::MAX).await
+    }
+
+    async fn skip_chunked_within(bytes: impl Into<Vec<u8>>, limit: u64) -> Result<Vec<u8>, BodyFailure> {
         let bytes: Vec<u8> = bytes.into();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -247,7 +263,14 @@ mod tests {
         });
         let mut io = BufferedStream::new(TcpStream::connect(addr).await.unwrap());
         let _server_side = writer.await.unwrap();
-        io.skip_chunked().await.map(|()| io.buf.to_vec())
+        io.skip_chunked(limit).await.map(|()| io.buf.to_vec())
+    }
+
+    #[tokio::test]
+    async fn chunk_data_is_counted_against_the_limit() {
+        let body = b"3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n";
+        assert!(skip_chunked_within(&body[..], 7).await.is_ok(), "exactly the limit");
+        assert!(matches!(skip_chunked_within(&body[..], 6).await, Err(BodyFailure::TooLarge)));
     }
 
     #[tokio::test]

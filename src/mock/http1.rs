@@ -110,7 +110,7 @@ pub(super) async fn serve(
         }
         let received = behaviour.receive();
         let body = match (framing.chunked, framing.length) {
-            (true, _) => io.skip_chunked().await,
+            (true, _) => io.skip_chunked(u64::MAX).await,
             (false, Some(n)) => io.skip(n).await,
             (false, None) => Ok(()),
         };

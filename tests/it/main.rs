@@ -7,6 +7,8 @@ mod chaos;
 mod cli;
 mod client;
 mod engine;
+mod hostile;
+mod resources;
 mod scenarios;
 mod standalone;
 mod support;

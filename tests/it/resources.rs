@@ -1,0 +1,146 @@
+//! File descriptors, under a lowered limit in a child process (never the suite's own): a run
+//! that cannot fit is refused before it starts, and a client that runs out of descriptors counts
+//! `fd_exhausted`, not `connect_error`.
+
+use crate::support::{exclusive, scratch};
+use chaosload::client::{Client, Dial, Endpoint};
+use chaosload::record::{ErrorKind, Outcome};
+use chaosload::scenario::{ClientPlan, RequestPlan};
+use nix::sys::resource::{getrlimit, setrlimit, Resource};
+use std::os::unix::process::CommandExt as _;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Runs `command` with its soft and hard open-file limits at `limit`, so the child cannot raise
+/// it again.
+fn with_fd_limit(command: &mut Command, limit: u64) -> &mut Command {
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(move || setrlimit(Resource::RLIMIT_NOFILE, limit, limit).map_err(std::io::Error::from))
+    }
+}
+
+/// The row of issue 12: closed model, 2000 users, `ulimit -n 256`. Before, it ran to exit 0
+/// with 99.99 % `connect_error`; now it is refused before any load, with the figure, the limit
+/// and the fix, and no run folder is made.
+#[test]
+fn a_run_whose_sockets_cannot_fit_is_refused_before_it_starts() {
+    let dir = scratch("fd-refused");
+    let scenario = dir.join("many.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"many\"\n[target]\nmock = true\n[[phase]]\nduration = \"2s\"\nconcurrency = 2000\n[[client]]\nname = \"c\"\n",
+    )
+    .unwrap();
+    let out = dir.join("reports");
+    let started = Instant::now();
+    let output = with_fd_limit(Command::new(env!("CARGO_BIN_EXE_chaosload")).arg("run"), 256)
+        .arg(&scenario)
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    for part in ["may open 2000 connections", "open-file limit is 256", "ulimit -Hn", "phase[0].concurrency"] {
+        assert!(stderr.contains(part), "{part:?} in {stderr}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(2), "refused at once, not after the 2 s phase");
+    assert!(!out.join("many").exists(), "no run folder for a run that never started");
+
+    // The same scenario with room for its sockets runs (the check is not a blanket refusal).
+    let small = dir.join("small.toml");
+    std::fs::write(&small, std::fs::read_to_string(&scenario).unwrap().replace("2000", "50")).unwrap();
+    let _serial = exclusive();
+    let output = with_fd_limit(Command::new(env!("CARGO_BIN_EXE_chaosload")).arg("run"), 256)
+        .arg(&small)
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// Set in the child that [`a_client_out_of_descriptors_counts_fd_exhausted`] starts.
+const CHILD: &str = "CHAOSLOAD_FD_CHILD_TARGET";
+
+/// The child half: under a limit a few dozen descriptors above what it has open, 100 requests
+/// at once to the parent's listener. It prints its outcome counts for the parent to judge.
+#[test]
+fn fd_exhaustion_child() {
+    let Ok(target) = std::env::var(CHILD) else { return }; // only ever runs as the child
+    let addr: std::net::SocketAddr = target.parse().unwrap();
+    let limit = chaosload::resources::open_fds() + 40;
+    let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();
+    setrlimit(Resource::RLIMIT_NOFILE, limit, hard).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let local = tokio::task::LocalSet::new();
+    let outcomes = local.block_on(&runtime, async move {
+        let endpoint = Endpoint { dial: Dial::Addr(addr), authority: target.clone(), base_path: String::new() };
+        let mut plan = ClientPlan::defaults("c");
+        plan.request_timeout = Some(Duration::from_secs(2)); // the parent never answers
+        let client = std::rc::Rc::new(Client::new(endpoint, plan, Instant::now()));
+        let prepared = client.prepare(&RequestPlan::default()).unwrap();
+        let requests: Vec<_> = (0..100)
+            .map(|_| {
+                let (client, prepared) = (client.clone(), prepared.clone());
+                tokio::task::spawn_local(async move { client.send(&prepared).await.outcome })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for request in requests {
+            outcomes.push(request.await.unwrap());
+        }
+        outcomes
+    });
+    let count = |kind: ErrorKind| outcomes.iter().filter(|o| **o == Outcome::Error(kind)).count();
+    println!(
+        "CHILD fd_exhausted={} connect_error={} request_timeout={} total={}",
+        count(ErrorKind::FdExhausted),
+        count(ErrorKind::ConnectError),
+        count(ErrorKind::RequestTimeout),
+        outcomes.len()
+    );
+}
+
+#[test]
+fn a_client_out_of_descriptors_counts_fd_exhausted() {
+    let _serial = exclusive();
+    // The parent holds every connection open without answering, so each costs the child a descriptor.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let holding = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        let until = Instant::now() + Duration::from_secs(8);
+        while Instant::now() < until && held.len() < 100 {
+            match listener.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+        held.len()
+    });
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "resources::fd_exhaustion_child", "--nocapture", "--test-threads=1"])
+        .env(CHILD, addr.to_string())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    assert!(child.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&child.stderr));
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once("CHILD ").map(|(_, counts)| counts))
+        .unwrap_or_else(|| panic!("no counts in {stdout}"));
+    let field = |name: &str| -> usize {
+        let value = line.split_whitespace().find_map(|kv| kv.strip_prefix(&format!("{name}=")));
+        value.unwrap_or_else(|| panic!("{name} in {line}")).parse().unwrap()
+    };
+    assert_eq!(field("total"), 100, "{line}");
+    assert!(field("fd_exhausted") >= 40, "most requests found no descriptor: {line}");
+    assert_eq!(field("connect_error"), 0, "never folded into connect_error: {line}");
+    assert!(field("request_timeout") > 0, "the ones that got a socket waited for an answer: {line}");
+    assert_eq!(field("fd_exhausted") + field("request_timeout"), 100, "{line}");
+    let held = holding.join().unwrap();
+    assert!(held < 100, "the child could not have opened all 100: {held}");
+}
