@@ -19,6 +19,7 @@
 //! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
 //! - `standalone`, `server_thread` — the mock and proxy on their own; servers on their own threads.
 //! - `seeded`    — the seeded draws of mock and proxy; `vocabulary` — values and words as scenarios write them.
+//! - `resources` — file descriptors: the open-file limit raised, sockets checked before a run, EMFILE told apart.
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
 
 pub mod chaos;
