@@ -241,7 +241,9 @@ mod tests {
         assert_eq!((capped.connections, capped.per_connection, capped.bound), (40, 4, ConnectionBound::PerHostCap));
         let h2 = SocketNeed::of(&p, &p.clients[1], u64::MAX);
         assert_eq!((h2.connections, h2.bound), (2, ConnectionBound::Http2));
-        let url = plan(&format!("name = \"t\"\n[target]\nurl = \"http://127.0.0.1:1\"\n{phase}[[client]]\nname = \"c\"\n{proxy}"));
+        let url = plan(&format!(
+            "name = \"t\"\n[target]\nurl = \"http://127.0.0.1:1\"\n{phase}[[client]]\nname = \"c\"\n{proxy}"
+        ));
         assert_eq!(SocketNeed::of(&url, &url.clients[0], u64::MAX).per_connection, 3);
     }
 

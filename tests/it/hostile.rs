@@ -21,7 +21,10 @@ struct Served {
 
 /// Serves one connection: reads the request, writes `prefix`, then `filler` over and over until
 /// a write fails (the client closed) or `WRITE_LIMIT` passes.
-fn hostile_server(prefix: &'static [u8], filler: &'static [u8]) -> (std::net::SocketAddr, std::thread::JoinHandle<Served>) {
+fn hostile_server(
+    prefix: &'static [u8],
+    filler: &'static [u8],
+) -> (std::net::SocketAddr, std::thread::JoinHandle<Served>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = std::thread::spawn(move || {
@@ -104,7 +107,12 @@ fn endless_bodies_are_cut_off_at_max_response_body_bytes() {
     let _serial = exclusive();
     let chunk: &'static [u8] = b"40\r\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
     assert_cut_off(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n", chunk, capped(4096, 64 * 1024), "chunked");
-    assert_cut_off(b"HTTP/1.1 200 OK\r\n\r\n", b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", capped(4096, 64 * 1024), "until close");
+    assert_cut_off(
+        b"HTTP/1.1 200 OK\r\n\r\n",
+        b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        capped(4096, 64 * 1024),
+        "until close",
+    );
     // A length past the cap is refused before any of the body is read.
     let (addr, server) = hostile_server(b"HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n", b"c");
     assert_eq!(one_request(addr, capped(4096, 999_999)), Outcome::Error(ErrorKind::ResponseTooLarge));
@@ -149,5 +157,53 @@ fn the_body_cap_holds_on_both_protocols_end_to_end() {
         assert_eq!(c.total.errors.get("response_too_large"), Some(&20), "{}: {:?}", c.name, c.total.errors);
         assert_eq!(c.total.ok, 0, "{}", c.name);
     }
-    assert_eq!(result.clients[2].total.ok, 20, "the default cap takes the same body: {:?}", result.clients[2].total.errors);
+    assert_eq!(
+        result.clients[2].total.ok, 20,
+        "the default cap takes the same body: {:?}",
+        result.clients[2].total.errors
+    );
+}
+
+/// HTTP/2: the header cap is the header list size the client tells hyper to allow. A 20 KiB
+/// header fails under a 4 KiB cap and passes under the default (hyper's own default, 16 KiB,
+/// would fail it): the knob reaches hyper. hyper does not say why a stream failed, so the
+/// refusal counts as `protocol`.
+#[test]
+fn the_header_cap_is_the_http2_header_list_size() {
+    use hyper::service::service_fn;
+    let _serial = exclusive();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            for _ in 0..2 {
+                let (stream, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+                    .await
+                    .expect("the client connects")
+                    .unwrap();
+                let answer = service_fn(|_| async {
+                    let response = http::Response::builder()
+                        .header("x-large", "a".repeat(20 * 1024))
+                        .body(http_body_util::Full::new(bytes::Bytes::from_static(b"ok")))
+                        .unwrap();
+                    Ok::<_, std::convert::Infallible>(response)
+                });
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let connection = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                    .serve_connection(io, answer);
+                let _ = tokio::time::timeout(Duration::from_secs(10), connection).await;
+            }
+        })
+    });
+    let h2 = |head: usize| {
+        let mut plan = capped(head, 1 << 20);
+        plan.http = HttpVersion::Http2;
+        plan
+    };
+    assert_eq!(one_request(addr, h2(4096)), Outcome::Error(ErrorKind::Protocol), "20 KiB under a 4 KiB cap");
+    assert_eq!(one_request(addr, h2(ClientPlan::defaults("d").max_response_header_bytes)), Outcome::Ok(200));
+    server.join().unwrap();
 }

@@ -15,9 +15,7 @@ use std::time::{Duration, Instant};
 /// it again.
 fn with_fd_limit(command: &mut Command, limit: u64) -> &mut Command {
     // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
-    unsafe {
-        command.pre_exec(move || setrlimit(Resource::RLIMIT_NOFILE, limit, limit).map_err(std::io::Error::from))
-    }
+    unsafe { command.pre_exec(move || setrlimit(Resource::RLIMIT_NOFILE, limit, limit).map_err(std::io::Error::from)) }
 }
 
 /// The row of issue 12: closed model, 2000 users, `ulimit -n 256`. Before, it ran to exit 0
@@ -26,38 +24,37 @@ fn with_fd_limit(command: &mut Command, limit: u64) -> &mut Command {
 #[test]
 fn a_run_whose_sockets_cannot_fit_is_refused_before_it_starts() {
     let dir = scratch("fd-refused");
-    let scenario = dir.join("many.toml");
-    std::fs::write(
-        &scenario,
-        "name = \"many\"\n[target]\nmock = true\n[[phase]]\nduration = \"2s\"\nconcurrency = 2000\n[[client]]\nname = \"c\"\n",
-    )
-    .unwrap();
-    let out = dir.join("reports");
+    let scenario = |name: &str, duration: &str, concurrency: u32| {
+        let path = dir.join(format!("{name}.toml"));
+        let text = format!(
+            "name = \"{name}\"\n[target]\nmock = true\n[[phase]]\nduration = \"{duration}\"\n\
+             concurrency = {concurrency}\n[[client]]\nname = \"c\"\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let run_under_256 = |path: &std::path::Path| {
+        with_fd_limit(Command::new(env!("CARGO_BIN_EXE_chaosload")).arg("run"), 256)
+            .arg(path)
+            .args(["--quiet", "--out"])
+            .arg(dir.join("reports"))
+            .output()
+            .unwrap()
+    };
     let started = Instant::now();
-    let output = with_fd_limit(Command::new(env!("CARGO_BIN_EXE_chaosload")).arg("run"), 256)
-        .arg(&scenario)
-        .args(["--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_under_256(&scenario("many", "60s", 2000));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     for part in ["may open 2000 connections", "open-file limit is 256", "ulimit -Hn", "phase[0].concurrency"] {
         assert!(stderr.contains(part), "{part:?} in {stderr}");
     }
-    assert!(started.elapsed() < Duration::from_secs(2), "refused at once, not after the 2 s phase");
-    assert!(!out.join("many").exists(), "no run folder for a run that never started");
+    // Generous: a run that started would take its 60 s phase.
+    assert!(started.elapsed() < Duration::from_secs(30), "refused before the phase, not after it");
+    assert!(!dir.join("reports/many").exists(), "no run folder for a run that never started");
 
-    // The same scenario with room for its sockets runs (the check is not a blanket refusal).
-    let small = dir.join("small.toml");
-    std::fs::write(&small, std::fs::read_to_string(&scenario).unwrap().replace("2000", "50")).unwrap();
+    // With room for its sockets the same scenario runs: the check is no blanket refusal.
     let _serial = exclusive();
-    let output = with_fd_limit(Command::new(env!("CARGO_BIN_EXE_chaosload")).arg("run"), 256)
-        .arg(&small)
-        .args(["--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_under_256(&scenario("few", "1s", 50));
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
@@ -67,8 +64,9 @@ const CHILD: &str = "CHAOSLOAD_FD_CHILD_TARGET";
 /// The child half: under a limit a few dozen descriptors above what it has open, 100 requests
 /// at once to the parent's listener. It prints its outcome counts for the parent to judge.
 #[test]
+#[ignore = "the child process of a_client_out_of_descriptors_counts_fd_exhausted, which runs it"]
 fn fd_exhaustion_child() {
-    let Ok(target) = std::env::var(CHILD) else { return }; // only ever runs as the child
+    let target = std::env::var(CHILD).expect("run by a_client_out_of_descriptors_counts_fd_exhausted");
     let addr: std::net::SocketAddr = target.parse().unwrap();
     let limit = chaosload::resources::open_fds() + 40;
     let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();
@@ -122,7 +120,7 @@ fn a_client_out_of_descriptors_counts_fd_exhausted() {
         held.len()
     });
     let child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "resources::fd_exhaustion_child", "--nocapture", "--test-threads=1"])
+        .args(["--exact", "resources::fd_exhaustion_child", "--ignored", "--nocapture", "--test-threads=1"])
         .env(CHILD, addr.to_string())
         .output()
         .unwrap();
