@@ -18,6 +18,22 @@ fn with_fd_limit(command: &mut Command, limit: u64) -> &mut Command {
     unsafe { command.pre_exec(move || setrlimit(Resource::RLIMIT_NOFILE, limit, limit).map_err(std::io::Error::from)) }
 }
 
+/// Runs `command` to its end, killing it if it outlives `limit` (then the test fails).
+fn output_within(command: &mut Command, limit: Duration) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            let output = child.wait_with_output().unwrap();
+            panic!("{command:?} still running after {limit:?}: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// The row of issue 12: closed model, 2000 users, `ulimit -n 256`. Before, it ran to exit 0
 /// with 99.99 % `connect_error`; now it is refused before any load, with the figure, the limit
 /// and the fix, and no run folder is made.
@@ -34,12 +50,9 @@ fn a_run_whose_sockets_cannot_fit_is_refused_before_it_starts() {
         path
     };
     let run_under_256 = |path: &std::path::Path| {
-        with_fd_limit(Command::new(env!("CARGO_BIN_EXE_chaosload")).arg("run"), 256)
-            .arg(path)
-            .args(["--quiet", "--out"])
-            .arg(dir.join("reports"))
-            .output()
-            .unwrap()
+        let mut command = Command::new(env!("CARGO_BIN_EXE_chaosload"));
+        command.arg("run").arg(path).args(["--quiet", "--out"]).arg(dir.join("reports"));
+        output_within(with_fd_limit(&mut command, 256), Duration::from_secs(120))
     };
     let started = Instant::now();
     let output = run_under_256(&scenario("many", "60s", 2000));
@@ -119,11 +132,12 @@ fn a_client_out_of_descriptors_counts_fd_exhausted() {
         }
         held.len()
     });
-    let child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "resources::fd_exhaustion_child", "--ignored", "--nocapture", "--test-threads=1"])
-        .env(CHILD, addr.to_string())
-        .output()
-        .unwrap();
+    let child = output_within(
+        Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "resources::fd_exhaustion_child", "--ignored", "--nocapture", "--test-threads=1"])
+            .env(CHILD, addr.to_string()),
+        Duration::from_secs(60),
+    );
     let stdout = String::from_utf8_lossy(&child.stdout);
     assert!(child.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&child.stderr));
     let line = stdout
