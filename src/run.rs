@@ -27,7 +27,7 @@ pub enum RunError {
     #[error("no client configuration is named {0:?} (the scenario has: {1})")]
     UnknownClient(String, String),
     #[error("not started: {0}")]
-    TooFewFds(#[from] crate::resources::TooFewFds),
+    TooFewFds(crate::resources::TooFewFds),
 }
 
 impl RunError {
@@ -91,7 +91,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
             .collect::<Result<_, _>>()?
     };
     let limit = crate::resources::raise_open_file_limit();
-    crate::resources::check_fds(plan, &selected, limit, crate::resources::open_fds()).map_err(RunError::from)?;
+    crate::resources::check_fds(plan, &selected, limit, crate::resources::open_fds()).map_err(RunError::TooFewFds)?;
     let warnings = plan.warnings_for(|name| selected.iter().any(|c| c.name == name));
     let started_at = SystemTime::now();
     let target = resolve_target(plan)?;

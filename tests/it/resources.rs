@@ -11,11 +11,42 @@ use std::os::unix::process::CommandExt as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Runs `command` with its soft and hard open-file limits at `limit`, so the child cannot raise
-/// it again.
-fn with_fd_limit(command: &mut Command, limit: u64) -> &mut Command {
+/// Runs `command` with open-file limits `soft` and `hard` (a child cannot raise its hard limit).
+fn with_fd_limit(command: &mut Command, soft: u64, hard: u64) -> &mut Command {
     // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
-    unsafe { command.pre_exec(move || setrlimit(Resource::RLIMIT_NOFILE, limit, limit).map_err(std::io::Error::from)) }
+    unsafe { command.pre_exec(move || setrlimit(Resource::RLIMIT_NOFILE, soft, hard).map_err(std::io::Error::from)) }
+}
+
+/// The soft open-file limit of process `pid`, from `/proc/<pid>/limits`.
+fn soft_fd_limit(pid: u32) -> u64 {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap();
+    line.split_whitespace().nth(3).unwrap().parse().unwrap()
+}
+
+/// `mock` and `proxy` start with the soft limit raised to the hard one (`run` is checked by the
+/// limit its refusal names, below).
+#[test]
+fn standalone_servers_raise_the_soft_limit_to_the_hard_limit() {
+    for args in [&["mock"][..], &["proxy", "--upstream", "127.0.0.1:9"][..]] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_chaosload"));
+        command.args(args).args(["--listen", "127.0.0.1:0"]).stdout(std::process::Stdio::piped());
+        let mut child = with_fd_limit(&mut command, 256, 1000).spawn().unwrap();
+        // The address on the first line means the server is up, its limit already raised.
+        let stdout = child.stdout.take().unwrap();
+        let (sender, first_line) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+            let _ = sender.send(line);
+        });
+        let line = first_line.recv_timeout(Duration::from_secs(20));
+        let soft = soft_fd_limit(child.id());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(line.is_ok_and(|l| l.contains("127.0.0.1:")), "{args:?} printed its address");
+        assert_eq!(soft, 1000, "{args:?}");
+    }
 }
 
 /// Runs `command` to its end, killing it if it outlives `limit` (then the test fails).
@@ -34,7 +65,7 @@ fn output_within(command: &mut Command, limit: Duration) -> std::process::Output
     child.wait_with_output().unwrap()
 }
 
-/// The row of issue 12: closed model, 2000 users, `ulimit -n 256`. Before, it ran to exit 0
+/// The row of issue 12: closed model, 2000 users, `ulimit -n 256` (hard limit 300 here). Before, it ran to exit 0
 /// with 99.99 % `connect_error`; now it is refused before any load, with the figure, the limit
 /// and the fix, and no run folder is made.
 #[test]
@@ -49,25 +80,27 @@ fn a_run_whose_sockets_cannot_fit_is_refused_before_it_starts() {
         std::fs::write(&path, text).unwrap();
         path
     };
-    let run_under_256 = |path: &std::path::Path| {
+    let run_under_300 = |path: &std::path::Path| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_chaosload"));
         command.arg("run").arg(path).args(["--quiet", "--out"]).arg(dir.join("reports"));
-        output_within(with_fd_limit(&mut command, 256), Duration::from_secs(120))
+        output_within(with_fd_limit(&mut command, 256, 300), Duration::from_secs(120))
     };
     let started = Instant::now();
-    let output = run_under_256(&scenario("many", "60s", 2000));
+    let output = run_under_300(&scenario("many", "60s", 2000));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
-    for part in ["may open 2000 connections", "open-file limit is 256", "ulimit -Hn", "phase[0].concurrency"] {
+    // "300", not "256": the soft limit was raised to the hard one first.
+    for part in ["may open 2000 connections", "open-file limit is 300", "ulimit -Hn", "phase[0].concurrency"] {
         assert!(stderr.contains(part), "{part:?} in {stderr}");
     }
+    assert_eq!(stderr.matches("may open").count(), 1, "said once: {stderr}");
     // Generous: a run that started would take its 60 s phase.
     assert!(started.elapsed() < Duration::from_secs(30), "refused before the phase, not after it");
     assert!(!dir.join("reports/many").exists(), "no run folder for a run that never started");
 
     // With room for its sockets the same scenario runs: the check is no blanket refusal.
     let _serial = exclusive();
-    let output = run_under_256(&scenario("few", "1s", 50));
+    let output = run_under_300(&scenario("few", "1s", 50));
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
