@@ -165,16 +165,17 @@ impl Http1Conn {
             let buf = &mut self.io.buf;
             if !buf.is_empty() {
                 let first = *first_byte.get_or_insert_with(Instant::now);
-                // httparse refuses more than MAX_HEADERS fields, so parsing a long head costs a
-                // bounded amount however much of it has arrived.
-                match parse_head(buf, head_request, first)? {
-                    Some((len, _)) if *head_bytes + len > self.caps.head => return Err(ErrorKind::ResponseTooLarge),
+                // Only the bytes the cap leaves room for are parsed: a head is too large when
+                // it does not end within them, whatever else (such as more fields than
+                // MAX_HEADERS) follows.
+                let room = self.caps.head.saturating_sub(*head_bytes);
+                match parse_head(&buf[..buf.len().min(room)], head_request, first)? {
                     Some((len, head)) => {
                         buf.advance(len);
                         *head_bytes += len;
                         return Ok(head);
                     }
-                    None if *head_bytes + buf.len() > self.caps.head => return Err(ErrorKind::ResponseTooLarge),
+                    None if buf.len() >= room => return Err(ErrorKind::ResponseTooLarge),
                     None => {}
                 }
             }

@@ -182,6 +182,11 @@ impl Client {
                 self.pool.discard(conn); // the server closes it: the peer's doing
                 Outcome::from_status(status)
             }
+            Err(Ended::Failed(ErrorKind::ResponseTooLarge)) => {
+                conn.close_after_this(&self.pool.stats); // the client gave up on it, by its own caps
+                self.pool.discard(conn);
+                Outcome::Error(ErrorKind::ResponseTooLarge)
+            }
             Err(Ended::Failed(kind)) => {
                 self.pool.discard(conn); // a failure the peer caused: counted as its doing
                 Outcome::Error(kind)

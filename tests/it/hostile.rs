@@ -4,7 +4,7 @@
 
 use crate::support::{constant, exclusive, mock_plan, run};
 use chaosload::client::{Client, Dial, Endpoint};
-use chaosload::record::{ErrorKind, Outcome};
+use chaosload::record::{ConnStats, ErrorKind, Outcome};
 use chaosload::scenario::{ClientPlan, HttpVersion, RequestPlan};
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
@@ -58,8 +58,9 @@ fn hostile_server(
     (addr, server)
 }
 
-/// One request of `plan` to `addr`, on a worker-like runtime (current thread, `LocalSet`).
-fn one_request(addr: std::net::SocketAddr, plan: ClientPlan) -> Outcome {
+/// One request of `plan` to `addr`, on a worker-like runtime (current thread, `LocalSet`): its
+/// outcome and the client's connection counts.
+fn one_request_counted(addr: std::net::SocketAddr, plan: ClientPlan) -> (Outcome, ConnStats) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, async move {
@@ -68,8 +69,12 @@ fn one_request(addr: std::net::SocketAddr, plan: ClientPlan) -> Outcome {
         let prepared = client.prepare(&RequestPlan::default()).unwrap();
         let outcome = client.send(&prepared).await.outcome;
         client.close_idle();
-        outcome
+        (outcome, client.conn_stats())
     })
+}
+
+fn one_request(addr: std::net::SocketAddr, plan: ClientPlan) -> Outcome {
+    one_request_counted(addr, plan).0
 }
 
 /// A client with small caps, and a request timeout so that a cap that failed shows up as
@@ -84,9 +89,10 @@ fn capped(head: usize, body: u64) -> ClientPlan {
 
 fn assert_cut_off(prefix: &'static [u8], filler: &'static [u8], plan: ClientPlan, what: &str) {
     let (addr, server) = hostile_server(prefix, filler);
-    let outcome = one_request(addr, plan);
+    let (outcome, conns) = one_request_counted(addr, plan);
     let served = server.join().unwrap();
     assert_eq!(outcome, Outcome::Error(ErrorKind::ResponseTooLarge), "{what}");
+    assert_eq!((conns.closed_by_client, conns.closed_by_peer), (1, 0), "{what}: the client's doing: {conns:?}");
     assert!(served.client_closed, "{what}: the client closed the connection (after {} bytes)", served.written);
 }
 
@@ -98,6 +104,13 @@ fn endless_headers_are_cut_off_at_max_response_header_bytes() {
     assert_cut_off(b"HTTP/1.1 200 OK\r\nx-endless: ", b"aaaaaaaaaaaaaaaa", capped(4096, 1 << 20), "one endless line");
     let line: &'static [u8] = b"x-filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
     assert_cut_off(b"HTTP/1.1 200 OK\r\n", line, capped(4096, 1 << 20), "endless lines");
+    // More fields than httparse takes (100), arriving at once: still a head past the cap, not a
+    // parse error. (Lines of 50 bytes: the cap's 4,096 bytes hold 81 of them.)
+    static MANY_LINES: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+        let line = format!("x-filler: {}\r\n", "a".repeat(38));
+        format!("HTTP/1.1 200 OK\r\n{}", line.repeat(150)).into_bytes()
+    });
+    assert_cut_off(&MANY_LINES, line, capped(4096, 1 << 20), "more than 100 lines in one read");
     // Informational heads count toward the same cap: a peer may not stall with 100 Continue forever.
     assert_cut_off(b"", b"HTTP/1.1 100 Continue\r\n\r\n", capped(4096, 1 << 20), "endless 100 Continue");
 }
