@@ -67,6 +67,30 @@ pub enum ConnectionBound {
     Http2,
 }
 
+/// The servers a run starts in its own process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InProcess {
+    /// The mock: one accepted socket per connection.
+    pub mock: bool,
+    /// The chaos proxy: an accepted and an upstream socket per connection.
+    pub proxy: bool,
+}
+
+impl InProcess {
+    fn fds_per_connection(self) -> u64 {
+        1 + u64::from(self.mock) + 2 * u64::from(self.proxy)
+    }
+
+    fn describe(self) -> &'static str {
+        match (self.mock, self.proxy) {
+            (false, false) => "",
+            (true, false) => " (the client's and the in-process mock's)",
+            (false, true) => " (the client's and the in-process chaos proxy's two)",
+            (true, true) => " (the client's, the in-process chaos proxy's two and the mock's)",
+        }
+    }
+}
+
 /// The sockets one client configuration may need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SocketNeed {
@@ -77,6 +101,8 @@ pub struct SocketNeed {
     pub bound: ConnectionBound,
     /// Open-model arrivals were counted only up to `connections`: there may be more.
     pub at_least: bool,
+    /// The servers this process runs in front of the client, each costing descriptors per connection.
+    pub servers: InProcess,
     /// Descriptors per connection: 1 in the client, +1 for the in-process mock, +2 for the proxy.
     pub per_connection: u64,
     /// Descriptors the process needs for this configuration, the margin included.
@@ -117,13 +143,12 @@ impl SocketNeed {
             (HttpVersion::Http1, _) => (phase_connections, phase_bound),
         };
         let at_least = at_least && bound == phase_bound;
-        let faults = ByLayer::split(&plan.faults);
-        let mock = u64::from(plan.target == Target::Mock);
-        let proxy = if faults.proxy.is_empty() { 0 } else { 2 };
-        let per_connection = 1 + mock + proxy;
+        let servers =
+            InProcess { mock: plan.target == Target::Mock, proxy: !ByLayer::split(&plan.faults).proxy.is_empty() };
+        let per_connection = servers.fds_per_connection();
         let margin = FDS_FIXED + FDS_PER_THREAD * plan.threads as u64;
         let fds = connections.saturating_mul(per_connection).saturating_add(margin);
-        SocketNeed { client: client.name.clone(), connections, bound, at_least, per_connection, fds }
+        SocketNeed { client: client.name.clone(), connections, bound, at_least, servers, per_connection, fds }
     }
 
     /// What to lower so the configuration needs fewer sockets.
@@ -161,12 +186,7 @@ impl fmt::Display for TooFewFds {
             ConnectionBound::InFlight { .. } => "up to ",
             _ => "",
         };
-        let servers = match need.per_connection {
-            1 => "",
-            2 => " (the client's and the in-process mock's)",
-            3 => " (the client's and the in-process chaos proxy's two)",
-            _ => " (the client's, the in-process chaos proxy's two and the mock's)",
-        };
+        let servers = need.servers.describe();
         writeln!(
             f,
             "client configuration {:?} may open {at_least}{} connections at once, {} file descriptors each{servers}: \
