@@ -20,3 +20,9 @@ ci:
 # `just bench --quick` is a 2-minute smoke check; `just bench --only N` runs section N (1-8).
 bench *args:
     bash bench/run.sh {{args}}
+
+# Two minutes against the mock through the chaos proxy, faults switching on and off: samples the
+# process's memory and descriptors every 5 s and fails if either grows after warm-up.
+soak:
+    cargo build --release
+    python3 bench/soak.py target/release/chaosload

@@ -91,7 +91,7 @@ pub(crate) enum BodyFailure {
     /// The connection ended before the body did.
     Eof,
     Malformed,
-    /// Longer than the reader's limit.
+    /// The body went past the reader's limit (its payload bytes; chunk framing not counted).
     TooLarge,
 }
 
@@ -135,15 +135,10 @@ impl BufferedStream {
         }
     }
 
-    /// Skips a chunked body: chunks (extensions ignored), the last chunk and its trailers.
-    pub(crate) async fn skip_chunked(&mut self) -> Result<(), BodyFailure> {
-        self.skip_chunked_at_most(u64::MAX).await
-    }
-
-    /// [`BufferedStream::skip_chunked`], refusing (`TooLarge`) a body whose chunks add up to
-    /// more than `max` bytes as soon as a chunk size says so.
-    pub(crate) async fn skip_chunked_at_most(&mut self, max: u64) -> Result<(), BodyFailure> {
-        let mut left = max;
+    /// Skips a chunked body: chunks (extensions ignored), the last chunk and its trailers; at
+    /// most `limit` bytes of chunk data.
+    pub(crate) async fn skip_chunked(&mut self, limit: u64) -> Result<(), BodyFailure> {
+        let mut data = 0u64;
         loop {
             let size = loop {
                 // At least one hex digit (RFC 9112 §7.1): httparse reads an empty size as 0.
@@ -162,7 +157,10 @@ impl BufferedStream {
             if size == 0 {
                 return self.skip_trailers().await;
             }
-            left = left.checked_sub(size).ok_or(BodyFailure::TooLarge)?;
+            data = data.saturating_add(size);
+            if data > limit {
+                return Err(BodyFailure::TooLarge);
+            }
             self.skip(size).await?;
             self.expect_crlf().await?;
         }
@@ -199,13 +197,17 @@ impl BufferedStream {
         Ok(())
     }
 
-    /// Reads and discards everything up to the peer's close.
-    pub(crate) async fn skip_until_close(&mut self) -> Result<(), BodyFailure> {
+    /// Reads and discards everything up to the peer's close; at most `limit` bytes.
+    pub(crate) async fn skip_until_close(&mut self, limit: u64) -> Result<(), BodyFailure> {
+        let mut read = self.buf.len() as u64;
         loop {
+            if read > limit {
+                return Err(BodyFailure::TooLarge);
+            }
             self.buf.clear();
             match self.fill().await {
                 Ok(0) => return Ok(()),
-                Ok(_) => {}
+                Ok(n) => read = read.saturating_add(n as u64),
                 Err(e) => return Err(BodyFailure::Io(e)),
             }
         }
@@ -246,6 +248,10 @@ mod tests {
 
     /// Skips a chunked body arriving as `bytes`, then reports what is left in the buffer.
     async fn skip_chunked(bytes: impl Into<Vec<u8>>) -> Result<Vec<u8>, BodyFailure> {
+        skip_chunked_within(bytes, u64::MAX).await
+    }
+
+    async fn skip_chunked_within(bytes: impl Into<Vec<u8>>, limit: u64) -> Result<Vec<u8>, BodyFailure> {
         let bytes: Vec<u8> = bytes.into();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -257,7 +263,14 @@ mod tests {
         });
         let mut io = BufferedStream::new(TcpStream::connect(addr).await.unwrap());
         let _server_side = writer.await.unwrap();
-        io.skip_chunked().await.map(|()| io.buf.to_vec())
+        io.skip_chunked(limit).await.map(|()| io.buf.to_vec())
+    }
+
+    #[tokio::test]
+    async fn chunk_data_is_counted_against_the_limit() {
+        let body = b"3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n";
+        assert!(skip_chunked_within(&body[..], 7).await.is_ok(), "exactly the limit");
+        assert!(matches!(skip_chunked_within(&body[..], 6).await, Err(BodyFailure::TooLarge)));
     }
 
     #[tokio::test]

@@ -20,6 +20,7 @@
 //! - `standalone`, `server_thread` — the mock and proxy on their own; servers on their own threads.
 //! - `signals`   — SIGINT/SIGTERM/SIGHUP: a `Stop` the engine obeys, a second signal exits at once.
 //! - `seeded`    — the seeded draws of mock and proxy; `vocabulary` — values and words as scenarios write them.
+//! - `resources` — file descriptors: the open-file limit raised, sockets checked before a run, EMFILE told apart.
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
 
 pub mod chaos;
@@ -32,6 +33,7 @@ pub mod load;
 pub mod mock;
 pub mod record;
 pub mod report;
+pub mod resources;
 pub mod result;
 pub mod run;
 pub mod scenario;

@@ -28,6 +28,8 @@ pub enum RunError {
     TargetUnreachable { target: String, source: std::io::Error },
     #[error("no client configuration is named {0:?} (the scenario has: {1})")]
     UnknownClient(String, String),
+    #[error("not started: {0}")]
+    TooFewFds(crate::resources::TooFewFds),
 }
 
 impl RunError {
@@ -35,7 +37,8 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::UnknownClient(..) => 2,
-            RunError::TargetUnreachable { .. } => 3,
+            // The scenario is valid; this machine's open-file limit cannot carry it.
+            RunError::TargetUnreachable { .. } | RunError::TooFewFds(_) => 3,
         }
     }
 }
@@ -89,6 +92,8 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
             })
             .collect::<Result<_, _>>()?
     };
+    let limit = crate::resources::raise_open_file_limit();
+    crate::resources::check_fds(plan, &selected, limit, crate::resources::open_fds()).map_err(RunError::TooFewFds)?;
     let warnings = plan.warnings_for(|name| selected.iter().any(|c| c.name == name));
     let started_at = SystemTime::now();
     let target = resolve_target(plan)?;

@@ -55,6 +55,7 @@ fn wait_for_stop(mut listener: StopListener) {
 }
 
 pub fn mock(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
+    crate::resources::raise_open_file_limit();
     let parts = parts(config)?;
     let stop = stop_listener()?;
     let faults = ByLayer::split(&parts.faults).mock;
@@ -81,6 +82,7 @@ pub fn proxy(
     connect_timeout: Duration,
     overrides: LimitOverrides,
 ) -> anyhow::Result<()> {
+    crate::resources::raise_open_file_limit();
     let parts = parts(config)?;
     let upstream: SocketAddr = upstream
         .to_socket_addrs()

@@ -23,6 +23,15 @@ pub fn lag_warns(lag: &Summary) -> bool {
     lag.count > 0 && lag.p99_us > LAG_WARNING_US
 }
 
+/// The warning for requests that found no free file descriptor (`fd_exhausted`): the terminal
+/// summary's and report.html's, since the failure is chaosload's own limit, not the target's.
+pub fn fd_exhausted_warning(n: u64) -> String {
+    format!(
+        "{n} requests found no free file descriptor (fd_exhausted): chaosload hit its open-file limit, so they say \
+         nothing about the target; raise the limit (ulimit -n) or lower concurrency"
+    )
+}
+
 pub fn render(result: &RunResult) -> String {
     let mut out = String::new();
     let width = result.clients.iter().map(|c| c.name.len()).max().unwrap_or(6).max(6);
@@ -79,6 +88,9 @@ fn warnings(out: &mut String, client: &str, t: &PhaseResult) {
             "WARNING {client}: {n} arrivals were NOT SENT because max_in_flight requests were already in flight (overflow)."
         );
     }
+    if let Some(n) = t.errors.get(&crate::record::ErrorKind::FdExhausted.name()) {
+        let _ = writeln!(out, "WARNING {client}: {}.", fd_exhausted_warning(*n));
+    }
     if lag_warns(&t.scheduler_lag) {
         let _ = writeln!(
             out,
@@ -91,6 +103,16 @@ fn warnings(out: &mut String, client: &str, t: &PhaseResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fd_exhaustion_is_shown_as_chaosload_s_own_limit() {
+        use crate::report::fixtures::{client, run, Numbers};
+        let starved = Numbers { errors: vec![("fd_exhausted", 640), ("connect_error", 3)], ..Numbers::default() };
+        let text = render(&run("s", vec![client("c", &starved), client("fine", &Numbers::default())]));
+        assert!(text.contains("fd_exhausted 640"), "counted by kind: {text}");
+        let warnings: Vec<&str> = text.lines().filter(|l| l.starts_with("WARNING")).collect();
+        assert_eq!(warnings, [format!("WARNING c: {}.", fd_exhausted_warning(640))], "{text}");
+    }
 
     #[test]
     fn durations_read_at_a_glance() {

@@ -5,6 +5,10 @@ use crate::record::ErrorKind;
 
 pub(super) fn classify_connect(e: &std::io::Error) -> ErrorKind {
     use std::io::ErrorKind as Io;
+    if crate::resources::is_fd_exhaustion(e) {
+        // No socket could even be made: chaosload's own limit, not the target's failure.
+        return ErrorKind::FdExhausted;
+    }
     match e.kind() {
         Io::ConnectionRefused => ErrorKind::ConnectRefused,
         Io::TimedOut => ErrorKind::ConnectTimeout,

@@ -6,7 +6,7 @@
 //! instructions per request, three times wrk's whole user-space path (bench/bounds.md). Here a
 //! request is one `write` of prepared bytes and, for a small response, one `read` and one parse.
 
-use crate::http1::{BodyFailure, BufferedStream, Framing, MAX_HEAD, MAX_HEADERS};
+use crate::http1::{BodyFailure, BufferedStream, Framing, MAX_HEADERS};
 use crate::record::ErrorKind;
 use bytes::{Buf, Bytes};
 use std::cell::Cell;
@@ -72,9 +72,20 @@ pub(super) struct Head {
     pub(super) first_byte: Instant,
 }
 
+/// How much of a response the client takes before it gives up on it as `response_too_large`
+/// (a configuration's `max_response_header_bytes`, `max_response_body_bytes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ResponseCaps {
+    /// Bytes of response heads per exchange, informational heads included.
+    pub(super) head: usize,
+    /// Bytes of body payload (chunk framing and trailers not counted).
+    pub(super) body: u64,
+}
+
 /// One HTTP/1.1 connection. Dropping it closes the socket.
 pub(super) struct Http1Conn {
     io: BufferedStream,
+    caps: ResponseCaps,
     /// May not carry another request: the peer closed it, or an exchange broke off or left it
     /// unclear.
     dead: Cell<bool>,
@@ -83,8 +94,8 @@ pub(super) struct Http1Conn {
 }
 
 impl Http1Conn {
-    pub(super) fn new(stream: TcpStream) -> Http1Conn {
-        Http1Conn { io: BufferedStream::new(stream), dead: Cell::new(false), peer_closed: Cell::new(false) }
+    pub(super) fn new(stream: TcpStream, caps: ResponseCaps) -> Http1Conn {
+        Http1Conn { io: BufferedStream::new(stream), caps, dead: Cell::new(false), peer_closed: Cell::new(false) }
     }
 
     /// True if the connection may not carry another request.
@@ -128,8 +139,10 @@ impl Http1Conn {
         self.io.buf.clear();
         self.io.stream.write_all(&request.bytes).await.map_err(|e| classify_io(&e, ErrorKind::Protocol))?;
         let mut first_byte = None;
+        // Informational heads count too: a peer sending 100 Continue without end is cut off.
+        let mut head_bytes = 0;
         loop {
-            let head = self.read_head(request.head, &mut first_byte).await?;
+            let head = self.read_head(request.head, &mut first_byte, &mut head_bytes).await?;
             match head.status {
                 // Switching protocols was never asked for: what follows is not HTTP/1.1.
                 101 => return Err(ErrorKind::Protocol),
@@ -140,17 +153,30 @@ impl Http1Conn {
         }
     }
 
-    async fn read_head(&mut self, head_request: bool, first_byte: &mut Option<Instant>) -> Result<Head, ErrorKind> {
+    /// Reads one head; `head_bytes` are the head bytes this exchange has read before it, which
+    /// with this one may not pass `caps.head`.
+    async fn read_head(
+        &mut self,
+        head_request: bool,
+        first_byte: &mut Option<Instant>,
+        head_bytes: &mut usize,
+    ) -> Result<Head, ErrorKind> {
         loop {
             let buf = &mut self.io.buf;
             if !buf.is_empty() {
                 let first = *first_byte.get_or_insert_with(Instant::now);
-                if let Some((len, head)) = parse_head(buf, head_request, first)? {
-                    buf.advance(len);
-                    return Ok(head);
-                }
-                if buf.len() >= MAX_HEAD {
-                    return Err(ErrorKind::Protocol);
+                // Only the bytes the cap leaves room for are parsed: a head is too large when
+                // it does not end within them, whatever else (such as more fields than
+                // MAX_HEADERS) follows.
+                let room = self.caps.head.saturating_sub(*head_bytes);
+                match parse_head(&buf[..buf.len().min(room)], head_request, first)? {
+                    Some((len, head)) => {
+                        buf.advance(len);
+                        *head_bytes += len;
+                        return Ok(head);
+                    }
+                    None if buf.len() >= room => return Err(ErrorKind::ResponseTooLarge),
+                    None => {}
                 }
             }
             match self.io.fill().await {
@@ -168,13 +194,16 @@ impl Http1Conn {
     }
 
     /// Reads and discards the body of the response whose head `send` returned. On success the
-    /// connection is reusable if the body had a length and nothing followed it.
+    /// connection is reusable if the body had a length and nothing followed it. A body past
+    /// `caps.body` is `ResponseTooLarge` (a length that says so, before reading any of it).
     pub(super) async fn read_body(&mut self, body: BodyLength) -> Result<(), ErrorKind> {
+        let limit = self.caps.body;
         let result = match body {
             BodyLength::Empty => Ok(()),
+            BodyLength::Length(n) if n > limit => Err(BodyFailure::TooLarge),
             BodyLength::Length(n) => self.io.skip(n).await,
-            BodyLength::Chunked => self.io.skip_chunked().await,
-            BodyLength::UntilClose => self.io.skip_until_close().await,
+            BodyLength::Chunked => self.io.skip_chunked(limit).await,
+            BodyLength::UntilClose => self.io.skip_until_close(limit).await,
         };
         // A body that ends at the close, or a read that met the end or an error, saw the peer go.
         if body == BodyLength::UntilClose || matches!(result, Err(BodyFailure::Io(_) | BodyFailure::Eof)) {
@@ -182,8 +211,8 @@ impl Http1Conn {
         }
         result.map_err(|e| match e {
             BodyFailure::Io(e) => classify_io(&e, ErrorKind::BodyError),
-            // The client reads without a limit: `TooLarge` is the mock's.
-            BodyFailure::Eof | BodyFailure::Malformed | BodyFailure::TooLarge => ErrorKind::BodyError,
+            BodyFailure::Eof | BodyFailure::Malformed => ErrorKind::BodyError,
+            BodyFailure::TooLarge => ErrorKind::ResponseTooLarge,
         })?;
         if body != BodyLength::UntilClose && self.io.buf.is_empty() {
             self.dead.set(false);
@@ -338,7 +367,8 @@ mod tests {
                 Then::Stay => tokio::time::sleep(std::time::Duration::from_secs(5)).await,
             }
         });
-        let mut conn = Http1Conn::new(TcpStream::connect(addr).await.unwrap());
+        let caps = ResponseCaps { head: crate::http1::MAX_HEAD, body: u64::MAX };
+        let mut conn = Http1Conn::new(TcpStream::connect(addr).await.unwrap(), caps);
         let request = WireRequest::encode(&method, "/", &http::HeaderMap::new(), b"");
         let head = conn.send(&request).await;
         (conn, head)

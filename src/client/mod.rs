@@ -203,6 +203,11 @@ impl Client {
                 self.pool.discard(conn); // the server closes it: the peer's doing
                 Outcome::from_status(status)
             }
+            Err(Ended::Failed(ErrorKind::ResponseTooLarge)) => {
+                conn.close_after_this(&self.pool.stats); // the client gave up on it, by its own caps
+                self.pool.discard(conn);
+                Outcome::Error(ErrorKind::ResponseTooLarge)
+            }
             Err(Ended::Failed(kind)) => {
                 self.pool.discard(conn); // a failure the peer caused: counted as its doing
                 Outcome::Error(kind)
@@ -242,10 +247,17 @@ impl Client {
         let response = sender.send_request(request).await.map_err(|e| Ended::Failed(classify_hyper(&e)))?;
         ex.ttfb = Some(sent.elapsed());
         let status = response.status().as_u16();
+        let limit = self.plan.max_response_body_bytes;
         let mut body = response.into_body();
         if self.plan.read_body == ReadBody::Full {
+            let mut read = 0u64;
             while let Some(frame) = body.frame().await {
-                frame.map_err(|e| Ended::Failed(classify_body(&e)))?;
+                let frame = frame.map_err(|e| Ended::Failed(classify_body(&e)))?;
+                read = read.saturating_add(frame.data_ref().map_or(0, |d| d.len() as u64));
+                if read > limit {
+                    // Dropping the body resets the stream; the connection carries on.
+                    return Err(Ended::Failed(ErrorKind::ResponseTooLarge));
+                }
             }
         }
         // The shared connection stays open whatever happened to this stream.

@@ -8,7 +8,7 @@
 
 use super::classify::{classify_connect, classify_hyper};
 use super::dial::Dial;
-use super::http1::Http1Conn;
+use super::http1::{Http1Conn, ResponseCaps};
 use crate::record::{ConnStats, ErrorKind};
 use crate::scenario::{ClientPlan, HttpVersion};
 use bytes::Bytes;
@@ -158,6 +158,7 @@ pub(super) struct Pool {
     idle_timeout: Option<Duration>,
     max_idle: usize,
     connect_timeout: Option<Duration>,
+    caps: ResponseCaps,
     idle: RefCell<Vec<Idle>>,
     /// One permit per open connection when `max_conns_per_host` is set.
     slots: Option<Arc<Semaphore>>,
@@ -188,6 +189,7 @@ impl Pool {
             idle_timeout: plan.pool_idle_timeout,
             max_idle: if plan.keep_alive { plan.pool_max_idle_per_host } else { 0 },
             connect_timeout: plan.connect_timeout,
+            caps: ResponseCaps { head: plan.max_response_header_bytes, body: plan.max_response_body_bytes },
             idle: RefCell::new(Vec::new()),
             slots: plan.max_conns_per_host.map(|n| Arc::new(Semaphore::new(n))),
             waiters: RefCell::new(VecDeque::new()),
@@ -412,14 +414,20 @@ impl Pool {
         let count_close = || CountClose { meta: meta.clone(), stats: self.stats.clone() };
         let conn = match self.http {
             HttpVersion::Http1 => Conn {
-                sender: Sender::H1(Http1Conn::new(stream)),
+                sender: Sender::H1(Http1Conn::new(stream, self.caps)),
                 _count_close: Some(count_close()),
                 meta,
                 _permit: None,
             },
             HttpVersion::Http2 => {
-                let (sender, driver) =
-                    http2::handshake(LocalExec, TokioIo::new(stream)).await.map_err(|e| classify_hyper(&e))?;
+                // hyper refuses a header block past this (a stream error, met as `protocol`:
+                // hyper does not say which rule a stream broke).
+                let header_list = u32::try_from(self.caps.head).unwrap_or(u32::MAX);
+                let (sender, driver) = http2::Builder::new(LocalExec)
+                    .max_header_list_size(header_list)
+                    .handshake(TokioIo::new(stream))
+                    .await
+                    .map_err(|e| classify_hyper(&e))?;
                 let count_close = count_close();
                 tokio::task::spawn_local(async move {
                     let _ = driver.await;

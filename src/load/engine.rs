@@ -448,6 +448,6 @@ fn share(total: usize, workers: usize, index: usize) -> usize {
 }
 
 /// The seed of one phase's schedule: the same for every client configuration.
-fn phase_seed(seed: u64, phase: usize) -> u64 {
+pub(crate) fn phase_seed(seed: u64, phase: usize) -> u64 {
     seed ^ (phase as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }

@@ -121,7 +121,7 @@ pub(super) async fn serve(
         }
         let received = behaviour.receive();
         let body = match (framing.chunked, framing.length) {
-            (true, _) => io.skip_chunked_at_most(max_body).await,
+            (true, _) => io.skip_chunked(max_body).await,
             (false, Some(n)) => io.skip(n).await,
             (false, None) => Ok(()),
         };

@@ -11,6 +11,9 @@ pub enum ErrorKind {
     ConnectTimeout,
     /// Any other failure to open a connection (unreachable, address in use…).
     ConnectError,
+    /// The process or the system ran out of file descriptors (EMFILE, ENFILE): chaosload's own
+    /// limit, not the target's doing, so never folded into `ConnectError`.
+    FdExhausted,
     /// The peer reset the connection (ECONNRESET, EPIPE).
     Reset,
     /// The connection closed (EOF) before a complete response arrived.
@@ -21,6 +24,9 @@ pub enum ErrorKind {
     BodyError,
     /// The response could not be parsed.
     Protocol,
+    /// The response's head or body went past the configuration's `max_response_header_bytes` or
+    /// `max_response_body_bytes`; the connection is closed.
+    ResponseTooLarge,
     /// An arrival beyond `max_in_flight`: never sent.
     Overflow,
     /// Still in flight when the drain period ended; cancelled.
@@ -31,17 +37,19 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind except `HttpStatus`, in report order.
-    pub const TRANSPORT: [ErrorKind; 12] = [
+    pub const TRANSPORT: [ErrorKind; 14] = [
         ErrorKind::DnsTimeout,
         ErrorKind::DnsError,
         ErrorKind::ConnectRefused,
         ErrorKind::ConnectTimeout,
         ErrorKind::ConnectError,
+        ErrorKind::FdExhausted,
         ErrorKind::Reset,
         ErrorKind::ClosedBeforeResponse,
         ErrorKind::RequestTimeout,
         ErrorKind::BodyError,
         ErrorKind::Protocol,
+        ErrorKind::ResponseTooLarge,
         ErrorKind::Overflow,
         ErrorKind::Unfinished,
     ];
@@ -78,11 +86,13 @@ impl ErrorKind {
             ErrorKind::ConnectRefused => "connect_refused",
             ErrorKind::ConnectTimeout => "connect_timeout",
             ErrorKind::ConnectError => "connect_error",
+            ErrorKind::FdExhausted => "fd_exhausted",
             ErrorKind::Reset => "reset",
             ErrorKind::ClosedBeforeResponse => "closed_before_response",
             ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::BodyError => "body_error",
             ErrorKind::Protocol => "protocol",
+            ErrorKind::ResponseTooLarge => "response_too_large",
             ErrorKind::Overflow => "overflow",
             ErrorKind::Unfinished => "unfinished",
             ErrorKind::HttpStatus(_) => "http_status",

@@ -9,7 +9,7 @@ use super::compare::Better;
 use super::metrics::{decode, Phase};
 use super::page::{error_kinds, esc, figure, fmt_ms, page_start, phase_heading, swatch, value_cell, PAGE_END};
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
-use crate::summary::{fmt_us, lag_warns};
+use crate::summary::{fd_exhausted_warning, fmt_us, lag_warns};
 use std::fmt::Write as _;
 
 /// Renders the report for `result` as one self-contained HTML document.
@@ -81,7 +81,8 @@ fn banners(out: &mut String, r: &RunResult) {
     }
 }
 
-/// Loud warnings (already escaped): the scenario's own, overflow, scheduler lag, unfinished requests.
+/// Loud warnings (already escaped): the scenario's own, overflow, descriptors exhausted, scheduler
+/// lag, unfinished requests.
 fn warnings(r: &RunResult) -> Vec<String> {
     let mut out: Vec<String> = r.warnings.iter().map(|w| format!("{}.", esc(w))).collect();
     for c in &r.clients {
@@ -91,6 +92,9 @@ fn warnings(r: &RunResult) -> Vec<String> {
                 "{}: {n} arrivals were NOT SENT because max_in_flight requests were already in flight (overflow).",
                 esc(&c.name)
             ));
+        }
+        if let Some(n) = t.errors.get(&crate::record::ErrorKind::FdExhausted.name()) {
+            out.push(format!("{}: {}.", esc(&c.name), esc(&fd_exhausted_warning(*n))));
         }
         if lag_warns(&t.scheduler_lag) {
             out.push(format!(

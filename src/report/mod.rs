@@ -19,6 +19,6 @@ mod palette;
 pub use html::render;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;

@@ -111,6 +111,17 @@ fn the_scenarios_warnings_are_banners() {
 }
 
 #[test]
+fn descriptors_exhausted_are_a_banner_and_a_kind_of_their_own() {
+    use super::fixtures::{client, run, Numbers};
+    let starved = Numbers { errors: vec![("fd_exhausted", 12), ("connect_error", 1)], ..Numbers::default() };
+    let page = render(&run("s", vec![client("c", &starved)]));
+    let banner = format!("<div class=\"banner warn\">c: {}.</div>", crate::summary::fd_exhausted_warning(12));
+    assert!(page.contains(&banner), "{page}");
+    assert!(page.contains("connect_error 1, fd_exhausted 12"), "counted apart from connect_error");
+    assert!(!render(&report_run()).contains("fd_exhausted"), "no banner without the kind");
+}
+
+#[test]
 fn charts_are_left_out_without_data() {
     let mut r = report_run();
     for c in &mut r.clients {

@@ -305,6 +305,8 @@ impl ClientPlan {
             "request_timeout": opt_duration_str(self.request_timeout),
             "read_body": self.read_body.word(),
             "retries": { "max": self.retries.max, "on": on, "backoff": duration_str(self.retries.backoff) },
+            "max_response_header_bytes": self.max_response_header_bytes,
+            "max_response_body_bytes": self.max_response_body_bytes,
         })
     }
 }
@@ -413,7 +415,19 @@ pub struct ClientPlan {
     pub request_timeout: Option<Duration>,
     pub read_body: ReadBody,
     pub retries: RetryPlan,
+    /// A response head (status line and header fields; every informational head of an exchange
+    /// counted) larger than this ends the request as `response_too_large`. Default 256 KiB.
+    pub max_response_header_bytes: usize,
+    /// A response body larger than this ends the request as `response_too_large`. Default 64 MiB.
+    pub max_response_body_bytes: u64,
 }
+
+/// `max_response_header_bytes`: the default (the HTTP/1.1 parser's own bound, as before the
+/// knob) and the range a scenario may set.
+pub const RESPONSE_HEADER_BYTES: (usize, std::ops::RangeInclusive<usize>) = (256 * 1024, 1024..=16 * 1024 * 1024);
+/// `max_response_body_bytes`: the default and the range a scenario may set (bodies are
+/// skipped, never held, so the ceiling bounds time, not memory).
+pub const RESPONSE_BODY_BYTES: (u64, std::ops::RangeInclusive<u64>) = (64 * 1024 * 1024, 0..=1 << 40);
 
 impl ClientPlan {
     /// hyper-util's legacy client defaults, the documented defaults of the client under test.
@@ -429,6 +443,8 @@ impl ClientPlan {
             request_timeout: None,
             read_body: ReadBody::Full,
             retries: RetryPlan::default(),
+            max_response_header_bytes: RESPONSE_HEADER_BYTES.0,
+            max_response_body_bytes: RESPONSE_BODY_BYTES.0,
         }
     }
 }

@@ -212,6 +212,8 @@ pub struct RawClient {
     pub request_timeout: Option<Scalar>,
     pub read_body: Option<String>,
     pub retries: Option<RawRetries>,
+    pub max_response_header_bytes: Option<i64>,
+    pub max_response_body_bytes: Option<i64>,
 }
 
 /// A client's `retries = { max = 2, on = ["reset", "5xx"], backoff = "20ms" }`.

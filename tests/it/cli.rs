@@ -280,3 +280,23 @@ fn a_threads_override_that_breaks_a_clients_cap_is_refused_at_its_place() {
     );
     assert!(!out.exists(), "nothing was run or written");
 }
+
+/// Every error kind chaosload counts is one the schema accepts, and only those: a kind added to
+/// `ErrorKind` without the schema fails here.
+#[test]
+fn the_schema_names_every_error_kind() {
+    let mut result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/fixtures/result.json").unwrap()).unwrap();
+    let errors: serde_json::Map<String, serde_json::Value> = chaosload::record::ErrorKind::TRANSPORT
+        .iter()
+        .map(|k| (k.name(), serde_json::json!(1)))
+        .chain([("http_503".to_string(), serde_json::json!(1))])
+        .collect();
+    result["clients"][0]["total"]["errors"] = serde_json::Value::Object(errors);
+    check_schema(&result);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schema/result.schema.json").unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    result["clients"][0]["total"]["errors"] = serde_json::json!({ "too_many_files": 1 });
+    assert!(!validator.is_valid(&result), "a kind chaosload never writes is refused");
+}

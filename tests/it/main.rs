@@ -7,8 +7,10 @@ mod chaos;
 mod cli;
 mod client;
 mod engine;
+mod hostile;
 #[cfg(target_os = "linux")]
 mod peers;
+mod resources;
 mod scenarios;
 mod signals;
 mod standalone;

@@ -3,7 +3,9 @@
 use super::diagnostic::Cx;
 use super::suggest::{did_you_mean, quoted_list, suggestion};
 use crate::record::ErrorKind;
-use crate::scenario::plan::{ClientPlan, HttpVersion, ReadBody, RetryOn, RetryPlan};
+use crate::scenario::plan::{
+    ClientPlan, HttpVersion, ReadBody, RetryOn, RetryPlan, RESPONSE_BODY_BYTES, RESPONSE_HEADER_BYTES,
+};
 use crate::scenario::raw::{RawClient, RawRetries};
 use crate::vocabulary::Words;
 
@@ -80,7 +82,38 @@ impl Cx<'_> {
         if let Some(r) = &raw.retries {
             plan.retries = self.retries(&f("retries"), r);
         }
+        let (_, header_range) = RESPONSE_HEADER_BYTES;
+        if let Some(n) = raw.max_response_header_bytes {
+            if let Some(n) = self.bytes_in(&f("max_response_header_bytes"), n, &header_range) {
+                plan.max_response_header_bytes = n;
+            }
+        }
+        let (_, body_range) = RESPONSE_BODY_BYTES;
+        if let Some(n) = raw.max_response_body_bytes {
+            if let Some(n) = self.bytes_in(&f("max_response_body_bytes"), n, &body_range) {
+                plan.max_response_body_bytes = n;
+            }
+        }
         plan
+    }
+
+    /// A size in bytes within `range`.
+    fn bytes_in<T>(&mut self, field: &str, n: i64, range: &std::ops::RangeInclusive<T>) -> Option<T>
+    where
+        T: TryFrom<i64> + PartialOrd + std::fmt::Display,
+    {
+        match T::try_from(n) {
+            Ok(v) if range.contains(&v) => Some(v),
+            _ => {
+                let key = field.rsplit('.').next().unwrap_or(field);
+                self.error_hint(
+                    field,
+                    format!("{key} must be between {} and {} bytes, got {n}", range.start(), range.end()),
+                    "a size in bytes, e.g. 1048576 for 1 MiB",
+                );
+                None
+            }
+        }
     }
 
     fn retries(&mut self, field: &str, raw: &RawRetries) -> RetryPlan {
@@ -164,6 +197,17 @@ mod tests {
             errs(&client("http = \"2\"\nkeep_alive = false")),
             ["10:14 client[0].keep_alive: keep_alive = false is not available with http = \"2\""]
         );
+        assert_eq!(
+            errs(&client("max_response_header_bytes = 100\nmax_response_body_bytes = -1")),
+            [
+                "9:29 client[0].max_response_header_bytes: max_response_header_bytes must be between 1024 and \
+                 16777216 bytes, got 100",
+                "10:27 client[0].max_response_body_bytes: max_response_body_bytes must be between 0 and \
+                 1099511627776 bytes, got -1",
+            ]
+        );
+        let caps = ok(&client("max_response_header_bytes = 2048\nmax_response_body_bytes = 0"));
+        assert_eq!((caps.clients[0].max_response_header_bytes, caps.clients[0].max_response_body_bytes), (2048, 0));
         assert_eq!(
             errs(&format!("threads = 4\n{}", client("max_conns_per_host = 2"))),
             ["10:22 client[0].max_conns_per_host: max_conns_per_host (2) is below threads (4)"]
