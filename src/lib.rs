@@ -20,11 +20,13 @@
 //! - `standalone`, `server_thread` — the mock and proxy on their own; servers on their own threads.
 //! - `seeded`    — the seeded draws of mock and proxy; `vocabulary` — values and words as scenarios write them.
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
+//! - `escape`    — control characters escaped in everything shown on a terminal.
 
 pub mod chaos;
 pub mod cli;
 pub mod client;
 pub mod dist;
+pub mod escape;
 pub mod fault;
 pub(crate) mod http1;
 pub mod load;
