@@ -1,6 +1,7 @@
 //! The chaosload command: parses the CLI, dispatches, and maps failures to exit codes.
 
 use chaosload::cli::{Cli, Command};
+use chaosload::escape::escape_controls_keep_lines;
 use chaosload::run::{ProgressMode, RunError, RunOptions};
 use chaosload::scenario::{self, LoadError};
 use clap::Parser as _;
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
     match dispatch(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", escape_controls_keep_lines(&format!("{e:#}")));
             match e.downcast_ref::<RunError>() {
                 Some(run_error) => ExitCode::from(run_error.exit_code()),
                 // Anything else kept the run from being carried out (I/O, a server failing to start).
@@ -57,12 +58,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("warning: {warning}");
             }
             stop_on_ctrl_c(options.stop.clone());
-            eprintln!(
-                "running {} ({} client configurations × {:.0?})",
-                plan.name,
-                if options.clients.is_empty() { plan.clients.len() } else { options.clients.len() },
-                plan.phases.iter().map(|p| p.duration).sum::<std::time::Duration>()
-            );
+            let configurations = if options.clients.is_empty() { plan.clients.len() } else { options.clients.len() };
+            if let Some(notice) = plan.remote_target_notice(configurations) {
+                eprintln!("{notice}");
+            }
+            eprintln!("running {} ({configurations} client configurations × {:.0?})", plan.name, plan.phases_length());
             let output = chaosload::run::run(&plan, &options)?;
             print!("{}", chaosload::summary::render(&output.result));
             println!("result: {}", output.dir.join("result.json").display());
@@ -76,7 +76,7 @@ fn load_result(path: &Path) -> Result<chaosload::result::RunResult, ExitCode> {
     match chaosload::result::RunResult::load(path) {
         Ok(result) => Ok(result),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", escape_controls_keep_lines(&format!("{e:#}")));
             Err(ExitCode::from(EXIT_INVALID))
         }
     }
@@ -177,7 +177,7 @@ fn validate(paths: &[std::path::PathBuf]) -> ExitCode {
             Ok(plan) => {
                 println!("ok: {} ({} phases, {} clients)", path.display(), plan.phases.len(), plan.clients.len());
                 for warning in plan.warnings() {
-                    eprintln!("warning: {}: {warning}", path.display());
+                    eprintln!("warning: {}: {warning}", escape_controls_keep_lines(&path.display().to_string()));
                 }
             }
             Err(_) => failed = true,

@@ -55,8 +55,49 @@ impl RunResult {
             ),
             None => anyhow::bail!("{} is not a chaosload result.json (no schema_version)", path.display()),
         }
-        serde_json::from_value(value)
-            .with_context(|| format!("{} does not match the result.json schema", path.display()))
+        let result: RunResult = serde_json::from_value(value)
+            .with_context(|| format!("{} does not match the result.json schema", path.display()))?;
+        result.check_histograms().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(result)
+    }
+
+    /// Every histogram decodes, and a summary's holds as many values as it counts, so a report
+    /// or a comparison never silently leaves out what it cannot read. The error names the
+    /// configuration, the phase or second, and the field.
+    pub fn check_histograms(&self) -> Result<(), String> {
+        fn fields(p: &PhaseResult) -> [(&'static str, &Summary); 5] {
+            [
+                ("latency", &p.latency),
+                ("service_time", &p.service_time),
+                ("time_to_first_byte", &p.time_to_first_byte),
+                ("connect_time", &p.connect_time),
+                ("scheduler_lag", &p.scheduler_lag),
+            ]
+        }
+        for client in &self.clients {
+            let place = |at: String, field: &str| format!("client \"{}\", {at}, {field}.hdr", client.name);
+            for phase in std::iter::once(&client.total).chain(&client.phases) {
+                for (field, summary) in fields(phase) {
+                    let at = || place(format!("phase \"{}\"", phase.name), field);
+                    match decoded(&summary.hdr) {
+                        Err(e) => return Err(format!("{}: {e}", at())),
+                        Ok(n) if n != summary.count => {
+                            return Err(format!(
+                                "{}: the histogram holds {n} values but count is {}: not this summary's histogram",
+                                at(),
+                                summary.count
+                            ))
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            }
+            for second in &client.timeline {
+                decoded(&second.hdr)
+                    .map_err(|e| format!("{}: {e}", place(format!("timeline second {}", second.t_s), "latency")))?;
+            }
+        }
+        Ok(())
     }
 
     /// The scenario's seed as written, or `unknown` for a result without one.
@@ -67,6 +108,16 @@ impl RunResult {
             _ => "unknown".to_string(),
         }
     }
+}
+
+/// How many values the base64 histogram `hdr` holds (0 when empty), or why it is not one.
+fn decoded(hdr: &str) -> Result<u64, String> {
+    if hdr.is_empty() {
+        return Ok(0);
+    }
+    Hist::decode_base64(hdr).map(|h| h.len()).map_err(|e| {
+        format!("not an HdrHistogram (V2 deflate, base64): {e:#}; the file is damaged, use the run's own copy")
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,7 +137,7 @@ pub struct Window {
 impl FaultWindows {
     /// The activation windows of every fault in `plan` within its phases and drain.
     pub fn of(plan: &Plan) -> Vec<FaultWindows> {
-        let until = plan.phases.iter().map(|p| p.duration).sum::<std::time::Duration>() + plan.drain;
+        let until = plan.run_length();
         plan.faults
             .iter()
             .map(|fault| FaultWindows {
@@ -330,7 +381,7 @@ impl ClientResult {
             .zip(&record.recorder.phases)
             .scan(record.recorder.epoch(), |start, (phase, stats)| {
                 let result = PhaseResult::build(&phase.name, *start, phase.duration, Some(&phase.load), stats);
-                *start += phase.duration;
+                *start = crate::timer::after(*start, phase.duration);
                 Some(result)
             })
             .collect();
@@ -343,7 +394,7 @@ impl ClientResult {
                 [first, rest @ ..] if rest.iter().all(|d| d == first) => Some(&plan.phases[0].load),
                 _ => None,
             };
-        let total_duration = plan.phases.iter().map(|p| p.duration).sum();
+        let total_duration = plan.phases_length();
         let total = PhaseResult::build("total", record.recorder.epoch(), total_duration, total_load, &all);
         ClientResult {
             name: name.to_string(),

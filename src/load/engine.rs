@@ -201,7 +201,7 @@ impl Worker<'_> {
                 break;
             }
             let prepared = Rc::new(shared.client.prepare(&phase.request)?);
-            let phase_end = phase_start + phase.duration;
+            let phase_end = timer::after(phase_start, phase.duration);
             let opened_before = shared.client.connections_opened();
             match &phase.load {
                 Load::Open { shape, poisson, max_in_flight } => {
@@ -213,7 +213,7 @@ impl Worker<'_> {
                             shared.cut_short.set(true);
                             break;
                         }
-                        let intended = phase_start + offset;
+                        let intended = timer::after(phase_start, offset);
                         let now = Instant::now();
                         if now < intended {
                             late_in_a_row = 0;
@@ -284,7 +284,7 @@ impl Worker<'_> {
                     shared.cut_short.set(true);
                     break;
                 }
-                timer::sleep_until(phase_end.min(Instant::now() + Duration::from_millis(100))).await;
+                timer::sleep_until(phase_end.min(timer::after(Instant::now(), Duration::from_millis(100)))).await;
             }
             let opened = shared.client.connections_opened() - opened_before;
             shared.recorder.borrow_mut().phases[phase_index].connections_opened = opened;

@@ -67,7 +67,7 @@ impl<'a> Cx<'a> {
         let at = raw.at.as_ref().map_or(Some(Duration::ZERO), |at| self.duration(&f("at"), at));
         let duration = match &raw.for_ {
             Some(d) => self.positive_duration(&f("for"), d),
-            None => Some(run.map_or(FOREVER, |run| run.phases + run.drain)),
+            None => Some(run.map_or(FOREVER, |run| run.phases.saturating_add(run.drain))),
         };
         let every = match &raw.every {
             Some(Scalar::Str(once)) if once == "once" => None,

@@ -157,7 +157,8 @@ impl<'a> Cx<'a> {
             clients.push(self.client(i, raw.as_ref()));
         }
 
-        let run = RunContext { target: &target, phases: phases.iter().map(|p| p.duration).sum(), drain };
+        let phases_length = phases.iter().fold(Duration::ZERO, |sum, p| sum.saturating_add(p.duration));
+        let run = RunContext { target: &target, phases: phases_length, drain };
         let faults = self.faults(Some(&run));
 
         let source = self.file.to_path_buf();
