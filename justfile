@@ -20,3 +20,8 @@ ci:
 # `just bench --quick` is a 2-minute smoke check; `just bench --only N` runs section N (1-8).
 bench *args:
     bash bench/run.sh {{args}}
+
+# Fuzz each target (scenario files, result.json) for SECONDS each (default 60), on stable Rust;
+# prints the executions, saves what fails under tests/fixtures/fuzz/ (replayed by `cargo test`).
+fuzz seconds="60" *args:
+    cargo run --release --example fuzz -- --seconds {{seconds}} {{args}}

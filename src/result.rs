@@ -44,9 +44,15 @@ impl RunResult {
     /// Reads a result.json, refusing one of another schema version.
     pub fn load(path: &std::path::Path) -> anyhow::Result<RunResult> {
         use anyhow::Context as _;
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        RunResult::parse(&text, path)
+    }
+
+    /// A result.json's bytes as [`RunResult::load`] checks them; `path` names the file in errors.
+    pub fn parse(text: &[u8], path: &std::path::Path) -> anyhow::Result<RunResult> {
+        use anyhow::Context as _;
         let value: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+            serde_json::from_slice(text).with_context(|| format!("{} is not JSON", path.display()))?;
         match value.get("schema_version").and_then(|v| v.as_u64()) {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
             Some(v) => anyhow::bail!(

@@ -31,8 +31,19 @@ pub fn load(path: &Path) -> Result<Plan, LoadError> {
 
 /// Reads and validates the scenario file at `path` with command-line `overrides`.
 pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Plan, LoadError> {
-    let source = read_text(path)?;
-    validate::validate(&source, path, overrides).map_err(LoadError::Invalid)
+    parse_bytes(read(path)?, path, overrides).map_err(LoadError::Invalid)
+}
+
+/// Validates the bytes of a scenario file as `load_with` does (text that is not UTF-8 included);
+/// `path` names the file in diagnostics.
+pub fn parse_bytes(bytes: Vec<u8>, path: &Path, overrides: &Overrides) -> Result<Plan, Diagnostics> {
+    let source = utf8(bytes, path)?;
+    validate::validate(&source, path, overrides)
+}
+
+/// [`parse_parts`] on the bytes of a configuration file, as [`load_parts`] reads it.
+pub fn parse_parts_bytes(bytes: Vec<u8>, path: &Path) -> Result<Parts, Diagnostics> {
+    parse_parts(&utf8(bytes, path)?, path)
 }
 
 /// Validates scenario text; `path` names the file in diagnostics and becomes `Plan::source`.
@@ -50,14 +61,16 @@ pub fn parse_parts(source: &str, path: &Path) -> Result<Parts, Diagnostics> {
 
 /// Reads and validates a standalone server's configuration file; see [`parse_parts`].
 pub fn load_parts(path: &Path) -> Result<Parts, LoadError> {
-    let source = read_text(path)?;
-    parse_parts(&source, path).map_err(LoadError::Invalid)
+    parse_parts_bytes(read(path)?, path).map_err(LoadError::Invalid)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
+    std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })
 }
 
 /// The file's text; a file that is not UTF-8 is a diagnostic at its first invalid byte.
-fn read_text(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
-    String::from_utf8(bytes).map_err(|e| LoadError::Invalid(Diagnostics(vec![not_utf8(path, &e)])))
+fn utf8(bytes: Vec<u8>, path: &Path) -> Result<String, Diagnostics> {
+    String::from_utf8(bytes).map_err(|e| Diagnostics(vec![not_utf8(path, &e)]))
 }
 
 fn not_utf8(path: &Path, e: &std::string::FromUtf8Error) -> Diagnostic {

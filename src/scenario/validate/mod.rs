@@ -21,6 +21,8 @@ mod diagnostic;
 mod faults;
 mod mock;
 mod phase;
+#[cfg(test)]
+mod properties;
 mod request;
 mod suggest;
 mod target;

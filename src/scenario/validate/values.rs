@@ -196,7 +196,22 @@ impl Cx<'_> {
                             );
                             return None;
                         }
-                        Some(Dist::LogNormal { median, sigma: Dist::lognormal_sigma(median, p99) })
+                        // The plan keeps sigma, and its normalized form writes sigma: the same ceiling.
+                        let sigma = Dist::lognormal_sigma(median, p99);
+                        let max = ceiling(&f("sigma"), Of::Number).max;
+                        if sigma > max.magnitude() {
+                            self.error_hint(
+                                &f("p99"),
+                                format!(
+                                    "p99 ({}) over the median ({}) is a sigma of {sigma:.2}, above the ceiling of {max}",
+                                    fmt_dur(p99),
+                                    fmt_dur(median)
+                                ),
+                                format!("p99 may be at most e^(2.33 × {max}) ≈ 1.3e10 times the median"),
+                            );
+                            return None;
+                        }
+                        Some(Dist::LogNormal { median, sigma })
                     }
                 }
             }
@@ -376,6 +391,12 @@ mod ceiling_tests {
         assert_eq!(
             errs(&with("[mock]\nlatency = { dist = \"lognormal\", median = \"1ms\", sigma = 11.0 }\n")),
             ["10:57 mock.latency.sigma: 11 is above the ceiling of 10"]
+        );
+        // Found by `just fuzz`: a p99 this far above the median normalized to a sigma past the
+        // ceiling, so the plan's own normalized form did not validate.
+        assert_eq!(
+            errs(&with("[mock]\nlatency = { dist = \"lognormal\", median = \"1ns\", p99 = \"1h\" }\n")),
+            ["10:55 mock.latency.p99: p99 (1h) over the median (1ns) is a sigma of 12.43, above the ceiling of 10"]
         );
     }
 
