@@ -11,6 +11,9 @@ use std::time::Duration;
 
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(24 * 3600);
+const WEEK: Duration = Duration::from_secs(7 * 24 * 3600);
+/// A fault's times reach over the whole run: all phases (a week at most) and the drain.
+const FAULT_TIME: Duration = Duration::from_secs(8 * 24 * 3600);
 const GIB: u64 = 1 << 30;
 
 /// The most a value may be.
@@ -58,6 +61,10 @@ impl Max {
 impl std::fmt::Display for Max {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match *self {
+            // Whole hours as hours (`24h`, where humantime would write `1day`).
+            Max::Duration(d) if d.as_secs() % 3600 == 0 && d.subsec_nanos() == 0 => {
+                write!(f, "{}h", d.as_secs() / 3600)
+            }
             Max::Duration(d) => write!(f, "{}", humantime::format_duration(d)),
             Max::Rate(r) => write!(f, "{r}/s"),
             Max::Count(n) => write!(f, "{n}"),
@@ -89,6 +96,8 @@ pub const CEILINGS: &[Ceiling] = &[
         why: "the wait for unfinished requests",
     },
     Ceiling { field: "phase.duration", max: Max::Duration(DAY), why: "split a longer test into several runs" },
+    // Not a key: all phases' durations added up (a fault left without `for` lasts that long, plus the drain).
+    Ceiling { field: "phases", max: Max::Duration(WEEK), why: "all phases together" },
     Ceiling { field: "phase.shape.on", max: Max::Duration(DAY), why: "a burst lasts at most a phase" },
     Ceiling { field: "phase.shape.off", max: Max::Duration(DAY), why: "a gap lasts at most a phase" },
     Ceiling {
@@ -105,9 +114,13 @@ pub const CEILINGS: &[Ceiling] = &[
     Ceiling { field: "mock.serverless.concurrency", max: Max::Count(100_000), why: "requests per instance" },
     Ceiling { field: "mock.serverless.prewarm", max: Max::Count(100_000), why: "at most instances" },
     Ceiling { field: "mock.serverless.freeze_after", max: Max::Duration(DAY), why: "idle time before a freeze" },
-    Ceiling { field: "fault.at", max: Max::Duration(DAY), why: "counted from the start of the run" },
-    Ceiling { field: "fault.for", max: Max::Duration(DAY), why: "one activation; leave for out to last the whole run" },
-    Ceiling { field: "fault.every", max: Max::Duration(DAY), why: "the period of a repeating fault" },
+    Ceiling { field: "fault.at", max: Max::Duration(FAULT_TIME), why: "counted from the start of the run" },
+    Ceiling {
+        field: "fault.for",
+        max: Max::Duration(FAULT_TIME),
+        why: "one activation; leave for out to last the whole run",
+    },
+    Ceiling { field: "fault.every", max: Max::Duration(FAULT_TIME), why: "the period of a repeating fault" },
     Ceiling { field: "fault.after_bytes", max: Max::Bytes(GIB), why: "bytes of a response" },
     Ceiling { field: "fault.bytes", max: Max::Bytes(GIB), why: "bytes of a connection" },
     Ceiling { field: "fault.bytes_per_s", max: Max::Bytes(10 * GIB), why: "bytes per second" },
@@ -162,7 +175,8 @@ mod tests {
         assert_eq!(ceiling("phase[0].think.mean", Of::Duration).max, Max::Duration(HOUR));
         assert_eq!(ceiling("phase[0].shape.rates[2]", Of::Rate).max, Max::Rate(10_000_000.0));
         assert_eq!(ceiling("mock.body_bytes", Of::Integer).max, Max::Bytes(GIB));
-        assert_eq!(ceiling("fault[1].at", Of::Duration).max, Max::Duration(DAY));
+        assert_eq!(ceiling("fault[1].at", Of::Duration).max, Max::Duration(FAULT_TIME));
+        assert_eq!(ceiling("phases", Of::Duration).max, Max::Duration(WEEK));
         // `fault.after` is not `fault.after_bytes`: a parent ends at a dot.
         assert_eq!(ceiling("fault[1].after", Of::Duration).max, Max::Duration(HOUR));
         assert_eq!(ceiling("drain", Of::Duration).max, Max::Duration(Duration::from_secs(600)));

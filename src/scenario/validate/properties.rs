@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Mostly values in range, now and then one at or past its ceiling, or hostile.
-fn duration() -> impl Strategy<Value = String> {
+fn duration() -> BoxedStrategy<String> {
     let units = prop::sample::select(vec!["ns", "us", "ms", "s"]);
     prop_oneof![
         60 => (0u64..600, units).prop_map(|(n, unit)| format!("\"{n}{unit}\"")),
@@ -21,9 +21,10 @@ fn duration() -> impl Strategy<Value = String> {
         1 => Just("\"18446744073709551615s\"".to_string()),
         1 => any::<u64>().prop_map(|n| format!("\"{n}ms\"")),
     ]
+    .boxed()
 }
 
-fn rate() -> impl Strategy<Value = String> {
+fn rate() -> BoxedStrategy<String> {
     prop_oneof![
         40 => (0.0f64..20_000.0).prop_map(|r| format!("{r}")),
         1 => Just("10000000".to_string()),
@@ -31,24 +32,26 @@ fn rate() -> impl Strategy<Value = String> {
         1 => Just("9.2e18".to_string()),
         1 => Just("nan".to_string()),
     ]
+    .boxed()
 }
 
-fn count() -> impl Strategy<Value = String> {
+fn count() -> BoxedStrategy<String> {
     prop_oneof![
         40 => (1i64..200).prop_map(|n| n.to_string()),
         1 => Just("0".to_string()),
         1 => Just("\"unlimited\"".to_string()),
         1 => any::<i64>().prop_map(|n| n.to_string()),
     ]
+    .boxed()
 }
 
 /// A duration or a distribution table.
-fn delay() -> impl Strategy<Value = String> {
-    prop_oneof![duration(), dist()]
+fn delay() -> BoxedStrategy<String> {
+    prop_oneof![duration(), dist()].boxed()
 }
 
 /// A distribution table.
-fn dist() -> impl Strategy<Value = String> {
+fn dist() -> BoxedStrategy<String> {
     prop_oneof![
         duration().prop_map(|d| format!("{{ dist = \"fixed\", value = {d} }}")),
         (duration(), duration()).prop_map(|(a, b)| format!("{{ dist = \"uniform\", min = {a}, max = {b} }}")),
@@ -56,9 +59,10 @@ fn dist() -> impl Strategy<Value = String> {
         (duration(), duration()).prop_map(|(a, b)| format!("{{ dist = \"lognormal\", median = {a}, p99 = {b} }}")),
         (duration(), 0.0f64..12.0).prop_map(|(a, s)| format!("{{ dist = \"lognormal\", median = {a}, sigma = {s} }}")),
     ]
+    .boxed()
 }
 
-fn phase() -> impl Strategy<Value = String> {
+fn phase() -> BoxedStrategy<String> {
     let shape = prop_oneof![
         rate().prop_map(|r| format!("{{ kind = \"constant\", rate = {r} }}")),
         (rate(), rate()).prop_map(|(a, b)| format!("{{ kind = \"ramp\", from = {a}, to = {b} }}")),
@@ -70,10 +74,10 @@ fn phase() -> impl Strategy<Value = String> {
     let open = (shape, any::<bool>(), count())
         .prop_map(|(s, p, m)| format!("shape = {s}\npoisson = {p}\nmax_in_flight = {m}\n"));
     let closed = (1i64..50, delay()).prop_map(|(c, t)| format!("concurrency = {c}\nthink = {t}\n"));
-    (duration(), prop_oneof![open, closed]).prop_map(|(d, load)| format!("[[phase]]\nduration = {d}\n{load}"))
+    (duration(), prop_oneof![open, closed]).prop_map(|(d, load)| format!("[[phase]]\nduration = {d}\n{load}")).boxed()
 }
 
-fn client() -> impl Strategy<Value = String> {
+fn client() -> BoxedStrategy<String> {
     (duration(), count(), count(), duration(), 0i64..5, duration(), any::<bool>()).prop_map(
         |(idle, max_idle, max_conns, timeout, retries, backoff, http2)| {
             let http = if http2 { "2" } else { "1" };
@@ -83,9 +87,10 @@ fn client() -> impl Strategy<Value = String> {
             )
         },
     )
+    .boxed()
 }
 
-fn fault() -> impl Strategy<Value = String> {
+fn fault() -> BoxedStrategy<String> {
     let kind = prop_oneof![
         Just("kind = \"stall\"".to_string()),
         delay().prop_map(|d| format!("kind = \"latency\"\nlatency = {d}")),
@@ -94,8 +99,8 @@ fn fault() -> impl Strategy<Value = String> {
         duration().prop_map(|d| format!("kind = \"reset_peer\"\nlayer = \"proxy\"\nafter = {d}")),
         count().prop_map(|n| format!("kind = \"bandwidth\"\nlayer = \"proxy\"\nbytes_per_s = {n}")),
     ];
-    (kind, duration(), prop::option::of(duration()), prop::option::of(duration()), 0.0f64..1.0).prop_map(
-        |(kind, at, for_, every, p)| {
+    (kind, duration(), prop::option::of(duration()), prop::option::of(duration()), 0.0f64..1.0)
+        .prop_map(|(kind, at, for_, every, p)| {
             let mut s = format!("[[fault]]\n{kind}\nat = {at}\nprobability = {p}\n");
             if let Some(f) = for_ {
                 s += &format!("for = {f}\n");
@@ -104,11 +109,11 @@ fn fault() -> impl Strategy<Value = String> {
                 }
             }
             s
-        },
-    )
+        })
+        .boxed()
 }
 
-fn scenario() -> impl Strategy<Value = String> {
+fn scenario() -> BoxedStrategy<String> {
     (
         duration(),
         dist(),
@@ -126,6 +131,7 @@ fn scenario() -> impl Strategy<Value = String> {
                 faults.concat()
             )
         })
+    .boxed()
 }
 
 proptest! {

@@ -332,7 +332,7 @@ mod ceiling_tests {
             errs(&format!("drain = {HUGE}\n{MINIMAL}{fault}").replace("\"1s\"", HUGE)),
             [
                 "1:9 drain: \"18446744073709551615s\" is above the ceiling of 10m",
-                "6:12 phase[0].duration: \"18446744073709551615s\" is above the ceiling of 1day",
+                "6:12 phase[0].duration: \"18446744073709551615s\" is above the ceiling of 24h",
             ]
         );
         assert_eq!(
@@ -343,12 +343,21 @@ mod ceiling_tests {
             hints(&format!("drain = \"584942417y\"\n{MINIMAL}")),
             ["drain is at most 10m (the wait for unfinished requests); the ceilings are listed in README.md"]
         );
+        // Found by the proptest property: a fault without `for` lasts all phases and the drain,
+        // so all phases together have a ceiling too, and a fault's times reach past it.
+        let day = "[[phase]]\nduration = \"24h\"\nconcurrency = 1\n";
+        assert_eq!(
+            errs(&format!("{MINIMAL}{}{fault}", day.repeat(7))),
+            ["28:12 phase[7].duration: the phases up to this one last 7days 1s in all, above the ceiling of 168h"]
+        );
+        let plan = ok(&format!("{}{}{fault}", MINIMAL.replace("\"1s\"", "\"24h\""), day.repeat(6)));
+        assert_round_trip(&plan);
         // At the ceiling is allowed, a nanosecond above is not.
         assert_eq!(ok(&MINIMAL.replace("\"1s\"", "\"24h\"")).phases[0].duration.as_secs(), 86_400);
         assert_eq!(errs(&MINIMAL.replace("\"1s\"", "\"24h 1ns\"")).len(), 1);
         assert_eq!(
-            errs(&with(&format!("{fault}for = \"25h\"\n"))),
-            ["11:7 fault[0].for: \"25h\" is above the ceiling of 1day"]
+            errs(&with(&format!("{fault}for = \"193h\"\n"))),
+            ["11:7 fault[0].for: \"193h\" is above the ceiling of 192h"]
         );
         assert_eq!(
             errs(&with(
