@@ -105,7 +105,7 @@ const LINES: &[&str] = &[
 
 struct Target {
     name: &'static str,
-    run: fn(&[u8]),
+    run: targets::Run,
     seeds: Vec<Vec<u8>>,
     ext: &'static str,
 }

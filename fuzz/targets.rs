@@ -12,8 +12,11 @@ use chaosload::scenario::{self, Load, Overrides, Plan};
 use std::path::Path;
 use std::time::Duration;
 
+/// A fuzz target: panics on what it finds.
+pub type Run = fn(&[u8]);
+
 /// The targets by name, as `just fuzz` and the regression test list them.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("scenario", scenario_file), ("result", result_file)];
+pub const TARGETS: &[(&str, Run)] = &[("scenario", scenario_file), ("result", result_file)];
 
 /// A scenario file through `run`'s and `validate`'s path, and the same bytes as a `--config` file.
 /// A plan that validates must (1) read back the same from its normalized form written as TOML,
