@@ -121,6 +121,8 @@ pub const CEILINGS: &[Ceiling] = &[
         why: "one activation; leave for out to last the whole run",
     },
     Ceiling { field: "fault.every", max: Max::Duration(FAULT_TIME), why: "the period of a repeating fault" },
+    // Not a key: how often a repeating fault switches on over the run (each is a window in result.json).
+    Ceiling { field: "fault.activations", max: Max::Count(10_000), why: "activations of a repeating fault in a run" },
     Ceiling { field: "fault.after_bytes", max: Max::Bytes(GIB), why: "bytes of a response" },
     Ceiling { field: "fault.bytes", max: Max::Bytes(GIB), why: "bytes of a connection" },
     Ceiling { field: "fault.bytes_per_s", max: Max::Bytes(10 * GIB), why: "bytes per second" },

@@ -352,6 +352,12 @@ mod ceiling_tests {
         );
         let plan = ok(&format!("{}{}{fault}", MINIMAL.replace("\"1s\"", "\"24h\""), day.repeat(6)));
         assert_round_trip(&plan);
+        // A repeating fault's windows are listed in the result: 1s + 5s drain, every 500us.
+        assert_eq!(
+            errs(&with(&format!("{fault}for = \"100us\"\nevery = \"500us\"\n"))),
+            ["12:9 fault[0].every: every (500us) switches the fault on 12000 times over the run (6s), above the ceiling of 10000"]
+        );
+        assert_eq!(ok(&with(&format!("{fault}for = \"100us\"\nevery = \"600us\"\n"))).faults.len(), 1);
         // At the ceiling is allowed, a nanosecond above is not.
         assert_eq!(ok(&MINIMAL.replace("\"1s\"", "\"24h\"")).phases[0].duration.as_secs(), 86_400);
         assert_eq!(errs(&MINIMAL.replace("\"1s\"", "\"24h 1ns\"")).len(), 1);
