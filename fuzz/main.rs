@@ -2,7 +2,8 @@
 //! stable Rust (cargo-fuzz needs a nightly compiler and libFuzzer, neither of which this
 //! project's machines have).
 //!
-//! Inputs are the shipped files (`scenarios/`, `scenarios/invalid/`, `tests/fixtures/`) and every
+//! Inputs are the shipped files (`scenarios/`, `scenarios/invalid/`, `tests/fixtures/`), the seeds
+//! of `fuzz/seeds/<target>/` (a result with two phases, a proxy and repeating faults) and every
 //! earlier finding (`tests/fixtures/fuzz/<target>/`), mutated one to four times at a time: TOML
 //! and JSON values replaced by hostile ones (huge, negative, NaN, control characters, durations
 //! past every ceiling), strings and lines spliced from other inputs, lines dropped, doubled or
@@ -130,8 +131,8 @@ fn main() {
             continue;
         }
         let (ext, globs): (&str, &[&str]) = match name {
-            "scenario" => ("toml", &["scenarios", "scenarios/invalid", "tests/fixtures"]),
-            _ => ("json", &["tests/fixtures"]),
+            "scenario" => ("toml", &["scenarios", "scenarios/invalid", "tests/fixtures", "fuzz/seeds/scenario"]),
+            _ => ("json", &["tests/fixtures", "fuzz/seeds/result"]),
         };
         let mut seeds: Vec<Vec<u8>> =
             globs.iter().flat_map(|dir| files(&root.join(dir), ext)).filter_map(|p| std::fs::read(p).ok()).collect();

@@ -1,5 +1,5 @@
 //! Every input the fuzzer ever saved (`tests/fixtures/fuzz/<target>/`) replayed through its
-//! target, and the shipped files through both: what once panicked stays fixed.
+//! target, with its seeds and the shipped files: what once panicked stays fixed.
 
 #[path = "../../fuzz/targets.rs"]
 mod targets;
@@ -21,6 +21,7 @@ fn fuzz_regressions() {
     let mut replayed = 0;
     for &(name, run) in targets::TARGETS {
         let mut all = inputs(&format!("tests/fixtures/fuzz/{name}"));
+        all.extend(inputs(&format!("fuzz/seeds/{name}")));
         match name {
             "scenario" => {
                 all.extend(inputs("scenarios"));
