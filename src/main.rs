@@ -118,14 +118,15 @@ fn compare(paths: &[std::path::PathBuf], md: bool, output: Option<&Path>, force:
     }
     if let Err(e) = compare::check_comparable(&results) {
         if !force || matches!(e, compare::CompareError::TooFew(_)) {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", escape_controls_keep_lines(&e.to_string()));
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     }
     let labelled: Vec<_> = compare::unique_labels(paths).into_iter().zip(results).collect();
     let comparison = compare::compare(&labelled);
     let text = if md { markdown::comparison_markdown(&comparison) } else { compare::terminal_table(&comparison) };
-    print!("{text}");
+    // Names come from the result files: shown with their control characters escaped.
+    print!("{}", escape_controls_keep_lines(&text));
     if let Some(output) = output {
         let page;
         let bytes = if html.is_some() {
@@ -175,7 +176,9 @@ fn validate(paths: &[std::path::PathBuf]) -> ExitCode {
     for path in paths {
         match load(path, &scenario::Overrides::default()) {
             Ok(plan) => {
-                println!("ok: {} ({} phases, {} clients)", path.display(), plan.phases.len(), plan.clients.len());
+                let shown = path.display().to_string();
+                let shown = escape_controls_keep_lines(&shown);
+                println!("ok: {shown} ({} phases, {} clients)", plan.phases.len(), plan.clients.len());
                 for warning in plan.warnings() {
                     eprintln!("warning: {}: {warning}", escape_controls_keep_lines(&path.display().to_string()));
                 }

@@ -61,6 +61,13 @@ impl RunResult {
             ),
             None => anyhow::bail!("{} is not a chaosload result.json (no schema_version)", path.display()),
         }
+        if let Some(at) = control_character_at(&value, String::new()) {
+            anyhow::bail!(
+                "{}: {at} holds a control character, which chaosload never writes there: the file is damaged or not a \
+                 chaosload result",
+                path.display()
+            );
+        }
         let result: RunResult = serde_json::from_value(value)
             .with_context(|| format!("{} does not match the result.json schema", path.display()))?;
         result.check_histograms().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -113,6 +120,30 @@ impl RunResult {
             Some(v) if !v.is_null() => v.to_string(),
             _ => "unknown".to_string(),
         }
+    }
+}
+
+/// The JSON path of the first string (or key) holding a control character, outside `scenario`
+/// (the request body there may hold anything) and `error` (a message). Names, error kinds and
+/// labels never do, so nothing shown on a terminal from a result can drive it.
+fn control_character_at(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => crate::escape::has_controls(s).then_some(at),
+        Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| control_character_at(v, format!("{at}[{i}]")))
+        }
+        Value::Object(map) => map.iter().find_map(|(key, v)| {
+            let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+            if at.is_empty() && (key == "scenario" || key == "error") {
+                None
+            } else if crate::escape::has_controls(key) {
+                Some(crate::escape::escape_controls(&path).into_owned())
+            } else {
+                control_character_at(v, path)
+            }
+        }),
+        _ => None,
     }
 }
 

@@ -322,3 +322,22 @@ fn report_and_compare_refuse_a_result_they_cannot_read_whole() {
     }
     assert!(!dir.join("report-2.html").exists() && !dir.join("report.html").with_file_name("base64.html").exists());
 }
+
+#[test]
+fn report_and_compare_refuse_control_characters_in_a_result() {
+    let dir = scratch("cli-controls");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/fixtures/result.json").unwrap()).unwrap();
+    json["clients"][0]["name"] = "evil\u{1b}]0;title\u{7}\r\nname".into();
+    let path = dir.join("a.json");
+    std::fs::write(&path, json.to_string()).unwrap();
+    let path = path.to_str().unwrap();
+    for args in [vec!["compare", path, path], vec!["report", path]] {
+        let out = chaosload(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("clients[0].name holds a control character"), "{stderr}");
+        let shown = format!("{}{}", stderr, String::from_utf8_lossy(&out.stdout));
+        assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{args:?} shows a raw control character");
+    }
+}
