@@ -26,3 +26,8 @@ bench *args:
 soak:
     cargo build --release
     python3 bench/soak.py target/release/chaosload
+
+# Fuzz each target (scenario files, result.json) for SECONDS each (default 60), on stable Rust;
+# prints the executions, saves what fails under tests/fixtures/fuzz/ (replayed by `cargo test`).
+fuzz seconds="60" *args:
+    cargo run --release --example fuzz -- --seconds {{seconds}} {{args}}

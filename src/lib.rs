@@ -22,11 +22,13 @@
 //! - `seeded`    — the seeded draws of mock and proxy; `vocabulary` — values and words as scenarios write them.
 //! - `resources` — file descriptors: the open-file limit raised, sockets checked before a run, EMFILE told apart.
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
+//! - `escape`    — control characters escaped in everything shown on a terminal.
 
 pub mod chaos;
 pub mod cli;
 pub mod client;
 pub mod dist;
+pub mod escape;
 pub mod fault;
 pub(crate) mod http1;
 pub mod load;

@@ -1,6 +1,7 @@
 //! The chaosload command: parses the CLI, dispatches, and maps failures to exit codes.
 
 use chaosload::cli::{Cli, Command};
+use chaosload::escape::escape_controls_keep_lines;
 use chaosload::run::{ProgressMode, RunError, RunOptions};
 use chaosload::scenario::{self, LoadError};
 use chaosload::signals::{self, StopSignal};
@@ -19,7 +20,7 @@ fn main() -> ExitCode {
     match dispatch(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", escape_controls_keep_lines(&format!("{e:#}")));
             match e.downcast_ref::<RunError>() {
                 Some(run_error) => ExitCode::from(run_error.exit_code()),
                 // Anything else kept the run from being carried out (I/O, a server failing to start).
@@ -61,12 +62,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             // First SIGINT/SIGTERM/SIGHUP: stop sending, drain briefly, write partial results.
             // A second: exit at once (never halfway through a file).
             signals::stop_on_signals(options.stop.clone())?;
-            eprintln!(
-                "running {} ({} client configurations × {:.0?})",
-                plan.name,
-                if options.clients.is_empty() { plan.clients.len() } else { options.clients.len() },
-                plan.phases.iter().map(|p| p.duration).sum::<std::time::Duration>()
-            );
+            let configurations = if options.clients.is_empty() { plan.clients.len() } else { options.clients.len() };
+            if let Some(notice) = plan.remote_target_notice(configurations) {
+                eprintln!("{notice}");
+            }
+            eprintln!("running {} ({configurations} client configurations × {:.0?})", plan.name, plan.phases_length());
             let output = chaosload::run::run(&plan, &options)?;
             print!("{}", chaosload::summary::render(&output.result));
             println!("result: {}", output.dir.join("result.json").display());
@@ -85,7 +85,7 @@ fn load_result(path: &Path) -> Result<chaosload::result::RunResult, ExitCode> {
     match chaosload::result::RunResult::load(path) {
         Ok(result) => Ok(result),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", escape_controls_keep_lines(&format!("{e:#}")));
             Err(ExitCode::from(EXIT_INVALID))
         }
     }
@@ -127,14 +127,15 @@ fn compare(paths: &[std::path::PathBuf], md: bool, output: Option<&Path>, force:
     }
     if let Err(e) = compare::check_comparable(&results) {
         if !force || matches!(e, compare::CompareError::TooFew(_)) {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", escape_controls_keep_lines(&e.to_string()));
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     }
     let labelled: Vec<_> = compare::unique_labels(paths).into_iter().zip(results).collect();
     let comparison = compare::compare(&labelled);
     let text = if md { markdown::comparison_markdown(&comparison) } else { compare::terminal_table(&comparison) };
-    print!("{text}");
+    // Names come from the result files: shown with their control characters escaped.
+    print!("{}", escape_controls_keep_lines(&text));
     if let Some(output) = output {
         let page;
         let bytes = if html.is_some() {
@@ -184,9 +185,11 @@ fn validate(paths: &[std::path::PathBuf]) -> ExitCode {
     for path in paths {
         match load(path, &scenario::Overrides::default()) {
             Ok(plan) => {
-                println!("ok: {} ({} phases, {} clients)", path.display(), plan.phases.len(), plan.clients.len());
+                let shown = path.display().to_string();
+                let shown = escape_controls_keep_lines(&shown);
+                println!("ok: {shown} ({} phases, {} clients)", plan.phases.len(), plan.clients.len());
                 for warning in plan.warnings() {
-                    eprintln!("warning: {}: {warning}", path.display());
+                    eprintln!("warning: {}: {warning}", escape_controls_keep_lines(&path.display().to_string()));
                 }
             }
             Err(_) => failed = true,

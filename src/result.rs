@@ -44,9 +44,15 @@ impl RunResult {
     /// Reads a result.json, refusing one of another schema version.
     pub fn load(path: &std::path::Path) -> anyhow::Result<RunResult> {
         use anyhow::Context as _;
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        RunResult::parse(&text, path)
+    }
+
+    /// A result.json's bytes as [`RunResult::load`] checks them; `path` names the file in errors.
+    pub fn parse(text: &[u8], path: &std::path::Path) -> anyhow::Result<RunResult> {
+        use anyhow::Context as _;
         let value: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+            serde_json::from_slice(text).with_context(|| format!("{} is not JSON", path.display()))?;
         match value.get("schema_version").and_then(|v| v.as_u64()) {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
             Some(v) => anyhow::bail!(
@@ -55,8 +61,56 @@ impl RunResult {
             ),
             None => anyhow::bail!("{} is not a chaosload result.json (no schema_version)", path.display()),
         }
-        serde_json::from_value(value)
-            .with_context(|| format!("{} does not match the result.json schema", path.display()))
+        if let Some(at) = control_character_at(&value, String::new()) {
+            anyhow::bail!(
+                "{}: {at} holds a control character, which chaosload never writes there: the file is damaged or not a \
+                 chaosload result",
+                path.display()
+            );
+        }
+        let result: RunResult = serde_json::from_value(value)
+            .with_context(|| format!("{} does not match the result.json schema", path.display()))?;
+        result.check_histograms().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(result)
+    }
+
+    /// Every histogram decodes, and a summary's holds as many values as it counts, so a report
+    /// or a comparison never silently leaves out what it cannot read. The error names the
+    /// configuration, the phase or second, and the field.
+    pub fn check_histograms(&self) -> Result<(), String> {
+        fn fields(p: &PhaseResult) -> [(&'static str, &Summary); 5] {
+            [
+                ("latency", &p.latency),
+                ("service_time", &p.service_time),
+                ("time_to_first_byte", &p.time_to_first_byte),
+                ("connect_time", &p.connect_time),
+                ("scheduler_lag", &p.scheduler_lag),
+            ]
+        }
+        for client in &self.clients {
+            let place = |at: String, field: &str| format!("client \"{}\", {at}, {field}.hdr", client.name);
+            for phase in std::iter::once(&client.total).chain(&client.phases) {
+                for (field, summary) in fields(phase) {
+                    let at = || place(format!("phase \"{}\"", phase.name), field);
+                    match decoded(&summary.hdr) {
+                        Err(e) => return Err(format!("{}: {e}", at())),
+                        Ok(n) if n != summary.count => {
+                            return Err(format!(
+                                "{}: the histogram holds {n} values but count is {}: not this summary's histogram",
+                                at(),
+                                summary.count
+                            ))
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            }
+            for second in &client.timeline {
+                decoded(&second.hdr)
+                    .map_err(|e| format!("{}: {e}", place(format!("timeline second {}", second.t_s), "latency")))?;
+            }
+        }
+        Ok(())
     }
 
     /// The scenario's seed as written, or `unknown` for a result without one.
@@ -67,6 +121,40 @@ impl RunResult {
             _ => "unknown".to_string(),
         }
     }
+}
+
+/// The JSON path of the first string (or key) holding a control character, outside `scenario`
+/// (the request body there may hold anything) and `error` (a message). Names, error kinds and
+/// labels never do, so nothing shown on a terminal from a result can drive it.
+fn control_character_at(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => crate::escape::has_controls(s).then_some(at),
+        Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| control_character_at(v, format!("{at}[{i}]")))
+        }
+        Value::Object(map) => map.iter().find_map(|(key, v)| {
+            let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+            if at.is_empty() && (key == "scenario" || key == "error") {
+                None
+            } else if crate::escape::has_controls(key) {
+                Some(crate::escape::escape_controls(&path).into_owned())
+            } else {
+                control_character_at(v, path)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// How many values the base64 histogram `hdr` holds (0 when empty), or why it is not one.
+fn decoded(hdr: &str) -> Result<u64, String> {
+    if hdr.is_empty() {
+        return Ok(0);
+    }
+    Hist::decode_base64(hdr).map(|h| h.len()).map_err(|e| {
+        format!("not an HdrHistogram (V2 deflate, base64): {e:#}; the file is damaged, use the run's own copy")
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,7 +174,7 @@ pub struct Window {
 impl FaultWindows {
     /// The activation windows of every fault in `plan` within its phases and drain.
     pub fn of(plan: &Plan) -> Vec<FaultWindows> {
-        let until = plan.phases.iter().map(|p| p.duration).sum::<std::time::Duration>() + plan.drain;
+        let until = plan.run_length();
         plan.faults
             .iter()
             .map(|fault| FaultWindows {
@@ -341,7 +429,7 @@ impl ClientResult {
             .zip(&record.recorder.phases)
             .scan(epoch, |start, (phase, stats)| {
                 let time = PhaseTime { start: *start, planned: phase.duration, ran: stats.ran_for.unwrap_or_default() };
-                *start += phase.duration;
+                *start = crate::timer::after(*start, phase.duration);
                 Some(time)
             })
             .collect();
@@ -363,8 +451,8 @@ impl ClientResult {
             };
         let total_time = PhaseTime {
             start: epoch,
-            planned: times.iter().map(|t| t.planned).sum(),
-            ran: times.iter().map(|t| t.ran).sum(),
+            planned: plan.phases_length(),
+            ran: times.iter().fold(std::time::Duration::ZERO, |sum, t| sum.saturating_add(t.ran)),
         };
         let total = PhaseResult::build("total", total_time, total_load, &all);
         ClientResult {

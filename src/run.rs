@@ -333,7 +333,7 @@ struct ProgressDisplay {
 
 impl ProgressDisplay {
     fn start(client: &str, plan: &Plan, progress: Arc<Progress>, mode: ProgressMode) -> ProgressDisplay {
-        let total: Duration = plan.phases.iter().map(|p| p.duration).sum();
+        let total = plan.phases_length();
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let client = client.to_string();
         let finished = done.clone();

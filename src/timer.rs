@@ -25,7 +25,16 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 }
 
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(Instant::now() + duration)
+    sleep_until(after(Instant::now(), duration))
+}
+
+/// How far ahead a deadline saturates: never reached by a run, yet far below `Instant`'s range.
+pub const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
+
+/// `base + d`, saturating at [`FAR_FUTURE`] ahead: every deadline the run computes goes through
+/// here, so no value can make `Instant + Duration` overflow (and panic) at run time.
+pub fn after(base: Instant, d: Duration) -> Instant {
+    base.checked_add(d.min(FAR_FUTURE)).unwrap_or(base)
 }
 
 pub struct Sleep {
@@ -178,6 +187,14 @@ impl Timer {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn deadlines_saturate_instead_of_overflowing() {
+        let now = Instant::now();
+        assert_eq!(after(now, Duration::from_millis(5)), now + Duration::from_millis(5));
+        assert_eq!(after(now, Duration::MAX), now + FAR_FUTURE);
+        assert_eq!(after(now, Duration::from_secs(u64::MAX / 2)), now + FAR_FUTURE);
+    }
+
     use super::*;
 
     #[tokio::test(flavor = "current_thread")]

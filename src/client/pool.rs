@@ -345,7 +345,7 @@ impl Pool {
         for entry in idle.drain(..expired) {
             self.close(entry.conn, CloseReason::Idle);
         }
-        idle.first().map(|e| e.since + timeout)
+        idle.first().map(|e| crate::timer::after(e.since, timeout))
     }
 
     /// Drops a connection that failed mid-exchange or that the server closes: its end is

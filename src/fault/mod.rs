@@ -54,12 +54,15 @@ impl<K> FaultPlan<K> {
         if !self.active_at(elapsed) {
             return None;
         }
-        let since = elapsed - self.at;
         let start = match self.every {
-            Some(every) if !every.is_zero() => self.at + every * (since.as_nanos() / every.as_nanos()) as u32,
+            // The activation began `since % every` ago (less than `every`, so it fits in u64 nanos).
+            Some(every) if !every.is_zero() => {
+                let into = (elapsed - self.at).as_nanos() % every.as_nanos();
+                elapsed - Duration::from_nanos(u64::try_from(into).unwrap_or(u64::MAX))
+            }
             _ => self.at,
         };
-        Some(start + self.duration)
+        Some(start.saturating_add(self.duration))
     }
 
     /// The activation windows `(start, end)` that begin before `until`, ends clipped to it.
@@ -67,9 +70,9 @@ impl<K> FaultPlan<K> {
         let mut out = Vec::new();
         let mut start = self.at;
         while start < until {
-            out.push((start, (start + self.duration).min(until)));
+            out.push((start, start.saturating_add(self.duration).min(until)));
             match self.every {
-                Some(every) if !every.is_zero() => start += every,
+                Some(every) if !every.is_zero() => start = start.saturating_add(every),
                 _ => break,
             }
         }

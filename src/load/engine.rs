@@ -217,7 +217,7 @@ impl Worker<'_> {
                 break;
             }
             let prepared = Rc::new(shared.client.prepare(&phase.request)?);
-            let phase_end = phase_start + phase.duration;
+            let phase_end = timer::after(phase_start, phase.duration);
             let opened_before = shared.client.connections_opened();
             match &phase.load {
                 Load::Open { shape, poisson, max_in_flight } => {
@@ -228,7 +228,7 @@ impl Worker<'_> {
                         if progress.stopped() {
                             break;
                         }
-                        let intended = phase_start + offset;
+                        let intended = timer::after(phase_start, offset);
                         let now = Instant::now();
                         if now < intended {
                             late_in_a_row = 0;

@@ -157,4 +157,26 @@ mod tests {
         assert!((19_400..=20_600).contains(&n), "poisson {n}");
         assert_eq!(n, count(Shape::Constant { rate: 1000.0 }, 20, true));
     }
+
+    #[test]
+    fn the_plans_arrival_count_is_what_the_schedule_sends() {
+        let ms = Duration::from_millis;
+        for (shape, duration) in [
+            (Shape::Constant { rate: 250.0 }, ms(4_000)),
+            (Shape::Ramp { from: 0.0, to: 300.0 }, ms(5_000)),
+            (Shape::Ramp { from: 400.0, to: 100.0 }, ms(3_000)),
+            (Shape::Steps { rates: vec![0.0, 100.0, 50.0] }, ms(6_000)),
+            (Shape::Bursts { rate: 500.0, on: ms(300), off: ms(700) }, ms(4_500)),
+        ] {
+            let sent = Schedule::new(shape.clone(), duration, false, 1).count() as f64;
+            let planned = shape.arrivals(duration);
+            assert!((sent - planned).abs() <= 1.0, "{shape:?}: schedule sends {sent}, plan says {planned}");
+            let peak = (0..=1000)
+                .map(|i| {
+                    Schedule::new(shape.clone(), duration, false, 1).rate_at(i as f64 * duration.as_secs_f64() / 1000.0)
+                })
+                .fold(0.0, f64::max);
+            assert_eq!(peak, shape.peak_rate(), "{shape:?}");
+        }
+    }
 }

@@ -271,7 +271,7 @@ impl Behaviour {
     pub(crate) fn receive(&self) -> Received {
         let n = self.counters.requests.fetch_add(1, Relaxed);
         let draw = self.draw(n);
-        let deadline = (!draw.latency.is_zero()).then(|| Instant::now() + draw.latency);
+        let deadline = (!draw.latency.is_zero()).then(|| crate::timer::after(Instant::now(), draw.latency));
         Received { n, status: draw.status, deadline }
     }
 
@@ -335,7 +335,7 @@ impl Behaviour {
             }
             if this.keep_alive_close == KeepAliveClose::Race {
                 if let (Some(timeout), Some(since)) = (conn.idle_timeout, conn.idle_since) {
-                    if arrival >= since + timeout {
+                    if arrival >= crate::timer::after(since, timeout) {
                         this.counters.connections_closed_idle.fetch_add(1, Relaxed);
                         return Answer::Takeover(Some(Wire::Rst), None);
                     }
@@ -358,9 +358,10 @@ impl Behaviour {
             let wait = match faults.decision {
                 Decision::Gateway { after, .. } => after,
                 _ => draw.latency,
-            } + faults.extra_latency;
+            }
+            .saturating_add(faults.extra_latency);
             if !wait.is_zero() {
-                crate::timer::sleep_until(start + wait).await;
+                crate::timer::sleep_until(crate::timer::after(start, wait)).await;
             }
             let stalled = !this.stalls.is_empty() && this.hold_while_stalled(n).await;
             if faults.hit || stalled {
@@ -393,7 +394,7 @@ impl Behaviour {
         let mut held = false;
         while let Some(end) = self.stall_end(n, elapsed) {
             held = true;
-            crate::timer::sleep_until(self.epoch + end).await;
+            crate::timer::sleep_until(crate::timer::after(self.epoch, end)).await;
             elapsed = end;
         }
         held
@@ -526,7 +527,7 @@ impl Body for MockBody {
                 if t.next >= t.chunks {
                     return Poll::Ready(None);
                 }
-                let due = t.start + t.over * (t.next + 1) / t.chunks;
+                let due = crate::timer::after(t.start, t.over * (t.next + 1) / t.chunks);
                 let sleep = t.sleep.get_or_insert_with(|| crate::timer::sleep_until(due));
                 ready!(Pin::new(sleep).poll(cx));
                 t.sleep = None;

@@ -155,8 +155,8 @@ impl Activity {
     fn idle_check(&self, idle: Duration) -> Result<(), Instant> {
         let now = Instant::now();
         match self.idle_since() {
-            Some(since) if now >= since + idle => Ok(()),
-            Some(since) => Err(since + idle),
+            Some(since) if now >= crate::timer::after(since, idle) => Ok(()),
+            Some(since) => Err(crate::timer::after(since, idle)),
             // Busy: it cannot have been idle for `idle` before `now + idle`.
             None => Err(now + idle),
         }

@@ -237,7 +237,11 @@ impl Serverless {
     fn sweep(&self, pool: &mut Pool, now: Instant) -> bool {
         let mut froze = false;
         for inst in pool.slots.iter_mut() {
-            if !inst.frozen && !inst.prewarm && inst.in_flight == 0 && now >= inst.last_used + self.freeze_after {
+            if !inst.frozen
+                && !inst.prewarm
+                && inst.in_flight == 0
+                && now >= crate::timer::after(inst.last_used, self.freeze_after)
+            {
                 inst.frozen = true;
                 froze = true;
                 self.counters.freezes.fetch_add(1, Relaxed);
@@ -299,7 +303,7 @@ impl Serverless {
     /// Admits one request of the connection `conn`, binding it if needed, or queues it for
     /// capacity (first come, first served) up to `queue_timeout`.
     pub(crate) async fn admit(self: &Arc<Self>, conn: &ConnBinding) -> Admission {
-        let deadline = Instant::now() + self.queue_timeout;
+        let deadline = crate::timer::after(Instant::now(), self.queue_timeout);
         let (id, wake) = {
             let mut pool = self.lock();
             let now = Instant::now();

@@ -111,6 +111,35 @@ pub fn threads_out_of_range(threads: impl std::fmt::Display) -> Violation {
 }
 
 impl PlanParts {
+    /// How long the phases last in all (saturating: a sum never overflows).
+    pub fn phases_length(&self) -> Duration {
+        self.phases.iter().fold(Duration::ZERO, |sum, p| sum.saturating_add(p.duration))
+    }
+
+    /// The phases and the drain: how long one configuration's run can last.
+    pub fn run_length(&self) -> Duration {
+        self.phases_length().saturating_add(self.drain)
+    }
+
+    /// What one configuration sends, from the phases: the open model's peak rate and scheduled
+    /// arrivals, the closed model's users and time. The one place this is computed.
+    pub fn planned_load(&self) -> PlannedLoad {
+        let mut load = PlannedLoad::default();
+        for phase in &self.phases {
+            match &phase.load {
+                Load::Open { shape, .. } => {
+                    load.peak_rate = load.peak_rate.max(shape.peak_rate());
+                    load.open_requests += shape.arrivals(phase.duration);
+                }
+                Load::Closed { concurrency, .. } => {
+                    load.closed_users = load.closed_users.max(*concurrency);
+                    load.closed_duration = load.closed_duration.saturating_add(phase.duration);
+                }
+            }
+        }
+        load
+    }
+
     /// The plan, if its parts keep every rule of [`PlanParts::violations`].
     pub fn build(self) -> Result<Plan, Violations> {
         let violations = self.violations("threads");
@@ -203,6 +232,36 @@ impl Plan {
                 )
             })
             .collect()
+    }
+
+    /// The one notice printed before a run whose target is beyond this machine (see
+    /// [`Target::remote`]): what `configurations` configurations will send it, from
+    /// [`PlanParts::planned_load`]. None for a loopback target.
+    pub fn remote_target_notice(&self, configurations: usize) -> Option<String> {
+        let uri = self.target.remote()?;
+        let load = self.planned_load();
+        let mut sends = Vec::new();
+        if load.peak_rate > 0.0 {
+            let total = load.open_requests.round() * configurations as f64;
+            sends.push(format!(
+                "up to {} requests/s, {} requests in all",
+                load.peak_rate,
+                total as u64 // rates and durations have ceilings, so this is far below u64::MAX
+            ));
+        }
+        if load.closed_users > 0 {
+            sends.push(format!(
+                "{} users sending back to back for {}",
+                load.closed_users,
+                humantime::format_duration(load.closed_duration.saturating_mul(configurations as u32))
+            ));
+        }
+        Some(format!(
+            "notice: {} is not on this machine; this run ({configurations} configuration{}) sends it {}",
+            crate::escape::escape_controls(&uri.to_string()),
+            if configurations == 1 { "" } else { "s" },
+            sends.join(", and ")
+        ))
     }
 
     /// The fully defaulted scenario in scenario vocabulary, for `result.json`: durations as
@@ -317,6 +376,59 @@ pub enum Target {
     Mock,
     /// A real target: `http://host:port/base-path`. Phase paths are appended to the base path.
     Url(http::Uri),
+}
+
+impl Target {
+    /// The target a run would send load to beyond this machine: a URL whose host is not
+    /// `localhost`, 127.0.0.0/8 or `::1`. None for the mock (always on 127.0.0.1).
+    pub fn remote(&self) -> Option<&http::Uri> {
+        let Target::Url(uri) = self else { return None };
+        let host = uri.host().unwrap_or_default();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let loopback =
+            host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        (!loopback).then_some(uri)
+    }
+}
+
+/// What one configuration of a plan sends ([`PlanParts::planned_load`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PlannedLoad {
+    /// The highest arrival rate of any open-model phase, requests per second (0 without one).
+    pub peak_rate: f64,
+    /// The arrivals the open-model phases schedule: their rates integrated over their durations.
+    pub open_requests: f64,
+    /// The most closed-model users at once (0 without a closed-model phase)…
+    pub closed_users: usize,
+    /// …and how long the closed-model phases last in all.
+    pub closed_duration: Duration,
+}
+
+impl Shape {
+    /// The highest rate the shape reaches, requests per second.
+    pub fn peak_rate(&self) -> f64 {
+        match self {
+            Shape::Constant { rate } | Shape::Bursts { rate, .. } => *rate,
+            Shape::Ramp { from, to } => from.max(*to),
+            Shape::Steps { rates } => rates.iter().copied().fold(0.0, f64::max),
+        }
+    }
+
+    /// The arrivals due over `duration`: the cumulative count `N(duration)` that `load::schedule`
+    /// inverts (a test there checks the two agree).
+    pub fn arrivals(&self, duration: Duration) -> f64 {
+        let secs = duration.as_secs_f64();
+        match self {
+            Shape::Constant { rate } => rate * secs,
+            Shape::Ramp { from, to } => (from + to) / 2.0 * secs,
+            Shape::Steps { rates } => rates.iter().sum::<f64>() / rates.len().max(1) as f64 * secs,
+            Shape::Bursts { rate, on, off } => {
+                let (on, cycle) = (on.as_secs_f64(), on.as_secs_f64() + off.as_secs_f64());
+                let cycles = (secs / cycle).floor();
+                rate * (cycles * on + (secs - cycles * cycle).min(on))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -466,4 +578,46 @@ pub enum RetryOn {
     /// Any 5xx response.
     Status5xx,
     Status(u16),
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn plan(target: &str, phases: &str) -> super::Plan {
+        let src =
+            format!("name = \"t\"\n[target]\n{target}\n{phases}[[client]]\nname = \"a\"\n[[client]]\nname = \"b\"\n");
+        crate::scenario::parse(&src, Path::new("t.toml")).unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    const PHASES: &str = "[[phase]]\nduration = \"10s\"\nshape = { kind = \"ramp\", from = 0, to = 200 }\n[[phase]]\nduration = \"5s\"\nshape = { kind = \"constant\", rate = 50 }\n[[phase]]\nduration = \"30s\"\nconcurrency = 8\n";
+
+    #[test]
+    fn a_remote_target_gets_one_notice_with_the_load_it_will_receive() {
+        let remote = plan("url = \"http://example.com:8080/api\"", PHASES);
+        let load = remote.planned_load();
+        assert_eq!((load.peak_rate, load.open_requests), (200.0, 1_250.0));
+        assert_eq!((load.closed_users, load.closed_duration.as_secs()), (8, 30));
+        assert_eq!(
+            remote.remote_target_notice(2).as_deref(),
+            Some(
+                "notice: http://example.com:8080/api is not on this machine; this run (2 configurations) sends it \
+                 up to 200 requests/s, 2500 requests in all, and 8 users sending back to back for 1m"
+            )
+        );
+        for local in [
+            "mock = true",
+            "url = \"http://127.0.0.1:1/\"",
+            "url = \"http://127.8.0.3:1/\"",
+            "url = \"http://localhost:1/\"",
+            "url = \"http://[::1]:1/\"",
+        ] {
+            assert_eq!(plan(local, PHASES).remote_target_notice(2), None, "{local} is this machine");
+        }
+        for far in
+            ["url = \"http://10.0.0.1/\"", "url = \"http://[::2]:1/\"", "url = \"http://localhost.example.com/\""]
+        {
+            assert!(plan(far, PHASES).remote_target_notice(1).is_some(), "{far} is not this machine");
+        }
+    }
 }

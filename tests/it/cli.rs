@@ -300,3 +300,64 @@ fn the_schema_names_every_error_kind() {
     result["clients"][0]["total"]["errors"] = serde_json::json!({ "too_many_files": 1 });
     assert!(!validator.is_valid(&result), "a kind chaosload never writes is refused");
 }
+
+#[test]
+fn report_and_compare_refuse_a_result_they_cannot_read_whole() {
+    let dir = scratch("cli-corrupt");
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/fixtures/result.json").unwrap()).unwrap();
+    let write = |name: &str, change: &dyn Fn(&mut serde_json::Value)| {
+        let mut json = fixture.clone();
+        change(&mut json);
+        let path = dir.join(name);
+        std::fs::write(&path, json.to_string()).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let good = write("good.json", &|_| {});
+    assert!(chaosload(&["report", &good]).status.success(), "the fixture itself is readable");
+    let refusals = [
+        (
+            write("base64.json", &|j| j["clients"][1]["phases"][0]["latency"]["hdr"] = "not base64!".into()),
+            "client \"no-keep-alive\", phase \"steady\", latency.hdr: not an HdrHistogram",
+        ),
+        (
+            write("garbage.json", &|j| j["clients"][0]["timeline"][2]["hdr"] = "AAAAAAAA".into()),
+            "client \"keep-alive\", timeline second 2, latency.hdr: not an HdrHistogram",
+        ),
+        (
+            write("swapped.json", &|j| {
+                j["clients"][0]["total"]["latency"]["hdr"] = j["clients"][0]["total"]["connect_time"]["hdr"].clone()
+            }),
+            "client \"keep-alive\", phase \"total\", latency.hdr: the histogram holds",
+        ),
+        (write("future.json", &|j| j["schema_version"] = 99.into()), "has schema_version 99; this chaosload reads 1"),
+    ];
+    for (path, says) in &refusals {
+        for args in [vec!["report", path.as_str()], vec!["compare", good.as_str(), path.as_str()]] {
+            let out = chaosload(&args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(stderr.contains(says), "{args:?} should say {says:?}: {stderr}");
+        }
+    }
+    assert!(!dir.join("report-2.html").exists() && !dir.join("report.html").with_file_name("base64.html").exists());
+}
+
+#[test]
+fn report_and_compare_refuse_control_characters_in_a_result() {
+    let dir = scratch("cli-controls");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/fixtures/result.json").unwrap()).unwrap();
+    json["clients"][0]["name"] = "evil\u{1b}]0;title\u{7}\r\nname".into();
+    let path = dir.join("a.json");
+    std::fs::write(&path, json.to_string()).unwrap();
+    let path = path.to_str().unwrap();
+    for args in [vec!["compare", path, path], vec!["report", path]] {
+        let out = chaosload(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("clients[0].name holds a control character"), "{stderr}");
+        let shown = format!("{}{}", stderr, String::from_utf8_lossy(&out.stdout));
+        assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{args:?} shows a raw control character");
+    }
+}

@@ -142,3 +142,45 @@ fn arrivals_beyond_a_capped_pool_wait_their_turn_and_are_all_accounted_for() {
     // far above the 50 ms one exchange takes.
     assert!(c.total.latency.max_us >= 400_000, "max latency {}µs", c.total.latency.max_us);
 }
+
+/// Validation keeps every value below its ceiling; the run itself must not overflow either, for
+/// a plan built in code. Timeouts, the pool's idle timeout, the mock's keep-alive and a fault
+/// window at `Duration::MAX` once panicked a load thread ("overflow when adding duration to
+/// instant") or the result's fault windows.
+#[test]
+fn the_largest_durations_do_not_overflow_at_run_time() {
+    let _serial = exclusive();
+    let mut client = ClientPlan::defaults("far");
+    client.pool_idle_timeout = Some(Duration::MAX);
+    client.connect_timeout = Some(Duration::MAX);
+    client.request_timeout = Some(Duration::MAX);
+    let mut plan = mock_plan(ms(1), vec![constant(50.0, ms(400))], vec![client]);
+    plan.mock.keep_alive_idle = Some(Duration::MAX);
+    plan.drain = ms(500);
+    // In the run from 100 ms on and never ending, but hitting nothing: only its window is computed.
+    plan.faults.push(FaultPlan {
+        kind: FaultKind::Mock(MockFault::Stall(Stall)),
+        at: ms(100),
+        duration: Duration::MAX,
+        every: None,
+        probability: 0.0,
+    });
+    // A panic in a task on a load thread (the pool's idle reaper) does not stop the run: it is
+    // seen only by the panic hook.
+    let overflowed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = std::sync::Arc::clone(&overflowed);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("overflow") {
+            seen.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        previous(info);
+    }));
+    let result = crate::support::run(&plan);
+    let _ = std::panic::take_hook(); // back to the default hook
+    assert!(!overflowed.load(std::sync::atomic::Ordering::Relaxed), "a duration overflowed at run time");
+    let total = &result.clients[0].total;
+    assert_eq!((total.sent, total.ok), (20, 20), "{:?}", total.errors);
+    assert_eq!(result.faults[0].windows.len(), 1);
+    assert_eq!(result.faults[0].windows[0].start_ms, 100);
+}

@@ -7,6 +7,7 @@ mod chaos;
 mod cli;
 mod client;
 mod engine;
+mod fuzz;
 mod hostile;
 #[cfg(target_os = "linux")]
 mod peers;

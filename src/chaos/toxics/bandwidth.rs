@@ -42,7 +42,7 @@ impl Pipe for Bandwidth {
                 let mut start = 0;
                 while start < chunk.data.len() {
                     let end = (start + piece).min(chunk.data.len());
-                    at += Duration::from_secs_f64((end - start) as f64 / rate);
+                    at = timer::after(at, Duration::from_secs_f64((end - start) as f64 / rate));
                     timer::sleep_until(at).await;
                     if !stub.send(Chunk { data: chunk.data.slice(start..end), at }).await {
                         return;

@@ -40,7 +40,7 @@ impl Pipe for Delaying {
     fn pipe(mut self: Box<Self>, mut stub: Stub) -> PipeFuture {
         Box::pin(async move {
             while let Some(mut chunk) = stub.recv().await {
-                let release = chunk.at + self.dist.sample(&mut self.rng);
+                let release = timer::after(chunk.at, self.dist.sample(&mut self.rng));
                 timer::sleep_until(release).await;
                 chunk.at = release;
                 if !stub.send(chunk).await {

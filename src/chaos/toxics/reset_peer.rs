@@ -35,7 +35,7 @@ impl Pipe for ResetPeer {
     fn pipe(self: Box<Self>, stub: Stub) -> PipeFuture {
         Box::pin(async move {
             let Stub { mut input, output, link, .. } = stub;
-            let deadline = link.opened() + self.after;
+            let deadline = timer::after(link.opened(), self.after);
             let forward = async move {
                 while let Some(chunk) = input.recv().await {
                     if output.send(chunk).await.is_err() {

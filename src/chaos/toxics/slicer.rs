@@ -42,7 +42,7 @@ impl Pipe for Slicer {
             while let Some(chunk) = stub.recv().await {
                 for start in (0..chunk.data.len()).step_by(self.size) {
                     let end = (start + self.size).min(chunk.data.len());
-                    let at = last.map_or(chunk.at, |last| (last + self.delay).max(chunk.at));
+                    let at = last.map_or(chunk.at, |last| timer::after(last, self.delay).max(chunk.at));
                     timer::sleep_until(at).await;
                     last = Some(at);
                     if !stub.send(Chunk { data: chunk.data.slice(start..end), at }).await {

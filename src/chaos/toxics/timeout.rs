@@ -35,7 +35,7 @@ impl Pipe for Timeout {
     /// first ends the direction as without the toxic (like `blackhole`).
     fn pipe(self: Box<Self>, mut stub: Stub) -> PipeFuture {
         Box::pin(async move {
-            let deadline = stub.link.opened() + self.after;
+            let deadline = timer::after(stub.link.opened(), self.after);
             let link = std::sync::Arc::clone(&stub.link);
             tokio::select! {
                 () = timer::sleep_until(deadline) => link.end(Teardown::CLOSE),

@@ -119,9 +119,8 @@ impl Cx<'_> {
     fn retries(&mut self, field: &str, raw: &RawRetries) -> RetryPlan {
         let mut plan = RetryPlan::default();
         if let Some(max) = raw.max {
-            match u32::try_from(max) {
-                Ok(m) => plan.max = m,
-                Err(_) => self.error(&format!("{field}.max"), format!("max must be ≥ 0, got {max}")),
+            if let Some(m) = self.count(&format!("{field}.max"), max, 0) {
+                plan.max = m as u32; // at most its ceiling, 100
             }
         }
         for (j, name) in raw.on.iter().flatten().enumerate() {
@@ -184,7 +183,7 @@ mod tests {
         assert_eq!(
             errs(&src),
             [
-                "9:19 client[0].retries.max: max must be ≥ 0, got -1",
+                "9:19 client[0].retries.max: must be ≥ 0, got -1",
                 "9:29 client[0].retries.on[0]: unknown failure kind \"rst\"",
                 "9:36 client[0].retries.on[1]: status 200 is not a failure",
                 "9:48 client[0].retries.on[2]: \"unfinished\" is not a failure a client can retry",

@@ -4,6 +4,7 @@
 //! errors included).
 
 use super::suggest::suggestion;
+use crate::escape::escape_controls;
 use serde::Deserialize;
 use std::fmt;
 use std::ops::Range;
@@ -38,13 +39,15 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.col)?;
+        // Values are quoted in messages as written; their control characters are shown escaped.
+        let file = self.file.display().to_string();
+        write!(f, "{}:{}:{}: ", escape_controls(&file), self.line, self.col)?;
         if !self.field.is_empty() {
-            write!(f, "{}: ", self.field)?;
+            write!(f, "{}: ", escape_controls(&self.field))?;
         }
-        f.write_str(&self.message)?;
+        f.write_str(&escape_controls(&self.message))?;
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            write!(f, "\n  hint: {}", escape_controls(hint))?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use super::suggest::{did_you_mean, quoted_list, suggestion};
 use super::values::fmt_dur;
 use crate::dist::Dist;
 use crate::fault::{Keys, Need};
+use crate::scenario::ceilings;
 use crate::scenario::faults::{self as fault, Kind};
 use crate::scenario::plan::*;
 use crate::scenario::raw::{RawDelay, RawFault, Scalar};
@@ -67,7 +68,7 @@ impl<'a> Cx<'a> {
         let at = raw.at.as_ref().map_or(Some(Duration::ZERO), |at| self.duration(&f("at"), at));
         let duration = match &raw.for_ {
             Some(d) => self.positive_duration(&f("for"), d),
-            None => Some(run.map_or(FOREVER, |run| run.phases + run.drain)),
+            None => Some(run.map_or(FOREVER, |run| run.phases.saturating_add(run.drain))),
         };
         let every = match &raw.every {
             Some(Scalar::Str(once)) if once == "once" => None,
@@ -94,6 +95,23 @@ impl<'a> Cx<'a> {
                 "the fault would never switch off",
             ),
             _ => {}
+        }
+        if let (Some(run), Some(at), Some(every)) = (run, at, every) {
+            // Each activation is a window the result lists and the report draws: bounded.
+            let over = run.phases.saturating_add(run.drain).saturating_sub(at);
+            let activations = over.as_nanos().div_ceil(every.as_nanos());
+            let max = ceilings::ceiling(&f("activations"), ceilings::Of::Integer).max;
+            if activations as f64 > max.magnitude() {
+                self.error_hint(
+                    &f("every"),
+                    format!(
+                        "every ({}) switches the fault on {activations} times over the run ({}), above the ceiling of {max}",
+                        fmt_dur(every),
+                        fmt_dur(over)
+                    ),
+                    format!("a repeating fault switches on at most {max} times in a run: make every longer"),
+                );
+            }
         }
         if let (Some(run), Some(at)) = (run, at) {
             if !run.phases.is_zero() && at >= run.phases {

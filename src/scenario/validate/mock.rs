@@ -70,9 +70,8 @@ impl Cx<'_> {
             }
         }
         if let Some(bytes) = raw.body_bytes {
-            match usize::try_from(bytes) {
-                Ok(b) => plan.body_bytes = b,
-                Err(_) => self.error("mock.body_bytes", format!("body_bytes must be ≥ 0, got {bytes}")),
+            if let Some(b) = self.count("mock.body_bytes", bytes, 0) {
+                plan.body_bytes = b;
             }
         }
         if let Some(n) = raw.max_connections {
@@ -362,10 +361,7 @@ prewarm = 4
         // A mistake in [mock.serverless] does not hide those of [mock], nor the other way round.
         assert_eq!(
             errs(&with("[mock]\nbody_bytes = -1\n[mock.serverless]\ninstancs = 1\n")),
-            [
-                "10:14 mock.body_bytes: body_bytes must be ≥ 0, got -1",
-                "12:1 mock.serverless: unknown field \"instancs\""
-            ]
+            ["10:14 mock.body_bytes: must be ≥ 0, got -1", "12:1 mock.serverless: unknown field \"instancs\""]
         );
         assert_eq!(hints(&with("[mock.serverless]\ninstancs = 1\n")), ["did you mean \"instances\"?"]);
         // The mock's sections need the mock.

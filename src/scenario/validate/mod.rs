@@ -21,6 +21,8 @@ mod diagnostic;
 mod faults;
 mod mock;
 mod phase;
+#[cfg(test)]
+mod properties;
 mod proxy;
 mod request;
 mod suggest;
@@ -34,6 +36,7 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 use diagnostic::Cx;
 use faults::RunContext;
 
+use super::ceilings;
 use super::plan::*;
 use super::plan::{Overrides, Parts};
 use super::raw::*;
@@ -158,7 +161,8 @@ impl<'a> Cx<'a> {
             clients.push(self.client(i, raw.as_ref()));
         }
 
-        let run = RunContext { target: &target, phases: phases.iter().map(|p| p.duration).sum(), drain };
+        let phases_length = self.phases_length(&phases);
+        let run = RunContext { target: &target, phases: phases_length, drain };
         let faults = self.faults(Some(&run));
 
         let source = self.file.to_path_buf();
@@ -198,6 +202,28 @@ impl<'a> Cx<'a> {
             Some(seed) => seed as u64,
             None => 1,
         }
+    }
+
+    /// All phases' durations added up, reported at the phase that takes the sum past its ceiling
+    /// (a fault without `for` lasts the whole run, so its normalized `for` is this sum and the drain).
+    fn phases_length(&mut self, phases: &[PhasePlan]) -> Duration {
+        let max = ceilings::ceiling("phases", ceilings::Of::Duration).max;
+        let mut sum = Duration::ZERO;
+        for (i, phase) in phases.iter().enumerate() {
+            let before = sum;
+            sum = sum.saturating_add(phase.duration);
+            if sum.as_secs_f64() > max.magnitude() && before.as_secs_f64() <= max.magnitude() {
+                self.error_hint(
+                    &format!("phase[{i}].duration"),
+                    format!(
+                        "the phases up to this one last {} in all, above the ceiling of {max}",
+                        values::fmt_dur(sum)
+                    ),
+                    format!("all phases together last at most {max}: split the test into several runs"),
+                );
+            }
+        }
+        sum
     }
 
     fn unique_names<'n>(&mut self, key: &str, names: impl Iterator<Item = &'n str>) {

@@ -25,6 +25,14 @@ impl Cx<'_> {
                 self.error(&f("name"), "a phase name cannot be empty");
                 default_name
             }
+            Some(n) if crate::escape::has_controls(n) => {
+                self.error_hint(
+                    &f("name"),
+                    format!("phase name \"{n}\" holds a control character"),
+                    "names label the terminal summary and the report: no line breaks, tabs, NUL or escapes",
+                );
+                default_name
+            }
             Some(n) => n.clone(),
             None => default_name,
         };
@@ -77,12 +85,7 @@ impl Cx<'_> {
                         );
                     }
                 }
-                let concurrency = if concurrency < 1 {
-                    self.error(&f("concurrency"), format!("concurrency must be ≥ 1, got {concurrency}"));
-                    1
-                } else {
-                    concurrency as usize
-                };
+                let concurrency = self.count(&f("concurrency"), concurrency, 1).unwrap_or(1);
                 let think = match &raw.think {
                     None => None,
                     Some(RawDelay::Duration(d)) => self.opt_duration(&f("think"), d).flatten().map(Dist::Fixed),
@@ -168,7 +171,7 @@ mod tests {
         assert_eq!(
             errs(&phase("concurrency = 0\npoisson = false")),
             [
-                "8:15 phase[0].concurrency: concurrency must be ≥ 1, got 0",
+                "8:15 phase[0].concurrency: must be ≥ 1, got 0",
                 "9:11 phase[0].poisson: poisson applies only to the open model"
             ]
         );

@@ -38,7 +38,11 @@ impl Cx<'_> {
                 let hfield = format!("{field}.headers.{name}");
                 match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
                     (Err(_), _) => self.error(&hfield, format!("invalid header name \"{name}\"")),
-                    (_, Err(_)) => self.error(&hfield, format!("invalid value for header \"{name}\"")),
+                    (_, Err(_)) => self.error_hint(
+                        &hfield,
+                        format!("invalid value for header \"{name}\""),
+                        "a header value is visible ASCII, spaces and tabs: no line breaks, NUL or escapes",
+                    ),
                     (Ok(n), Ok(v)) => list.push((n, v)),
                 }
             }
