@@ -69,6 +69,7 @@ impl std::fmt::Display for Max {
             Max::Rate(r) => write!(f, "{r}/s"),
             Max::Count(n) => write!(f, "{n}"),
             Max::Bytes(n) if n >= GIB && n % GIB == 0 => write!(f, "{} GiB", n / GIB),
+            Max::Bytes(n) if n >= 1 << 20 && n % (1 << 20) == 0 => write!(f, "{} MiB", n >> 20),
             Max::Bytes(n) => write!(f, "{n} bytes"),
             Max::Number(x) => write!(f, "{x}"),
         }
@@ -109,7 +110,22 @@ pub const CEILINGS: &[Ceiling] = &[
     Ceiling { field: "client.max_conns_per_host", max: Max::Count(1_000_000), why: "or \"unlimited\"" },
     Ceiling { field: "client.pool_max_idle_per_host", max: Max::Count(1_000_000), why: "or \"unlimited\"" },
     Ceiling { field: "client.retries.max", max: Max::Count(100), why: "retries of one request" },
+    Ceiling {
+        field: "client.max_response_header_bytes",
+        max: Max::Bytes(16 << 20),
+        why: "a response's heads, 1xx included",
+    },
+    Ceiling {
+        field: "client.max_response_body_bytes",
+        max: Max::Bytes(1 << 40),
+        why: "skipped, never held: bounds time, not memory",
+    },
     Ceiling { field: "mock.body_bytes", max: Max::Bytes(GIB), why: "the mock holds one body in memory" },
+    Ceiling {
+        field: "mock.max_request_body_bytes",
+        max: Max::Bytes(GIB),
+        why: "a request body the mock reads and discards",
+    },
     Ceiling { field: "mock.serverless.instances", max: Max::Count(100_000), why: "instances warm at once" },
     Ceiling { field: "mock.serverless.concurrency", max: Max::Count(100_000), why: "requests per instance" },
     Ceiling { field: "mock.serverless.prewarm", max: Max::Count(100_000), why: "at most instances" },

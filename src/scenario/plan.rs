@@ -535,11 +535,11 @@ pub struct ClientPlan {
 }
 
 /// `max_response_header_bytes`: the default (the HTTP/1.1 parser's own bound, as before the
-/// knob) and the range a scenario may set.
-pub const RESPONSE_HEADER_BYTES: (usize, std::ops::RangeInclusive<usize>) = (256 * 1024, 1024..=16 * 1024 * 1024);
-/// `max_response_body_bytes`: the default and the range a scenario may set (bodies are
-/// skipped, never held, so the ceiling bounds time, not memory).
-pub const RESPONSE_BODY_BYTES: (u64, std::ops::RangeInclusive<u64>) = (64 * 1024 * 1024, 0..=1 << 40);
+/// knob) and the least a scenario may set; the most is its row in `scenario::ceilings`.
+pub const RESPONSE_HEADER_BYTES: (usize, i64) = (256 * 1024, 1024);
+/// `max_response_body_bytes`: the default and the least a scenario may set (bodies are
+/// skipped, never held, so its ceiling bounds time, not memory).
+pub const RESPONSE_BODY_BYTES: (u64, i64) = (64 * 1024 * 1024, 0);
 
 impl ClientPlan {
     /// hyper-util's legacy client defaults, the documented defaults of the client under test.

@@ -82,38 +82,19 @@ impl Cx<'_> {
         if let Some(r) = &raw.retries {
             plan.retries = self.retries(&f("retries"), r);
         }
-        let (_, header_range) = RESPONSE_HEADER_BYTES;
+        let (_, least) = RESPONSE_HEADER_BYTES;
         if let Some(n) = raw.max_response_header_bytes {
-            if let Some(n) = self.bytes_in(&f("max_response_header_bytes"), n, &header_range) {
+            if let Some(n) = self.count(&f("max_response_header_bytes"), n, least) {
                 plan.max_response_header_bytes = n;
             }
         }
-        let (_, body_range) = RESPONSE_BODY_BYTES;
+        let (_, least) = RESPONSE_BODY_BYTES;
         if let Some(n) = raw.max_response_body_bytes {
-            if let Some(n) = self.bytes_in(&f("max_response_body_bytes"), n, &body_range) {
-                plan.max_response_body_bytes = n;
+            if let Some(n) = self.count(&f("max_response_body_bytes"), n, least) {
+                plan.max_response_body_bytes = n as u64;
             }
         }
         plan
-    }
-
-    /// A size in bytes within `range`.
-    fn bytes_in<T>(&mut self, field: &str, n: i64, range: &std::ops::RangeInclusive<T>) -> Option<T>
-    where
-        T: TryFrom<i64> + PartialOrd + std::fmt::Display,
-    {
-        match T::try_from(n) {
-            Ok(v) if range.contains(&v) => Some(v),
-            _ => {
-                let key = field.rsplit('.').next().unwrap_or(field);
-                self.error_hint(
-                    field,
-                    format!("{key} must be between {} and {} bytes, got {n}", range.start(), range.end()),
-                    "a size in bytes, e.g. 1048576 for 1 MiB",
-                );
-                None
-            }
-        }
     }
 
     fn retries(&mut self, field: &str, raw: &RawRetries) -> RetryPlan {
@@ -199,10 +180,15 @@ mod tests {
         assert_eq!(
             errs(&client("max_response_header_bytes = 100\nmax_response_body_bytes = -1")),
             [
-                "9:29 client[0].max_response_header_bytes: max_response_header_bytes must be between 1024 and \
-                 16777216 bytes, got 100",
-                "10:27 client[0].max_response_body_bytes: max_response_body_bytes must be between 0 and \
-                 1099511627776 bytes, got -1",
+                "9:29 client[0].max_response_header_bytes: must be ≥ 1024, got 100",
+                "10:27 client[0].max_response_body_bytes: must be ≥ 0, got -1",
+            ]
+        );
+        assert_eq!(
+            errs(&client("max_response_header_bytes = 16777217\nmax_response_body_bytes = 1099511627777")),
+            [
+                "9:29 client[0].max_response_header_bytes: 16777217 is above the ceiling of 16 MiB",
+                "10:27 client[0].max_response_body_bytes: 1099511627777 is above the ceiling of 1024 GiB",
             ]
         );
         let caps = ok(&client("max_response_header_bytes = 2048\nmax_response_body_bytes = 0"));
