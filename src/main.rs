@@ -63,11 +63,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             // A second: exit at once (never halfway through a file).
             signals::stop_on_signals(options.stop.clone())?;
             let configurations = if options.clients.is_empty() { plan.clients.len() } else { options.clients.len() };
-            if let Some(notice) = plan.remote_target_notice(configurations) {
-                eprintln!("{notice}");
-            }
-            eprintln!("running {} ({configurations} client configurations × {:.0?})", plan.name, plan.phases_length());
-            let output = chaosload::run::run(&plan, &options)?;
+            let output = chaosload::run::run_announced(&plan, &options, || {
+                if let Some(notice) = plan.remote_target_notice(configurations) {
+                    eprintln!("{notice}");
+                }
+                eprintln!(
+                    "running {} ({configurations} client configurations × {:.0?})",
+                    plan.name,
+                    plan.phases_length()
+                );
+            })?;
             print!("{}", chaosload::summary::render(&output.result));
             println!("result: {}", output.dir.join("result.json").display());
             Ok(if output.result.interrupted {

@@ -77,6 +77,13 @@ pub struct RunOutput {
 
 /// Runs every selected client configuration of `plan` and writes the result folder.
 pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
+    run_announced(plan, options, || {})
+}
+
+/// [`run`], calling `announce` once the checks before any load have passed (configurations,
+/// descriptors, target, `--out`) and just before the first configuration starts: a run refused
+/// by them never says it is running.
+pub fn run_announced(plan: &Plan, options: &RunOptions, announce: impl FnOnce()) -> anyhow::Result<RunOutput> {
     let selected: Vec<_> = if options.clients.is_empty() {
         plan.clients.iter().collect()
     } else {
@@ -100,6 +107,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
     // Checked before anything runs, so an unwritable --out fails now, not after a long run; the
     // folder itself is made with its first file, so a run killed before that leaves none.
     let mut folder = RunFolder::new(options.out.join(&plan.name), started_at, &options.stop)?;
+    announce();
     let mut clients = Vec::new();
     let mut interrupted = false;
     let mut failure = None;

@@ -94,6 +94,7 @@ fn a_run_whose_sockets_cannot_fit_is_refused_before_it_starts() {
         assert!(stderr.contains(part), "{part:?} in {stderr}");
     }
     assert_eq!(stderr.matches("may open").count(), 1, "said once: {stderr}");
+    assert!(!stderr.contains("running many"), "a refused run never says it is running: {stderr}");
     // Generous: a run that started would take its 60 s phase.
     assert!(started.elapsed() < Duration::from_secs(30), "refused before the phase, not after it");
     assert!(!dir.join("reports/many").exists(), "no run folder for a run that never started");
