@@ -62,8 +62,6 @@ pub struct MockLimits {
 impl MockLimits {
     /// 1 GiB: the mock only skips bodies, so the cap bounds time, not memory.
     pub const MAX_REQUEST_BODY_BYTES: u64 = 1 << 30;
-    /// The highest `max_connections` a scenario may set.
-    pub const MAX_CONNECTIONS_CEILING: usize = 1_000_000;
 }
 
 impl Default for MockLimits {

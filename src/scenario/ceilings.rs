@@ -121,6 +121,8 @@ pub const CEILINGS: &[Ceiling] = &[
         why: "skipped, never held: bounds time, not memory",
     },
     Ceiling { field: "mock.body_bytes", max: Max::Bytes(GIB), why: "the mock holds one body in memory" },
+    Ceiling { field: "mock.max_connections", max: Max::Count(1_000_000), why: "each holds a file descriptor" },
+    Ceiling { field: "proxy.max_connections", max: Max::Count(1_000_000), why: "each holds two file descriptors" },
     Ceiling {
         field: "mock.max_request_body_bytes",
         max: Max::Bytes(GIB),

@@ -2,7 +2,6 @@
 
 use super::diagnostic::Cx;
 use crate::chaos::ProxyLimits;
-use crate::mock::plan::MockLimits;
 use crate::scenario::raw::RawProxy;
 
 impl Cx<'_> {
@@ -15,14 +14,7 @@ impl Cx<'_> {
             return limits;
         };
         if let Some(n) = raw.max_connections {
-            let max = MockLimits::MAX_CONNECTIONS_CEILING as i64;
-            if n > max {
-                self.error_hint(
-                    "proxy.max_connections",
-                    format!("max_connections must be at most {max}, got {n}"),
-                    "the proxy's client connections open at once; each holds two file descriptors",
-                );
-            } else if let Some(n) = self.count("proxy.max_connections", n, 1) {
+            if let Some(n) = self.count("proxy.max_connections", n, 1) {
                 limits.max_connections = n;
             }
         }
