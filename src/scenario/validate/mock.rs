@@ -3,7 +3,6 @@
 use super::diagnostic::Cx;
 use super::values::fmt_dur;
 use crate::dist::Dist;
-use crate::mock::plan::MockLimits;
 use crate::scenario::plan::{KeepAliveClose, MockPlan, OnFreeze, ServerlessPlan};
 use crate::scenario::raw::{RawMock, RawServerless, Scalar};
 use crate::vocabulary::Words;
@@ -279,9 +278,9 @@ prewarm = 4
     #[test]
     fn mock_limits_reach_the_plan_and_are_bounded() {
         let plan = ok(&with("[mock]\nmax_connections = 50\nmax_request_body_bytes = 0\n"));
-        assert_eq!(plan.mock.limits, MockLimits { max_connections: 50, max_request_body_bytes: 0 });
+        assert_eq!(plan.mock.limits, crate::mock::plan::MockLimits { max_connections: 50, max_request_body_bytes: 0 });
         assert_round_trip(&plan);
-        assert_eq!(ok(&with("[mock]\n")).mock.limits, MockLimits::default());
+        assert_eq!(ok(&with("[mock]\n")).mock.limits, crate::mock::plan::MockLimits::default());
         assert_eq!(
             errs(&with("[mock]\nmax_connections = 0\nmax_request_body_bytes = -1\n")),
             [
