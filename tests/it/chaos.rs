@@ -63,6 +63,13 @@ fn reset_retries_turn_most_resets_into_successes() {
     let retried = errors(&retrying.total, &["reset", "closed_before_response"]);
     assert!(retried * 5 < plain_resets, "retries leave {retried} of {plain_resets}");
     assert!(plain.proxy.as_ref().unwrap().faults_hit > 0);
+    // Independently counted: every connection the proxy accepted was one the client opened,
+    // including those reset before the client's connect completed (a new one per attempt).
+    for c in [plain, retrying] {
+        let proxy = c.proxy.as_ref().unwrap();
+        assert_eq!(c.connections.opened, proxy.connections, "{}: opened vs the proxy's count", c.name);
+        assert_eq!(c.total.connections_opened, proxy.connections, "{}", c.name);
+    }
 }
 
 #[test]

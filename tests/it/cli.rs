@@ -1,16 +1,16 @@
 //! The command line as a user meets it: exit codes, the summary, and result.json against its schema.
 
-use crate::support::{exclusive, scratch};
+use crate::support::{exclusive, output_within, scratch};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
+/// Runs the binary to its end; one that runs past two minutes is killed and fails the test.
 fn chaosload(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_chaosload"))
-        .args(args)
-        .env("CHAOSLOAD_LOG", "warn")
-        .output()
-        .expect("the binary runs")
+    output_within(Command::new(env!("CARGO_BIN_EXE_chaosload")).args(args).env("CHAOSLOAD_LOG", "warn"), LIMIT)
 }
+
+const LIMIT: Duration = Duration::from_secs(120);
 
 fn result_files(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
