@@ -247,3 +247,92 @@ fn lateness_of_the_engine_itself_is_charged_to_latency_and_scheduler_lag() {
     // Generous upper bound: the 600 ms stop plus seconds of slack.
     assert!(latency.p99_us <= 5_000_000, "latency p99 {}µs", latency.p99_us);
 }
+
+/// Identical conditions: the mock draws from (seed, request index) and faults hit by (seed,
+/// index, `[[fault]]` index), so three configurations run in turn against fresh mocks meet the
+/// same statuses and the same fault hits, request for request — two identical ones and one that
+/// opens a connection per request.
+#[test]
+fn every_configuration_meets_the_same_seeded_draws_and_fault_hits() {
+    let _serial = exclusive();
+    let dir = crate::support::scratch("seeded-identity");
+    let file = dir.join("seeded.toml");
+    std::fs::write(
+        &file,
+        r#"name = "seeded"
+seed = 5
+drain = "2s"
+[target]
+mock = true
+[mock]
+latency = { dist = "lognormal", median = "1ms", p99 = "5ms" }
+status = [{ code = 200, weight = 80 }, { code = 503, weight = 20 }]
+[[phase]]
+duration = "2s"
+shape = { kind = "constant", rate = 150 }
+poisson = true
+[[fault]]
+kind = "status"
+code = 500
+probability = 0.3
+[[fault]]
+kind = "latency"
+latency = "2ms"
+probability = 0.2
+[[client]]
+name = "a"
+[[client]]
+name = "b"
+[[client]]
+name = "fresh-connections"
+keep_alive = false
+"#,
+    )
+    .unwrap();
+    let plan = chaosload::scenario::load(&file).expect("valid").to_parts();
+    let result = crate::support::run(&plan);
+    let a = &result.clients[0];
+    assert_eq!(a.total.errors.get("unfinished"), None, "{:?}", a.total.errors);
+    let (a_500, a_503) = (a.total.errors["http_500"], a.total.errors["http_503"]);
+    assert!(a_500 > 40 && a_503 > 20, "both statuses drawn: {:?}", a.total.errors);
+    let a_mock = a.mock.as_ref().unwrap();
+    assert!(a_mock.fault_hits > a_500, "the latency fault hit too: {a_mock:?}");
+    for other in &result.clients[1..] {
+        assert_eq!(other.total.arrivals, a.total.arrivals, "{}: the same schedule", other.name);
+        assert_eq!(other.total.ok, a.total.ok, "{}", other.name);
+        assert_eq!(other.total.errors, a.total.errors, "{}: the same draws", other.name);
+        let mock = other.mock.as_ref().unwrap();
+        assert_eq!((mock.requests, mock.fault_hits), (a_mock.requests, a_mock.fault_hits), "{}", other.name);
+    }
+}
+
+/// Two load threads end to end: arrivals dealt between them from one schedule, their recorders
+/// and pools merged, the per-host cap split (2 + 2), and a closed-model phase split between them
+/// too. Every figure adds up against the mock's own counts.
+#[test]
+fn two_load_threads_split_the_work_and_merge_every_figure() {
+    let _serial = exclusive();
+    let mut capped = ClientPlan::defaults("two-threads");
+    capped.max_conns_per_host = Some(4);
+    let mut closed = constant(0.0, Duration::from_secs(1));
+    closed.name = "closed".into();
+    closed.load = chaosload::scenario::Load::Closed { concurrency: 3, think: None };
+    let mut plan = mock_plan(ms(2), vec![constant(200.0, Duration::from_secs(2)), closed], vec![capped]);
+    plan.threads = 2;
+    let result = crate::support::run(&plan);
+    assert_eq!(result.environment.load_threads, 2);
+    let c = &result.clients[0];
+    let (open, closed) = (&c.phases[0], &c.phases[1]);
+    assert_eq!((open.arrivals, open.ok), (400, 400), "{:?}", open.errors);
+    assert_eq!(open.scheduler_lag.count, 400, "both threads recorded their lag");
+    assert!(closed.ok > 50 && closed.errors.is_empty(), "{closed:?}");
+    assert_eq!(c.total.ok, open.ok + closed.ok);
+    let mock = c.mock.as_ref().unwrap();
+    assert_eq!(mock.requests, c.total.ok, "the mock counted every request once");
+    assert_eq!(c.connections.opened, mock.connections_accepted);
+    assert!(c.connections.opened <= 4, "each thread keeps its share of the cap: {:?}", c.connections);
+    let completed: u64 = c.timeline.iter().map(|s| s.completed).sum();
+    assert_eq!(completed, c.total.completed, "the merged timeline holds every request");
+    let per_second_opened: u64 = c.timeline.iter().map(|s| s.connections_opened).sum();
+    assert_eq!(per_second_opened, c.connections.opened);
+}
