@@ -92,11 +92,8 @@ fn pool_max_idle_per_host_closes_what_it_may_not_keep() {
 fn max_in_flight_overflows_instead_of_sending() {
     let _serial = exclusive();
     let mut phase = constant(200.0, Duration::from_secs(1));
-    phase.load = Load::Open {
-        shape: chaosload::scenario::Shape::Constant { rate: 200.0 },
-        poisson: false,
-        max_in_flight: 10,
-    };
+    phase.load =
+        Load::Open { shape: chaosload::scenario::Shape::Constant { rate: 200.0 }, poisson: false, max_in_flight: 10 };
     let plan = mock_plan(ms(200), vec![phase], vec![ClientPlan::defaults("c")]);
     let c = &run(&plan).clients[0];
     let overflow = c.total.errors.get("overflow").copied().unwrap_or(0);

@@ -143,7 +143,10 @@ pub fn run_timed(plan: &PlanParts) -> Timed {
         if quietest_p99 <= NOISY_PROBE_P99_US {
             break;
         }
-        eprintln!("{}: timer probe overslept p99 {quietest_p99}µs, machine too busy to judge timing; attempt {attempt}", plan.name);
+        eprintln!(
+            "{}: timer probe overslept p99 {quietest_p99}µs, machine too busy to judge timing; attempt {attempt}",
+            plan.name
+        );
         std::thread::sleep(Duration::from_secs(10));
         let (again, p99) = probed();
         if p99 < quietest_p99 {
@@ -204,12 +207,8 @@ extern "C" fn report_timing_checks() {
 /// Runs a command with its output captured, killing it if it outlives `limit` (a hung child must
 /// be a red test, not a stuck job).
 pub fn output_within(command: &mut Command, limit: Duration) -> std::process::Output {
-    let child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the command starts");
+    let child =
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the command starts");
     wait_within(child, limit)
 }
 
