@@ -129,6 +129,10 @@ mod tests {
         let repeating = plan(2000, 1000, Some(5000));
         assert!(repeating.active_at(ms(7000)) && !repeating.active_at(ms(6999)) && !repeating.active_at(ms(8000)));
         assert_eq!(repeating.window_end(ms(12_500)), Some(ms(13_000)));
+        // Repetitions count from `at`, not from 0: windows [4 s, 4.5 s), [9 s, 9.5 s)…
+        let late_start = plan(4000, 500, Some(5000));
+        assert_eq!(late_start.window_end(ms(9200)), Some(ms(9500)));
+        assert!(late_start.active_at(ms(9200)) && !late_start.active_at(ms(5200)));
     }
 
     /// `every = 0` cannot repeat: the fault acts once, and nothing divides by zero.
