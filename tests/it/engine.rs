@@ -207,7 +207,7 @@ fn lateness_of_the_engine_itself_is_charged_to_latency_and_scheduler_lag() {
     )
     .unwrap();
     let out = dir.join("out");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_chaosload"))
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chaosload"))
         .args(["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()])
         .env("CHAOSLOAD_LOG", "warn")
         .stdin(std::process::Stdio::null())
@@ -220,12 +220,29 @@ fn lateness_of_the_engine_itself_is_charged_to_latency_and_scheduler_lag() {
         let sent = std::process::Command::new("kill").args([name, &pid]).status().unwrap();
         assert!(sent.success(), "kill {name} {pid}");
     };
-    std::thread::sleep(Duration::from_millis(1500)); // well inside the 4 s phase
+    // "running late (…)" goes to stderr just before the servers start: from there, 1.5 s is well
+    // inside the 4 s phase however slowly the process started.
+    let (started, said_running) = std::sync::mpsc::channel();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let stderr = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut text = String::new();
+        for line in stderr.lines().map_while(Result::ok) {
+            if line.starts_with("running late") {
+                let _ = started.send(());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    said_running.recv_timeout(Duration::from_secs(60)).expect("the run starts");
+    std::thread::sleep(Duration::from_millis(1500));
     signal("-STOP");
     std::thread::sleep(Duration::from_millis(600));
     signal("-CONT");
     let output = crate::support::wait_within(child, Duration::from_secs(60));
-    assert!(output.status.success(), "{output:?}");
+    assert!(output.status.success(), "{output:?}\n{}", stderr.join().unwrap());
     let run_dir = std::fs::read_dir(out.join("late")).unwrap().next().unwrap().unwrap().path();
     let result: chaosload::result::RunResult =
         serde_json::from_str(&std::fs::read_to_string(run_dir.join("result.json")).unwrap()).unwrap();
