@@ -411,6 +411,22 @@ mod tests {
         assert_eq!(a.phases[0].latency.len(), 4);
     }
 
+    /// Achieved rate is over the time sending really took: the phase's duration, or up to the
+    /// last send when the engine fell behind and sent after the phase's end (any worker's).
+    #[test]
+    fn achieved_rate_stretches_to_the_last_send() {
+        let epoch = Instant::now();
+        let secs = Duration::from_secs;
+        let (mut a, mut b) = (Recorder::new(epoch, 1), Recorder::new(epoch, 1));
+        a.sent(0, epoch + secs(1));
+        assert_eq!(a.phases[0].achieved_rate(100, epoch, secs(4)), 25.0, "on time: over the duration");
+        b.sent(0, epoch + secs(5));
+        a.merge(b);
+        assert_eq!(a.phases[0].achieved_rate(100, epoch, secs(4)), 20.0, "late: over 5 s");
+        assert_eq!(a.phases[0].achieved_rate(100, epoch, Duration::ZERO), 20.0);
+        assert_eq!(Recorder::new(epoch, 1).phases[0].achieved_rate(0, epoch, Duration::ZERO), 0.0);
+    }
+
     /// A second in which only unfinished requests were given up reads their age, not 0 µs.
     #[test]
     fn unfinished_age_is_the_latency_of_the_second_it_was_given_up_in() {
