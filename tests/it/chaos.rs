@@ -67,8 +67,15 @@ fn reset_retries_turn_most_resets_into_successes() {
     // including those reset before the client's connect completed (a new one per attempt).
     for c in [plain, retrying] {
         let proxy = c.proxy.as_ref().unwrap();
-        assert_eq!(c.connections.opened, proxy.connections, "{}: opened vs the proxy's count", c.name);
-        assert_eq!(c.total.connections_opened, proxy.connections, "{}", c.name);
+        let (opened, accepted) = (c.connections.opened, proxy.connections);
+        assert_eq!(
+            opened, accepted,
+            "{}: opened vs the proxy's count: {:?} {:?}",
+            c.name, c.total.errors, c.connections
+        );
+        // The phases count what opened while they ran; a retry's connection in the drain is not.
+        assert!(c.total.connections_opened <= accepted, "{}", c.name);
+        assert!(c.total.connections_opened + 10 >= accepted, "{}", c.name);
     }
 }
 
