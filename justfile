@@ -16,6 +16,18 @@ test:
 ci:
     bash .ci/run
 
+# Mutation testing of the measurement core (cargo-mutants, installed if missing): which
+# hand-made bugs the tests let through. All five files take hours on 2 cores; name files to run
+# fewer (`just mutants src/fault/mod.rs`). TEST_ARGS narrows the tests each mutant runs
+# (`TEST_ARGS="--lib" just mutants src/record/recorder.rs`); results go to target/mutants.
+mutants *files="src/load/engine.rs src/record/recorder.rs src/client/pool.rs src/mock/serverless.rs src/fault/mod.rs":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v cargo-mutants >/dev/null || cargo install cargo-mutants --locked
+    filters=(); for f in {{files}}; do filters+=(-f "$f"); done
+    cargo mutants "${filters[@]}" --timeout 600 --build-timeout 900 --copy-target=true \
+        --output target/mutants -- ${TEST_ARGS:-}
+
 # The benchmark: chaosload vs wrk, oha and nginx on loopback; writes BENCHMARKS.md (15-20 min).
 # `just bench --quick` is a 2-minute smoke check; `just bench --only N` runs section N (1-8).
 bench *args:

@@ -86,10 +86,18 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(1);
         let u = Dist::Uniform { min: Duration::from_millis(5), max: Duration::from_millis(6) };
         let n = Dist::Normal { mean: Duration::from_millis(1), stddev: Duration::from_millis(5) };
+        let mut zeros = 0;
+        let mut above_mean = 0;
         for _ in 0..10_000 {
             let x = u.sample(&mut rng);
             assert!(x >= Duration::from_millis(5) && x < Duration::from_millis(6));
-            let _ = n.sample(&mut rng); // clamped at zero: Duration cannot be negative
+            // Draws below zero (P(X < 0) = Φ(−0.2) ≈ 42 %) are clamped to zero, not folded
+            // over (abs) nor dropped: the rest keep the normal's shape.
+            let y = n.sample(&mut rng);
+            zeros += u32::from(y.is_zero());
+            above_mean += u32::from(y > Duration::from_millis(1));
         }
+        assert!((3_800..=4_600).contains(&zeros), "{zeros} of 10000 draws clamped to zero");
+        assert!((4_700..=5_300).contains(&above_mean), "{above_mean} of 10000 draws above the mean");
     }
 }

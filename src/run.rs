@@ -437,4 +437,26 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
         assert!(RunFolder::new(dir.join("new").join("smoke"), SystemTime::now(), &stop).is_ok());
     }
+
+    /// Runs started in the same second get `-1`, `-2`… and a folder already there (a user's,
+    /// or an earlier run's) is never reused or touched.
+    #[test]
+    fn run_folders_of_the_same_second_get_a_suffix_and_never_reuse_one() {
+        let parent = scratch("same-second");
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        let first = new_run_dir(&parent, at).unwrap();
+        std::fs::write(first.join("result.json"), "mine").unwrap();
+        let second = new_run_dir(&parent, at).unwrap();
+        let third = new_run_dir(&parent, at).unwrap();
+        let stamp = first.file_name().unwrap().to_str().unwrap().to_string();
+        assert_eq!(stamp, "20270115T080000Z");
+        assert_eq!(second.file_name().unwrap().to_str().unwrap(), format!("{stamp}-1"));
+        assert_eq!(third.file_name().unwrap().to_str().unwrap(), format!("{stamp}-2"));
+        assert_eq!(std::fs::read_to_string(first.join("result.json")).unwrap(), "mine");
+        assert_eq!(std::fs::read_dir(&second).unwrap().count(), 0, "a fresh, empty folder");
+        // A file written atomically never replaces one that exists.
+        assert!(write_atomically(&first.join("result.json"), b"theirs").is_err());
+        assert_eq!(std::fs::read_to_string(first.join("result.json")).unwrap(), "mine");
+        std::fs::remove_dir_all(&parent).unwrap();
+    }
 }

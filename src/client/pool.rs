@@ -408,7 +408,7 @@ impl Pool {
             Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| ErrorKind::ConnectTimeout)?,
             None => connecting.await,
         }
-        .map_err(|e| classify_connect(&e))?;
+        .map_err(|e| self.connect_failed(classify_connect(&e)))?;
         let _ = stream.set_nodelay(true);
         let meta = Rc::new(ConnMeta { requests: Cell::new(0), closed_by_client: Cell::new(false) });
         let count_close = || CountClose { meta: meta.clone(), stats: self.stats.clone() };
@@ -440,6 +440,20 @@ impl Pool {
         let second = self.epoch.elapsed().as_secs() as usize;
         self.stats.borrow_mut().opened_at(second);
         Ok(conn)
+    }
+
+    /// Counts a failed connect that did open a connection: a reset (not a refusal) means the
+    /// peer completed the handshake and then reset it before the connect was seen through, as a
+    /// proxy resetting at accept does. It was opened and closed by the peer, having served
+    /// nothing; uncounted, `opened` would fall short of the connections the peer accepted.
+    fn connect_failed(&self, kind: ErrorKind) -> ErrorKind {
+        if kind == ErrorKind::Reset {
+            let mut stats = self.stats.borrow_mut();
+            stats.opened_at(self.epoch.elapsed().as_secs() as usize);
+            stats.closed_by_peer += 1;
+            stats.served(0);
+        }
+        kind
     }
 
     /// Drops every pooled connection (end of run); HTTP/2 driver tasks then finish.

@@ -108,4 +108,57 @@ mod tests {
         assert_eq!(f.window_end(Duration::from_millis(7200)), Some(Duration::from_secs(8)));
         assert_eq!(f.window_end(Duration::from_millis(8200)), None);
     }
+
+    fn plan(at_ms: u64, for_ms: u64, every_ms: Option<u64>) -> FaultPlan<()> {
+        FaultPlan {
+            kind: (),
+            at: Duration::from_millis(at_ms),
+            duration: Duration::from_millis(for_ms),
+            every: every_ms.map(Duration::from_millis),
+            probability: 1.0,
+        }
+    }
+
+    /// A window is `[start, start + duration)`: active from its first instant, over at its end.
+    #[test]
+    fn windows_start_inclusive_and_end_exclusive() {
+        let ms = Duration::from_millis;
+        for f in [plan(2000, 1000, None), plan(2000, 1000, Some(5000))] {
+            assert!(f.active_at(ms(2000)), "{f:?} is active from its first instant");
+            assert_eq!(f.window_end(ms(2000)), Some(ms(3000)));
+            assert!(f.active_at(ms(2999)) && !f.active_at(ms(3000)), "{f:?} ends at 3 s");
+            assert_eq!(f.window_end(ms(3000)), None);
+        }
+        let repeating = plan(2000, 1000, Some(5000));
+        assert!(repeating.active_at(ms(7000)) && !repeating.active_at(ms(6999)) && !repeating.active_at(ms(8000)));
+        assert_eq!(repeating.window_end(ms(12_500)), Some(ms(13_000)));
+        // Repetitions count from `at`, not from 0: windows [4 s, 4.5 s), [9 s, 9.5 s)…
+        let late_start = plan(4000, 500, Some(5000));
+        assert_eq!(late_start.window_end(ms(9200)), Some(ms(9500)));
+        assert!(late_start.active_at(ms(9200)) && !late_start.active_at(ms(5200)));
+    }
+
+    /// `every = 0` cannot repeat: the fault acts once, and nothing divides by zero.
+    #[test]
+    fn a_zero_period_is_one_window() {
+        let ms = Duration::from_millis;
+        let f = plan(1000, 500, Some(0));
+        assert!(f.active_at(ms(1200)) && !f.active_at(ms(1500)) && !f.active_at(ms(9000)));
+        assert_eq!(f.window_end(ms(1200)), Some(ms(1500)));
+        assert_eq!(f.windows(ms(10_000)), vec![(ms(1000), ms(1500))]);
+    }
+
+    /// The windows a report draws: each repetition, the last clipped to the end of the run.
+    #[test]
+    fn windows_list_every_repetition_clipped_to_the_run() {
+        let ms = Duration::from_millis;
+        assert_eq!(
+            plan(1000, 500, Some(2000)).windows(ms(5200)),
+            vec![(ms(1000), ms(1500)), (ms(3000), ms(3500)), (ms(5000), ms(5200))]
+        );
+        assert_eq!(plan(1000, 9000, None).windows(ms(4000)), vec![(ms(1000), ms(4000))]);
+        assert_eq!(plan(5000, 100, None).windows(ms(5000)), vec![], "a window starting at the end is not drawn");
+        let moved = plan(1000, 500, Some(2000)).with_kind("other");
+        assert_eq!((moved.kind, moved.at, moved.duration, moved.every), ("other", ms(1000), ms(500), Some(ms(2000))));
+    }
 }

@@ -295,6 +295,10 @@ impl Worker<'_> {
                                 if let Some(think) = &think {
                                     timer::sleep(think.sample(&mut rng)).await;
                                 }
+                                // A request that fails at once (a dial failure shared by the
+                                // requests queued behind it) never waits: without this a user
+                                // would loop to the phase end without letting others run.
+                                tokio::task::consume_budget().await;
                             }
                         });
                     }

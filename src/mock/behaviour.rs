@@ -38,6 +38,9 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
+/// The shortest sleep of one turn of [`Behaviour::hold_while_stalled`]: never a busy loop.
+const MIN_HOLD_STEP: Duration = Duration::from_millis(1);
+
 /// The mock's per-request behaviour, shared by every connection of one server.
 #[derive(Debug)]
 pub(crate) struct Behaviour {
@@ -389,13 +392,19 @@ impl Behaviour {
 
     /// Waits until no stall window that holds request `n` is active (back-to-back windows are
     /// waited out in turn). Returns whether it held the request at all.
+    ///
+    /// Every turn of the loop sleeps, at least [`MIN_HOLD_STEP`] even if a window claims to end
+    /// at or before now: a window stuck "active" (a bug) then holds the request, as a stall
+    /// would, instead of spinning the server's runtime so that nothing else, its shutdown
+    /// included, ever runs again.
     async fn hold_while_stalled(&self, n: u64) -> bool {
         let mut elapsed = self.epoch.elapsed();
         let mut held = false;
         while let Some(end) = self.stall_end(n, elapsed) {
             held = true;
-            crate::timer::sleep_until(crate::timer::after(self.epoch, end)).await;
-            elapsed = end;
+            let until = crate::timer::after(self.epoch, end).max(crate::timer::after(Instant::now(), MIN_HOLD_STEP));
+            crate::timer::sleep_until(until).await;
+            elapsed = until.saturating_duration_since(self.epoch);
         }
         held
     }

@@ -279,13 +279,17 @@ impl Recorder {
     }
 
     /// A request cancelled at the end of the drain period; its age is a lower bound of its latency.
+    /// The age goes into the phase's latency and into the latency of the second it was given up
+    /// in, so that second reads what its requests waited at least, never an empty 0 µs.
     pub fn unfinished(&mut self, phase: usize, intended: Instant, now: Instant) {
         let outcome = Outcome::Error(ErrorKind::Unfinished);
+        let age = now.saturating_duration_since(intended);
         let p = &mut self.phases[phase];
         p.outcomes.add(outcome);
-        p.latency.record(now.saturating_duration_since(intended));
+        p.latency.record(age);
         let second = self.second_of(now);
         self.timeline.second(second).outcomes.add(outcome);
+        self.timeline.current.record(age);
     }
 
     /// Folds another worker's recorder (same run, same phases) into this one.
@@ -410,5 +414,37 @@ mod tests {
         assert_eq!(secs[3].outcomes.error(ErrorKind::Unfinished), 1);
         assert_eq!(a.phases[0].outcomes.total(), 5);
         assert_eq!(a.phases[0].latency.len(), 4);
+    }
+
+    /// Achieved rate is over the time sending really took: the phase's duration, or up to the
+    /// last send when the engine fell behind and sent after the phase's end (any worker's).
+    #[test]
+    fn achieved_rate_stretches_to_the_last_send() {
+        let epoch = Instant::now();
+        let secs = Duration::from_secs;
+        let (mut a, mut b) = (Recorder::new(epoch, 1), Recorder::new(epoch, 1));
+        a.sent(0, epoch + secs(1));
+        assert_eq!(a.phases[0].achieved_rate(100, epoch, secs(4)), 25.0, "on time: over the duration");
+        b.sent(0, epoch + secs(5));
+        a.merge(b);
+        assert_eq!(a.phases[0].achieved_rate(100, epoch, secs(4)), 20.0, "late: over 5 s");
+        assert_eq!(a.phases[0].achieved_rate(100, epoch, Duration::ZERO), 20.0);
+        assert_eq!(Recorder::new(epoch, 1).phases[0].achieved_rate(0, epoch, Duration::ZERO), 0.0);
+    }
+
+    /// A second in which only unfinished requests were given up reads their age, not 0 µs.
+    #[test]
+    fn unfinished_age_is_the_latency_of_the_second_it_was_given_up_in() {
+        let epoch = Instant::now();
+        let mut r = Recorder::new(epoch, 1);
+        r.record(&sample(epoch, 0, 0, 10));
+        r.unfinished(0, epoch + Duration::from_millis(500), epoch + Duration::from_millis(2400));
+        r.unfinished(0, epoch + Duration::from_millis(900), epoch + Duration::from_millis(2400));
+        r.finish();
+        let given_up = Timeline::latency_of(&r.timeline.seconds[2]);
+        assert_eq!(given_up.len(), 2, "both ages are in the second they were given up in");
+        assert!((1_499_000..=1_501_000).contains(&given_up.quantile_us(0.0)), "{}", given_up.quantile_us(0.0));
+        assert!((1_899_000..=1_901_000).contains(&given_up.quantile_us(1.0)), "{}", given_up.quantile_us(1.0));
+        assert_eq!(Timeline::latency_of(&r.timeline.seconds[0]).len(), 1, "the first second keeps its own");
     }
 }

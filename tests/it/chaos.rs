@@ -63,6 +63,20 @@ fn reset_retries_turn_most_resets_into_successes() {
     let retried = errors(&retrying.total, &["reset", "closed_before_response"]);
     assert!(retried * 5 < plain_resets, "retries leave {retried} of {plain_resets}");
     assert!(plain.proxy.as_ref().unwrap().faults_hit > 0);
+    // Independently counted: every connection the proxy accepted was one the client opened,
+    // including those reset before the client's connect completed (a new one per attempt).
+    for c in [plain, retrying] {
+        let proxy = c.proxy.as_ref().unwrap();
+        let (opened, accepted) = (c.connections.opened, proxy.connections);
+        assert_eq!(
+            opened, accepted,
+            "{}: opened vs the proxy's count: {:?} {:?}",
+            c.name, c.total.errors, c.connections
+        );
+        // The phases count what opened while they ran; a retry's connection in the drain is not.
+        assert!(c.total.connections_opened <= accepted, "{}", c.name);
+        assert!(c.total.connections_opened + 10 >= accepted, "{}", c.name);
+    }
 }
 
 #[test]

@@ -1,16 +1,16 @@
 //! The command line as a user meets it: exit codes, the summary, and result.json against its schema.
 
-use crate::support::{exclusive, scratch};
+use crate::support::{exclusive, output_within, scratch};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
+/// Runs the binary to its end; one that runs past two minutes is killed and fails the test.
 fn chaosload(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_chaosload"))
-        .args(args)
-        .env("CHAOSLOAD_LOG", "warn")
-        .output()
-        .expect("the binary runs")
+    output_within(Command::new(env!("CARGO_BIN_EXE_chaosload")).args(args).env("CHAOSLOAD_LOG", "warn"), LIMIT)
 }
+
+const LIMIT: Duration = Duration::from_secs(120);
 
 fn result_files(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
@@ -176,12 +176,77 @@ fn compare_writes_an_html_page_and_never_overwrites() {
     assert!(std::fs::read_to_string(&md).unwrap().starts_with("### chaosload compare"));
 }
 
+/// Every field the schema requires, at every level a result has, is checked: the fixture (a
+/// real run's result) with any one of them removed is refused, and the fixture itself, with a
+/// `proxy` section and an `error` added as chaosload writes them, is accepted.
 #[test]
-fn schema_rejects_a_result_missing_its_contract_fields() {
+fn schema_rejects_a_result_missing_any_of_its_contract_fields() {
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string("schema/result.schema.json").unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    assert!(!validator.is_valid(&serde_json::json!({"schema_version": 1, "clients": []})));
+    let mut valid: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/fixtures/result.json").unwrap()).unwrap();
+    valid["error"] = "configuration \"b\" failed: the mock did not start".into();
+    valid["clients"][0]["proxy"] = serde_json::to_value(chaosload::chaos::ProxyStats::default()).unwrap();
+    check_schema(&valid);
+
+    // (where in the result, which definition describes it); "" is the result itself.
+    let objects = [
+        ("", None),
+        ("/environment", Some("environment")),
+        ("/faults/0", Some("fault")),
+        ("/clients/0", Some("client")),
+        ("/clients/0/total", Some("phase")),
+        ("/clients/0/phases/0", Some("phase")),
+        ("/clients/0/total/latency", Some("summary")),
+        ("/clients/0/total/scheduler_lag", Some("summary")),
+        ("/clients/0/connections", Some("connections")),
+        ("/clients/0/timeline/0", Some("second")),
+        ("/clients/0/mock", Some("mock")),
+        ("/clients/0/proxy", Some("proxy")),
+    ];
+    let mut checked = 0;
+    for (at, def) in objects {
+        let described = match def {
+            None => &schema,
+            Some(def) => &schema["$defs"][def],
+        };
+        let required = described["required"].as_array().unwrap_or_else(|| panic!("{def:?} has required fields"));
+        assert!(!required.is_empty());
+        for field in required {
+            let field = field.as_str().unwrap();
+            let mut broken = valid.clone();
+            let object = broken.pointer_mut(at).and_then(|o| o.as_object_mut()).unwrap_or_else(|| panic!("{at}"));
+            assert!(object.remove(field).is_some(), "the fixture has {at}/{field}");
+            assert!(!validator.is_valid(&broken), "a result without {at}/{field} passes the schema");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 80, "{checked} required fields checked");
+}
+
+/// A real run through the chaos proxy: result.json with its `proxy` section matches the schema.
+#[test]
+fn a_run_through_the_proxy_writes_a_result_that_matches_the_schema() {
+    let _serial = exclusive();
+    let dir = scratch("cli-proxy-schema");
+    let scenario = dir.join("proxied.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"proxied\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\n\
+         shape = { kind = \"constant\", rate = 20 }\n[[client]]\nname = \"c\"\nkeep_alive = false\n\
+         [[fault]]\nkind = \"reset_peer\"\nlayer = \"proxy\"\nafter = \"0s\"\nprobability = 0.5\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let run = chaosload(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    assert!(run.status.success(), "{run:?}");
+    let files = result_files(&out);
+    let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    check_schema(&result);
+    let (client, proxy) = (&result["clients"][0], &result["clients"][0]["proxy"]);
+    assert!(proxy["faults_hit"].as_u64().unwrap() > 0, "{proxy}");
+    assert_eq!(client["connections"]["opened"], proxy["connections"], "every connection counted on both sides");
 }
 
 #[test]

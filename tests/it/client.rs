@@ -1,6 +1,6 @@
 //! The client under test against the mock: each knob changes what the result says it should.
 
-use crate::support::{constant, exclusive, mock_plan, ms, run};
+use crate::support::{constant, exclusive, mock_plan, ms, run, run_timed};
 use chaosload::dist::Dist;
 use chaosload::record::ErrorKind;
 use chaosload::scenario::{ClientPlan, HttpVersion, Load, RetryOn, RetryPlan};
@@ -38,17 +38,113 @@ fn max_conns_per_host_caps_connections_and_queues_the_rest() {
     );
 }
 
+/// The pool's own cap, where the engine's backlog does not enforce it: with `request_timeout`
+/// every open-model arrival waits for a connection as a task of its own, in the pool's queue.
+/// 200 arrivals/s against 20 ms responses would need ~4 connections; capped at 2, the pool opens
+/// 2 and the others wait (a 5 s timeout: none gives up).
+#[test]
+fn the_pools_own_cap_holds_when_arrivals_wait_as_tasks() {
+    let _serial = exclusive();
+    let mut capped = ClientPlan::defaults("capped-timeout");
+    capped.max_conns_per_host = Some(2);
+    capped.request_timeout = Some(Duration::from_secs(5));
+    let plan = mock_plan(ms(20), vec![constant(200.0, Duration::from_secs(1))], vec![capped]);
+    let c = &run(&plan).clients[0];
+    let mock = c.mock.as_ref().unwrap();
+    assert_eq!(c.connections.opened, 2, "the pool's cap: {:?}", c.connections);
+    assert_eq!(mock.connections_accepted, 2, "counted by the mock too");
+    // Two connections carry at most one 20 ms exchange each at a time: ≤ 100 answers a second.
+    // The 200 arrivals take ≥ 2 s to serve, so the last wait ≥ 1 s beyond their arrival.
+    assert_eq!(c.total.ok, 200, "{:?}", c.total.errors);
+    assert!(c.total.latency.max_us >= 900_000, "the queue behind the cap: {:?}", c.total.latency);
+}
+
+/// `pool_max_idle_per_host = 1`: four users release connections while others are busy, so each
+/// release beyond the one idle connection kept closes it, and the next request dials again.
+/// Without the limit, four users keep their four connections for the whole run.
+#[test]
+fn pool_max_idle_per_host_closes_what_it_may_not_keep() {
+    let _serial = exclusive();
+    let unlimited = ClientPlan::defaults("unlimited");
+    let mut one_idle = ClientPlan::defaults("one-idle");
+    one_idle.pool_max_idle_per_host = 1;
+    let mut phase = constant(0.0, Duration::from_secs(1));
+    phase.load = Load::Closed { concurrency: 4, think: Some(Dist::Fixed(ms(3))) };
+    let plan = mock_plan(ms(2), vec![phase], vec![unlimited, one_idle]);
+    let result = run(&plan);
+    let (unlimited, one_idle) = (&result.clients[0], &result.clients[1]);
+    assert_eq!(unlimited.connections.opened, 4, "{:?}", unlimited.connections);
+    assert_eq!(unlimited.connections.closed_by_client, 4, "closed at the end of the run only");
+    assert!(one_idle.total.ok > 40, "{:?}", one_idle.total);
+    assert!(one_idle.connections.opened >= 10, "extras are closed after use: {:?}", one_idle.connections);
+    assert_eq!(one_idle.connections.opened, one_idle.mock.as_ref().unwrap().connections_accepted);
+    assert!(
+        one_idle.connections.closed_by_client + 4 >= one_idle.connections.opened,
+        "the client closed them: {:?}",
+        one_idle.connections
+    );
+}
+
+/// `max_in_flight = 10` against 200 ms responses at 200 arrivals/s: at most 10 requests are out
+/// at once, each for ≥ 200 ms, so at most 10 × (1 s / 200 ms + 1) = 60 are sent in the 1 s
+/// phase; every other arrival is counted as `overflow` and never reaches the server.
+#[test]
+fn max_in_flight_overflows_instead_of_sending() {
+    let _serial = exclusive();
+    let mut phase = constant(200.0, Duration::from_secs(1));
+    phase.load =
+        Load::Open { shape: chaosload::scenario::Shape::Constant { rate: 200.0 }, poisson: false, max_in_flight: 10 };
+    let plan = mock_plan(ms(200), vec![phase], vec![ClientPlan::defaults("c")]);
+    let c = &run(&plan).clients[0];
+    let overflow = c.total.errors.get("overflow").copied().unwrap_or(0);
+    assert_eq!(c.total.arrivals, 200);
+    assert_eq!(c.total.sent + overflow, 200, "every arrival is sent or overflowed: {:?}", c.total.errors);
+    assert!(c.total.sent >= 10 && c.total.sent <= 60, "sent {} with 10 in flight at most", c.total.sent);
+    assert_eq!(c.mock.as_ref().unwrap().requests, c.total.sent, "overflowed arrivals never reach the server");
+    assert_eq!(c.total.ok, c.total.sent, "{:?}", c.total.errors);
+    assert!(c.connections.opened <= 10, "never more than 10 out at once: {:?}", c.connections);
+}
+
+/// Retries wait their backoff, doubling each time: every answer is 503, two retries after
+/// 100 ms and 200 ms, so each request takes at least 300 ms (service time counts from the first
+/// write, retries included).
+#[test]
+fn retry_backoff_is_waited_between_attempts() {
+    let _serial = exclusive();
+    let mut retrying = ClientPlan::defaults("backoff");
+    retrying.retries = RetryPlan { max: 2, on: vec![RetryOn::Status5xx], backoff: ms(100) };
+    let mut plan = mock_plan(ms(1), vec![constant(10.0, Duration::from_secs(1))], vec![retrying]);
+    plan.mock.statuses = vec![(503, 1)];
+    let timed = run_timed(&plan);
+    let c = &timed.result.clients[0];
+    assert_eq!(c.total.errors.get("http_503"), Some(&10), "{:?}", c.total.errors);
+    assert_eq!(c.total.retries, 20, "two retries each");
+    assert_eq!(c.mock.as_ref().unwrap().requests, 30, "three attempts each reached the server");
+    assert!(c.total.service_time.min_us >= 299_000, "backoffs of 100 ms and 200 ms: {:?}", c.total.service_time);
+    assert!(c.total.service_time.p50_us <= 2_000_000, "{:?}", c.total.service_time);
+    timed.timing("retry backoffs of 100 and 200 ms, no more", |result| {
+        let service = &result.clients[0].total.service_time;
+        assert!(service.p50_us <= 330_000, "two backoffs and three 1 ms exchanges: {service:?}");
+    });
+}
+
 #[test]
 fn request_timeout_fires_and_is_classified() {
     let _serial = exclusive();
     let mut impatient = ClientPlan::defaults("impatient");
     impatient.request_timeout = Some(ms(50));
     let plan = mock_plan(ms(300), vec![constant(20.0, Duration::from_secs(1))], vec![impatient]);
-    let c = &run(&plan).clients[0];
+    let timed = run_timed(&plan);
+    let c = &timed.result.clients[0];
     assert_eq!(c.total.errors.get(&ErrorKind::RequestTimeout.name()), Some(&20), "{:?}", c.total.errors);
-    // Every request ended in a timeout, none in the 300 ms response; p90 (not max: the shared
-    // machine stalls now and then) shows they gave up at about 50 ms.
-    assert!(c.total.latency.p90_us < 200_000, "gave up at the timeout: {:?}", c.total.latency);
+    // Every request ended in a timeout, none in the 300 ms response: never before 50 ms, and
+    // (a generous bound no busy machine breaks) well before the response.
+    assert!(c.total.latency.min_us >= 49_900, "gave up before the timeout: {:?}", c.total.latency);
+    assert!(c.total.latency.p50_us < 250_000, "gave up at the timeout: {:?}", c.total.latency);
+    timed.timing("request timeout of 50 ms", |result| {
+        let latency = &result.clients[0].total.latency;
+        assert!(latency.p90_us <= 56_000, "gave up at 50 ms: {latency:?}");
+    });
     assert_eq!(
         c.connections.closed_by_client, c.connections.opened,
         "an abandoned HTTP/1 exchange closes its connection"

@@ -93,10 +93,17 @@ fn an_invalid_config_is_exit_2_with_its_place() {
     let dir = crate::support::scratch("standalone-invalid");
     let config = dir.join("bad.toml");
     std::fs::write(&config, "[[fault]]\nkind = \"bandwith\"\nlayer = \"proxy\"\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosload"))
-        .args(["proxy", "--upstream", "127.0.0.1:9", "--config", config.to_str().unwrap()])
-        .output()
-        .unwrap();
+    // A proxy that started instead of refusing would never exit: the limit makes that a red test.
+    let out = crate::support::output_within(
+        Command::new(env!("CARGO_BIN_EXE_chaosload")).args([
+            "proxy",
+            "--upstream",
+            "127.0.0.1:9",
+            "--config",
+            config.to_str().unwrap(),
+        ]),
+        Duration::from_secs(30),
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.toml:2:8: fault[0].kind") && stderr.contains("bandwidth"), "{stderr}");
