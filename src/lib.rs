@@ -20,7 +20,7 @@
 //! - `standalone`, `server_thread` — the mock and proxy on their own; servers on their own threads.
 //! - `signals`   — SIGINT/SIGTERM/SIGHUP: a `Stop` the engine obeys, a second signal exits at once.
 //! - `seeded`    — the seeded draws of mock and proxy; `vocabulary` — values and words as scenarios write them.
-//! - `resources` — file descriptors: the open-file limit raised, sockets checked before a run, EMFILE told apart.
+//! - `resources` — file descriptors: the open-file limit raised, sockets checked before a run.
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
 //! - `escape`    — control characters escaped in everything shown on a terminal.
 

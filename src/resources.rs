@@ -45,13 +45,6 @@ pub fn open_fds() -> u64 {
     std::fs::read_dir("/proc/self/fd").map(|entries| entries.count() as u64).unwrap_or(0)
 }
 
-/// EMFILE (this process's limit) or ENFILE (the system's): a failure of chaosload's own
-/// resources, not of the target.
-pub fn is_fd_exhaustion(e: &std::io::Error) -> bool {
-    use nix::errno::Errno;
-    matches!(e.raw_os_error(), Some(code) if code == Errno::EMFILE as i32 || code == Errno::ENFILE as i32)
-}
-
 /// What sets the most connections a configuration may have open at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectionBound {
@@ -288,14 +281,5 @@ mod tests {
         assert_eq!((need.connections, need.at_least), (1000, true));
         let message = check_fds(&unlimited, &[&unlimited.clients[0]], LIMIT, 0).unwrap_err().to_string();
         assert!(message.contains("more than 257 connections"), "{message}");
-    }
-
-    #[test]
-    fn only_emfile_and_enfile_are_fd_exhaustion() {
-        use nix::errno::Errno;
-        assert!(is_fd_exhaustion(&std::io::Error::from_raw_os_error(Errno::EMFILE as i32)));
-        assert!(is_fd_exhaustion(&std::io::Error::from_raw_os_error(Errno::ENFILE as i32)));
-        assert!(!is_fd_exhaustion(&std::io::Error::from_raw_os_error(Errno::ECONNREFUSED as i32)));
-        assert!(!is_fd_exhaustion(&std::io::Error::other("too many open files")));
     }
 }

@@ -3,9 +3,16 @@
 
 use crate::record::ErrorKind;
 
+/// EMFILE (this process's limit) or ENFILE (the system's): a failure of chaosload's own
+/// resources, not of the target.
+pub(crate) fn is_fd_exhaustion(e: &std::io::Error) -> bool {
+    use nix::errno::Errno;
+    matches!(e.raw_os_error(), Some(code) if code == Errno::EMFILE as i32 || code == Errno::ENFILE as i32)
+}
+
 pub(super) fn classify_connect(e: &std::io::Error) -> ErrorKind {
     use std::io::ErrorKind as Io;
-    if crate::resources::is_fd_exhaustion(e) {
+    if is_fd_exhaustion(e) {
         // No socket could even be made: chaosload's own limit, not the target's failure.
         return ErrorKind::FdExhausted;
     }
@@ -47,5 +54,19 @@ pub(super) fn classify_body(e: &hyper::Error) -> ErrorKind {
     match io_cause(e) {
         Some(kind) if is_reset(kind) => ErrorKind::Reset,
         _ => ErrorKind::BodyError,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_emfile_and_enfile_are_fd_exhaustion() {
+        use nix::errno::Errno;
+        assert!(is_fd_exhaustion(&std::io::Error::from_raw_os_error(Errno::EMFILE as i32)));
+        assert!(is_fd_exhaustion(&std::io::Error::from_raw_os_error(Errno::ENFILE as i32)));
+        assert!(!is_fd_exhaustion(&std::io::Error::from_raw_os_error(Errno::ECONNREFUSED as i32)));
+        assert!(!is_fd_exhaustion(&std::io::Error::other("too many open files")));
     }
 }
