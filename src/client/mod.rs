@@ -54,6 +54,9 @@ pub struct Exchange {
     pub outcome: Outcome,
     /// First write of the request to a connection.
     pub sent: Option<Instant>,
+    /// Time to look up the target's name, when an attempt dialled a name (the last such
+    /// attempt; a lookup that failed included). Not part of `connect`.
+    pub dns: Option<Duration>,
     /// Time to open the connection, when an attempt opened one (the last such attempt).
     pub connect: Option<Duration>,
     pub ttfb: Option<Duration>,
@@ -113,7 +116,15 @@ impl Client {
     /// Sends one request, retrying as configured.
     pub async fn send(&self, request: &Prepared) -> Exchange {
         let mut ex =
-            Exchange { outcome: Outcome::Ok(0), sent: None, connect: None, ttfb: None, reused: false, attempts: 0 };
+            Exchange {
+            outcome: Outcome::Ok(0),
+            sent: None,
+            dns: None,
+            connect: None,
+            ttfb: None,
+            reused: false,
+            attempts: 0,
+        };
         let mut backoff = self.plan.retries.backoff;
         loop {
             ex.attempts += 1;

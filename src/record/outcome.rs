@@ -5,8 +5,13 @@ use std::fmt;
 /// Why a request failed. `HttpStatus` codes are bounded (100–599), so counts stay bounded too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorKind {
+    /// No answer from any nameserver within the resolver's timeouts and attempts.
     DnsTimeout,
+    /// The lookup failed otherwise: SERVFAIL or REFUSED from every nameserver, an answer that
+    /// could not be used, a failed TCP retry.
     DnsError,
+    /// The name does not exist (NXDOMAIN) or has no address ("no such host").
+    DnsNxdomain,
     ConnectRefused,
     ConnectTimeout,
     /// Any other failure to open a connection (unreachable, address in use…).
@@ -37,9 +42,10 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind except `HttpStatus`, in report order.
-    pub const TRANSPORT: [ErrorKind; 14] = [
+    pub const TRANSPORT: [ErrorKind; 15] = [
         ErrorKind::DnsTimeout,
         ErrorKind::DnsError,
+        ErrorKind::DnsNxdomain,
         ErrorKind::ConnectRefused,
         ErrorKind::ConnectTimeout,
         ErrorKind::ConnectError,
@@ -83,6 +89,7 @@ impl ErrorKind {
         match self {
             ErrorKind::DnsTimeout => "dns_timeout",
             ErrorKind::DnsError => "dns_error",
+            ErrorKind::DnsNxdomain => "dns_nxdomain",
             ErrorKind::ConnectRefused => "connect_refused",
             ErrorKind::ConnectTimeout => "connect_timeout",
             ErrorKind::ConnectError => "connect_error",
