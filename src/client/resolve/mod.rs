@@ -14,6 +14,8 @@ mod system;
 mod tests;
 #[cfg(test)]
 mod scripted;
+#[cfg(test)]
+mod tests_dial;
 
 pub use plan::{CachePlan, QueryPlan, ResolverPlan, Strategy};
 
