@@ -6,6 +6,7 @@ mod browser;
 mod chaos;
 mod cli;
 mod client;
+mod dns;
 mod engine;
 mod fuzz;
 mod hostile;

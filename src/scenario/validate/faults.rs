@@ -19,10 +19,10 @@ use toml::de::DeValue;
 use toml::Spanned;
 
 impl<'a> Cx<'a> {
-    /// Every `[[fault]]`. Unknown keys are reported (all of them) first; then the keys every
-    /// fault takes are deserialized on their own, and the kind reads its own keys, so a misspelt
-    /// key does not hide the fault's other problems.
-    pub(super) fn faults(&mut self, run: Option<&RunContext>) -> Vec<FaultPlan<FaultKind>> {
+    /// Every `[[fault]]` that validated, with its index in the file. Unknown keys are reported
+    /// (all of them) first; then the keys every fault takes are deserialized on their own, and
+    /// the kind reads its own keys, so a misspelt key does not hide the fault's other problems.
+    pub(super) fn faults(&mut self, run: Option<&RunContext>) -> Vec<(usize, FaultPlan<FaultKind>)> {
         let mut faults = Vec::new();
         for (i, value) in self.array_values("fault") {
             let field = format!("fault[{i}]");
@@ -49,7 +49,7 @@ impl<'a> Cx<'a> {
                 }
             }
             if let Some(raw) = self.section::<RawFault>(&field, &common) {
-                faults.extend(self.fault(i, &raw, own, run));
+                faults.extend(self.fault(i, &raw, own, run).map(|fault| (i, fault)));
             }
         }
         faults
@@ -618,8 +618,12 @@ mod tests {
         assert_eq!(hints(&src("kind = \"stall\"\nlayer = \"proxy\"")), ["stall is a mock fault: layer = \"mock\""]);
         assert_eq!(errs(&src("kind = \"stal\"")), ["10:8 fault[0].kind: unknown kind \"stal\""]);
         assert_eq!(hints(&src("kind = \"stal\"")), ["did you mean \"stall\"?"]);
-        assert_eq!(errs(&src("kind = \"stall\"\nlayer = \"dns\"")), ["11:9 fault[0].layer: unknown layer \"dns\""]);
-        assert_eq!(hints(&src("kind = \"stall\"\nlayer = \"dns\"")), ["expected one of \"mock\", \"proxy\""]);
+        assert_eq!(errs(&src("kind = \"stall\"\nlayer = \"dsn\"")), ["11:9 fault[0].layer: unknown layer \"dsn\""]);
+        assert_eq!(hints(&src("kind = \"stall\"\nlayer = \"dsn\"")), ["did you mean \"dns\"?"]);
+        assert_eq!(
+            errs(&src("kind = \"stall\"\nlayer = \"dns\"")),
+            ["11:9 fault[0].layer: stall is not available on layer \"dns\""]
+        );
 
         // Keys of another kind.
         let s = src("kind = \"latency\"\nlatency = \"1ms\"\ncode = 503");

@@ -169,6 +169,7 @@ impl<'a> Cx<'a> {
         let source = self.file.to_path_buf();
         let proxy = self.proxy_section();
         let dns = self.dns_plan(&faults);
+        let faults = faults.into_iter().map(|(_, fault)| fault).collect();
         let parts = PlanParts { name, seed, source, target, mock, proxy, dns, phases, clients, faults, drain, threads };
         // The plan's own rules, located by their field, except on a value validation replaced.
         for v in parts.violations(threads_from) {
@@ -184,17 +185,16 @@ impl<'a> Cx<'a> {
         self.top_level_keys();
         let (seed, mock, proxy, faults) = (self.seed(), self.mock_section(), self.proxy_section(), self.faults(None));
         let dns = self.dns_plan(&faults).unwrap_or_default();
+        let faults = faults.into_iter().map(|(_, fault)| fault).collect();
         Parts { seed, mock, proxy, dns, faults }
     }
 
     /// `[dns]`, or the stub's defaults when only dns faults ask for it; `None` without either.
-    fn dns_plan(&mut self, faults: &[FaultPlan<FaultKind>]) -> Option<DnsPlan> {
+    fn dns_plan(&mut self, faults: &[(usize, FaultPlan<FaultKind>)]) -> Option<DnsPlan> {
         let dns = self.dns_section();
-        let dns_faults = faults.iter().any(|f| f.layer() == Layer::Dns);
+        let dns_faults = faults.iter().any(|(_, f)| f.layer() == Layer::Dns);
         let dns = dns.or_else(|| dns_faults.then(DnsPlan::default))?;
-        if faults.len() == self.array_values("fault").len() {
-            self.dns_fault_servers(faults, dns.nameservers);
-        }
+        self.dns_fault_servers(faults, dns.nameservers);
         Some(dns)
     }
 
@@ -418,8 +418,21 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
         let parts = validate_parts("", Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
         assert_eq!(
             parts,
-            Parts { mock: MockPlan::default(), proxy: ProxyLimits::default(), faults: Vec::new(), seed: 1 }
+            Parts {
+                mock: MockPlan::default(),
+                proxy: ProxyLimits::default(),
+                dns: DnsPlan::default(),
+                faults: Vec::new(),
+                seed: 1
+            }
         );
+        // [dns] for `chaosload dns`; its faults keep their [[fault]] index among all layers'.
+        let src = "[dns]\nrecords = [ { name = \"x.test\", a = \"10.0.0.1\" } ]\n[[fault]]\nkind = \"stall\"\n\
+                   [[fault]]\nlayer = \"dns\"\nkind = \"drop\"\n";
+        let parts = validate_parts(src, Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(parts.dns.records, [DnsRecord::addresses("x.test", &["10.0.0.1".parse().unwrap()], &[])]);
+        let dns = ByLayer::split(&parts.faults).dns;
+        assert_eq!((dns.len(), dns[0].0, dns[0].1.duration), (1, 1, FOREVER));
 
         let src = "seed = 9\n[mock]\nbody_bytes = 10\n[[fault]]\nkind = \"reset_peer\"\nlayer = \"proxy\"\n[[fault]]\nkind = \"stall\"\nat = \"1h\"\nfor = \"1s\"\n";
         let parts = validate_parts(src, Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
