@@ -281,7 +281,9 @@ impl Pool {
                 }
             };
             match handed {
-                Ok(conn) if !conn.sender.is_closed() => return Ok(Checkout { conn, connect_time: None, dns_time: None }),
+                Ok(conn) if !conn.sender.is_closed() => {
+                    return Ok(Checkout { conn, connect_time: None, dns_time: None })
+                }
                 _ => continue,
             }
         }

@@ -8,12 +8,12 @@ mod coalesce;
 mod parallel;
 pub mod plan;
 mod query;
+#[cfg(test)]
+mod scripted;
 mod sequential;
 mod system;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod scripted;
 #[cfg(test)]
 mod tests_dial;
 
@@ -47,7 +47,10 @@ struct Inner {
 
 impl std::fmt::Debug for Resolver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Resolver").field("plan", &self.inner.plan).field("nameservers", &self.inner.nameservers).finish()
+        f.debug_struct("Resolver")
+            .field("plan", &self.inner.plan)
+            .field("nameservers", &self.inner.nameservers)
+            .finish()
     }
 }
 

@@ -28,8 +28,7 @@ pub(super) async fn ask(
     let started = Instant::now();
     let deadline = started + plan.timeout;
     let interval = plan.timeout / plan.attempts.max(1);
-    let unspecified: SocketAddr =
-        if servers[0].is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
+    let unspecified: SocketAddr = if servers[0].is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
     let socket = UdpSocket::bind(unspecified).await.map_err(|_| ErrorKind::DnsError)?;
     let id = rand::random::<u16>();
     let query = question.message(id);
@@ -60,7 +59,7 @@ pub(super) async fn ask(
         }
         let received = tokio::time::timeout_at(next_round.min(deadline), socket.recv_from(&mut buffer)).await;
         let Ok(received) = received else { continue }; // time for the next round, or the end
-        // An unconnected socket is not told of ICMP errors; any other failure is the socket's.
+                                                       // An unconnected socket is not told of ICMP errors; any other failure is the socket's.
         let (n, from) = received.map_err(|_| ErrorKind::DnsError)?;
         let Some(index) = servers.iter().position(|s| *s == from) else {
             counters.add(&counters.replies_ignored); // not from a server asked

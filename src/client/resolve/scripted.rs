@@ -212,7 +212,15 @@ pub(super) fn nxdomain(query: &Message, ttl: u32, minimum: u32) -> Message {
 
 fn soa(ttl: u32, minimum: u32) -> Record {
     let zone = Name::from_ascii("test.").unwrap();
-    let data = SOA::new(Name::from_ascii("ns.test.").unwrap(), Name::from_ascii("admin.test.").unwrap(), 1, 60, 60, 600, minimum);
+    let data = SOA::new(
+        Name::from_ascii("ns.test.").unwrap(),
+        Name::from_ascii("admin.test.").unwrap(),
+        1,
+        60,
+        60,
+        600,
+        minimum,
+    );
     Record::from_rdata(zone, ttl, RData::SOA(data))
 }
 

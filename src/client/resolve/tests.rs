@@ -85,7 +85,8 @@ async fn sequential_worst_case_is_timeout_times_attempts_times_servers() {
         for server in [&one, &two] {
             assert_eq!(server.count(Transport::Udp, A), 2);
         }
-        let order: Vec<Instant> = one.seen().iter().chain(two.seen().iter()).filter(|s| s.rtype == A).map(|s| s.at).collect();
+        let order: Vec<Instant> =
+            one.seen().iter().chain(two.seen().iter()).filter(|s| s.rtype == A).map(|s| s.at).collect();
         let (one_first, two_first, one_second) = (order[0], order[2], order[1]);
         assert!(one_first < two_first && two_first < one_second, "server 1, then 2, then 1 again");
         assert_eq!(resolver.stats().udp_timeouts, 8);
@@ -441,7 +442,11 @@ fn one_resolver_serves_workers_on_their_own_runtimes() {
         assert_eq!(worker.join().unwrap(), Ok(ip("127.0.0.71")));
     }
     let stats = resolver.stats();
-    assert_eq!((stats.lookups, stats.coalesced, stats.queries_udp), (2, 1, 2), "the later worker joined the first's lookup");
+    assert_eq!(
+        (stats.lookups, stats.coalesced, stats.queries_udp),
+        (2, 1, 2),
+        "the later worker joined the first's lookup"
+    );
     assert_eq!(serving.join().unwrap(), 1, "one A query for both workers");
 }
 

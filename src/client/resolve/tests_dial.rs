@@ -68,7 +68,8 @@ fn resolver(nameserver: &Scripted, query: QueryPlan) -> Resolver {
 async fn a_named_dial_times_its_lookup_apart_from_the_connect() {
     local(async {
         let (port, _server) = http_ok().await;
-        let nameserver = Scripted::start(|q, _| Act::Later(ms(150), answer(q, &["127.0.0.1".parse().unwrap()], 300))).await;
+        let nameserver =
+            Scripted::start(|q, _| Act::Later(ms(150), answer(q, &["127.0.0.1".parse().unwrap()], 300))).await;
         let client = named_client(resolver(&nameserver, QueryPlan::default()), port, ClientPlan::defaults("c"));
         let prepared = client.prepare(&RequestPlan::default()).unwrap();
         let first = client.send(&prepared).await;

@@ -161,6 +161,12 @@ impl<'a> Cx<'a> {
         for (i, raw) in self.array::<RawClient>("client") {
             clients.push(self.client(i, raw.as_ref()));
         }
+        let (served, mock_name) = self.dns_names_in_document();
+        let target_host = match &target {
+            Target::Url(uri) => uri.host().map(str::to_string),
+            Target::Mock => mock_name,
+        };
+        self.system_cannot_reach(&clients, target_host.as_deref(), &served);
 
         let phases_length = self.phases_length(&phases);
         let run = RunContext { target: &target, phases: phases_length, drain };
