@@ -244,6 +244,9 @@ pub struct ClientResult {
     /// Counters reported by the DNS stub, when the scenario has `[dns]` or dns faults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsStats>,
+    /// What the configuration's resolver did, when its target was a name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolver: Option<crate::client::ResolverStats>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -507,6 +510,7 @@ impl ClientResult {
             mock,
             proxy: None,
             dns: None,
+            resolver: None,
         }
     }
 }

@@ -2,11 +2,12 @@
 //! is the mock), the same seeded schedule, then `result.json` written atomically.
 
 use crate::chaos::{ProxyConfig, ProxyServer};
-use crate::client::{Dial, Endpoint};
+use crate::client::{Dial, Endpoint, Resolver};
+use crate::dns::{DnsConfig, DnsListener, DnsServer};
 use crate::load::engine::{self, Progress};
 use crate::mock::{MockConfig, MockServer};
 use crate::result::{ClientResult, Environment, FaultWindows, RunResult, SCHEMA_VERSION};
-use crate::scenario::{ByLayer, ClientPlan, Plan, Target};
+use crate::scenario::{ByLayer, ClientPlan, Layer, Plan, QueryPlan, ResolverPlan, Target};
 use crate::signals::Stop;
 use anyhow::Context as _;
 use nix::unistd::{access, AccessFlags};
@@ -189,15 +190,45 @@ fn run_one(
         endpoint.dial = Dial::Addr(proxy.addr());
         Some(proxy)
     };
+    // With [dns], a fresh stub per configuration; a named target is then looked up through it
+    // by the configuration's resolver before each new connection.
+    let dns = match &plan.dns {
+        Some(dns) => {
+            let listeners = (0..dns.nameservers.max(1))
+                .map(|_| DnsListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))))
+                .collect::<std::io::Result<Vec<_>>>()
+                .context("binding the DNS stub to 127.0.0.1")?;
+            let config = DnsConfig { plan: dns.clone(), faults: faults.dns, seed: plan.seed, epoch };
+            Some(DnsServer::start(listeners, config).context("starting the DNS stub")?)
+        }
+        None => None,
+    };
+    let resolver = name_looked_up(plan, client).map(|host| {
+        let kind = client.resolver.clone().unwrap_or_else(|| ResolverPlan::Uncached(QueryPlan::default()));
+        let resolver = Resolver::new(&kind, dns.as_ref().map(DnsServer::addrs).unwrap_or_default());
+        // The name stands for the address dialled: the target's, or the proxy's in front of it.
+        let port = match &endpoint.dial {
+            Dial::Addr(addr) => addr.port(),
+            Dial::Name { port, .. } => *port,
+        };
+        endpoint.dial = Dial::Name { host: host.to_string(), port, resolver: resolver.clone() };
+        resolver
+    });
+    if let (ResolvedTarget::Mock, Some(name)) = (target, name_looked_up(plan, client)) {
+        endpoint.authority = format!("{name}:{}", upstream.port());
+    }
     let display = ProgressDisplay::start(&client.name, plan, progress.clone(), options.progress);
     let record = engine::run_client(plan, client, &endpoint, epoch, &progress);
     display.finish();
     let record = record.with_context(|| format!("running client configuration {:?}", client.name))?;
     let mock = mock.map(|m| m.shutdown());
     let proxy = proxy.map(|p| p.shutdown());
+    let dns = dns.map(|d| d.shutdown());
     let mut result = ClientResult::build(plan, &client.name, &record, began.elapsed(), mock);
     result.started_at = humantime::format_rfc3339_millis(wall_epoch).to_string();
     result.proxy = proxy;
+    result.dns = dns;
+    result.resolver = resolver.map(|r| r.stats());
     Ok((result, record.cut_short))
 }
 
@@ -222,14 +253,41 @@ enum ResolvedTarget {
     },
 }
 
+/// The name `client`'s new connections look up, if any (`PlanParts::target_name`): always with
+/// `[dns]` (the stub serves it), else only for a configuration that names a resolver — without
+/// either, a URL's host is resolved once before the run, as before names were looked up.
+fn name_looked_up<'a>(plan: &'a Plan, client: &ClientPlan) -> Option<&'a str> {
+    plan.target_name().filter(|_| plan.dns.is_some() || client.resolver.is_some())
+}
+
 fn resolve_target(plan: &Plan) -> anyhow::Result<ResolvedTarget> {
     let Target::Url(uri) = &plan.target else { return Ok(ResolvedTarget::Mock) };
     let host = uri.host().unwrap_or("localhost");
     let port = uri.port_u16().unwrap_or(80);
     let unreachable = |source| RunError::TargetUnreachable { target: uri.to_string(), source };
-    let addr: SocketAddr = (host, port).to_socket_addrs().map_err(unreachable)?.next().ok_or_else(|| {
-        unreachable(std::io::Error::new(std::io::ErrorKind::NotFound, "the host name resolved to no address"))
-    })?;
+    let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().ok();
+    // A name the stub serves is never asked of the machine's own resolver: its address is the
+    // record's. (A name it does not serve is NXDOMAIN for every configuration but `system`.)
+    let served = plan.target_name().and_then(|name| plan.dns.as_ref()?.address_of(&name.to_ascii_lowercase()));
+    let addr = match (literal, served) {
+        (Some(ip), _) | (None, Some(ip)) => SocketAddr::new(ip, port),
+        (None, None) if plan.dns.is_some() && plan.faults.iter().any(|f| f.layer() == Layer::Proxy) => {
+            anyhow::bail!(
+                "the chaos proxy forwards to the target's address, but [dns] has no record for {host} \
+                 (hint: add {{ name = \"{host}\", a = \"127.0.0.1\" }} to [dns] records)"
+            )
+        }
+        (None, None) if plan.dns.is_some() => {
+            let base_path = uri.path().trim_end_matches('/').to_string();
+            let authority = uri.authority().map(|a| a.to_string()).unwrap_or_else(|| host.to_string());
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let endpoint = Endpoint { dial: Dial::Addr(addr), authority, base_path };
+            return Ok(ResolvedTarget::Url { endpoint, addr });
+        }
+        (None, None) => (host, port).to_socket_addrs().map_err(unreachable)?.next().ok_or_else(|| {
+            unreachable(std::io::Error::new(std::io::ErrorKind::NotFound, "the host name resolved to no address"))
+        })?,
+    };
     // Fail fast, with exit code 3, when nothing listens: a run of pure connect errors helps no one.
     std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(unreachable)?;
     let authority = uri.authority().map(|a| a.to_string()).unwrap_or_else(|| addr.to_string());

@@ -55,6 +55,22 @@ impl DnsRecord {
 }
 
 impl DnsPlan {
+    /// The first address the stub answers for `name` (lowercase, no trailing dot), a CNAME
+    /// chased within the records: where the target is, without asking the stub.
+    pub fn address_of(&self, name: &str) -> Option<std::net::IpAddr> {
+        let mut name = name;
+        for _ in 0..=self.records.len() {
+            let record = self.records.iter().find(|r| r.name == name)?;
+            match (&record.cname, record.a.first(), record.aaaa.first()) {
+                (_, Some(v4), _) => return Some((*v4).into()),
+                (_, None, Some(v6)) => return Some((*v6).into()),
+                (Some(target), None, None) => name = target,
+                (None, None, None) => return None,
+            }
+        }
+        None
+    }
+
     /// `[dns]` in scenario vocabulary, every default written out (read back as the same plan).
     pub fn normalized(&self) -> Value {
         let records: Vec<Value> = self

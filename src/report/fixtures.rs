@@ -116,6 +116,7 @@ pub fn client(name: &str, n: &Numbers) -> ClientResult {
         mock: None,
         proxy: None,
         dns: None,
+        resolver: None,
     }
 }
 

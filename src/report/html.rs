@@ -298,7 +298,8 @@ fn charts_section(out: &mut String, r: &RunResult) {
     }
     let dns = lines(r, &[(|p| &p.dns_time, false)]);
     if !dns.is_empty() {
-        let svg = charts::spectrum("chart-dns-spectrum", "DNS time distribution", "DNS time (log scale)", &names, &dns, &[]);
+        let svg =
+            charts::spectrum("chart-dns-spectrum", "DNS time distribution", "DNS time (log scale)", &names, &dns, &[]);
         figure(
             out,
             "DNS time",
@@ -445,10 +446,22 @@ fn connections_table(out: &mut String, r: &RunResult) {
     out.push_str("</table>\n");
 }
 
+/// The counts of `value` named `prefix` + key, a table's within named by both keys (`dns answers
+/// servfail`); lists (each fault's hits) are left to result.json.
+fn counters(out: &mut Vec<(String, u64)>, prefix: &str, value: &serde_json::Value) {
+    let Some(map) = value.as_object() else { return };
+    for (key, value) in map {
+        match value {
+            serde_json::Value::Object(_) => counters(out, &format!("{prefix}{key} "), value),
+            _ => out.extend(value.as_u64().map(|n| (format!("{prefix}{key}"), n))),
+        }
+    }
+}
+
 /// A client's index, the client and its target counters by name.
 type Counters<'a> = (usize, &'a ClientResult, Vec<(String, u64)>);
 
-/// What the built-in mock and the chaos proxy counted, when they were in the path.
+/// What the built-in mock, the chaos proxy, the DNS stub and the resolver counted, when they were in the path.
 fn counters_table(out: &mut String, r: &RunResult) {
     let rows: Vec<Counters> = r
         .clients
@@ -456,16 +469,17 @@ fn counters_table(out: &mut String, r: &RunResult) {
         .enumerate()
         .map(|(i, c)| {
             let mut v = Vec::new();
-            let mut add = |prefix: &str, value: &serde_json::Value| {
-                if let Some(map) = value.as_object() {
-                    v.extend(map.iter().filter_map(|(k, n)| n.as_u64().map(|n| (format!("{prefix}{k}"), n))));
-                }
-            };
             if let Some(m) = &c.mock {
-                add("mock ", &serde_json::to_value(m).unwrap_or_default());
+                counters(&mut v, "mock ", &serde_json::to_value(m).unwrap_or_default());
             }
             if let Some(p) = &c.proxy {
-                add("proxy ", &serde_json::to_value(p).unwrap_or_default());
+                counters(&mut v, "proxy ", &serde_json::to_value(p).unwrap_or_default());
+            }
+            if let Some(d) = &c.dns {
+                counters(&mut v, "dns ", &serde_json::to_value(d).unwrap_or_default());
+            }
+            if let Some(r) = &c.resolver {
+                counters(&mut v, "resolver ", &serde_json::to_value(r).unwrap_or_default());
             }
             (i, c, v)
         })
@@ -482,7 +496,7 @@ fn counters_table(out: &mut String, r: &RunResult) {
     if heads.is_empty() {
         return;
     }
-    out.push_str("<h3>Target counters</h3>\n<table>\n<tr><th class=\"name\">client</th>");
+    out.push_str("<h3>Counters of the mock, the proxy, the DNS stub and the resolver</h3>\n<table>\n<tr><th class=\"name\">client</th>");
     for h in &heads {
         let _ = write!(out, "<th>{}</th>", esc(&h.replace('_', " ")));
     }

@@ -186,6 +186,9 @@ impl PlanParts {
                     ),
                 ));
             }
+            if let Some(resolver) = &client.resolver {
+                out.extend(self.resolver_violation(i, resolver));
+            }
             let name = client.name.as_str();
             if let Some(first) = self.clients[..i].iter().position(|c| !name.is_empty() && c.name == name) {
                 out.push(violation(
@@ -196,6 +199,56 @@ impl PlanParts {
             }
         }
         out
+    }
+}
+
+impl PlanParts {
+    /// The name new connections look up: the mock's `[dns] mock_name`, or a URL's host when it
+    /// is a name (not an address).
+    pub fn target_name(&self) -> Option<&str> {
+        match &self.target {
+            Target::Mock => self.dns.as_ref()?.mock_name.as_deref(),
+            Target::Url(uri) => {
+                let host = uri.host()?;
+                host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_err().then_some(host)
+            }
+        }
+    }
+
+    /// What ties `client[i].resolver` to the rest: a name to look up, and for a resolver that
+    /// queries the stub, a `[dns]` with as many nameservers as it is given.
+    fn resolver_violation(&self, i: usize, resolver: &ResolverPlan) -> Option<Violation> {
+        let field = format!("client[{i}].resolver");
+        let violation =
+            |field: String, message: String, hint: String| Some(Violation { field, message, hint: Some(hint) });
+        if self.target_name().is_none() {
+            return violation(
+                field,
+                "the target is an address: this configuration has no name to look up".into(),
+                "give the mock a name with [dns] mock_name = \"upstream.test\", or use a URL with a host name".into(),
+            );
+        }
+        let query = match resolver {
+            ResolverPlan::System => return None,
+            ResolverPlan::Uncached(query) => query,
+            ResolverPlan::Cached(cached) => &cached.query,
+        };
+        let Some(dns) = &self.dns else {
+            return violation(
+                field,
+                format!(
+                    "resolver kind \"{}\" queries chaosload's DNS stub, but the scenario has no [dns]",
+                    resolver.kind_word()
+                ),
+                "add [dns] with a record for the target's name (or mock_name for the mock), or use kind = \"system\""
+                    .into(),
+            );
+        };
+        (query.servers > dns.nameservers).then(|| Violation {
+            field: format!("{field}.servers"),
+            message: format!("servers = {} but the DNS stub runs {} nameserver(s)", query.servers, dns.nameservers),
+            hint: Some(format!("set nameservers = {} in [dns]", query.servers)),
+        })
     }
 }
 
@@ -215,6 +268,18 @@ impl Plan {
     /// [`Plan::warnings`] for the client configurations whose names `selected` accepts (`run
     /// --client`).
     pub fn warnings_for(&self, selected: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut out = self.http1_only_warnings(selected);
+        if self.target_name().is_none() && self.faults.iter().any(|f| f.layer() == Layer::Dns) {
+            out.push(
+                "the dns faults act on chaosload's DNS stub, but the target is an address: no configuration looks a \
+                 name up, so none meets them (give the mock a name with [dns] mock_name, or use a URL with a host name)"
+                    .to_string(),
+            );
+        }
+        out
+    }
+
+    fn http1_only_warnings(&self, selected: impl Fn(&str) -> bool) -> Vec<String> {
         let h2: Vec<&str> = self
             .clients
             .iter()
@@ -244,7 +309,10 @@ impl Plan {
     /// [`Target::remote`]): what `configurations` configurations will send it, from
     /// [`PlanParts::planned_load`]. None for a loopback target.
     pub fn remote_target_notice(&self, configurations: usize) -> Option<String> {
-        let uri = self.target.remote()?;
+        // A name the DNS stub serves with a loopback address stays on this machine.
+        let served = |name: &str| self.dns.as_ref()?.address_of(&name.to_ascii_lowercase());
+        let on_loopback = self.target_name().and_then(served).is_some_and(|ip| ip.is_loopback());
+        let uri = self.target.remote().filter(|_| !on_loopback)?;
         let load = self.planned_load();
         let mut sends = Vec::new();
         if load.peak_rate > 0.0 {
@@ -642,6 +710,20 @@ mod tests {
 
     const PHASES: &str = "[[phase]]\nduration = \"10s\"\nshape = { kind = \"ramp\", from = 0, to = 200 }\n[[phase]]\nduration = \"5s\"\nshape = { kind = \"constant\", rate = 50 }\n[[phase]]\nduration = \"30s\"\nconcurrency = 8\n";
 
+    /// dns faults a run cannot meet (nothing looks a name up) are said before it starts.
+    #[test]
+    fn dns_faults_without_a_name_to_look_up_are_warned_of() {
+        let fault = "[[fault]]\nlayer = \"dns\"\nkind = \"servfail\"\n";
+        let unnamed = plan("mock = true", &format!("{PHASES}{fault}"));
+        assert!(
+            unnamed.warnings().iter().any(|w| w.contains("no configuration looks a name up")),
+            "{:?}",
+            unnamed.warnings()
+        );
+        let named = plan("mock = true\n[dns]\nmock_name = \"up.test\"", &format!("{PHASES}{fault}"));
+        assert_eq!(named.warnings(), Vec::<String>::new());
+    }
+
     #[test]
     fn a_remote_target_gets_one_notice_with_the_load_it_will_receive() {
         let remote = plan("url = \"http://example.com:8080/api\"", PHASES);
@@ -664,9 +746,17 @@ mod tests {
         ] {
             assert_eq!(plan(local, PHASES).remote_target_notice(2), None, "{local} is this machine");
         }
-        for far in
-            ["url = \"http://10.0.0.1/\"", "url = \"http://[::2]:1/\"", "url = \"http://localhost.example.com/\""]
-        {
+        let served =
+            "url = \"http://upstream.test:1/\"\n[dns]\nrecords = [{ name = \"upstream.test\", a = \"127.0.0.1\" }]";
+        assert_eq!(plan(served, PHASES).remote_target_notice(2), None, "[dns] serves it on this machine");
+        let served_far =
+            "url = \"http://upstream.test:1/\"\n[dns]\nrecords = [{ name = \"upstream.test\", a = \"10.1.1.1\" }]";
+        for far in [
+            "url = \"http://10.0.0.1/\"",
+            "url = \"http://[::2]:1/\"",
+            "url = \"http://localhost.example.com/\"",
+            served_far,
+        ] {
             assert!(plan(far, PHASES).remote_target_notice(1).is_some(), "{far} is not this machine");
         }
     }

@@ -2,7 +2,7 @@
 //! scenario's comment says. Runs use the scenario files themselves, a few with fewer cycles to
 //! keep the suite short.
 
-use crate::support::{exclusive, run};
+use crate::support::{exclusive, run, run_timed};
 use chaosload::result::{ClientResult, PhaseResult, RunResult};
 use chaosload::scenario;
 use std::time::Duration;
@@ -91,4 +91,71 @@ fn gateway_timeout_rewards_a_client_timeout_below_the_gateways() {
     assert!(impatient_errors * 3 <= patient_504, "impatient errors {:?}", impatient.total.errors);
     assert!(impatient.total.latency.p99_us < 3_000_000, "gives up after 1 s and retries");
     assert!(impatient.total.retries >= 8);
+}
+
+/// DNS stalls reach only a configuration that looks the name up while they last: one opening a
+/// connection per request with an uncached resolver. A cache (the record's TTL outlasts the
+/// run) or a pool (its few connections opened before the stall) hides them.
+#[test]
+fn dns_stall_hurts_only_an_uncached_resolver_opening_connections() {
+    let _serial = exclusive();
+    let mut plan = scenario("dns-stall");
+    plan.phases[0].duration = Duration::from_secs(10); // one stall, 5 s to 7 s
+    let timed = run_timed(&plan);
+    let result = &timed.result;
+    let (per_request, cached, pooled) =
+        (client(result, "per-request"), client(result, "cached"), client(result, "pooled"));
+    // Lower bounds: only the 2 s stall can make them, so noise cannot.
+    assert!(per_request.total.dns_time.p99_us >= 1_500_000, "{:?}", per_request.total.dns_time);
+    assert!(per_request.total.latency.p99_us >= 1_500_000, "{:?}", per_request.total.latency);
+    let stalled: Vec<u64> = per_request.timeline.iter().filter(|s| s.dns_max_us >= 1_500_000).map(|s| s.t_s).collect();
+    assert!(!stalled.is_empty() && stalled.iter().all(|t| (6..=8).contains(t)), "stalled seconds {stalled:?}");
+    let stub = per_request.dns.as_ref().expect("the stub's counters");
+    assert!(stub.faults[0].hits >= 1 && stub.by_type.a >= 100, "{stub:?}");
+    let cache = cached.resolver.as_ref().expect("the resolver's counters");
+    assert!(cache.cache_hits >= 400 && cache.cache_misses <= 4, "{cache:?}");
+    let pool = pooled.resolver.as_ref().expect("the resolver's counters");
+    assert!(pool.lookups <= 20 && pooled.connections.opened <= 20, "{pool:?}");
+    for c in [per_request, cached, pooled] {
+        assert_eq!(c.total.errors.values().sum::<u64>(), 0, "{}: {:?}", c.name, c.total.errors);
+    }
+    timed.timing("cached and pooled stay below the stall", |result| {
+        for name in ["cached", "pooled"] {
+            let c = client(result, name);
+            assert!(c.total.latency.p99_us < 500_000, "{name}: {:?}", c.total.latency);
+            assert!(c.total.dns_time.max_us < 500_000, "{name}: {:?}", c.total.dns_time);
+        }
+    });
+}
+
+/// A cold platform and its cold DNS: configurations that reconnect after each freeze pay the
+/// DNS delay on their new connections in every burst, unless they cache the record.
+#[test]
+fn coldstart_dns_a_reconnecting_client_pays_the_dns_stall_unless_it_caches() {
+    let _serial = exclusive();
+    let mut plan = scenario("coldstart-dns");
+    plan.phases[0].duration = Duration::from_secs(14); // two bursts, one freeze between them
+    let timed = run_timed(&plan);
+    let result = &timed.result;
+    let (uncached, cached) = (client(result, "uncached"), client(result, "cached"));
+    // The seconds in which some lookup waited out the 1 s delay.
+    let stalled = |c: &ClientResult| -> Vec<u64> {
+        c.timeline.iter().filter(|s| s.dns_max_us >= 900_000).map(|s| s.t_s).collect()
+    };
+    let (stalled_uncached, stalled_cached) = (stalled(uncached), stalled(cached));
+    assert!(
+        stalled_uncached.iter().any(|t| *t <= 2) && stalled_uncached.iter().any(|t| (7..=9).contains(t)),
+        "uncached pays the stall in both bursts: {stalled_uncached:?}"
+    );
+    assert!(stalled_cached.iter().all(|t| *t <= 2), "cached pays it in the first burst only: {stalled_cached:?}");
+    assert!(uncached.total.dns_time.p50_us >= 300_000, "{:?}", uncached.total.dns_time);
+    let cache = cached.resolver.as_ref().expect("the resolver's counters");
+    assert!(cache.cache_hits > 0 && cache.cache_misses <= 2, "{cache:?}");
+    for c in [uncached, cached] {
+        assert!(c.mock.as_ref().is_some_and(|m| m.cold_starts >= 2), "{}: {:?}", c.name, c.mock);
+    }
+    timed.timing("cached lookups are cache hits after the first burst", |result| {
+        let cached = client(result, "cached");
+        assert!(cached.total.dns_time.p50_us < 100_000, "{:?}", cached.total.dns_time);
+    });
 }
