@@ -137,8 +137,9 @@ fn p99(mut samples: Vec<u64>) -> u64 {
 }
 
 /// A run for a test about timing, and whether the machine let a bare timer keep its schedule.
-pub struct Timed {
-    pub result: RunResult,
+/// `R` is what the run gave: a chaosload result, or what a client in another language saw.
+pub struct Timed<R = RunResult> {
+    pub result: R,
     /// How long the kept run took by the test's clock (servers, phases, drain).
     pub wall: Duration,
     /// The probe's oversleep p99 during the run was at most [`NOISY_PROBE_P99_US`].
@@ -157,10 +158,16 @@ pub fn run_timed(plan: &PlanParts) -> Timed {
 
 /// [`run_timed`] with another way to run the plan (e.g. [`run_stopped_after`]).
 pub fn run_timed_by(plan: &PlanParts, run: impl Fn(&PlanParts) -> RunResult) -> Timed {
+    timed(&plan.name, || run(plan))
+}
+
+/// [`run_timed`] for any run (`what` names it in the log), e.g. a child process in another
+/// language whose timings a test asserts: the same probe, the same repeats, the same verdict.
+pub fn timed<R>(what: &str, run: impl Fn() -> R) -> Timed<R> {
     let probed = || {
         let probe = Probe::start();
         let started = Instant::now();
-        let result = run(plan);
+        let result = run();
         ((result, started.elapsed()), probe.stop())
     };
     let (mut quietest, mut quietest_p99) = probed();
@@ -169,8 +176,7 @@ pub fn run_timed_by(plan: &PlanParts, run: impl Fn(&PlanParts) -> RunResult) -> 
             break;
         }
         eprintln!(
-            "{}: timer probe overslept p99 {quietest_p99}µs, machine too busy to judge timing; attempt {attempt}",
-            plan.name
+            "{what}: timer probe overslept p99 {quietest_p99}µs, machine too busy to judge timing; attempt {attempt}"
         );
         std::thread::sleep(Duration::from_secs(10));
         let (again, p99) = probed();
@@ -188,12 +194,12 @@ static JUDGED: AtomicUsize = AtomicUsize::new(0);
 static INCONCLUSIVE: AtomicUsize = AtomicUsize::new(0);
 static REPORT_AT_EXIT: Once = Once::new();
 
-impl Timed {
+impl<R> Timed<R> {
     /// Applies the assertions that need a machine keeping its schedule. On a machine that stayed
     /// too busy through every attempt, they cannot be judged: that is said loudly instead (the
     /// test's other assertions still apply) and counted; a suite that skipped most of its timing
     /// checks fails under `CI` (see [`report_timing_checks`]).
-    pub fn timing(&self, what: &str, check: impl FnOnce(&RunResult)) {
+    pub fn timing(&self, what: &str, check: impl FnOnce(&R)) {
         REPORT_AT_EXIT.call_once(|| {
             // SAFETY: registers a plain `extern "C" fn` that takes no arguments.
             unsafe { libc::atexit(report_timing_checks) };
