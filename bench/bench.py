@@ -19,6 +19,9 @@ Sections (--only N runs one):
      hyper loop against nginx; counts, unlike times, do not move with the machine's noise
   9  the DNS stub as a server: dnsperf against `chaosload dns` vs against dnsmasq, the same
      records (queries/s at dnsperf's maximum, and latency at a fixed rate both serve)
+ 10  what a resolver configuration costs a new connection: closed model without keep-alive
+     against the mock reached by a name, uncached vs cached resolver vs a fixed address
+     (skipped, saying why, while `chaosload validate` refuses the scenario's resolver keys)
 """
 
 import argparse
@@ -67,6 +70,7 @@ T_RSS_MB = 32
 T_RSS_GROWTH = 0.10
 # Targets from issue 13.
 T_DNS_VS_DNSMASQ = 1.0
+T_CACHED_VS_FIXED = 0.95  # the cached resolver's rate within 5 % of the fixed address's
 
 # Section 9: the records both DNS servers serve (name<i>.bench.test → 127.0.0.<i+1>, TTL 30 s),
 # and the rate of its latency runs when both servers' maximum allows it (else half the lower).
@@ -378,6 +382,8 @@ def parse_chaosload(out):
         "lag_p50_us": t["scheduler_lag"]["p50_us"],
         "lag_p99_us": t["scheduler_lag"]["p99_us"],
         "connections": t["connections_opened"],
+        # The lookup's time (issue 13), where result.json has it.
+        "dns_p50_us": (t.get("dns") or {}).get("p50_us"),
         "result_json": str(path),
     }
 
@@ -403,7 +409,7 @@ class Bench:
         self.repeats = args.repeats or (1 if self.quick else 5)
         self.max_steal = args.max_steal / 100
         self.steal_retries = 0 if self.quick else args.steal_retries
-        self.sections = {args.only} if args.only else set(range(1, 10))
+        self.sections = {args.only} if args.only else set(range(1, 11))
         self.tmp = Path(tempfile.mkdtemp(prefix="chaosload-bench-"))
         self.runs = []  # every measured run, for the raw JSON
         self.commands = {"build (bench/run.sh)": "cargo build --release"}  # label -> exact command template
@@ -895,6 +901,43 @@ class Bench:
                 self.measure(9, "dnsperf", cmd, self.duration, parse_dnsperf, servers=(srv,), server=srv,
                              mode="latency", qps=qps, rep=rep)
 
+    # --- section 10: what a resolver configuration costs a new connection ---
+
+    RESOLVER_CONFIGS = ("fixed", "cached", "uncached")
+    RESOLVER_CONNS = 16
+
+    def resolver_scenario(self, config, seconds):
+        """One configuration a scenario: the mock, reached by its address (`fixed`) or by the name
+        `upstream.test` through the DNS stub, `keep_alive = false`, so every request opens a
+        connection and (uncached) resolves."""
+        dns = "" if config == "fixed" else '[dns]\nmock_name = "upstream.test"\n\n'
+        resolver = "" if config == "fixed" else f'resolver = {{ kind = "{config}" }}\n'
+        name = f"bench-resolver-{config}"
+        text = (f'name = "{name}"\ndrain = "2s"\n\n[target]\nmock = true\n\n[mock]\nbody_bytes = 61\n\n{dns}'
+                f'[[phase]]\nduration = "{seconds}s"\nconcurrency = {self.RESOLVER_CONNS}\n\n'
+                f'[[client]]\nname = "{config}"\nkeep_alive = false\n{resolver}')
+        path = self.tmp / f"{name}.toml"
+        path.write_text(text)
+        self.files[f"{name}.toml"] = text
+        return path
+
+    def resolver_section(self):
+        paths = {c: self.resolver_scenario(c, self.duration) for c in self.RESOLVER_CONFIGS}
+        check = subprocess.run([str(BIN), "validate", *map(str, paths.values())], capture_output=True, text=True, timeout=30)
+        if check.returncode != 0:
+            lines = (check.stdout + check.stderr).replace(str(self.tmp), "$TMP").splitlines()
+            self.resolver_skipped = [l.strip() for l in lines if l.strip() and not l.startswith("ok:")][:2]
+            log(f"section 10 skipped: chaosload validate refuses the resolver scenarios: {self.resolver_skipped}")
+            return
+        log(f"section 10: {len(paths)} resolver configurations × {self.repeats} repeats × {self.duration}s, interleaved")
+        self.commands["chaosload (section 10)"] = "chaosload run $TMP/bench-resolver-$CONFIG.toml --out $TMP/runs --quiet --threads 1"
+        for rep in range(self.repeats):
+            order = list(self.RESOLVER_CONFIGS)
+            self.rng.shuffle(order)
+            for config in order:
+                self.measure(10, "chaosload", self.chaosload_run(paths[config]), self.duration, parse_chaosload,
+                             config=config, rep=rep)
+
     # --- driver ---
 
     def run(self):
@@ -912,6 +955,8 @@ class Bench:
             self.callgrind_section()
         if 9 in self.sections:
             self.dns_section()
+        if 10 in self.sections:
+            self.resolver_section()
 
 
 NGINX_CONF = """# One worker (master_process off: the worker is the only process), loopback, no access log.
@@ -1329,6 +1374,45 @@ class Report:
                        f"{m('p999_us')} µs | {sum(r['lost'] for r in runs)} | {fmt(cpu, 2)} | {b.counted(9, server=srv, mode='latency')} |")
             self.w("", "No target was set for the latency; it shows what a query costs each server when neither is saturated.", "")
 
+    def section_resolver(self):
+        b = self.b
+        self.w("## 10. What a resolver configuration costs a new connection (closed model, no keep-alive, against the mock)", "")
+        skipped = getattr(b, "resolver_skipped", None)
+        if skipped:
+            self.w("Not run: `chaosload validate` refuses the scenarios' resolver keys (" + " / ".join(f"`{l}`" for l in skipped) + ").", "")
+            return
+        if not b.pick(10):
+            self.w("Not run.", "")
+            return
+        self.w(f"`chaosload run --threads 1` at {b.RESOLVER_CONNS} users with `keep_alive = false`, so every request opens a "
+               f"connection: **fixed** dials the mock's address, **cached** and **uncached** resolve the name "
+               f"`upstream.test` through the DNS stub (`[dns] mock_name`) first, the cached one from its TTL cache after "
+               f"the first lookup, the uncached one on every connection. CPU is the chaosload process's (the stub and the "
+               f"mock run inside it).", "")
+        self.w("| configuration | req/s, median (min–max) | CPU µs/request | p50 latency | p99 latency | DNS p50 | connections opened | errors | runs counted |",
+               "|---|---|---|---|---|---|---|---|---|")
+        meds = {}
+        for config in b.RESOLVER_CONFIGS:
+            runs = b.pick(10, config=config)
+            if not runs:
+                continue
+            rates = [r["rate"] for r in runs]
+            meds[config] = median(rates)
+            self.w(f"| {config} | {fmt(median(rates))}{rng_str(rates)} | {fmt(self.med(10, 'cpu_us_per_req', config=config), 2)} | "
+                   f"{fmt(self.med(10, 'p50_us', config=config))} µs | {fmt(self.med(10, 'p99_us', config=config))} µs | "
+                   f"{fmt(self.med(10, 'dns_p50_us', config=config))} µs | {fmt(self.med(10, 'connections', config=config))} | "
+                   f"{sum(r['errors'] for r in runs)} | {b.counted(10, config=config)} |")
+        self.w("")
+        if "fixed" in meds:
+            self.w("| ratio (of the medians) | measured | target | result |", "|---|---|---|---|")
+            if "cached" in meds:
+                v = meds["cached"] / meds["fixed"]
+                self.w(f"| rate cached / fixed | {v:.2f}× | ≥ {T_CACHED_VS_FIXED} | "
+                       f"{self.target(10, f'cached resolver rate ≥ {T_CACHED_VS_FIXED}× a fixed address', f'{v:.2f}×', v >= T_CACHED_VS_FIXED)} |")
+            if "uncached" in meds:
+                self.w(f"| rate uncached / fixed | {meds['uncached'] / meds['fixed']:.2f}× | — | |")
+            self.w("")
+
     def render(self):
         b, info = self.b, self.info
         body_start = len(self.lines)
@@ -1350,6 +1434,8 @@ class Report:
             self.section_callgrind()
         if 9 in b.sections:
             self.section_dns()
+        if 10 in b.sections:
+            self.section_resolver()
         body = self.lines[body_start:]
         self.lines = self.lines[:body_start]
 
@@ -1431,7 +1517,7 @@ class Report:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="2 s runs, 1 repeat: a smoke check (writes under bench/results/)")
-    ap.add_argument("--only", type=int, choices=range(1, 10), metavar="N", help="run only section N (1-9)")
+    ap.add_argument("--only", type=int, choices=range(1, 11), metavar="N", help="run only section N (1-10)")
     ap.add_argument("--repeats", type=int, help="interleaved repeats (default 5, quick 1)")
     ap.add_argument("--duration", type=int, help="seconds per run (default 5, quick 2)")
     ap.add_argument("--seed", type=int, default=5, help="seed of the interleaving order")
