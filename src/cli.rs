@@ -1,4 +1,4 @@
-//! The command line, as clap types: `run`, `validate`, and the standalone `mock` and `proxy`.
+//! The command line, as clap types: `run`, `validate`, and the standalone `mock`, `proxy` and `dns`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -16,7 +16,7 @@ use std::path::PathBuf;
                   SIGTERM / SIGHUP.\n\
                   Stopping a run: the first signal stops new requests at once, gives those in flight \
                   2 s at most, and writes what was measured (marked interrupted); a second signal \
-                  quits at once. mock and proxy stop cleanly (exit 0) on any of the three.\n\
+                  quits at once. mock, proxy and dns stop cleanly (exit 0) on any of the three.\n\
                   Start with: chaosload run scenarios/smoke.toml"
 )]
 pub struct Cli {
@@ -107,6 +107,36 @@ pub enum Command {
         /// (default 5s).
         #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
         half_close_timeout: Option<std::time::Duration>,
+    },
+    /// Run the DNS stub on its own: the records of `[dns]` over UDP and TCP on one port, with
+    /// the `[[fault]]`s of layer "dns". Prints the bound address first (one line per nameserver
+    /// when `[dns] nameservers` > 1), serves until Ctrl-C, SIGTERM or SIGHUP.
+    #[command(after_help = "Example:\n  \
+        $ cat dns.toml\n  \
+        [dns]\n  \
+        records = [ { name = \"upstream.test\", a = \"127.0.0.1\", ttl = \"30s\" } ]\n  \
+        [[fault]]\n  \
+        layer = \"dns\"\n  \
+        kind = \"delay\"\n  \
+        delay = \"2s\"\n  \
+        every = \"10s\"\n  \
+        for = \"2s\"\n  \
+        $ chaosload dns --config dns.toml\n  \
+        127.0.0.1:40531\n  \
+        $ dig @127.0.0.1 -p 40531 upstream.test A        # over UDP; +tcp for TCP\n\n\
+        Faults without `for` last until the stub stops; windows count from its start. A client \
+        that reads /etc/resolv.conf needs port 53 (--listen 127.0.0.1:53, as root); Go's \
+        net.Resolver{PreferGo: true, Dial: …} and dig -p take any port.")]
+    Dns {
+        /// A file with `[dns]`, `[[fault]]` (layer "dns") and `seed`; a scenario file works too
+        /// (other sections and faults of other layers are ignored). Without it every name is
+        /// NXDOMAIN.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Address to listen on, UDP and TCP (port 0: any free port). Further nameservers take
+        /// ports of their own on the same IP.
+        #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
     },
     /// Check scenario files and report every problem at once as file:line:col (exit 2 if any).
     Validate {

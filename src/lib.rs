@@ -28,6 +28,7 @@ pub mod chaos;
 pub mod cli;
 pub mod client;
 pub mod dist;
+pub mod dns;
 pub mod escape;
 pub mod fault;
 pub(crate) mod http1;

@@ -36,6 +36,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report { result, output } => report(&result, output.as_deref()),
         Command::Compare { results, md, output, force } => compare(&results, md, output.as_deref(), force),
         Command::Mock { config, listen } => standalone(chaosload::standalone::mock(config.as_deref(), listen)),
+        Command::Dns { config, listen } => standalone(chaosload::standalone::dns(config.as_deref(), listen)),
         Command::Proxy { upstream, config, listen, connect_timeout, max_connections, half_close_timeout } => {
             let limits = chaosload::standalone::LimitOverrides {
                 max_connections: max_connections.map(|n| n as usize),

@@ -1,4 +1,4 @@
-//! Seeded draws shared by the mock and the chaos proxy: pure functions of the scenario seed, a
+//! Seeded draws shared by the mock, the chaos proxy and the DNS stub: pure functions of the scenario seed, a
 //! unit's index (a request or a connection, numbered from 0 in arrival order) and a fault's
 //! `[[fault]]` index, so every client configuration meets the same hits and the same draws.
 //! [`Purpose`] names what each draw is for, so that one unit's draws for different ends differ.
@@ -21,6 +21,10 @@ pub enum Purpose {
     ProxyHit = 5,
     /// The seed of a proxy toxic's own draws (latency per chunk) on one connection.
     Toxic = 6,
+    /// Whether a dns fault hits a query.
+    DnsHit = 7,
+    /// A dns `delay` fault's delay for a query.
+    DnsDelay = 8,
 }
 
 /// The scenario seed, scrambled once; every draw derives from it.

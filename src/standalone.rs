@@ -1,9 +1,10 @@
-//! `chaosload mock` and `chaosload proxy`: the parts a run starts, standalone, so that a client
-//! written in any language can meet the same faults. Each prints the address it bound as its
-//! first line of standard output and serves until SIGINT (Ctrl-C), SIGTERM or SIGHUP, then
-//! stops cleanly (exit 0).
+//! `chaosload mock`, `chaosload proxy` and `chaosload dns`: the parts a run starts, standalone,
+//! so that a client written in any language can meet the same faults. Each prints the address it
+//! bound as its first line of standard output (the DNS stub: one line per nameserver) and serves
+//! until SIGINT (Ctrl-C), SIGTERM or SIGHUP, then stops cleanly (exit 0).
 
 use crate::chaos::{ProxyConfig, ProxyLimits, ProxyServer};
+use crate::dns::{DnsConfig, DnsListener, DnsPlan, DnsServer};
 use crate::mock::{MockConfig, MockServer};
 use crate::scenario::{self, ByLayer, LoadError, MockPlan, Parts};
 use crate::signals::StopListener;
@@ -18,10 +19,17 @@ use std::time::{Duration, Instant};
 #[error("{0}")]
 pub struct InvalidConfig(pub String);
 
-/// Reads `[mock]`, `[mock.serverless]`, `[[fault]]` and `seed` from a config (or scenario) file.
+/// Reads `[mock]`, `[mock.serverless]`, `[proxy]`, `[dns]`, `[[fault]]` and `seed` from a config
+/// (or scenario) file.
 fn parts(config: Option<&Path>) -> anyhow::Result<Parts> {
     let Some(path) = config else {
-        return Ok(Parts { mock: MockPlan::default(), proxy: ProxyLimits::default(), faults: Vec::new(), seed: 1 });
+        return Ok(Parts {
+            mock: MockPlan::default(),
+            proxy: ProxyLimits::default(),
+            dns: DnsPlan::default(),
+            faults: Vec::new(),
+            seed: 1,
+        });
     };
     match scenario::load_parts(path) {
         Ok(parts) => Ok(parts),
@@ -98,6 +106,36 @@ pub fn proxy(
     let config = ProxyConfig { connect_timeout, limits, ..ProxyConfig::with_faults(upstream, parts.seed, faults) };
     let server = ProxyServer::start(bind(listen)?, config).context("starting the chaos proxy")?;
     announce(server.addr(), &format!("chaos proxy to {upstream}"))?;
+    wait_for_stop(stop);
+    let stats = server.shutdown();
+    eprintln!("stopped: {stats:?}");
+    Ok(())
+}
+
+/// The DNS stub: `[dns] nameservers` nameservers, the first on `--listen`, the others on ports
+/// of their own on the same IP; each address on a line of its own, in order.
+pub fn dns(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
+    crate::resources::raise_open_file_limit();
+    let parts = parts(config)?;
+    let stop = stop_listener()?;
+    let faults = ByLayer::split(&parts.faults).dns;
+    let mut listeners = Vec::with_capacity(parts.dns.nameservers);
+    for i in 0..parts.dns.nameservers {
+        let addr = if i == 0 { listen } else { SocketAddr::new(listen.ip(), 0) };
+        listeners.push(DnsListener::bind(addr).with_context(|| format!("cannot listen on {addr} (UDP and TCP)"))?);
+    }
+    let config = DnsConfig { plan: parts.dns, faults, seed: parts.seed, epoch: Instant::now() };
+    let server = DnsServer::start(listeners, config).context("starting the DNS stub")?;
+    let addrs = server.addrs();
+    {
+        let mut out = std::io::stdout().lock();
+        for addr in &addrs {
+            writeln!(out, "{addr}")?;
+        }
+        out.flush()?;
+    }
+    let all: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+    eprintln!("DNS stub listening on {} (UDP and TCP); Ctrl-C (or SIGTERM, SIGHUP) to stop", all.join(", "));
     wait_for_stop(stop);
     let stats = server.shutdown();
     eprintln!("stopped: {stats:?}");

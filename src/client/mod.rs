@@ -115,8 +115,7 @@ impl Client {
 
     /// Sends one request, retrying as configured.
     pub async fn send(&self, request: &Prepared) -> Exchange {
-        let mut ex =
-            Exchange {
+        let mut ex = Exchange {
             outcome: Outcome::Ok(0),
             sent: None,
             dns: None,

@@ -35,6 +35,17 @@ pub trait Keys {
     /// An integer the kind checks itself.
     fn integer(&mut self, key: &'static str, need: Need<i64>) -> Option<i64>;
 
+    /// A string the kind checks itself (a DNS name).
+    fn text(&mut self, key: &'static str, need: Need<String>) -> Option<String>;
+
+    /// A list of IP addresses, each parsed (`["127.0.0.9", "::1"]`); at least `min` of them.
+    fn addresses(
+        &mut self,
+        key: &'static str,
+        min: usize,
+        need: Need<Vec<std::net::IpAddr>>,
+    ) -> Option<Vec<std::net::IpAddr>>;
+
     /// One of `words`, as its index (see [`word`] for an enum's own table).
     fn choice(&mut self, key: &'static str, words: &[&'static str], need: Need<usize>) -> Option<usize>;
 

@@ -132,6 +132,10 @@ pub const CEILINGS: &[Ceiling] = &[
     Ceiling { field: "mock.serverless.concurrency", max: Max::Count(100_000), why: "requests per instance" },
     Ceiling { field: "mock.serverless.prewarm", max: Max::Count(100_000), why: "at most instances" },
     Ceiling { field: "mock.serverless.freeze_after", max: Max::Duration(DAY), why: "idle time before a freeze" },
+    Ceiling { field: "dns.nameservers", max: Max::Count(16), why: "nameservers, each with a UDP and a TCP port" },
+    Ceiling { field: "dns.records", max: Max::Count(100_000), why: "records, every answer held in memory" },
+    Ceiling { field: "dns.records.ttl", max: Max::Duration(WEEK), why: "a record's TTL" },
+    Ceiling { field: "dns.negative_ttl", max: Max::Duration(DAY), why: "the TTL of negative answers" },
     Ceiling { field: "fault.at", max: Max::Duration(FAULT_TIME), why: "counted from the start of the run" },
     Ceiling {
         field: "fault.for",
@@ -145,6 +149,9 @@ pub const CEILINGS: &[Ceiling] = &[
     Ceiling { field: "fault.bytes", max: Max::Bytes(GIB), why: "bytes of a connection" },
     Ceiling { field: "fault.bytes_per_s", max: Max::Bytes(10 * GIB), why: "bytes per second" },
     Ceiling { field: "fault.size", max: Max::Bytes(1 << 20), why: "bytes of a slice" },
+    Ceiling { field: "fault.every_nth", max: Max::Count(1_000_000), why: "a dns fault hits every n-th query" },
+    Ceiling { field: "fault.server", max: Max::Count(16), why: "a nameserver of the DNS stub, from 1" },
+    Ceiling { field: "fault.ttl", max: Max::Duration(WEEK), why: "the TTL a dns ttl fault gives answers" },
 ];
 
 /// The ceiling of `field` (a path such as `phase[0].shape.rates[3]`) for a value of kind `of`.

@@ -1,10 +1,11 @@
 //! The run's faults across layers: a fault's kind by layer ([`FaultKind`]), the split by layer
 //! done once for the servers ([`ByLayer`], keeping each fault's `[[fault]]` index for its seeded
-//! draws), and the registry of every layer's kinds that validation reads ([`kinds`]). A new
+//! draws), and the registry of every layer's kinds (mock, proxy, dns) that validation reads ([`kinds`]). A new
 //! layer is a variant here and in [`Layer`], a field of [`ByLayer`] and its registry in
 //! [`kinds`]; the compiler lists every match to extend.
 
 use crate::chaos::toxics::ProxyFault;
+use crate::dns::faults::DnsFault;
 use crate::fault::{FaultPlan, Indexed, Keys, KindSpec};
 use crate::mock::faults::MockFault;
 use crate::vocabulary::{duration_str, words, Words};
@@ -17,15 +18,18 @@ pub enum Layer {
     Mock,
     /// In the chaos proxy between the clients and the target (mock or URL).
     Proxy,
+    /// In the DNS stub that answers the run's names.
+    Dns,
 }
 
-words!(Layer { Mock => "mock", Proxy => "proxy" });
+words!(Layer { Mock => "mock", Proxy => "proxy", Dns => "dns" });
 
 /// A fault's kind, by layer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultKind {
     Mock(MockFault),
     Proxy(ProxyFault),
+    Dns(DnsFault),
 }
 
 impl FaultKind {
@@ -33,6 +37,7 @@ impl FaultKind {
         match self {
             FaultKind::Mock(_) => Layer::Mock,
             FaultKind::Proxy(_) => Layer::Proxy,
+            FaultKind::Dns(_) => Layer::Dns,
         }
     }
 
@@ -41,6 +46,7 @@ impl FaultKind {
         match self {
             FaultKind::Mock(fault) => fault.name(),
             FaultKind::Proxy(fault) => fault.toxic.name(),
+            FaultKind::Dns(fault) => fault.kind.name(),
         }
     }
 
@@ -49,7 +55,7 @@ impl FaultKind {
     pub fn http1_only(&self) -> bool {
         match self {
             FaultKind::Mock(fault) => fault.http1_only(),
-            FaultKind::Proxy(_) => false,
+            FaultKind::Proxy(_) | FaultKind::Dns(_) => false,
         }
     }
 
@@ -58,6 +64,7 @@ impl FaultKind {
         match self {
             FaultKind::Mock(fault) => fault.normalized(),
             FaultKind::Proxy(fault) => fault.normalized(),
+            FaultKind::Dns(fault) => fault.normalized(),
         }
     }
 }
@@ -94,6 +101,7 @@ impl FaultPlan<FaultKind> {
 pub struct ByLayer {
     pub mock: Vec<Indexed<MockFault>>,
     pub proxy: Vec<Indexed<ProxyFault>>,
+    pub dns: Vec<Indexed<DnsFault>>,
 }
 
 impl ByLayer {
@@ -103,6 +111,7 @@ impl ByLayer {
             match &fault.kind {
                 FaultKind::Mock(kind) => out.mock.push((index, fault.with_kind(kind.clone()))),
                 FaultKind::Proxy(kind) => out.proxy.push((index, fault.with_kind(kind.clone()))),
+                FaultKind::Dns(kind) => out.dns.push((index, fault.with_kind(kind.clone()))),
             }
         }
         out
@@ -126,6 +135,7 @@ pub struct Kind {
 enum Parse {
     Mock(fn(&mut dyn Keys) -> Option<MockFault>),
     Proxy(fn(&mut dyn Keys) -> Option<ProxyFault>),
+    Dns(fn(&mut dyn Keys) -> Option<DnsFault>),
 }
 
 impl Kind {
@@ -147,15 +157,18 @@ impl Kind {
         match self.parse {
             Parse::Mock(parse) => parse(keys).map(FaultKind::Mock),
             Parse::Proxy(parse) => parse(keys).map(FaultKind::Proxy),
+            Parse::Dns(parse) => parse(keys).map(FaultKind::Dns),
         }
     }
 }
 
-/// Every fault kind of every layer, mock kinds first, each layer in its registration order.
+/// Every fault kind of every layer, mock kinds first, then proxy, then dns, each layer in its
+/// registration order.
 pub fn kinds() -> impl Iterator<Item = Kind> {
     let mock = crate::mock::faults::KINDS.iter().map(|spec| Kind::of(spec, Layer::Mock, Parse::Mock(spec.parse)));
     let proxy = crate::chaos::toxics::KINDS.iter().map(|spec| Kind::of(spec, Layer::Proxy, Parse::Proxy(spec.parse)));
-    mock.chain(proxy)
+    let dns = crate::dns::faults::KINDS.iter().map(|spec| Kind::of(spec, Layer::Dns, Parse::Dns(spec.parse)));
+    mock.chain(proxy).chain(dns)
 }
 
 #[cfg(test)]
@@ -202,6 +215,17 @@ mod tests {
         fn choice(&mut self, key: &'static str, _: &[&'static str], need: Need<usize>) -> Option<usize> {
             self.ask(key, need)
         }
+        fn text(&mut self, key: &'static str, need: Need<String>) -> Option<String> {
+            self.ask(key, need)
+        }
+        fn addresses(
+            &mut self,
+            key: &'static str,
+            _: usize,
+            need: Need<Vec<std::net::IpAddr>>,
+        ) -> Option<Vec<std::net::IpAddr>> {
+            self.ask(key, need)
+        }
         fn invalid(&mut self, _: &'static str, _: String, _: Option<String>) {}
     }
 
@@ -220,7 +244,7 @@ mod tests {
 
     #[test]
     fn kind_names_are_unique_per_layer() {
-        for layer in [Layer::Mock, Layer::Proxy] {
+        for layer in [Layer::Mock, Layer::Proxy, Layer::Dns] {
             let mut names: Vec<&str> = kinds().filter(|k| k.layer == layer).map(|k| k.name).collect();
             let all = names.len();
             names.sort_unstable();

@@ -11,6 +11,7 @@
 pub use super::faults::{ByLayer, FaultKind, Layer};
 pub use crate::chaos::toxics::{Direction, ProxyFault, Toxic};
 pub use crate::chaos::ProxyLimits;
+pub use crate::dns::plan::{DnsPlan, DnsRecord};
 pub use crate::fault::FaultPlan;
 pub use crate::mock::faults::MockFault;
 pub use crate::mock::plan::{KeepAliveClose, MockLimits, MockPlan, OnFreeze, ServerlessPlan};
@@ -45,6 +46,8 @@ pub struct PlanParts {
     pub mock: MockPlan,
     /// `[proxy]`: the chaos proxy's limits, when proxy faults put it in the path.
     pub proxy: ProxyLimits,
+    /// `[dns]`: the DNS stub's records; `Some` when the scenario has `[dns]` or a dns fault.
+    pub dns: Option<DnsPlan>,
     pub phases: Vec<PhasePlan>,
     pub clients: Vec<ClientPlan>,
     pub faults: Vec<FaultPlan<FaultKind>>,
@@ -63,12 +66,14 @@ pub struct Overrides {
     pub threads: Option<usize>,
 }
 
-/// What the standalone `chaosload mock` and `chaosload proxy` servers take from a configuration
+/// What the standalone `chaosload mock`, `proxy` and `dns` servers take from a configuration
 /// file: the scenario sections they use, validated as in a scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parts {
     pub mock: MockPlan,
     pub proxy: ProxyLimits,
+    /// `[dns]`, or the defaults (no records: every name NXDOMAIN).
+    pub dns: DnsPlan,
     /// Faults without `for` last forever (there are no phases to last for).
     pub faults: Vec<FaultPlan<FaultKind>>,
     pub seed: u64,
@@ -295,6 +300,9 @@ impl Plan {
         // [mock] configures the built-in mock only: a scenario with a URL target may not have it.
         if self.target == Target::Mock {
             out["mock"] = mock;
+        }
+        if let Some(dns) = &self.dns {
+            out["dns"] = dns.normalized();
         }
         out
     }

@@ -6,7 +6,7 @@
 //! `validate`, which can then report all of them at once.
 //!
 //! The document's top level is not a serde type: `validate` walks it key by key and deserializes
-//! each section (`[target]`, `[mock]`, `[mock.serverless]`, `[request]`, each `[[phase]]`,
+//! each section (`[target]`, `[mock]`, `[mock.serverless]`, `[proxy]`, `[dns]`, `[request]`, each `[[phase]]`,
 //! `[[client]]`, `[[fault]]`) on its own, so one broken section does not hide the problems of the
 //! others. A `[[fault]]` is the exception to tagged enums: one flat table whose common keys are
 //! [`RawFault`] and whose other keys the fault's kind reads itself.
@@ -18,7 +18,7 @@ use std::fmt;
 
 /// Keys accepted at the top level of a scenario, in the order the reference documents them.
 pub const TOP_LEVEL_KEYS: &[&str] =
-    &["name", "seed", "threads", "drain", "target", "mock", "proxy", "request", "phase", "client", "fault"];
+    &["name", "seed", "threads", "drain", "target", "mock", "proxy", "dns", "request", "phase", "client", "fault"];
 
 /// A string or a number, as written. Durations must be strings with a unit (`"250ms"`, `"none"`);
 /// counts are integers or `"unlimited"`; `validate` decides, so a bare `5000` gets a helpful
@@ -90,6 +90,61 @@ pub struct RawMock {
 pub struct RawProxy {
     pub max_connections: Option<i64>,
     pub half_close_timeout: Option<Scalar>,
+}
+
+/// `[dns]`: the DNS stub's records and nameservers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDns {
+    pub records: Option<Vec<RawDnsRecord>>,
+    pub mock_name: Option<String>,
+    pub nameservers: Option<i64>,
+    pub negative_ttl: Option<Scalar>,
+}
+
+/// One entry of `[dns] records`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDnsRecord {
+    pub name: Option<String>,
+    pub a: Option<OneOrMany>,
+    pub aaaa: Option<OneOrMany>,
+    pub cname: Option<String>,
+    pub ttl: Option<Scalar>,
+}
+
+/// A string or a list of strings, as written (`a = "127.0.0.1"` or `a = ["10.0.0.1", "10.0.0.2"]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOrMany {
+    pub items: Vec<String>,
+    /// Written as a list (so an item's place is `a[1]`), not as one string.
+    pub list: bool,
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OneOrManyVisitor;
+
+        impl<'de> Visitor<'de> for OneOrManyVisitor {
+            type Value = OneOrMany;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an address such as \"127.0.0.1\" or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany { items: vec![v.to_owned()], list: false })
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    out.push(item);
+                }
+                Ok(OneOrMany { items: out, list: true })
+            }
+        }
+
+        deserializer.deserialize_any(OneOrManyVisitor)
+    }
 }
 
 /// `[mock.serverless]`: the scale-to-zero model.

@@ -302,6 +302,40 @@ impl Keys for FaultKeys<'_, '_> {
         self.read(key, need, |_, _, n: i64| Some(n))
     }
 
+    fn text(&mut self, key: &'static str, need: Need<String>) -> Option<String> {
+        self.read(key, need, |_, _, text: String| Some(text))
+    }
+
+    fn addresses(
+        &mut self,
+        key: &'static str,
+        min: usize,
+        need: Need<Vec<std::net::IpAddr>>,
+    ) -> Option<Vec<std::net::IpAddr>> {
+        self.read(key, need, |cx, field, texts: Vec<String>| {
+            if texts.len() < min {
+                cx.error_hint(
+                    field,
+                    format!("{key} needs at least {min} addresses, got {}", texts.len()),
+                    "e.g. [\"127.0.0.9\", \"127.0.0.1\"]: a dead address, then a live one",
+                );
+                return None;
+            }
+            let mut out = Vec::with_capacity(texts.len());
+            for (i, text) in texts.iter().enumerate() {
+                match text.parse() {
+                    Ok(ip) => out.push(ip),
+                    Err(_) => cx.error_hint(
+                        &format!("{field}[{i}]"),
+                        format!("\"{text}\" is not an IP address"),
+                        "an IPv4 (\"127.0.0.1\") or IPv6 (\"::1\") address",
+                    ),
+                }
+            }
+            (out.len() == texts.len()).then_some(out)
+        })
+    }
+
     fn choice(&mut self, key: &'static str, words: &[&'static str], need: Need<usize>) -> Option<usize> {
         let options: Vec<(&str, usize)> = words.iter().enumerate().map(|(i, w)| (*w, i)).collect();
         self.read(key, need, |cx, field, word: String| cx.choice(field, &word, &options))

@@ -13,11 +13,12 @@
 //! This file is the orchestrator: [`validate`] and [`validate_parts`] parse the document and walk
 //! its top level. The rules live beside it, one file per concern: `diagnostic` (reporting and
 //! locating), `values` (durations, counts, distributions…), `suggest` ("did you mean"), and one
-//! file per section (`target`, `mock`, `request`, `phase`, `client`, `faults`). Each adds its own
+//! file per section (`target`, `mock`, `proxy`, `dns`, `request`, `phase`, `client`, `faults`). Each adds its own
 //! `impl Cx` block.
 
 mod client;
 mod diagnostic;
+mod dns;
 mod faults;
 mod mock;
 mod phase;
@@ -167,7 +168,8 @@ impl<'a> Cx<'a> {
 
         let source = self.file.to_path_buf();
         let proxy = self.proxy_section();
-        let parts = PlanParts { name, seed, source, target, mock, proxy, phases, clients, faults, drain, threads };
+        let dns = self.dns_plan(&faults);
+        let parts = PlanParts { name, seed, source, target, mock, proxy, dns, phases, clients, faults, drain, threads };
         // The plan's own rules, located by their field, except on a value validation replaced.
         for v in parts.violations(threads_from) {
             if !self.replaced.contains(&v.field) {
@@ -180,7 +182,20 @@ impl<'a> Cx<'a> {
     /// The parts of a standalone server's configuration: the scenario's other sections are ignored.
     fn parts(&mut self) -> Parts {
         self.top_level_keys();
-        Parts { seed: self.seed(), mock: self.mock_section(), proxy: self.proxy_section(), faults: self.faults(None) }
+        let (seed, mock, proxy, faults) = (self.seed(), self.mock_section(), self.proxy_section(), self.faults(None));
+        let dns = self.dns_plan(&faults).unwrap_or_default();
+        Parts { seed, mock, proxy, dns, faults }
+    }
+
+    /// `[dns]`, or the stub's defaults when only dns faults ask for it; `None` without either.
+    fn dns_plan(&mut self, faults: &[FaultPlan<FaultKind>]) -> Option<DnsPlan> {
+        let dns = self.dns_section();
+        let dns_faults = faults.iter().any(|f| f.layer() == Layer::Dns);
+        let dns = dns.or_else(|| dns_faults.then(DnsPlan::default))?;
+        if faults.len() == self.array_values("fault").len() {
+            self.dns_fault_servers(faults, dns.nameservers);
+        }
+        Some(dns)
     }
 
     fn top_level_keys(&mut self) {
