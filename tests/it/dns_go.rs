@@ -150,6 +150,17 @@ impl Stub {
             .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
             .collect();
         assert_eq!(lookups.len(), names.len(), "one line per lookup: {lookups:?}");
+        for lookup in &lookups {
+            eprintln!(
+                "go via {}: {} {} in {:?} {:?} {}",
+                self.addr,
+                lookup.name,
+                lookup.class,
+                lookup.took(),
+                lookup.addrs,
+                lookup.error
+            );
+        }
         lookups
     }
 }
@@ -235,7 +246,11 @@ fn go_retries_a_truncated_answer_over_tcp_and_gets_the_record() {
     let (timeout, _) = go_resolver_timing();
     let got = stub.go_lookups(probe, "ip4", timeout * 4, &["live.test.", "live.test."]);
     for lookup in &got {
-        assert_eq!((lookup.class.as_str(), lookup.addrs.as_slice()), ("ok", &["127.0.0.1".to_string()][..]), "{lookup:?}");
+        assert_eq!(
+            (lookup.class.as_str(), lookup.addrs.as_slice()),
+            ("ok", &["127.0.0.1".to_string()][..]),
+            "{lookup:?}"
+        );
         assert!(lookup.took() < ANSWERED_WITHIN, "no timeout step on the way: {lookup:?}");
     }
 }
@@ -245,7 +260,8 @@ fn go_waits_out_a_delayed_answer() {
     let Some(probe) = go_probe() else { return };
     let _load = exclusive();
     let delay = Duration::from_millis(300);
-    let stub = Stub::start(&config("[[fault]]\nlayer = \"dns\"\nkind = \"delay\"\nname = \"live.test\"\ndelay = \"300ms\"\n"));
+    let stub =
+        Stub::start(&config("[[fault]]\nlayer = \"dns\"\nkind = \"delay\"\nname = \"live.test\"\ndelay = \"300ms\"\n"));
     let names = ["live.test.", "other.test.", "live.test.", "other.test.", "live.test."];
     let run = timed("go_waits_out_a_delayed_answer", || stub.go_lookups(probe, "ip4", Duration::from_secs(4), &names));
     let (delayed, undelayed): (Vec<&Lookup>, Vec<&Lookup>) = run.result.iter().partition(|l| l.name == "live.test.");
@@ -276,14 +292,19 @@ fn go_retries_a_dropped_query_after_its_timeout() {
     // Every second A query is dropped: the first lookup's query is answered, the second lookup's
     // first query is lost, and Go sends it again once its per-query timeout (from resolv.conf)
     // has passed; that one is answered.
-    let stub = Stub::start(&config("[[fault]]\nlayer = \"dns\"\nkind = \"drop\"\nname = \"live.test\"\nevery_nth = 2\n"));
+    let stub =
+        Stub::start(&config("[[fault]]\nlayer = \"dns\"\nkind = \"drop\"\nname = \"live.test\"\nevery_nth = 2\n"));
     let each = timeout * (attempts + 1);
     let run = timed("go_retries_a_dropped_query_after_its_timeout", || {
         stub.go_lookups(probe, "ip4", each, &["live.test.", "live.test."])
     });
     let [first, second] = &run.result[..] else { unreachable!() };
     for lookup in [first, second] {
-        assert_eq!((lookup.class.as_str(), lookup.addrs.as_slice()), ("ok", &["127.0.0.1".to_string()][..]), "{lookup:?}");
+        assert_eq!(
+            (lookup.class.as_str(), lookup.addrs.as_slice()),
+            ("ok", &["127.0.0.1".to_string()][..]),
+            "{lookup:?}"
+        );
     }
     assert!(first.took() < timeout, "the first query is answered: {first:?}");
     // The step is Go's timeout: never less (a lower bound holds on any machine), and one step only.

@@ -55,6 +55,7 @@ pub fn mock_plan(latency: Duration, phases: Vec<PhasePlan>, clients: Vec<ClientP
         target: Target::Mock,
         mock: MockPlan { latency: Dist::Fixed(latency), ..MockPlan::default() },
         proxy: Default::default(),
+        dns: None,
         phases,
         clients,
         faults: Vec::new(),
