@@ -363,3 +363,17 @@ fn go_probe_reads_dnsmasq_as_go_does() {
     assert_eq!((got[0].class.as_str(), got[0].addrs.as_slice()), ("ok", &["127.0.0.1".to_string()][..]), "{got:?}");
     assert_eq!(got[1].class, "not_found", "{got:?}");
 }
+
+/// Go's pure resolver keeps no cache (the point about `net/http` resolving on every new
+/// connection): each lookup asks again, so `flap`'s alternating answers reach Go one by one.
+#[test]
+fn go_follows_a_flapping_name_lookup_by_lookup() {
+    let Some(probe) = go_probe() else { return };
+    let stub = Stub::start(&config(
+        "[[fault]]\nlayer = \"dns\"\nkind = \"flap\"\nname = \"live.test\"\nanswers = [\"127.0.0.9\", \"127.0.0.1\"]\n",
+    ));
+    let (timeout, _) = go_resolver_timing();
+    let got = stub.go_lookups(probe, "ip4", timeout * 4, &["live.test."; 4]);
+    let seen: Vec<&str> = got.iter().map(|l| l.addrs.first().map_or("none", String::as_str)).collect();
+    assert_eq!(seen, ["127.0.0.9", "127.0.0.1", "127.0.0.9", "127.0.0.1"], "{got:?}");
+}
