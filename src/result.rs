@@ -5,6 +5,7 @@
 //! name (`_us`, `_ms`, `_s`); histograms are HdrHistogram V2 deflate encodings in base64.
 
 pub use crate::chaos::ProxyStats;
+pub use crate::dns::DnsStats;
 use crate::load::engine::ClientRecord;
 pub use crate::mock::MockStats;
 use crate::record::{ConnStats, Hist, OutcomeCounts, PhaseStats, Timeline};
@@ -239,6 +240,9 @@ pub struct ClientResult {
     /// Counters reported by the chaos proxy, when proxy faults put it in the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ProxyStats>,
+    /// Counters reported by the DNS stub, when the scenario has `[dns]` or dns faults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<DnsStats>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -485,6 +489,7 @@ impl ClientResult {
                 .collect(),
             mock,
             proxy: None,
+            dns: None,
         }
     }
 }

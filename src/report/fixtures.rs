@@ -112,6 +112,7 @@ pub fn client(name: &str, n: &Numbers) -> ClientResult {
         timeline: vec![second(0, &[1_000, 2_000, 12_345]), second(1, &[]), second(2, &[500, 700])],
         mock: None,
         proxy: None,
+        dns: None,
     }
 }
 

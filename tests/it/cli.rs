@@ -178,7 +178,7 @@ fn compare_writes_an_html_page_and_never_overwrites() {
 
 /// Every field the schema requires, at every level a result has, is checked: the fixture (a
 /// real run's result) with any one of them removed is refused, and the fixture itself, with a
-/// `proxy` section and an `error` added as chaosload writes them, is accepted.
+/// `proxy` and a `dns` section and an `error` added as chaosload writes them, is accepted.
 #[test]
 fn schema_rejects_a_result_missing_any_of_its_contract_fields() {
     let schema: serde_json::Value =
@@ -188,6 +188,11 @@ fn schema_rejects_a_result_missing_any_of_its_contract_fields() {
         serde_json::from_str(&std::fs::read_to_string("tests/fixtures/result.json").unwrap()).unwrap();
     valid["error"] = "configuration \"b\" failed: the mock did not start".into();
     valid["clients"][0]["proxy"] = serde_json::to_value(chaosload::chaos::ProxyStats::default()).unwrap();
+    let dns = chaosload::dns::DnsStats {
+        faults: vec![chaosload::dns::FaultHits { index: 0, kind: "delay".into(), hits: 3 }],
+        ..Default::default()
+    };
+    valid["clients"][0]["dns"] = serde_json::to_value(dns).unwrap();
     check_schema(&valid);
 
     // (where in the result, which definition describes it); "" is the result itself.
@@ -204,12 +209,20 @@ fn schema_rejects_a_result_missing_any_of_its_contract_fields() {
         ("/clients/0/timeline/0", Some("second")),
         ("/clients/0/mock", Some("mock")),
         ("/clients/0/proxy", Some("proxy")),
+        ("/clients/0/dns", Some("dns")),
+        ("/clients/0/dns/by_type", None),
+        ("/clients/0/dns/answers", None),
+        ("/clients/0/dns/faults/0", None),
     ];
     let mut checked = 0;
     for (at, def) in objects {
-        let described = match def {
-            None => &schema,
-            Some(def) => &schema["$defs"][def],
+        let dns = &schema["$defs"]["dns"]["properties"];
+        let described = match (at, def) {
+            ("/clients/0/dns/by_type", _) => &dns["by_type"],
+            ("/clients/0/dns/answers", _) => &dns["answers"],
+            ("/clients/0/dns/faults/0", _) => &dns["faults"]["items"],
+            (_, None) => &schema,
+            (_, Some(def)) => &schema["$defs"][def],
         };
         let required = described["required"].as_array().unwrap_or_else(|| panic!("{def:?} has required fields"));
         assert!(!required.is_empty());

@@ -6,6 +6,7 @@ mod browser;
 mod chaos;
 mod cli;
 mod client;
+mod dns;
 mod dns_go;
 mod engine;
 mod fuzz;

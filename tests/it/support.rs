@@ -137,8 +137,8 @@ fn p99(mut samples: Vec<u64>) -> u64 {
     samples[(samples.len() - 1) * 99 / 100]
 }
 
-/// A run for a test about timing, and whether the machine let a bare timer keep its schedule.
-/// `R` is what the run gave: a chaosload result, or what a client in another language saw.
+/// A run for a test about timing (or any other timed work, `R`), and whether the machine let a
+/// bare timer keep its schedule.
 pub struct Timed<R = RunResult> {
     pub result: R,
     /// How long the kept run took by the test's clock (servers, phases, drain).
@@ -162,13 +162,13 @@ pub fn run_timed_by(plan: &PlanParts, run: impl Fn(&PlanParts) -> RunResult) -> 
     timed(&plan.name, || run(plan))
 }
 
-/// [`run_timed`] for any run (`what` names it in the log), e.g. a child process in another
-/// language whose timings a test asserts: the same probe, the same repeats, the same verdict.
-pub fn timed<R>(what: &str, run: impl Fn() -> R) -> Timed<R> {
+/// [`run_timed`] for any timed work (a child process's own measurement, e.g. dig's query time):
+/// `work` runs beside a [`Probe`], again after a pause while the machine is too busy.
+pub fn timed<R>(what: &str, work: impl Fn() -> R) -> Timed<R> {
     let probed = || {
         let probe = Probe::start();
         let started = Instant::now();
-        let result = run();
+        let result = work();
         ((result, started.elapsed()), probe.stop())
     };
     let (mut quietest, mut quietest_p99) = probed();

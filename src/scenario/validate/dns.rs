@@ -209,3 +209,164 @@ impl Cx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::dns::faults::{DnsFault, Servfail};
+    use crate::scenario::plan::Layer;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+    use std::time::Duration;
+
+    #[test]
+    fn dns_records_reach_the_plan_with_their_defaults_and_read_back_the_same() {
+        let plan = ok(&with(
+            "[dns]\nrecords = [\n  { name = \"Upstream.Test.\", a = \"127.0.0.1\", ttl = \"1m\" },\n  \
+             { name = \"v6.test\", aaaa = [\"::1\", \"::2\"] },\n  { name = \"alias.test\", cname = \"upstream.test\" },\n]\n\
+             nameservers = 3\nnegative_ttl = \"2s\"\nmock_name = \"mock.test\"\n",
+        ));
+        let dns = plan.dns.clone().expect("[dns]");
+        assert_eq!(dns.nameservers, 3);
+        assert_eq!(dns.negative_ttl, Duration::from_secs(2));
+        assert_eq!(dns.mock_name.as_deref(), Some("mock.test"));
+        assert_eq!(
+            dns.records,
+            [
+                DnsRecord {
+                    name: "upstream.test".into(),
+                    a: vec![Ipv4Addr::LOCALHOST],
+                    aaaa: vec![],
+                    cname: None,
+                    ttl: Duration::from_secs(60)
+                },
+                DnsRecord::addresses("v6.test", &[], &[Ipv6Addr::LOCALHOST, "::2".parse().unwrap()]),
+                DnsRecord { cname: Some("upstream.test".into()), ..DnsRecord::addresses("alias.test", &[], &[]) },
+                // mock_name's record, added by validation.
+                DnsRecord::addresses("mock.test", &[MOCK_ADDRESS], &[]),
+            ]
+        );
+        assert_round_trip(&plan);
+        assert_eq!(plan.to_parts().dns, plan.dns);
+        let json = plan.normalized();
+        assert_eq!(
+            json["dns"]["records"][1],
+            serde_json::json!({ "name": "v6.test", "aaaa": ["::1", "::2"], "ttl": "30s" })
+        );
+        // A record naming mock_name keeps its own address.
+        let plan = ok(&with("[dns]\nrecords = [ { name = \"m.test\", a = \"127.0.0.5\" } ]\nmock_name = \"m.test\"\n"));
+        assert_eq!(
+            plan.dns.as_ref().unwrap().records,
+            [DnsRecord::addresses("m.test", &["127.0.0.5".parse().unwrap()], &[])]
+        );
+        // No [dns] and no dns fault: no stub.
+        assert_eq!(ok(MINIMAL).dns, None);
+        assert!(ok(MINIMAL).normalized().get("dns").is_none());
+        // A dns fault alone asks for the stub with its defaults (every name NXDOMAIN).
+        let plan = ok(&with("[[fault]]\nlayer = \"dns\"\nkind = \"servfail\"\n"));
+        assert_eq!(plan.dns, Some(DnsPlan::default()));
+        assert_eq!(plan.faults[0].layer(), Layer::Dns);
+        assert_eq!(plan.faults[0].kind, FaultKind::Dns(DnsFault::new(Servfail)));
+        assert_round_trip(&plan);
+    }
+
+    #[test]
+    fn dns_mistakes_are_located_at_their_field() {
+        let e = |body: &str| errs(&with(&format!("[dns]\n{body}\n")));
+        assert_eq!(
+            e("records = [\n  { name = \"a..test\", a = \"1.2.3\" },\n  { name = \"b.test\", a = [\"10.0.0.1\", \"::1\"], aaaa = \"10.0.0.2\" },\n]"),
+            [
+                "11:12 dns.records[0].name: \"a..test\" has an empty label (two dots in a row, or a leading dot)",
+                "11:27 dns.records[0].a: \"1.2.3\" is not an IP address",
+                "12:39 dns.records[1].a[1]: \"::1\" is an IPv6 address",
+                "12:54 dns.records[1].aaaa: \"10.0.0.2\" is an IPv4 address",
+            ]
+        );
+        assert_eq!(
+            e("records = [ { name = \"x.test\" }, { name = \"y.test\", cname = \"x.test\", a = \"10.0.0.1\" } ]"),
+            [
+                "10:13 dns.records[0]: record has no data",
+                "10:61 dns.records[1].cname: a record with cname can have no other data (RFC 1034)"
+            ]
+        );
+        assert_eq!(
+            e("records = [ { name = \"x.test\", a = \"10.0.0.1\" }, { name = \"X.test.\", a = \"10.0.0.2\" } ]"),
+            ["10:59 dns.records[1].name: duplicate name \"x.test\""]
+        );
+        assert_eq!(
+            e("records = [ { name = \"a.test\", cname = \"b.test\" }, { name = \"b.test\", cname = \"c.test\" }, { name = \"c.test\", cname = \"A.test\" }, { name = \"d.test\", cname = \"a.test\" } ]"),
+            ["10:40 dns.records[0].cname: CNAME loop: a.test → b.test → c.test → a.test"]
+        );
+        assert_eq!(
+            e("records = [ { name = \"s.test\", cname = \"s.test\" } ]"),
+            ["10:40 dns.records[0].cname: \"s.test\" is an alias of itself"]
+        );
+        assert_eq!(
+            e("nameservers = 0\nnegative_ttl = 5\nmock_name = \"no spaces\""),
+            [
+                "10:15 dns.nameservers: must be ≥ 1, got 0",
+                "11:16 dns.negative_ttl: bare number 5 is not a duration",
+                "12:13 dns.mock_name: \"no spaces\" has ' ': a name has letters, digits, '-', '_' and dots",
+            ]
+        );
+        assert_eq!(e("nameservers = 17"), ["10:15 dns.nameservers: 17 is above the ceiling of 16"]);
+        assert_eq!(
+            e("records = [ { name = \"x.test\", a = \"10.0.0.1\", ttl = \"30d\" } ]"),
+            ["10:54 dns.records[0].ttl: \"30d\" is above the ceiling of 168h"]
+        );
+        assert_eq!(e("record = []"), ["10:1 dns: unknown field \"record\""]);
+        assert_eq!(hints(&with("[dns]\nrecord = []\n")), ["did you mean \"records\"?"]);
+        assert_eq!(e("records = [ { nam = \"x\" } ]"), ["10:15 dns.records[0]: unknown field \"nam\""]);
+    }
+
+    #[test]
+    fn dns_fault_mistakes_are_located_at_their_key() {
+        let e = |body: &str| errs(&with(&format!("[[fault]]\nlayer = \"dns\"\n{body}\n")));
+        assert_eq!(
+            e("kind = \"servfail\"\nname = \"a.*.test\""),
+            ["12:8 fault[0].name: \"a.*.test\": '*' is allowed only as the first label (\"*.example.test\")"]
+        );
+        assert_eq!(
+            e("kind = \"servfail\"\nname = 5"),
+            ["12:8 fault[0].name: invalid type: integer 5, expected a string"]
+        );
+        assert_eq!(
+            e("kind = \"servfail\"\nevery_nth = 0\nserver = 0"),
+            ["12:13 fault[0].every_nth: must be ≥ 1, got 0", "13:10 fault[0].server: must be ≥ 1, got 0"]
+        );
+        assert_eq!(
+            e("kind = \"servfail\"\nserver = 2"),
+            ["12:10 fault[0].server: server 2 is above the stub's nameservers (1)"]
+        );
+        assert!(ok(&with("[dns]\nnameservers = 2\n[[fault]]\nlayer = \"dns\"\nkind = \"servfail\"\nserver = 2\n"))
+            .dns
+            .is_some());
+        assert_eq!(
+            e("kind = \"flap\"\nanswers = [\"127.0.0.1\"]"),
+            ["12:11 fault[0].answers: answers needs at least 2 addresses, got 1"]
+        );
+        assert_eq!(
+            e("kind = \"flap\"\nanswers = [\"127.0.0.1\", \"nope\"]"),
+            ["12:25 fault[0].answers[1]: \"nope\" is not an IP address"]
+        );
+        assert_eq!(e("kind = \"flap\""), ["9:1 fault[0]: missing field \"answers\""]);
+        assert_eq!(e("kind = \"delay\""), ["9:1 fault[0]: missing field \"delay\""]);
+        assert_eq!(
+            e("kind = \"ttl\"\nttl = \"1\""),
+            ["12:7 fault[0].ttl: invalid duration \"1\": time unit needed, for example 1sec or 1ms"]
+        );
+        assert_eq!(
+            e("kind = \"latency\"\nlatency = \"1s\""),
+            ["10:9 fault[0].layer: latency is not available on layer \"dns\""]
+        );
+        let s = with("[[fault]]\nkind = \"servfail\"\n");
+        assert_eq!(errs(&s), ["10:8 fault[0].kind: servfail is not available on layer \"mock\""]);
+        assert_eq!(hints(&s), ["servfail is a dns fault: layer = \"dns\""]);
+        let s = with("[[fault]]\nkind = \"status\"\ncode = 503\nname = \"x.test\"\n");
+        assert_eq!(errs(&s), ["12:8 fault[0].name: name does not apply to kind \"status\""]);
+        assert_eq!(hints(&s), ["kind \"status\" takes code; name is for dns faults (layer = \"dns\")"]);
+        // A dns fault is fine in front of a URL target too.
+        let plan = ok(&format!("{URL_TARGET}[[fault]]\nlayer = \"dns\"\nkind = \"drop\"\nname = \"*.test\"\n"));
+        assert_eq!(plan.faults.len(), 1);
+    }
+}

@@ -618,8 +618,12 @@ mod tests {
         assert_eq!(hints(&src("kind = \"stall\"\nlayer = \"proxy\"")), ["stall is a mock fault: layer = \"mock\""]);
         assert_eq!(errs(&src("kind = \"stal\"")), ["10:8 fault[0].kind: unknown kind \"stal\""]);
         assert_eq!(hints(&src("kind = \"stal\"")), ["did you mean \"stall\"?"]);
-        assert_eq!(errs(&src("kind = \"stall\"\nlayer = \"dns\"")), ["11:9 fault[0].layer: unknown layer \"dns\""]);
-        assert_eq!(hints(&src("kind = \"stall\"\nlayer = \"dns\"")), ["expected one of \"mock\", \"proxy\""]);
+        assert_eq!(errs(&src("kind = \"stall\"\nlayer = \"dsn\"")), ["11:9 fault[0].layer: unknown layer \"dsn\""]);
+        assert_eq!(hints(&src("kind = \"stall\"\nlayer = \"dsn\"")), ["did you mean \"dns\"?"]);
+        assert_eq!(
+            errs(&src("kind = \"stall\"\nlayer = \"dns\"")),
+            ["11:9 fault[0].layer: stall is not available on layer \"dns\""]
+        );
 
         // Keys of another kind.
         let s = src("kind = \"latency\"\nlatency = \"1ms\"\ncode = 503");

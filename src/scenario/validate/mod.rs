@@ -418,8 +418,21 @@ retries = { max = 3, on = ["reset", "closed", "5xx", "http_429"], backoff = "20m
         let parts = validate_parts("", Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
         assert_eq!(
             parts,
-            Parts { mock: MockPlan::default(), proxy: ProxyLimits::default(), faults: Vec::new(), seed: 1 }
+            Parts {
+                mock: MockPlan::default(),
+                proxy: ProxyLimits::default(),
+                dns: DnsPlan::default(),
+                faults: Vec::new(),
+                seed: 1
+            }
         );
+        // [dns] for `chaosload dns`; its faults keep their [[fault]] index among all layers'.
+        let src = "[dns]\nrecords = [ { name = \"x.test\", a = \"10.0.0.1\" } ]\n[[fault]]\nkind = \"stall\"\n\
+                   [[fault]]\nlayer = \"dns\"\nkind = \"drop\"\n";
+        let parts = validate_parts(src, Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(parts.dns.records, [DnsRecord::addresses("x.test", &["10.0.0.1".parse().unwrap()], &[])]);
+        let dns = ByLayer::split(&parts.faults).dns;
+        assert_eq!((dns.len(), dns[0].0, dns[0].1.duration), (1, 1, FOREVER));
 
         let src = "seed = 9\n[mock]\nbody_bytes = 10\n[[fault]]\nkind = \"reset_peer\"\nlayer = \"proxy\"\n[[fault]]\nkind = \"stall\"\nat = \"1h\"\nfor = \"1s\"\n";
         let parts = validate_parts(src, Path::new("c.toml")).unwrap_or_else(|d| panic!("{d}"));
