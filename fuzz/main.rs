@@ -3,7 +3,8 @@
 //! project's machines have).
 //!
 //! Inputs are the shipped files (`scenarios/`, `scenarios/invalid/`, `tests/fixtures/`), the seeds
-//! of `fuzz/seeds/<target>/` (a result with two phases, a proxy and repeating faults) and every
+//! of `fuzz/seeds/<target>/` (a result with two phases, a proxy and repeating faults; DNS queries
+//! for the stub, `.bin`) and every
 //! earlier finding (`tests/fixtures/fuzz/<target>/`), mutated one to four times at a time: TOML
 //! and JSON values replaced by hostile ones (huge, negative, NaN, control characters, durations
 //! past every ceiling), strings and lines spliced from other inputs, lines dropped, doubled or
@@ -132,6 +133,7 @@ fn main() {
         }
         let (ext, globs): (&str, &[&str]) = match name {
             "scenario" => ("toml", &["scenarios", "scenarios/invalid", "tests/fixtures", "fuzz/seeds/scenario"]),
+            "dns_packet" => ("bin", &["fuzz/seeds/dns_packet"]),
             _ => ("json", &["tests/fixtures", "fuzz/seeds/result"]),
         };
         let mut seeds: Vec<Vec<u8>> =

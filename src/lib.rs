@@ -14,12 +14,13 @@
 //! - `http1`     — HTTP/1.1 framing and body skipping shared by the client and the mock.
 //! - `mock/`     — the built-in mock upstream: fault kinds (`faults/`), the serverless model, behaviour, servers.
 //! - `chaos/`    — the chaos proxy: a chain of toxics per connection and direction (`toxics/`, one a file).
+//! - `dns/`      — the DNS stub: `[dns]` records over UDP and TCP on hickory-proto, dns fault kinds (`faults/`).
 //! - `record/`   — outcomes, histograms, timelines, connection statistics.
 //! - `report/`   — report.html and its charts, compare (terminal, Markdown, HTML page), Markdown, HdrHistogram logs.
 //! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
-//! - `standalone`, `server_thread` — the mock and proxy on their own; servers on their own threads.
+//! - `standalone`, `server_thread` — the mock, proxy and DNS stub on their own; servers on their own threads.
 //! - `signals`   — SIGINT/SIGTERM/SIGHUP: a `Stop` the engine obeys, a second signal exits at once.
-//! - `seeded`    — the seeded draws of mock and proxy; `vocabulary` — values and words as scenarios write them.
+//! - `seeded`    — the seeded draws of mock, proxy and DNS stub; `vocabulary` — values and words as scenarios write them.
 //! - `resources` — file descriptors: the open-file limit raised, sockets checked before a run.
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
 //! - `escape`    — control characters escaped in everything shown on a terminal.

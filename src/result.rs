@@ -79,11 +79,12 @@ impl RunResult {
     /// or a comparison never silently leaves out what it cannot read. The error names the
     /// configuration, the phase or second, and the field.
     pub fn check_histograms(&self) -> Result<(), String> {
-        fn fields(p: &PhaseResult) -> [(&'static str, &Summary); 5] {
+        fn fields(p: &PhaseResult) -> [(&'static str, &Summary); 6] {
             [
                 ("latency", &p.latency),
                 ("service_time", &p.service_time),
                 ("time_to_first_byte", &p.time_to_first_byte),
+                ("dns_time", &p.dns_time),
                 ("connect_time", &p.connect_time),
                 ("scheduler_lag", &p.scheduler_lag),
             ]
@@ -282,6 +283,9 @@ pub struct PhaseResult {
     /// From the first write to a connection to the end of the response.
     pub service_time: Summary,
     pub time_to_first_byte: Summary,
+    /// Name lookups of new connections (absent in results written before names were resolved).
+    #[serde(default = "Summary::empty")]
+    pub dns_time: Summary,
     pub connect_time: Summary,
     /// How late the engine dispatched arrivals (open model). High values mean chaosload itself lagged.
     pub scheduler_lag: Summary,
@@ -303,19 +307,24 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The summary of no values.
+    pub fn empty() -> Summary {
+        Summary {
+            count: 0,
+            min_us: 0,
+            mean_us: 0.0,
+            p50_us: 0,
+            p90_us: 0,
+            p99_us: 0,
+            p999_us: 0,
+            max_us: 0,
+            hdr: String::new(),
+        }
+    }
+
     pub fn of(h: &Hist) -> Summary {
         if h.is_empty() {
-            return Summary {
-                count: 0,
-                min_us: 0,
-                mean_us: 0.0,
-                p50_us: 0,
-                p90_us: 0,
-                p99_us: 0,
-                p999_us: 0,
-                max_us: 0,
-                hdr: String::new(),
-            };
+            return Summary::empty();
         }
         let inner = h.inner();
         Summary {
@@ -352,6 +361,11 @@ pub struct SecondResult {
     pub ok: u64,
     pub errors: BTreeMap<String, u64>,
     pub connections_opened: u64,
+    /// Name lookups of requests that ended in this second, and the longest of them.
+    #[serde(default)]
+    pub dns_lookups: u64,
+    #[serde(default)]
+    pub dns_max_us: u64,
     pub latency_p50_us: u64,
     pub latency_p99_us: u64,
     pub latency_max_us: u64,
@@ -410,6 +424,7 @@ impl PhaseResult {
             latency: Summary::of(&stats.latency),
             service_time: Summary::of(&stats.service),
             time_to_first_byte: Summary::of(&stats.ttfb),
+            dns_time: Summary::of(&stats.dns),
             connect_time: Summary::of(&stats.connect),
             scheduler_lag: Summary::of(&stats.scheduler_lag),
         }
@@ -480,6 +495,8 @@ impl ClientResult {
                         ok: s.outcomes.ok,
                         errors: error_map(&s.outcomes),
                         connections_opened: s.connections_opened,
+                        dns_lookups: s.dns_lookups,
+                        dns_max_us: u64::try_from(s.dns_max.as_micros()).unwrap_or(u64::MAX),
                         latency_p50_us: if h.is_empty() { 0 } else { h.quantile_us(0.5) },
                         latency_p99_us: if h.is_empty() { 0 } else { h.quantile_us(0.99) },
                         latency_max_us: h.inner().max(),

@@ -72,6 +72,25 @@ pub fn render(result: &RunResult) -> String {
     if !errors.is_empty() {
         let _ = writeln!(out, "errors by kind:\n{}", errors.join("\n"));
     }
+    let lookups: Vec<String> = result
+        .clients
+        .iter()
+        .filter(|c| c.total.dns_time.count > 0)
+        .map(|c| {
+            let d = &c.total.dns_time;
+            format!(
+                "  {}: {} lookups, p50 {}, p99 {}, max {}",
+                c.name,
+                d.count,
+                fmt_us(d.p50_us),
+                fmt_us(d.p99_us),
+                fmt_us(d.max_us)
+            )
+        })
+        .collect();
+    if !lookups.is_empty() {
+        let _ = writeln!(out, "DNS time (a lookup per new connection, not in connect time):\n{}", lookups.join("\n"));
+    }
     for c in &result.clients {
         warnings(&mut out, &c.name, &c.total);
     }

@@ -7,8 +7,10 @@ mod classify;
 mod dial;
 mod http1;
 mod pool;
+pub mod resolve;
 
 pub use dial::Dial;
+pub use resolve::{Resolver, ResolverStats};
 
 use crate::record::{ConnStats, ErrorKind, Outcome};
 use crate::scenario::{ClientPlan, HttpVersion, ReadBody, RequestPlan, RetryOn};
@@ -170,7 +172,12 @@ impl Client {
         ex.ttfb = None; // an earlier attempt's first byte says nothing about this one
         let checkout = match self.pool.checkout().await {
             Ok(c) => c,
-            Err(kind) => return Outcome::Error(kind),
+            Err(failed) => {
+                if failed.dns.is_some() {
+                    ex.dns = failed.dns; // the lookup (or the connect after it) failed
+                }
+                return Outcome::Error(failed.kind);
+            }
         };
         if self.stop.is_cancelled() {
             // The run stopped while this request waited for a connection: it is never sent, and
@@ -180,6 +187,7 @@ impl Client {
         }
         if checkout.connect_time.is_some() {
             ex.connect = checkout.connect_time;
+            ex.dns = checkout.dns_time;
         }
         let mut conn = checkout.conn;
         let guard = conn.abandon_guard(&self.pool.stats);

@@ -140,6 +140,29 @@ pub(super) struct Checkout {
     pub(super) conn: Conn,
     /// Set when a new connection was opened for this request.
     pub(super) connect_time: Option<Duration>,
+    /// The lookup of the target's name before that connect (`Dial::Name` only).
+    pub(super) dns_time: Option<Duration>,
+}
+
+/// A checkout that failed, and the lookup it made, if it dialled a name (a lookup that failed,
+/// or one that succeeded before the connect failed), so that `Exchange.dns` counts it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Failed {
+    pub(super) kind: ErrorKind,
+    pub(super) dns: Option<Duration>,
+}
+
+impl From<ErrorKind> for Failed {
+    fn from(kind: ErrorKind) -> Failed {
+        Failed { kind, dns: None }
+    }
+}
+
+/// A new connection, with the time its lookup and its connect took.
+struct Dialled {
+    conn: Conn,
+    dns: Option<Duration>,
+    connect: Duration,
 }
 
 /// Runs hyper's HTTP/2 background futures on the worker's `LocalSet`.
@@ -209,13 +232,13 @@ impl Pool {
     /// the per-host cap allows one. Racing the dial against released connections is what
     /// hyper-util's and Go's clients do; without it an open-model burst opens a connection per
     /// arrival. A dial that loses is not wasted: its connection goes to the pool.
-    pub(super) async fn checkout(self: &Rc<Self>) -> Result<Checkout, ErrorKind> {
+    pub(super) async fn checkout(self: &Rc<Self>) -> Result<Checkout, Failed> {
         if self.http == HttpVersion::Http2 {
             return self.checkout_h2().await;
         }
         loop {
             if let Some(conn) = self.pop_idle() {
-                return Ok(Checkout { conn, connect_time: None });
+                return Ok(Checkout { conn, connect_time: None, dns_time: None });
             }
             // `Some(permit)`: a dial may start now; `None`: at the cap, only waiting is possible.
             let slot = match &self.slots {
@@ -258,7 +281,9 @@ impl Pool {
                 }
             };
             match handed {
-                Ok(conn) if !conn.sender.is_closed() => return Ok(Checkout { conn, connect_time: None }),
+                Ok(conn) if !conn.sender.is_closed() => {
+                    return Ok(Checkout { conn, connect_time: None, dns_time: None })
+                }
                 _ => continue,
             }
         }
@@ -279,10 +304,9 @@ impl Pool {
     }
 
     /// Opens a new connection holding `permit` (its slot under the per-host cap, if any).
-    async fn dial(self: Rc<Self>, permit: Option<OwnedSemaphorePermit>) -> Result<Checkout, ErrorKind> {
-        let started = Instant::now();
-        let conn = self.connect().await?;
-        Ok(Checkout { conn: Conn { _permit: permit, ..conn }, connect_time: Some(started.elapsed()) })
+    async fn dial(self: Rc<Self>, permit: Option<OwnedSemaphorePermit>) -> Result<Checkout, Failed> {
+        let Dialled { conn, dns, connect } = self.connect().await?;
+        Ok(Checkout { conn: Conn { _permit: permit, ..conn }, connect_time: Some(connect), dns_time: dns })
     }
 
     fn pop_idle(&self) -> Option<Conn> {
@@ -365,10 +389,10 @@ impl Pool {
         }
     }
 
-    async fn checkout_h2(&self) -> Result<Checkout, ErrorKind> {
+    async fn checkout_h2(&self) -> Result<Checkout, Failed> {
         loop {
             if let Some(conn) = self.shared_h2_conn() {
-                return Ok(Checkout { conn, connect_time: None });
+                return Ok(Checkout { conn, connect_time: None, dns_time: None });
             }
             let queued = Instant::now();
             let _connecting = self.h2_connecting.lock().await;
@@ -377,16 +401,15 @@ impl Pool {
             }
             if let Some((at, kind)) = self.h2_failure.get() {
                 if at >= queued {
-                    return Err(kind); // the dial this request queued behind failed
+                    return Err(kind.into()); // the dial this request queued behind failed
                 }
             }
-            let started = Instant::now();
-            let conn = Box::pin(self.connect())
+            let Dialled { conn, dns, connect } = Box::pin(self.connect())
                 .await
-                .inspect_err(|kind| self.h2_failure.set(Some((Instant::now(), *kind))))?;
+                .inspect_err(|failed| self.h2_failure.set(Some((Instant::now(), failed.kind))))?;
             let Sender::H2(h2) = &conn.sender else { unreachable!("http2 pool opens http2 connections") };
             *self.shared_h2.borrow_mut() = Some((h2.clone(), conn.meta.clone()));
-            return Ok(Checkout { conn, connect_time: Some(started.elapsed()) });
+            return Ok(Checkout { conn, connect_time: Some(connect), dns_time: dns });
         }
     }
 
@@ -400,15 +423,34 @@ impl Pool {
         Some(Conn { sender: Sender::H2(sender.clone()), meta: meta.clone(), _permit: None, _count_close: None })
     }
 
-    /// Opens a connection; its `_permit` is the caller's to set.
-    async fn connect(&self) -> Result<Conn, ErrorKind> {
-        let addr = self.dial.resolve().await?;
-        let connecting = TcpStream::connect(addr);
-        let stream = match self.connect_timeout {
-            Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| ErrorKind::ConnectTimeout)?,
-            None => connecting.await,
+    /// Opens a connection (its `_permit` is the caller's to set), looking the target's name up
+    /// first when it has one. `connect_timeout` covers the lookup and the connect, as Go's
+    /// `Dialer.Timeout` does: expiring in the lookup is `dns_timeout`, in the connect
+    /// `connect_timeout`.
+    async fn connect(&self) -> Result<Dialled, Failed> {
+        let deadline = self.connect_timeout.map(|limit| tokio::time::Instant::now() + limit);
+        let within = |deadline: Option<tokio::time::Instant>| async move {
+            match deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
+            }
+        };
+        let looked_up = Instant::now();
+        let resolved = tokio::select! {
+            biased;
+            resolved = self.dial.resolve() => resolved,
+            () = within(deadline) => Err(ErrorKind::DnsTimeout),
+        };
+        let dns = self.dial.looks_up().then(|| looked_up.elapsed());
+        let addr = resolved.map_err(|kind| Failed { kind, dns })?;
+        let failed = |kind| Failed { kind, dns };
+        let started = Instant::now();
+        let stream = tokio::select! {
+            biased;
+            connected = TcpStream::connect(addr) => connected,
+            () = within(deadline) => return Err(failed(ErrorKind::ConnectTimeout)),
         }
-        .map_err(|e| self.connect_failed(classify_connect(&e)))?;
+        .map_err(|e| failed(self.connect_failed(classify_connect(&e))))?;
         let _ = stream.set_nodelay(true);
         let meta = Rc::new(ConnMeta { requests: Cell::new(0), closed_by_client: Cell::new(false) });
         let count_close = || CountClose { meta: meta.clone(), stats: self.stats.clone() };
@@ -427,7 +469,7 @@ impl Pool {
                     .max_header_list_size(header_list)
                     .handshake(TokioIo::new(stream))
                     .await
-                    .map_err(|e| classify_hyper(&e))?;
+                    .map_err(|e| failed(classify_hyper(&e)))?;
                 let count_close = count_close();
                 tokio::task::spawn_local(async move {
                     let _ = driver.await;
@@ -439,7 +481,7 @@ impl Pool {
         // Counted once usable: a dial cancelled before its handshake opened nothing.
         let second = self.epoch.elapsed().as_secs() as usize;
         self.stats.borrow_mut().opened_at(second);
-        Ok(conn)
+        Ok(Dialled { conn, dns, connect: started.elapsed() })
     }
 
     /// Counts a failed connect that did open a connection: a reset (not a refusal) means the

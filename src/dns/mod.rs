@@ -123,5 +123,31 @@ impl DnsServer {
     }
 }
 
+/// The stub's packet handling without sockets: what it answers to one packet (for fuzzing,
+/// and for callers that bring their own transport). Counts like a nameserver, as server 1.
+#[derive(Debug)]
+pub struct DnsResponder {
+    stub: Stub,
+}
+
+impl DnsResponder {
+    pub fn new(config: &DnsConfig) -> DnsResponder {
+        let zone = answer::Zone::new(&config.plan);
+        let faults = faults::FaultTable::new(&config.faults, config.seed, config.epoch);
+        DnsResponder { stub: Stub::new(zone, faults) }
+    }
+
+    /// The answer to `packet` as it came over UDP (`udp`) or TCP, and the delay before it is
+    /// sent; `None` when the stub sends nothing.
+    pub fn answer(&self, packet: &[u8], udp: bool) -> Option<(Vec<u8>, std::time::Duration)> {
+        let transport = if udp { stats::Transport::Udp } else { stats::Transport::Tcp };
+        let mut out = Vec::new();
+        match self.stub.handle(packet, 1, transport, &mut out) {
+            server::Action::Send { delay } => Some((out, delay)),
+            server::Action::Hold | server::Action::Ignore => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

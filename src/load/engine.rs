@@ -402,6 +402,7 @@ async fn request(guard: InFlightGuard, prepared: Rc<Prepared>) {
         intended,
         sent: ex.sent,
         done,
+        dns: ex.dns,
         connect: ex.connect,
         ttfb: ex.ttfb,
         reused: ex.reused,

@@ -19,6 +19,8 @@ pub struct Sample {
     /// When it was first written to a connection (None if it never was).
     pub sent: Option<Instant>,
     pub done: Instant,
+    /// Time to look up the target's name, when this request dialled a name (a failed lookup too).
+    pub dns: Option<Duration>,
     /// Time to open the connection, when this request opened one.
     pub connect: Option<Duration>,
     /// From the last attempt's write to its response headers.
@@ -83,6 +85,8 @@ pub struct PhaseStats {
     /// From the first write to a connection to the end of the response.
     pub service: Hist,
     pub ttfb: Hist,
+    /// Name lookups of new connections (a resolver's, when the target is a name).
+    pub dns: Hist,
     pub connect: Hist,
     /// How late the engine dispatched each arrival (open model).
     pub scheduler_lag: Hist,
@@ -107,6 +111,7 @@ impl PhaseStats {
         self.latency.add(&other.latency);
         self.service.add(&other.service);
         self.ttfb.add(&other.ttfb);
+        self.dns.add(&other.dns);
         self.connect.add(&other.connect);
         self.scheduler_lag.add(&other.scheduler_lag);
         self.outcomes.merge(&other.outcomes);
@@ -137,6 +142,9 @@ impl PhaseStats {
 pub struct Second {
     pub outcomes: OutcomeCounts,
     pub connections_opened: u64,
+    /// Name lookups that ended in this second, and the longest of them.
+    pub dns_lookups: u64,
+    pub dns_max: Duration,
     /// This second's latency histogram, V2 deflate encoded (empty if no latency was recorded).
     pub latency_encoded: Vec<u8>,
 }
@@ -200,6 +208,8 @@ impl Timeline {
         for (mine, theirs) in self.seconds.iter_mut().zip(other.seconds) {
             mine.outcomes.merge(&theirs.outcomes);
             mine.connections_opened += theirs.connections_opened;
+            mine.dns_lookups += theirs.dns_lookups;
+            mine.dns_max = mine.dns_max.max(theirs.dns_max);
             if !theirs.latency_encoded.is_empty() {
                 if mine.latency_encoded.is_empty() {
                     mine.latency_encoded = theirs.latency_encoded;
@@ -272,9 +282,17 @@ impl Recorder {
         if let Some(connect) = s.connect {
             p.connect.record(connect);
         }
+        if let Some(dns) = s.dns {
+            p.dns.record(dns);
+        }
         p.reused += u64::from(s.reused);
         p.retries += u64::from(s.attempts.saturating_sub(1));
-        self.timeline.second(second).outcomes.add(s.outcome);
+        let at = self.timeline.second(second);
+        at.outcomes.add(s.outcome);
+        if let Some(dns) = s.dns {
+            at.dns_lookups += 1;
+            at.dns_max = at.dns_max.max(dns);
+        }
         self.timeline.current.record(latency);
     }
 
@@ -376,6 +394,7 @@ mod tests {
             intended: epoch + Duration::from_millis(intended_ms),
             sent: Some(epoch + Duration::from_millis(sent_ms)),
             done: epoch + Duration::from_millis(done_ms),
+            dns: None,
             connect: None,
             ttfb: None,
             reused: true,
@@ -414,6 +433,30 @@ mod tests {
         assert_eq!(secs[3].outcomes.error(ErrorKind::Unfinished), 1);
         assert_eq!(a.phases[0].outcomes.total(), 5);
         assert_eq!(a.phases[0].latency.len(), 4);
+    }
+
+    /// A lookup's time goes into the phase's DNS histogram, apart from connect time, and into the
+    /// second the request ended in: how many lookups and the longest, merged across workers.
+    #[test]
+    fn dns_time_is_its_own_histogram_and_timeline() {
+        let epoch = Instant::now();
+        let ms = Duration::from_millis;
+        let (mut a, mut b) = (Recorder::new(epoch, 1), Recorder::new(epoch, 1));
+        a.record(&Sample { dns: Some(ms(2000)), connect: Some(ms(1)), ..sample(epoch, 0, 2001, 2100) });
+        a.record(&Sample { dns: Some(ms(3)), ..sample(epoch, 2500, 2503, 2600) });
+        a.record(&sample(epoch, 2600, 2600, 2700));
+        b.record(&Sample { dns: Some(ms(7)), ..sample(epoch, 0, 7, 10) });
+        a.merge(b);
+        a.finish();
+        let p = &a.phases[0];
+        assert_eq!(p.dns.len(), 3, "a request that made no lookup records none");
+        assert!((1_999_000..=2_001_000).contains(&p.dns.quantile_us(1.0)));
+        assert_eq!(p.connect.len(), 1);
+        assert!(p.connect.quantile_us(1.0) < 2_000, "connect time leaves the lookup out");
+        let secs = &a.timeline.seconds;
+        assert_eq!((secs[0].dns_lookups, secs[0].dns_max), (1, ms(7)));
+        assert_eq!((secs[2].dns_lookups, secs[2].dns_max), (2, ms(2000)));
+        assert_eq!((secs[1].dns_lookups, secs[1].dns_max), (0, Duration::ZERO));
     }
 
     /// Achieved rate is over the time sending really took: the phase's duration, or up to the

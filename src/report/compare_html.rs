@@ -132,7 +132,7 @@ struct Spectrum {
     meaning: &'static str,
 }
 
-const SPECTRA: [Spectrum; 4] = [
+const SPECTRA: [Spectrum; 5] = [
     Spectrum {
         id: "spectrum",
         what: "latency",
@@ -159,6 +159,13 @@ const SPECTRA: [Spectrum; 4] = [
         summary: |t| &t.connect_time,
         meaning: "Connect time is that of each connection opened; a run that reused more connections has \
                   fewer of them.",
+    },
+    Spectrum {
+        id: "dns",
+        what: "DNS time",
+        summary: |t| &t.dns_time,
+        meaning: "DNS time is that of each name lookup a new connection made (not part of connect time); a run \
+                  whose target was an address made none.",
     },
 ];
 

@@ -296,6 +296,23 @@ fn charts_section(out: &mut String, r: &RunResult) {
         );
         figure(out, "Connect time", &svg, "Time to open a TCP connection, by percentile, all phases.");
     }
+    let dns = lines(r, &[(|p| &p.dns_time, false)]);
+    if !dns.is_empty() {
+        let svg = charts::spectrum("chart-dns-spectrum", "DNS time distribution", "DNS time (log scale)", &names, &dns, &[]);
+        figure(
+            out,
+            "DNS time",
+            &svg,
+            "Time to look up the target's name for each new connection, by percentile, all phases (not part of \
+             connect time; a failed lookup counts with the time it took).",
+        );
+        figure(
+            out,
+            "DNS time over time",
+            &charts::dns_time(r),
+            "The longest lookup of the requests that ended in each second; gaps are seconds without a lookup.",
+        );
+    }
     let ttfb = lines(r, &[(|p| &p.time_to_first_byte, false)]);
     if !ttfb.is_empty() {
         let svg = charts::spectrum(
@@ -401,7 +418,7 @@ fn connections_table(out: &mut String, r: &RunResult) {
     out.push_str(
         "<h3>Connection lifecycle</h3>\n<table>\n<tr><th class=\"name\">client</th><th>opened</th><th>closed by peer</th>\
          <th>closed idle</th><th>closed by client</th><th>reuse ratio</th><th>requests / connection (mean)</th>\
-         <th>requests / connection (max)</th><th>retries</th><th>connect p99</th><th>TTFB p99</th></tr>\n",
+         <th>requests / connection (max)</th><th>retries</th><th>DNS p99</th><th>connect p99</th><th>TTFB p99</th></tr>\n",
     );
     for (i, c) in r.clients.iter().enumerate() {
         let k = &c.connections;
@@ -409,7 +426,7 @@ fn connections_table(out: &mut String, r: &RunResult) {
         let _ = writeln!(
             out,
             "<tr><td class=\"name\">{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td>\
-             <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             swatch(i),
             esc(&c.name),
             k.opened,
@@ -420,6 +437,7 @@ fn connections_table(out: &mut String, r: &RunResult) {
             k.requests_per_connection_mean,
             k.requests_per_connection_max,
             c.total.retries,
+            p99(&c.total.dns_time),
             p99(&c.total.connect_time),
             p99(&c.total.time_to_first_byte),
         );

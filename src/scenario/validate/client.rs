@@ -1,13 +1,14 @@
-//! `[[client]]`: the HTTP version, the connection pool, timeouts and retries.
+//! `[[client]]`: the HTTP version, the connection pool, timeouts, retries and the resolver.
 
 use super::diagnostic::Cx;
 use super::suggest::{did_you_mean, quoted_list, suggestion};
 use crate::record::ErrorKind;
 use crate::scenario::plan::{
-    ClientPlan, HttpVersion, ReadBody, RetryOn, RetryPlan, RESPONSE_BODY_BYTES, RESPONSE_HEADER_BYTES,
+    CachePlan, ClientPlan, HttpVersion, QueryPlan, ReadBody, ResolverPlan, RetryOn, RetryPlan, Strategy,
+    RESPONSE_BODY_BYTES, RESPONSE_HEADER_BYTES,
 };
-use crate::scenario::raw::{RawClient, RawRetries};
-use crate::vocabulary::Words;
+use crate::scenario::raw::{RawClient, RawResolver, RawRetries};
+use crate::vocabulary::{duration_str, Words};
 
 /// Failures a client can meet and retry on (overflow and unfinished never reach a client).
 const RETRYABLE_EXTRA: &[&str] = &["closed", "5xx"];
@@ -94,9 +95,177 @@ impl Cx<'_> {
                 plan.max_response_body_bytes = n as u64;
             }
         }
+        if let Some(r) = &raw.resolver {
+            plan.resolver = self.resolver(&f("resolver"), r);
+        }
         plan
     }
 
+    /// `resolver = { kind = "uncached" | "cached" | "system", … }`: the kind's keys, each
+    /// defaulted; a key of another kind is reported at that key.
+    fn resolver(&mut self, field: &str, raw: &RawResolver) -> Option<ResolverPlan> {
+        let f = |key: &str| format!("{field}.{key}");
+        const KINDS: &[(&str, Kind)] =
+            &[("uncached", Kind::Uncached), ("cached", Kind::Cached), ("system", Kind::System)];
+        let kind = match raw.kind.as_deref() {
+            None => {
+                self.error_hint(field, "missing field \"kind\"", "kind = \"uncached\", \"cached\" or \"system\"");
+                return None;
+            }
+            Some(word) => self.choice(&f("kind"), word, KINDS)?,
+        };
+        let query_keys = [
+            ("timeout", raw.timeout.is_some()),
+            ("attempts", raw.attempts.is_some()),
+            ("servers", raw.servers.is_some()),
+            ("strategy", raw.strategy.is_some()),
+            ("coalesce", raw.coalesce.is_some()),
+        ];
+        let cache_keys = [
+            ("min_ttl", raw.min_ttl.is_some()),
+            ("max_ttl", raw.max_ttl.is_some()),
+            ("negative", raw.negative.is_some()),
+            ("serve_stale", raw.serve_stale.is_some()),
+        ];
+        let refused: Vec<&str> = match kind {
+            Kind::System => query_keys.iter().chain(&cache_keys).filter(|(_, set)| *set).map(|(k, _)| *k).collect(),
+            Kind::Uncached => cache_keys.iter().filter(|(_, set)| *set).map(|(k, _)| *k).collect(),
+            Kind::Cached => Vec::new(),
+        };
+        for key in &refused {
+            let hint = match kind {
+                Kind::System => {
+                    "\"system\" asks getaddrinfo, which reads the machine's own resolv.conf: it takes no other key"
+                }
+                _ => "the cache's keys need kind = \"cached\"",
+            };
+            self.error_hint(&f(key), format!("{key} does not apply to kind \"{}\"", kind.word()), hint);
+        }
+        let query = self.query_plan(field, raw);
+        let plan = match kind {
+            Kind::System => ResolverPlan::System,
+            Kind::Uncached => ResolverPlan::Uncached(query),
+            Kind::Cached => ResolverPlan::Cached(self.cache_plan(field, raw, query)),
+        };
+        refused.is_empty().then_some(plan)
+    }
+
+    fn query_plan(&mut self, field: &str, raw: &RawResolver) -> QueryPlan {
+        let f = |key: &str| format!("{field}.{key}");
+        let mut plan = QueryPlan::default();
+        if let Some(t) = &raw.timeout {
+            plan.timeout = self.positive_duration(&f("timeout"), t).unwrap_or(plan.timeout);
+        }
+        if let Some(n) = raw.attempts {
+            plan.attempts = self.count(&f("attempts"), n, 1).map_or(plan.attempts, |n| n as u32);
+        }
+        if let Some(n) = raw.servers {
+            plan.servers = self.count(&f("servers"), n, 1).unwrap_or(plan.servers);
+        }
+        if let Some(word) = raw.strategy.as_deref() {
+            plan.strategy = self.choice(&f("strategy"), word, Strategy::WORDS).unwrap_or(plan.strategy);
+        }
+        plan.coalesce = raw.coalesce.unwrap_or(plan.coalesce);
+        plan
+    }
+
+    fn cache_plan(&mut self, field: &str, raw: &RawResolver, query: QueryPlan) -> CachePlan {
+        let f = |key: &str| format!("{field}.{key}");
+        let mut plan = CachePlan { query, ..CachePlan::default() };
+        if let Some(t) = &raw.min_ttl {
+            plan.min_ttl = self.duration(&f("min_ttl"), t).unwrap_or(plan.min_ttl);
+        }
+        if let Some(t) = &raw.max_ttl {
+            plan.max_ttl = self.duration(&f("max_ttl"), t).unwrap_or(plan.max_ttl);
+        }
+        if plan.max_ttl < plan.min_ttl {
+            let (min, max) = (duration_str(plan.min_ttl), duration_str(plan.max_ttl));
+            let at = if raw.max_ttl.is_some() { f("max_ttl") } else { f("min_ttl") };
+            self.error_hint(
+                &at,
+                format!("max_ttl ({max}) is below min_ttl ({min})"),
+                "record TTLs are clamped to min_ttl..=max_ttl",
+            );
+        }
+        plan.negative = raw.negative.unwrap_or(plan.negative);
+        if let Some(t) = &raw.serve_stale {
+            plan.serve_stale = match self.opt_duration(&f("serve_stale"), t) {
+                Some(Some(d)) if d.is_zero() => {
+                    self.error_hint(&f("serve_stale"), "must be longer than 0s", "use \"none\" to serve nothing stale");
+                    None
+                }
+                Some(d) => d,
+                None => None,
+            };
+        }
+        plan
+    }
+
+    /// Refuses `resolver.kind = "system"` for a client whose target is a name `[dns]` serves:
+    /// getaddrinfo asks the machine's resolver, which never asks the stub, so its figures would
+    /// not be about the stub's names or faults. `target_host` is the name the target is reached
+    /// by (a URL's host, or the mock's name); `served` the names the stub answers for.
+    pub(super) fn system_cannot_reach(&mut self, clients: &[ClientPlan], target_host: Option<&str>, served: &[String]) {
+        let Some(host) = target_host.map(|h| h.trim_end_matches('.').to_ascii_lowercase()) else { return };
+        if !served.iter().any(|name| name.trim_end_matches('.').eq_ignore_ascii_case(&host)) {
+            return;
+        }
+        for (i, client) in clients.iter().enumerate() {
+            if client.resolver == Some(ResolverPlan::System) {
+                self.error_hint(
+                    &format!("client[{i}].resolver.kind"),
+                    format!("the system resolver cannot reach \"{host}\", which [dns] serves"),
+                    "getaddrinfo asks the machine's own resolver, never the stub: use kind = \"uncached\" or \"cached\"",
+                );
+            }
+        }
+    }
+}
+
+impl Cx<'_> {
+    /// The names `[dns]` serves, as the document writes them (`records[].name` and `mock_name`),
+    /// and `mock_name`: read from the spanned tree, so this works whatever `[dns]`'s own
+    /// validation makes of the rest. Empty without `[dns]`.
+    pub(super) fn dns_names_in_document(&self) -> (Vec<String>, Option<String>) {
+        use toml::de::DeValue;
+        let Some(DeValue::Table(dns)) = self.doc.get("dns").map(|v| v.get_ref()) else { return (Vec::new(), None) };
+        let text = |v: Option<&toml::Spanned<DeValue>>| match v.map(|v| v.get_ref()) {
+            Some(DeValue::String(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        let mut names = Vec::new();
+        if let Some(DeValue::Array(records)) = dns.get("records").map(|v| v.get_ref()) {
+            for record in records {
+                if let DeValue::Table(record) = record.get_ref() {
+                    names.extend(text(record.get("name")));
+                }
+            }
+        }
+        let mock_name = text(dns.get("mock_name"));
+        names.extend(mock_name.clone());
+        (names, mock_name)
+    }
+}
+
+/// The resolver kinds, as `resolver.kind` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Uncached,
+    Cached,
+    System,
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Uncached => "uncached",
+            Kind::Cached => "cached",
+            Kind::System => "system",
+        }
+    }
+}
+
+impl Cx<'_> {
     fn retries(&mut self, field: &str, raw: &RawRetries) -> RetryPlan {
         let mut plan = RetryPlan::default();
         if let Some(max) = raw.max {
@@ -148,6 +317,9 @@ fn retryable_names() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
+    use crate::scenario::validate::validate;
+    use crate::scenario::Overrides;
+    use std::path::Path;
 
     #[test]
     fn client_values_and_retries() {
@@ -196,6 +368,133 @@ mod tests {
         assert_eq!(
             errs(&format!("threads = 4\n{}", client("max_conns_per_host = 2"))),
             ["10:22 client[0].max_conns_per_host: max_conns_per_host (2) is below threads (4)"]
+        );
+    }
+
+    #[test]
+    fn resolver_kinds_defaults_and_round_trip() {
+        use crate::scenario::plan::{CachePlan, QueryPlan, ResolverPlan, Strategy};
+        use std::time::Duration;
+        assert_eq!(ok(&client("")).clients[0].resolver, None, "left out: the run's default");
+        let plan = ok(&client("resolver = { kind = \"uncached\" }"));
+        assert_eq!(plan.clients[0].resolver, Some(ResolverPlan::Uncached(QueryPlan::default())));
+        assert_round_trip(&plan);
+        let json = plan.normalized();
+        assert_eq!(
+            json["client"][0]["resolver"],
+            serde_json::json!({ "kind": "uncached", "timeout": "5s", "attempts": 2, "servers": 1,
+                                "strategy": "sequential", "coalesce": true })
+        );
+        let plan = ok(&client(
+            "resolver = { kind = \"cached\", timeout = \"100ms\", attempts = 3, servers = 2, strategy = \"parallel\", \
+             coalesce = false, min_ttl = \"1s\", max_ttl = \"10m\", negative = false, serve_stale = \"1h\" }",
+        ));
+        let query = QueryPlan {
+            timeout: Duration::from_millis(100),
+            attempts: 3,
+            servers: 2,
+            strategy: Strategy::Parallel,
+            coalesce: false,
+        };
+        let cached = CachePlan {
+            query,
+            min_ttl: Duration::from_secs(1),
+            max_ttl: Duration::from_secs(600),
+            negative: false,
+            serve_stale: Some(Duration::from_secs(3600)),
+        };
+        assert_eq!(plan.clients[0].resolver, Some(ResolverPlan::Cached(cached)));
+        assert_round_trip(&plan);
+        let defaults = ok(&client("resolver = { kind = \"cached\" }"));
+        assert_eq!(defaults.normalized()["client"][0]["resolver"]["serve_stale"], "none");
+        assert_eq!(defaults.normalized()["client"][0]["resolver"]["max_ttl"], "1h");
+        assert_round_trip(&defaults);
+        let system = ok(&client("resolver = { kind = \"system\" }"));
+        assert_eq!(system.clients[0].resolver, Some(ResolverPlan::System));
+        assert_eq!(system.normalized()["client"][0]["resolver"], serde_json::json!({ "kind": "system" }));
+        assert_round_trip(&system);
+    }
+
+    #[test]
+    fn resolver_mistakes_are_reported_at_their_key() {
+        assert_eq!(
+            errs(&client("resolver = { kind = \"uncahced\" }")),
+            ["9:21 client[0].resolver.kind: kind must be \"uncached\", \"cached\" or \"system\", got \"uncahced\""]
+        );
+        assert_eq!(hints(&client("resolver = { kind = \"uncahced\" }")), ["did you mean \"uncached\"?"]);
+        assert_eq!(
+            errs(&client("resolver = { timeout = \"1s\" }")),
+            ["9:12 client[0].resolver: missing field \"kind\""]
+        );
+        assert_eq!(
+            errs(&client("resolver = { kind = \"uncached\", timeuot = \"1s\" }")),
+            ["9:33 client[0].resolver: unknown field \"timeuot\""]
+        );
+        assert_eq!(
+            errs(&client(
+                "resolver = { kind = \"uncached\", timeout = 5, attempts = 0, servers = 4, strategy = \"paralel\", \
+                 min_ttl = \"1s\" }"
+            )),
+            [
+                "9:43 client[0].resolver.timeout: bare number 5 is not a duration",
+                "9:57 client[0].resolver.attempts: must be ≥ 1, got 0",
+                "9:70 client[0].resolver.servers: 4 is above the ceiling of 3",
+                "9:84 client[0].resolver.strategy: strategy must be \"sequential\" or \"parallel\", got \"paralel\"",
+                "9:105 client[0].resolver.min_ttl: min_ttl does not apply to kind \"uncached\"",
+            ]
+        );
+        assert_eq!(
+            errs(&client("resolver = { kind = \"system\", timeout = \"1s\" }")),
+            ["9:41 client[0].resolver.timeout: timeout does not apply to kind \"system\""]
+        );
+        assert_eq!(
+            errs(&client(
+                "resolver = { kind = \"cached\", min_ttl = \"1m\", max_ttl = \"10s\", serve_stale = \"0s\" }"
+            )),
+            [
+                "9:57 client[0].resolver.max_ttl: max_ttl (10s) is below min_ttl (1m)",
+                "9:78 client[0].resolver.serve_stale: must be longer than 0s",
+            ]
+        );
+        assert_eq!(
+            errs(&client("resolver = { kind = \"cached\", timeout = \"2m\", max_ttl = \"2days\" }")),
+            [
+                "9:41 client[0].resolver.timeout: \"2m\" is above the ceiling of 1m",
+                "9:57 client[0].resolver.max_ttl: \"2days\" is above the ceiling of 24h",
+            ]
+        );
+    }
+
+    #[test]
+    fn system_is_refused_for_a_name_the_stub_serves() {
+        let dns = "[dns]\nrecords = [{ name = \"Upstream.test\", a = \"127.0.0.1\" }]\n";
+        let scenario = |target: &str, resolver: &str| {
+            format!(
+                "name = \"t\"\n[target]\n{target}\n{dns}[[phase]]\nduration = \"1s\"\nconcurrency = 1\n\
+                 [[client]]\nname = \"a\"\nresolver = {{ kind = \"uncached\" }}\n[[client]]\nname = \"b\"\n{resolver}\n"
+            )
+        };
+        let refused = |src: &str| -> Vec<String> {
+            let found: Vec<String> = match validate(src, Path::new("t.toml"), &Overrides::default()) {
+                Ok(_) => Vec::new(),
+                Err(d) => d.0.iter().map(|d| format!("{}: {}", d.field, d.message)).collect(),
+            };
+            found.into_iter().filter(|m| m.contains("resolver")).collect()
+        };
+        assert_eq!(
+            refused(&scenario("url = \"http://upstream.test:8080/\"", "resolver = { kind = \"system\" }")),
+            ["client[1].resolver.kind: the system resolver cannot reach \"upstream.test\", which [dns] serves"]
+        );
+        assert!(refused(&scenario("url = \"http://other.test:8080/\"", "resolver = { kind = \"system\" }")).is_empty());
+        assert!(
+            refused(&scenario("url = \"http://upstream.test:8080/\"", "resolver = { kind = \"cached\" }")).is_empty()
+        );
+        let mock = "mock = true\n";
+        let dns_mock =
+            scenario(mock, "resolver = { kind = \"system\" }").replace("[dns]\n", "[dns]\nmock_name = \"svc.test\"\n");
+        assert_eq!(
+            refused(&dns_mock),
+            ["client[1].resolver.kind: the system resolver cannot reach \"svc.test\", which [dns] serves"]
         );
     }
 }

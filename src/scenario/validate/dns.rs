@@ -54,9 +54,15 @@ impl Cx<'_> {
             names.push(name);
             plan.records.extend(record);
         }
-        if plan.records.len() == records.len() {
-            self.cname_loops(&plan.records);
-        }
+        let aliases: Vec<(Option<String>, Option<String>)> = records
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                let cname = raw.cname.as_deref().and_then(|text| parse_name(text).ok()).map(|(name, _)| name);
+                (names[i].clone(), cname)
+            })
+            .collect();
+        self.cname_loops(&aliases);
         if let Some(text) = &raw.mock_name {
             match parse_name(text) {
                 Ok((name, _)) => {
@@ -165,17 +171,21 @@ impl Cx<'_> {
         (out.len() == raw.items.len()).then_some(out)
     }
 
-    /// A CNAME chain that comes back to where it started, reported once, at the cycle's first record.
-    fn cname_loops(&mut self, records: &[DnsRecord]) {
-        let index = |name: &str| records.iter().position(|r| r.name == name);
-        for (start, record) in records.iter().enumerate() {
+    /// A CNAME chain that comes back to where it started, reported once, at the cycle's first
+    /// record. `aliases`: each record's (name, cname) as written, by its index in `records`.
+    fn cname_loops(&mut self, aliases: &[(Option<String>, Option<String>)]) {
+        let index = |name: &str| aliases.iter().position(|(n, _)| n.as_deref() == Some(name));
+        for (start, (name, cname)) in aliases.iter().enumerate() {
+            let Some(name) = name.as_deref().filter(|name| cname.as_deref() != Some(*name)) else {
+                continue; // unnamed, or an alias of itself (reported as such)
+            };
             let mut path = vec![start];
-            let mut at = record;
-            while let Some(next) = at.cname.as_deref().and_then(index) {
+            let mut next_name = cname.as_deref();
+            while let Some(next) = next_name.and_then(index) {
                 if next == start {
                     if path.iter().all(|&i| i >= start) {
-                        let mut names: Vec<&str> = path.iter().map(|&i| records[i].name.as_str()).collect();
-                        names.push(&record.name);
+                        let mut names: Vec<&str> = path.iter().filter_map(|&i| aliases[i].0.as_deref()).collect();
+                        names.push(name);
                         self.error_hint(
                             &format!("dns.records[{start}].cname"),
                             format!("CNAME loop: {}", names.join(" → ")),
@@ -184,19 +194,19 @@ impl Cx<'_> {
                     }
                     break;
                 }
-                if path.contains(&next) || path.len() > records.len() {
+                if path.contains(&next) || path.len() > aliases.len() {
                     break;
                 }
                 path.push(next);
-                at = &records[next];
+                next_name = aliases[next].1.as_deref();
             }
         }
     }
 
-    /// Each dns fault's `server` is one of the stub's nameservers. `faults` must be every
-    /// `[[fault]]`, in order (none dropped for a mistake), so that its indices are the file's.
-    pub(super) fn dns_fault_servers(&mut self, faults: &[FaultPlan<FaultKind>], nameservers: usize) {
-        for (i, fault) in faults.iter().enumerate() {
+    /// Each dns fault's `server` is one of the stub's nameservers (`faults`: the valid
+    /// `[[fault]]`s with their index in the file).
+    pub(super) fn dns_fault_servers(&mut self, faults: &[(usize, FaultPlan<FaultKind>)], nameservers: usize) {
+        for (i, fault) in faults {
             if let FaultKind::Dns(dns) = &fault.kind {
                 if let Some(server) = dns.server.filter(|&s| s > nameservers) {
                     self.error_hint(

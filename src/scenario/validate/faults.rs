@@ -19,10 +19,10 @@ use toml::de::DeValue;
 use toml::Spanned;
 
 impl<'a> Cx<'a> {
-    /// Every `[[fault]]`. Unknown keys are reported (all of them) first; then the keys every
-    /// fault takes are deserialized on their own, and the kind reads its own keys, so a misspelt
-    /// key does not hide the fault's other problems.
-    pub(super) fn faults(&mut self, run: Option<&RunContext>) -> Vec<FaultPlan<FaultKind>> {
+    /// Every `[[fault]]` that validated, with its index in the file. Unknown keys are reported
+    /// (all of them) first; then the keys every fault takes are deserialized on their own, and
+    /// the kind reads its own keys, so a misspelt key does not hide the fault's other problems.
+    pub(super) fn faults(&mut self, run: Option<&RunContext>) -> Vec<(usize, FaultPlan<FaultKind>)> {
         let mut faults = Vec::new();
         for (i, value) in self.array_values("fault") {
             let field = format!("fault[{i}]");
@@ -49,7 +49,7 @@ impl<'a> Cx<'a> {
                 }
             }
             if let Some(raw) = self.section::<RawFault>(&field, &common) {
-                faults.extend(self.fault(i, &raw, own, run));
+                faults.extend(self.fault(i, &raw, own, run).map(|fault| (i, fault)));
             }
         }
         faults

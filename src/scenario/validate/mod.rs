@@ -161,6 +161,12 @@ impl<'a> Cx<'a> {
         for (i, raw) in self.array::<RawClient>("client") {
             clients.push(self.client(i, raw.as_ref()));
         }
+        let (served, mock_name) = self.dns_names_in_document();
+        let target_host = match &target {
+            Target::Url(uri) => uri.host().map(str::to_string),
+            Target::Mock => mock_name,
+        };
+        self.system_cannot_reach(&clients, target_host.as_deref(), &served);
 
         let phases_length = self.phases_length(&phases);
         let run = RunContext { target: &target, phases: phases_length, drain };
@@ -169,6 +175,7 @@ impl<'a> Cx<'a> {
         let source = self.file.to_path_buf();
         let proxy = self.proxy_section();
         let dns = self.dns_plan(&faults);
+        let faults = faults.into_iter().map(|(_, fault)| fault).collect();
         let parts = PlanParts { name, seed, source, target, mock, proxy, dns, phases, clients, faults, drain, threads };
         // The plan's own rules, located by their field, except on a value validation replaced.
         for v in parts.violations(threads_from) {
@@ -184,17 +191,16 @@ impl<'a> Cx<'a> {
         self.top_level_keys();
         let (seed, mock, proxy, faults) = (self.seed(), self.mock_section(), self.proxy_section(), self.faults(None));
         let dns = self.dns_plan(&faults).unwrap_or_default();
+        let faults = faults.into_iter().map(|(_, fault)| fault).collect();
         Parts { seed, mock, proxy, dns, faults }
     }
 
     /// `[dns]`, or the stub's defaults when only dns faults ask for it; `None` without either.
-    fn dns_plan(&mut self, faults: &[FaultPlan<FaultKind>]) -> Option<DnsPlan> {
+    fn dns_plan(&mut self, faults: &[(usize, FaultPlan<FaultKind>)]) -> Option<DnsPlan> {
         let dns = self.dns_section();
-        let dns_faults = faults.iter().any(|f| f.layer() == Layer::Dns);
+        let dns_faults = faults.iter().any(|(_, f)| f.layer() == Layer::Dns);
         let dns = dns.or_else(|| dns_faults.then(DnsPlan::default))?;
-        if faults.len() == self.array_values("fault").len() {
-            self.dns_fault_servers(faults, dns.nameservers);
-        }
+        self.dns_fault_servers(faults, dns.nameservers);
         Some(dns)
     }
 
