@@ -1,6 +1,7 @@
 //! Go's own pure resolver (`tests/go/dnsprobe`, built here with `go build`) against `chaosload dns`:
-//! each DNS fault as a real client nobody here wrote meets it, with its own retries, timeouts and
-//! TCP fallback. Skipped when `go` is missing, except under CI (`.ci/run` installs golang-go).
+//! the DNS faults as a real client nobody here wrote meets them (delay, drop, servfail, refused,
+//! nxdomain, truncate, flap), with its own retries, timeouts and TCP fallback; dnsmasq is the
+//! control. Skipped when `go` is missing, except under CI (`.ci/run` installs golang-go).
 //!
 //! Go never talks to a real nameserver: the probe's `Dial` override sends every query to the
 //! address it is given, whatever server Go picked from /etc/resolv.conf (Go's error messages
