@@ -103,14 +103,31 @@ fn go_resolver_timing() -> (Duration, u32) {
     (Duration::from_secs(timeout), attempts as u32)
 }
 
-/// `chaosload dns --config …` as a child, stopped (SIGTERM, then killed) when dropped.
-struct Stub {
+/// A DNS server as a child (`chaosload dns`, or dnsmasq for the control), stopped with SIGTERM
+/// when dropped and killed if it outlives 10 s after it.
+struct Nameserver {
     child: Option<Child>,
     addr: String,
 }
 
-impl Stub {
-    fn start(config: &str) -> Stub {
+/// The first line a child prints, within `limit` (`None`: nothing came). The rest of its stdout
+/// is drained, so a child that goes on writing never blocks or meets a closed pipe.
+fn first_line(child: &mut Child, limit: Duration) -> Option<String> {
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (line_tx, line_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let _ = reader.read_line(&mut line);
+        let _ = line_tx.send(line);
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+    });
+    line_rx.recv_timeout(limit).ok()
+}
+
+impl Nameserver {
+    /// `chaosload dns --config <config> --listen 127.0.0.1:0`, at the address it printed first.
+    fn stub(config: &str) -> Nameserver {
         let path = scratch("dns-go").join("dns.toml");
         std::fs::write(&path, config).unwrap();
         let mut child = crate::support::chaosload_with_signals(&[])
@@ -122,15 +139,16 @@ impl Stub {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the binary starts");
-        let mut line = String::new();
-        // The first line comes at once or never: a stub that exits (bad config) closes stdout.
-        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-        let addr = line.trim().to_string();
+        let addr = first_line(&mut child, Duration::from_secs(10)).unwrap_or_default().trim().to_string();
         if !addr.starts_with("127.0.0.1:") {
+            let _ = child.kill();
             let out = wait_within(child, Duration::from_secs(10));
-            panic!("chaosload dns printed {addr:?}, stderr: {}", String::from_utf8_lossy(&out.stderr));
+            panic!(
+                "chaosload dns printed {addr:?} as its first line, stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
-        Stub { child: Some(child), addr }
+        Nameserver { child: Some(child), addr }
     }
 
     /// Looks `names` up in turn with Go's resolver (`network`: "ip4" asks A only), each bounded by
@@ -166,13 +184,13 @@ impl Stub {
     }
 }
 
-impl Drop for Stub {
+impl Drop for Nameserver {
     fn drop(&mut self) {
         if let Some(child) = self.child.take() {
             let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
             let out = wait_within(child, Duration::from_secs(10));
             if !std::thread::panicking() {
-                assert!(out.status.success(), "chaosload dns on SIGTERM: {:?}", out.status);
+                assert!(out.status.success(), "nameserver {} on SIGTERM: {:?}", self.addr, out.status);
             }
         }
     }
@@ -193,7 +211,7 @@ const ANSWERED_WITHIN: Duration = Duration::from_secs(3);
 #[test]
 fn go_resolves_records_and_meets_nxdomain_for_unknown_and_faulted_names() {
     let Some(probe) = go_probe() else { return };
-    let stub = Stub::start(&config("[[fault]]\nlayer = \"dns\"\nkind = \"nxdomain\"\nname = \"other.test\"\n"));
+    let stub = Nameserver::stub(&config("[[fault]]\nlayer = \"dns\"\nkind = \"nxdomain\"\nname = \"other.test\"\n"));
     let (timeout, _) = go_resolver_timing();
     let got = stub.go_lookups(probe, "ip4", timeout * 4, &["live.test.", "other.test.", "missing.test."]);
     assert_eq!((got[0].class.as_str(), got[0].addrs.as_slice()), ("ok", &["127.0.0.1".to_string()][..]), "{got:?}");
@@ -208,7 +226,7 @@ fn go_resolves_records_and_meets_nxdomain_for_unknown_and_faulted_names() {
 #[test]
 fn go_meets_servfail_as_a_temporary_error_and_refused_as_another() {
     let Some(probe) = go_probe() else { return };
-    let stub = Stub::start(&config(
+    let stub = Nameserver::stub(&config(
         "[[fault]]\nlayer = \"dns\"\nkind = \"servfail\"\nname = \"live.test\"\n\
          [[fault]]\nlayer = \"dns\"\nkind = \"refused\"\nname = \"other.test\"\n",
     ));
@@ -228,7 +246,7 @@ fn go_meets_servfail_as_a_temporary_error_and_refused_as_another() {
 #[test]
 fn go_retries_a_truncated_answer_over_tcp_and_gets_the_record() {
     let Some(probe) = go_probe() else { return };
-    let stub = Stub::start(&config("[[fault]]\nlayer = \"dns\"\nkind = \"truncate\"\nname = \"live.test\"\n"));
+    let stub = Nameserver::stub(&config("[[fault]]\nlayer = \"dns\"\nkind = \"truncate\"\nname = \"live.test\"\n"));
     // Every UDP answer for live.test carries TC (asked here with hickory-proto's wire format)…
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -261,8 +279,9 @@ fn go_waits_out_a_delayed_answer() {
     let Some(probe) = go_probe() else { return };
     let _load = exclusive();
     let delay = Duration::from_millis(300);
-    let stub =
-        Stub::start(&config("[[fault]]\nlayer = \"dns\"\nkind = \"delay\"\nname = \"live.test\"\ndelay = \"300ms\"\n"));
+    let stub = Nameserver::stub(&config(
+        "[[fault]]\nlayer = \"dns\"\nkind = \"delay\"\nname = \"live.test\"\ndelay = \"300ms\"\n",
+    ));
     let names = ["live.test.", "other.test.", "live.test.", "other.test.", "live.test."];
     let run = timed("go_waits_out_a_delayed_answer", || stub.go_lookups(probe, "ip4", Duration::from_secs(4), &names));
     let (delayed, undelayed): (Vec<&Lookup>, Vec<&Lookup>) = run.result.iter().partition(|l| l.name == "live.test.");
@@ -294,7 +313,7 @@ fn go_retries_a_dropped_query_after_its_timeout() {
     // first query is lost, and Go sends it again once its per-query timeout (from resolv.conf)
     // has passed; that one is answered.
     let stub =
-        Stub::start(&config("[[fault]]\nlayer = \"dns\"\nkind = \"drop\"\nname = \"live.test\"\nevery_nth = 2\n"));
+        Nameserver::stub(&config("[[fault]]\nlayer = \"dns\"\nkind = \"drop\"\nname = \"live.test\"\nevery_nth = 2\n"));
     let each = timeout * (attempts + 1);
     let run = timed("go_retries_a_dropped_query_after_its_timeout", || {
         stub.go_lookups(probe, "ip4", each, &["live.test.", "live.test."])
@@ -349,7 +368,7 @@ fn go_probe_reads_dnsmasq_as_go_does() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("dnsmasq starts");
-    let server = Stub { child: Some(child), addr: format!("127.0.0.1:{port}") };
+    let server = Nameserver { child: Some(child), addr: format!("127.0.0.1:{port}") };
     // dnsmasq says nothing when ready: ask until it answers (bounded, 100 ms a try).
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
@@ -370,7 +389,7 @@ fn go_probe_reads_dnsmasq_as_go_does() {
 #[test]
 fn go_follows_a_flapping_name_lookup_by_lookup() {
     let Some(probe) = go_probe() else { return };
-    let stub = Stub::start(&config(
+    let stub = Nameserver::stub(&config(
         "[[fault]]\nlayer = \"dns\"\nkind = \"flap\"\nname = \"live.test\"\nanswers = [\"127.0.0.9\", \"127.0.0.1\"]\n",
     ));
     let (timeout, _) = go_resolver_timing();
