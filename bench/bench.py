@@ -1352,7 +1352,10 @@ class Report:
                f"dnsperf asks for them in turn as one client on one thread with at most 100 queries outstanding. "
                + (f"Each server runs pinned to CPU {DNS_SERVER_CPU} and dnsperf to CPU {DNS_CLIENT_CPU} (`taskset`). "
                   if pinned else "Nothing is pinned (one CPU, or no taskset). ")
-               + "**Maximum**: dnsperf as fast as answers come back. **Latency**: dnsperf at a fixed rate both servers "
+               + "dnsmasq reads the records from a hosts file (`--addn-hosts`, `--local=/bench.test/` so other names "
+               "there are NXDOMAIN as with the stub, `--local-ttl=30`, no upstream: `--no-resolv` and no `--server`), "
+               "with its default cache size (150): hosts-file records are answered from its own table either way. "
+               "**Maximum**: dnsperf as fast as answers come back. **Latency**: dnsperf at a fixed rate both servers "
                "serve (`-Q`), latency as dnsperf measures it (send to answer); percentiles from its per-query lines (`-v`). "
                "Server CPU is the server process's utime+stime over the run, per answered query.", "")
         for name, answers in b.dns_answers.items():
