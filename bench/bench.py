@@ -17,6 +17,11 @@ Sections (--only N runs one):
   7  `chaosload validate` start-up time
   8  user-space instructions per request (valgrind's callgrind): chaosload, wrk, oha and the bare
      hyper loop against nginx; counts, unlike times, do not move with the machine's noise
+  9  the DNS stub as a server: dnsperf against `chaosload dns` vs against dnsmasq, the same
+     records (queries/s at dnsperf's maximum, and latency at a fixed rate both serve)
+ 10  what a resolver configuration costs a new connection: closed model without keep-alive
+     against the mock reached by a name, uncached vs cached resolver vs a fixed address
+     (skipped, saying why, while `chaosload validate` refuses the scenario's resolver keys)
 """
 
 import argparse
@@ -63,6 +68,16 @@ T_OPEN_LAG_P99_US = 1000
 T_OPEN_UP_TO = 0.8
 T_RSS_MB = 32
 T_RSS_GROWTH = 0.10
+# Targets from issue 13.
+T_DNS_VS_DNSMASQ = 1.0
+T_CACHED_VS_FIXED = 0.95  # the cached resolver's rate within 5 % of the fixed address's
+
+# Section 9: the records both DNS servers serve (name<i>.bench.test → 127.0.0.<i+1>, TTL 30 s),
+# and the rate of its latency runs when both servers' maximum allows it (else half the lower).
+DNS_NAMES = 100
+DNS_LATENCY_QPS = 10_000
+# CPUs the DNS servers and dnsperf are pinned to (taskset), when the machine has two or more.
+DNS_SERVER_CPU, DNS_CLIENT_CPU = 0, 1
 
 
 def log(msg):
@@ -130,11 +145,12 @@ def proc_cpu_s(pid):
 
 
 def cpu_times():
-    """(steal, total) jiffies of the whole machine, from /proc/stat."""
+    """(steal, total, busy) jiffies of the whole machine, from /proc/stat; busy is the time some
+    process or the kernel ran (neither idle, iowait nor stolen)."""
     with open("/proc/stat") as f:
         vals = [int(v) for v in f.readline().split()[1:]]
     # user nice system idle iowait irq softirq steal guest guest_nice (guest is in user already)
-    return vals[7], sum(vals[:8])
+    return vals[7], sum(vals[:8]), vals[0] + vals[1] + vals[2] + vals[5] + vals[6]
 
 
 def run_measured(cmd, timeout, workdir):
@@ -196,6 +212,20 @@ def response_bytes(port):
                 break
             data += chunk
     return data
+
+
+def dig_answers(port, names):
+    """What a DNS server on 127.0.0.1:`port` answers for `names` (dig, UDP, one try each): shows,
+    and checks, that both of section 9's servers serve the same records."""
+    answers = {}
+    for name in names:
+        p = subprocess.run(["dig", "@127.0.0.1", "-p", str(port), name, "A", "+tries=1", "+time=2", "+noall",
+                            "+answer", "+comments"], capture_output=True, text=True, timeout=10)
+        status = re.search(r"status: (\w+)", p.stdout)
+        records = re.findall(r"\sIN\s+A\s+(\S+)$", p.stdout, re.M)
+        ttl = re.findall(r"\s(\d+)\s+IN\s+A\s", p.stdout)
+        answers[name] = f"{status.group(1) if status else 'no answer'}" + (f" {', '.join(records)} (TTL {ttl[0]})" if records else "")
+    return answers
 
 
 class Server:
@@ -295,6 +325,37 @@ def parse_bare_hyper(out, seconds):
             "p50_us": None, "p99_us": None}
 
 
+def parse_dnsperf(out):
+    """dnsperf's statistics; with `-v`, also the percentiles of its per-query latency lines."""
+    num = lambda pattern: float(re.search(pattern, out, re.M).group(1))
+    completed = int(num(r"^\s*Queries completed:\s+(\d+)"))
+    codes = dict((k, int(v)) for k, v in re.findall(r"([A-Z]+) (\d+) \(", re.search(r"Response codes:(.*)$", out, re.M).group(1)))
+    m = re.search(r"Average Latency \(s\):\s+([\d.]+) \(min ([\d.]+), max ([\d.]+)\)", out)
+    run = {
+        "requests": completed,
+        "sent": int(num(r"^\s*Queries sent:\s+(\d+)")),
+        "lost": int(num(r"^\s*Queries lost:\s+(\d+)")),
+        "seconds": num(r"^\s*Run time \(s\):\s+([\d.]+)"),
+        "rate": num(r"^\s*Queries per second:\s+([\d.]+)"),
+        "rcodes": codes,
+        "errors": int(num(r"^\s*Queries lost:\s+(\d+)")) + sum(n for code, n in codes.items() if code != "NOERROR"),
+        "avg_us": float(m.group(1)) * 1e6,
+        "min_us": float(m.group(2)) * 1e6,
+        "max_us": float(m.group(3)) * 1e6,
+        "stddev_us": num(r"Latency StdDev \(s\):\s+([\d.]+)") * 1e6,
+    }
+    wrong = {code: n for code, n in codes.items() if code != "NOERROR"}
+    if wrong:  # every query names a served record: anything else means the server does not serve them
+        raise RuntimeError(f"answers other than NOERROR: {wrong}")
+    # `-v`: one line per answered query, "> NOERROR name A 0.000042" (latency in seconds).
+    lat = sorted(float(x) * 1e6 for x in re.findall(r"^> \w+ \S+ \w+ ([\d.]+)$", out, re.M))
+    if lat:
+        at = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
+        run.update({"p50_us": at(0.50), "p90_us": at(0.90), "p99_us": at(0.99), "p999_us": at(0.999),
+                    "latency_samples": len(lat)})
+    return run
+
+
 def parse_chaosload(out):
     m = re.search(r"^result: (.+)$", out, re.M)
     if not m:
@@ -322,6 +383,9 @@ def parse_chaosload(out):
         "lag_p50_us": t["scheduler_lag"]["p50_us"],
         "lag_p99_us": t["scheduler_lag"]["p99_us"],
         "connections": t["connections_opened"],
+        # The lookups' time (issue 13), where result.json has it.
+        "dns_lookups": (t.get("dns_time") or {}).get("count"),
+        "dns_p50_us": (t.get("dns_time") or {}).get("p50_us"),
         "result_json": str(path),
     }
 
@@ -347,7 +411,7 @@ class Bench:
         self.repeats = args.repeats or (1 if self.quick else 5)
         self.max_steal = args.max_steal / 100
         self.steal_retries = 0 if self.quick else args.steal_retries
-        self.sections = {args.only} if args.only else set(range(1, 9))
+        self.sections = {args.only} if args.only else set(range(1, 11))
         self.tmp = Path(tempfile.mkdtemp(prefix="chaosload-bench-"))
         self.runs = []  # every measured run, for the raw JSON
         self.commands = {"build (bench/run.sh)": "cargo build --release"}  # label -> exact command template
@@ -384,8 +448,57 @@ class Bench:
         cmd = [str(BIN), "proxy", "--upstream", f"127.0.0.1:{upstream_port}", "--listen", "127.0.0.1:0"]
         return Server("proxy", cmd, self.tmp / "proxy.stderr", signal.SIGINT)
 
+    def pinned(self, cmd, cpu):
+        """`cmd` under `taskset -c cpu` when the machine has a second CPU and taskset is there."""
+        if (os.cpu_count() or 1) >= 2 and shutil.which("taskset"):
+            return ["taskset", "-c", str(cpu), *cmd]
+        return cmd
+
+    def dns_records(self):
+        return [(f"name{i}.bench.test", f"127.0.0.{i + 1}") for i in range(DNS_NAMES)]
+
+    def start_dns_stub(self):
+        cfg = self.tmp / "dns.toml"
+        records = "".join(f'  {{ name = "{n}", a = "{a}", ttl = "30s" }},\n' for n, a in self.dns_records())
+        text = f"# the DNS stub: {DNS_NAMES} names with A records, no faults\n[dns]\nrecords = [\n{records}]\n"
+        cfg.write_text(text)
+        self.files["dns.toml"] = text
+        cmd = self.pinned([str(BIN), "dns", "--config", str(cfg), "--listen", "127.0.0.1:0"], DNS_SERVER_CPU)
+        self.commands["chaosload dns (section 9)"] = shlex.join(cmd).replace(str(BIN), "chaosload").replace(str(self.tmp), "$TMP")
+        return Server("dns", cmd, self.tmp / "dns.stderr", signal.SIGTERM)
+
+    def start_dnsmasq(self):
+        d = self.tmp / "dnsmasq"
+        d.mkdir()
+        # dnsmasq reads the hosts file as --user nobody once it has dropped root: the folders on the
+        # way must let it (mkdtemp makes $TMP 0700).
+        self.tmp.chmod(0o711)
+        d.chmod(0o755)
+        hosts = "".join(f"{a} {n}\n" for n, a in self.dns_records())
+        (d / "hosts").write_text(hosts)
+        self.files["dnsmasq/hosts"] = hosts
+        port = free_port()
+        # The same records from a hosts file, authoritative for bench.test (--local: any other
+        # name in it is NXDOMAIN, as the stub answers), TTL 30 s as the stub's; nothing is ever
+        # forwarded (--no-resolv and no --server: no upstream at all), /etc/hosts and
+        # /etc/dnsmasq.conf are not read. The cache keeps its default size (150): hosts-file
+        # records are answered from dnsmasq's own table whatever the cache holds.
+        cmd = ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", f"--port={port}",
+               "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
+               f"--addn-hosts={d / 'hosts'}", "--local=/bench.test/", "--local-ttl=30",
+               "--user=nobody", "--group=nogroup", f"--pid-file={d / 'dnsmasq.pid'}", f"--log-facility={d / 'log'}"]
+        cmd = self.pinned(cmd, DNS_SERVER_CPU)
+        self.commands["dnsmasq (section 9)"] = shlex.join(cmd).replace(str(self.tmp), "$TMP").replace(f"--port={port}", "--port=$PORT")
+        return Server("dnsmasq", cmd, d / "stderr", signal.SIGTERM, port=port)
+
     def server(self, name):
         if name not in self.servers:
+            if name in ("dns", "dnsmasq"):
+                srv = self.servers[name] = self.start_dns_stub() if name == "dns" else self.start_dnsmasq()
+                srv.answers = dig_answers(srv.port, [self.dns_records()[0][0], self.dns_records()[-1][0], "absent.bench.test"])
+                self.dns_answers[name] = srv.answers
+                log(f"started {name} on 127.0.0.1:{srv.port}: {srv.answers}")
+                return srv
             if name == "nginx":
                 self.servers[name] = self.start_nginx()
             elif name == "mock":
@@ -397,6 +510,10 @@ class Bench:
             self.responses[name] = srv.response
             log(f"started {name} on 127.0.0.1:{srv.port}: a response is {len(srv.response)} bytes")
         return self.servers[name]
+
+    @property
+    def dns_answers(self):
+        return self.__dict__.setdefault("_dns_answers", {})
 
     @property
     def responses(self):
@@ -480,13 +597,18 @@ class Bench:
         work = self.tmp / f"run-{self.counter}"
         work.mkdir()
         before = {s: self.server(s).cpu_s() for s in servers}
-        steal0, total0 = cpu_times()
+        steal0, total0, busy0 = cpu_times()
         r = run_measured(cmd, timeout=seconds + 60, workdir=work)
-        steal1, total1 = cpu_times()
+        steal1, total1, busy1 = cpu_times()
         after = {s: self.server(s).cpu_s() for s in servers}
         run = {"n": self.counter, "section": section, "tool": tool, **tags, "cmd": shlex.join(cmd)}
         run.update({k: r[k] for k in ("rc", "timed_out", "cpu_s", "user_s", "sys_s", "maxrss_kb", "wall_s")})
         run["steal"] = (steal1 - steal0) / max(total1 - total0, 1)
+        # What else ran on the machine meanwhile (other users, builds), as a share of all its CPUs:
+        # busy time minus the measured tool's and servers' own. Steal says what the host took; this
+        # says what the guest's other processes took.
+        ours = (r["cpu_s"] + sum(after[s] - before[s] for s in servers)) * CLK_TCK
+        run["others_cpu"] = max(0.0, (busy1 - busy0) - ours) / max(total1 - total0, 1)
         try:
             if r["rc"] != 0 or r["timed_out"]:
                 raise RuntimeError(f"exit code {r['rc']}{' (timed out)' if r['timed_out'] else ''}")
@@ -729,6 +851,115 @@ class Bench:
         a, b = runs[short], runs[long_]
         return (b["instructions"] - a["instructions"]) / (b["requests"] - a["requests"]), a, b
 
+    # --- section 9: the DNS stub against dnsmasq ---
+
+    def dns_query_file(self):
+        path = self.tmp / "queries.txt"
+        text = "".join(f"{n} A\n" for n, _ in self.dns_records())
+        path.write_text(text)
+        self.files["queries.txt"] = text
+        return path
+
+    def dnsperf_cmd(self, port, queries, qps=None):
+        """dnsperf as one client on one thread (`-c 1 -T 1`), at most 100 queries outstanding
+        (its default `-q`), for the run's length; `-Q` fixes the rate and `-v` lists every
+        query's latency (only in the latency runs, it costs dnsperf CPU)."""
+        cmd = ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", str(queries), "-l", str(self.duration),
+               "-c", "1", "-T", "1", "-q", "100", "-t", "2"]
+        if qps:
+            cmd += ["-Q", str(qps), "-v"]
+        return self.pinned(cmd, DNS_CLIENT_CPU)
+
+    def dns_section(self):
+        missing = [t for t in ("dnsperf", "dnsmasq") if not shutil.which(t)]
+        if missing:
+            log(f"section 9 skipped: {', '.join(missing)} not installed (bench/run.sh installs them)")
+            self.missing_tools = sorted(set(getattr(self, "missing_tools", [])) | set(missing))
+            return
+        queries = self.dns_query_file()
+        servers = ("dns", "dnsmasq")
+        ports = {s: self.server(s).port for s in servers}
+        self.dns_pinned = self.pinned(["x"], 0) != ["x"]
+        template = lambda cmd, port: (shlex.join(cmd).replace(str(self.tmp), "$TMP")
+                                      .replace(f"-l {self.duration}", "-l $SECONDS").replace(f"-p {port}", "-p $PORT"))
+        log(f"section 9: dnsperf at its maximum, {len(servers)} servers × {self.repeats} repeats × {self.duration}s")
+        for rep in range(self.repeats):
+            order = list(servers)
+            self.rng.shuffle(order)
+            for srv in order:
+                cmd = self.dnsperf_cmd(ports[srv], queries)
+                self.commands["dnsperf, maximum rate (section 9)"] = template(cmd, ports[srv])
+                self.measure(9, "dnsperf", cmd, self.duration, parse_dnsperf, servers=(srv,), server=srv,
+                             mode="max", rep=rep)
+        maxima = [median([r["rate"] for r in self.pick(9, server=s, mode="max")]) for s in servers]
+        if any(m is None for m in maxima):
+            log("section 9: no maximum for one of the servers; latency runs skipped")
+            return
+        qps = DNS_LATENCY_QPS if min(maxima) >= 2 * DNS_LATENCY_QPS else int(round(min(maxima) / 2, -2))
+        self.dns_latency_qps = qps
+        log(f"section 9: latency at {qps}/s, {len(servers)} servers × {self.repeats} repeats")
+        for rep in range(self.repeats):
+            order = list(servers)
+            self.rng.shuffle(order)
+            for srv in order:
+                cmd = self.dnsperf_cmd(ports[srv], queries, qps=qps)
+                self.commands["dnsperf, fixed rate (section 9)"] = (
+                    template(cmd, ports[srv]).replace(f"-Q {qps}", "-Q $QPS"))
+                self.measure(9, "dnsperf", cmd, self.duration, parse_dnsperf, servers=(srv,), server=srv,
+                             mode="latency", qps=qps, rep=rep)
+
+    # --- section 10: what a resolver configuration costs a new connection ---
+
+    RESOLVER_CONFIGS = ("fixed", "cached", "uncached")
+    RESOLVER_CONNS = 16
+
+    def resolver_scenario(self, config, seconds):
+        """One configuration a scenario: the mock, reached by its address (`fixed`) or by the name
+        `upstream.test` through the DNS stub, `keep_alive = false`, so every request opens a
+        connection and (uncached) resolves."""
+        dns = "" if config == "fixed" else '[dns]\nmock_name = "upstream.test"\n\n'
+        resolver = "" if config == "fixed" else f'resolver = {{ kind = "{config}" }}\n'
+        name = f"bench-resolver-{config}"
+        text = (f'name = "{name}"\ndrain = "2s"\n\n[target]\nmock = true\n\n[mock]\nbody_bytes = 61\n\n{dns}'
+                f'[[phase]]\nduration = "{seconds}s"\nconcurrency = {self.RESOLVER_CONNS}\n\n'
+                f'[[client]]\nname = "{config}"\nkeep_alive = false\n{resolver}')
+        path = self.tmp / f"{name}.toml"
+        path.write_text(text)
+        self.files[f"{name}.toml"] = text
+        return path
+
+    def resolver_section(self):
+        paths = {c: self.resolver_scenario(c, self.duration) for c in self.RESOLVER_CONFIGS}
+        check = subprocess.run([str(BIN), "validate", *map(str, paths.values())], capture_output=True, text=True, timeout=30)
+        if check.returncode != 0:
+            lines = (check.stdout + check.stderr).replace(str(self.tmp), "$TMP").splitlines()
+            self.resolver_skipped = [l.strip() for l in lines if l.strip() and not l.startswith("ok:")][:2]
+            self.resolver_skipped.insert(0, "chaosload validate refuses the scenarios")
+            log(f"section 10 skipped: {self.resolver_skipped}")
+            return
+        # A named configuration that looked nothing up would measure the fixed address under
+        # another label: one short run first must show lookups in result.json's dns_time.
+        probe = self.resolver_scenario("uncached", 1)
+        p = subprocess.run(self.chaosload_run(probe), capture_output=True, text=True, timeout=60)
+        try:
+            looked_up = parse_chaosload(p.stdout).get("dns_lookups") if p.returncode == 0 else None
+        except Exception:
+            looked_up = None
+        paths["uncached"] = self.resolver_scenario("uncached", self.duration)
+        if not looked_up:
+            self.resolver_skipped = [f"a 1 s run of the uncached configuration (exit {p.returncode}) recorded "
+                                     f"{looked_up or 0} lookups in dns_time: the run does not resolve the mock's name yet"]
+            log(f"section 10 skipped: {self.resolver_skipped[0]}")
+            return
+        log(f"section 10: {len(paths)} resolver configurations × {self.repeats} repeats × {self.duration}s, interleaved")
+        self.commands["chaosload (section 10)"] = "chaosload run $TMP/bench-resolver-$CONFIG.toml --out $TMP/runs --quiet --threads 1"
+        for rep in range(self.repeats):
+            order = list(self.RESOLVER_CONFIGS)
+            self.rng.shuffle(order)
+            for config in order:
+                self.measure(10, "chaosload", self.chaosload_run(paths[config]), self.duration, parse_chaosload,
+                             config=config, rep=rep)
+
     # --- driver ---
 
     def run(self):
@@ -744,6 +975,10 @@ class Bench:
             self.validate_section()
         if 8 in self.sections:
             self.callgrind_section()
+        if 9 in self.sections:
+            self.dns_section()
+        if 10 in self.sections:
+            self.resolver_section()
 
 
 NGINX_CONF = """# One worker (master_process off: the worker is the only process), loopback, no access log.
@@ -810,6 +1045,8 @@ def machine():
         "wrk": sh(["wrk", "-v"]).splitlines()[0],
         "oha": sh(["oha", "--version"]),
         "nginx": sh(["nginx", "-v"]).replace("nginx version: ", ""),
+        "dnsperf": next((l for l in sh(["dnsperf", "-h"]).splitlines() if l.startswith("Version")), "?"),
+        "dnsmasq": sh(["dnsmasq", "--version"]).splitlines()[0],
     }
 
 
@@ -1104,6 +1341,115 @@ class Report:
                 self.w(f"| {name} | {v:.2f}× |")
             self.w("", "No target was set for this figure: it shows where the CPU per request of sections 1 and 2 goes.", "")
 
+    def section_dns(self):
+        b = self.b
+        self.w("## 9. The DNS stub as a server: dnsperf against `chaosload dns` vs against dnsmasq", "")
+        if not b.pick(9):
+            self.w("Not run.", "")
+            return
+        pinned = getattr(b, "dns_pinned", False)
+        self.w(f"Both serve the same {DNS_NAMES} names (A records on 127.0.0.x, TTL 30 s) over UDP on one thread each; "
+               f"dnsperf asks for them in turn as one client on one thread with at most 100 queries outstanding. "
+               + (f"Each server runs pinned to CPU {DNS_SERVER_CPU} and dnsperf to CPU {DNS_CLIENT_CPU} (`taskset`). "
+                  if pinned else "Nothing is pinned (one CPU, or no taskset). ")
+               + "dnsmasq reads the records from a hosts file (`--addn-hosts`, `--local=/bench.test/` so other names "
+               "there are NXDOMAIN as with the stub, `--local-ttl=30`, no upstream: `--no-resolv` and no `--server`), "
+               "with its default cache size (150): hosts-file records are answered from its own table either way. "
+               "**Maximum**: dnsperf as fast as answers come back. **Latency**: dnsperf at a fixed rate both servers "
+               "serve (`-Q`), latency as dnsperf measures it (send to answer); percentiles from its per-query lines (`-v`). "
+               "Server CPU is the server process's utime+stime over the run, per answered query.", "")
+        for name, answers in b.dns_answers.items():
+            self.w(f"- {'chaosload dns' if name == 'dns' else 'dnsmasq'} answers (dig): "
+                   + "; ".join(f"`{q}` {a}" for q, a in answers.items()))
+        self.w("")
+        self.w("| server | queries/s at the maximum, median (min–max) | server CPU µs/query | server's use of its CPU | lost | avg latency at the maximum | other processes' CPU (of the machine) | runs counted |",
+               "|---|---|---|---|---|---|---|---|")
+        meds, cpus, uses = {}, {}, {}
+        others = lambda runs: (f"{median([r.get('others_cpu') for r in runs]):.0%} "
+                               f"({min(r.get('others_cpu', 0) for r in runs):.0%}–{max(r.get('others_cpu', 0) for r in runs):.0%})"
+                               if all("others_cpu" in r for r in runs) else "—")
+        for srv in ("dns", "dnsmasq"):
+            runs = b.pick(9, server=srv, mode="max")
+            if not runs:
+                continue
+            rates = [r["rate"] for r in runs]
+            cpu = [r["server_cpu_us_per_req"][srv] for r in runs]
+            # CPU seconds per second of the run: 100 % is the one thread's whole CPU.
+            use = [r["server_cpu_us_per_req"][srv] * r["requests"] / 1e6 / r["seconds"] for r in runs]
+            uses[srv] = median(use)
+            meds[srv] = median(rates)
+            self.w(f"| {'chaosload dns' if srv == 'dns' else 'dnsmasq'} | {fmt(median(rates))}{rng_str(rates)} | "
+                   f"{fmt(median(cpu), 2)}{rng_str(cpu, 2)} | {median(use):.0%} | {sum(r['lost'] for r in runs)} | "
+                   f"{fmt(median([r['avg_us'] for r in runs]))} µs | {others(runs)} | {b.counted(9, server=srv, mode='max')} |")
+            cpus[srv] = median(cpu)
+        self.w("")
+        if "dns" in meds and "dnsmasq" in meds:
+            v = meds["dns"] / meds["dnsmasq"]
+            self.w("| ratio (of the medians) | measured | target | result |", "|---|---|---|---|")
+            self.w(f"| queries/s chaosload dns / dnsmasq | {v:.2f}× | ≥ {T_DNS_VS_DNSMASQ} | "
+                   f"{self.target(9, f'DNS stub queries/s ≥ {T_DNS_VS_DNSMASQ}× dnsmasq', f'{v:.2f}×', v >= T_DNS_VS_DNSMASQ)} |")
+            self.w(f"| server CPU per query chaosload dns / dnsmasq | {cpus['dns'] / cpus['dnsmasq']:.2f}× | — | |")
+            self.w("")
+            if max(uses.values()) < 0.9:
+                self.w("Neither server used its whole CPU at dnsperf's maximum, so the rate followed how soon each got "
+                       "the CPU back after a wait (and what else ran on the machine), more than its cost per query; "
+                       "the CPU per query is the steadier comparison.", "")
+        qps = getattr(b, "dns_latency_qps", None)
+        if qps:
+            self.w(f"Latency at {qps:,} queries/s (medians over the runs; dnsperf's own figures, then percentiles of its "
+                   f"per-query latencies):", "")
+            self.w("| server | achieved q/s | avg | stddev | min | max | p50 | p90 | p99 | p99.9 | lost | server CPU µs/query | runs counted |",
+                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            for srv in ("dns", "dnsmasq"):
+                runs = b.pick(9, server=srv, mode="latency")
+                if not runs:
+                    continue
+                m = lambda k: fmt(median([r.get(k) for r in runs]))
+                cpu = median([r["server_cpu_us_per_req"][srv] for r in runs])
+                self.w(f"| {'chaosload dns' if srv == 'dns' else 'dnsmasq'} | {m('rate')} | {m('avg_us')} µs | {m('stddev_us')} µs | "
+                       f"{m('min_us')} µs | {m('max_us')} µs | {m('p50_us')} µs | {m('p90_us')} µs | {m('p99_us')} µs | "
+                       f"{m('p999_us')} µs | {sum(r['lost'] for r in runs)} | {fmt(cpu, 2)} | {b.counted(9, server=srv, mode='latency')} |")
+            self.w("", "No target was set for the latency; it shows what a query costs each server when neither is saturated.", "")
+
+    def section_resolver(self):
+        b = self.b
+        self.w("## 10. What a resolver configuration costs a new connection (closed model, no keep-alive, against the mock)", "")
+        skipped = getattr(b, "resolver_skipped", None)
+        if skipped:
+            self.w("Not run: " + " / ".join(f"`{l}`" for l in skipped) + ".", "")
+            return
+        if not b.pick(10):
+            self.w("Not run.", "")
+            return
+        self.w(f"`chaosload run --threads 1` at {b.RESOLVER_CONNS} users with `keep_alive = false`, so every request opens a "
+               f"connection: **fixed** dials the mock's address, **cached** and **uncached** resolve the name "
+               f"`upstream.test` through the DNS stub (`[dns] mock_name`) first, the cached one from its TTL cache after "
+               f"the first lookup, the uncached one on every connection. CPU is the chaosload process's (the stub and the "
+               f"mock run inside it).", "")
+        self.w("| configuration | req/s, median (min–max) | CPU µs/request | p50 latency | p99 latency | lookups | DNS p50 | connections opened | errors | runs counted |",
+               "|---|---|---|---|---|---|---|---|---|---|")
+        meds = {}
+        for config in b.RESOLVER_CONFIGS:
+            runs = b.pick(10, config=config)
+            if not runs:
+                continue
+            rates = [r["rate"] for r in runs]
+            meds[config] = median(rates)
+            self.w(f"| {config} | {fmt(median(rates))}{rng_str(rates)} | {fmt(self.med(10, 'cpu_us_per_req', config=config), 2)} | "
+                   f"{fmt(self.med(10, 'p50_us', config=config))} µs | {fmt(self.med(10, 'p99_us', config=config))} µs | "
+                   f"{fmt(self.med(10, 'dns_lookups', config=config))} | {fmt(self.med(10, 'dns_p50_us', config=config))} µs | {fmt(self.med(10, 'connections', config=config))} | "
+                   f"{sum(r['errors'] for r in runs)} | {b.counted(10, config=config)} |")
+        self.w("")
+        if "fixed" in meds:
+            self.w("| ratio (of the medians) | measured | target | result |", "|---|---|---|---|")
+            if "cached" in meds:
+                v = meds["cached"] / meds["fixed"]
+                self.w(f"| rate cached / fixed | {v:.2f}× | ≥ {T_CACHED_VS_FIXED} | "
+                       f"{self.target(10, f'cached resolver rate ≥ {T_CACHED_VS_FIXED}× a fixed address', f'{v:.2f}×', v >= T_CACHED_VS_FIXED)} |")
+            if "uncached" in meds:
+                self.w(f"| rate uncached / fixed | {meds['uncached'] / meds['fixed']:.2f}× | — | |")
+            self.w("")
+
     def render(self):
         b, info = self.b, self.info
         body_start = len(self.lines)
@@ -1123,6 +1469,10 @@ class Report:
             self.section_validate()
         if 8 in b.sections:
             self.section_callgrind()
+        if 9 in b.sections:
+            self.section_dns()
+        if 10 in b.sections:
+            self.section_resolver()
         body = self.lines[body_start:]
         self.lines = self.lines[:body_start]
 
@@ -1155,7 +1505,8 @@ class Report:
         self.w(f"| cores (`nproc`) | {info['nproc']} |", f"| CPU | {info['cpu']} |", f"| memory | {info['memory']} |",
                f"| kernel | {info['kernel']} |", f"| OS | {info['os']} |", f"| chaosload | {info['chaosload']} |",
                f"| rustc | {info['rustc']} |", f"| wrk | {info['wrk']} |", f"| oha | {info['oha']} |",
-               f"| nginx | {info['nginx']} |")
+               f"| nginx | {info['nginx']} |", f"| dnsperf | {info.get('dnsperf', '?')} |",
+               f"| dnsmasq | {info.get('dnsmasq', '?')} |")
         if steals:
             self.w(f"| CPU steal during the runs | median {median(steals):.0%}, max {max(steals):.0%} (from /proc/stat) |")
         load = os.getloadavg()
@@ -1189,13 +1540,13 @@ class Report:
 
         self.w("## Exact commands", "")
         self.w("`$TMP` is a fresh temporary directory, `$PORT` a free loopback port, `$CONNS` 16 or 64 "
-               "(section 4: 64 and 1), `$SECONDS` the run length. Servers are started once and serve every run.", "")
+               "(section 4: 64 and 1), `$SECONDS` the run length, `$QPS` section 9's fixed rate. Servers are started once and serve every run.", "")
         self.w("```")
         for label, cmd in b.commands.items():
             self.w(f"# {label}", cmd)
         self.w("```", "")
         for name, text in b.files.items():
-            self.w(f"<details><summary><code>$TMP/{name}</code></summary>", "", "```" + ("nginx" if name.endswith(".conf") else "toml"),
+            self.w(f"<details><summary><code>$TMP/{name}</code></summary>", "", "```" + ("nginx" if name.endswith(".conf") else "toml" if name.endswith(".toml") else "text"),
                    text.rstrip(), "```", "", "</details>", "")
         return "\n".join(self.lines) + "\n"
 
@@ -1203,7 +1554,7 @@ class Report:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="2 s runs, 1 repeat: a smoke check (writes under bench/results/)")
-    ap.add_argument("--only", type=int, choices=range(1, 9), metavar="N", help="run only section N (1-8)")
+    ap.add_argument("--only", type=int, choices=range(1, 11), metavar="N", help="run only section N (1-10)")
     ap.add_argument("--repeats", type=int, help="interleaved repeats (default 5, quick 1)")
     ap.add_argument("--duration", type=int, help="seconds per run (default 5, quick 2)")
     ap.add_argument("--seed", type=int, default=5, help="seed of the interleaving order")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# chaosload's benchmark (issue 5): chaosload against wrk, oha and nginx on loopback.
-# Installs what is missing (Debian's wrk, nginx and valgrind, oha from crates.io), builds chaosload in
-# release mode, then runs bench/bench.py, which writes BENCHMARKS.md (full run) or
+# chaosload's benchmark (issue 5): chaosload against wrk, oha and nginx on loopback, and (issue 13)
+# the DNS stub against dnsmasq under dnsperf.
+# Installs what is missing (Debian's wrk, nginx, valgrind, dnsperf, dnsmasq and dig, oha from
+# crates.io), builds chaosload in release mode, then runs bench/bench.py, which writes BENCHMARKS.md (full run) or
 # bench/results/<timestamp>.md (--quick / --only N), and bench/results/<timestamp>.json.
 #
 # Usage: bench/run.sh [--quick] [--only N] [--repeats N] [--duration S] [--note TEXT]
@@ -18,11 +19,15 @@ missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v valgrind >/dev/null || missing+=(valgrind)
+command -v dnsperf >/dev/null || missing+=(dnsperf)
+command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq)
+command -v dig >/dev/null || missing+=(dnsutils)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (Debian packages)" >&2
   as_root apt-get update -qq
-  # Installing nginx may start the distribution's own nginx service on port 80 where an init
-  # system runs; the benchmark never uses it (it starts its own nginx with its own config).
+  # Installing nginx or dnsmasq may start the distribution's own service (nginx on port 80,
+  # dnsmasq on port 53) where an init system runs; the benchmark never uses them (it starts its
+  # own, on free loopback ports, with their own configs).
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 fi
 export PATH="$PATH:/usr/sbin"

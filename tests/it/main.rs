@@ -7,6 +7,7 @@ mod chaos;
 mod cli;
 mod client;
 mod dns;
+mod dns_go;
 mod engine;
 mod fuzz;
 mod hostile;

@@ -1,0 +1,3 @@
+module chaosload.test/dnsprobe
+
+go 1.19
