@@ -36,9 +36,10 @@ pub(super) fn phase(body: &str) -> String {
     format!("name = \"t\"\n[target]\nmock = true\n[[client]]\nname = \"c\"\n[[phase]]\nduration = \"1s\"\n{body}\n")
 }
 
-/// A scenario whose only client has the given body.
+/// A scenario whose only client has the given body. The mock has a name its resolver can look
+/// up, on a DNS stub with as many nameservers as a resolver may be given.
 pub(super) fn client(body: &str) -> String {
-    format!("name = \"t\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n{body}\n")
+    format!("name = \"t\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c\"\n{body}\n[dns]\nmock_name = \"up.test\"\nnameservers = 3\n")
 }
 
 /// The only fault of `MINIMAL` (one 1s phase, 5s drain) with the given `[[fault]]` body.
