@@ -49,7 +49,10 @@ pub fn assert_reads_back(plan: &Plan) {
         .unwrap_or_else(|d| panic!("normalized form is invalid: {d}\n{text}"));
     assert_eq!(again.normalized(), json, "normalized twice differs:\n{text}");
     let parts = |p: &Plan| {
-        format!("{:?}", (&p.name, p.seed, p.threads, p.drain, &p.target, &p.mock, &p.phases, &p.clients, &p.faults))
+        format!(
+            "{:?}",
+            (&p.name, p.seed, p.threads, p.drain, &p.target, &p.mock, &p.dns, &p.phases, &p.clients, &p.faults)
+        )
     };
     assert_eq!(parts(&again), parts(plan), "normalized form reads back as another plan:\n{text}");
 }

@@ -172,21 +172,19 @@ pub(crate) fn respond(zone: &Zone, request: &Message, effects: &Effects, udp: bo
         edns.set_max_payload(STUB_UDP_SIZE);
         edns
     });
+    let limit = size_limit(request, udp);
     let flapped;
     let mut prepared = match (query.query_type(), effects.rewrite) {
-        (RecordType::ANY, _) => {
-            metadata.response_code = ResponseCode::NotImp;
-            return encode(&metadata, request, &[], &[], edns.as_ref(), size_limit(request, udp), out);
+        (RecordType::ANY, _) => return bare(metadata, ResponseCode::NotImp, request, edns.as_ref(), limit, out),
+        (_, Some(Rewrite::Servfail)) => {
+            return bare(metadata, ResponseCode::ServFail, request, edns.as_ref(), limit, out)
         }
-        (_, Some(Rewrite::Servfail | Rewrite::Refused | Rewrite::Drop)) => {
-            let code =
-                if effects.rewrite == Some(Rewrite::Refused) { ResponseCode::Refused } else { ResponseCode::ServFail };
-            metadata.response_code = code;
-            return encode(&metadata, request, &[], &[], edns.as_ref(), size_limit(request, udp), out);
+        (_, Some(Rewrite::Refused)) => {
+            return bare(metadata, ResponseCode::Refused, request, edns.as_ref(), limit, out)
         }
         (_, Some(Rewrite::Truncate)) if udp => {
             metadata.truncation = true;
-            return encode(&metadata, request, &[], &[], edns.as_ref(), size_limit(request, udp), out);
+            return bare(metadata, ResponseCode::NoError, request, edns.as_ref(), limit, out);
         }
         (_, Some(Rewrite::Nxdomain)) => &zone.unknown,
         (rtype, Some(Rewrite::Address(ip))) => {
@@ -202,7 +200,8 @@ pub(crate) fn respond(zone: &Zone, request: &Message, effects: &Effects, udp: bo
             flapped = Prepared { records, code: ResponseCode::NoError, negative };
             &flapped
         }
-        (rtype, _) => zone.prepared(query.name(), rtype),
+        // Drop is the caller's (nothing is sent); truncate over TCP is the normal answer.
+        (rtype, None | Some(Rewrite::Drop | Rewrite::Truncate)) => zone.prepared(query.name(), rtype),
     };
     let retimed;
     if let Some(ttl) = effects.ttl {
@@ -215,7 +214,20 @@ pub(crate) fn respond(zone: &Zone, request: &Message, effects: &Effects, udp: bo
     }
     metadata.response_code = prepared.code;
     let authority = if prepared.negative { std::slice::from_ref(&zone.soa) } else { &[] };
-    encode(&metadata, request, &prepared.records, authority, edns.as_ref(), size_limit(request, udp), out)
+    encode(&metadata, request, &prepared.records, authority, edns.as_ref(), limit, out)
+}
+
+/// An answer with `code` and the question only.
+fn bare(
+    mut metadata: Metadata,
+    code: ResponseCode,
+    request: &Message,
+    edns: Option<&Edns>,
+    limit: u16,
+    out: &mut Vec<u8>,
+) -> Sent {
+    metadata.response_code = code;
+    encode(&metadata, request, &[], &[], edns, limit, out)
 }
 
 /// Writes a message into `out` within `limit` bytes; one that does not fit goes out with its

@@ -16,8 +16,9 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-/// How long a TCP connection may stay silent (between or within queries) before the stub
-/// closes it — except while it holds a query a `drop` fault left unanswered.
+/// How long a TCP connection may stay silent (between or within queries), or leave an answer
+/// unread, before the stub closes it — except that it waits for the next query as long as it
+/// holds one a `drop` fault left unanswered.
 pub const TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The largest datagram the stub reads (a UDP payload's most).
@@ -183,7 +184,8 @@ async fn serve_tcp(mut stream: TcpStream, stub: Arc<Stub>, server: usize) {
                 frame.clear();
                 frame.extend_from_slice(&u16::try_from(out.len()).unwrap_or(u16::MAX).to_be_bytes());
                 frame.extend_from_slice(&out);
-                if stream.write_all(&frame).await.is_err() {
+                // A client that stops reading is given the idle timeout, then dropped.
+                if !matches!(tokio::time::timeout(TCP_IDLE_TIMEOUT, stream.write_all(&frame)).await, Ok(Ok(()))) {
                     return;
                 }
             }

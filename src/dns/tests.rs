@@ -506,8 +506,11 @@ proptest::proptest! {
     /// to the packet's id.
     #[test]
     fn any_packet_is_answered_well_formed_or_not_at_all(packet in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
-        let plan = crate::scenario::parse_parts(RECORDS, Path::new("dns.toml")).unwrap().dns;
-        let stub = Stub::new(Zone::new(&plan), FaultTable::new(&[], 1, Instant::now()));
+        static STUB: std::sync::OnceLock<Stub> = std::sync::OnceLock::new();
+        let stub = STUB.get_or_init(|| {
+            let plan = crate::scenario::parse_parts(RECORDS, Path::new("dns.toml")).unwrap().dns;
+            Stub::new(Zone::new(&plan), FaultTable::new(&[], 1, Instant::now()))
+        });
         let mut out = Vec::new();
         for transport in [Transport::Udp, Transport::Tcp] {
             if let Action::Send { .. } = stub.handle(&packet, 1, transport, &mut out) {

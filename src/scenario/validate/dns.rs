@@ -257,7 +257,6 @@ mod tests {
             ]
         );
         assert_round_trip(&plan);
-        assert_eq!(plan.to_parts().dns, plan.dns);
         let json = plan.normalized();
         assert_eq!(
             json["dns"]["records"][1],
@@ -278,6 +277,37 @@ mod tests {
         assert_eq!(plan.faults[0].layer(), Layer::Dns);
         assert_eq!(plan.faults[0].kind, FaultKind::Dns(DnsFault::new(Servfail)));
         assert_round_trip(&plan);
+    }
+
+    #[test]
+    fn every_dns_fault_kind_reads_back_the_same() {
+        let src = with(
+            "[dns]\nnameservers = 2\n\
+             [[fault]]\nlayer = \"dns\"\nkind = \"delay\"\ndelay = { dist = \"uniform\", min = \"1ms\", max = \"2ms\" }\n\
+             [[fault]]\nlayer = \"dns\"\nkind = \"drop\"\nname = \"*.Example.test\"\nserver = 2\nevery_nth = 3\n\
+             [[fault]]\nlayer = \"dns\"\nkind = \"servfail\"\nname = \"a.test.\"\nprobability = 0.5\n\
+             [[fault]]\nlayer = \"dns\"\nkind = \"nxdomain\"\n\
+             [[fault]]\nlayer = \"dns\"\nkind = \"refused\"\n\
+             [[fault]]\nlayer = \"dns\"\nkind = \"truncate\"\n\
+             [[fault]]\nlayer = \"dns\"\nkind = \"ttl\"\nttl = \"0s\"\n\
+             [[fault]]\nlayer = \"dns\"\nkind = \"flap\"\nanswers = [\"127.0.0.9\", \"::1\"]\n",
+        );
+        let plan = ok(&src);
+        assert_eq!(plan.faults.len(), 8);
+        assert_round_trip(&plan);
+        let json = plan.normalized();
+        assert_eq!(
+            json["fault"][1],
+            serde_json::json!({
+                "kind": "drop", "layer": "dns", "at": "0s", "for": "6s", "every": "once", "probability": 1.0,
+                "name": "*.example.test", "server": 2, "every_nth": 3,
+            })
+        );
+        assert_eq!(json["fault"][2]["name"], "a.test");
+        assert_eq!(json["fault"][6]["ttl"], "0s");
+        assert_eq!(json["fault"][7]["answers"], serde_json::json!(["127.0.0.9", "::1"]));
+        let FaultKind::Dns(drop) = &plan.faults[1].kind else { panic!("a dns fault") };
+        assert_eq!((drop.server, drop.every_nth, drop.kind.name()), (Some(2), 3, "drop"));
     }
 
     #[test]

@@ -77,8 +77,8 @@ pub(super) fn assert_round_trip(plan: &Plan) {
         validate(&toml_text, Path::new("t.toml"), &Overrides::default()).unwrap_or_else(|d| panic!("{d}\n{toml_text}"));
     assert_eq!(again.normalized(), json);
     assert_eq!(
-        (&again.target, &again.mock, &again.phases, &again.clients, &again.faults),
-        (&plan.target, &plan.mock, &plan.phases, &plan.clients, &plan.faults)
+        (&again.target, &again.mock, &again.dns, &again.phases, &again.clients, &again.faults),
+        (&plan.target, &plan.mock, &plan.dns, &plan.phases, &plan.clients, &plan.faults)
     );
     assert_eq!((again.seed, again.drain, again.threads), (plan.seed, plan.drain, plan.threads));
 }
