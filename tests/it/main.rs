@@ -11,6 +11,7 @@ mod fuzz;
 mod hostile;
 #[cfg(target_os = "linux")]
 mod peers;
+mod resolver;
 mod resources;
 mod scenarios;
 mod signals;
