@@ -428,7 +428,9 @@ impl Pool {
     /// `Dialer.Timeout` does: expiring in the lookup is `dns_timeout`, in the connect
     /// `connect_timeout`.
     async fn connect(&self) -> Result<Dialled, Failed> {
-        let deadline = self.connect_timeout.map(|limit| crate::timer::after(Instant::now(), limit).into());
+        let deadline = self
+            .connect_timeout
+            .map(|limit| tokio::time::Instant::from_std(crate::timer::after(Instant::now(), limit)));
         let within = |deadline: Option<tokio::time::Instant>| async move {
             match deadline {
                 Some(deadline) => tokio::time::sleep_until(deadline).await,

@@ -13,6 +13,7 @@ mod fuzz;
 mod hostile;
 #[cfg(target_os = "linux")]
 mod peers;
+mod resolver;
 mod resources;
 mod scenarios;
 mod signals;

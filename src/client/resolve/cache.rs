@@ -73,6 +73,7 @@ impl Cache {
                 return;
             }
         }
-        entries.insert((name.clone(), rtype), Entry { reply: reply.clone(), expires: now + ttl });
+        let expires = crate::timer::after(now, ttl);
+        entries.insert((name.clone(), rtype), Entry { reply: reply.clone(), expires });
     }
 }

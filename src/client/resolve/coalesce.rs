@@ -44,7 +44,10 @@ impl Flights {
                         joined();
                         return outcome;
                     }
-                    // The leader was dropped (its request timed out): look it up anew.
+                    // The leader was dropped (its request timed out): look it up anew. (Go's
+                    // singleflight lets a shared lookup run on without its first caller; here
+                    // the next waiter starts a fresh one, so a lookup longer than
+                    // `request_timeout` costs one more query per waiter that outlives it.)
                     Err(_) => continue,
                 },
                 None => {

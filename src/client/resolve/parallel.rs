@@ -26,7 +26,7 @@ pub(super) async fn ask(
     counters: &Counters,
 ) -> Result<Reply, ErrorKind> {
     let started = Instant::now();
-    let deadline = started + plan.timeout;
+    let deadline = Instant::from_std(crate::timer::after(started.into_std(), plan.timeout));
     let interval = plan.timeout / plan.attempts.max(1);
     let unspecified: SocketAddr = if servers[0].is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
     let socket = UdpSocket::bind(unspecified).await.map_err(|_| ErrorKind::DnsError)?;
@@ -50,7 +50,7 @@ pub(super) async fn ask(
                 // A server of another address family, or a full buffer: musl ignores it too.
                 let _ = socket.send_to(&query, server).await;
             }
-            next_round = now + interval;
+            next_round = Instant::from_std(crate::timer::after(now.into_std(), interval));
             servfail_resends = SERVFAIL_RESENDS_PER_ROUND;
         }
         if now >= deadline {

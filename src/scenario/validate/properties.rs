@@ -78,15 +78,34 @@ fn phase() -> BoxedStrategy<String> {
 }
 
 fn client() -> BoxedStrategy<String> {
-    (duration(), count(), count(), duration(), 0i64..5, duration(), any::<bool>()).prop_map(
-        |(idle, max_idle, max_conns, timeout, retries, backoff, http2)| {
+    (duration(), count(), count(), duration(), 0i64..5, duration(), any::<bool>(), prop::option::of(resolver())).prop_map(
+        |(idle, max_idle, max_conns, timeout, retries, backoff, http2, resolver)| {
             let http = if http2 { "2" } else { "1" };
+            let resolver = resolver.map(|r| format!("resolver = {r}\n")).unwrap_or_default();
             format!(
                 "pool_idle_timeout = {idle}\npool_max_idle_per_host = {max_idle}\nmax_conns_per_host = {max_conns}\n\
-                 request_timeout = {timeout}\nhttp = \"{http}\"\nretries = {{ max = {retries}, on = [\"reset\", \"5xx\"], backoff = {backoff} }}\n"
+                 request_timeout = {timeout}\nhttp = \"{http}\"\nretries = {{ max = {retries}, on = [\"reset\", \"5xx\"], backoff = {backoff} }}\n{resolver}"
             )
         },
     )
+    .boxed()
+}
+
+/// A `resolver` table of each kind, its values mostly in range.
+fn resolver() -> BoxedStrategy<String> {
+    let timeout = prop_oneof![20 => (1u64..60_000).prop_map(|n| format!("\"{n}ms\"")), 1 => duration()];
+    let query = (timeout, 0i64..12, 0i64..5, any::<bool>(), any::<bool>()).prop_map(|(t, a, s, parallel, c)| {
+        let strategy = if parallel { "parallel" } else { "sequential" };
+        format!("timeout = {t}, attempts = {a}, servers = {s}, strategy = \"{strategy}\", coalesce = {c}")
+    });
+    let cache = (duration(), duration(), any::<bool>(), duration()).prop_map(|(min, max, n, stale)| {
+        format!("min_ttl = {min}, max_ttl = {max}, negative = {n}, serve_stale = {stale}")
+    });
+    prop_oneof![
+        1 => Just("{ kind = \"system\" }".to_string()),
+        2 => query.clone().prop_map(|q| format!("{{ kind = \"uncached\", {q} }}")),
+        2 => (query, cache).prop_map(|(q, c)| format!("{{ kind = \"cached\", {q}, {c} }}")),
+    ]
     .boxed()
 }
 
