@@ -110,6 +110,8 @@ fn dns_stall_hurts_only_an_uncached_resolver_opening_connections() {
     assert!(per_request.total.latency.p99_us >= 1_500_000, "{:?}", per_request.total.latency);
     let stalled: Vec<u64> = per_request.timeline.iter().filter(|s| s.dns_max_us >= 1_500_000).map(|s| s.t_s).collect();
     assert!(!stalled.is_empty() && stalled.iter().all(|t| (6..=8).contains(t)), "stalled seconds {stalled:?}");
+    // The stub's and the resolvers' counters are part of the result.json contract.
+    crate::cli::check_schema(&serde_json::to_value(result).expect("a result serializes"));
     let stub = per_request.dns.as_ref().expect("the stub's counters");
     assert!(stub.faults[0].hits >= 1 && stub.by_type.a >= 100, "{stub:?}");
     let cache = cached.resolver.as_ref().expect("the resolver's counters");
