@@ -78,7 +78,7 @@ fn phase() -> BoxedStrategy<String> {
 }
 
 fn client() -> BoxedStrategy<String> {
-    (duration(), count(), count(), duration(), 0i64..5, duration(), any::<bool>(), prop::option::of(resolver())).prop_map(
+    (duration(), count(), count(), duration(), 0i64..5, duration(), any::<bool>(), prop::option::weighted(0.2, resolver())).prop_map(
         |(idle, max_idle, max_conns, timeout, retries, backoff, http2, resolver)| {
             let http = if http2 { "2" } else { "1" };
             let resolver = resolver.map(|r| format!("resolver = {r}\n")).unwrap_or_default();
@@ -94,7 +94,10 @@ fn client() -> BoxedStrategy<String> {
 /// A `resolver` table of each kind, its values mostly in range.
 fn resolver() -> BoxedStrategy<String> {
     let timeout = prop_oneof![20 => (1u64..60_000).prop_map(|n| format!("\"{n}ms\"")), 1 => duration()];
-    let query = (timeout, 0i64..12, 0i64..5, any::<bool>(), any::<bool>()).prop_map(|(t, a, s, parallel, c)| {
+    // Mostly within limits (1 to 10 attempts, 1 to 3 servers), sometimes not.
+    let attempts = prop_oneof![9 => 1i64..11, 1 => 0i64..12];
+    let servers = prop_oneof![9 => 1i64..4, 1 => 0i64..5];
+    let query = (timeout, attempts, servers, any::<bool>(), any::<bool>()).prop_map(|(t, a, s, parallel, c)| {
         let strategy = if parallel { "parallel" } else { "sequential" };
         format!("timeout = {t}, attempts = {a}, servers = {s}, strategy = \"{strategy}\", coalesce = {c}")
     });
@@ -140,12 +143,16 @@ fn scenario() -> BoxedStrategy<String> {
         prop::collection::vec(phase(), 1..3),
         prop::collection::vec(client(), 1..3),
         prop::collection::vec(fault(), 0..3),
+        prop::bool::weighted(0.9),
     )
-        .prop_map(|(drain, latency, body, phases, clients, faults)| {
+        .prop_map(|(drain, latency, body, phases, clients, faults, named)| {
             let clients: String =
                 clients.iter().enumerate().map(|(i, c)| format!("[[client]]\nname = \"c{i}\"\n{c}")).collect();
+            // Mostly a mock reached by name (a resolver needs one), on as many nameservers as a
+            // resolver may be given.
+            let dns = if named { "[dns]\nmock_name = \"up.test\"\nnameservers = 3\n" } else { "" };
             format!(
-                "name = \"p\"\ndrain = {drain}\n[target]\nmock = true\n[mock]\nlatency = {latency}\nbody_bytes = {body}\n{}{clients}{}",
+                "name = \"p\"\ndrain = {drain}\n[target]\nmock = true\n[mock]\nlatency = {latency}\nbody_bytes = {body}\n{dns}{}{clients}{}",
                 phases.concat(),
                 faults.concat()
             )
