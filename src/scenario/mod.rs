@@ -7,6 +7,7 @@ pub mod ceilings;
 mod faults;
 pub mod plan;
 mod raw;
+pub mod resolver;
 mod validate;
 
 pub use plan::*;

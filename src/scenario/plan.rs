@@ -9,9 +9,9 @@
 //! the normalized scenario stored in `result.json`.
 
 pub use super::faults::{ByLayer, FaultKind, Layer};
+pub use super::resolver::{CachePlan, QueryPlan, ResolverPlan, Strategy};
 pub use crate::chaos::toxics::{Direction, ProxyFault, Toxic};
 pub use crate::chaos::ProxyLimits;
-pub use crate::client::resolve::plan::{CachePlan, QueryPlan, ResolverPlan, Strategy};
 pub use crate::dns::plan::{DnsPlan, DnsRecord};
 pub use crate::fault::FaultPlan;
 pub use crate::mock::faults::MockFault;

@@ -4,8 +4,8 @@
 //! It sits on our own query path (hickory-resolver has no serve-stale and a query loop of its
 //! own), so a `cached` configuration differs from an `uncached` one by the cache alone.
 
-use super::plan::CachePlan;
 use super::query::Reply;
+use crate::scenario::CachePlan;
 use hickory_proto::rr::{Name, RecordType};
 use std::collections::HashMap;
 use std::sync::Mutex;

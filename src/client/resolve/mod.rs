@@ -6,7 +6,6 @@
 mod cache;
 mod coalesce;
 mod parallel;
-pub mod plan;
 mod query;
 #[cfg(test)]
 mod scripted;
@@ -17,7 +16,7 @@ mod tests;
 #[cfg(test)]
 mod tests_dial;
 
-pub use plan::{CachePlan, QueryPlan, ResolverPlan, Strategy};
+pub use crate::scenario::{CachePlan, QueryPlan, ResolverPlan, Strategy};
 
 use crate::record::ErrorKind;
 use cache::Cache;
@@ -157,7 +156,7 @@ impl Resolver {
     }
 
     /// A and AAAA asked at once, as Go and glibc do; the lookup waits for both.
-    async fn ask_both(&self, host: &str, query: &plan::QueryPlan) -> Result<IpAddr, ErrorKind> {
+    async fn ask_both(&self, host: &str, query: &QueryPlan) -> Result<IpAddr, ErrorKind> {
         let a = Question::new(host, RecordType::A)?;
         let aaaa = Question::new(host, RecordType::AAAA)?;
         let (a, aaaa) = tokio::join!(self.ask(&a, query), self.ask(&aaaa, query));
@@ -165,7 +164,7 @@ impl Resolver {
     }
 
     /// One question, from the cache if it holds a fresh answer.
-    async fn ask(&self, question: &Question, query: &plan::QueryPlan) -> Result<Reply, ErrorKind> {
+    async fn ask(&self, question: &Question, query: &QueryPlan) -> Result<Reply, ErrorKind> {
         let inner = &*self.inner;
         let counters = &inner.counters;
         let Some(cache) = &inner.cache else { return self.ask_servers(question, query).await };
@@ -190,7 +189,7 @@ impl Resolver {
         }
     }
 
-    async fn ask_servers(&self, question: &Question, query: &plan::QueryPlan) -> Result<Reply, ErrorKind> {
+    async fn ask_servers(&self, question: &Question, query: &QueryPlan) -> Result<Reply, ErrorKind> {
         let inner = &*self.inner;
         if inner.nameservers.is_empty() {
             return Err(ErrorKind::DnsError); // nothing to ask

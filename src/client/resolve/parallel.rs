@@ -5,10 +5,10 @@
 //! are ignored. A truncated reply is asked again over TCP of the server that sent it, within
 //! what is left of `timeout`; a TCP retry that fails ends the lookup, as in musl.
 
-use super::plan::QueryPlan;
 use super::query::{self, Question, Reply, Verdict};
 use super::Counters;
 use crate::record::ErrorKind;
+use crate::scenario::QueryPlan;
 use hickory_proto::op::Message;
 use std::net::SocketAddr;
 use tokio::net::UdpSocket;

@@ -3,10 +3,10 @@
 //! SERVFAIL, REFUSED and misbehaviour move on to the next server; an answer (addresses, NXDOMAIN
 //! or NODATA) ends the loop at once. The worst case is `timeout × attempts × servers`.
 
-use super::plan::QueryPlan;
 use super::query::{self, Failure, Question, Reply, Verdict};
 use super::Counters;
 use crate::record::ErrorKind;
+use crate::scenario::QueryPlan;
 use std::net::SocketAddr;
 
 /// One question answered by the first server that answers it, in order, round after round.
