@@ -77,7 +77,13 @@ impl Stub {
         let effects = if self.faults.is_empty() {
             Default::default()
         } else {
-            self.faults.apply(&Query { name: question.name(), server, unit, at: Instant::now() })
+            self.faults.apply(&Query {
+                name: question.name(),
+                server,
+                unit,
+                at: Instant::now(),
+                rtype: question.query_type(),
+            })
         };
         if effects.rewrite == Some(Rewrite::Drop) {
             self.counters.dropped.fetch_add(1, Relaxed);

@@ -8,6 +8,7 @@ mod cli;
 mod client;
 mod dns;
 mod dns_go;
+mod dns_run;
 mod engine;
 mod fuzz;
 mod hostile;

@@ -15,7 +15,7 @@ use crate::fault::keys::{Keys, Need};
 use crate::fault::spec::KindSpec;
 use crate::fault::Indexed;
 use crate::seeded::{Purpose, Seeded};
-use hickory_proto::rr::Name;
+use hickory_proto::rr::{Name, RecordType};
 use rand::rngs::SmallRng;
 use serde_json::{json, Value};
 use std::net::IpAddr;
@@ -198,8 +198,10 @@ pub(crate) struct Hit<'a> {
     unit: u64,
     /// The fault's `[[fault]]` index.
     fault: usize,
-    /// How many queries this fault hit before this one.
-    pub earlier_hits: u64,
+    /// The type asked, and how many queries of that family (A, AAAA, other) this fault hit
+    /// before this one: a lookup asks A and AAAA at once, and `flap` alternates per family.
+    pub rtype: RecordType,
+    pub earlier_hits_of_type: u64,
 }
 
 impl Hit<'_> {
@@ -217,6 +219,17 @@ pub(crate) struct Query<'a> {
     /// Its index over the stub, from 0.
     pub unit: u64,
     pub at: Instant,
+    /// The type asked.
+    pub rtype: RecordType,
+}
+
+/// A query type's slot among the per-type counters: A, AAAA, any other.
+fn type_slot(rtype: RecordType) -> usize {
+    match rtype {
+        RecordType::A => 0,
+        RecordType::AAAA => 1,
+        _ => 2,
+    }
 }
 
 /// The stub's faults with their counters: queries each one matched (for `every_nth`) and hit.
@@ -233,6 +246,7 @@ struct Entry {
     plan: crate::fault::FaultPlan<DnsFault>,
     matched: AtomicU64,
     hits: AtomicU64,
+    hits_by_type: [AtomicU64; 3],
 }
 
 impl FaultTable {
@@ -244,6 +258,7 @@ impl FaultTable {
                 plan: plan.clone(),
                 matched: AtomicU64::default(),
                 hits: AtomicU64::default(),
+                hits_by_type: Default::default(),
             })
             .collect();
         FaultTable { faults, seeded: Seeded::new(seed), epoch }
@@ -271,8 +286,15 @@ impl FaultTable {
             {
                 continue;
             }
-            let earlier_hits = entry.hits.fetch_add(1, Relaxed);
-            let hit = Hit { seeded: &self.seeded, unit: query.unit, fault: entry.index, earlier_hits };
+            entry.hits.fetch_add(1, Relaxed);
+            let earlier_hits_of_type = entry.hits_by_type[type_slot(query.rtype)].fetch_add(1, Relaxed);
+            let hit = Hit {
+                seeded: &self.seeded,
+                unit: query.unit,
+                fault: entry.index,
+                rtype: query.rtype,
+                earlier_hits_of_type,
+            };
             fault.kind.kind.act(&hit, &mut out);
         }
         out
