@@ -590,3 +590,35 @@ fn encoded_answers_are_the_answers_encoded_in_full() {
     let request = Message::from_vec(&query("big.test.", RecordType::A).to_vec().unwrap()).unwrap();
     assert!(respond(&zone, &request, &Effects::default(), true, &mut fast).truncated);
 }
+
+/// Datagrams from many clients at once (read in batches): each client gets the answer to its
+/// own query, from the nameserver asked, and every query is counted once.
+#[test]
+fn queries_arriving_together_each_get_their_own_answer() {
+    let server = stub(RECORDS);
+    let addr = server.addrs()[0];
+    let names = ["upstream.test.", "v6.test.", "example.test.", "absent.test."];
+    let clients: Vec<(std::net::UdpSocket, Message)> = (0..64u16)
+        .map(|i| {
+            let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            socket.set_read_timeout(Some(ANSWER_WITHIN)).unwrap();
+            let mut asked = query(names[usize::from(i) % names.len()], RecordType::A);
+            asked.metadata.id = 1000 + i;
+            (socket, asked)
+        })
+        .collect();
+    // All sent before any answer is read, so the stub finds several waiting.
+    for (socket, asked) in &clients {
+        socket.send_to(&asked.to_vec().unwrap(), addr).unwrap();
+    }
+    let mut buf = vec![0u8; 65_535];
+    for (socket, asked) in &clients {
+        let (n, from) = socket.recv_from(&mut buf).expect("an answer to each client");
+        assert_eq!(from, addr);
+        let answer = Message::from_vec(&buf[..n]).unwrap();
+        assert_eq!(answer.metadata.id, asked.metadata.id);
+        assert_eq!(answer.queries, asked.queries);
+    }
+    let stats = server.shutdown();
+    assert_eq!(stats.queries, clients.len() as u64);
+}
