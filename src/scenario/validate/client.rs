@@ -410,10 +410,10 @@ mod tests {
         assert_eq!(defaults.normalized()["client"][0]["resolver"]["max_ttl"], "1h");
         assert_round_trip(&defaults);
         // getaddrinfo: for a name the stub does not serve (it asks the machine's own resolver).
-        let system = ok(&format!(
+        let system = ok(
             "name = \"t\"\n[target]\nurl = \"http://localhost:1/\"\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n\
-             [[client]]\nname = \"c\"\nresolver = {{ kind = \"system\" }}\n"
-        ));
+             [[client]]\nname = \"c\"\nresolver = { kind = \"system\" }\n",
+        );
         assert_eq!(system.clients[0].resolver, Some(ResolverPlan::System));
         assert_eq!(system.normalized()["client"][0]["resolver"], serde_json::json!({ "kind": "system" }));
         assert_round_trip(&system);
