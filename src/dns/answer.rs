@@ -1,14 +1,18 @@
 //! The answers the stub gives: its records as a [`Zone`] (every answer of every name and type
 //! built once, at start), and [`respond`], which encodes the answer to one query as the faults
 //! changed it into a reused buffer, within the size the client can take. Packets are read and
-//! written with hickory-proto only.
+//! written with hickory-proto only. The answers no fault changes are also encoded once, at
+//! start ([`Encoded`]): a query that meets one gets hickory's encoding of its own header and
+//! those bytes, the same message `respond` would encode in full.
 
 use super::faults::{Effects, Rewrite};
 use super::plan::{DnsPlan, DEFAULT_TTL};
-use hickory_proto::op::{emit_message_parts, Edns, Message, MessageType, Metadata, OpCode, ResponseCode};
+use hickory_proto::op::{
+    emit_message_parts, Edns, Header, HeaderCounts, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
+};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
-use hickory_proto::rr::{Name, RData, Record, RecordType};
-use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncoder};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -38,12 +42,82 @@ impl Prepared {
 /// A name's answers, by the type asked.
 #[derive(Debug)]
 struct Entry {
+    /// The name as the zone spells it: a question spelt alike can take the encoded answers.
+    owner: Name,
     a: Prepared,
     aaaa: Prepared,
     cname: Prepared,
     other: Prepared,
+    /// A, AAAA and CNAME's answers as no fault changed them, encoded once.
+    encoded_a: Encoded,
+    encoded_aaaa: Encoded,
+    encoded_cname: Encoded,
     /// The TTL of an address `flap` answers for this name.
     ttl: u32,
+}
+
+/// One answer encoded at start, for the question (owner, type, IN) as the zone spells it:
+/// everything after the 12-byte header (compression pointers count from the message's start,
+/// and every header is 12 bytes), with the header's counts, without and with the stub's OPT.
+/// A query's answer is its response header (hickory-encoded) and one of these.
+#[derive(Debug)]
+struct Encoded {
+    /// `[without EDNS, with EDNS]`; None if the answer could not be encoded (never expected).
+    bodies: [Option<(Vec<u8>, HeaderCounts)>; 2],
+    code: ResponseCode,
+}
+
+/// The answer's encoding, in the header's size.
+const HEADER_LEN: usize = 12;
+
+impl Encoded {
+    fn new(zone_soa: &Record, owner: &Name, rtype: RecordType, prepared: &Prepared) -> Encoded {
+        let query = Query::query(owner.clone(), rtype);
+        let mut metadata = Metadata::new(0, MessageType::Response, OpCode::Query);
+        metadata.authoritative = true;
+        metadata.response_code = prepared.code;
+        let authority = if prepared.negative { std::slice::from_ref(zone_soa) } else { &[] };
+        let body = |edns: Option<&Edns>| {
+            let mut out = Vec::new();
+            let mut encoder = BinEncoder::new(&mut out);
+            let header = emit_message_parts(
+                &metadata,
+                &mut std::iter::once(&query),
+                &mut prepared.records.iter(),
+                &mut authority.iter(),
+                &mut std::iter::empty::<&Record>(),
+                edns,
+                None,
+                &mut encoder,
+            )
+            .ok()?;
+            Some((out.split_off(HEADER_LEN), header.counts))
+        };
+        Encoded { bodies: [body(None), body(Some(&stub_edns()))], code: prepared.code }
+    }
+
+    /// Writes the answer to a query with `request`'s header into `out` if it fits `limit`;
+    /// None (`out` left as it was, or cleared) if it does not, or the header would not encode.
+    fn write(&self, request: &Metadata, edns: bool, limit: u16, out: &mut Vec<u8>) -> Option<Sent> {
+        let (body, counts) = self.bodies[usize::from(edns)].as_ref()?;
+        if HEADER_LEN + body.len() > usize::from(limit) {
+            return None;
+        }
+        let mut metadata = Metadata::response_from_request(request);
+        metadata.authoritative = true;
+        metadata.response_code = self.code;
+        out.clear();
+        (Header { metadata, counts: *counts }).emit(&mut BinEncoder::new(out)).ok()?;
+        out.extend_from_slice(body);
+        Some(Sent { code: self.code, truncated: false })
+    }
+}
+
+/// The OPT record of the stub's answers to a query with EDNS.
+fn stub_edns() -> Edns {
+    let mut edns = Edns::new();
+    edns.set_max_payload(STUB_UDP_SIZE);
+    edns
 }
 
 /// The stub's records, every answer prepared.
@@ -119,9 +193,17 @@ impl Zone {
                 Some(first) => Prepared { records: vec![first.clone()], code: ResponseCode::NoError, negative: false },
                 None => Prepared { records: Vec::new(), code: ResponseCode::NoError, negative: true },
             };
+            let (a, aaaa) = (typed(RecordType::A), typed(RecordType::AAAA));
+            let encoded = |rtype, prepared: &Prepared| Encoded::new(&soa, &owner, rtype, prepared);
+            let (encoded_a, encoded_aaaa) = (encoded(RecordType::A, &a), encoded(RecordType::AAAA, &aaaa));
+            let encoded_cname = encoded(RecordType::CNAME, &cname);
             let entry = Entry {
-                a: typed(RecordType::A),
-                aaaa: typed(RecordType::AAAA),
+                owner: owner.clone(),
+                encoded_a,
+                encoded_aaaa,
+                encoded_cname,
+                a,
+                aaaa,
                 cname,
                 other: typed(RecordType::NULL),
                 ttl: seconds(record.ttl),
@@ -140,6 +222,22 @@ impl Zone {
             RecordType::AAAA => &entry.aaaa,
             RecordType::CNAME => &entry.cname,
             _ => &entry.other,
+        }
+    }
+
+    /// The answer encoded at start for this question, if the zone has one: a name spelt as the
+    /// zone spells it (any other spelling is encoded in full, to be echoed as asked), class IN,
+    /// and A, AAAA or CNAME.
+    fn encoded(&self, query: &Query) -> Option<&Encoded> {
+        let entry = self.names.get(query.name())?;
+        if query.query_class() != DNSClass::IN || !entry.owner.eq_case(query.name()) {
+            return None;
+        }
+        match query.query_type() {
+            RecordType::A => Some(&entry.encoded_a),
+            RecordType::AAAA => Some(&entry.encoded_aaaa),
+            RecordType::CNAME => Some(&entry.encoded_cname),
+            _ => None,
         }
     }
 }
@@ -164,14 +262,24 @@ pub(crate) fn size_limit(request: &Message, udp: bool) -> u16 {
 /// (`Rewrite::Drop` is the caller's: nothing is encoded for it). Over UDP an answer larger than
 /// the client takes is sent empty with TC set.
 pub(crate) fn respond(zone: &Zone, request: &Message, effects: &Effects, udp: bool, out: &mut Vec<u8>) -> Sent {
+    // A delay changes when, not what: only a rewrite or a TTL needs the answer encoded anew.
+    if effects.rewrite.is_none() && effects.ttl.is_none() {
+        let query = &request.queries[0];
+        let limit = size_limit(request, udp);
+        let edns = request.edns.is_some();
+        if let Some(sent) = zone.encoded(query).and_then(|e| e.write(&request.metadata, edns, limit, out)) {
+            return sent;
+        }
+    }
+    respond_in_full(zone, request, effects, udp, out)
+}
+
+/// [`respond`] without the answers encoded at start: every message encoded from its records.
+pub(crate) fn respond_in_full(zone: &Zone, request: &Message, effects: &Effects, udp: bool, out: &mut Vec<u8>) -> Sent {
     let query = &request.queries[0];
     let mut metadata = Metadata::response_from_request(&request.metadata);
     metadata.authoritative = true;
-    let edns = request.edns.as_ref().map(|_| {
-        let mut edns = Edns::new();
-        edns.set_max_payload(STUB_UDP_SIZE);
-        edns
-    });
+    let edns = request.edns.as_ref().map(|_| stub_edns());
     let limit = size_limit(request, udp);
     let flapped;
     let mut prepared = match (query.query_type(), effects.rewrite) {

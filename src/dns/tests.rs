@@ -536,3 +536,90 @@ fn bind_takes_one_port_for_udp_and_tcp() {
     // The port is taken on both transports now.
     assert!(std::net::UdpSocket::bind(addr).is_err() && std::net::TcpListener::bind(addr).is_err());
 }
+
+/// The answers encoded at start are the answers `respond_in_full` encodes: for every name and
+/// type, spelt as the zone spells it or not, any id and flags, with and without EDNS, over UDP
+/// (an answer past 512 bytes falls back, and is truncated) and TCP.
+#[test]
+fn encoded_answers_are_the_answers_encoded_in_full() {
+    use super::answer::{respond, respond_in_full};
+    use super::faults::Effects;
+    let big: Vec<String> = (1..=40).map(|i| format!("\"10.1.0.{i}\"")).collect();
+    let text =
+        RECORDS.replace("records = [", &format!("records = [\n  {{ name = \"big.test\", a = [{}] }},", big.join(", ")));
+    let plan = crate::scenario::parse_parts(&text, Path::new("dns.toml")).unwrap().dns;
+    let zone = Zone::new(&plan);
+    let names = [
+        "upstream.test.",
+        "UPSTREAM.test.",
+        "v6.test.",
+        "alias.test.",
+        "dangling.test.",
+        "example.test.",
+        "big.test.",
+        "absent.test.",
+    ];
+    let (mut fast, mut full) = (Vec::new(), Vec::new());
+    let mut compared = 0;
+    for name in names {
+        for rtype in [RecordType::A, RecordType::AAAA, RecordType::CNAME, RecordType::MX] {
+            for (id, rd, cd) in [(0, false, false), (0xbeef, true, false), (7, true, true)] {
+                for edns in [None, Some(512), Some(4096)] {
+                    let mut request = query(name, rtype);
+                    request.metadata.id = id;
+                    request.metadata.recursion_desired = rd;
+                    request.metadata.checking_disabled = cd;
+                    let request = match edns {
+                        Some(size) => with_edns(request, size),
+                        None => request,
+                    };
+                    // As the stub meets it: parsed from the wire.
+                    let request = Message::from_vec(&request.to_vec().unwrap()).unwrap();
+                    for udp in [true, false] {
+                        let sent = respond(&zone, &request, &Effects::default(), udp, &mut fast);
+                        let sent_in_full = respond_in_full(&zone, &request, &Effects::default(), udp, &mut full);
+                        assert_eq!(sent, sent_in_full, "{name} {rtype} {edns:?} udp={udp}");
+                        assert_eq!(fast, full, "{name} {rtype} id={id} rd={rd} cd={cd} {edns:?} udp={udp}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(compared, names.len() * 4 * 3 * 3 * 2);
+    // The big answer did not fit 512 bytes: the fallback truncated it.
+    let request = Message::from_vec(&query("big.test.", RecordType::A).to_vec().unwrap()).unwrap();
+    assert!(respond(&zone, &request, &Effects::default(), true, &mut fast).truncated);
+}
+
+/// Datagrams from many clients at once (read in batches): each client gets the answer to its
+/// own query, from the nameserver asked, and every query is counted once.
+#[test]
+fn queries_arriving_together_each_get_their_own_answer() {
+    let server = stub(RECORDS);
+    let addr = server.addrs()[0];
+    let names = ["upstream.test.", "v6.test.", "example.test.", "absent.test."];
+    let clients: Vec<(std::net::UdpSocket, Message)> = (0..64u16)
+        .map(|i| {
+            let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            socket.set_read_timeout(Some(ANSWER_WITHIN)).unwrap();
+            let mut asked = query(names[usize::from(i) % names.len()], RecordType::A);
+            asked.metadata.id = 1000 + i;
+            (socket, asked)
+        })
+        .collect();
+    // All sent before any answer is read, so the stub finds several waiting.
+    for (socket, asked) in &clients {
+        socket.send_to(&asked.to_vec().unwrap(), addr).unwrap();
+    }
+    let mut buf = vec![0u8; 65_535];
+    for (socket, asked) in &clients {
+        let (n, from) = socket.recv_from(&mut buf).expect("an answer to each client");
+        assert_eq!(from, addr);
+        let answer = Message::from_vec(&buf[..n]).unwrap();
+        assert_eq!(answer.metadata.id, asked.metadata.id);
+        assert_eq!(answer.queries, asked.queries);
+    }
+    let stats = server.shutdown();
+    assert_eq!(stats.queries, clients.len() as u64);
+}

@@ -130,6 +130,12 @@ impl Resolver {
             ResolverPlan::Uncached(query) => query,
             ResolverPlan::Cached(cached) => &cached.query,
         };
+        // Both types fresh in the cache: answered at once, without questions, flight or copies
+        // (a hit is on every new connection's path). Nothing is under way to join then.
+        if let Some(address) = inner.cache.as_ref().and_then(|cache| cache.fresh_address(host)) {
+            inner.counters.cache_hits.fetch_add(2, Ordering::Relaxed);
+            return address;
+        }
         if query.coalesce {
             let joined = || inner.counters.add(&inner.counters.coalesced);
             inner.flights.join(host, self.ask_both(host, query), joined).await
@@ -159,27 +165,27 @@ impl Resolver {
     async fn ask_both(&self, host: &str, query: &QueryPlan) -> Result<IpAddr, ErrorKind> {
         let a = Question::new(host, RecordType::A)?;
         let aaaa = Question::new(host, RecordType::AAAA)?;
-        let (a, aaaa) = tokio::join!(self.ask(&a, query), self.ask(&aaaa, query));
-        choose(a, aaaa)
+        let (a, aaaa) = tokio::join!(self.ask(host, &a, query), self.ask(host, &aaaa, query));
+        choose(a.as_ref().map_err(|kind| *kind), aaaa.as_ref().map_err(|kind| *kind))
     }
 
-    /// One question, from the cache if it holds a fresh answer.
-    async fn ask(&self, question: &Question, query: &QueryPlan) -> Result<Reply, ErrorKind> {
+    /// One question about `host`, from the cache if it holds a fresh answer.
+    async fn ask(&self, host: &str, question: &Question, query: &QueryPlan) -> Result<Reply, ErrorKind> {
         let inner = &*self.inner;
         let counters = &inner.counters;
         let Some(cache) = &inner.cache else { return self.ask_servers(question, query).await };
-        if let Some(reply) = cache.fresh(&question.name, question.rtype) {
+        if let Some(reply) = cache.fresh(host, question.rtype) {
             counters.add(&counters.cache_hits);
             return Ok(reply);
         }
         counters.add(&counters.cache_misses);
         match self.ask_servers(question, query).await {
             Ok(reply) => {
-                cache.put(&question.name, question.rtype, &reply);
+                cache.put(host, question.rtype, &reply);
                 Ok(reply)
             }
             // NXDOMAIN is an answer, not a failed refresh: only failures are covered.
-            Err(kind) => match cache.stale(&question.name, question.rtype) {
+            Err(kind) => match cache.stale(host, question.rtype) {
                 Some(reply) => {
                     counters.add(&counters.stale_served);
                     Ok(reply)
@@ -203,8 +209,8 @@ impl Resolver {
 
 /// The lookup's result from its A and AAAA answers: an IPv4 address first, else an IPv6 one;
 /// with neither, A's failure (AAAA's if A's answer was only "no address"), else `dns_nxdomain`.
-fn choose(a: Result<Reply, ErrorKind>, aaaa: Result<Reply, ErrorKind>) -> Result<IpAddr, ErrorKind> {
-    let first = |r: &Result<Reply, ErrorKind>| match r {
+fn choose(a: Result<&Reply, ErrorKind>, aaaa: Result<&Reply, ErrorKind>) -> Result<IpAddr, ErrorKind> {
+    let first = |r: &Result<&Reply, ErrorKind>| match r {
         Ok(Reply::Addresses { ips, .. }) => ips.first().copied(),
         _ => None,
     };

@@ -296,6 +296,24 @@ async fn the_cache_answers_within_the_ttl_and_asks_after_it() {
     .await;
 }
 
+/// A hit is looked up by the name as spelt, so the spellings of one name must meet one entry.
+#[tokio::test]
+async fn the_cache_keeps_one_entry_per_name_however_it_is_spelt() {
+    within(async {
+        let server = answering("127.0.0.43").await;
+        let resolver = cached(cache_plan(), &server);
+        let upper = HOST.to_ascii_uppercase();
+        let absolute = format!("{HOST}.");
+        for host in [HOST, upper.as_str(), absolute.as_str()] {
+            assert_eq!(resolver.lookup(host).await, Ok(ip("127.0.0.43")), "{host}");
+        }
+        assert_eq!(server.count(Transport::Udp, A), 1, "one name, asked once");
+        let stats = resolver.stats();
+        assert_eq!((stats.cache_hits, stats.cache_misses), (4, 2));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn min_ttl_keeps_a_zero_ttl_answer() {
     within(async {
