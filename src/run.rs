@@ -203,7 +203,8 @@ fn run_one(
         }
         None => None,
     };
-    let resolver = name_looked_up(plan, client).map(|host| {
+    let name = name_looked_up(plan, client);
+    let resolver = name.map(|host| {
         let kind = client.resolver.clone().unwrap_or_else(|| ResolverPlan::Uncached(QueryPlan::default()));
         let resolver = Resolver::new(&kind, dns.as_ref().map(DnsServer::addrs).unwrap_or_default());
         // The name stands for the address dialled: the target's, or the proxy's in front of it.
@@ -214,7 +215,7 @@ fn run_one(
         endpoint.dial = Dial::Name { host: host.to_string(), port, resolver: resolver.clone() };
         resolver
     });
-    if let (ResolvedTarget::Mock, Some(name)) = (target, name_looked_up(plan, client)) {
+    if let (ResolvedTarget::Mock, Some(name)) = (target, name) {
         endpoint.authority = format!("{name}:{}", upstream.port());
     }
     let display = ProgressDisplay::start(&client.name, plan, progress.clone(), options.progress);

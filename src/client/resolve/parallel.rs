@@ -11,7 +11,6 @@ use crate::record::ErrorKind;
 use crate::scenario::QueryPlan;
 use hickory_proto::op::Message;
 use std::net::SocketAddr;
-use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
 /// musl's `servfail_retry`: SERVFAIL re-sends allowed per round, per query.
@@ -28,8 +27,7 @@ pub(super) async fn ask(
     let started = Instant::now();
     let deadline = Instant::from_std(crate::timer::after(started.into_std(), plan.timeout));
     let interval = plan.timeout / plan.attempts.max(1);
-    let unspecified: SocketAddr = if servers[0].is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
-    let socket = UdpSocket::bind(unspecified).await.map_err(|_| ErrorKind::DnsError)?;
+    let socket = super::query::udp_socket_for(servers[0]).await.map_err(|_| ErrorKind::DnsError)?;
     let id = rand::random::<u16>();
     let query = question.message(id);
     let mut buffer = vec![0u8; UDP_BUFFER];

@@ -139,6 +139,12 @@ fn negative_ttl(reply: &Message) -> Option<Duration> {
     })
 }
 
+/// A fresh UDP socket on an ephemeral port of `server`'s family (IPv4 or IPv6).
+pub(super) async fn udp_socket_for(server: SocketAddr) -> std::io::Result<UdpSocket> {
+    let unspecified: SocketAddr = if server.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
+    UdpSocket::bind(unspecified).await
+}
+
 /// A query over UDP to one server on a fresh socket of its own (as Go's resolver does), with a
 /// random id; replies that do not parse or do not match are ignored until `timeout`.
 pub(super) async fn udp(
@@ -148,8 +154,7 @@ pub(super) async fn udp(
     counters: &Counters,
 ) -> Result<Verdict, Failure> {
     let id = rand::random::<u16>();
-    let unspecified: SocketAddr = if server.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
-    let socket = UdpSocket::bind(unspecified).await.map_err(|_| Failure::Unreachable)?;
+    let socket = udp_socket_for(server).await.map_err(|_| Failure::Unreachable)?;
     // Connected: the kernel drops datagrams from anyone else, and a closed port is reported.
     socket.connect(server).await.map_err(|_| Failure::Unreachable)?;
     counters.add(&counters.queries_udp);
