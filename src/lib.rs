@@ -44,6 +44,7 @@ pub mod scenario;
 pub mod seeded;
 pub mod server_thread;
 pub mod signals;
+pub mod slow;
 pub mod standalone;
 pub mod summary;
 pub mod timer;

@@ -10,6 +10,7 @@ use crate::load::engine::ClientRecord;
 pub use crate::mock::MockStats;
 use crate::record::{ConnStats, Hist, OutcomeCounts, PhaseStats, Timeline};
 use crate::scenario::{Load, Plan};
+pub use crate::slow::{CohortSecond, Fates};
 use crate::vocabulary::Words;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -89,23 +90,26 @@ impl RunResult {
                 ("scheduler_lag", &p.scheduler_lag),
             ]
         }
+        fn check(summary: &Summary, at: impl Fn() -> String) -> Result<(), String> {
+            match decoded(&summary.hdr) {
+                Err(e) => Err(format!("{}: {e}", at())),
+                Ok(n) if n != summary.count => Err(format!(
+                    "{}: the histogram holds {n} values but count is {}: not this summary's histogram",
+                    at(),
+                    summary.count
+                )),
+                Ok(_) => Ok(()),
+            }
+        }
         for client in &self.clients {
             let place = |at: String, field: &str| format!("client \"{}\", {at}, {field}.hdr", client.name);
             for phase in std::iter::once(&client.total).chain(&client.phases) {
                 for (field, summary) in fields(phase) {
-                    let at = || place(format!("phase \"{}\"", phase.name), field);
-                    match decoded(&summary.hdr) {
-                        Err(e) => return Err(format!("{}: {e}", at())),
-                        Ok(n) if n != summary.count => {
-                            return Err(format!(
-                                "{}: the histogram holds {n} values but count is {}: not this summary's histogram",
-                                at(),
-                                summary.count
-                            ))
-                        }
-                        Ok(_) => {}
-                    }
+                    check(summary, || place(format!("phase \"{}\"", phase.name), field))?;
                 }
+            }
+            for cohort in &client.cohorts {
+                check(&cohort.held_for, || place(format!("cohort of fault {}", cohort.fault), "held_for"))?;
             }
             for second in &client.timeline {
                 decoded(&second.hdr)
@@ -247,6 +251,42 @@ pub struct ClientResult {
     /// What the configuration's resolver did, when its target was a name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolver: Option<crate::client::ResolverStats>,
+    /// The slow-client cohorts that ran beside this configuration's traffic (layer `clients`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cohorts: Vec<CohortResult>,
+}
+
+/// One slow-client cohort: how its connections fared, in total and second by second.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CohortResult {
+    /// The cohort's `[[fault]]` index (its window is `faults[]`'s entry of that index).
+    pub fault: usize,
+    /// `slowloris`, `slow_post` or `slow_read`.
+    pub kind: String,
+    /// Connections it meant to hold at once.
+    pub connections: u64,
+    #[serde(flatten)]
+    pub fates: Fates,
+    /// The most connections it held open at once.
+    pub peak_connected: u64,
+    /// How long the connections the server ended (closed or reset) had been open.
+    pub held_for: Summary,
+    /// Its connections' states per second of the run (`t_s` as in `timeline`).
+    pub timeline: Vec<CohortSecond>,
+}
+
+impl CohortResult {
+    pub fn of(record: &crate::slow::CohortRecord) -> CohortResult {
+        CohortResult {
+            fault: record.fault,
+            kind: record.kind.to_string(),
+            connections: record.connections,
+            fates: record.fates,
+            peak_connected: record.peak_connected,
+            held_for: Summary::of(&record.held_for),
+            timeline: record.timeline.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -511,6 +551,7 @@ impl ClientResult {
             proxy: None,
             dns: None,
             resolver: None,
+            cohorts: Vec::new(),
         }
     }
 }

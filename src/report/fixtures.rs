@@ -117,6 +117,7 @@ pub fn client(name: &str, n: &Numbers) -> ClientResult {
         proxy: None,
         dns: None,
         resolver: None,
+        cohorts: Vec::new(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The run's faults across layers: a fault's kind by layer ([`FaultKind`]), the split by layer
 //! done once for the servers ([`ByLayer`], keeping each fault's `[[fault]]` index for its seeded
-//! draws), and the registry of every layer's kinds (mock, proxy, dns) that validation reads ([`kinds`]). A new
+//! draws), and the registry of every layer's kinds (mock, proxy, dns, clients) that validation reads ([`kinds`]). A new
 //! layer is a variant here and in [`Layer`], a field of [`ByLayer`] and its registry in
 //! [`kinds`]; the compiler lists every match to extend.
 
@@ -8,6 +8,7 @@ use crate::chaos::toxics::ProxyFault;
 use crate::dns::faults::DnsFault;
 use crate::fault::{FaultPlan, Indexed, Keys, KindSpec};
 use crate::mock::faults::MockFault;
+use crate::slow::CohortFault;
 use crate::vocabulary::{duration_str, words, Words};
 use serde_json::{json, Value};
 
@@ -20,9 +21,11 @@ pub enum Layer {
     Proxy,
     /// In the DNS stub that answers the run's names.
     Dns,
+    /// Slow-client cohorts beside the measured traffic, against the target (mock or URL).
+    Clients,
 }
 
-words!(Layer { Mock => "mock", Proxy => "proxy", Dns => "dns" });
+words!(Layer { Mock => "mock", Proxy => "proxy", Dns => "dns", Clients => "clients" });
 
 /// A fault's kind, by layer.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +33,7 @@ pub enum FaultKind {
     Mock(MockFault),
     Proxy(ProxyFault),
     Dns(DnsFault),
+    Clients(CohortFault),
 }
 
 impl FaultKind {
@@ -38,6 +42,7 @@ impl FaultKind {
             FaultKind::Mock(_) => Layer::Mock,
             FaultKind::Proxy(_) => Layer::Proxy,
             FaultKind::Dns(_) => Layer::Dns,
+            FaultKind::Clients(_) => Layer::Clients,
         }
     }
 
@@ -47,6 +52,7 @@ impl FaultKind {
             FaultKind::Mock(fault) => fault.name(),
             FaultKind::Proxy(fault) => fault.toxic.name(),
             FaultKind::Dns(fault) => fault.kind.name(),
+            FaultKind::Clients(fault) => fault.kind.name(),
         }
     }
 
@@ -55,7 +61,7 @@ impl FaultKind {
     pub fn http1_only(&self) -> bool {
         match self {
             FaultKind::Mock(fault) => fault.http1_only(),
-            FaultKind::Proxy(_) | FaultKind::Dns(_) => false,
+            FaultKind::Proxy(_) | FaultKind::Dns(_) | FaultKind::Clients(_) => false,
         }
     }
 
@@ -65,6 +71,7 @@ impl FaultKind {
             FaultKind::Mock(fault) => fault.normalized(),
             FaultKind::Proxy(fault) => fault.normalized(),
             FaultKind::Dns(fault) => fault.normalized(),
+            FaultKind::Clients(fault) => fault.normalized(),
         }
     }
 }
@@ -102,6 +109,7 @@ pub struct ByLayer {
     pub mock: Vec<Indexed<MockFault>>,
     pub proxy: Vec<Indexed<ProxyFault>>,
     pub dns: Vec<Indexed<DnsFault>>,
+    pub clients: Vec<Indexed<CohortFault>>,
 }
 
 impl ByLayer {
@@ -112,6 +120,7 @@ impl ByLayer {
                 FaultKind::Mock(kind) => out.mock.push((index, fault.with_kind(kind.clone()))),
                 FaultKind::Proxy(kind) => out.proxy.push((index, fault.with_kind(kind.clone()))),
                 FaultKind::Dns(kind) => out.dns.push((index, fault.with_kind(kind.clone()))),
+                FaultKind::Clients(kind) => out.clients.push((index, fault.with_kind(kind.clone()))),
             }
         }
         out
@@ -136,6 +145,7 @@ enum Parse {
     Mock(fn(&mut dyn Keys) -> Option<MockFault>),
     Proxy(fn(&mut dyn Keys) -> Option<ProxyFault>),
     Dns(fn(&mut dyn Keys) -> Option<DnsFault>),
+    Clients(fn(&mut dyn Keys) -> Option<CohortFault>),
 }
 
 impl Kind {
@@ -158,17 +168,20 @@ impl Kind {
             Parse::Mock(parse) => parse(keys).map(FaultKind::Mock),
             Parse::Proxy(parse) => parse(keys).map(FaultKind::Proxy),
             Parse::Dns(parse) => parse(keys).map(FaultKind::Dns),
+            Parse::Clients(parse) => parse(keys).map(FaultKind::Clients),
         }
     }
 }
 
-/// Every fault kind of every layer, mock kinds first, then proxy, then dns, each layer in its
-/// registration order.
+/// Every fault kind of every layer, mock kinds first, then proxy, then dns, then clients, each
+/// layer in its registration order.
 pub fn kinds() -> impl Iterator<Item = Kind> {
     let mock = crate::mock::faults::KINDS.iter().map(|spec| Kind::of(spec, Layer::Mock, Parse::Mock(spec.parse)));
     let proxy = crate::chaos::toxics::KINDS.iter().map(|spec| Kind::of(spec, Layer::Proxy, Parse::Proxy(spec.parse)));
     let dns = crate::dns::faults::KINDS.iter().map(|spec| Kind::of(spec, Layer::Dns, Parse::Dns(spec.parse)));
-    mock.chain(proxy).chain(dns)
+    let clients =
+        crate::slow::kinds::KINDS.iter().map(|spec| Kind::of(spec, Layer::Clients, Parse::Clients(spec.parse)));
+    mock.chain(proxy).chain(dns).chain(clients)
 }
 
 #[cfg(test)]
@@ -244,7 +257,7 @@ mod tests {
 
     #[test]
     fn kind_names_are_unique_per_layer() {
-        for layer in [Layer::Mock, Layer::Proxy, Layer::Dns] {
+        for layer in [Layer::Mock, Layer::Proxy, Layer::Dns, Layer::Clients] {
             let mut names: Vec<&str> = kinds().filter(|k| k.layer == layer).map(|k| k.name).collect();
             let all = names.len();
             names.sort_unstable();

@@ -192,6 +192,14 @@ impl<'a> Cx<'a> {
                 misplaced = true;
             }
         }
+        if spec.layer == Layer::Clients && raw.probability.is_some_and(|p| p != 1.0) {
+            // A cohort has no units to hit: each of its connections is the fault.
+            self.error_hint(
+                &f("probability"),
+                format!("probability does not apply to layer \"clients\" ({kind} opens all its connections)"),
+                "set connections to the number of slow connections you want; leave probability out",
+            );
+        }
         let kind = spec.parse(&mut FaultKeys { cx: self, fault: i, kind: spec.name, keys });
         if misplaced {
             return None;
