@@ -9,10 +9,10 @@ mod http1;
 mod pool;
 pub mod resolve;
 
-pub use dial::Dial;
-pub use resolve::{Resolver, ResolverStats};
 /// EMFILE/ENFILE told apart, for the slow-client cohorts' connects too.
 pub(crate) use classify::is_fd_exhaustion;
+pub use dial::Dial;
+pub use resolve::{Resolver, ResolverStats};
 
 use crate::record::{ConnStats, ErrorKind, Outcome};
 use crate::scenario::{ClientPlan, HttpVersion, ReadBody, RequestPlan, RetryOn};

@@ -5,8 +5,8 @@
 //! a stack buffer for what it reads. It waits on the next tick, the socket and the window's end
 //! at once (`select!`), so it notices a server's close or reset when it comes, without polling.
 
-use super::stats::Counters;
 use super::kinds::{Script, Tick};
+use super::stats::Counters;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
@@ -71,10 +71,11 @@ pub(super) async fn run(addr: SocketAddr, script: &Script, counters: &Counters, 
     counters.peak_connected.fetch_max(now, Relaxed);
     let (fate, answered) = hold(stream, script, &window).await;
     counters.connected.fetch_sub(1, Relaxed);
-    if answered {
+    let ended_by_server = matches!(fate, Fate::ClosedByServer | Fate::Reset);
+    if answered && ended_by_server {
         counters.answered.fetch_add(1, Relaxed);
     }
-    let held_for = matches!(fate, Fate::ClosedByServer | Fate::Reset).then(|| connected.elapsed());
+    let held_for = ended_by_server.then(|| connected.elapsed());
     counters.end(fate.counter(counters), End { held_for, out_of_descriptors: false })
 }
 
@@ -183,7 +184,13 @@ async fn listen(stream: &TcpStream, reads: bool) -> Heard {
 
 /// One tick of a sending kind: the next `bytes` of `pattern` (from `offset`, wrapping), at most
 /// `left` in all; what the socket cannot take now is skipped (the server is not reading).
-fn send(stream: &TcpStream, pattern: &[u8], offset: &mut usize, bytes: u64, left: &mut Option<u64>) -> Result<(), Fate> {
+fn send(
+    stream: &TcpStream,
+    pattern: &[u8],
+    offset: &mut usize,
+    bytes: u64,
+    left: &mut Option<u64>,
+) -> Result<(), Fate> {
     let mut want = left.map_or(bytes, |left| left.min(bytes));
     while want > 0 {
         let piece = &pattern[*offset..];

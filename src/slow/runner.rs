@@ -185,7 +185,9 @@ impl Cohort {
             let now = tokio::time::Instant::now();
             let elapsed = now.saturating_duration_since(epoch);
             // Each second that ended: its states, read before this wake-up changes anything.
-            while elapsed >= secs(timeline.len() as u64 + 1) && last_end.is_none_or(|end| secs(timeline.len() as u64) < end) {
+            while elapsed >= secs(timeline.len() as u64 + 1)
+                && last_end.is_none_or(|end| secs(timeline.len() as u64) < end)
+            {
                 let (second, now) = self.counters.second(timeline.len() as u64, &second_start);
                 timeline.push(second);
                 second_start = now;
