@@ -91,12 +91,12 @@ fn serve(listener: TcpListener, policy: Policy, stop: &AtomicBool) -> Seen {
         for (i, slot) in conns.iter_mut().enumerate() {
             let Some((stream, since)) = slot else { continue };
             let mut buf = [0u8; 4096];
-            let reads = !matches!(policy, Policy::Silent);
-            while reads {
-                match stream.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => seen.received[i].extend_from_slice(&buf[..n]),
-                    Err(_) => break,
+            if !matches!(policy, Policy::Silent) {
+                loop {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => seen.received[i].extend_from_slice(&buf[..n]),
+                    }
                 }
             }
             match policy {
