@@ -4,6 +4,8 @@
 //! Every connection costs one descriptor in the client, and one more on each in-process server
 //! it passes: the mock's accepted socket, the chaos proxy's accepted and upstream sockets. A run
 //! that cannot have them would otherwise measure its own limit as a flood of failed connects.
+//! Slow-client cohorts (layer `clients`) count too: each of their connections costs one
+//! descriptor, and one more on the in-process mock they go to (they never pass the proxy).
 
 use crate::load::engine::phase_seed;
 use crate::load::schedule::Schedule;
@@ -98,6 +100,9 @@ pub struct SocketNeed {
     pub servers: InProcess,
     /// Descriptors per connection: 1 in the client, +1 for the in-process mock, +2 for the proxy.
     pub per_connection: u64,
+    /// Slow-client connections the cohorts may hold at once (all of them, as if their windows
+    /// overlapped), each costing 1 descriptor, +1 for the in-process mock.
+    pub slow_connections: u64,
     /// Descriptors the process needs for this configuration, the margin included.
     pub fds: u64,
 }
@@ -140,8 +145,22 @@ impl SocketNeed {
             InProcess { mock: plan.target == Target::Mock, proxy: !ByLayer::split(&plan.faults).proxy.is_empty() };
         let per_connection = servers.fds_per_connection();
         let margin = FDS_FIXED + FDS_PER_THREAD * plan.threads as u64;
-        let fds = connections.saturating_mul(per_connection).saturating_add(margin);
-        SocketNeed { client: client.name.clone(), connections, bound, at_least, servers, per_connection, fds }
+        let slow_connections = ByLayer::split(&plan.faults)
+            .clients
+            .iter()
+            .fold(0u64, |sum, (_, f)| sum.saturating_add(f.kind.connections));
+        let slow_fds = slow_connections.saturating_mul(1 + u64::from(servers.mock));
+        let fds = connections.saturating_mul(per_connection).saturating_add(slow_fds).saturating_add(margin);
+        SocketNeed {
+            client: client.name.clone(),
+            connections,
+            bound,
+            at_least,
+            servers,
+            per_connection,
+            slow_connections,
+            fds,
+        }
     }
 
     /// What to lower so the configuration needs fewer sockets.
@@ -180,9 +199,13 @@ impl fmt::Display for TooFewFds {
             _ => "",
         };
         let servers = need.servers.describe();
+        let slow = match need.slow_connections {
+            0 => String::new(),
+            n => format!(", beside {n} slow-client connections of the clients faults,"),
+        };
         writeln!(
             f,
-            "client configuration {:?} may open {at_least}{} connections at once, {} file descriptors each{servers}: \
+            "client configuration {:?} may open {at_least}{} connections at once, {} file descriptors each{servers}{slow}: \
              {} with the process's own, but the open-file limit is {} ({} already open)",
             need.client, need.connections, need.per_connection, need.fds, self.limit.soft, self.open
         )?;
@@ -197,7 +220,11 @@ impl fmt::Display for TooFewFds {
                 self.limit.hard
             )?;
         }
-        write!(f, "{}", need.what_to_lower())
+        write!(f, "{}", need.what_to_lower())?;
+        if need.slow_connections > 0 {
+            write!(f, ", or lower the connections of the clients faults")?;
+        }
+        Ok(())
     }
 }
 
@@ -258,6 +285,20 @@ mod tests {
             "name = \"t\"\n[target]\nurl = \"http://127.0.0.1:1\"\n{phase}[[client]]\nname = \"c\"\n{proxy}"
         ));
         assert_eq!(SocketNeed::of(&url, &url.clients[0], u64::MAX).per_connection, 3);
+    }
+
+    #[test]
+    fn slow_client_cohorts_need_a_descriptor_each_and_one_on_the_mock() {
+        let cohort = "[[fault]]\nlayer = \"clients\"\nkind = \"slowloris\"\nconnections = 300\n\
+                      [[fault]]\nlayer = \"clients\"\nkind = \"slow_read\"\nconnections = 20\n";
+        let p =
+            plan(&format!("{MOCK}[[phase]]\nduration = \"1s\"\nconcurrency = 10\n[[client]]\nname = \"c\"\n{cohort}"));
+        let need = SocketNeed::of(&p, &p.clients[0], u64::MAX);
+        assert_eq!(need.slow_connections, 320);
+        assert_eq!(need.fds, 10 * 2 + 320 * 2 + FDS_FIXED + FDS_PER_THREAD);
+        let message = check_fds(&p, &[&p.clients[0]], LIMIT, 0).unwrap_err().to_string();
+        assert!(message.contains("beside 320 slow-client connections"), "{message}");
+        assert!(message.contains("lower the connections of the clients faults"), "{message}");
     }
 
     #[test]

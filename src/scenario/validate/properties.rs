@@ -120,10 +120,17 @@ fn fault() -> BoxedStrategy<String> {
         count().prop_map(|n| format!("kind = \"close\"\nafter_requests = {n}")),
         duration().prop_map(|d| format!("kind = \"reset_peer\"\nlayer = \"proxy\"\nafter = {d}")),
         count().prop_map(|n| format!("kind = \"bandwidth\"\nlayer = \"proxy\"\nbytes_per_s = {n}")),
+        (count(), duration())
+            .prop_map(|(n, d)| format!("kind = \"slowloris\"\nlayer = \"clients\"\nconnections = {n}\ninterval = {d}")),
+        (count(), count()).prop_map(|(n, b)| format!(
+            "kind = \"slow_read\"\nlayer = \"clients\"\nper_second = {n}\nreceive_buffer = {b}"
+        )),
     ];
     (kind, duration(), prop::option::of(duration()), prop::option::of(duration()), 0.0f64..1.0)
         .prop_map(|(kind, at, for_, every, p)| {
-            let mut s = format!("[[fault]]\n{kind}\nat = {at}\nprobability = {p}\n");
+            // A cohort takes no probability (validation refuses one).
+            let p = if kind.contains("layer = \"clients\"") { String::new() } else { format!("probability = {p}\n") };
+            let mut s = format!("[[fault]]\n{kind}\nat = {at}\n{p}");
             if let Some(f) = for_ {
                 s += &format!("for = {f}\n");
                 if let Some(e) = every {
