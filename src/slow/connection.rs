@@ -56,12 +56,12 @@ pub(super) async fn run(addr: SocketAddr, script: &Script, counters: &Counters, 
     counters.connecting.fetch_sub(1, Relaxed);
     let stream = match stream {
         // A connect still in progress when the window ended: it never opened, so it failed.
-        None | Some(Err(_)) => return counters.end(Fate::ConnectFailed.counter(counters), End::default()),
+        None | Some(Err(_)) => return Fate::ConnectFailed.count(counters, End::default()),
         Some(Ok(Err(e))) => {
             let refused = e.kind() == io::ErrorKind::ConnectionRefused;
             let fate = if refused { Fate::Refused } else { Fate::ConnectFailed };
             let out_of_descriptors = crate::client::is_fd_exhaustion(&e);
-            return counters.end(fate.counter(counters), End { held_for: None, out_of_descriptors });
+            return fate.count(counters, End { held_for: None, out_of_descriptors });
         }
         Some(Ok(Ok(stream))) => stream,
     };
@@ -76,18 +76,21 @@ pub(super) async fn run(addr: SocketAddr, script: &Script, counters: &Counters, 
         counters.answered.fetch_add(1, Relaxed);
     }
     let held_for = ended_by_server.then(|| connected.elapsed());
-    counters.end(fate.counter(counters), End { held_for, out_of_descriptors: false })
+    fate.count(counters, End { held_for, out_of_descriptors: false })
 }
 
 impl Fate {
-    fn counter(self, c: &Counters) -> &std::sync::atomic::AtomicU64 {
-        match self {
+    /// Counts the fate (the one place a connection's fate is counted) and passes `end` on.
+    fn count(self, c: &Counters, end: End) -> End {
+        let counter = match self {
             Fate::Refused => &c.refused,
             Fate::ConnectFailed => &c.connect_failed,
             Fate::ClosedByServer => &c.closed_by_server,
             Fate::Reset => &c.reset,
             Fate::HeldToEnd => &c.held_to_end,
-        }
+        };
+        counter.fetch_add(1, Relaxed);
+        end
     }
 }
 

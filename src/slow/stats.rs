@@ -89,12 +89,6 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    /// Counts one connection's fate (`fate` is one of the fate counters) and passes `end` on.
-    pub(super) fn end<T>(&self, fate: &AtomicU64, end: T) -> T {
-        fate.fetch_add(1, Relaxed);
-        end
-    }
-
     pub fn fates(&self) -> Fates {
         Fates {
             attempts: self.attempts.load(Relaxed),

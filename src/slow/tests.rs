@@ -347,3 +347,19 @@ fn a_repeating_window_holds_its_connections_in_each_activation() {
     // Windows at 0, 0.6 and 1.2 s: three times three connections.
     assert_eq!((r.fates.attempts, r.fates.held_to_end), (9, 9), "{:?}", r.fates);
 }
+
+/// A listener that never accepts, its backlog full: further SYNs are dropped and connects hang.
+/// They count as connecting (so no more are opened) and, abandoned at the window's end, as
+/// `connect_failed`; the few the backlog took were held.
+#[test]
+fn connects_hanging_on_a_full_backlog_are_abandoned_at_the_window_end() {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into()).unwrap();
+    socket.listen(0).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    let r = run(addr, cohort(loris(8, ms(100)), 6, 50, ms(1500)));
+    assert_eq!(r.fates.attempts, 6, "hanging connects hold their places: {:?}", r.fates);
+    assert!(r.fates.connect_failed >= 3 && r.fates.held_to_end <= 3, "{:?}", r.fates);
+    assert!(r.timeline[0].connecting >= 3, "{:?}", r.timeline);
+    drop(socket);
+}
