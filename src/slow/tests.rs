@@ -226,6 +226,13 @@ fn connections_the_server_resets_are_counted_as_reset() {
     assert!(r.fates.reset >= 3, "{:?}", r.fates);
     assert_eq!(r.fates.closed_by_server, 0, "{:?}", r.fates);
     assert!((150..=800).contains(&p50_ms(&r)), "held about 200 ms: p50 {} ms", p50_ms(&r));
+
+    // slow_read, which reads only at its ticks (1 s apart), sees the reset when it comes.
+    let server = Server::start(Policy::ResetAfter(ms(200)));
+    let read = kinds::SlowRead { bytes: 5, interval: Duration::from_secs(1), receive_buffer: 512, pipeline: 1 };
+    let r = run(server.addr, cohort(read, 2, 50, ms(1500)));
+    assert!(r.fates.reset >= 2 && r.fates.closed_by_server == 0, "{:?}", r.fates);
+    assert!((150..=800).contains(&p50_ms(&r)), "seen at once, not at the next read: p50 {} ms", p50_ms(&r));
 }
 
 /// Nothing listening: every connect is refused, at the pace, for the whole window.
