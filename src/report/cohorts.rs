@@ -3,7 +3,7 @@
 //! and its connections' fates in words. report.html's "what happened" and the terminal summary
 //! both word what [`cohorts`] computes here, so the two never disagree.
 
-use super::metrics::decode_hdr;
+use super::metrics::{decode_hdr, pct};
 use super::page::fmt_ms;
 use crate::record::Hist;
 use crate::result::{ClientResult, CohortResult, RunResult, SecondResult, Window};
@@ -20,6 +20,9 @@ pub(crate) struct Cohort<'a> {
     pub windows: &'a [Window],
     /// The connections it meant to hold, from the first configuration that recorded it.
     pub connections: Option<u64>,
+    /// The other faults active during some of its windows (their kinds, in fault order): what
+    /// moved inside the windows is not the cohort's doing alone.
+    pub overlapping: Vec<&'a str>,
     pub runs: Vec<CohortRun<'a>>,
 }
 
@@ -75,9 +78,21 @@ pub(crate) fn cohorts(result: &RunResult) -> Vec<Cohort<'_>> {
                 })
                 .collect();
             let connections = runs.iter().find_map(|r| r.record.map(|k| k.connections));
-            Cohort { fault, kind: &f.kind, windows: &f.windows, connections, runs }
+            let overlapping = result
+                .faults
+                .iter()
+                .enumerate()
+                .filter(|&(other, o)| other != fault && overlap(&o.windows, &f.windows))
+                .map(|(_, o)| o.kind.as_str())
+                .collect();
+            Cohort { fault, kind: &f.kind, windows: &f.windows, connections, overlapping, runs }
         })
         .collect()
+}
+
+/// Whether some window of `a` and some window of `b` share time.
+fn overlap(a: &[Window], b: &[Window]) -> bool {
+    a.iter().any(|x| b.iter().any(|y| x.start_ms < y.end_ms && y.start_ms < x.end_ms))
 }
 
 /// Where a timeline second `[t, t + 1 s)` lies against a cohort's windows.
@@ -155,11 +170,6 @@ fn moved(inside: Option<String>, outside: Option<String>, inside_n: u64, outside
         (Some(to), Some(from)) if to == from => Moved::Stayed { at: to },
         (Some(to), Some(from)) => Moved::Went { from, to },
     }
-}
-
-/// An error rate as the report shows it.
-pub(crate) fn pct(x: f64) -> String {
-    format!("{:.2}%", x * 100.0)
 }
 
 impl CohortRun<'_> {
@@ -259,6 +269,13 @@ impl Cohort<'_> {
             .map(|r| format!("with {}, {}", name(r.name), r.fates()))
             .collect();
         let mut s = format!("While {what} ran, {}, {}.", self.windows_label(), effects.join("; "));
+        if !self.overlapping.is_empty() {
+            let others: Vec<String> = self.overlapping.iter().map(|k| name(k)).collect();
+            s.push_str(&format!(
+                " Other faults were active during its windows too ({}), so these changes are not the cohort's alone.",
+                others.join(", ")
+            ));
+        }
         if !fates.is_empty() {
             s.push_str(&format!(" Its connections: {}.", fates.join("; ")));
         }
@@ -289,7 +306,12 @@ impl Cohort<'_> {
                 format!("{} p99 {}, errors {}{fates}", r.name, word(r.p99()), word(r.error_rate()))
             })
             .collect();
-        format!("{} (fault {}{conns}, {}): {}", self.kind, self.fault, self.windows_label(), runs.join("; "))
+        let also = if self.overlapping.is_empty() {
+            String::new()
+        } else {
+            format!(" (other faults active then too: {})", self.overlapping.join(", "))
+        };
+        format!("{} (fault {}{conns}, {}): {}{also}", self.kind, self.fault, self.windows_label(), runs.join("; "))
     }
 }
 
@@ -419,6 +441,25 @@ mod tests {
     }
 
     #[test]
+    fn other_faults_in_the_windows_are_named() {
+        let mut r = cohort_run();
+        assert!(cohorts(&r)[0].overlapping.is_empty(), "the mock fault (0–1 s) is over before the cohort starts");
+        r.faults[0].windows.push(Window { start_ms: 8_500, end_ms: 8_600 });
+        r.faults[0].kind = "stall<x>".into();
+        let k = &cohorts(&r)[0];
+        assert_eq!(k.overlapping, ["stall<x>"]);
+        let story = k.story(&crate::report::page::esc);
+        assert!(
+            story.contains("Other faults were active during its windows too (stall&lt;x&gt;), so these"),
+            "{story}"
+        );
+        assert!(k.summary_line().ends_with(" (other faults active then too: stall<x>)"), "{}", k.summary_line());
+        // Windows that only touch do not overlap.
+        assert!(!overlap(&windows(&[(0, 3_000)]), &windows(&[(3_000, 6_000)])));
+        assert!(overlap(&windows(&[(0, 3_001)]), &windows(&[(3_000, 6_000)])));
+    }
+
+    #[test]
     fn a_configuration_without_a_record_says_so() {
         let mut r = cohort_run();
         r.clients[1].cohorts.clear();
@@ -432,7 +473,8 @@ mod tests {
     fn windows_read_briefly() {
         let label = |spans: &[(u64, u64)]| {
             let w = windows(spans);
-            Cohort { fault: 0, kind: "k", windows: &w, connections: None, runs: Vec::new() }.windows_label()
+            Cohort { fault: 0, kind: "k", windows: &w, connections: None, overlapping: Vec::new(), runs: Vec::new() }
+                .windows_label()
         };
         assert_eq!(label(&[]), "never active");
         assert_eq!(label(&[(20_000, 40_000)]), "20s–40s");

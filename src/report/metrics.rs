@@ -22,6 +22,11 @@ pub(super) fn decode_hdr(hdr: &str) -> Option<Hist> {
     Hist::decode_base64(hdr).ok().filter(|h| !h.is_empty())
 }
 
+/// A rate (an error rate, a reuse ratio) as the pages show it: `31.40%`.
+pub(super) fn pct(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
 /// A row group of the results tables: one phase (matched by name, else position) or all phases.
 pub(super) enum Phase<'a> {
     Named(usize, &'a str),

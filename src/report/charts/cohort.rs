@@ -9,7 +9,7 @@ use super::legend::{legend_height, LegendItem, Mark};
 use super::svg::svg;
 use super::time::{fmt_seconds, run_seconds, time_ticks};
 use crate::report::palette::client_color;
-use crate::result::{CohortResult, CohortSecond, RunResult};
+use crate::result::{CohortResult, CohortSecond, RunResult, Window};
 use plotters::prelude::*;
 
 const CONNECTED: RGBColor = RGBColor(27, 158, 119);
@@ -23,18 +23,19 @@ fn closed_in(s: &CohortSecond) -> u64 {
     s.closed_by_server + s.reset + s.refused + s.connect_failed
 }
 
-/// The three lines of one panel, as (x, y) points: a state counts at the end of its second.
-fn lines(k: &CohortResult) -> [Vec<(f64, f64)>; 3] {
+/// The three lines of one panel, as (x, y) points: a state counts at the end of its second, and
+/// all three start from nothing at `start_s`, when the cohort's first window opened.
+fn lines(k: &CohortResult, start_s: Option<f64>) -> [Vec<(f64, f64)>; 3] {
     let at = |s: &CohortSecond| s.t_s as f64 + 1.0;
-    let connected = k.timeline.iter().map(|s| (at(s), s.connected as f64)).collect();
-    let connecting = k.timeline.iter().map(|s| (at(s), s.connecting as f64)).collect();
-    let closed = k
-        .timeline
-        .iter()
-        .scan(0u64, |sum, s| {
+    let origin = start_s.filter(|x| k.timeline.first().is_none_or(|s| *x < at(s))).map(|x| (x, 0.0));
+    let connected = origin.into_iter().chain(k.timeline.iter().map(|s| (at(s), s.connected as f64))).collect();
+    let connecting = origin.into_iter().chain(k.timeline.iter().map(|s| (at(s), s.connecting as f64))).collect();
+    let closed = origin
+        .into_iter()
+        .chain(k.timeline.iter().scan(0u64, |sum, s| {
             *sum += closed_in(s);
             Some((at(s), *sum as f64))
-        })
+        }))
         .collect();
     [connected, connecting, closed]
 }
@@ -42,6 +43,8 @@ fn lines(k: &CohortResult) -> [Vec<(f64, f64)>; 3] {
 /// The chart of the cohort of fault `fault`: a panel for each configuration that recorded it.
 pub fn cohort(result: &RunResult, fault: usize) -> String {
     let x_end = run_seconds(result);
+    let windows: &[Window] = result.faults.get(fault).map(|f| f.windows.as_slice()).unwrap_or_default();
+    let start_s = windows.first().map(|w| w.start_ms as f64 / 1000.0);
     let panels: Vec<(usize, &str, &CohortResult)> = result
         .clients
         .iter()
@@ -51,7 +54,7 @@ pub fn cohort(result: &RunResult, fault: usize) -> String {
     let highest = panels
         .iter()
         .flat_map(|(_, _, k)| {
-            let [a, b, c] = lines(k);
+            let [a, b, c] = lines(k, start_s);
             a.into_iter().chain(b).chain(c).map(|(_, y)| y).chain(std::iter::once(k.connections as f64))
         })
         .fold(1.0, f64::max);
@@ -91,9 +94,15 @@ pub fn cohort(result: &RunResult, fault: usize) -> String {
             }
             let x_desc = if last { "time since the configuration's run started (s)" } else { "" };
             mesh(&mut chart, x_desc, "connections", &fmt_seconds, &|y| format!("{y:.0}"))?;
+            // What it meant to hold, while it was meant to.
             let asked = k.connections as f64;
-            draw_line(&mut chart, vec![(0.0, asked), (x_end, asked)], ASKED, true)?;
-            for (points, color) in lines(k).into_iter().zip([CONNECTED, CONNECTING, CLOSED]) {
+            for w in windows {
+                let (x0, x1) = (w.start_ms as f64 / 1000.0, (w.end_ms as f64 / 1000.0).min(x_end));
+                if x0 < x1 {
+                    draw_line(&mut chart, vec![(x0, asked), (x1, asked)], ASKED, true)?;
+                }
+            }
+            for (points, color) in lines(k, start_s).into_iter().zip([CONNECTED, CONNECTING, CLOSED]) {
                 if let [alone] = points[..] {
                     chart.draw_series(std::iter::once(Circle::new(alone, 3, color.filled())))?;
                 } else {
@@ -114,15 +123,20 @@ mod tests {
     #[test]
     fn closed_is_cumulative_over_every_way_out() {
         let r = cohort_run();
-        let [connected, connecting, closed] = lines(&r.clients[1].cohorts[0]);
-        assert_eq!(connected[0], (4.0, 180.0), "the state at the end of second 3");
-        assert_eq!(connecting[0], (4.0, 120.0));
+        let [connected, connecting, closed] = lines(&r.clients[1].cohorts[0], Some(3.0));
+        assert_eq!(
+            connected[..2],
+            [(3.0, 0.0), (4.0, 180.0)],
+            "nothing at the window's start, then the state at the end of second 3"
+        );
+        assert_eq!(connecting[1], (4.0, 120.0));
         let ys: Vec<f64> = closed.iter().map(|p| p.1).collect();
-        assert_eq!(ys, [300.0, 700.0, 1104.0, 1104.0, 1104.0, 1204.0]);
+        assert_eq!(ys, [0.0, 300.0, 700.0, 1104.0, 1104.0, 1104.0, 1204.0]);
+        assert_eq!(lines(&r.clients[1].cohorts[0], None)[0][0], (4.0, 180.0), "no window, no origin");
         let mut k = r.clients[1].cohorts[0].clone();
         k.timeline[0] =
             CohortSecond { t_s: 3, closed_by_server: 1, reset: 2, refused: 4, connect_failed: 8, ..k.timeline[0] };
-        assert_eq!(lines(&k)[2][0].1, 15.0);
+        assert_eq!(lines(&k, Some(3.0))[2][1].1, 15.0);
     }
 
     #[test]
@@ -140,7 +154,7 @@ mod tests {
         assert_eq!(svg.matches("opacity=\"0.09\" fill=\"#A6761D\"").count(), 4, "{svg}");
         let shade = svg.find("opacity=\"0.09\"").expect("shaded");
         assert!(shade < svg.find("stroke=\"#E1E1E1\"").expect("grid"));
-        for color in ["#1B9E77", "#D95F02", "#B2182B"] {
+        for color in ["#1B9E77", "#D95F02", "#B2182B", "#969696"] {
             assert!(svg.contains(&format!("stroke=\"{color}\"")), "a {color} line: {svg}");
         }
     }
