@@ -6,7 +6,7 @@
 
 use super::charts::{self, SpectrumLine};
 use super::cohorts::{cohorts, Cohort};
-use super::compare::Better;
+use super::compare::{Better, FATE_COLUMNS};
 use super::metrics::{decode, pct, Phase};
 use super::page::{error_kinds, esc, figure, fmt_ms, page_start, phase_heading, swatch, value_cell, PAGE_END};
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
@@ -444,35 +444,28 @@ fn cohorts_table(out: &mut String, r: &RunResult) {
         "<h3>Slow-client cohorts</h3>\n<p class=\"meta\">What became of each cohort's connections. Every attempt \
          ends held to the end, closed by the server, reset, refused or failed to connect; answered counts those \
          the server ended after sending response bytes; held for is how long those it ended had been open.</p>\n\
-         <table>\n<tr><th class=\"name\">cohort</th><th class=\"name\">client</th><th>attempts</th><th>opened</th>\
-         <th>held to the end</th><th>closed by server</th><th>reset</th><th>refused</th><th>connect failed</th>\
-         <th>answered</th><th>peak connected</th><th>held for p50</th><th>held for max</th></tr>\n",
+         <table>\n<tr><th class=\"name\">cohort</th><th class=\"name\">client</th>",
     );
+    for col in &FATE_COLUMNS {
+        let _ = write!(out, "<th>{}</th>", col.head);
+    }
+    out.push_str("<th>held for p50</th><th>held for max</th></tr>\n");
     for k in &all {
         for run in &k.runs {
             let Some(c) = run.record else { continue };
-            let f = &c.fates;
-            let held = |us: u64| if c.held_for.count > 0 { fmt_us(us) } else { "—".to_string() };
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "<tr><td class=\"name\">{} (fault {})</td><td class=\"name\">{}{}</td><td>{}</td><td>{}</td>\
-                 <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"name\">{} (fault {})</td><td class=\"name\">{}{}</td>",
                 esc(k.kind),
                 k.fault,
                 swatch(run.client),
-                esc(run.name),
-                f.attempts,
-                f.opened,
-                f.held_to_end,
-                f.closed_by_server,
-                f.reset,
-                f.refused,
-                f.connect_failed,
-                f.answered,
-                c.peak_connected,
-                held(c.held_for.p50_us),
-                held(c.held_for.max_us),
+                esc(run.name)
             );
+            for col in &FATE_COLUMNS {
+                let _ = write!(out, "<td>{}</td>", (col.value)(c));
+            }
+            let held = |us: u64| if c.held_for.count > 0 { fmt_us(us) } else { "—".to_string() };
+            let _ = writeln!(out, "<td>{}</td><td>{}</td></tr>", held(c.held_for.p50_us), held(c.held_for.max_us));
         }
     }
     out.push_str("</table>\n");
