@@ -401,6 +401,24 @@ mod tests {
     }
 
     #[test]
+    fn a_cohort_all_run_long_has_nothing_to_compare_with() {
+        let r = one(&[(100, 4_000, 0), (100, 4_000, 10)], &[(0, 2_000)]);
+        let k = &cohorts(&r)[0];
+        assert_eq!(k.runs[0].p99(), Moved::TooFewOutside { inside: "4.00ms".into(), outside_n: 0 });
+        let story = k.story(&|s| s.to_string());
+        assert!(
+            story
+                .contains("a's p99 was 4.00ms (only 0 requests outside it to compare with), its error rate was 5.00%."),
+            "{story}"
+        );
+        assert!(
+            k.summary_line().contains("a p99 4.00ms (0 outside), errors 5.00% (0 outside)"),
+            "{}",
+            k.summary_line()
+        );
+    }
+
+    #[test]
     fn equal_within_rounding_is_no_change() {
         // 4.001 ms and 4.004 ms both show as 4.00ms.
         let r = one(&[(100, 4_001, 0), (100, 4_004, 0), (100, 4_001, 0)], &[(1_000, 2_000)]);
