@@ -100,6 +100,8 @@ pub async fn serve(
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_defences;
+#[cfg(test)]
 mod tests_faults;
 #[cfg(test)]
 mod tests_malformed;
