@@ -357,6 +357,58 @@ prewarm = 4
     }
 
     #[test]
+    fn server_defaults_fill_the_defences_and_explicit_keys_win() {
+        use crate::mock::plan::{AtMaxConnections, MockLimits, OnReadTimeout, ServerDefaults};
+        let secs = |n| Some(Duration::from_secs(n));
+        let plan = ok(&with("[mock]\nserver_defaults = \"nginx\"\n"));
+        let nginx = MockLimits {
+            header_read_timeout: secs(60),
+            body_read_timeout: secs(60),
+            send_timeout: secs(60),
+            max_header_bytes: 32 * 1024,
+            on_read_timeout: OnReadTimeout::Close,
+            at_max_connections: AtMaxConnections::Refuse503,
+            server_defaults: Some(ServerDefaults::Nginx),
+            ..MockLimits::default()
+        };
+        assert_eq!((plan.mock.limits, plan.mock.keep_alive_idle), (nginx, secs(75)));
+        assert_round_trip(&plan);
+        let plan = ok(&with(
+            "[mock]\nserver_defaults = \"nginx\"\nheader_read_timeout = \"1s\"\nsend_timeout = \"none\"\nkeep_alive_timeout = \"none\"\non_read_timeout = 408\nat_max_connections = \"backlog\"\nmax_header_bytes = 9000\nmax_connections = 100\n",
+        ));
+        let limits = plan.mock.limits;
+        assert_eq!(
+            (limits.header_read_timeout, limits.body_read_timeout, limits.send_timeout),
+            (secs(1), secs(60), None)
+        );
+        assert_eq!(
+            (limits.on_read_timeout, limits.at_max_connections),
+            (OnReadTimeout::Answer408, AtMaxConnections::Backlog)
+        );
+        assert_eq!((limits.max_header_bytes, limits.max_connections, plan.mock.keep_alive_idle), (9000, 100, None));
+        assert_round_trip(&plan);
+        let plan =
+            ok(&with("[mock]\nserver_defaults = \"go\"\nkeep_alive_close = \"rst\"\nkeep_alive_timeout = \"5s\"\n"));
+        assert_eq!(plan.mock.limits.max_header_bytes, 1 << 20);
+        assert_eq!(plan.mock.limits.header_read_timeout, None);
+        assert_round_trip(&plan);
+        // nginx's keep-alive timeout is one a keep_alive_close can go with.
+        let plan = ok(&with("[mock]\nserver_defaults = \"nginx\"\nkeep_alive_close = \"rst\"\n"));
+        assert_eq!(plan.mock.keep_alive_close, KeepAliveClose::Rst);
+        let s = with("[mock]\nserver_defaults = \"ngnix\"\non_read_timeout = \"409\"\nheader_read_timeout = 5\nmax_header_bytes = 20000000\n");
+        assert_eq!(
+            errs(&s),
+            [
+                "10:19 mock.server_defaults: server_defaults must be \"go\" or \"nginx\", got \"ngnix\"",
+                "11:19 mock.on_read_timeout: on_read_timeout must be \"close\" or \"408\", got \"409\"",
+                "12:23 mock.header_read_timeout: bare number 5 is not a duration",
+                "13:20 mock.max_header_bytes: 20000000 is above the ceiling of 16 MiB",
+            ]
+        );
+        assert_eq!(hints(&s)[0], "did you mean \"nginx\"?");
+    }
+
+    #[test]
     fn keep_alive_close_and_jitter_need_a_timeout() {
         let s = with("[mock]\nkeep_alive_close = \"rst\"\nkeep_alive_jitter = \"1s\"\n");
         assert_eq!(
