@@ -4,8 +4,7 @@
 //! Without slowhttptest the test is skipped, except under CI (`CI` set), where `.ci/run`
 //! installs it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 fn have_slowhttptest() -> bool {
@@ -17,25 +16,13 @@ fn have_slowhttptest() -> bool {
     false
 }
 
-fn start_mock(config: &std::path::Path) -> (Child, String) {
-    let mut child = crate::support::chaosload_with_signals(&[])
-        .args(["mock", "--config", config.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-    (child, line.trim().to_string())
-}
-
 /// Runs a 12 s slowloris of 200 connections against a mock configured by `mock_keys`; the
 /// seconds slowhttptest's probe found the service available, and the seconds it reported.
 fn attack(name: &str, mock_keys: &str) -> (usize, usize) {
     let dir = crate::support::scratch(name);
     let config = dir.join("mock.toml");
     std::fs::write(&config, format!("name = \"{name}\"\n[mock]\n{mock_keys}")).unwrap();
-    let (mut mock, addr) = start_mock(&config);
+    let (mut mock, addr) = crate::standalone::start(&["mock", "--config", config.to_str().unwrap()]);
     let out = dir.join("slow");
     let output =
         crate::support::output_within(
