@@ -77,15 +77,9 @@ pub struct MockLimits {
 impl MockLimits {
     /// 1 GiB: the mock only skips bodies, so the cap bounds time, not memory.
     pub const MAX_REQUEST_BODY_BYTES: u64 = 1 << 30;
-    /// hyper's floor for its read buffer (`max_buf_size`), which the full path's head limit is.
-    pub const MIN_HEADER_BYTES: usize = 8 * 1024;
-    /// The highest `max_header_bytes`: the head is held in memory while it arrives.
+    /// The highest `max_header_bytes` (the head is held in memory while it arrives); the
+    /// ceiling validation applies (`mock.max_header_bytes` in `scenario/ceilings.rs`).
     pub const MAX_HEADER_BYTES: usize = 16 << 20;
-
-    /// Whether any read or write timeout is set (the plain path arms no timer otherwise).
-    pub fn times_out(&self) -> bool {
-        self.header_read_timeout.is_some() || self.body_read_timeout.is_some() || self.send_timeout.is_some()
-    }
 }
 
 impl Default for MockLimits {
