@@ -168,9 +168,9 @@ pub(super) async fn serve(
         let mut response = (&out[..]).chain(body);
         let written = match limits.send_timeout {
             None => io.stream.write_all_buf(&mut response).await,
-            Some(_) => {
-                Watched { inner: &mut io.stream, watch: &mut send_watch, counters }.write_all_buf(&mut response).await
-            }
+            // Not a second `write_all_buf`: that instantiation cost the unwatched one its
+            // inlining (~40 instructions per request under callgrind).
+            Some(_) => write_watched(&mut io.stream, &mut response, &mut send_watch, counters).await,
         };
         match written {
             Ok(()) => {}
@@ -189,6 +189,22 @@ pub(super) async fn serve(
         }
         head_watch.next();
     }
+}
+
+/// Writes all of `buf` through a [`SendWatch`].
+async fn write_watched(
+    stream: &mut TcpStream,
+    buf: &mut impl Buf,
+    watch: &mut SendWatch,
+    counters: &MockCounters,
+) -> io::Result<()> {
+    let mut socket = Watched { inner: stream, watch, counters };
+    while buf.has_remaining() {
+        if socket.write_buf(buf).await? == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+    }
+    Ok(())
 }
 
 /// A time no deadline reaches (for a timer that is never polled).
