@@ -122,8 +122,10 @@ impl Cohort {
         match step {
             Step::Nothing => {}
             Step::Ticking | Step::TickAgain => {
-                let generation = slab.generation(slot);
-                self.ticks.push(from.saturating_add(interval), slot, generation);
+                // Drift-free from the last tick, but after this turn: a loop woken late carries
+                // out one tick per connection, not a burst of the ticks it missed.
+                let at = from.saturating_add(interval).max(now + 1);
+                self.ticks.push(at, slot, slab.generation(slot));
             }
             Step::Ended(end) => self.ended(end, now),
         }
@@ -153,13 +155,11 @@ impl Cohort {
             return None;
         }
         let elapsed = Duration::from_nanos(now);
-        if self.window_end.is_some_and(|end| now >= end) || stopped {
-            if self.window_end.take().is_some() {
-                slab.close_cohort(registry, self.index, &self.counters, now);
-                self.occupied = 0;
-                self.ticks.clear();
-                self.connect_timeouts.clear();
-            }
+        if (self.window_end.is_some_and(|end| now >= end) || stopped) && self.window_end.take().is_some() {
+            slab.close_cohort(registry, self.index, &self.counters, now);
+            self.occupied = 0;
+            self.ticks.clear();
+            self.connect_timeouts.clear();
         }
         if self.window_end.is_none() && !stopped {
             if let Some(end) = self.plan.window_end(elapsed) {
@@ -195,10 +195,7 @@ impl Cohort {
         } else if let Some(start) = next_start {
             wake = wake.min(nanos(start));
         }
-        [self.ticks.next(), self.connect_timeouts.next()]
-            .into_iter()
-            .flatten()
-            .fold(Some(wake), |w, d| w.map(|w| w.min(d)))
+        Some([self.ticks.next(), self.connect_timeouts.next()].into_iter().flatten().fold(wake, Nanos::min))
     }
 
     /// Begins one connection.

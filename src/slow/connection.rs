@@ -40,6 +40,16 @@ pub(super) enum Fate {
 }
 
 impl Fate {
+    /// A connect's failure: refused (nothing listening, or a full backlog answered with RST) or
+    /// failed otherwise.
+    fn of_connect(e: &io::Error) -> Fate {
+        if e.kind() == io::ErrorKind::ConnectionRefused {
+            Fate::Refused
+        } else {
+            Fate::ConnectFailed
+        }
+    }
+
     /// Counts the fate (the one place a connection's fate is counted).
     fn count(self, c: &Counters) {
         let counter = match self {
@@ -150,8 +160,7 @@ impl Slab {
         counters.connecting.fetch_add(1, Relaxed);
         let failed = |e: io::Error| {
             counters.connecting.fetch_sub(1, Relaxed);
-            let fate = if e.kind() == io::ErrorKind::ConnectionRefused { Fate::Refused } else { Fate::ConnectFailed };
-            fate.count(counters);
+            Fate::of_connect(&e).count(counters);
             End { held_for: None, out_of_descriptors: crate::client::is_fd_exhaustion(&e) }
         };
         let mut stream = connect(addr, script.receive_buffer).map_err(failed)?;
@@ -201,8 +210,8 @@ impl Slab {
     ) -> Step {
         let s = &mut self.slots[slot];
         let Some(stream) = &s.stream else { return Step::Nothing };
-        let heard = match s.phase {
-            Phase::Connecting => match connected(stream) {
+        if s.phase == Phase::Connecting {
+            match connected(stream) {
                 Ok(false) => return Step::Nothing,
                 Ok(true) => {
                     counters.connecting.fetch_sub(1, Relaxed);
@@ -210,19 +219,16 @@ impl Slab {
                     let now_open = counters.connected.fetch_add(1, Relaxed) + 1;
                     counters.peak_connected.fetch_max(now_open, Relaxed);
                     (s.phase, s.since) = (Phase::Opening, now);
-                    Ok(())
                 }
-                Err(e) => {
-                    let refused = e.kind() == io::ErrorKind::ConnectionRefused;
-                    let fate = if refused { Fate::Refused } else { Fate::ConnectFailed };
-                    return Step::Ended(self.end(registry, slot, fate, counters, now));
-                }
-            },
-            Phase::Opening | Phase::Holding => match script.tick {
-                Tick::Send { .. } => listen(stream, &mut s.answered),
-                Tick::Read { .. } if event.is_error() => Err(Fate::Reset),
-                Tick::Read { .. } => Ok(()),
-            },
+                Err(e) => return Step::Ended(self.end(registry, slot, Fate::of_connect(&e), counters, now)),
+            }
+        }
+        // The same event may already say the server answered or closed (edge-triggered: it
+        // would not be said again), so a sending kind reads before it writes the opening.
+        let heard = match script.tick {
+            Tick::Send { .. } => listen(stream, &mut s.answered),
+            Tick::Read { .. } if event.is_error() => Err(Fate::Reset),
+            Tick::Read { .. } => Ok(()),
         };
         let step = heard.and_then(|()| match s.phase {
             Phase::Opening => write_opening(s, &script.opening),

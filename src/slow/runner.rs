@@ -4,7 +4,7 @@
 //!
 //! Each turn of the loop: the seconds that ended go into the timelines, then the socket events
 //! are handled, then the ticks and connect timeouts that fell due, then each cohort starts or
-//! ends its window and opens connections at its pace ([`Cohort::drive`]); the poll then sleeps
+//! ends its window and opens connections at its pace (`Cohort::drive`); the poll then sleeps
 //! until the earliest thing any cohort waits for, or the stop's `mio::Waker`.
 
 use super::cohort::Cohort;
