@@ -341,17 +341,27 @@ fn live_counts_and_a_stop_before_the_window_ends() {
     }
 }
 
+/// Runs `plan`, repeating `every`, against `addr` for `run_for`, then stops it.
+fn run_repeating(
+    addr: SocketAddr,
+    mut plan: FaultPlan<CohortFault>,
+    every: Duration,
+    run_for: Duration,
+) -> CohortRecord {
+    plan.every = Some(every);
+    let target = CohortTarget { addr, host: "h".into(), path: "/".into() };
+    let cohorts = Cohorts::start(CohortConfig { target, cohorts: vec![(0, plan)], epoch: Instant::now() }).unwrap();
+    std::thread::sleep(run_for);
+    let r = cohorts.finish().remove(0);
+    check_invariants(&r);
+    r
+}
+
 /// A repeating window opens again at each activation, and closes at each end.
 #[test]
 fn a_repeating_window_holds_its_connections_in_each_activation() {
     let server = Server::start(Policy::Silent);
-    let mut plan = cohort(loris(8, ms(100)), 3, 100, ms(300));
-    plan.every = Some(ms(600));
-    let target = CohortTarget { addr: server.addr, host: "h".into(), path: "/".into() };
-    let cohorts = Cohorts::start(CohortConfig { target, cohorts: vec![(0, plan)], epoch: Instant::now() }).unwrap();
-    std::thread::sleep(ms(1500));
-    let r = cohorts.finish().remove(0);
-    check_invariants(&r);
+    let r = run_repeating(server.addr, cohort(loris(8, ms(100)), 3, 100, ms(300)), ms(600), ms(1500));
     // Windows at 0, 0.6 and 1.2 s: three times three connections.
     assert_eq!((r.fates.attempts, r.fates.held_to_end), (9, 9), "{:?}", r.fates);
 }
@@ -475,18 +485,13 @@ fn the_deadline_queue_stays_ordered() {
     assert_eq!(q.pop_due(10_000), None);
 }
 
-/// Repeating windows, each shorter than the next tick would come: every connection of every
-/// activation still gets its ticks (a queue out of order would stall them behind a later one).
+/// Repeating windows: every connection of every activation gets its ticks (each window's end
+/// clears the cohort's tick queue and the next fills it again; a queue out of order would
+/// stall ticks behind a later entry).
 #[test]
 fn ticks_go_on_in_every_activation_of_a_repeating_window() {
     let server = Server::start(Policy::Record);
-    let mut plan = cohort(loris(4, ms(50)), 2, 100, ms(400));
-    plan.every = Some(ms(700));
-    let target = CohortTarget { addr: server.addr, host: "h".into(), path: "/".into() };
-    let cohorts = Cohorts::start(CohortConfig { target, cohorts: vec![(0, plan)], epoch: Instant::now() }).unwrap();
-    std::thread::sleep(ms(1800));
-    let r = cohorts.finish().remove(0);
-    check_invariants(&r);
+    let r = run_repeating(server.addr, cohort(loris(4, ms(50)), 2, 100, ms(400)), ms(700), ms(1800));
     assert_eq!(r.fates.attempts, 6, "windows at 0, 0.7 and 1.4 s: {:?}", r.fates);
     let seen = server.stop();
     assert_eq!(seen.received.len(), 6);
