@@ -247,6 +247,19 @@ def socket_fds(pid):
     return n
 
 
+def context_switches(pid):
+    """Context switches of all a process's threads so far (voluntary and not): about how often
+    it went to sleep and woke up again."""
+    n = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as f:
+                n += sum(int(line.split()[1]) for line in f if "ctxt_switches:" in line)
+        except OSError:
+            pass
+    return n
+
+
 def fd_limit(pid):
     """A process's descriptor limit (soft), from /proc/PID/limits; None once it has exited."""
     try:
@@ -1165,7 +1178,7 @@ class Bench:
                         break
                     time.sleep(0.5)
                 run.update({"ramp_s": now - t_start, "open_at_hold_start": n})
-                cpu0, srv0 = proc_cpu_s(proc.pid), srv.cpu_s()
+                cpu0, srv0, cs0 = proc_cpu_s(proc.pid), srv.cpu_s(), context_switches(proc.pid)
                 steal0, total0, busy0 = cpu_times()
                 h0 = time.monotonic()
                 held, rss = [n], []
@@ -1176,7 +1189,7 @@ class Bench:
                     if len(rss) % 10 == 0:
                         held.append(established(srv.port))
                     time.sleep(min(1.0, max(0.0, hold_s - el)))
-                cpu1, srv1 = proc_cpu_s(proc.pid), srv.cpu_s()
+                cpu1, srv1, cs1 = proc_cpu_s(proc.pid), srv.cpu_s(), context_switches(proc.pid)
                 steal1, total1, busy1 = cpu_times()
                 hold_wall = time.monotonic() - h0
                 run["rss_kb"] = vm_rss_kb(proc.pid)
@@ -1192,6 +1205,7 @@ class Bench:
                     raise RuntimeError("held no connection")
                 run["rss_per_conn_kb"] = (run["rss_kb"] - run["baseline_rss_kb"]) / run["held"]
                 run["cpu_pct"] = run["cpu_hold_s"] / hold_wall
+                run["switches_per_s"] = (cs1 - cs0) / hold_wall
                 # CPU seconds per 1,000 connections held for a minute, over the mean held.
                 conn_min = statistics.mean(held) * hold_wall / 60
                 run["cpu_s_per_kconn_min"] = run["cpu_hold_s"] / (conn_min / 1000)
@@ -1227,7 +1241,7 @@ class Bench:
             log("section 11: slowhttptest is not installed (bench/run.sh installs it); chaosload alone")
             self.missing_tools = sorted(set(getattr(self, "missing_tools", [])) | {"slowhttptest"})
         conns, hold_s, reps = self.slow_params()
-        self.slow_conns, self.slow_hold_s = conns, hold_s
+        self.slow_conns, self.slow_hold_s, self.slow_reps = conns, hold_s, reps
         srv = self.server("nginx-slow")
         url = lambda probe: srv.url + ("held" if probe == "unanswered" else "")
         cases = [c for c in self.SLOW_CASES if c[0] == "chaosload" or shutil.which(c[0])]
@@ -1848,7 +1862,10 @@ class Report:
                f"VmRSS at the tool's first socket, sampled every millisecond from its start: started up, before its "
                f"connections) over the connections nginx still had established at the hold's end (a probe waiting "
                f"at that moment is one of them). nginx's **reading** (stub_status) counts the connections it "
-               f"was still reading a request head from then: a slowloris connection is one of them.", "")
+               f"was still reading a request head from then: a slowloris connection is one of them. "
+               f"{b.slow_reps} interleaved repeats (slowhttptest with its probe answered: one); figures are medians; "
+               f"**context switches /s** are the tool's (all threads, /proc/PID/task/*/status) during the hold: how "
+               f"often it slept and woke.", "")
         self.w("The tools' probes of the service (slowhttptest's every 5 s, `chaosload slow --probe-timeout`'s) are "
                "complete requests: at `/held` nginx passes them to a listener that never reads them, so they are never "
                "answered (**probe unanswered**), the held connections being the same at either URL. slowhttptest is also "
@@ -1856,8 +1873,8 @@ class Report:
                "polling the closed probe's descriptor and spins on POLLNVAL until its next probe, a whole core's worth "
                "of CPU that says nothing about holding connections (bench/bounds.md), so the targets compare the "
                "unanswered runs.", "")
-        self.w("| tool | probe | connections asked | held at the hold's end | nginx reading | all open after | RSS at first socket | RSS holding | RSS per held connection | CPU during the hold | CPU s per 1,000 connection-minutes | CPU while opening | nginx CPU during the hold | runs counted |",
-               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        self.w("| tool | probe | connections asked | held at the hold's end | nginx reading | all open after | RSS at first socket | RSS holding | RSS per held connection | CPU during the hold | CPU s per 1,000 connection-minutes | context switches /s | CPU while opening | nginx CPU during the hold | runs counted |",
+               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         cases = sorted({(r["tool"], r["probe"], r["conns"]) for r in b.pick(11, part="hold")}, key=lambda k: (-k[2], k[0], k[1][::-1]))
         meds = {}
         for tool, probe, n in cases:
@@ -1870,7 +1887,7 @@ class Report:
                    f"{m('ramp_s'):.1f} s | {m('baseline_rss_kb') / 1024:.1f} MB | {m('rss_kb') / 1024:.1f} MB | "
                    f"{m('rss_per_conn_kb'):.2f} kB{rng_str([r['rss_per_conn_kb'] for r in runs], 2)} | "
                    f"{m('cpu_pct'):.1%} | {m('cpu_s_per_kconn_min'):.3f}{rng_str([r['cpu_s_per_kconn_min'] for r in runs], 3)} | "
-                   f"{m('cpu_ramp_s'):.2f} s | {m('nginx_cpu_hold_s'):.2f} s | {b.counted(11, **tags)} |")
+                   f"{fmt(median([r.get('switches_per_s') for r in runs]))} | {m('cpu_ramp_s'):.2f} s | {m('nginx_cpu_hold_s'):.2f} s | {b.counted(11, **tags)} |")
         self.w("")
         at = getattr(b, "slow_compare_at", conns)
         c, s = meds.get(("chaosload", "unanswered", at)), meds.get(("slowhttptest", "unanswered", conns))
