@@ -1,4 +1,5 @@
-//! The terminal summary printed after a run: one row per client configuration, then warnings.
+//! The terminal summary printed after a run: one row per client configuration, a line per slow-client
+//! cohort (worded from `report::cohorts`, as report.html's), then warnings.
 
 use crate::result::{PhaseResult, RunResult, Summary};
 use std::fmt::Write as _;
@@ -56,6 +57,9 @@ pub fn render(result: &RunResult) -> String {
             fmt_us(t.latency.max_us),
             c.connections.opened,
         );
+    }
+    for cohort in crate::report::cohorts::cohorts(result) {
+        let _ = writeln!(out, "{}", cohort.summary_line());
     }
     let errors: Vec<String> = result
         .clients
@@ -131,6 +135,24 @@ mod tests {
         assert!(text.contains("fd_exhausted 640"), "counted by kind: {text}");
         let warnings: Vec<&str> = text.lines().filter(|l| l.starts_with("WARNING")).collect();
         assert_eq!(warnings, [format!("WARNING c: {}.", fd_exhausted_warning(640))], "{text}");
+    }
+
+    #[test]
+    fn a_line_per_cohort_follows_the_table() {
+        let r = crate::report::fixtures::cohort_run();
+        let text = render(&r);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].starts_with("default ") && lines[2].starts_with("tuned<1> "), "{text}");
+        assert_eq!(
+            lines[3],
+            "slowloris (fault 1, 300 conns, 3s–6s and 8s–9s): default p99 4.00ms → 1.21s, errors 0.00% → 31.00%, \
+             held 300 to the end, closed by server 0, reset 0; tuned<1> p99 4.00ms (unchanged), errors 0.00% \
+             (unchanged), held 284 to the end, closed by server 1204, reset 4"
+        );
+        assert_eq!(text.matches("slowloris").count(), 1, "the mock fault has no line: {text}");
+        let plain =
+            render(&crate::report::fixtures::run("s", vec![crate::report::fixtures::client("c", &Default::default())]));
+        assert!(!plain.contains("conns,"), "no cohort, no line: {plain}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Comparing runs of one scenario (say before and after a release): per client configuration, each run's
 //! numbers and their deltas against the first run, as data and as a terminal table.
 
-use crate::result::{ClientResult, PhaseResult, RunResult};
+use crate::result::{ClientResult, CohortResult, PhaseResult, RunResult};
 use crate::summary::fmt_us;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -290,10 +290,41 @@ pub struct RunInfo {
     pub error: Option<String>,
 }
 
+/// A count of a cohort's fates table, as report.html and `compare` show it.
+pub struct FateColumn {
+    pub head: &'static str,
+    pub value: fn(&CohortResult) -> u64,
+}
+
+/// The counts of the fates tables, in their order (report.html adds `held_for`'s p50 and max).
+pub const FATE_COLUMNS: [FateColumn; 9] = [
+    FateColumn { head: "attempts", value: |k| k.fates.attempts },
+    FateColumn { head: "opened", value: |k| k.fates.opened },
+    FateColumn { head: "held to the end", value: |k| k.fates.held_to_end },
+    FateColumn { head: "closed by server", value: |k| k.fates.closed_by_server },
+    FateColumn { head: "reset", value: |k| k.fates.reset },
+    FateColumn { head: "refused", value: |k| k.fates.refused },
+    FateColumn { head: "connect failed", value: |k| k.fates.connect_failed },
+    FateColumn { head: "answered", value: |k| k.fates.answered },
+    FateColumn { head: "peak connected", value: |k| k.peak_connected },
+];
+
+/// A slow-client cohort's fate counts in one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortCounts {
+    /// Its `[[fault]]` index.
+    pub fault: usize,
+    pub kind: String,
+    /// In the order of [`FATE_COLUMNS`].
+    pub counts: Vec<u64>,
+}
+
 /// One configuration in one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientRun {
     pub stats: Stats,
+    /// The slow-client cohorts beside it, by fault index.
+    pub cohorts: Vec<CohortCounts>,
     /// Against the first run, one per [`Metric`] that both have; empty for the first run itself and when
     /// the first run does not have this configuration.
     pub deltas: Vec<(Metric, Delta)>,
@@ -314,6 +345,21 @@ pub struct ClientComparison {
 }
 
 impl ClientComparison {
+    /// Every slow-client cohort any run had, as `(fault, kind)`, by fault index.
+    pub fn cohorts(&self) -> Vec<(usize, &str)> {
+        let all: BTreeSet<(usize, &str)> =
+            self.runs.iter().flatten().flat_map(|r| r.cohorts.iter().map(|k| (k.fault, k.kind.as_str()))).collect();
+        all.into_iter().collect()
+    }
+
+    /// Count `column` of [`FATE_COLUMNS`] of the cohort of `fault` in each run (`None`: not in it).
+    pub fn cohort_counts(&self, fault: usize, column: usize) -> Vec<Option<u64>> {
+        self.runs
+            .iter()
+            .map(|r| r.as_ref()?.cohorts.iter().find(|k| k.fault == fault).map(|k| k.counts[column]))
+            .collect()
+    }
+
     /// Every error kind any run met, sorted.
     pub fn error_kinds(&self) -> Vec<String> {
         let kinds: BTreeSet<&String> = self.runs.iter().flatten().flat_map(|r| r.stats.errors.keys()).collect();
@@ -362,14 +408,15 @@ pub fn compare(results: &[(String, RunResult)]) -> Comparison {
     let clients: Vec<ClientComparison> = names
         .iter()
         .map(|name| {
-            let stats: Vec<Option<Stats>> =
-                results.iter().map(|(_, r)| r.clients.iter().find(|c| c.name == *name).map(Stats::of_client)).collect();
-            let first = stats.first().cloned().flatten();
-            let runs = stats
+            let found: Vec<Option<&ClientResult>> =
+                results.iter().map(|(_, r)| r.clients.iter().find(|c| c.name == *name)).collect();
+            let first = found.first().copied().flatten().map(Stats::of_client);
+            let runs = found
                 .into_iter()
                 .enumerate()
-                .map(|(i, s)| {
-                    s.map(|stats| {
+                .map(|(i, c)| {
+                    c.map(|c| {
+                        let stats = Stats::of_client(c);
                         let deltas = match &first {
                             Some(first) if i > 0 => Metric::ALL
                                 .iter()
@@ -377,7 +424,16 @@ pub fn compare(results: &[(String, RunResult)]) -> Comparison {
                                 .collect(),
                             _ => Vec::new(),
                         };
-                        ClientRun { stats, deltas }
+                        let cohorts = c
+                            .cohorts
+                            .iter()
+                            .map(|k| CohortCounts {
+                                fault: k.fault,
+                                kind: k.kind.clone(),
+                                counts: FATE_COLUMNS.iter().map(|col| (col.value)(k)).collect(),
+                            })
+                            .collect();
+                        ClientRun { stats, cohorts, deltas }
                     })
                 })
                 .collect();
@@ -542,6 +598,10 @@ pub fn terminal_table(c: &Comparison) -> String {
     if !errors.is_empty() {
         let _ = writeln!(out, "\nerrors by kind:\n{}", errors.join("\n"));
     }
+    let cohorts: Vec<String> = c.clients.iter().flat_map(cohort_lines).collect();
+    if !cohorts.is_empty() {
+        let _ = writeln!(out, "\nslow-client cohorts (counts that are not zero in every run):\n{}", cohorts.join("\n"));
+    }
     if !c.notes.is_empty() {
         out.push('\n');
         for note in &c.notes {
@@ -556,6 +616,36 @@ pub fn terminal_table(c: &Comparison) -> String {
 pub fn error_progression(client: &ClientComparison, kind: &str) -> String {
     let counts: Vec<Option<u64>> =
         client.runs.iter().map(|r| r.as_ref().map(|r| r.stats.errors.get(kind).copied().unwrap_or(0))).collect();
+    progression(&counts)
+}
+
+/// Each cohort's fates across the runs, a line per cohort: `  c: slowloris (fault 0): attempts
+/// 300 → 1504 (+1204), held to the end 300 → 284 (−16)` (counts zero in every run left out).
+fn cohort_lines(client: &ClientComparison) -> Vec<String> {
+    client
+        .cohorts()
+        .into_iter()
+        .map(|(fault, kind)| {
+            let counts: Vec<String> = FATE_COLUMNS
+                .iter()
+                .enumerate()
+                .filter_map(|(i, col)| {
+                    let counts = client.cohort_counts(fault, i);
+                    counts
+                        .iter()
+                        .any(|n| n.is_some_and(|n| n > 0))
+                        .then(|| format!("{} {}", col.head, progression(&counts)))
+                })
+                .collect();
+            let counts = if counts.is_empty() { "nothing counted".to_string() } else { counts.join(", ") };
+            format!("  {}: {kind} (fault {fault}): {counts}", client.name)
+        })
+        .collect()
+}
+
+/// Counts across the runs, with the last run's change against the first: `0 → 12 (+12)`; `—` for
+/// a run without it.
+fn progression(counts: &[Option<u64>]) -> String {
     let text: Vec<String> = counts.iter().map(|n| n.map_or("—".to_string(), |n| n.to_string())).collect();
     let mut out = text.join(" → ");
     if let (Some(Some(first)), Some(Some(last))) = (counts.first(), counts.last()) {
@@ -676,6 +766,34 @@ mod tests {
         assert!(table.contains("after.json"), "{table}");
         assert!(table.lines().any(|l| l.trim_start().starts_with("after.json") && l.contains("(not in this run)")));
         assert!(table.lines().any(|l| l.trim_start().starts_with("before.json") && l.contains("(not in this run)")));
+    }
+
+    #[test]
+    fn cohort_fates_are_compared_run_by_run() {
+        let before = crate::report::fixtures::cohort_run();
+        let mut after = before.clone();
+        after.clients[0].cohorts[0].fates.closed_by_server = 280;
+        after.clients[0].cohorts[0].fates.held_to_end = 20;
+        after.clients[1].cohorts.clear();
+        let c = compare(&[("before".into(), before), ("after".into(), after)]);
+        let default = &c.clients[0];
+        assert_eq!(default.cohorts(), [(1, "slowloris")]);
+        assert_eq!(default.cohort_counts(1, 2), [Some(300), Some(20)], "held to the end");
+        assert_eq!(c.clients[1].cohort_counts(1, 0), [Some(1504), None], "no cohort in the second run");
+        let table = terminal_table(&c);
+        let section = &table[table.find("slow-client cohorts").expect("a section")..];
+        assert!(
+            section.contains(
+                "  default: slowloris (fault 1): attempts 300 → 300 (±0), opened 300 → 300 (±0), held to the end \
+                 300 → 20 (−280), closed by server 0 → 280 (+280), peak connected 300 → 300 (±0)\n"
+            ),
+            "counts zero in every run are left out: {section}"
+        );
+        assert!(section.contains("  tuned<1>: slowloris (fault 1): attempts 1504 → —, "), "{section}");
+        let page = super::super::compare_html::render(&c, &[]);
+        assert!(page.contains("<h3>slowloris (fault 1): its connections' fates</h3>"), "{page}");
+        assert!(page.contains("after</td><td>300</td><td>300</td><td>20</td><td>280</td>"), "{page}");
+        assert!(!terminal_table(&compare(&before_after())).contains("slow-client"));
     }
 
     #[test]

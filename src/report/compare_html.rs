@@ -5,7 +5,7 @@
 //! from a scenario, a result or a file name with [`esc`].
 
 use super::charts::{self, Dashes, SpectrumLine, TimeSeries};
-use super::compare::{Comparison, Delta, Metric};
+use super::compare::{ClientComparison, Comparison, Delta, Metric, FATE_COLUMNS};
 use super::metrics::{decode, Phase};
 use super::page::{error_kinds, esc, figure, page_start, phase_heading, swatch, value_cell, PAGE_END};
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
@@ -28,6 +28,7 @@ pub fn render(c: &Comparison, results: &[(String, RunResult)]) -> String {
         let _ = writeln!(out, "<h2>{}</h2>", esc(&client.name));
         client_charts(&mut out, ci, &client.name, &labels, &runs, results);
         client_table(&mut out, c, &runs);
+        cohorts_table(&mut out, c, client);
     }
     out.push_str(PAGE_END);
     out
@@ -299,6 +300,36 @@ fn client_table(out: &mut String, c: &Comparison, runs: &[Option<&ClientResult>]
                 }
             }
             let _ = writeln!(out, "<td class=\"kinds\">{}</td></tr>", error_kinds(&stats.errors));
+        }
+        out.push_str("</table>\n");
+    }
+}
+
+/// Per slow-client cohort of this configuration, one row per run: its fates (counts, not judged
+/// better or worse: a server that closes more of a cohort's connections may be defending itself).
+fn cohorts_table(out: &mut String, c: &Comparison, client: &ClientComparison) {
+    for (fault, kind) in client.cohorts() {
+        let _ = write!(
+            out,
+            "<h3>{} (fault {fault}): its connections' fates</h3>\n<table>\n<tr><th class=\"name\">run</th>",
+            esc(kind)
+        );
+        for col in &FATE_COLUMNS {
+            let _ = write!(out, "<th>{}</th>", col.head);
+        }
+        out.push_str("</tr>\n");
+        let columns: Vec<Vec<Option<u64>>> = (0..FATE_COLUMNS.len()).map(|i| client.cohort_counts(fault, i)).collect();
+        for (run, info) in c.runs.iter().enumerate() {
+            let _ = write!(out, "<tr><td class=\"name\">{}{}</td>", swatch(run), esc(&info.label));
+            for counts in &columns {
+                match counts[run] {
+                    Some(n) => {
+                        let _ = write!(out, "<td>{n}</td>");
+                    }
+                    None => out.push_str("<td>—</td>"),
+                }
+            }
+            out.push_str("</tr>\n");
         }
         out.push_str("</table>\n");
     }

@@ -241,3 +241,110 @@ pub fn report_run() -> RunResult {
     r.warnings = vec!["fault[0] (reset, layer mock) acts on HTTP/1 connections only: \"<h2>\" will not meet it".into()];
     r
 }
+
+/// A timeline of one second per `(requests, latency µs, errors)`: `requests` completed at that
+/// latency (a real histogram), `errors` of them failed (kind `reset`).
+pub fn timeline(seconds: &[(u64, u64, u64)]) -> Vec<SecondResult> {
+    seconds
+        .iter()
+        .enumerate()
+        .map(|(t, &(n, us, failed))| {
+            let mut s = second(t as u64, &vec![us; n as usize]);
+            s.ok = n - failed;
+            if failed > 0 {
+                s.errors.insert("reset".to_string(), failed);
+            }
+            s
+        })
+        .collect()
+}
+
+/// A cohort of fault `fault` that meant to hold `connections`, with these fates, its connections
+/// ended by the server all held 2 s, and `timeline`.
+pub fn cohort(fault: usize, kind: &str, connections: u64, fates: Fates, timeline: Vec<CohortSecond>) -> CohortResult {
+    let mut held = Hist::new();
+    for _ in 0..fates.closed_by_server + fates.reset {
+        held.record(Duration::from_secs(2));
+    }
+    let peak = timeline.iter().map(|s| s.connected).max().unwrap_or(0);
+    CohortResult {
+        fault,
+        kind: kind.to_string(),
+        connections,
+        fates,
+        peak_connected: peak,
+        held_for: Summary::of(&held),
+        timeline,
+    }
+}
+
+/// A cohort's seconds from `from` on: `(connecting, connected, closed by server)` at each.
+fn cohort_seconds(from: u64, states: &[(u64, u64, u64)]) -> Vec<CohortSecond> {
+    states
+        .iter()
+        .enumerate()
+        .map(|(i, &(connecting, connected, closed_by_server))| CohortSecond {
+            t_s: from + i as u64,
+            connecting,
+            connected,
+            opened: connected.min(50),
+            closed_by_server,
+            ..CohortSecond::default()
+        })
+        .collect()
+}
+
+/// Two configurations beside a slowloris cohort of 300 connections (fault 1, windows 3–6 s and 8–9 s,
+/// after a mock fault): `default` slows to 1.21 s and fails 31% inside the windows and its server
+/// closes nothing; `tuned<1>` stays at 4 ms and its server closes most of the cohort's connections.
+pub fn cohort_run() -> RunResult {
+    let inside = |t: u64| (3..6).contains(&t) || t == 8;
+    let seconds = |slow: bool| -> Vec<(u64, u64, u64)> {
+        (0..12).map(|t| if slow && inside(t) { (100, 1_210_000, 31) } else { (100, 4_000, 0) }).collect()
+    };
+    let mut default = client("default", &Numbers::default());
+    default.duration_ms = 12_000;
+    default.timeline = timeline(&seconds(true));
+    default.cohorts = vec![cohort(
+        1,
+        "slowloris",
+        300,
+        Fates { attempts: 300, opened: 300, held_to_end: 300, ..Fates::default() },
+        cohort_seconds(3, &[(300, 0, 0), (0, 300, 0), (0, 300, 0), (0, 0, 0), (0, 0, 0), (0, 300, 0)]),
+    )];
+    let mut tuned = client("tuned<1>", &Numbers::default());
+    tuned.duration_ms = 12_000;
+    tuned.timeline = timeline(&seconds(false));
+    tuned.cohorts = vec![cohort(
+        1,
+        "slowloris",
+        300,
+        Fates {
+            attempts: 1504,
+            opened: 1492,
+            refused: 12,
+            closed_by_server: 1204,
+            reset: 4,
+            answered: 1100,
+            held_to_end: 284,
+            ..Fates::default()
+        },
+        cohort_seconds(3, &[(120, 180, 300), (60, 240, 400), (40, 260, 404), (0, 0, 0), (0, 0, 0), (10, 284, 100)]),
+    )];
+    let mut r = run("cohorts", vec![default, tuned]);
+    r.faults = vec![
+        FaultWindows {
+            kind: "latency".to_string(),
+            layer: "mock".to_string(),
+            probability: 1.0,
+            windows: vec![Window { start_ms: 0, end_ms: 1_000 }],
+        },
+        FaultWindows {
+            kind: "slowloris".to_string(),
+            layer: "clients".to_string(),
+            probability: 1.0,
+            windows: vec![Window { start_ms: 3_000, end_ms: 6_000 }, Window { start_ms: 8_000, end_ms: 9_000 }],
+        },
+    ];
+    r
+}

@@ -5,8 +5,9 @@
 //! figures and table cells come from the page kit it shares with the comparison page, [`super::page`].
 
 use super::charts::{self, SpectrumLine};
-use super::compare::Better;
-use super::metrics::{decode, Phase};
+use super::cohorts::{cohorts, Cohort};
+use super::compare::{Better, FATE_COLUMNS};
+use super::metrics::{decode, pct, Phase};
 use super::page::{error_kinds, esc, figure, fmt_ms, page_start, phase_heading, swatch, value_cell, PAGE_END};
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
 use crate::summary::{fd_exhausted_warning, fmt_us, lag_warns};
@@ -27,10 +28,6 @@ pub fn render(result: &RunResult) -> String {
     scenario_section(&mut out, result);
     out.push_str(PAGE_END);
     out
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.2}%", x * 100.0)
 }
 
 fn header(out: &mut String, r: &RunResult) {
@@ -220,6 +217,9 @@ fn story(r: &RunResult) -> String {
         })
         .collect();
     let _ = write!(s, "Connections opened: {}.", conns.join(", "));
+    for cohort in cohorts(r) {
+        let _ = write!(s, " {}", cohort.story(&|text| esc(text)));
+    }
     let warns = warnings(r);
     if !warns.is_empty() {
         let _ = write!(s, " <b>Warning:</b> {}", warns.join(" "));
@@ -278,6 +278,18 @@ fn charts_section(out: &mut String, r: &RunResult) {
         "Completed requests per second (line) with errors per second stacked by kind (areas), one panel \
          per client configuration, on the same scale.",
     );
+    for cohort in cohorts(r).iter().filter(|k| k.runs.iter().any(|run| run.record.is_some())) {
+        figure(
+            out,
+            &cohort_heading(cohort),
+            &charts::cohort(r, cohort.fault),
+            "The slow-client cohort's connections at the end of each second, one panel per client \
+             configuration on the same scale: connected (held open), connecting (handshake pending) and \
+             closed so far (by the server, reset, refused or failed to connect). The dashed line is the \
+             number of connections it meant to hold; the shaded bands are its windows, on the same time axis \
+             as latency over time.",
+        );
+    }
     figure(
         out,
         "Connections opened per second",
@@ -412,7 +424,51 @@ fn tables(out: &mut String, r: &RunResult) {
         out.push_str("</table>\n");
     }
     connections_table(out, r);
+    cohorts_table(out, r);
     counters_table(out, r);
+}
+
+/// `slowloris: 300 connections, 20s–40s` (escaped).
+fn cohort_heading(k: &Cohort) -> String {
+    let conns = k.connections_label().map(|n| format!(" {n},")).unwrap_or_default();
+    format!("{}:{conns} {}", esc(k.kind), k.windows_label())
+}
+
+/// Each slow-client cohort's fates, a row per configuration that recorded it.
+fn cohorts_table(out: &mut String, r: &RunResult) {
+    let all = cohorts(r);
+    if all.iter().all(|k| k.runs.iter().all(|run| run.record.is_none())) {
+        return;
+    }
+    out.push_str(
+        "<h3>Slow-client cohorts</h3>\n<p class=\"meta\">What became of each cohort's connections. Every attempt \
+         ends held to the end, closed by the server, reset, refused or failed to connect; answered counts those \
+         the server ended after sending response bytes; held for is how long those it ended had been open.</p>\n\
+         <table>\n<tr><th class=\"name\">cohort</th><th class=\"name\">client</th>",
+    );
+    for col in &FATE_COLUMNS {
+        let _ = write!(out, "<th>{}</th>", col.head);
+    }
+    out.push_str("<th>held for p50</th><th>held for max</th></tr>\n");
+    for k in &all {
+        for run in &k.runs {
+            let Some(c) = run.record else { continue };
+            let _ = write!(
+                out,
+                "<tr><td class=\"name\">{} (fault {})</td><td class=\"name\">{}{}</td>",
+                esc(k.kind),
+                k.fault,
+                swatch(run.client),
+                esc(run.name)
+            );
+            for col in &FATE_COLUMNS {
+                let _ = write!(out, "<td>{}</td>", (col.value)(c));
+            }
+            let held = |us: u64| if c.held_for.count > 0 { fmt_us(us) } else { "—".to_string() };
+            let _ = writeln!(out, "<td>{}</td><td>{}</td></tr>", held(c.held_for.p50_us), held(c.held_for.max_us));
+        }
+    }
+    out.push_str("</table>\n");
 }
 
 fn connections_table(out: &mut String, r: &RunResult) {

@@ -7,10 +7,24 @@ use crate::result::{ClientResult, PhaseResult, Summary};
 
 /// A summary's histogram, decoded from result.json's base64; `None` when it recorded nothing.
 pub(super) fn decode(s: &Summary) -> Option<Hist> {
-    if s.count == 0 || s.hdr.is_empty() {
+    if s.count == 0 {
         return None;
     }
-    Hist::decode_base64(&s.hdr).ok().filter(|h| !h.is_empty())
+    decode_hdr(&s.hdr)
+}
+
+/// A base64 histogram of result.json (a summary's, a second's), decoded; `None` when it recorded
+/// nothing. `RunResult::load` has checked that every one decodes.
+pub(super) fn decode_hdr(hdr: &str) -> Option<Hist> {
+    if hdr.is_empty() {
+        return None;
+    }
+    Hist::decode_base64(hdr).ok().filter(|h| !h.is_empty())
+}
+
+/// A rate (an error rate, a reuse ratio) as the pages show it: `31.40%`.
+pub(super) fn pct(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
 }
 
 /// A row group of the results tables: one phase (matched by name, else position) or all phases.

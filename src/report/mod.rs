@@ -7,6 +7,7 @@
 //! Nothing here imports in a circle: `charts` reads `page` and `palette`, never the pages.
 
 pub mod charts;
+pub(crate) mod cohorts;
 pub mod compare;
 pub mod compare_html;
 pub mod hlog;

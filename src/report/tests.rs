@@ -153,6 +153,59 @@ fn charts_are_left_out_without_data() {
     assert_eq!(page.matches("<svg").count(), 0);
 }
 
+/// A slow-client cohort gets its chart under a heading naming it (after throughput, before the
+/// connections chart), its sentence in "what happened" and its fates in a table.
+#[test]
+fn a_cohort_is_charted_told_and_tabled() {
+    let r = super::fixtures::cohort_run();
+    let page = render(&r);
+    let heading = page.find("<h3>slowloris: 300 connections, 3s–6s and 8s–9s</h3>").expect("the cohort's heading");
+    let svg = page.find("<svg id=\"chart-cohort-1\"").expect("its chart");
+    assert!(page.find("id=\"chart-throughput\"").unwrap() < heading && heading < svg);
+    assert!(svg < page.find("id=\"chart-connections\"").unwrap());
+    assert!(!page.contains("chart-cohort-0"), "the mock fault has no cohort chart");
+    let story = &page[page.find("<p class=\"story\">").unwrap()..];
+    let story = &story[..story.find("</p>").unwrap()];
+    assert!(
+        story.contains(
+            "While slowloris (300 connections) ran, 3s–6s and 8s–9s, default's p99 went from 4.00ms to 1.21s and its \
+             error rate went from 0.00% to 31.00%; tuned&lt;1&gt;'s p99 stayed at 4.00ms"
+        ),
+        "{story}"
+    );
+    let table = &page[page.find("<h3>Slow-client cohorts</h3>").expect("the fates table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr><td").count(), 2, "a row per configuration: {table}");
+    assert!(
+        table.contains(
+            "tuned&lt;1&gt;</td><td>1504</td><td>1492</td><td>284</td><td>1204</td><td>4</td><td>12</td><td>0</td>\
+             <td>1100</td><td>284</td><td>2.00s</td><td>2.00s</td></tr>"
+        ),
+        "{table}"
+    );
+    assert!(table.contains("default</td><td>300</td><td>300</td><td>300</td><td>0</td>"), "{table}");
+    assert!(table.contains("<td>—</td><td>—</td></tr>"), "no held_for without a connection the server ended");
+    // Without cohorts, none of it.
+    let plain = render(&report_run());
+    assert!(!plain.contains("chart-cohort") && !plain.contains("Slow-client cohorts") && !plain.contains("While "));
+}
+
+/// The counters table lists the mock's counters by their serialized names, so a counter added to
+/// `MockStats` gets a column without an edit here: every field, set to a count, shows.
+#[test]
+fn every_mock_counter_gets_a_column() {
+    let mut r = report_run();
+    let fields = serde_json::to_value(crate::result::MockStats::default()).unwrap();
+    let fields = fields.as_object().expect("an object of counters");
+    let ones: serde_json::Map<String, serde_json::Value> =
+        fields.keys().map(|k| (k.clone(), serde_json::Value::from(1u64))).collect();
+    r.clients[0].mock = Some(serde_json::from_value(serde_json::Value::Object(ones)).unwrap());
+    let page = render(&r);
+    for key in fields.keys() {
+        assert!(page.contains(&format!("<th>mock {}</th>", key.replace('_', " "))), "no column for {key}");
+    }
+}
+
 /// Renders a result file for a look: `REPORT_IN=result.json REPORT_OUT=/tmp/report.html cargo test --lib
 /// report::tests::render_result_file -- --ignored`.
 #[test]

@@ -104,6 +104,7 @@ fn report_renders_in_chromium_with_every_chart_and_no_errors() {
     // running no script of its own.
     assert!(!html.to_lowercase().contains("<script"), "report.html now carries a script; extend this test");
     let expected = html.matches("<svg").count();
+    assert!(html.contains("<svg id=\"chart-cohort-2\""), "the fixture's slowloris cohort is charted");
     let floor = charts_with_data(FIXTURE);
     assert!(expected >= floor, "report.html has {expected} charts, but the result has data for {floor}");
 
@@ -160,13 +161,19 @@ fn render_fixture(dir: &Path) -> PathBuf {
 }
 
 /// How many charts the result has data for: latency over time, throughput and connections
-/// always, and a percentile chart for each histogram (latency, connect time, time to first
-/// byte) that some configuration recorded. New charts may come; these must not go.
+/// always, a percentile chart for each histogram (latency, connect time, time to first byte)
+/// that some configuration recorded, and one per slow-client cohort some configuration
+/// recorded. New charts may come; these must not go.
 fn charts_with_data(path: &str) -> usize {
     let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let clients = result["clients"].as_array().expect("clients");
     let recorded = |hist: &str| clients.iter().any(|c| c["total"][hist]["count"].as_u64().unwrap_or(0) > 0);
-    3 + ["latency", "connect_time", "time_to_first_byte"].into_iter().filter(|h| recorded(h)).count()
+    let cohorts: std::collections::BTreeSet<u64> = clients
+        .iter()
+        .flat_map(|c| c["cohorts"].as_array().into_iter().flatten())
+        .filter_map(|k| k["fault"].as_u64())
+        .collect();
+    3 + ["latency", "connect_time", "time_to_first_byte"].into_iter().filter(|h| recorded(h)).count() + cohorts.len()
 }
 
 /// The page with `script` placed just before `</head>`: after the charset and style, before any

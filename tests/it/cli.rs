@@ -208,6 +208,8 @@ fn schema_rejects_a_result_missing_any_of_its_contract_fields() {
         ("/clients/0/connections", Some("connections")),
         ("/clients/0/timeline/0", Some("second")),
         ("/clients/0/mock", Some("mock")),
+        ("/clients/0/cohorts/0", Some("cohort")),
+        ("/clients/0/cohorts/0/timeline/0", Some("cohort_second")),
         ("/clients/0/proxy", Some("proxy")),
         ("/clients/0/dns", Some("dns")),
         ("/clients/0/dns/by_type", None),

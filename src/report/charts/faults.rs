@@ -48,14 +48,21 @@ fn covers_all((x0, x1): (f64, f64), x_end: f64) -> bool {
 /// Faint enough that gridlines and thin lines stay readable through a shaded window.
 const SHADE_ALPHA: f64 = 0.09;
 
-/// Each fault with its index, its colour and its windows' spans inside `0..x_end`.
-fn fault_spans(
-    faults: &[FaultWindows],
+/// Faults as a chart shows them: each with its index in the result (its colour), in strip order.
+type Shown<'a> = [(usize, &'a FaultWindows)];
+
+fn all(faults: &[FaultWindows]) -> Vec<(usize, &FaultWindows)> {
+    faults.iter().enumerate().collect()
+}
+
+/// Each shown fault with its row in the strip, its colour and its windows' spans inside `0..x_end`.
+fn fault_spans<'a>(
+    faults: &'a Shown<'a>,
     x_end: f64,
-) -> impl Iterator<Item = (usize, RGBColor, &FaultWindows, Vec<(f64, f64)>)> {
-    faults.iter().enumerate().map(move |(i, f)| {
+) -> impl Iterator<Item = (usize, RGBColor, &'a FaultWindows, Vec<(f64, f64)>)> + 'a {
+    faults.iter().enumerate().map(move |(row, &(i, f))| {
         let spans = f.windows.iter().filter_map(|w| window_span(w, x_end)).collect();
-        (i, FAULT_COLORS[i % FAULT_COLORS.len()], f, spans)
+        (row, FAULT_COLORS[i % FAULT_COLORS.len()], f, spans)
     })
 }
 
@@ -63,6 +70,15 @@ fn fault_spans(
 pub(super) fn shade_windows<X: F64Axis, Y: F64Axis>(
     chart: &mut ChartContext<SVGBackend, Cartesian2d<X, Y>>,
     faults: &[FaultWindows],
+    x_end: f64,
+    (y_lo, y_hi): (f64, f64),
+) -> DrawResult {
+    shade_shown(chart, &all(faults), x_end, (y_lo, y_hi))
+}
+
+fn shade_shown<X: F64Axis, Y: F64Axis>(
+    chart: &mut ChartContext<SVGBackend, Cartesian2d<X, Y>>,
+    faults: &Shown,
     x_end: f64,
     (y_lo, y_hi): (f64, f64),
 ) -> DrawResult {
@@ -86,7 +102,50 @@ pub(super) fn draw_faults<X: F64Axis, Y: F64Axis>(
     x_end: f64,
     (y_lo, y_hi): (f64, f64),
 ) -> DrawResult {
-    shade_windows(chart, faults, x_end, (y_lo, y_hi))?;
+    draw_shown(chart, strip, &all(faults), x_end, (y_lo, y_hi))
+}
+
+/// Fault `index` of `faults` alone, as [`draw_faults`] draws every fault (in its own colour, in a
+/// strip of one row: see [`one_fault`]).
+pub(super) fn draw_fault<X: F64Axis, Y: F64Axis>(
+    chart: &mut ChartContext<SVGBackend, Cartesian2d<X, Y>>,
+    strip: &Area,
+    faults: &[FaultWindows],
+    index: usize,
+    x_end: f64,
+    (y_lo, y_hi): (f64, f64),
+) -> DrawResult {
+    draw_shown(chart, strip, &only(faults, index), x_end, (y_lo, y_hi))
+}
+
+/// Shades fault `index`'s windows alone (a lower panel under [`draw_fault`]'s).
+pub(super) fn shade_fault<X: F64Axis, Y: F64Axis>(
+    chart: &mut ChartContext<SVGBackend, Cartesian2d<X, Y>>,
+    faults: &[FaultWindows],
+    index: usize,
+    x_end: f64,
+    (y_lo, y_hi): (f64, f64),
+) -> DrawResult {
+    shade_shown(chart, &only(faults, index), x_end, (y_lo, y_hi))
+}
+
+fn only(faults: &[FaultWindows], index: usize) -> Vec<(usize, &FaultWindows)> {
+    faults.get(index).map(|f| (index, f)).into_iter().collect()
+}
+
+/// Fault `index` of `faults` as a slice of its own, for [`fault_strip_height`] and [`with_fault_strip`].
+pub(super) fn one_fault(faults: &[FaultWindows], index: usize) -> &[FaultWindows] {
+    faults.get(index..=index).unwrap_or_default()
+}
+
+fn draw_shown<X: F64Axis, Y: F64Axis>(
+    chart: &mut ChartContext<SVGBackend, Cartesian2d<X, Y>>,
+    strip: &Area,
+    faults: &Shown,
+    x_end: f64,
+    (y_lo, y_hi): (f64, f64),
+) -> DrawResult {
+    shade_shown(chart, faults, x_end, (y_lo, y_hi))?;
     let strip_top = strip.get_base_pixel().1;
     for (i, color, fault, spans) in fault_spans(faults, x_end) {
         let y = strip_top + (i as u32 * FAULT_ROW) as i32 + FAULT_ROW as i32 / 2;

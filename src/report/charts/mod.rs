@@ -5,13 +5,14 @@
 //! labelled strip of their own; text in SVG is escaped by plotters' SVG backend. Latency axes are
 //! logarithmic with 1-2-5 (or 1-3) ticks formatted by `summary::fmt_us`.
 //!
-//! One chart a file: `spectrum`, `latency` (over time), `throughput` and `per_second` (connections
-//! opened, the longest DNS lookup). Beside them,
+//! One chart a file: `spectrum`, `latency` (over time), `throughput`, `per_second` (connections
+//! opened, the longest DNS lookup) and `cohort` (a slow-client cohort's connections). Beside them,
 //! the kit they draw with: `draw` (drawing area, width, font, lines), `svg` (the document around each
 //! chart), `legend`, `axis` (value axes and the mesh), `time` (the time axis and its series) and
 //! `faults` (fault strips and shading). This file only names them and re-exports what the pages call.
 
 mod axis;
+mod cohort;
 mod draw;
 mod faults;
 mod latency;
@@ -23,6 +24,7 @@ mod throughput;
 mod time;
 
 pub use self::axis::log_ticks;
+pub use self::cohort::cohort;
 pub use self::draw::WIDTH;
 pub use self::latency::{latencies_over_time, latency_over_time, Dashes};
 pub use self::per_second::{connections, dns_time};
