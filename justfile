@@ -29,7 +29,7 @@ mutants *files="src/load/engine.rs src/record/recorder.rs src/client/pool.rs src
         --output target/mutants -- ${TEST_ARGS:-}
 
 # The benchmark: chaosload vs wrk, oha and nginx, the DNS stub vs dnsmasq, slow-client cohorts vs
-# slowhttptest, on loopback; writes BENCHMARKS.md (30-40 min). `just bench --quick` is a smoke
+# slowhttptest, on loopback; writes BENCHMARKS.md (25-35 min). `just bench --quick` is a smoke
 # check; `just bench --only N` runs section N (1-11).
 bench *args:
     bash bench/run.sh {{args}}

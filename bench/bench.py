@@ -1114,9 +1114,9 @@ class Bench:
         (the ramp's limit, the hold and 30 s) that the bench, not the tool, ends it."""
         seconds = int(self.slow_ramp_limit(conns) + self.slow_params()[1] + 30)
         if tool == "slowhttptest":
-            self.commands["slowhttptest (section 11; $PATH /held, or / for the answered probe)"] = (
+            self.commands["slowhttptest (section 11)"] = (
                 f"slowhttptest -H -c $CONNS -r {SLOW_PER_SECOND} -i {SLOW_INTERVAL_S} -x {SLOW_BYTES} -l $SECONDS "
-                "-u http://127.0.0.1:$PORT$PATH")
+                "-u http://127.0.0.1:$PORT$URLPATH")
             return ["slowhttptest", "-H", "-c", str(conns), "-r", str(SLOW_PER_SECOND), "-i", str(SLOW_INTERVAL_S),
                     "-x", str(SLOW_BYTES), "-l", str(seconds), "-u", url]
         cfg = self.tmp / f"cohort-{conns}.toml"
@@ -2055,7 +2055,9 @@ class Report:
 
         self.w("## Exact commands", "")
         self.w("`$TMP` is a fresh temporary directory, `$PORT` a free loopback port, `$CONNS` 16 or 64 "
-               "(section 4: 64 and 1), `$SECONDS` the run length, `$QPS` section 9's fixed rate. Servers are started once and serve every run.", "")
+               "(section 4: 64 and 1), `$SECONDS` the run length, `$QPS` section 9's fixed rate; in section 11 `$CONNS` "
+               "is the connections held, `$SECONDS` long enough that the bench, not the tool, ends the hold, `$URLPATH` "
+               "`/held` (probe unanswered) or `/` (answered). Servers are started once and serve every run.", "")
         self.w("```")
         for label, cmd in b.commands.items():
             self.w(f"# {label}", cmd)

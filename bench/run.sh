@@ -7,7 +7,7 @@
 #
 # Usage: bench/run.sh [--quick] [--only N] [--repeats N] [--duration S] [--note TEXT]
 #   (`just bench …` runs this; `bench/bench.py --help` lists every option.)
-# A full run takes 15-20 minutes on 2 cores; --quick about 2 minutes.
+# A full run takes 25-35 minutes on 2 cores (section 11 alone about 8); --quick about 4 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
