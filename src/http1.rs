@@ -4,6 +4,7 @@
 
 use bytes::{Buf, BytesMut};
 use std::io;
+use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
@@ -100,11 +101,14 @@ pub(crate) enum BodyFailure {
 pub(crate) struct BufferedStream {
     pub(crate) stream: TcpStream,
     pub(crate) buf: BytesMut,
+    /// The longest wait of one read while skipping a body (the mock's `body_read_timeout`);
+    /// past it the skip fails with an I/O error of kind `TimedOut`.
+    pub(crate) body_gap: Option<Duration>,
 }
 
 impl BufferedStream {
     pub(crate) fn new(stream: TcpStream) -> BufferedStream {
-        BufferedStream { stream, buf: BytesMut::new() }
+        BufferedStream { stream, buf: BytesMut::new(), body_gap: None }
     }
 
     /// Reads more bytes into the buffer; 0 at end of stream.
@@ -114,7 +118,13 @@ impl BufferedStream {
     }
 
     async fn fill_body(&mut self) -> Result<(), BodyFailure> {
-        match self.fill().await {
+        let filled = match self.body_gap {
+            None => self.fill().await,
+            Some(gap) => {
+                tokio::time::timeout(gap, self.fill()).await.unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
+            }
+        };
+        match filled {
             Ok(0) => Err(BodyFailure::Eof),
             Ok(_) => Ok(()),
             Err(e) => Err(BodyFailure::Io(e)),

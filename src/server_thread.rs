@@ -12,11 +12,23 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-/// What a TCP server admits: connections open at once. Accepted beyond it, a connection is
-/// closed at once (the client sees its connection closed without a byte, not a hang).
+/// What a TCP server admits: connections open at once, and what meets one more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AcceptLimits {
     pub max_connections: usize,
+    pub at_cap: AtCap,
+}
+
+/// What an accept loop does at `max_connections` open connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AtCap {
+    /// Accepts one more and closes it at once: its client sees its connection closed without a
+    /// byte, not a hang.
+    #[default]
+    Close,
+    /// Stops accepting until a connection ends: new ones wait in the kernel's listen backlog
+    /// (their clients connect, and get no answer until a slot frees).
+    Backlog,
 }
 
 impl AcceptLimits {
@@ -27,7 +39,7 @@ impl AcceptLimits {
 
 impl Default for AcceptLimits {
     fn default() -> Self {
-        AcceptLimits { max_connections: AcceptLimits::DEFAULT_MAX_CONNECTIONS }
+        AcceptLimits { max_connections: AcceptLimits::DEFAULT_MAX_CONNECTIONS, at_cap: AtCap::Close }
     }
 }
 
@@ -41,6 +53,8 @@ pub struct AcceptCounters {
     /// Times `accept` failed for want of resources (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`) and
     /// the loop backed off.
     pub backoffs: AtomicU64,
+    /// Times the loop stopped accepting at the cap ([`AtCap::Backlog`]).
+    pub pauses: AtomicU64,
 }
 
 /// The first back-off after an accept failed for want of resources, and the longest; each
@@ -53,7 +67,8 @@ const BACKOFF_MAX: Duration = Duration::from_millis(100);
 /// (their sockets close, work in flight is abandoned). Tasks already in `conns` when it is
 /// called are background work, not connections. `name` prefixes accept warnings.
 ///
-/// At `limits.max_connections` open connections a new one is accepted and closed at once. When
+/// At `limits.max_connections` open connections a new one is accepted and closed at once, or
+/// (`AtCap::Backlog`) not accepted until a connection ends, finished ones still reaped. When
 /// `accept` fails for want of file descriptors (or memory), the loop stops accepting for a
 /// back-off (10 ms, doubling to 100 ms while it keeps failing) instead of retrying at once —
 /// the listener stays readable, so retrying would spin — and goes on reaping finished
@@ -76,14 +91,21 @@ pub(crate) async fn accept_until<F>(
     tokio::pin!(backoff);
     let mut backing_off = false;
     let mut next_backoff = BACKOFF_FIRST;
+    let mut paused = false;
     loop {
-        counters.open.store(conns.len().saturating_sub(background) as u64, Relaxed);
+        let open = conns.len().saturating_sub(background);
+        counters.open.store(open as u64, Relaxed);
+        let full = limits.at_cap == AtCap::Backlog && open >= limits.max_connections;
+        if full && !paused {
+            counters.pauses.fetch_add(1, Relaxed);
+        }
+        paused = full;
         tokio::select! {
             biased;
             () = &mut cancelled => break,
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
             () = backoff.as_mut(), if backing_off => backing_off = false,
-            accepted = listener.accept(), if !backing_off => match accepted {
+            accepted = listener.accept(), if !backing_off && !paused => match accepted {
                 Ok((stream, _peer)) => {
                     next_backoff = BACKOFF_FIRST;
                     if conns.len() - background >= limits.max_connections {

@@ -37,7 +37,7 @@ pub(crate) async fn run(
     let config = Arc::new(config);
     let seeded = Seeded::new(config.seed);
     let mut index = 0u64;
-    let limits = AcceptLimits { max_connections: config.limits.max_connections };
+    let limits = AcceptLimits { max_connections: config.limits.max_connections, ..AcceptLimits::default() };
     accept_until("proxy", listener, shutdown, JoinSet::new(), limits, &counters.accept, |client, conns| {
         let opened = Instant::now();
         counters.connections.fetch_add(1, Relaxed);

@@ -13,9 +13,10 @@
 //! accept) is a pure function of the seed, `n` and `i` (its `[[fault]]` index), so every client
 //! configuration meets the same hits.
 
+use super::defences::{read_timed_out, LimitConn, Slot, Stage};
 use super::faults::{Decision, MockFault, Request as FaultRequest, RequestFaults, Role};
 use super::plan::MockConfig;
-use super::plan::{KeepAliveClose, MockLimits, OnFreeze};
+use super::plan::{AtMaxConnections, KeepAliveClose, MockLimits, OnFreeze};
 use super::serverless::{Admission, ConnBinding, Permit, Serverless};
 use super::stats::MockCounters;
 use super::wire::Wire;
@@ -62,6 +63,8 @@ pub(crate) struct Behaviour {
     keep_alive_jitter: Duration,
     keep_alive_close: KeepAliveClose,
     limits: MockLimits,
+    /// Requests in progress, with `at_max_connections = "503"`.
+    limit_conn: Option<Arc<LimitConn>>,
     epoch: Instant,
     seeded: Seeded,
     counters: Arc<MockCounters>,
@@ -156,6 +159,8 @@ impl Behaviour {
             keep_alive_jitter: plan.keep_alive_jitter,
             keep_alive_close: plan.keep_alive_close,
             limits: plan.limits,
+            limit_conn: (plan.limits.at_max_connections == AtMaxConnections::Refuse503)
+                .then(|| LimitConn::new(plan.limits.max_connections)),
             epoch: config.epoch,
             seeded,
             counters,
@@ -174,6 +179,15 @@ impl Behaviour {
 
     pub(crate) fn limits(&self) -> MockLimits {
         self.limits
+    }
+
+    /// Admits a request whose head was just read: a slot to hold until its response is sent
+    /// (`None` unless `at_max_connections = "503"`), or `Err(503)` at the cap.
+    pub(crate) fn admit(&self) -> Result<Option<Slot>, StatusCode> {
+        match &self.limit_conn {
+            None => Ok(None),
+            Some(limit) => limit.admit(&self.counters).map(Some).ok_or(StatusCode::SERVICE_UNAVAILABLE),
+        }
     }
 
     /// The response body every answer carries.
@@ -297,13 +311,18 @@ impl Behaviour {
         req: Request<Incoming>,
         guard: G,
     ) -> impl Future<Output = Result<Response<MockBody>, Infallible>> + Send + 'static {
+        let admitted = self.admit();
         let received = self.receive();
         let this = Arc::clone(self);
         async move {
             let _guard = guard;
             let h2 = req.version() == Version::HTTP_2;
+            let _slot = match admitted {
+                Ok(slot) => slot,
+                Err(status) => return Ok(this.refusal(status, h2)),
+            };
             // Only HTTP/2 comes here; a stream the client reset is dropped by hyper.
-            if drain(req.into_body(), this.limits.max_request_body_bytes).await == BodyEnd::TooLarge {
+            if drain(req.into_body(), this.limits.max_request_body_bytes, None).await == BodyEnd::TooLarge {
                 return Ok(this.refusal(StatusCode::PAYLOAD_TOO_LARGE, h2));
             }
             let status = this.settle(received).await;
@@ -322,6 +341,10 @@ impl Behaviour {
         let n = self.counters.requests.fetch_add(1, Relaxed);
         let arrival = Instant::now();
         let h2 = req.version() == Version::HTTP_2;
+        // A declared body over the limit is refused (413, by `drain`) before the cap is looked
+        // at, as on the plain path.
+        let too_large = req.body().size_hint().lower() > self.limits.max_request_body_bytes;
+        let admitted = if too_large { Ok(None) } else { self.admit() };
         let draw = self.draw(n);
         let faults = self.plan_faults(n, arrival.saturating_duration_since(self.epoch), conn.served, draw.status, h2);
         let this = Arc::clone(self);
@@ -329,8 +352,19 @@ impl Behaviour {
             // As the plain path does (`http1.rs`): a body that cannot be delimited is refused
             // before anything else happens, and one the client cut short gets no answer. HTTP/2
             // streams are framed by h2, and a reset one is hyper's to drop.
-            match drain(req.into_body(), this.limits.max_request_body_bytes).await {
+            let _slot = match admitted {
+                Ok(slot) => slot,
+                Err(status) => return Answer::Respond(this.refusal(status, h2)),
+            };
+            let gap = this.limits.body_read_timeout.filter(|_| !h2);
+            match drain(req.into_body(), this.limits.max_request_body_bytes, gap).await {
                 BodyEnd::Complete => {}
+                BodyEnd::TimedOut => {
+                    return match read_timed_out(&this.limits, Stage::Body, &this.counters) {
+                        Some(status) => Answer::Respond(this.refusal(status, h2)),
+                        None => Answer::Takeover(Some(Wire::Fin), None),
+                    }
+                }
                 BodyEnd::TooLarge => return Answer::Respond(this.refusal(StatusCode::PAYLOAD_TOO_LARGE, h2)),
                 BodyEnd::Malformed if !h2 => return Answer::Respond(this.refusal(StatusCode::BAD_REQUEST, h2)),
                 BodyEnd::CutShort if !h2 => return Answer::Takeover(Some(Wire::Fin), None),
@@ -442,11 +476,14 @@ enum BodyEnd {
     CutShort,
     /// Longer than `max_request_body_bytes`.
     TooLarge,
+    /// A read waited longer than `body_read_timeout`.
+    TimedOut,
 }
 
 /// Reads a request body to its end, or until it is found longer than `max` (a declared length
-/// is refused before a byte of the body is read); says how it ended.
-async fn drain(mut body: Incoming, max: u64) -> BodyEnd {
+/// is refused before a byte of the body is read), or until one read waits longer than `gap`;
+/// says how it ended.
+async fn drain(mut body: Incoming, max: u64, gap: Option<Duration>) -> BodyEnd {
     if body.is_end_stream() {
         return BodyEnd::Complete;
     }
@@ -454,7 +491,15 @@ async fn drain(mut body: Incoming, max: u64) -> BodyEnd {
         return BodyEnd::TooLarge;
     }
     let mut read = 0u64;
-    while let Some(frame) = body.frame().await {
+    loop {
+        let frame = match gap {
+            None => body.frame().await,
+            Some(gap) => match tokio::time::timeout(gap, body.frame()).await {
+                Ok(frame) => frame,
+                Err(_) => return BodyEnd::TimedOut,
+            },
+        };
+        let Some(frame) = frame else { break };
         match frame {
             Err(e) => return body_failure(&e),
             Ok(frame) => {

@@ -9,8 +9,10 @@
 //! model) stay on hyper, which can hand the socket back mid-request (see `server.rs`).
 
 use super::behaviour::Behaviour;
+use super::defences::{read_timed_out, HeadWatch, SendWatch, Stage, Watched};
+use super::plan::MockLimits;
 use super::stats::MockCounters;
-use crate::http1::{BodyFailure, BufferedStream, Framing, MAX_HEAD, MAX_HEADERS};
+use crate::http1::{BodyFailure, BufferedStream, Framing, MAX_HEADERS};
 use bytes::{Buf, Bytes};
 use http::StatusCode;
 use std::cell::RefCell;
@@ -47,49 +49,62 @@ struct RequestHead {
     framing: Framing,
 }
 
-/// Serves HTTP/1.1 requests on `io` in order (pipelined ones too) until either side closes or
-/// the connection has been idle for `idle`.
+/// Serves HTTP/1.1 requests on `io` in order (pipelined ones too) until either side closes, the
+/// connection has been idle for `idle`, or a defence ends it (`MockLimits`, `defences.rs`).
 pub(super) async fn serve(
     mut io: BufferedStream,
     behaviour: &Behaviour,
     idle: Option<Duration>,
     counters: &MockCounters,
 ) -> Served {
+    let limits = behaviour.limits();
     let mut out = Vec::with_capacity(256);
     let idle_timer = tokio::time::sleep(idle.unwrap_or(Duration::MAX / 4));
     tokio::pin!(idle_timer);
     let mut last_done = Instant::now();
     let mut first = true;
+    let mut head_watch = HeadWatch::first(&limits);
+    let mut send_watch = SendWatch::new(&limits);
+    io.body_gap = limits.body_read_timeout;
     loop {
         let head = loop {
             if !io.buf.is_empty() {
+                head_watch.arrived();
                 if first && H2_PREFACE.starts_with(&io.buf[..io.buf.len().min(H2_PREFACE.len())]) {
                     if io.buf.len() >= H2_PREFACE.len() {
                         return Served::Http2(Replay::new(io));
                     }
                 } else {
                     match parse_request(&io.buf) {
-                        Ok(Some(head)) => break head,
-                        Ok(None) if io.buf.len() < MAX_HEAD => {}
-                        Ok(None) => return reject(io, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE).await,
+                        Ok(Some(head)) if head.len <= limits.max_header_bytes => break head,
+                        Ok(None) if !head_watch.too_large(io.buf.len()) => {}
+                        Ok(_) => {
+                            counters.heads_too_large.fetch_add(1, Relaxed);
+                            return reject(io, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE).await;
+                        }
                         Err(status) => return reject(io, status).await,
                     }
                 }
             }
-            let read = match idle {
-                None => io.fill().await,
-                Some(idle) => loop {
+            let deadline = head_watch.deadline();
+            let read = match (idle, deadline) {
+                (None, None) => io.fill().await,
+                _ => loop {
+                    let head_timer = tokio::time::sleep_until(deadline.unwrap_or_else(far_future).into());
                     tokio::select! {
                         biased;
                         read = io.fill() => break read,
-                        () = idle_timer.as_mut() => {
-                            let due = last_done + idle;
+                        () = idle_timer.as_mut(), if idle.is_some() => {
+                            let due = last_done + idle.unwrap_or_default();
                             if Instant::now() >= due {
                                 counters.connections_closed_idle.fetch_add(1, Relaxed);
                                 let _ = io.stream.shutdown().await;
                                 return Served::Done;
                             }
                             idle_timer.as_mut().reset(due.into());
+                        }
+                        () = head_timer, if deadline.is_some() => {
+                            return read_timed_out_close(io, &limits, Stage::Head, counters).await;
                         }
                     }
                 },
@@ -107,13 +122,20 @@ pub(super) async fn serve(
             // §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
             return reject(io, StatusCode::BAD_REQUEST).await;
         }
-        let max_body = behaviour.limits().max_request_body_bytes;
+        let max_body = limits.max_request_body_bytes;
         if framing.length.is_some_and(|n| n > max_body) && !framing.transfer_encoding {
             // Refused before the body is read, and before `100 Continue` would invite it; counted
             // as a request, as the full path counts it.
             behaviour.receive();
             return reject(io, StatusCode::PAYLOAD_TOO_LARGE).await;
         }
+        let _slot = match behaviour.admit() {
+            Ok(slot) => slot,
+            Err(status) => {
+                behaviour.receive();
+                return reject(io, status).await;
+            }
+        };
         // The client may wait for this before it sends the body (curl does, for a second).
         let must_continue = framing.expect_continue && has_body && head.minor_version == 1 && io.buf.is_empty();
         if must_continue && io.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.is_err() {
@@ -129,6 +151,9 @@ pub(super) async fn serve(
             return match failure {
                 BodyFailure::Malformed => reject(io, StatusCode::BAD_REQUEST).await,
                 BodyFailure::TooLarge => reject(io, StatusCode::PAYLOAD_TOO_LARGE).await,
+                BodyFailure::Io(e) if e.kind() == io::ErrorKind::TimedOut => {
+                    read_timed_out_close(io, &limits, Stage::Body, counters).await
+                }
                 BodyFailure::Io(_) | BodyFailure::Eof => Served::Done,
             };
         }
@@ -140,8 +165,20 @@ pub(super) async fn serve(
         }
         let body = response_head(&mut out, status, behaviour.body(), closes, head.minor_version == 0);
         let body = if head.is_head { &[][..] } else { body };
-        if io.stream.write_all_buf(&mut (&out[..]).chain(body)).await.is_err() {
-            return Served::Done;
+        let mut response = (&out[..]).chain(body);
+        let written = match limits.send_timeout {
+            None => io.stream.write_all_buf(&mut response).await,
+            // Not a second `write_all_buf`: that instantiation cost the unwatched one its
+            // inlining (~40 instructions per request under callgrind).
+            Some(_) => write_watched(&mut io.stream, &mut response, &mut send_watch, counters).await,
+        };
+        match written {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                super::wire::rst(io.stream);
+                return Served::Done;
+            }
+            Err(_) => return Served::Done,
         }
         if closes {
             let _ = io.stream.shutdown().await;
@@ -150,6 +187,41 @@ pub(super) async fn serve(
         if idle.is_some() {
             last_done = Instant::now();
         }
+        head_watch.next();
+    }
+}
+
+/// Writes all of `buf` through a [`SendWatch`].
+async fn write_watched(
+    stream: &mut TcpStream,
+    buf: &mut impl Buf,
+    watch: &mut SendWatch,
+    counters: &MockCounters,
+) -> io::Result<()> {
+    let mut socket = Watched { inner: stream, watch, counters };
+    while buf.has_remaining() {
+        if socket.write_buf(buf).await? == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+    }
+    Ok(())
+}
+
+/// A time no deadline reaches (for a timer that is never polled).
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365)
+}
+
+/// Ends a connection whose head or body read ran out of time: a 408 or a silent close.
+async fn read_timed_out_close(
+    io: BufferedStream,
+    limits: &MockLimits,
+    stage: Stage,
+    counters: &MockCounters,
+) -> Served {
+    match read_timed_out(limits, stage, counters) {
+        Some(status) => reject(io, status).await,
+        None => Served::Done,
     }
 }
 
@@ -224,11 +296,16 @@ fn with_http_date(f: impl FnOnce(&[u8])) {
     });
 }
 
-/// Answers a request the mock cannot serve with `status`, then closes the connection.
-async fn reject(mut io: BufferedStream, status: StatusCode) -> Served {
+/// The whole answer to a request the mock refuses with `status`: a head saying it closes.
+pub(super) fn refusal(status: StatusCode) -> Vec<u8> {
     let mut out = Vec::new();
     response_head(&mut out, status, &[], true, false);
-    if io.stream.write_all(&out).await.is_ok() {
+    out
+}
+
+/// Answers a request the mock cannot serve with `status`, then closes the connection.
+async fn reject(mut io: BufferedStream, status: StatusCode) -> Served {
+    if io.stream.write_all(&refusal(status)).await.is_ok() {
         let _ = io.stream.shutdown().await;
     }
     Served::Done

@@ -27,6 +27,7 @@
 //! HTTP/1.1 with a server of its own (`http1.rs`) rather than hyper's.
 
 mod behaviour;
+mod defences;
 pub mod faults;
 mod http1;
 pub mod plan;
@@ -98,6 +99,8 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_defences;
 #[cfg(test)]
 mod tests_faults;
 #[cfg(test)]

@@ -10,18 +10,20 @@
 //! socket and carries out the [`Wire`].
 
 use super::behaviour::{Answer, Behaviour, Conn, MockBody};
+use super::defences::{self, read_timed_out, HeadWatch, SendWatch, Stage};
 use super::http1::{self, Served};
-use super::plan::KeepAliveClose;
+use super::plan::{KeepAliveClose, MockLimits};
 use super::serverless::ConnBinding;
 use super::stats::MockCounters;
 use super::wire::Wire;
-use crate::http1::{BufferedStream, MAX_HEAD, MAX_HEADERS};
-use crate::server_thread::{accept_until, AcceptLimits};
-use http::Response;
+use crate::http1::{BufferedStream, MAX_HEADERS};
+use crate::server_thread::accept_until;
+use http::{Response, StatusCode};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -33,6 +35,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
+use tokio::time::Sleep;
 use tokio_util::sync::CancellationToken;
 
 type Builder = auto::Builder<TokioExecutor>;
@@ -45,13 +48,13 @@ pub(crate) async fn run(
     shutdown: CancellationToken,
     counters: Arc<MockCounters>,
 ) {
-    let builder = Arc::new(builder());
+    let builder = Arc::new(builder(&behaviour.limits()));
     let mut conns = JoinSet::new();
     if let Some(serverless) = behaviour.serverless() {
         conns.spawn(Arc::clone(serverless).sweeper());
     }
     let full = behaviour.needs_conn_state();
-    let limits = AcceptLimits { max_connections: behaviour.limits().max_connections };
+    let limits = defences::accept_limits(&behaviour.limits());
     accept_until("mock", listener, shutdown, conns, limits, &counters.accept, |stream, conns| {
         let index = counters.connections_accepted.fetch_add(1, Relaxed);
         let _ = stream.set_nodelay(true);
@@ -66,13 +69,16 @@ pub(crate) async fn run(
     .await;
 }
 
-fn builder() -> Builder {
+fn builder(limits: &MockLimits) -> Builder {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // No hyper timer: the idle close below replaces the header read timeout, which would
-    // otherwise also cut idle keep-alive connections after its default 30s.
+    // otherwise also cut idle keep-alive connections after its default 30s; `ConnIo` enforces
+    // `header_read_timeout` from the first byte of a head, as the plain path does.
     builder.http1().keep_alive(true).header_read_timeout(None);
-    // The plain path's limits, so that both paths refuse the same heads (431).
-    builder.http1().max_buf_size(MAX_HEAD).max_headers(MAX_HEADERS);
+    // `ConnIo` refuses a head over `max_header_bytes` (431) as the plain path does; hyper's own
+    // buffer limit (at least 8 KiB) sits well above it, a backstop only.
+    let backstop = limits.max_header_bytes.saturating_mul(2).saturating_add(64 * 1024);
+    builder.http1().max_buf_size(backstop).max_headers(MAX_HEADERS);
     builder
 }
 
@@ -235,15 +241,74 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The socket as hyper sees it on the full path; gives it back to the task instead of closing it
-/// when the task asked for it.
+/// when the task asked for it, and enforces the defences hyper cannot (`defences.rs`): the head's
+/// deadline and size, and the write-progress deadline.
 struct ConnIo {
     stream: Option<TcpStream>,
     state: Arc<ConnState>,
+    limits: MockLimits,
+    counters: Arc<MockCounters>,
+    /// Whether the head and send watches apply: not on HTTP/2 (known from its first bytes).
+    watching: bool,
+    first_read: bool,
+    head: HeadWatch,
+    /// `served` when `head` was last reset: a new request means a new head to watch.
+    head_of: u32,
+    head_timer: Option<(Instant, Pin<Box<Sleep>>)>,
+    send: SendWatch,
 }
 
 impl ConnIo {
+    fn new(stream: TcpStream, state: Arc<ConnState>, limits: MockLimits, counters: Arc<MockCounters>) -> ConnIo {
+        ConnIo {
+            stream: Some(stream),
+            state,
+            head: HeadWatch::first(&limits),
+            send: SendWatch::new(&limits),
+            limits,
+            counters,
+            watching: true,
+            first_read: true,
+            head_of: 0,
+            head_timer: None,
+        }
+    }
+
     fn stream(&mut self) -> Pin<&mut TcpStream> {
         Pin::new(self.stream.as_mut().expect("ConnIo used after drop"))
+    }
+
+    /// Ends the connection hyper is reading a head of: answers `status` first if given (one
+    /// non-blocking write: the refusal is small), then fails the read, which ends hyper's
+    /// connection without a response of its own.
+    fn end_head(&mut self, status: Option<StatusCode>) -> Poll<io::Result<()>> {
+        if let (Some(status), Some(stream)) = (status, &self.stream) {
+            let _ = stream.try_write(&http1::refusal(status));
+        }
+        Poll::Ready(Err(defences::timed_out()))
+    }
+
+    /// The head defences, before a read while no request is in progress.
+    fn check_head(&mut self, cx: &mut Context<'_>, polled_pending: bool) -> Option<Poll<io::Result<()>>> {
+        if self.head.too_large(self.head.bytes()) {
+            self.counters.heads_too_large.fetch_add(1, Relaxed);
+            return Some(self.end_head(Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)));
+        }
+        let deadline = self.head.deadline()?;
+        let expired = if polled_pending {
+            let timer = match &mut self.head_timer {
+                Some((at, timer)) if *at == deadline => timer,
+                slot => &mut slot.insert((deadline, Box::pin(tokio::time::sleep_until(deadline.into())))).1,
+            };
+            timer.as_mut().poll(cx).is_ready()
+        } else {
+            Instant::now() >= deadline
+        };
+        if expired {
+            let status = read_timed_out(&self.limits, Stage::Head, &self.counters);
+            return Some(self.end_head(status));
+        }
+        None
     }
 }
 
@@ -257,13 +322,44 @@ impl Drop for ConnIo {
 
 impl AsyncRead for ConnIo {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().stream().poll_read(cx, buf)
+        let this = self.get_mut();
+        if !this.watching {
+            return this.stream().poll_read(cx, buf);
+        }
+        let served = this.state.served.load(Relaxed);
+        if served != this.head_of {
+            (this.head_of, this.head_timer) = (served, None);
+            this.head.next();
+        }
+        // hyper reads a head only while no request is in progress (HTTP/1.1 serves them in turn).
+        let awaiting_head = this.state.activity.idle_since().is_some();
+        if awaiting_head {
+            if let Some(ended) = this.check_head(cx, false) {
+                return ended;
+            }
+        }
+        let before = buf.filled().len();
+        match this.stream().poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                let read = &buf.filled()[before..];
+                if std::mem::take(&mut this.first_read) && read.starts_with(b"PRI ") {
+                    this.watching = false; // HTTP/2's preface: the defences are HTTP/1.1's
+                } else if awaiting_head && !read.is_empty() {
+                    this.head.read(read.len());
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending if awaiting_head => this.check_head(cx, true).unwrap_or(Poll::Pending),
+            other => other,
+        }
     }
 }
 
 impl AsyncWrite for ConnIo {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.get_mut().stream().poll_write(cx, buf)
+        let this = self.get_mut();
+        let polled = this.stream().poll_write(cx, buf);
+        this.watch_send(cx, polled)
     }
 
     fn poll_write_vectored(
@@ -271,7 +367,9 @@ impl AsyncWrite for ConnIo {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().stream().poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let polled = this.stream().poll_write_vectored(cx, bufs);
+        this.watch_send(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -284,6 +382,23 @@ impl AsyncWrite for ConnIo {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().stream().poll_shutdown(cx)
+    }
+}
+
+impl ConnIo {
+    /// `send_timeout`: a write blocked past it fails, and the socket is set to reset on close
+    /// (linger 0): the unsent bytes cannot be delivered anyway.
+    fn watch_send(&mut self, cx: &mut Context<'_>, polled: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
+        if !self.watching {
+            return polled;
+        }
+        let checked = self.send.check(cx, polled, &self.counters);
+        if matches!(&checked, Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::TimedOut) {
+            if let Some(stream) = &self.stream {
+                let _ = socket2::SockRef::from(stream).set_linger(Some(Duration::ZERO));
+            }
+        }
+        checked
     }
 }
 
@@ -307,7 +422,7 @@ async fn serve_full(
     let close = behaviour.keep_alive_close();
     let state = Arc::new(ConnState::new(idle));
     let _done = state.done.clone().drop_guard();
-    let io = TokioIo::new(ConnIo { stream: Some(stream), state: Arc::clone(&state) });
+    let io = TokioIo::new(ConnIo::new(stream, Arc::clone(&state), behaviour.limits(), Arc::clone(&counters)));
     let svc = {
         let state = Arc::clone(&state);
         service_fn(move |req| {

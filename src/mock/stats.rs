@@ -32,6 +32,25 @@ pub struct MockStats {
     /// Times accepting failed for want of file descriptors or memory and the mock backed off.
     #[serde(default)]
     pub accept_backoffs: u64,
+    /// Connections whose request head did not arrive within `header_read_timeout`.
+    #[serde(default)]
+    pub header_timeouts: u64,
+    /// Requests whose body paused longer than `body_read_timeout` between two reads.
+    #[serde(default)]
+    pub body_timeouts: u64,
+    /// Connections reset because a response write made no progress for `send_timeout`.
+    #[serde(default)]
+    pub send_timeouts: u64,
+    /// Request heads larger than `max_header_bytes`, answered `431`.
+    #[serde(default)]
+    pub heads_too_large: u64,
+    /// Requests answered `503` because `max_connections` requests were in progress
+    /// (`at_max_connections = "503"`).
+    #[serde(default)]
+    pub limit_conn_rejections: u64,
+    /// Times the mock stopped accepting at `max_connections` (`at_max_connections = "backlog"`).
+    #[serde(default)]
+    pub backlog_pauses: u64,
 }
 
 /// The live counters of a mock, shared with whoever wants snapshots of them.
@@ -46,6 +65,11 @@ pub struct MockCounters {
     pub(super) queue_timeouts: AtomicU64,
     pub(super) frozen_connection_hits: AtomicU64,
     pub(super) fault_hits: AtomicU64,
+    pub(super) header_timeouts: AtomicU64,
+    pub(super) body_timeouts: AtomicU64,
+    pub(super) send_timeouts: AtomicU64,
+    pub(super) heads_too_large: AtomicU64,
+    pub(super) limit_conn_rejections: AtomicU64,
     pub(super) accept: AcceptCounters,
 }
 
@@ -63,6 +87,12 @@ impl MockCounters {
             fault_hits: self.fault_hits.load(Relaxed),
             over_cap: self.accept.over_cap.load(Relaxed),
             accept_backoffs: self.accept.backoffs.load(Relaxed),
+            header_timeouts: self.header_timeouts.load(Relaxed),
+            body_timeouts: self.body_timeouts.load(Relaxed),
+            send_timeouts: self.send_timeouts.load(Relaxed),
+            heads_too_large: self.heads_too_large.load(Relaxed),
+            limit_conn_rejections: self.limit_conn_rejections.load(Relaxed),
+            backlog_pauses: self.accept.pauses.load(Relaxed),
         }
     }
 }

@@ -138,6 +138,11 @@ pub const CEILINGS: &[Ceiling] = &[
     Ceiling { field: "mock.max_connections", max: Max::Count(1_000_000), why: "each holds a file descriptor" },
     Ceiling { field: "proxy.max_connections", max: Max::Count(1_000_000), why: "each holds two file descriptors" },
     Ceiling {
+        field: "mock.max_header_bytes",
+        max: Max::Bytes(crate::mock::plan::MockLimits::MAX_HEADER_BYTES as u64),
+        why: "a request head the mock holds",
+    },
+    Ceiling {
         field: "mock.max_request_body_bytes",
         max: Max::Bytes(GIB),
         why: "a request body the mock reads and discards",

@@ -78,6 +78,13 @@ pub struct RawMock {
     pub keep_alive_jitter: Option<Scalar>,
     pub max_connections: Option<i64>,
     pub max_request_body_bytes: Option<i64>,
+    pub at_max_connections: Option<Scalar>,
+    pub max_header_bytes: Option<i64>,
+    pub header_read_timeout: Option<Scalar>,
+    pub body_read_timeout: Option<Scalar>,
+    pub on_read_timeout: Option<Scalar>,
+    pub send_timeout: Option<Scalar>,
+    pub server_defaults: Option<String>,
     /// `[mock.serverless]`: deserialized on its own as a [`RawServerless`], so that a mistake in
     /// one of the two tables does not hide the problems of the other.
     #[allow(dead_code)] // only accepted here

@@ -18,5 +18,6 @@ mod resolver;
 mod resources;
 mod scenarios;
 mod signals;
+mod slow_interop;
 mod standalone;
 mod support;

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Starts a standalone part and returns it with the address it printed first.
-fn start(args: &[&str]) -> (Child, String) {
+pub(crate) fn start(args: &[&str]) -> (Child, String) {
     let mut child = crate::support::chaosload_with_signals(&[])
         .args(args)
         .stdout(Stdio::piped())

@@ -3,6 +3,7 @@
 use super::diagnostic::Cx;
 use super::values::fmt_dur;
 use crate::dist::Dist;
+use crate::mock::plan::{AtMaxConnections, OnReadTimeout, ServerDefaults};
 use crate::scenario::plan::{KeepAliveClose, MockPlan, OnFreeze, ServerlessPlan};
 use crate::scenario::raw::{RawMock, RawServerless, Scalar};
 use crate::vocabulary::Words;
@@ -27,6 +28,9 @@ impl Cx<'_> {
 
     fn mock(&mut self, raw: &RawMock) -> MockPlan {
         let mut plan = MockPlan::default();
+        let preset =
+            raw.server_defaults.as_deref().and_then(|w| self.choice("mock.server_defaults", w, ServerDefaults::WORDS));
+        self.defences(raw, preset, &mut plan);
         if let Some(latency) = &raw.latency {
             plan.latency = self.dist("mock.latency", latency).unwrap_or(Dist::ZERO);
         }
@@ -86,8 +90,12 @@ impl Cx<'_> {
         if let Some(timeout) = &raw.keep_alive_timeout {
             plan.keep_alive_idle = self.timeout("mock.keep_alive_timeout", timeout);
         }
-        // Written, even if invalid (that has its own diagnostic): the mock closes idle connections.
-        let closes_idle = raw.keep_alive_timeout.as_ref().is_some_and(|t| *t != Scalar::Str("none".into()));
+        // Written, even if invalid (that has its own diagnostic), or filled by a preset: the mock
+        // closes idle connections.
+        let closes_idle = match &raw.keep_alive_timeout {
+            Some(t) => *t != Scalar::Str("none".into()),
+            None => plan.keep_alive_idle.is_some(),
+        };
         for (key, set) in [
             ("keep_alive_close", raw.keep_alive_close.is_some()),
             ("keep_alive_jitter", raw.keep_alive_jitter.is_some()),
@@ -123,6 +131,58 @@ impl Cx<'_> {
             }
         }
         plan
+    }
+
+    /// The defence keys: `server_defaults`' values first, then the keys given, which win.
+    fn defences(&mut self, raw: &RawMock, preset: Option<ServerDefaults>, plan: &mut MockPlan) {
+        let limits = &mut plan.limits;
+        if let Some(preset) = preset {
+            let p = preset.preset();
+            limits.server_defaults = Some(preset);
+            limits.header_read_timeout = p.header_read_timeout;
+            limits.body_read_timeout = p.body_read_timeout;
+            limits.send_timeout = p.send_timeout;
+            limits.max_header_bytes = p.max_header_bytes;
+            limits.on_read_timeout = p.on_read_timeout;
+            limits.at_max_connections = p.at_max_connections;
+            plan.keep_alive_idle = p.keep_alive_timeout;
+        }
+        let limits = &mut plan.limits;
+        for (key, raw, slot) in [
+            ("header_read_timeout", &raw.header_read_timeout, &mut limits.header_read_timeout),
+            ("body_read_timeout", &raw.body_read_timeout, &mut limits.body_read_timeout),
+            ("send_timeout", &raw.send_timeout, &mut limits.send_timeout),
+        ] {
+            if let Some(v) = raw {
+                *slot = self.timeout(&format!("mock.{key}"), v);
+            }
+        }
+        if let Some(n) = raw.max_header_bytes {
+            if let Some(n) = self.count("mock.max_header_bytes", n, 1) {
+                limits.max_header_bytes = n;
+            }
+        }
+        if let Some(word) = &raw.on_read_timeout {
+            if let Some(v) = self.word_or_code("mock.on_read_timeout", word, OnReadTimeout::WORDS) {
+                limits.on_read_timeout = v;
+            }
+        }
+        if let Some(word) = &raw.at_max_connections {
+            if let Some(v) = self.word_or_code("mock.at_max_connections", word, AtMaxConnections::WORDS) {
+                limits.at_max_connections = v;
+            }
+        }
+    }
+
+    /// A word of `options`, where a status code among them may also be written as a number
+    /// (`on_read_timeout = 408` as `"408"`).
+    fn word_or_code<T: Copy>(&mut self, field: &str, v: &Scalar, options: &[(&str, T)]) -> Option<T> {
+        let word = match v {
+            Scalar::Str(s) => s.clone(),
+            Scalar::Int(n) => n.to_string(),
+            Scalar::Float(x) => x.to_string(),
+        };
+        self.choice(field, &word, options)
     }
 
     fn serverless(&mut self, raw: &RawServerless) -> Option<ServerlessPlan> {
@@ -278,7 +338,10 @@ prewarm = 4
     #[test]
     fn mock_limits_reach_the_plan_and_are_bounded() {
         let plan = ok(&with("[mock]\nmax_connections = 50\nmax_request_body_bytes = 0\n"));
-        assert_eq!(plan.mock.limits, crate::mock::plan::MockLimits { max_connections: 50, max_request_body_bytes: 0 });
+        assert_eq!(
+            plan.mock.limits,
+            crate::mock::plan::MockLimits { max_connections: 50, max_request_body_bytes: 0, ..Default::default() }
+        );
         assert_round_trip(&plan);
         assert_eq!(ok(&with("[mock]\n")).mock.limits, crate::mock::plan::MockLimits::default());
         assert_eq!(
@@ -291,6 +354,58 @@ prewarm = 4
         let s = with("[mock]\nmax_connections = 2000000\n");
         assert_eq!(errs(&s), ["10:19 mock.max_connections: 2000000 is above the ceiling of 1000000"]);
         assert!(hints(&s)[0].contains("file descriptor"), "{:?}", hints(&s));
+    }
+
+    #[test]
+    fn server_defaults_fill_the_defences_and_explicit_keys_win() {
+        use crate::mock::plan::{AtMaxConnections, MockLimits, OnReadTimeout, ServerDefaults};
+        let secs = |n| Some(Duration::from_secs(n));
+        let plan = ok(&with("[mock]\nserver_defaults = \"nginx\"\n"));
+        let nginx = MockLimits {
+            header_read_timeout: secs(60),
+            body_read_timeout: secs(60),
+            send_timeout: secs(60),
+            max_header_bytes: 32 * 1024,
+            on_read_timeout: OnReadTimeout::Close,
+            at_max_connections: AtMaxConnections::Refuse503,
+            server_defaults: Some(ServerDefaults::Nginx),
+            ..MockLimits::default()
+        };
+        assert_eq!((plan.mock.limits, plan.mock.keep_alive_idle), (nginx, secs(75)));
+        assert_round_trip(&plan);
+        let plan = ok(&with(
+            "[mock]\nserver_defaults = \"nginx\"\nheader_read_timeout = \"1s\"\nsend_timeout = \"none\"\nkeep_alive_timeout = \"none\"\non_read_timeout = 408\nat_max_connections = \"backlog\"\nmax_header_bytes = 9000\nmax_connections = 100\n",
+        ));
+        let limits = plan.mock.limits;
+        assert_eq!(
+            (limits.header_read_timeout, limits.body_read_timeout, limits.send_timeout),
+            (secs(1), secs(60), None)
+        );
+        assert_eq!(
+            (limits.on_read_timeout, limits.at_max_connections),
+            (OnReadTimeout::Answer408, AtMaxConnections::Backlog)
+        );
+        assert_eq!((limits.max_header_bytes, limits.max_connections, plan.mock.keep_alive_idle), (9000, 100, None));
+        assert_round_trip(&plan);
+        let plan =
+            ok(&with("[mock]\nserver_defaults = \"go\"\nkeep_alive_close = \"rst\"\nkeep_alive_timeout = \"5s\"\n"));
+        assert_eq!(plan.mock.limits.max_header_bytes, 1 << 20);
+        assert_eq!(plan.mock.limits.header_read_timeout, None);
+        assert_round_trip(&plan);
+        // nginx's keep-alive timeout is one a keep_alive_close can go with.
+        let plan = ok(&with("[mock]\nserver_defaults = \"nginx\"\nkeep_alive_close = \"rst\"\n"));
+        assert_eq!(plan.mock.keep_alive_close, KeepAliveClose::Rst);
+        let s = with("[mock]\nserver_defaults = \"ngnix\"\non_read_timeout = \"409\"\nheader_read_timeout = 5\nmax_header_bytes = 20000000\n");
+        assert_eq!(
+            errs(&s),
+            [
+                "10:19 mock.server_defaults: server_defaults must be \"go\" or \"nginx\", got \"ngnix\"",
+                "11:19 mock.on_read_timeout: on_read_timeout must be \"close\" or \"408\", got \"409\"",
+                "12:23 mock.header_read_timeout: bare number 5 is not a duration",
+                "13:20 mock.max_header_bytes: 20000000 is above the ceiling of 16 MiB",
+            ]
+        );
+        assert_eq!(hints(&s)[0], "did you mean \"nginx\"?");
     }
 
     #[test]
