@@ -88,9 +88,10 @@ DNS_LATENCY_QPS = 10_000
 DNS_SERVER_CPU, DNS_CLIENT_CPU = 0, 1
 
 # Section 11: how many slowloris connections each tool holds, how fast both open them, what
-# they send (slowhttptest's `-x` is the longest name and value of a header field it makes up
-# each tick; the cohort's `bytes` its exact size), for how long they are held once all are
-# open, and the descriptors both tools (and nginx) may open.
+# they send each tick (slowhttptest `-x 24`: a header field `X-<name>: <value>` whose name and
+# value are 1-23 random characters each, about 30 bytes on average; the cohort: exactly
+# `bytes`), for how long they are held once all are open, and the descriptors both tools (and
+# nginx) may open.
 SLOW_CONNS = 10_000
 SLOW_PER_SECOND = 1_000
 SLOW_INTERVAL_S = 10
@@ -1858,8 +1859,8 @@ class Report:
         self.w(f"Each tool opens {conns:,} slowloris connections at {SLOW_PER_SECOND:,}/s against one nginx worker made to "
                f"hold them (`worker_connections` 16,384, `client_header_timeout` 600 s: `$TMP/nginx-slow.conf` below): "
                f"a request line and header fields, then one more header field every {SLOW_INTERVAL_S} s, never the "
-               f"blank line (slowhttptest `-H -x {SLOW_BYTES}`: a made-up name and value of up to {SLOW_BYTES} "
-               f"characters each; the cohort `bytes = {SLOW_BYTES}`). nginx and both tools may open {nofile} "
+               f"blank line (slowhttptest `-H -x {SLOW_BYTES}`: a made-up name and value of 1–{SLOW_BYTES - 1} "
+               f"characters each, about 30 bytes a tick on average; the cohort exactly `bytes = {SLOW_BYTES}`). nginx and both tools may open {nofile} "
                f"descriptors (`setrlimit` before exec, {SLOW_NOFILE:,} asked). Connections are counted on nginx's side, the same way for both "
                f"tools: `ss -tn state established '( sport = :$PORT )'`. Once all are established (or their count has "
                f"not risen for 10 s), they are held for {b.slow_hold_s} s: **CPU** is the tool's utime+stime "
