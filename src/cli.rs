@@ -1,4 +1,5 @@
-//! The command line, as clap types: `run`, `validate`, and the standalone `mock`, `proxy` and `dns`.
+//! The command line, as clap types: `run`, `validate`, the standalone `mock`, `proxy` and `dns`,
+//! and `slow`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use std::path::PathBuf;
                   SIGTERM / SIGHUP.\n\
                   Stopping a run: the first signal stops new requests at once, gives those in flight \
                   2 s at most, and writes what was measured (marked interrupted); a second signal \
-                  quits at once. mock, proxy and dns stop cleanly (exit 0) on any of the three.\n\
+                  quits at once. mock, proxy, dns and slow stop cleanly (exit 0) on any of the three.\n\
                   Start with: chaosload run scenarios/smoke.toml"
 )]
 pub struct Cli {
@@ -137,6 +138,49 @@ pub enum Command {
         /// ports of their own on the same IP.
         #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
         listen: std::net::SocketAddr,
+    },
+    /// Hold the slow-client cohorts of --config (`[[fault]]` layer "clients": slowloris,
+    /// slow_post, slow_read) against your own service, printing once a second each cohort's
+    /// connections and whether the service still answers a probe; a summary at the end.
+    #[command(after_help = "Example:\n  \
+        $ cat slow.toml\n  \
+        [[fault]]\n  \
+        layer = \"clients\"\n  \
+        kind = \"slowloris\"\n  \
+        connections = 200\n  \
+        per_second = 100\n  \
+        interval = \"5s\"\n  \
+        $ chaosload slow --target http://127.0.0.1:8080/ --config slow.toml --for 30s\n  \
+        [  1.0s] slowloris #0: connecting 0, connected 100, closed by server 0, reset 0, refused 0, connect failed 0\n  \
+        [  1.0s] service available: 200 in 733µs\n  \
+        ...\n\n\
+        Each line: the cohort's connects in progress and connections open now, then its connections the \
+        server closed (FIN) or reset (RST), and connects refused or failed (timed out after 10 s, out of \
+        descriptors) so far. A connection the server ends is replaced, at per_second at most. \
+        The probe: once a second (one at a time) a fresh connection sends GET with Connection: close; the \
+        service is available in a second when a response head arrived in it within --probe-timeout. \
+        The summary gives each cohort's fates (held to the end: still open when its window ended or the \
+        command stopped), how long the server let the connections it ended live (p50, max), and the \
+        seconds the service was available.\n\n\
+        Windows (at, for, every) count from the command's start; a cohort without `for` lasts until \
+        --for or a stop. The command ends by itself when every window has ended, or on Ctrl-C, SIGTERM \
+        or SIGHUP (exit 0); a config without a clients fault, or a URL that is not http://, is exit 2. \
+        A target outside this machine is allowed (it is your service) and noticed on stderr.")]
+    Slow {
+        /// The service: an http:// URL; its path is what every request asks for.
+        #[arg(long, value_name = "URL")]
+        target: String,
+        /// A file with `[[fault]]` entries of layer "clients" and `seed`; a scenario file works
+        /// too (other sections and faults of other layers are ignored).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Stop after this long (e.g. "30s"); without it, when every window has ended or on a
+        /// stop signal.
+        #[arg(long = "for", value_name = "DURATION", value_parser = parse_positive_duration)]
+        run_for: Option<std::time::Duration>,
+        /// How long the probe waits for a response head before the second counts as unavailable.
+        #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = parse_positive_duration)]
+        probe_timeout: std::time::Duration,
     },
     /// Check scenario files and report every problem at once as file:line:col (exit 2 if any).
     Validate {

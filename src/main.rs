@@ -37,6 +37,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare { results, md, output, force } => compare(&results, md, output.as_deref(), force),
         Command::Mock { config, listen } => standalone(chaosload::standalone::mock(config.as_deref(), listen)),
         Command::Dns { config, listen } => standalone(chaosload::standalone::dns(config.as_deref(), listen)),
+        Command::Slow { target, config, run_for, probe_timeout } => {
+            standalone(chaosload::standalone::slow(&target, &config, run_for, probe_timeout))
+        }
         Command::Proxy { upstream, config, listen, connect_timeout, max_connections, half_close_timeout } => {
             let limits = chaosload::standalone::LimitOverrides {
                 max_connections: max_connections.map(|n| n as usize),

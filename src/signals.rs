@@ -143,7 +143,8 @@ pub struct StopListener {
 
 impl StopListener {
     pub fn new() -> std::io::Result<StopListener> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+        // Time too: `run_until`'s work may wait (`chaosload slow` prints once a second).
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let signals = {
             let _entered = runtime.enter();
             let mut signals = Vec::new();
@@ -161,15 +162,34 @@ impl StopListener {
     /// says which.
     pub fn wait(&mut self) -> StopSignal {
         let signals = &mut self.signals;
-        self.runtime.block_on(std::future::poll_fn(|cx| {
-            for (which, listener) in signals.iter_mut() {
-                if listener.poll_recv(cx).is_ready() {
-                    return std::task::Poll::Ready(*which);
-                }
-            }
-            std::task::Poll::Pending
-        }))
+        self.runtime.block_on(next_signal(signals))
     }
+
+    /// Runs `work` on the listener's runtime until it ends (`Ok`), or until a stop signal comes
+    /// first (`Err`, and `work` is dropped).
+    pub fn run_until<T>(&mut self, work: impl std::future::Future<Output = T>) -> Result<T, StopSignal> {
+        let signals = &mut self.signals;
+        self.runtime.block_on(async {
+            tokio::select! {
+                biased;
+                which = next_signal(signals) => Err(which),
+                done = work => Ok(done),
+            }
+        })
+    }
+}
+
+/// The next of `signals` to come.
+async fn next_signal(signals: &mut [(StopSignal, tokio::signal::unix::Signal)]) -> StopSignal {
+    std::future::poll_fn(|cx| {
+        for (which, listener) in signals.iter_mut() {
+            if listener.poll_recv(cx).is_ready() {
+                return std::task::Poll::Ready(*which);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
 #[cfg(test)]

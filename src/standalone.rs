@@ -1,13 +1,15 @@
 //! `chaosload mock`, `chaosload proxy` and `chaosload dns`: the parts a run starts, standalone,
 //! so that a client written in any language can meet the same faults. Each prints the address it
 //! bound as its first line of standard output (the DNS stub: one line per nameserver) and serves
-//! until SIGINT (Ctrl-C), SIGTERM or SIGHUP, then stops cleanly (exit 0).
+//! until SIGINT (Ctrl-C), SIGTERM or SIGHUP, then stops cleanly (exit 0). And `chaosload slow`:
+//! the slow-client cohorts of a config against the user's own service, with a probe of it.
 
 use crate::chaos::{ProxyConfig, ProxyLimits, ProxyServer};
 use crate::dns::{DnsConfig, DnsListener, DnsPlan, DnsServer};
 use crate::mock::{MockConfig, MockServer};
 use crate::scenario::{self, ByLayer, LoadError, MockPlan, Parts};
 use crate::signals::StopListener;
+use crate::slow::{watch, CohortConfig, CohortTarget, Cohorts};
 use anyhow::Context as _;
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
@@ -140,4 +142,85 @@ pub fn dns(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
     let stats = server.shutdown();
     eprintln!("stopped: {stats:?}");
     Ok(())
+}
+
+/// `chaosload slow`: the config's cohorts (layer `clients`) against `target` (an http:// URL),
+/// windows counted from now, a line per cohort and the probe's verdict once a second, until
+/// every window has ended, `run_for` has passed or a stop signal comes; then the summary.
+pub fn slow(target: &str, config: &Path, run_for: Option<Duration>, probe_timeout: Duration) -> anyhow::Result<()> {
+    crate::resources::raise_open_file_limit();
+    let (target, remote) = cohort_target(target)?;
+    let parts = parts(Some(config))?;
+    let cohorts = ByLayer::split(&parts.faults).clients;
+    if cohorts.is_empty() {
+        return Err(InvalidConfig(format!(
+            "{}: no [[fault]] with layer = \"clients\": nothing to run\n  hint: add e.g. [[fault]] layer = \"clients\" \
+             kind = \"slowloris\" connections = 100",
+            config.display()
+        ))
+        .into());
+    }
+    if remote {
+        eprintln!("notice: {} is outside this machine; chaosload slow holds slow connections against it", target.host);
+    }
+    let mut stop = stop_listener()?;
+    let start = Instant::now();
+    let running = Cohorts::start(CohortConfig { target: target.clone(), cohorts, epoch: start })
+        .context("starting the slow-client cohorts")?;
+    eprintln!("slow clients against http://{}{}; Ctrl-C (or SIGTERM, SIGHUP) to stop", target.host, target.path);
+    let mut tally = watch::Tally::default();
+    let mut out = std::io::stdout();
+    match stop.run_until(watch::watch(&running, &target, probe_timeout, start, run_for, &mut tally, &mut out)) {
+        Ok(printed) => printed?,
+        Err(signal) => eprintln!("{}: stopping", signal.name()),
+    }
+    let records = running.finish();
+    print!("{}", watch::summary(start.elapsed(), &records, &tally));
+    Ok(())
+}
+
+/// The cohorts' target from an http:// URL (as `[target] url` takes it): its first address,
+/// the `Host` header, the path; and whether it lies outside this machine.
+fn cohort_target(url: &str) -> anyhow::Result<(CohortTarget, bool)> {
+    let bad =
+        |why: String| InvalidConfig(format!("--target {url:?}: {why}\n  hint: e.g. --target http://127.0.0.1:8080/"));
+    let uri: http::Uri = url.parse().map_err(|e| bad(format!("not a URL: {e}")))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => return Err(bad("https is not supported: use an http:// URL".into()).into()),
+        _ => return Err(bad("not an http:// URL".into()).into()),
+    }
+    let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| bad("no host".into()))?;
+    let port = uri.port_u16().unwrap_or(80);
+    // `[::1]` in a URL is `::1` to the resolver.
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addr = (bare, port)
+        .to_socket_addrs()
+        .map_err(|e| bad(format!("cannot resolve {host}: {e}")))?
+        .next()
+        .ok_or_else(|| bad(format!("{host} resolved to no address")))?;
+    let authority = uri.authority().map_or(host, |a| a.as_str()).to_string();
+    let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+    Ok((CohortTarget { addr, host: authority, path }, !addr.ip().is_loopback()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_targets_are_http_urls() {
+        let (target, remote) = cohort_target("http://127.0.0.1:8080/api?x=1").unwrap();
+        assert_eq!(target.addr, "127.0.0.1:8080".parse::<SocketAddr>().unwrap());
+        assert_eq!((target.host.as_str(), target.path.as_str(), remote), ("127.0.0.1:8080", "/api?x=1", false));
+        let (target, _) = cohort_target("http://[::1]/").unwrap();
+        assert_eq!((target.addr.port(), target.host.as_str()), (80, "[::1]"));
+        let (target, _) = cohort_target("http://localhost:9").unwrap();
+        assert_eq!(target.path, "/");
+        assert!(cohort_target("http://10.1.2.3:80/").unwrap().1, "not loopback: the notice");
+        for bad in ["https://127.0.0.1/", "ftp://x/", "127.0.0.1:80", "http://", "not a url"] {
+            let e = cohort_target(bad).expect_err(bad);
+            assert!(e.downcast_ref::<InvalidConfig>().is_some(), "{bad}: {e}");
+        }
+    }
 }

@@ -9,6 +9,8 @@ mod http1;
 mod pool;
 pub mod resolve;
 
+/// EMFILE/ENFILE told apart, for the slow-client cohorts' connects too.
+pub(crate) use classify::is_fd_exhaustion;
 pub use dial::Dial;
 pub use resolve::{Resolver, ResolverStats};
 

@@ -3,11 +3,23 @@
 //! (slow read), held against the target beside the measured traffic during their windows, and
 //! what became of each one (its fate: held, closed by the server, reset, refused).
 //!
-//! `kinds/` holds one file per kind, registered in `cohort_kinds!`; `stats.rs` what a cohort
-//! counts. The scenario reads the kinds (`scenario::faults`); this module never reads a plan.
+//! `kinds/` holds one file per kind, registered in `cohort_kinds!`, with its keys and its
+//! [`Script`] (what its connections send and read); `stats.rs` what a cohort counts;
+//! `runner.rs` the cohorts of a configuration on their own thread ([`Cohorts`]);
+//! `connection.rs` one connection carrying out its script; `watch.rs` what `chaosload slow`
+//! prints (live lines, the service probe, the summary). The scenario reads the kinds
+//! (`scenario::faults`); this module never reads a plan.
 
+mod connection;
 pub mod kinds;
+mod runner;
 pub mod stats;
+pub mod watch;
 
-pub use kinds::{CohortFault, CohortKind};
+pub use connection::CONNECT_TIMEOUT;
+pub use kinds::{CohortFault, CohortKind, Script, Tick};
+pub use runner::{CohortConfig, CohortLive, CohortTarget, Cohorts};
 pub use stats::{CohortRecord, CohortSecond, Fates};
+
+#[cfg(test)]
+mod tests;

@@ -18,6 +18,7 @@ mod resolver;
 mod resources;
 mod scenarios;
 mod signals;
+mod slow_defences;
 mod slow_interop;
 mod standalone;
 mod support;

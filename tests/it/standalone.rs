@@ -1,5 +1,6 @@
 //! `chaosload mock` and `chaosload proxy` as a client in another language would use them: read
 //! the bound address from the first line, send HTTP, stop with Ctrl-C (SIGINT), SIGTERM or SIGHUP.
+//! And `chaosload slow` holding its cohorts against a `chaosload mock`, as a user tunes a defence.
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -143,5 +144,122 @@ fn curl_meets_a_hung_mock_and_a_proxy_timeout_as_in_production() {
     assert_eq!(code, Some(52), "the proxy closes without a reply (took {took:?})");
     assert!((Duration::from_millis(280)..Duration::from_millis(1400)).contains(&took), "closed after {took:?}");
     interrupt(proxy);
+    interrupt(mock);
+}
+
+/// Writes a `chaosload slow` config into a fresh folder.
+fn slow_config(name: &str, text: &str) -> std::path::PathBuf {
+    let path = crate::support::scratch(name).join("slow.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `chaosload slow` against `chaosload mock`: a line per cohort and a probe verdict each second
+/// (the mock, which has no defence here, holds every connection and still answers the probe),
+/// then on Ctrl-C the summary and exit 0.
+#[test]
+fn slow_holds_its_cohorts_against_the_mock_prints_live_lines_and_stops_on_sigint() {
+    let (mock, mock_addr) = start(&["mock"]);
+    let config = slow_config(
+        "slow-live",
+        "seed = 3\n[[fault]]\nlayer = \"clients\"\nkind = \"slowloris\"\nconnections = 20\nper_second = 100\n\
+         interval = \"1s\"\n[[fault]]\nlayer = \"clients\"\nkind = \"slow_post\"\nconnections = 4\n",
+    );
+    let target = format!("http://{mock_addr}/slow");
+    let mut child = crate::support::chaosload_with_signals(&[])
+        .args(["slow", "--target", &target, "--config", config.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let (lines, received) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while seen.iter().filter(|l: &&String| l.contains(" service ")).count() < 3 {
+        match received.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => seen.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no three seconds of live lines within 20 s: {seen:?}");
+            }
+        }
+    }
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let out = crate::support::wait_within(child, Duration::from_secs(10));
+    reader.join().unwrap();
+    seen.extend(received.try_iter());
+    assert!(out.status.success(), "Ctrl-C is a clean stop: {:?}", out.status);
+    let text = seen.join("\n");
+    // By the third second both cohorts hold all their connections: the mock never times a head out.
+    assert!(text.contains("[  3.0s] slowloris #0: connecting 0, connected 20, closed by server 0, reset 0"), "{text}");
+    assert!(text.contains("[  3.0s] slow_post #1: connecting 0, connected 4,"), "{text}");
+    assert!(text.contains("[  1.0s] service available: 200 in "), "the probe is answered: {text}");
+    assert!(!text.contains("UNAVAILABLE"), "{text}");
+    assert!(text.contains("summary after "), "{text}");
+    assert!(
+        text.contains("slowloris #0 (20 connections, peak 20 open): 20 attempts, 20 opened, 20 held to the end"),
+        "{text}"
+    );
+    assert!(
+        text.contains("slow_post #1 (4 connections, peak 4 open): 4 attempts, 4 opened, 4 held to the end"),
+        "{text}"
+    );
+    let available = text.lines().find(|l| l.contains("service available") && l.contains(" of ")).expect("the tally");
+    let counts: Vec<u64> = available.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    assert!(counts.len() == 2 && counts[0] == counts[1] && counts[1] >= 3, "every second available: {available}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("SIGINT: stopping") && !stderr.contains("outside this machine"), "{stderr}");
+    interrupt(mock);
+}
+
+/// `chaosload slow` ends by itself when its last window has; refuses (exit 2) a config without a
+/// clients fault and a URL that is not http://.
+#[test]
+fn slow_ends_with_its_windows_and_refuses_what_it_cannot_run() {
+    let (mock, mock_addr) = start(&["mock"]);
+    let target = format!("http://{mock_addr}/");
+    let windowed = slow_config(
+        "slow-window",
+        "[[fault]]\nlayer = \"clients\"\nkind = \"slow_read\"\nconnections = 3\nat = \"500ms\"\nfor = \"1s\"\n",
+    );
+    let run = |target: &str, config: &std::path::Path| {
+        crate::support::output_within(
+            crate::support::chaosload_with_signals(&[]).args([
+                "slow",
+                "--target",
+                target,
+                "--config",
+                config.to_str().unwrap(),
+            ]),
+            Duration::from_secs(30),
+        )
+    };
+    let out = run(&target, &windowed);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{:?}: {stdout}", out.status);
+    assert!(
+        stdout.contains("slow_read #0 (3 connections, peak 3 open): 3 attempts, 3 opened, 3 held to the end"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("[  1.0s] slow_read #0: connecting 0, connected 3"), "{stdout}");
+
+    let no_cohorts = slow_config("slow-none", "[[fault]]\nkind = \"status\"\ncode = 503\n");
+    let out = run(&target, &no_cohorts);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no [[fault]] with layer = \"clients\""), "{stderr}");
+
+    for bad in ["https://127.0.0.1:1/", "127.0.0.1:1"] {
+        let out = run(bad, &windowed);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("--target") && stderr.contains("http://"), "{stderr}");
+    }
     interrupt(mock);
 }

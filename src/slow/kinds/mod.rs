@@ -4,10 +4,16 @@
 //! Every kind also takes the layer's keys, read once here ([`parse_as`]): `connections` (how
 //! many the cohort holds open at once) and `per_second` (how fast it opens them, at the start
 //! of its window and again as the server closes them).
+//!
+//! What a kind's connections do is its [`Script`] (built in the kind's file, once per cohort):
+//! the bytes written at once, then what each tick sends or reads. `slow::connection` carries a
+//! script out on each connection.
 
 use crate::fault::keys::{Keys, Need};
 use crate::fault::spec::KindSpec;
+use bytes::Bytes;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// Declares the cohort kinds: `Variant(module::Type)`, one line a kind. Generates
 /// [`CohortKind`], its exhaustive dispatch to each kind's [`SlowKind`] impl, and [`KINDS`].
@@ -34,6 +40,13 @@ macro_rules! cohort_kinds {
             pub fn normalized(&self) -> Value {
                 match self {
                     $(CohortKind::$variant(k) => k.normalized()),+
+                }
+            }
+
+            /// What each of its connections does against `target`.
+            pub fn script(&self, target: &Request<'_>) -> Script {
+                match self {
+                    $(CohortKind::$variant(k) => k.script(target)),+
                 }
             }
         }
@@ -79,6 +92,41 @@ pub(crate) trait SlowKind: Sized + Into<CohortKind> {
 
     /// Its keys in scenario vocabulary, every default written out.
     fn normalized(&self) -> Value;
+
+    /// What each of its connections does (built once per cohort, shared by its connections).
+    fn script(&self, target: &Request<'_>) -> Script;
+}
+
+/// What a cohort's requests name: the `Host` header and the request target.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub host: &'a str,
+    pub path: &'a str,
+}
+
+/// What one connection of a kind does, once connected: write `opening` at once, then every
+/// `interval` carry out `tick`. Shared by every connection of a cohort (`Bytes` are cheap to
+/// share), so a connection holds only its socket, a timer and a few counters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Script {
+    /// `SO_RCVBUF` set before connecting (slow_read), so the window is small from the handshake.
+    pub receive_buffer: Option<u32>,
+    /// Written at once after the connect.
+    pub opening: Bytes,
+    pub interval: Duration,
+    pub tick: Tick,
+}
+
+/// What a connection does each tick.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tick {
+    /// Writes the next `bytes` of `pattern`, repeated end to end, `total` bytes in all (`None`:
+    /// for ever); between ticks (and once `total` is sent) it reads whatever the server answers.
+    /// A tick whose bytes the socket cannot take (the server is not reading) sends what fits.
+    Send { pattern: Bytes, bytes: u64, total: Option<u64> },
+    /// Reads up to `bytes` of the response; nothing is read between ticks (so the receive
+    /// buffer stays full and the server's writes stall).
+    Read { bytes: u64 },
 }
 
 /// A kind's keys, then the layer's.

@@ -1,7 +1,8 @@
 //! `slow_post`: a complete request head announcing a `content_length`-byte body, then the body
 //! dribbled, `bytes` every `interval` (slowhttptest `-B`, "R-U-Dead-Yet").
 
-use super::{tick_keys, SlowKind};
+use super::{tick_keys, Request, Script, SlowKind, Tick};
+use bytes::Bytes;
 use crate::fault::keys::{Keys, Need};
 use crate::vocabulary::duration_str;
 use serde_json::{json, Value};
@@ -31,5 +32,21 @@ impl SlowKind for SlowPost {
 
     fn normalized(&self) -> Value {
         json!({ "bytes": self.bytes, "interval": duration_str(self.interval), "content_length": self.content_length })
+    }
+
+    /// A complete head announcing `content_length` bytes of form data, then the body (`a=b&…`),
+    /// `bytes` a tick; once it is all sent, the connection is only held.
+    fn script(&self, target: &Request<'_>) -> Script {
+        let opening = format!(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: chaosload-slow-post\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+            target.path, target.host, self.content_length
+        );
+        Script {
+            receive_buffer: None,
+            opening: Bytes::from(opening),
+            interval: self.interval,
+            tick: Tick::Send { pattern: Bytes::from_static(b"a=b&"), bytes: self.bytes, total: Some(self.content_length) },
+        }
     }
 }

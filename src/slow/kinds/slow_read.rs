@@ -2,7 +2,8 @@
 //! every `interval` through a small receive buffer (`SO_RCVBUF` of `receive_buffer` bytes), so
 //! the server's writes stall (slowhttptest `-X`).
 
-use super::{tick_keys, SlowKind};
+use super::{tick_keys, Request, Script, SlowKind, Tick};
+use bytes::Bytes;
 use crate::fault::keys::{Keys, Need};
 use crate::vocabulary::duration_str;
 use serde_json::{json, Value};
@@ -42,5 +43,21 @@ impl SlowKind for SlowRead {
             "receive_buffer": self.receive_buffer,
             "pipeline": self.pipeline,
         })
+    }
+
+    /// `pipeline` complete GETs at once (kept alive, so the server answers them all on the
+    /// connection), then `bytes` of the responses read each tick through a small receive buffer.
+    fn script(&self, target: &Request<'_>) -> Script {
+        let one = format!(
+            "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: chaosload-slow-read\r\n\r\n",
+            target.path, target.host
+        );
+        Script {
+            // The ceiling (64 MiB) fits in a u32; setsockopt takes an int.
+            receive_buffer: Some(u32::try_from(self.receive_buffer).unwrap_or(u32::MAX)),
+            opening: Bytes::from(one.repeat(usize::try_from(self.pipeline).unwrap_or(1))),
+            interval: self.interval,
+            tick: Tick::Read { bytes: self.bytes },
+        }
     }
 }
