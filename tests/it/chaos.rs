@@ -196,7 +196,12 @@ fn slow_clients_starve_new_connections_unless_the_mock_times_out_heads() {
     let mock = guarded.mock.as_ref().expect("the mock's counters");
     assert!(mock.header_timeouts >= cohort.fates.closed_by_server, "{mock:?}");
     let guarded_errors: u64 = guarded.total.errors.values().sum();
-    assert!(guarded_errors * 20 <= timeouts, "defended {:?} vs undefended {:?}", guarded.total.errors, open.total.errors);
+    assert!(
+        guarded_errors * 20 <= timeouts,
+        "defended {:?} vs undefended {:?}",
+        guarded.total.errors,
+        open.total.errors
+    );
     defended.timing("the header timeout closes slow heads after about 2 s, and visitors keep their p99", |result| {
         let c = client(result, "visitors");
         let held = &c.cohorts[0].held_for;
