@@ -52,7 +52,7 @@ pub(crate) enum Baseline {
     /// stuck behind the cohort still end (time out) there for a request timeout or so.
     Before,
     /// Every second wholly outside its windows, before or after: the fallback when fewer than
-    /// [`MIN_REQUESTS`] were measured before its first window.
+    /// [`MIN_REQUESTS`] requests ended, or were timed, before its first window.
     Outside,
 }
 
