@@ -5,12 +5,16 @@
 //!
 //! `kinds/` holds one file per kind, registered in `cohort_kinds!`, with its keys and its
 //! [`Script`] (what its connections send and read); `stats.rs` what a cohort counts;
-//! `runner.rs` the cohorts of a configuration on their own thread ([`Cohorts`]);
-//! `connection.rs` one connection carrying out its script; `watch.rs` what `chaosload slow`
+//! `runner.rs` the cohorts of a configuration on their own thread and its poll loop
+//! ([`Cohorts`]); `cohort.rs` one cohort's windows, pace and timeline; `connection.rs` the
+//! thread's slab of connections, each carrying out its script; `deadlines.rs` the FIFOs of
+//! tick and connect deadlines; `watch.rs` what `chaosload slow`
 //! prints (live lines, the service probe, the summary). The scenario reads the kinds
 //! (`scenario::faults`); this module never reads a plan.
 
+mod cohort;
 mod connection;
+mod deadlines;
 pub mod kinds;
 mod runner;
 pub mod stats;

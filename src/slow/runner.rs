@@ -1,27 +1,26 @@
-//! The cohort runner: every cohort of a client configuration on one OS thread of its own with a
-//! current-thread runtime (never the load engine's threads), one driver task per cohort opening
-//! its connections during its windows, one small task per connection.
+//! The cohort runner: every cohort of a client configuration on one OS thread of its own (never
+//! the load engine's threads) running one `mio::Poll` loop over all their connections — no
+//! runtime, no task or timer per connection.
 //!
-//! A cohort's driver wakes for the next opening (connections are spaced `1 / per_second` apart,
-//! never in bursts), a connection's end (it opens a replacement, still at that pace), its
-//! window's start and end, and each second's end (the timeline). At a window's end it cancels
-//! the window's token: every connection closes itself (`held_to_end`) and connects in progress
-//! are abandoned (`connect_failed`, see [`Fates`](super::Fates)).
+//! Each turn of the loop: the seconds that ended go into the timelines, then the socket events
+//! are handled, then the ticks and connect timeouts that fell due, then each cohort starts or
+//! ends its window and opens connections at its pace (`Cohort::drive`); the poll then sleeps
+//! until the earliest thing any cohort waits for, or the stop's `mio::Waker`.
 
-use super::connection::{self, End};
-use super::kinds::{Request, Script};
+use super::cohort::Cohort;
+use super::connection::Slab;
+use super::deadlines::Nanos;
+use super::kinds::Request;
 use super::stats::Counters;
 use super::{CohortFault, CohortRecord, Fates};
-use crate::fault::{FaultPlan, Indexed};
-use crate::record::Hist;
+use crate::fault::Indexed;
+use mio::{Events, Poll, Token, Waker};
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 /// Where the cohorts connect and what their requests name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,53 +53,58 @@ pub struct CohortLive {
     pub connected: u64,
 }
 
-/// After a connect failed for want of file descriptors, the cohort opens nothing for this long
-/// (retrying at once would fail again at once).
-const OUT_OF_DESCRIPTORS_BACKOFF: Duration = Duration::from_millis(250);
+/// The poll token of the stop's waker (slots are numbered from 0).
+const STOP: Token = Token(usize::MAX);
+
+/// How the cohort thread is told to stop: the flag, then a wake-up of its poll.
+#[derive(Debug)]
+struct Stop {
+    flag: AtomicBool,
+    waker: Waker,
+}
+
+impl Stop {
+    fn stop(&self) {
+        self.flag.store(true, Relaxed);
+        if let Err(e) = self.waker.wake() {
+            tracing::error!("could not wake the slow-client cohort thread: {e}");
+        }
+    }
+}
 
 /// The cohorts, running on their own thread.
 #[derive(Debug)]
 pub struct Cohorts {
     live: Vec<(usize, &'static str, Arc<Counters>)>,
-    shutdown: CancellationToken,
+    stop: Arc<Stop>,
     thread: Option<JoinHandle<Vec<CohortRecord>>>,
 }
 
 impl Cohorts {
-    /// Starts the thread; fails when the runtime or the thread cannot be made.
+    /// Starts the thread; fails when the poll or the thread cannot be made.
     pub fn start(config: CohortConfig) -> io::Result<Cohorts> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let poll = Poll::new()?;
+        let stop = Arc::new(Stop { flag: AtomicBool::new(false), waker: Waker::new(poll.registry(), STOP)? });
         let request = Request { host: &config.target.host, path: &config.target.path };
-        let cohorts: Vec<Cohort> = config
+        let cohorts = config
             .cohorts
             .iter()
-            .map(|(fault, plan)| Cohort {
-                fault: *fault,
-                kind: plan.kind.kind.name(),
-                connections: plan.kind.connections,
-                gap: Duration::from_secs(1) / u32::try_from(plan.kind.per_second).unwrap_or(u32::MAX),
-                script: Arc::new(plan.kind.kind.script(&request)),
-                plan: plan.clone(),
-                counters: Arc::default(),
+            .enumerate()
+            .map(|(i, (fault, plan))| {
+                let index = u16::try_from(i)
+                    .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "more than 65,535 slow-client cohorts"))?;
+                Ok(Cohort::new(index, *fault, plan.clone(), plan.kind.kind.script(&request)))
             })
-            .collect();
+            .collect::<io::Result<Vec<Cohort>>>()?;
         let live = cohorts.iter().map(|c| (c.fault, c.kind, c.counters.clone())).collect();
-        let shutdown = CancellationToken::new();
-        let token = shutdown.clone();
-        let (addr, epoch) = (config.target.addr, config.epoch);
-        let thread = std::thread::Builder::new().name("chaosload-cohorts".into()).spawn(move || {
-            runtime.block_on(async move {
-                let mut drivers = JoinSet::new();
-                for (i, cohort) in cohorts.into_iter().enumerate() {
-                    let token = token.clone();
-                    drivers.spawn(async move { (i, cohort.drive(addr, epoch, token).await) });
-                }
-                let mut records: Vec<(usize, CohortRecord)> = drivers.join_all().await;
-                records.sort_by_key(|(i, _)| *i);
-                records.into_iter().map(|(_, record)| record).collect()
-            })
-        })?;
-        Ok(Cohorts { live, shutdown, thread: Some(thread) })
+        // Every connection a slot; the slab never holds more than all the cohorts' places.
+        let places = config.cohorts.iter().map(|(_, plan)| plan.kind.connections).fold(0u64, u64::saturating_add);
+        let slab = Slab::with_capacity(usize::try_from(places).unwrap_or(usize::MAX).min(1 << 20));
+        let (addr, epoch, flag) = (config.target.addr, config.epoch, stop.clone());
+        let thread = std::thread::Builder::new()
+            .name("chaosload-cohorts".into())
+            .spawn(move || run(poll, slab, cohorts, addr, epoch, &flag.flag))?;
+        Ok(Cohorts { live, stop, thread: Some(thread) })
     }
 
     /// Each cohort now, in the order of `CohortConfig::cohorts`.
@@ -125,7 +129,7 @@ impl Cohorts {
     /// Stops: every connection still held is closed (`held_to_end`), connects in progress are
     /// abandoned; joins the thread and returns each cohort's record, in config order.
     pub fn finish(mut self) -> Vec<CohortRecord> {
-        self.shutdown.cancel();
+        self.stop.stop();
         match self.thread.take().map(JoinHandle::join) {
             Some(Ok(records)) => records,
             _ => {
@@ -138,148 +142,62 @@ impl Cohorts {
 
 impl Drop for Cohorts {
     fn drop(&mut self) {
-        self.shutdown.cancel();
+        self.stop.stop();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-/// One cohort on the cohort thread.
-struct Cohort {
-    fault: usize,
-    kind: &'static str,
-    connections: u64,
-    /// Time between two openings: `1 / per_second`.
-    gap: Duration,
-    script: Arc<Script>,
-    plan: FaultPlan<CohortFault>,
-    counters: Arc<Counters>,
-}
-
-/// The window a cohort is in: its token (cancelled at its end) and its end.
-struct Window {
-    token: CancellationToken,
-    end: Duration,
-}
-
-impl Cohort {
-    /// Runs the cohort until its last window has ended and its connections with it, or until
-    /// `shutdown`.
-    async fn drive(self, addr: SocketAddr, epoch: Instant, shutdown: CancellationToken) -> CohortRecord {
-        let epoch = tokio::time::Instant::from_std(epoch);
-        let mut conns: JoinSet<End> = JoinSet::new();
-        let mut held_for = Hist::new();
-        let mut timeline = Vec::new();
-        let mut second_start = Fates::default();
-        let mut window: Option<Window> = None;
-        let mut next_open = epoch;
-        // The timeline ends with the cohort's last window (or the stop, if sooner).
-        let last_end = self.plan.every.is_none().then(|| self.plan.at.saturating_add(self.plan.duration));
-        // Fault windows count from the epoch, which a run sets a little ahead.
-        let mut stopped = tokio::select! {
-            () = shutdown.cancelled() => true,
-            () = tokio::time::sleep_until(epoch) => false,
-        };
-        loop {
-            let now = tokio::time::Instant::now();
-            let elapsed = now.saturating_duration_since(epoch);
-            // Each second that ended: its states, read before this wake-up changes anything.
-            while elapsed >= secs(timeline.len() as u64 + 1)
-                && last_end.is_none_or(|end| secs(timeline.len() as u64) < end)
-            {
-                let (second, now) = self.counters.second(timeline.len() as u64, &second_start);
-                timeline.push(second);
-                second_start = now;
-            }
-            if window.as_ref().is_some_and(|w| elapsed >= w.end) || stopped {
-                if let Some(w) = window.take() {
-                    w.token.cancel();
-                }
-            }
-            if window.is_none() && !stopped {
-                if let Some(end) = self.plan.window_end(elapsed) {
-                    window = Some(Window { token: shutdown.child_token(), end });
-                    next_open = next_open.max(now);
-                }
-            }
-            let next_start = if window.is_none() && !stopped { next_start(&self.plan, elapsed) } else { None };
-            if window.is_none() && next_start.is_none() && conns.is_empty() {
-                // The last partial second, if it began before the cohort's end.
-                let end = last_end.map_or(elapsed, |end| end.min(elapsed));
-                if secs(timeline.len() as u64) < end {
-                    timeline.push(self.counters.second(timeline.len() as u64, &second_start).0);
-                }
-                break;
-            }
-            let mut wake = epoch + secs(timeline.len() as u64 + 1);
-            if let Some(w) = &window {
-                wake = wake.min(epoch + w.end);
-                if (conns.len() as u64) < self.connections {
-                    while next_open <= now && (conns.len() as u64) < self.connections {
-                        self.open(&mut conns, addr, &w.token);
-                        next_open += self.gap;
-                    }
-                    if (conns.len() as u64) < self.connections {
-                        wake = wake.min(next_open);
-                    }
-                } else {
-                    // Full: the pace counts from when a place frees, not from the last opening.
-                    next_open = next_open.max(now);
-                }
-            } else if let Some(start) = next_start {
-                wake = wake.min(epoch + start);
-            }
-            tokio::select! {
-                biased;
-                () = shutdown.cancelled(), if !stopped => stopped = true,
-                Some(ended) = conns.join_next(), if !conns.is_empty() => {
-                    let end = ended.unwrap_or_default();
-                    if let Some(held) = end.held_for {
-                        held_for.record(held);
-                    }
-                    if end.out_of_descriptors {
-                        next_open = next_open.max(tokio::time::Instant::now() + OUT_OF_DESCRIPTORS_BACKOFF);
-                    }
-                }
-                () = tokio::time::sleep_until(wake) => {}
+/// The cohort thread: the loop, until every cohort has finished (or the stop ended them).
+fn run(
+    mut poll: Poll,
+    mut slab: Slab,
+    mut cohorts: Vec<Cohort>,
+    addr: SocketAddr,
+    epoch: Instant,
+    stop: &AtomicBool,
+) -> Vec<CohortRecord> {
+    let mut events = Events::with_capacity(1024);
+    // Fault windows count from the epoch, which a run sets a little ahead.
+    while !stop.load(Relaxed) {
+        let Some(ahead) = epoch.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else { break };
+        wait(&mut poll, &mut events, ahead);
+    }
+    events.clear();
+    let mut now: Nanos = 0;
+    loop {
+        // One reading of the clock per turn, never going back: deadlines armed from it stay in order.
+        now = now.max(u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        let stopped = stop.load(Relaxed);
+        for cohort in &mut cohorts {
+            cohort.seconds(now);
+        }
+        for event in &events {
+            let Some(cohort) = slab.cohort_of(event.token().0) else { continue };
+            cohorts[cohort].on_event(&mut slab, poll.registry(), event.token().0, event, now);
+        }
+        let mut wake: Option<Nanos> = None;
+        for cohort in &mut cohorts {
+            cohort.expire(&mut slab, poll.registry(), now);
+            if let Some(at) = cohort.drive(&mut slab, poll.registry(), addr, now, stopped) {
+                wake = Some(wake.map_or(at, |w| w.min(at)));
             }
         }
-        CohortRecord {
-            fault: self.fault,
-            kind: self.kind,
-            connections: self.connections,
-            fates: self.counters.fates(),
-            peak_connected: self.counters.peak_connected.load(Relaxed),
-            held_for,
-            timeline,
-        }
+        let Some(wake) = wake else { break };
+        wait(&mut poll, &mut events, Duration::from_nanos(wake.saturating_sub(now)));
     }
-
-    /// Starts one connection of the window `token`.
-    fn open(&self, conns: &mut JoinSet<End>, addr: SocketAddr, token: &CancellationToken) {
-        self.counters.attempts.fetch_add(1, Relaxed);
-        self.counters.connecting.fetch_add(1, Relaxed);
-        let (script, counters, token) = (self.script.clone(), self.counters.clone(), token.clone());
-        conns.spawn(async move { connection::run(addr, &script, &counters, token).await });
-    }
+    cohorts.into_iter().map(Cohort::record).collect()
 }
 
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-/// When the plan's next window starts after `elapsed` (which lies outside any window), if ever.
-fn next_start<K>(plan: &FaultPlan<K>, elapsed: Duration) -> Option<Duration> {
-    if elapsed < plan.at {
-        return Some(plan.at);
-    }
-    match plan.every {
-        Some(every) if !every.is_zero() => {
-            let done = (elapsed - plan.at).as_nanos() / every.as_nanos() + 1;
-            let offset = every.as_nanos().saturating_mul(done);
-            Some(plan.at.saturating_add(Duration::from_nanos(u64::try_from(offset).unwrap_or(u64::MAX))))
+/// Polls for at most `timeout` (the poll rounds up to whole milliseconds, so a deadline is
+/// never polled for in a busy loop); an interruption is an early wake-up.
+fn wait(poll: &mut Poll, events: &mut Events, timeout: Duration) {
+    if let Err(e) = poll.poll(events, Some(timeout)) {
+        if e.kind() != io::ErrorKind::Interrupted {
+            tracing::error!("the slow-client cohort thread's poll failed: {e}");
+            std::thread::sleep(Duration::from_millis(10));
         }
-        _ => None,
+        events.clear();
     }
 }

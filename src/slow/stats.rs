@@ -69,7 +69,7 @@ pub struct CohortRecord {
     pub timeline: Vec<CohortSecond>,
 }
 
-/// A cohort's counts as they happen: written by its connections and its driver on the cohort
+/// A cohort's counts as they happen: written by its connections and the cohort on the cohort
 /// thread, read by [`Counters::fates`] from any thread (the live lines of `chaosload slow`).
 #[derive(Debug, Default)]
 pub(crate) struct Counters {

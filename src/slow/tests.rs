@@ -3,6 +3,7 @@
 //! carry wide tolerances: the machine is shared.
 
 use super::*;
+use super::{connection, deadlines, stats};
 use crate::fault::FaultPlan;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -340,17 +341,27 @@ fn live_counts_and_a_stop_before_the_window_ends() {
     }
 }
 
+/// Runs `plan`, repeating `every`, against `addr` for `run_for`, then stops it.
+fn run_repeating(
+    addr: SocketAddr,
+    mut plan: FaultPlan<CohortFault>,
+    every: Duration,
+    run_for: Duration,
+) -> CohortRecord {
+    plan.every = Some(every);
+    let target = CohortTarget { addr, host: "h".into(), path: "/".into() };
+    let cohorts = Cohorts::start(CohortConfig { target, cohorts: vec![(0, plan)], epoch: Instant::now() }).unwrap();
+    std::thread::sleep(run_for);
+    let r = cohorts.finish().remove(0);
+    check_invariants(&r);
+    r
+}
+
 /// A repeating window opens again at each activation, and closes at each end.
 #[test]
 fn a_repeating_window_holds_its_connections_in_each_activation() {
     let server = Server::start(Policy::Silent);
-    let mut plan = cohort(loris(8, ms(100)), 3, 100, ms(300));
-    plan.every = Some(ms(600));
-    let target = CohortTarget { addr: server.addr, host: "h".into(), path: "/".into() };
-    let cohorts = Cohorts::start(CohortConfig { target, cohorts: vec![(0, plan)], epoch: Instant::now() }).unwrap();
-    std::thread::sleep(ms(1500));
-    let r = cohorts.finish().remove(0);
-    check_invariants(&r);
+    let r = run_repeating(server.addr, cohort(loris(8, ms(100)), 3, 100, ms(300)), ms(600), ms(1500));
     // Windows at 0, 0.6 and 1.2 s: three times three connections.
     assert_eq!((r.fates.attempts, r.fates.held_to_end), (9, 9), "{:?}", r.fates);
 }
@@ -369,4 +380,125 @@ fn connects_hanging_on_a_full_backlog_are_abandoned_at_the_window_end() {
     assert!(r.fates.connect_failed >= 3 && r.fates.held_to_end <= 3, "{:?}", r.fates);
     assert!(r.timeline[0].connecting >= 3, "{:?}", r.timeline);
     drop(socket);
+}
+
+/// Connects the slot `id` waits in (polling its events) and writes its opening.
+fn connect_slot(
+    poll: &mut mio::Poll,
+    slab: &mut connection::Slab,
+    id: (u32, u32),
+    script: &Script,
+    c: &stats::Counters,
+) {
+    let mut events = mio::Events::with_capacity(8);
+    let started = Instant::now();
+    loop {
+        assert!(started.elapsed() < Duration::from_secs(5), "the connect did not complete");
+        poll.poll(&mut events, Some(ms(100))).unwrap();
+        for event in &events {
+            assert_eq!(event.token().0, id.0 as usize);
+            match slab.on_event(poll.registry(), id.0 as usize, event, script, c, 0) {
+                connection::Step::Ticking => return,
+                connection::Step::Nothing => {}
+                step => panic!("{step:?}"),
+            }
+        }
+    }
+}
+
+/// Everything the peer has sent within `wait`.
+fn received(stream: &mut TcpStream, wait: Duration) -> Vec<u8> {
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    got
+}
+
+/// A slot freed and taken by a new connection: the deadlines its earlier occupant left in the
+/// queues (a tick, a connect timeout) do nothing to the new one; its own tick is carried out.
+#[test]
+fn stale_deadlines_of_a_reused_slot_are_ignored() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let request = kinds::Request { host: "h", path: "/" };
+    let script = CohortKind::from(loris(8, ms(100))).script(&request);
+    let counters = stats::Counters::default();
+    let mut poll = mio::Poll::new().unwrap();
+    let mut slab = connection::Slab::with_capacity(1);
+
+    let first = slab.open(poll.registry(), addr, 0, &script, &counters, 0).unwrap();
+    connect_slot(&mut poll, &mut slab, first, &script, &counters);
+    slab.close_cohort(poll.registry(), 0, &counters, 0);
+    let second = slab.open(poll.registry(), addr, 0, &script, &counters, 0).unwrap();
+    assert_eq!(second.0, first.0, "the freed slot is taken again");
+    assert_ne!(second.1, first.1, "by another generation");
+    connect_slot(&mut poll, &mut slab, second, &script, &counters);
+    let (_first_peer, _) = listener.accept().unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    let opening = received(&mut peer, ms(200));
+    assert_eq!(opening, script.opening, "the opening alone so far");
+
+    // The earlier occupant's tick and connect timeout: ignored.
+    assert_eq!(slab.tick(poll.registry(), first, &script, &counters, 0), connection::Step::Nothing);
+    assert_eq!(slab.expire(poll.registry(), first, &counters, 0), None);
+    assert!(received(&mut peer, ms(200)).is_empty(), "nothing sent for a stale tick");
+    assert_eq!(counters.fates().held_to_end, 1);
+    assert_eq!((counters.connected.load(Ordering::Relaxed), counters.connect_failed.load(Ordering::Relaxed)), (1, 0));
+
+    // Its own tick: 8 bytes of the pattern; its own connect timeout, once connected: nothing.
+    assert_eq!(slab.tick(poll.registry(), second, &script, &counters, 0), connection::Step::TickAgain);
+    assert_eq!(received(&mut peer, ms(200)), b"X-chaosl");
+    assert_eq!(slab.expire(poll.registry(), second, &counters, 0), None);
+    slab.close_cohort(poll.registry(), 0, &counters, 0);
+    assert_eq!(counters.fates().held_to_end, 2);
+}
+
+/// The deadline queue hands deadlines out in order and only once due, even when a late tick is
+/// re-armed behind one armed from a later clock reading, and across a window's end (cleared) and
+/// the next window.
+#[test]
+fn the_deadline_queue_stays_ordered() {
+    let mut q = deadlines::Deadlines::default();
+    q.push(1_000, 0, 0);
+    q.push(1_500, 1, 0);
+    // Slot 0's tick fell due at 1 000 and was carried out late: re-armed at 1 000 + interval
+    // (1 000), behind slot 1's 1 500 + 1 000 armed later.
+    q.push(2_500, 1, 0);
+    assert_eq!(q.pop_due(999), None);
+    assert_eq!(q.pop_due(1_600).map(|d| (d.at, d.slot)), Some((1_000, 0)));
+    assert_eq!(q.pop_due(1_600).map(|d| (d.at, d.slot)), Some((1_500, 1)));
+    q.push(2_000, 0, 0);
+    assert_eq!(q.next(), Some(2_500), "never before the last one queued");
+    assert_eq!(q.pop_due(2_400), None);
+    assert_eq!(q.pop_due(2_500).map(|d| d.at), Some(2_500));
+    assert_eq!(q.pop_due(2_500).map(|d| (d.at, d.slot)), Some((2_500, 0)));
+    q.push(3_000, 4, 1);
+    q.clear();
+    q.push(2_800, 4, 2);
+    assert_eq!(q.pop_due(10_000).map(|d| (d.at, d.generation)), Some((2_800, 2)));
+    assert_eq!(q.pop_due(10_000), None);
+}
+
+/// Repeating windows: every connection of every activation gets its ticks (each window's end
+/// clears the cohort's tick queue and the next fills it again; a queue out of order would
+/// stall ticks behind a later entry).
+#[test]
+fn ticks_go_on_in_every_activation_of_a_repeating_window() {
+    let server = Server::start(Policy::Record);
+    let r = run_repeating(server.addr, cohort(loris(4, ms(50)), 2, 100, ms(400)), ms(700), ms(1800));
+    assert_eq!(r.fates.attempts, 6, "windows at 0, 0.7 and 1.4 s: {:?}", r.fates);
+    let seen = server.stop();
+    assert_eq!(seen.received.len(), 6);
+    let opening = "GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: chaosload-slowloris\r\n".len();
+    for (i, got) in seen.received.iter().enumerate() {
+        // 4 bytes every 50 ms for about 400 ms (the last window cut short by the stop at 1.8 s).
+        let dribbled = got.len().saturating_sub(opening);
+        assert!(dribbled >= 8, "connection {i} ticked: {dribbled} bytes after the opening");
+    }
 }
