@@ -28,9 +28,9 @@ mutants *files="src/load/engine.rs src/record/recorder.rs src/client/pool.rs src
     cargo mutants "${filters[@]}" --timeout 600 --build-timeout 900 --copy-target=true \
         --output target/mutants -- ${TEST_ARGS:-}
 
-# The benchmark: chaosload vs wrk, oha and nginx, the DNS stub vs dnsmasq, on loopback; writes
-# BENCHMARKS.md (15-20 min). `just bench --quick` is a 2-minute smoke check; `just bench --only N`
-# runs section N (1-9).
+# The benchmark: chaosload vs wrk, oha and nginx, the DNS stub vs dnsmasq, slow-client cohorts vs
+# slowhttptest, on loopback; writes BENCHMARKS.md (25-35 min). `just bench --quick` is a smoke
+# check; `just bench --only N` runs section N (1-11).
 bench *args:
     bash bench/run.sh {{args}}
 

@@ -22,6 +22,9 @@ Sections (--only N runs one):
  10  what a resolver configuration costs a new connection: closed model without keep-alive
      against the mock reached by a name, uncached vs cached resolver vs a fixed address
      (skipped, saying why, while `chaosload validate` refuses the scenario's resolver keys)
+ 11  slow-client cohorts: 10,000 slowloris connections held against nginx by `chaosload slow`
+     and by slowhttptest (RSS per held connection, CPU while holding them), and the open
+     model's scheduler lag beside a 10,000-connection cohort in `chaosload run`
 """
 
 import argparse
@@ -31,6 +34,7 @@ import os
 import platform
 import random
 import re
+import resource
 import select
 import shlex
 import shutil
@@ -71,6 +75,10 @@ T_RSS_GROWTH = 0.10
 # Targets from issue 13.
 T_DNS_VS_DNSMASQ = 1.0
 T_CACHED_VS_FIXED = 0.95  # the cached resolver's rate within 5 % of the fixed address's
+# Targets from issue 14: chaosload's cohort against slowhttptest holding as many connections.
+T_SLOW_RSS = 1.0  # RSS per held connection, chaosload / slowhttptest
+T_SLOW_CPU = 1.0  # CPU while holding them, chaosload / slowhttptest
+T_SLOW_LAG = 1.5  # open-model lag p99 beside a cohort, over the same run without one
 
 # Section 9: the records both DNS servers serve (name<i>.bench.test → 127.0.0.<i+1>, TTL 30 s),
 # and the rate of its latency runs when both servers' maximum allows it (else half the lower).
@@ -78,6 +86,21 @@ DNS_NAMES = 100
 DNS_LATENCY_QPS = 10_000
 # CPUs the DNS servers and dnsperf are pinned to (taskset), when the machine has two or more.
 DNS_SERVER_CPU, DNS_CLIENT_CPU = 0, 1
+
+# Section 11: how many slowloris connections each tool holds, how fast both open them, what
+# they send each tick (slowhttptest `-x 24`: a header field `X-<name>: <value>` whose name and
+# value are 1-23 random characters each, about 30 bytes on average; the cohort: exactly
+# `bytes`), for how long they are held once all are open, and the descriptors both tools (and
+# nginx) may open.
+SLOW_CONNS = 10_000
+SLOW_PER_SECOND = 1_000
+SLOW_INTERVAL_S = 10
+SLOW_BYTES = 24
+SLOW_HOLD_S = 30
+SLOW_NOFILE = 65_536
+# The open model beside a cohort: section 5's 20,000/s step, for the cohort's opening and a hold.
+SLOW_LAG_RATE = 20_000
+SLOW_LAG_HOLD_S = 20
 
 
 def log(msg):
@@ -153,12 +176,12 @@ def cpu_times():
     return vals[7], sum(vals[:8]), vals[0] + vals[1] + vals[2] + vals[5] + vals[6]
 
 
-def run_measured(cmd, timeout, workdir):
+def run_measured(cmd, timeout, workdir, preexec_fn=None):
     """Runs a load generator to its end; its CPU (user+sys), peak RSS, wall time and output."""
     out_path, err_path = workdir / "stdout", workdir / "stderr"
     with open(out_path, "w") as out, open(err_path, "w") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
         register(proc, signal.SIGINT)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
@@ -186,6 +209,89 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def raise_nofile():
+    """A child's preexec_fn: its descriptor limit raised to SLOW_NOFILE (soft and hard; the bench
+    runs as root), or to its hard limit where it may not be raised."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (SLOW_NOFILE, max(SLOW_NOFILE, hard)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def vm_rss_kb(pid):
+    """A process's resident set (VmRSS, kB) from /proc/PID/status; None once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def socket_fds(pid):
+    """How many of a process's descriptors are sockets (/proc/PID/fd)."""
+    n = 0
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return 0
+    for fd in fds:
+        try:
+            n += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass
+    return n
+
+
+def context_switches(pid):
+    """Context switches of all a process's threads so far (voluntary and not): about how often
+    it went to sleep and woke up again."""
+    n = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as f:
+                n += sum(int(line.split()[1]) for line in f if "ctxt_switches:" in line)
+        except OSError:
+            pass
+    return n
+
+
+def fd_limit(pid):
+    """A process's descriptor limit (soft), from /proc/PID/limits; None once it has exited."""
+    try:
+        with open(f"/proc/{pid}/limits") as f:
+            m = re.search(r"^Max open files\s+(\S+)", f.read(), re.M)
+    except OSError:
+        return None
+    return int(m.group(1)) if m and m.group(1).isdigit() else None
+
+
+def established(port):
+    """TCP connections established to 127.0.0.1:`port`, counted on the server's side (`ss`), so
+    that whatever opened them is counted the same way."""
+    p = subprocess.run(["ss", "-Htn", "state", "established", f"( sport = :{port} )"],
+                       capture_output=True, text=True, timeout=60)
+    return sum(1 for line in p.stdout.splitlines() if line.strip())
+
+
+def nginx_status(port):
+    """nginx's stub_status (section 11's nginx): active connections and those it is reading a
+    request head from (`Reading`), writing to, or waiting on."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"GET /nginx_status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    text = data.decode(errors="replace")
+    m = re.search(r"Active connections:\s*(\d+).*Reading:\s*(\d+)\s+Writing:\s*(\d+)\s+Waiting:\s*(\d+)", text, re.S)
+    if not m:
+        raise RuntimeError(f"no stub_status in nginx's answer: {text[:200]!r}")
+    return dict(zip(("active", "reading", "writing", "waiting"), map(int, m.groups())))
 
 
 def wait_listening(port, proc, timeout=10.0):
@@ -231,10 +337,11 @@ def dig_answers(port, names):
 class Server:
     """A server started for the whole benchmark; its CPU is read around each run."""
 
-    def __init__(self, name, cmd, stderr_path, stop_signal, port=None):
+    def __init__(self, name, cmd, stderr_path, stop_signal, port=None, preexec_fn=None):
         self.name, self.cmd = name, cmd
         self.stderr = open(stderr_path, "w")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.stderr, stdin=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.stderr, stdin=subprocess.DEVNULL, text=True,
+                                     preexec_fn=preexec_fn)
         register(self.proc, stop_signal)
         if port is None:  # chaosload mock / proxy print the address they bound first
             ready, _, _ = select.select([self.proc.stdout], [], [], 15)
@@ -390,6 +497,21 @@ def parse_chaosload(out):
     }
 
 
+def parse_cohorts(out):
+    """parse_chaosload, and what result.json says of the run's cohorts (clients[].cohorts[]):
+    how many connections they held at most, and their fates."""
+    run = parse_chaosload(out)
+    cohorts = [c for client in json.loads(Path(run["result_json"]).read_text())["clients"]
+               for c in client.get("cohorts", [])]
+    run["cohort_peak_connected"] = sum(c.get("peak_connected", 0) for c in cohorts)
+    fates = {}
+    for c in cohorts:
+        for k, v in c.get("fates", {}).items():
+            fates[k] = fates.get(k, 0) + v
+    run["cohort_fates"] = fates
+    return run
+
+
 # ---------------------------------------------------------------------------------------------
 # The benchmark
 
@@ -411,7 +533,7 @@ class Bench:
         self.repeats = args.repeats or (1 if self.quick else 5)
         self.max_steal = args.max_steal / 100
         self.steal_retries = 0 if self.quick else args.steal_retries
-        self.sections = {args.only} if args.only else set(range(1, 11))
+        self.sections = {args.only} if args.only else set(range(1, 12))
         self.tmp = Path(tempfile.mkdtemp(prefix="chaosload-bench-"))
         self.runs = []  # every measured run, for the raw JSON
         self.commands = {"build (bench/run.sh)": "cargo build --release"}  # label -> exact command template
@@ -423,16 +545,24 @@ class Bench:
 
     # --- servers ---
 
-    def start_nginx(self):
+    def start_nginx(self, name="nginx", slow=False):
+        """nginx on a free port; `slow`: section 11's, which holds slow clients (NGINX_SLOW)."""
         port = free_port()
-        d = self.tmp / "nginx"
+        d = self.tmp / name
         d.mkdir()
-        conf = NGINX_CONF.format(dir=d, port="{port}", body=BODY)
-        self.files["nginx.conf"] = conf.replace(str(d), "$TMP/nginx").replace("{port}", "$PORT")
+        extra = NGINX_SLOW if slow else {"main": "", "worker_connections": 4096, "http": "", "server": ""}
+        conf = NGINX_CONF.format(dir=d, port="{port}", body=BODY, **extra)
+        self.files[f"{name}.conf"] = conf.replace(str(d), f"$TMP/{name}").replace("{port}", "$PORT")
+        if slow:  # the listener /held passes requests to and that never reads them
+            self.silent = socket.socket()
+            self.silent.bind(("127.0.0.1", 0))
+            self.silent.listen(4096)
+            conf = conf.replace("$SILENT", str(self.silent.getsockname()[1]))
         (d / "nginx.conf").write_text(conf.replace("{port}", str(port)))
         cmd = ["nginx", "-p", str(d), "-c", str(d / "nginx.conf"), "-e", str(d / "error.log")]
-        self.commands["nginx (one worker: master_process off)"] = "nginx -p $TMP/nginx -c $TMP/nginx/nginx.conf -e $TMP/nginx/error.log"
-        return Server("nginx", cmd, d / "stderr", signal.SIGQUIT, port=port)
+        label = "nginx (one worker: master_process off)" + (", section 11, its descriptor limit raised" if slow else "")
+        self.commands[label] = f"nginx -p $TMP/{name} -c $TMP/{name}/nginx.conf -e $TMP/{name}/error.log"
+        return Server(name, cmd, d / "stderr", signal.SIGQUIT, port=port, preexec_fn=raise_nofile if slow else None)
 
     def start_mock(self):
         cfg = self.tmp / "mock.toml"
@@ -501,6 +631,8 @@ class Bench:
                 return srv
             if name == "nginx":
                 self.servers[name] = self.start_nginx()
+            elif name == "nginx-slow":
+                self.servers[name] = self.start_nginx(name, slow=True)
             elif name == "mock":
                 self.servers[name] = self.start_mock()
             elif name == "proxy":
@@ -572,16 +704,18 @@ class Bench:
     def chaosload_run(self, scenario):
         return [str(BIN), "run", str(scenario), "--out", str(self.tmp / "runs"), "--quiet", "--threads", "1"]
 
-    def measure(self, section, tool, cmd, seconds, parser, servers=(), **tags):
+    def measure(self, section, tool, cmd, seconds, parser, servers=(), once=None, **tags):
         """One run, repeated while the host steals more than `--max-steal` of the CPU (up to
         `--steal-retries` times): of the tries, the one with the least steal counts; the others
         stay in the raw data marked `superseded`. Times measured while the host takes a third of
-        the machine say more about the host than about the tools."""
-        tries = [self.measure_once(section, tool, cmd, seconds, parser, servers, **tags)]
+        the machine say more about the host than about the tools. `once` makes one try
+        (`measure_once` unless a section measures its runs its own way)."""
+        once = once or self.measure_once
+        tries = [once(section, tool, cmd, seconds, parser, servers, **tags)]
         while (tries[-1]["ok_run"] and tries[-1]["steal"] > self.max_steal
                and len(tries) <= self.steal_retries):
             log(f"  [{tries[-1]['n']}] steal {tries[-1]['steal']:.0%} > {self.max_steal:.0%}: repeating the run")
-            tries.append(self.measure_once(section, tool, cmd, seconds, parser, servers, **tags))
+            tries.append(once(section, tool, cmd, seconds, parser, servers, **tags))
         if not tries[-1]["ok_run"]:
             keep = tries[-1]
         else:
@@ -591,14 +725,14 @@ class Bench:
                 r["superseded"] = True
         return keep
 
-    def measure_once(self, section, tool, cmd, seconds, parser, servers=(), **tags):
+    def measure_once(self, section, tool, cmd, seconds, parser, servers=(), preexec_fn=None, **tags):
         """One run: the load generator's own CPU and RSS, the servers' CPU, the machine's steal."""
         self.counter += 1
         work = self.tmp / f"run-{self.counter}"
         work.mkdir()
         before = {s: self.server(s).cpu_s() for s in servers}
         steal0, total0, busy0 = cpu_times()
-        r = run_measured(cmd, timeout=seconds + 60, workdir=work)
+        r = run_measured(cmd, timeout=seconds + 60, workdir=work, preexec_fn=preexec_fn)
         steal1, total1, busy1 = cpu_times()
         after = {s: self.server(s).cpu_s() for s in servers}
         run = {"n": self.counter, "section": section, "tool": tool, **tags, "cmd": shlex.join(cmd)}
@@ -960,6 +1094,244 @@ class Bench:
                 self.measure(10, "chaosload", self.chaosload_run(paths[config]), self.duration, parse_chaosload,
                              config=config, rep=rep)
 
+    # --- section 11: slow-client cohorts against slowhttptest ---
+
+    def slow_params(self):
+        """(connections, hold seconds, repeats): 10,000 held 30 s, 3 times; --quick 2,000 for 10 s."""
+        return (2_000, 10, 1) if self.quick else (SLOW_CONNS, SLOW_HOLD_S, 3)
+
+    def slow_ramp_limit(self, conns):
+        """How long the tools may take to open `conns`: three times their rate's share, and 150 s,
+        because slowhttptest opens one connection per turn of a loop that walks (and polls) every
+        connection it has, so its opening slows as it goes: about 70 s for 10,000 on 2 cores."""
+        return conns / SLOW_PER_SECOND * 3 + 150
+
+    def cohort_fault(self, conns):
+        return (f'[[fault]]\nlayer = "clients"\nkind = "slowloris"\nconnections = {conns}\n'
+                f'per_second = {SLOW_PER_SECOND}\ninterval = "{SLOW_INTERVAL_S}s"\nbytes = {SLOW_BYTES}\n')
+
+    def slow_cmd(self, tool, conns, url):
+        """The command holding `conns` slowloris connections against `url`, running long enough
+        (the ramp's limit, the hold and 30 s) that the bench, not the tool, ends it."""
+        seconds = int(self.slow_ramp_limit(conns) + self.slow_params()[1] + 30)
+        if tool == "slowhttptest":
+            self.commands["slowhttptest (section 11)"] = (
+                f"slowhttptest -H -c $CONNS -r {SLOW_PER_SECOND} -i {SLOW_INTERVAL_S} -x {SLOW_BYTES} -l $SECONDS "
+                "-u http://127.0.0.1:$PORT$URLPATH")
+            return ["slowhttptest", "-H", "-c", str(conns), "-r", str(SLOW_PER_SECOND), "-i", str(SLOW_INTERVAL_S),
+                    "-x", str(SLOW_BYTES), "-l", str(seconds), "-u", url]
+        cfg = self.tmp / f"cohort-{conns}.toml"
+        text = "# section 11: one slowloris cohort, as slowhttptest's -H above\n" + self.cohort_fault(conns)
+        cfg.write_text(text)
+        self.files[f"cohort-{conns}.toml"] = text
+        self.commands["chaosload slow (section 11)"] = (
+            "chaosload slow --target http://127.0.0.1:$PORT/held --config $TMP/cohort-$CONNS.toml --for ${SECONDS}s")
+        return [str(BIN), "slow", "--target", url, "--config", str(cfg), "--for", f"{seconds}s"]
+
+    def drain(self, port, timeout=60.0):
+        """Waits until the server holds (almost) no connections, so the next run starts from none."""
+        deadline = time.monotonic() + timeout
+        while (n := established(port)) > 5 and time.monotonic() < deadline:
+            time.sleep(1)
+        return n
+
+    def slow_hold_once(self, section, tool, cmd, hold_s, _parser, _servers=(), conns=SLOW_CONNS, **tags):
+        """One tool holding `conns` slowloris connections against section 11's nginx: its RSS right
+        after start (the last sample before it had a socket), how long it took to open them all
+        (counted on nginx's side), then over `hold_s` seconds its CPU, its RSS, and how many it
+        still held (ss and nginx's stub_status) at the end."""
+        self.counter += 1
+        work = self.tmp / f"run-{self.counter}"
+        work.mkdir()
+        srv = self.server("nginx-slow")
+        run = {"n": self.counter, "section": section, "tool": tool, "conns": conns, **tags, "cmd": shlex.join(cmd)}
+        out_path, err_path = work / "stdout", work / "stderr"
+        with open(out_path, "w") as out, open(err_path, "w") as err:
+            t_start = time.monotonic()
+            proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, preexec_fn=raise_nofile)
+            register(proc, signal.SIGINT)
+            try:
+                # The baseline: the first sample (one a millisecond) in which the tool has a
+                # socket — started up, with its first connection (or its probe) under way. A
+                # sample before it would catch a process its loader has not finished mapping.
+                base, first = None, None
+                while time.monotonic() - t_start < 5 and proc.poll() is None:
+                    sample = (vm_rss_kb(proc.pid), socket_fds(proc.pid), time.monotonic() - t_start)
+                    if sample[0] is None:
+                        break
+                    first, base = first or sample[0], sample
+                    if sample[1]:
+                        break
+                    time.sleep(0.001)
+                if base is None:
+                    raise RuntimeError(f"no RSS sample: exit code {proc.poll()}")
+                run.update({"baseline_rss_kb": base[0], "baseline_sockets": base[1], "baseline_at_s": base[2],
+                            "rss_at_exec_kb": first, "nofile": fd_limit(proc.pid)})
+                best, best_t, limit = 0, time.monotonic(), self.slow_ramp_limit(conns)
+                while True:
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"exited with {proc.returncode} while opening its connections")
+                    n = established(srv.port)
+                    now = time.monotonic()
+                    if n > best:
+                        best, best_t = n, now
+                    if n >= conns or now - best_t > 10 or now - t_start > limit:
+                        break
+                    time.sleep(0.5)
+                run.update({"ramp_s": now - t_start, "open_at_hold_start": n})
+                cpu0, srv0, cs0 = proc_cpu_s(proc.pid), srv.cpu_s(), context_switches(proc.pid)
+                steal0, total0, busy0 = cpu_times()
+                h0 = time.monotonic()
+                held, rss = [n], []
+                while (el := time.monotonic() - h0) < hold_s:
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"exited with {proc.returncode} while holding its connections")
+                    rss.append(vm_rss_kb(proc.pid))
+                    if len(rss) % 10 == 0:
+                        held.append(established(srv.port))
+                    time.sleep(min(1.0, max(0.0, hold_s - el)))
+                cpu1, srv1, cs1 = proc_cpu_s(proc.pid), srv.cpu_s(), context_switches(proc.pid)
+                steal1, total1, busy1 = cpu_times()
+                hold_wall = time.monotonic() - h0
+                run["rss_kb"] = vm_rss_kb(proc.pid)
+                held.append(established(srv.port))
+                run["nginx_status"] = nginx_status(srv.port)
+                run.update({"held": held[-1], "held_samples": held, "rss_hold_samples_kb": rss,
+                            "rss_max_kb": max(rss + [run["rss_kb"]]), "hold_s": hold_wall,
+                            "cpu_ramp_s": cpu0, "cpu_hold_s": cpu1 - cpu0, "nginx_cpu_hold_s": srv1 - srv0})
+                run["steal"] = (steal1 - steal0) / max(total1 - total0, 1)
+                ours = (cpu1 - cpu0 + srv1 - srv0) * CLK_TCK
+                run["others_cpu"] = max(0.0, (busy1 - busy0) - ours) / max(total1 - total0, 1)
+                if not run["held"]:
+                    raise RuntimeError("held no connection")
+                run["rss_per_conn_kb"] = (run["rss_kb"] - run["baseline_rss_kb"]) / run["held"]
+                run["cpu_pct"] = run["cpu_hold_s"] / hold_wall
+                run["switches_per_s"] = (cs1 - cs0) / hold_wall
+                # CPU seconds per 1,000 connections held for a minute, over the mean held.
+                conn_min = statistics.mean(held) * hold_wall / 60
+                run["cpu_s_per_kconn_min"] = run["cpu_hold_s"] / (conn_min / 1000)
+                run["ok_run"] = True
+            except Exception as e:
+                run["ok_run"] = False
+                run["failure"] = str(e)
+                run.setdefault("steal", 0.0)
+            finally:
+                stop(proc, signal.SIGINT, grace=10)
+        run["rc"] = proc.returncode
+        run["stdout_tail"] = out_path.read_text(errors="replace")[-1500:]
+        run["stderr_tail"] = err_path.read_text(errors="replace")[-1500:]
+        if not run["ok_run"]:
+            run["failure"] += f"; stderr: {run['stderr_tail'][-400:]!r}; stdout: {run['stdout_tail'][-300:]!r}"
+            log(f"  run {self.counter} failed: {run['failure']}")
+        run["left_after_s"] = self.drain(srv.port)
+        self.runs.append(run)
+        if run["ok_run"]:
+            log(f"  [{self.counter}] s11 {tool} {conns}: held {run['held']} (opened in {run['ramp_s']:.1f} s), "
+                f"RSS {run['baseline_rss_kb'] / 1024:.1f} → {run['rss_kb'] / 1024:.1f} MB "
+                f"({run['rss_per_conn_kb']:.2f} kB/conn), CPU {run['cpu_pct']:.1%} over {hold_wall:.0f} s, "
+                f"nginx reading {run['nginx_status']['reading']}, steal {run['steal']:.0%}")
+        return run
+
+    # (tool, what nginx does with a probe): the cases of section 11's hold. The held connections
+    # never finish their request, so they get the same treatment at either URL; only the tools'
+    # probes (complete requests) differ: at /held nginx never answers them.
+    SLOW_CASES = (("chaosload", "unanswered"), ("slowhttptest", "unanswered"), ("slowhttptest", "answered"))
+
+    def slow_section(self):
+        if not shutil.which("slowhttptest"):
+            log("section 11: slowhttptest is not installed (bench/run.sh installs it); chaosload alone")
+            self.missing_tools = sorted(set(getattr(self, "missing_tools", [])) | {"slowhttptest"})
+        conns, hold_s, reps = self.slow_params()
+        self.slow_conns, self.slow_hold_s, self.slow_reps = conns, hold_s, reps
+        srv = self.server("nginx-slow")
+        url = lambda probe: srv.url + ("held" if probe == "unanswered" else "")
+        cases = [c for c in self.SLOW_CASES if c[0] == "chaosload" or shutil.which(c[0])]
+        log(f"section 11: {len(cases)} cases × {reps} repeats holding {conns} slowloris connections {hold_s}s, interleaved")
+        for rep in range(reps):
+            # slowhttptest with its probe answered once only: it shows the spin, and no target uses it.
+            order = [c for c in cases if c[1] == "unanswered" or rep == 0]
+            self.rng.shuffle(order)
+            for tool, probe in order:
+                self.measure(11, tool, self.slow_cmd(tool, conns, url(probe)), hold_s, None, once=self.slow_hold_once,
+                             conns=conns, part="hold", probe=probe, rep=rep)
+        # slowhttptest holding fewer: chaosload again at the most it held, to compare like for like.
+        sh = median([r["held"] for r in self.pick(11, tool="slowhttptest", conns=conns, part="hold", probe="unanswered")])
+        self.slow_compare_at = conns
+        if sh and sh < 0.95 * conns:
+            fewer = max(100, int(sh) // 100 * 100)
+            self.slow_compare_at = fewer
+            log(f"section 11: slowhttptest held {sh:.0f} of {conns}; chaosload again at {fewer}")
+            for rep in range(reps):
+                self.measure(11, "chaosload", self.slow_cmd("chaosload", fewer, url("unanswered")), hold_s, None,
+                             once=self.slow_hold_once, conns=fewer, part="hold", probe="unanswered", rep=rep)
+        self.slow_lag_section(conns)
+
+    def slow_lag_once(self, section, tool, cmd, seconds, parser, servers=(), **tags):
+        """One `chaosload run` as measure_once runs it, with nginx's established connections
+        counted once a second meanwhile (the cohort's, and the measured traffic's pool)."""
+        port, peak, done = self.server("nginx-slow").port, [0], threading.Event()
+
+        def sample():
+            while not done.wait(1.0):
+                peak[0] = max(peak[0], established(port))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            run = self.measure_once(section, tool, cmd, seconds, parser, servers, preexec_fn=raise_nofile, **tags)
+        finally:
+            done.set()
+            sampler.join()
+        run["server_established_peak"] = peak[0]
+        run["left_after_s"] = self.drain(port)
+        return run
+
+    def slow_lag_section(self, conns):
+        """The open model at SLOW_LAG_RATE against section 11's nginx, with and without a cohort of
+        `conns` slowloris connections in the same `chaosload run` (opening, then held)."""
+        srv = self.server("nginx-slow")
+        seconds = int(conns / SLOW_PER_SECOND) + (5 if self.quick else SLOW_LAG_HOLD_S)
+        self.slow_lag = {"rate": SLOW_LAG_RATE, "seconds": seconds}
+        body = (f'[[phase]]\nduration = "{seconds}s"\nshape = {{ kind = "constant", rate = {SLOW_LAG_RATE} }}\n\n'
+                f'[[client]]\nname = "chaosload"\nmax_conns_per_host = 64\n')
+        paths = {"without": self.scenario("bench-lag-alone", srv.url, body),
+                 "with": self.scenario("bench-lag-cohort", srv.url, body + "\n" + self.cohort_fault(conns))}
+        check = subprocess.run([str(BIN), "validate", *map(str, paths.values())], capture_output=True, text=True, timeout=30)
+        if check.returncode != 0:
+            lines = (check.stdout + check.stderr).replace(str(self.tmp), "$TMP").splitlines()
+            self.slow_lag["skipped"] = ["chaosload validate refuses the scenarios"] + [
+                l.strip() for l in lines if l.strip() and not l.startswith("ok:")][:2]
+            log(f"section 11 (lag beside a cohort) skipped: {self.slow_lag['skipped']}")
+            return
+        # A run that accepted the cohort but held none of it would measure the run without one
+        # under another label: a short run with a small cohort must report it held in result.json.
+        probe = self.scenario("bench-lag-probe", srv.url,
+                              body.replace(f'"{seconds}s"', '"3s"').replace(str(SLOW_LAG_RATE), "100") + "\n"
+                              + self.cohort_fault(50))
+        p = subprocess.run(self.chaosload_run(probe), capture_output=True, text=True, timeout=60, preexec_fn=raise_nofile)
+        try:
+            peak = parse_cohorts(p.stdout)["cohort_peak_connected"] if p.returncode == 0 else None
+        except Exception:
+            peak = None
+        self.drain(srv.port)
+        if not peak:
+            self.slow_lag["skipped"] = [f"a 3 s `chaosload run` with a 50-connection cohort (exit {p.returncode}) "
+                                        f"reported {peak or 0} cohort connections held in result.json "
+                                        f"(clients[].cohorts[].peak_connected): the run does not hold cohorts yet"]
+            log(f"section 11 (lag beside a cohort) skipped: {self.slow_lag['skipped'][0]}")
+            return
+        reps = 1 if self.quick else 3
+        log(f"section 11: open model at {SLOW_LAG_RATE}/s for {seconds}s with and without a {conns}-connection cohort, "
+            f"{reps} repeats, interleaved")
+        self.commands["chaosload run beside a cohort (section 11)"] = (
+            "chaosload run $TMP/bench-lag-{alone,cohort}.toml --out $TMP/runs --quiet --threads 1")
+        for rep in range(reps):
+            order = list(paths)
+            self.rng.shuffle(order)
+            for cohort in order:
+                self.measure(11, "chaosload", self.chaosload_run(paths[cohort]), seconds, parse_cohorts,
+                             servers=("nginx-slow",), once=self.slow_lag_once, part="lag", cohort=cohort, rep=rep)
+
     # --- driver ---
 
     def run(self):
@@ -979,15 +1351,17 @@ class Bench:
             self.dns_section()
         if 10 in self.sections:
             self.resolver_section()
+        if 11 in self.sections:
+            self.slow_section()
 
 
 NGINX_CONF = """# One worker (master_process off: the worker is the only process), loopback, no access log.
-daemon off;
+{main}daemon off;
 master_process off;
 worker_processes 1;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
-events {{ worker_connections 4096; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
     access_log off;
     client_body_temp_path {dir}/client_body;
@@ -997,15 +1371,32 @@ http {{
     scgi_temp_path {dir}/scgi;
     keepalive_requests 10000000;   # as the mock: never close a busy keep-alive connection
     keepalive_timeout 75s;
-    server {{
+{http}    server {{
         listen 127.0.0.1:{port};
-        location / {{
+{server}        location / {{
             default_type text/plain;
             return 200 "{body}";
         }}
     }}
 }}
 """
+
+# Section 11's nginx: the same server, made to hold well over SLOW_CONNS idle connections without
+# closing them — a slowloris connection is one whose request head never ends, so nginx would
+# otherwise close it after client_header_timeout (60 s) — and to say through stub_status how
+# many connections it is reading a request head from. `/held` passes a whole request to
+# `$SILENT`, a socket the bench listens on and never reads, so it is never answered: the tools'
+# probes of the service (complete requests, one every 5 s) wait there instead of being answered,
+# because slowhttptest 1.8.2 polls the descriptor of an answered probe after closing it and spins
+# on POLLNVAL until its next probe (see bench/bounds.md).
+NGINX_SLOW = {
+    "main": "# Section 11: holds slow clients (long timeouts, 16,384 connections, stub_status, /held).\n",
+    "worker_connections": 16_384,
+    "http": "    client_header_timeout 600s;\n    client_body_timeout 600s;\n    send_timeout 600s;\n",
+    "server": "        location = /nginx_status {\n            stub_status;\n        }\n"
+              "        location /held {\n            proxy_pass http://127.0.0.1:$SILENT;\n"
+              "            proxy_read_timeout 600s;\n        }\n",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1047,6 +1438,7 @@ def machine():
         "nginx": sh(["nginx", "-v"]).replace("nginx version: ", ""),
         "dnsperf": next((l for l in sh(["dnsperf", "-h"]).splitlines() if l.startswith("Version")), "?"),
         "dnsmasq": sh(["dnsmasq", "--version"]).splitlines()[0],
+        "slowhttptest": next((l.rsplit("version ", 1)[1] for l in sh(["slowhttptest", "-h"]).splitlines() if "version " in l), "?"),
     }
 
 
@@ -1450,6 +1842,128 @@ class Report:
                 self.w(f"| rate uncached / fixed | {meds['uncached'] / meds['fixed']:.2f}× | — | |")
             self.w("")
 
+    def section_slow(self):
+        b = self.b
+        self.w("## 11. Slow-client cohorts: `chaosload slow` against slowhttptest, slowloris connections held by nginx", "")
+        conns = getattr(b, "slow_conns", None)
+        if not conns or not b.pick(11, part="hold"):
+            self.w("Not run.", "")
+        else:
+            self.section_slow_hold(conns)
+        self.section_slow_lag()
+
+    def section_slow_hold(self, conns):
+        b = self.b
+        limits = sorted({r.get("nofile") for r in b.pick(11, part="hold")} - {None})
+        nofile = "/".join(f"{n:,}" for n in limits) or "?"
+        self.w(f"Each tool opens {conns:,} slowloris connections at {SLOW_PER_SECOND:,}/s against one nginx worker made to "
+               f"hold them (`worker_connections` 16,384, `client_header_timeout` 600 s: `$TMP/nginx-slow.conf` below): "
+               f"a request line and header fields, then one more header field every {SLOW_INTERVAL_S} s, never the "
+               f"blank line (slowhttptest `-H -x {SLOW_BYTES}`: a made-up name and value of 1–{SLOW_BYTES - 1} "
+               f"characters each, about 30 bytes a tick on average; the cohort exactly `bytes = {SLOW_BYTES}`). nginx and both tools may open {nofile} "
+               f"descriptors (`setrlimit` before exec, {SLOW_NOFILE:,} asked). Connections are counted on nginx's side, the same way for both "
+               f"tools: `ss -tn state established '( sport = :$PORT )'`. Once all are established (or their count has "
+               f"not risen for 10 s), they are held for {b.slow_hold_s} s: **CPU** is the tool's utime+stime "
+               f"(/proc/PID/stat, all threads) over the hold; **RSS per held connection** is (VmRSS at the hold's end − "
+               f"VmRSS at the tool's first socket, sampled every millisecond from its start: started up, before its "
+               f"connections) over the connections nginx still had established at the hold's end (a probe waiting "
+               f"at that moment is one of them). nginx's **reading** (stub_status) counts the connections it "
+               f"was still reading a request head from then: a slowloris connection is one of them. "
+               f"{b.slow_reps} interleaved repeats (slowhttptest with its probe answered: one); figures are medians; "
+               f"**context switches /s** are the tool's (all threads, /proc/PID/task/*/status) during the hold: how "
+               f"often it slept and woke.", "")
+        self.w("The tools' probes of the service (slowhttptest's every 5 s, `chaosload slow --probe-timeout`'s) are "
+               "complete requests: at `/held` nginx passes them to a listener that never reads them, so they are never "
+               "answered (**probe unanswered**), the held connections being the same at either URL. slowhttptest is also "
+               "run at `/`, where nginx answers its probe at once (**probe answered**): slowhttptest 1.8.2 then keeps "
+               "polling the closed probe's descriptor and spins on POLLNVAL until its next probe, a whole core's worth "
+               "of CPU that says nothing about holding connections (bench/bounds.md), so the targets compare the "
+               "unanswered runs.", "")
+        self.w("| tool | probe | connections asked | held at the hold's end | nginx reading | all open after | RSS at first socket | RSS holding | RSS per held connection | CPU during the hold | CPU s per 1,000 connection-minutes | context switches /s | CPU while opening | nginx CPU during the hold | runs counted |",
+               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        cases = sorted({(r["tool"], r["probe"], r["conns"]) for r in b.pick(11, part="hold")}, key=lambda k: (-k[2], k[0], k[1][::-1]))
+        meds = {}
+        for tool, probe, n in cases:
+            tags = {"tool": tool, "conns": n, "part": "hold", "probe": probe}
+            runs = b.pick(11, **tags)
+            m = lambda k: median([r[k] for r in runs])
+            held = [r["held"] for r in runs]
+            meds[(tool, probe, n)] = {k: m(k) for k in ("rss_per_conn_kb", "cpu_s_per_kconn_min", "rss_kb", "cpu_pct", "held")}
+            self.w(f"| {tool} | {probe} | {n:,} | {fmt(median(held))}{rng_str(held)} | {fmt(median([r['nginx_status']['reading'] for r in runs]))} | "
+                   f"{m('ramp_s'):.1f} s | {m('baseline_rss_kb') / 1024:.1f} MB | {m('rss_kb') / 1024:.1f} MB | "
+                   f"{m('rss_per_conn_kb'):.2f} kB{rng_str([r['rss_per_conn_kb'] for r in runs], 2)} | "
+                   f"{m('cpu_pct'):.1%} | {m('cpu_s_per_kconn_min'):.3f}{rng_str([r['cpu_s_per_kconn_min'] for r in runs], 3)} | "
+                   f"{fmt(median([r.get('switches_per_s') for r in runs]))} | {m('cpu_ramp_s'):.2f} s | {m('nginx_cpu_hold_s'):.2f} s | {b.counted(11, **tags)} |")
+        self.w("")
+        at = getattr(b, "slow_compare_at", conns)
+        c, s = meds.get(("chaosload", "unanswered", at)), meds.get(("slowhttptest", "unanswered", conns))
+        if c and s:
+            if at != conns:
+                self.w(f"slowhttptest held {s['held']:,.0f} of the {conns:,} asked, so the ratios compare chaosload "
+                       f"holding {at:,} with it; chaosload's {conns:,} are in the table above.", "")
+            rss, cpu = c["rss_per_conn_kb"] / s["rss_per_conn_kb"], c["cpu_s_per_kconn_min"] / s["cpu_s_per_kconn_min"]
+            self.w("| ratio (of the medians, probes unanswered) | measured | target | result |", "|---|---|---|---|")
+            self.w(f"| RSS per held connection chaosload / slowhttptest | {rss:.2f}× | ≤ {T_SLOW_RSS} | "
+                   f"{self.target(11, f'cohort RSS per held connection ≤ {T_SLOW_RSS}× slowhttptest', f'{rss:.2f}×', rss <= T_SLOW_RSS)} |")
+            self.w(f"| CPU per connection held chaosload / slowhttptest | {cpu:.2f}× | ≤ {T_SLOW_CPU} | "
+                   f"{self.target(11, f'cohort CPU while holding ≤ {T_SLOW_CPU}× slowhttptest', f'{cpu:.2f}×', cpu <= T_SLOW_CPU)} |")
+            self.w(f"| total RSS holding them chaosload / slowhttptest | {c['rss_kb'] / s['rss_kb']:.2f}× | — | |")
+            a = meds.get(("slowhttptest", "answered", conns))
+            if a:
+                self.w(f"| CPU per connection held chaosload / slowhttptest with its probe answered | "
+                       f"{c['cpu_s_per_kconn_min'] / a['cpu_s_per_kconn_min']:.2f}× | — (its spin) | |")
+            self.w("")
+        elif not s:
+            self.w("slowhttptest was not measured, so no ratio was taken.", "")
+
+    def section_slow_lag(self):
+        b = self.b
+        lag = getattr(b, "slow_lag", None)
+        if not lag:
+            return
+        self.w(f"### The open model beside a {b.slow_conns:,}-connection cohort", "")
+        if lag.get("skipped"):
+            self.w("Not run: " + " / ".join(lag["skipped"]) + ".", "")
+            return
+        self.w(f"`chaosload run --threads 1` at {lag['rate']:,}/s constant (section 5's step; at most 64 pooled "
+               f"connections) against the same nginx for {lag['seconds']} s, with and without the cohort above as a "
+               f"`[[fault]]` of the same scenario (opening at {SLOW_PER_SECOND:,}/s from second 0, then held). "
+               f"Lag and latency are the measured traffic's (result.json `clients[].total`); nginx's established "
+               f"connections were counted once a second during the run.", "")
+        self.w("| run | achieved / requested | lag p50 | lag p99 | latency p99 | errors (counted runs) | nginx established, peak | cohort held (result.json peak) | cohort fates | CPU µs/request | runs counted |",
+               "|---|---|---|---|---|---|---|---|---|---|---|")
+        meds = {}
+        for cohort in ("without", "with"):
+            runs = b.pick(11, part="lag", cohort=cohort)
+            if not runs:
+                continue
+            m = lambda k: median([r.get(k) for r in runs])
+            meds[cohort] = m("lag_p99_us")
+            fates = {}
+            for r in runs:
+                for k, v in r.get("cohort_fates", {}).items():
+                    fates[k] = fates.get(k, 0) + v
+            errs = {}
+            for r in runs:
+                for k, v in r["error_kinds"].items():
+                    errs[k] = errs.get(k, 0) + v
+            self.w(f"| {cohort} a cohort | {m('achieved_rate') / lag['rate']:.4f} | {fmt(m('lag_p50_us'))} µs | "
+                   f"{fmt(m('lag_p99_us'))}{rng_str([r['lag_p99_us'] for r in runs])} µs | {fmt(m('p99_us'))} µs | "
+                   f"{', '.join(f'{k} {v}' for k, v in sorted(errs.items())) or '0'} | {fmt(m('server_established_peak'))} | "
+                   f"{fmt(m('cohort_peak_connected'))} | {', '.join(f'{k} {v}' for k, v in fates.items() if v) or '—'} | "
+                   f"{fmt(m('cpu_us_per_req'), 2)} | {b.counted(11, part='lag', cohort=cohort)} |")
+        self.w("")
+        if "with" in meds and "without" in meds and meds["without"]:
+            v = meds["with"] / meds["without"]
+            self.w("| figure | measured | target | result |", "|---|---|---|---|")
+            self.w(f"| lag p99 with / without a cohort | {v:.2f}× | ≤ {T_SLOW_LAG} | "
+                   f"{self.target(11, f'open-model lag p99 beside a cohort ≤ {T_SLOW_LAG}× without', f'{v:.2f}×', v <= T_SLOW_LAG)} |")
+            self.w(f"| lag p99 with a cohort | {fmt(meds['with'])} µs | ≤ {T_OPEN_LAG_P99_US} µs (section 5's) | "
+                   f"{verdict(meds['with'] <= T_OPEN_LAG_P99_US)} (for information) |", "")
+            self.w(f"The target is the run without a cohort in the same session (at most {T_SLOW_LAG}× its lag p99), "
+                   f"not section 5's figure, because `--only 11` runs no section 5 and the machine's lag moves from one "
+                   f"session to the next; section 5's own 1 ms target is shown beside it.", "")
+
     def render(self):
         b, info = self.b, self.info
         body_start = len(self.lines)
@@ -1473,6 +1987,8 @@ class Report:
             self.section_dns()
         if 10 in b.sections:
             self.section_resolver()
+        if 11 in b.sections:
+            self.section_slow()
         body = self.lines[body_start:]
         self.lines = self.lines[:body_start]
 
@@ -1506,7 +2022,7 @@ class Report:
                f"| kernel | {info['kernel']} |", f"| OS | {info['os']} |", f"| chaosload | {info['chaosload']} |",
                f"| rustc | {info['rustc']} |", f"| wrk | {info['wrk']} |", f"| oha | {info['oha']} |",
                f"| nginx | {info['nginx']} |", f"| dnsperf | {info.get('dnsperf', '?')} |",
-               f"| dnsmasq | {info.get('dnsmasq', '?')} |")
+               f"| dnsmasq | {info.get('dnsmasq', '?')} |", f"| slowhttptest | {info.get('slowhttptest', '?')} |")
         if steals:
             self.w(f"| CPU steal during the runs | median {median(steals):.0%}, max {max(steals):.0%} (from /proc/stat) |")
         load = os.getloadavg()
@@ -1540,7 +2056,9 @@ class Report:
 
         self.w("## Exact commands", "")
         self.w("`$TMP` is a fresh temporary directory, `$PORT` a free loopback port, `$CONNS` 16 or 64 "
-               "(section 4: 64 and 1), `$SECONDS` the run length, `$QPS` section 9's fixed rate. Servers are started once and serve every run.", "")
+               "(section 4: 64 and 1), `$SECONDS` the run length, `$QPS` section 9's fixed rate; in section 11 `$CONNS` "
+               "is the connections held, `$SECONDS` long enough that the bench, not the tool, ends the hold, `$URLPATH` "
+               "`/held` (probe unanswered) or `/` (answered). Servers are started once and serve every run.", "")
         self.w("```")
         for label, cmd in b.commands.items():
             self.w(f"# {label}", cmd)
@@ -1554,7 +2072,7 @@ class Report:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="2 s runs, 1 repeat: a smoke check (writes under bench/results/)")
-    ap.add_argument("--only", type=int, choices=range(1, 11), metavar="N", help="run only section N (1-10)")
+    ap.add_argument("--only", type=int, choices=range(1, 12), metavar="N", help="run only section N (1-11)")
     ap.add_argument("--repeats", type=int, help="interleaved repeats (default 5, quick 1)")
     ap.add_argument("--duration", type=int, help="seconds per run (default 5, quick 2)")
     ap.add_argument("--seed", type=int, default=5, help="seed of the interleaving order")

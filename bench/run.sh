@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# chaosload's benchmark (issue 5): chaosload against wrk, oha and nginx on loopback, and (issue 13)
-# the DNS stub against dnsmasq under dnsperf.
-# Installs what is missing (Debian's wrk, nginx, valgrind, dnsperf, dnsmasq and dig, oha from
+# chaosload's benchmark (issue 5): chaosload against wrk, oha and nginx on loopback, (issue 13)
+# the DNS stub against dnsmasq under dnsperf, and (issue 14) slow-client cohorts against slowhttptest.
+# Installs what is missing (Debian's wrk, nginx, valgrind, dnsperf, dnsmasq, dig and slowhttptest, oha from
 # crates.io), builds chaosload in release mode, then runs bench/bench.py, which writes BENCHMARKS.md (full run) or
 # bench/results/<timestamp>.md (--quick / --only N), and bench/results/<timestamp>.json.
 #
 # Usage: bench/run.sh [--quick] [--only N] [--repeats N] [--duration S] [--note TEXT]
 #   (`just bench …` runs this; `bench/bench.py --help` lists every option.)
-# A full run takes 15-20 minutes on 2 cores; --quick about 2 minutes.
+# A full run takes 25-35 minutes on 2 cores (section 11 alone about 8); --quick about 4 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,8 @@ command -v valgrind >/dev/null || missing+=(valgrind)
 command -v dnsperf >/dev/null || missing+=(dnsperf)
 command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq)
 command -v dig >/dev/null || missing+=(dnsutils)
+command -v slowhttptest >/dev/null || missing+=(slowhttptest)
+command -v ss >/dev/null || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (Debian packages)" >&2
   as_root apt-get update -qq

@@ -17,6 +17,7 @@
 //! - `dns/`      — the DNS stub: `[dns]` records over UDP and TCP on hickory-proto, dns fault kinds (`faults/`).
 //! - `record/`   — outcomes, histograms, timelines, connection statistics.
 //! - `report/`   — report.html and its charts, compare (terminal, Markdown, HTML page), Markdown, HdrHistogram logs.
+//! - `stats`     — 95% intervals of a percentile (order statistics) and a rate (Wilson); "moved" only when disjoint.
 //! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
 //! - `standalone`, `server_thread` — the mock, proxy and DNS stub on their own; servers on their own threads.
 //! - `signals`   — SIGINT/SIGTERM/SIGHUP: a `Stop` the engine obeys, a second signal exits at once.
@@ -46,6 +47,7 @@ pub mod server_thread;
 pub mod signals;
 pub mod slow;
 pub mod standalone;
+pub mod stats;
 pub mod summary;
 pub mod timer;
 pub mod vocabulary;

@@ -6,9 +6,10 @@ use crate::client::{Dial, Endpoint, Resolver};
 use crate::dns::{DnsConfig, DnsListener, DnsServer};
 use crate::load::engine::{self, Progress};
 use crate::mock::{MockConfig, MockServer};
-use crate::result::{ClientResult, Environment, FaultWindows, RunResult, SCHEMA_VERSION};
+use crate::result::{ClientResult, CohortResult, Environment, FaultWindows, RunResult, SCHEMA_VERSION};
 use crate::scenario::{ByLayer, ClientPlan, Layer, Plan, QueryPlan, ResolverPlan, Target};
 use crate::signals::Stop;
+use crate::slow::{CohortConfig, CohortTarget, Cohorts};
 use anyhow::Context as _;
 use nix::unistd::{access, AccessFlags};
 use std::io::IsTerminal as _;
@@ -218,9 +219,25 @@ fn run_one(
     if let (ResolvedTarget::Mock, Some(name)) = (target, name) {
         endpoint.authority = format!("{name}:{}", upstream.port());
     }
+    // Slow-client cohorts go straight to the target (the mock, or the URL's address), never
+    // through the proxy: they attack the server, and the proxy's faults are the measured path's.
+    let cohorts = if faults.clients.is_empty() {
+        None
+    } else {
+        let path = plan.phases.first().map(|p| p.request.path.as_str()).unwrap_or("/");
+        let target = CohortTarget {
+            addr: upstream,
+            host: endpoint.authority.clone(),
+            path: format!("{}{path}", endpoint.base_path),
+        };
+        let config = CohortConfig { target, cohorts: faults.clients, epoch };
+        Some(Cohorts::start(config).context("starting the slow-client cohorts")?)
+    };
     let display = ProgressDisplay::start(&client.name, plan, progress.clone(), options.progress);
     let record = engine::run_client(plan, client, &endpoint, epoch, &progress);
     display.finish();
+    // Before the servers stop, so that what the cohorts still hold ends as theirs to close.
+    let cohorts = cohorts.map(Cohorts::finish).unwrap_or_default();
     let record = record.with_context(|| format!("running client configuration {:?}", client.name))?;
     let mock = mock.map(|m| m.shutdown());
     let proxy = proxy.map(|p| p.shutdown());
@@ -230,6 +247,7 @@ fn run_one(
     result.proxy = proxy;
     result.dns = dns;
     result.resolver = resolver.map(|r| r.stats());
+    result.cohorts = cohorts.iter().map(CohortResult::of).collect();
     Ok((result, record.cut_short))
 }
 

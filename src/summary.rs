@@ -145,7 +145,7 @@ mod tests {
         assert!(lines[1].starts_with("default ") && lines[2].starts_with("tuned<1> "), "{text}");
         assert_eq!(
             lines[3],
-            "slowloris (fault 1, 300 conns, 3s–6s and 8s–9s): default p99 4.00ms → 1.21s, errors 0.00% → 31.00%, \
+            "slowloris (fault 1, 300 conns, 3s–6s and 8s–9s; before → during): default p99 4.00ms → 1.21s, errors 0.00% → 31.00%, \
              held 300 to the end, closed by server 0, reset 0; tuned<1> p99 4.00ms (unchanged), errors 0.00% \
              (unchanged), held 284 to the end, closed by server 1204, reset 4"
         );

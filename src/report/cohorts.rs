@@ -1,12 +1,15 @@
 //! What each slow-client cohort (`[[fault]] layer = "clients"`) did to the measured traffic: the
-//! p99 and error rate of the seconds inside its windows against those outside, per configuration,
-//! and its connections' fates in words. report.html's "what happened" and the terminal summary
-//! both word what [`cohorts`] computes here, so the two never disagree.
+//! p99 and error rate of the seconds inside its windows against a baseline (the seconds before its
+//! first window, else every second outside its windows), per configuration, a change claimed only
+//! when it is larger than the noise ([`crate::stats`]), and its connections' fates in words.
+//! report.html's "what happened" and the terminal summary both word what [`cohorts`] computes here,
+//! so the two never disagree.
 
 use super::metrics::{decode_hdr, pct};
 use super::page::fmt_ms;
 use crate::record::Hist;
 use crate::result::{ClientResult, CohortResult, RunResult, SecondResult, Window};
+use crate::stats::{differs, quantile_interval, wilson, Interval, Z_95};
 use crate::summary::fmt_us;
 
 /// Fewer measured requests than this on one side, and its p99 or error rate says too little to
@@ -36,8 +39,31 @@ pub(crate) struct CohortRun<'a> {
     pub record: Option<&'a CohortResult>,
     /// The measured traffic in the seconds wholly inside the cohort's windows.
     pub inside: Side,
-    /// … and in the seconds wholly outside them.
-    pub outside: Side,
+    /// … and in the seconds it is set against, which [`Self::against`] names.
+    pub baseline: Side,
+    pub against: Baseline,
+}
+
+/// Which seconds of a configuration's timeline the seconds inside a cohort's windows are set against.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Baseline {
+    /// The seconds wholly before its first window: the traffic as it was before the attack. The
+    /// seconds after a window are no baseline: timeline seconds are by completion, so requests
+    /// stuck behind the cohort still end (time out) there for a request timeout or so.
+    Before,
+    /// Every second wholly outside its windows, before or after: the fallback when fewer than
+    /// [`MIN_REQUESTS`] requests ended, or were timed, before its first window.
+    Outside,
+}
+
+impl Baseline {
+    /// The baseline as the wordings name it, the cohort being "it": `before it`, `outside its windows`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Baseline::Before => "before it",
+            Baseline::Outside => "outside its windows",
+        }
+    }
 }
 
 /// The measured traffic of some seconds of a configuration's timeline.
@@ -50,12 +76,24 @@ pub(crate) struct Side {
     pub measured: u64,
     /// p99 of the merged per-second histograms, when at least [`MIN_REQUESTS`] were measured.
     pub p99_us: Option<u64>,
+    /// Its 95% interval from the order statistics ([`quantile_interval`]), with it.
+    pub p99_ci: Option<Interval<u64>>,
 }
 
 impl Side {
     /// Errors over requests, when at least [`MIN_REQUESTS`] ended.
     pub fn error_rate(&self) -> Option<f64> {
         (self.requests >= MIN_REQUESTS).then(|| self.errors as f64 / self.requests as f64)
+    }
+
+    /// The error rate's 95% Wilson interval, with it.
+    pub fn error_ci(&self) -> Option<Interval<f64>> {
+        self.error_rate().and(wilson(self.errors, self.requests, Z_95))
+    }
+
+    /// Enough on this side for both figures.
+    fn enough(&self) -> bool {
+        self.requests.min(self.measured) >= MIN_REQUESTS
     }
 }
 
@@ -72,9 +110,9 @@ pub(crate) fn cohorts(result: &RunResult) -> Vec<Cohort<'_>> {
                 .iter()
                 .enumerate()
                 .map(|(client, c)| {
-                    let (inside, outside) = split(c, &f.windows);
+                    let (inside, baseline, against) = split(c, &f.windows);
                     let record = c.cohorts.iter().find(|k| k.fault == fault);
-                    CohortRun { client, name: &c.name, record, inside, outside }
+                    CohortRun { client, name: &c.name, record, inside, baseline, against }
                 })
                 .collect();
             let connections = runs.iter().find_map(|r| r.record.map(|k| k.connections));
@@ -99,7 +137,10 @@ fn overlap(a: &[Window], b: &[Window]) -> bool {
 #[derive(Debug, PartialEq)]
 enum Place {
     Inside,
-    Outside,
+    /// Wholly outside, and over before the first window starts.
+    Before,
+    /// Wholly outside, after the first window started (between windows or after the last).
+    Later,
     /// Partly in a window: its requests mix both sides, so it counts on neither.
     Straddles,
 }
@@ -107,80 +148,134 @@ enum Place {
 fn place(t_s: u64, windows: &[Window]) -> Place {
     let (start, end) = (t_s * 1000, t_s * 1000 + 1000);
     let covered: u64 = windows.iter().map(|w| end.min(w.end_ms).saturating_sub(start.max(w.start_ms))).sum();
+    let first = windows.iter().map(|w| w.start_ms).min().unwrap_or(u64::MAX);
     match covered {
-        0 => Place::Outside,
+        0 if end <= first => Place::Before,
+        0 => Place::Later,
         c if c >= 1000 => Place::Inside,
         _ => Place::Straddles,
     }
 }
 
-/// The seconds of `c`'s timeline inside and outside `windows`, each side's latency histograms merged.
-fn split(c: &ClientResult, windows: &[Window]) -> (Side, Side) {
-    let mut sides = [(Side::default(), Hist::new()), (Side::default(), Hist::new())];
+/// Some seconds' counts and merged latency histogram, on the way to a [`Side`].
+#[derive(Default)]
+struct Tally {
+    side: Side,
+    hist: Hist,
+}
+
+impl Tally {
+    fn add_second(&mut self, s: &SecondResult) {
+        let overflow = s.errors.get("overflow").copied().unwrap_or(0);
+        self.side.requests += s.completed + overflow;
+        self.side.errors += s.errors.values().sum::<u64>();
+        if let Some(h) = decode_hdr(&s.hdr) {
+            self.hist.add(&h);
+        }
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        self.side.requests += other.side.requests;
+        self.side.errors += other.side.errors;
+        self.hist.add(&other.hist);
+    }
+
+    fn finish(&self) -> Side {
+        let measured = self.hist.len();
+        let enough = measured >= MIN_REQUESTS;
+        Side {
+            measured,
+            p99_us: enough.then(|| self.hist.quantile_us(0.99)),
+            p99_ci: enough.then(|| quantile_interval(&self.hist, 0.99, Z_95)).flatten(),
+            ..self.side
+        }
+    }
+}
+
+/// The seconds of `c`'s timeline inside `windows` and its baseline (see [`Baseline`]), each
+/// side's latency histograms merged.
+fn split(c: &ClientResult, windows: &[Window]) -> (Side, Side, Baseline) {
+    let (mut inside, mut before, mut later) = (Tally::default(), Tally::default(), Tally::default());
     for s in &c.timeline {
-        let at = match place(s.t_s, windows) {
-            Place::Inside => 0,
-            Place::Outside => 1,
+        match place(s.t_s, windows) {
+            Place::Inside => inside.add_second(s),
+            Place::Before => before.add_second(s),
+            Place::Later => later.add_second(s),
             Place::Straddles => continue,
-        };
-        let (side, hist) = &mut sides[at];
-        add_second(side, hist, s);
+        }
     }
-    let [inside, outside] = sides.map(|(mut side, hist)| {
-        side.measured = hist.len();
-        side.p99_us = (side.measured >= MIN_REQUESTS).then(|| hist.quantile_us(0.99));
-        side
-    });
-    (inside, outside)
+    let before_side = before.finish();
+    if before_side.enough() {
+        return (inside.finish(), before_side, Baseline::Before);
+    }
+    before.merge(&later);
+    (inside.finish(), before.finish(), Baseline::Outside)
 }
 
-fn add_second(side: &mut Side, hist: &mut Hist, s: &SecondResult) {
-    let overflow = s.errors.get("overflow").copied().unwrap_or(0);
-    side.requests += s.completed + overflow;
-    side.errors += s.errors.values().sum::<u64>();
-    if let Some(h) = decode_hdr(&s.hdr) {
-        hist.add(&h);
-    }
-}
-
-/// How a figure moved from outside the windows to inside them, as both wordings need it.
+/// How a figure moved from the baseline to inside the windows, as both wordings need it.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Moved {
     /// Fewer than [`MIN_REQUESTS`] inside: this many.
     TooFewInside(u64),
-    /// Fewer than [`MIN_REQUESTS`] outside (this many), so the inside figure stands alone.
-    TooFewOutside {
-        inside: String,
-        outside_n: u64,
-    },
+    /// Fewer than [`MIN_REQUESTS`] in the baseline (this many), so the inside figure stands alone.
+    TooFewBaseline { inside: String, baseline_n: u64 },
     /// The same once rounded as shown.
-    Stayed {
-        at: String,
-    },
-    Went {
-        from: String,
-        to: String,
-    },
+    Stayed { at: String },
+    /// Shown differently, but the two 95% intervals overlap: no clear change.
+    WithinNoise { from: String, to: String },
+    /// The two 95% intervals are disjoint.
+    Went { from: String, to: String },
 }
 
-fn moved(inside: Option<String>, outside: Option<String>, inside_n: u64, outside_n: u64) -> Moved {
-    match (inside, outside) {
+impl Moved {
+    /// Whether its wording names the baseline (so a figure worded after it need not again).
+    fn names_baseline(&self) -> bool {
+        match self {
+            Moved::TooFewInside(_) | Moved::Stayed { .. } => false,
+            Moved::TooFewBaseline { .. } | Moved::WithinNoise { .. } | Moved::Went { .. } => true,
+        }
+    }
+}
+
+/// A figure as shown, with its 95% interval.
+type Figure<T> = Option<(String, Interval<T>)>;
+
+fn moved<T: PartialOrd + Copy>(inside: Figure<T>, baseline: Figure<T>, inside_n: u64, baseline_n: u64) -> Moved {
+    match (inside, baseline) {
         (None, _) => Moved::TooFewInside(inside_n),
-        (Some(inside), None) => Moved::TooFewOutside { inside, outside_n },
-        (Some(to), Some(from)) if to == from => Moved::Stayed { at: to },
-        (Some(to), Some(from)) => Moved::Went { from, to },
+        (Some((inside, _)), None) => Moved::TooFewBaseline { inside, baseline_n },
+        (Some((to, _)), Some((from, _))) if to == from => Moved::Stayed { at: to },
+        (Some((to, a)), Some((from, b))) if !differs(&a, &b) => Moved::WithinNoise { from, to },
+        (Some((to, _)), Some((from, _))) => Moved::Went { from, to },
     }
 }
 
 impl CohortRun<'_> {
     pub fn p99(&self) -> Moved {
-        let (i, o) = (&self.inside, &self.outside);
-        moved(i.p99_us.map(fmt_us), o.p99_us.map(fmt_us), i.measured, o.measured)
+        let figure = |s: &Side| s.p99_us.map(fmt_us).zip(s.p99_ci);
+        let (i, b) = (&self.inside, &self.baseline);
+        moved(figure(i), figure(b), i.measured, b.measured)
     }
 
     pub fn error_rate(&self) -> Moved {
-        let (i, o) = (&self.inside, &self.outside);
-        moved(i.error_rate().map(pct), o.error_rate().map(pct), i.requests, o.requests)
+        let figure = |s: &Side| s.error_rate().map(pct).zip(s.error_ci());
+        let (i, b) = (&self.inside, &self.baseline);
+        moved(figure(i), figure(b), i.requests, b.requests)
+    }
+
+    /// The counts behind the figures: `300 requests before it and 400 inside its windows`, with
+    /// those timed when fewer (overflow has no latency).
+    pub fn counts(&self) -> String {
+        let side = |s: &Side| {
+            let timed = if s.measured < s.requests { format!(" ({} timed)", s.measured) } else { String::new() };
+            format!("{}{timed}", s.requests)
+        };
+        format!(
+            "{} requests {} and {} inside its windows",
+            side(&self.baseline),
+            self.against.words(),
+            side(&self.inside)
+        )
     }
 
     /// The cohort's fates in a sentence without its subject: `the server closed 0 of its 300
@@ -241,25 +336,35 @@ impl Cohort<'_> {
             .runs
             .iter()
             .map(|r| {
-                let p99 = match r.p99() {
+                let base = r.against.words();
+                let p99 = r.p99();
+                let p99_words = match &p99 {
                     Moved::TooFewInside(n) => {
                         format!("only {n} measured requests ended inside the window, too few for a p99")
                     }
-                    Moved::TooFewOutside { inside, outside_n } => {
-                        format!("p99 was {inside} (only {outside_n} requests outside it to compare with)")
+                    Moved::TooFewBaseline { inside, baseline_n } => {
+                        format!("p99 was {inside} (only {baseline_n} requests {base} to compare with)")
                     }
                     Moved::Stayed { at } => format!("p99 stayed at {at}"),
-                    Moved::Went { from, to } => format!("p99 went from {from} to {to}"),
+                    Moved::WithinNoise { from, to } => {
+                        format!("p99 was {from} {base} and {to} during it (within the noise)")
+                    }
+                    Moved::Went { from, to } => format!("p99 went from {from} {base} to {to}"),
                 };
+                // The baseline once per configuration: the error rate names it only if the p99 did not.
+                let base = if p99.names_baseline() { String::new() } else { format!(" {base}") };
                 let errors = match r.error_rate() {
                     // Already said of the p99 with the same count, or as good as.
                     Moved::TooFewInside(_) if r.inside.measured < MIN_REQUESTS => String::new(),
                     Moved::TooFewInside(n) => format!(", too few requests ({n}) for an error rate"),
-                    Moved::TooFewOutside { inside, .. } => format!(", its error rate was {inside}"),
+                    Moved::TooFewBaseline { inside, .. } => format!(", its error rate was {inside}"),
                     Moved::Stayed { at } => format!(" and its error rate stayed at {at}"),
-                    Moved::Went { from, to } => format!(" and its error rate went from {from} to {to}"),
+                    Moved::WithinNoise { from, to } => {
+                        format!(" and its error rate {from}{base} and {to} during it (within the noise)")
+                    }
+                    Moved::Went { from, to } => format!(" and its error rate went from {from}{base} to {to}"),
                 };
-                format!("{}'s {p99}{errors}", name(r.name))
+                format!("{}'s {p99_words}{errors}", name(r.name))
             })
             .collect();
         let fates: Vec<String> = self
@@ -282,14 +387,16 @@ impl Cohort<'_> {
         s
     }
 
-    /// The terminal summary's line: `slowloris (fault 0, 300 conns, 20s–40s): a p99 4.10ms → 1.21s,
-    /// errors 0.00% → 31.40%, held 300 to the end, closed by server 0; b …`.
+    /// The terminal summary's line: `slowloris (fault 0, 300 conns, 20s–40s; before → during): a p99
+    /// 4.10ms → 1.21s, errors 0.00% → 31.40%, held 300 to the end, closed by server 0; b (outside its
+    /// windows → during) p99 9.48ms → 11.4ms (within noise), …`.
     pub fn summary_line(&self) -> String {
         let conns = self.connections.map(|n| format!(", {n} conns")).unwrap_or_default();
-        let word = |m: Moved| match m {
+        let word = |m: Moved, against: Baseline| match m {
             Moved::TooFewInside(n) => format!("n/a ({n} inside)"),
-            Moved::TooFewOutside { inside, outside_n } => format!("{inside} ({outside_n} outside)"),
+            Moved::TooFewBaseline { inside, baseline_n } => format!("{inside} ({baseline_n} {})", against.words()),
             Moved::Stayed { at } => format!("{at} (unchanged)"),
+            Moved::WithinNoise { from, to } => format!("{from} → {to} (within noise)"),
             Moved::Went { from, to } => format!("{from} → {to}"),
         };
         let runs: Vec<String> = self
@@ -303,7 +410,12 @@ impl Cohort<'_> {
                     ),
                     None => ", not recorded".to_string(),
                 };
-                format!("{} p99 {}, errors {}{fates}", r.name, word(r.p99()), word(r.error_rate()))
+                let against = match r.against {
+                    Baseline::Before => "",
+                    Baseline::Outside => " (outside its windows → during)",
+                };
+                let (p99, errors) = (word(r.p99(), r.against), word(r.error_rate(), r.against));
+                format!("{}{against} p99 {p99}, errors {errors}{fates}", r.name)
             })
             .collect();
         let also = if self.overlapping.is_empty() {
@@ -311,8 +423,38 @@ impl Cohort<'_> {
         } else {
             format!(" (other faults active then too: {})", self.overlapping.join(", "))
         };
-        format!("{} (fault {}{conns}, {}): {}{also}", self.kind, self.fault, self.windows_label(), runs.join("; "))
+        format!(
+            "{} (fault {}{conns}, {}; before → during): {}{also}",
+            self.kind,
+            self.fault,
+            self.windows_label(),
+            runs.join("; ")
+        )
     }
+}
+
+/// report.html's note beside the cohort sentences, `None` without cohorts: how their figures were
+/// compared, said once, and the requests on each side per cohort and configuration (names through
+/// `name`, escaped).
+pub(crate) fn method_note(all: &[Cohort], name: &dyn Fn(&str) -> String) -> Option<String> {
+    if all.is_empty() {
+        return None;
+    }
+    let counts: Vec<String> = all
+        .iter()
+        .map(|k| {
+            let runs: Vec<String> = k.runs.iter().map(|r| format!("{} {}", name(r.name), r.counts())).collect();
+            format!("{} (fault {}): {}", name(k.kind), k.fault, runs.join(", "))
+        })
+        .collect();
+    Some(format!(
+        "How a cohort's figures are compared: the seconds wholly inside its windows against those wholly \
+         before its first window (or, with fewer than {MIN_REQUESTS} requests there, every second outside its \
+         windows); a second straddling a window's edge counts on neither side. A change is claimed only when \
+         the two 95% intervals (order statistics for p99, Wilson score for error rates) do not overlap; \
+         otherwise it is called within the noise. Requests compared: {}.",
+        counts.join("; ")
+    ))
 }
 
 #[cfg(test)]
@@ -344,15 +486,17 @@ mod tests {
         let w = windows(&[(2_500, 5_000)]);
         let places: Vec<Place> = (0..6).map(|t| place(t, &w)).collect();
         use Place::*;
-        assert_eq!(places, [Outside, Outside, Straddles, Inside, Inside, Outside]);
+        assert_eq!(places, [Before, Before, Straddles, Inside, Inside, Later]);
         // Repeating windows: each second judged against all of them.
         let w = windows(&[(1_000, 2_000), (4_000, 4_400), (4_400, 5_000)]);
         let places: Vec<Place> = (0..6).map(|t| place(t, &w)).collect();
-        assert_eq!(places, [Outside, Inside, Outside, Outside, Inside, Outside]);
+        assert_eq!(places, [Before, Inside, Later, Later, Inside, Later]);
+        // No window: every second is before it.
+        assert_eq!(place(3, &[]), Before);
     }
 
     #[test]
-    fn p99_and_error_rate_come_from_the_seconds_inside_against_those_outside() {
+    fn p99_and_error_rate_come_from_the_seconds_inside_against_those_before() {
         // 100 requests a second at 4 ms outside; inside (2 s–4 s) 100 a second at 1.2 s, 30 failing.
         let r = one(
             &[(100, 4_000, 0), (100, 4_000, 0), (100, 1_200_000, 30), (100, 1_200_000, 30), (100, 4_000, 0)],
@@ -364,13 +508,14 @@ mod tests {
         assert_eq!(k.connections, None, "no cohort record: no count of connections");
         let a = &k.runs[0];
         assert_eq!((a.inside.requests, a.inside.errors, a.inside.measured), (200, 60, 200));
-        assert_eq!((a.outside.requests, a.outside.errors, a.outside.measured), (300, 0, 300));
+        assert_eq!(a.against, Baseline::Before);
+        assert_eq!((a.baseline.requests, a.baseline.errors, a.baseline.measured), (200, 0, 200), "seconds 0 and 1");
         assert_eq!(a.p99(), Moved::Went { from: fmt_us(4_000), to: fmt_us(1_200_000) });
         assert_eq!(a.error_rate(), Moved::Went { from: "0.00%".into(), to: "30.00%".into() });
         assert_eq!(
             k.story(&|s| s.to_string()),
-            "While slowloris ran, 2s–4s, a's p99 went from 4.00ms to 1.20s and its error rate went from 0.00% to \
-             30.00%."
+            "While slowloris ran, 2s–4s, a's p99 went from 4.00ms before it to 1.20s and its error rate went from \
+             0.00% to 30.00%."
         );
     }
 
@@ -404,15 +549,20 @@ mod tests {
     fn a_cohort_all_run_long_has_nothing_to_compare_with() {
         let r = one(&[(100, 4_000, 0), (100, 4_000, 10)], &[(0, 2_000)]);
         let k = &cohorts(&r)[0];
-        assert_eq!(k.runs[0].p99(), Moved::TooFewOutside { inside: "4.00ms".into(), outside_n: 0 });
+        assert_eq!(k.runs[0].against, Baseline::Outside);
+        assert_eq!(k.runs[0].p99(), Moved::TooFewBaseline { inside: "4.00ms".into(), baseline_n: 0 });
         let story = k.story(&|s| s.to_string());
         assert!(
-            story
-                .contains("a's p99 was 4.00ms (only 0 requests outside it to compare with), its error rate was 5.00%."),
+            story.contains(
+                "a's p99 was 4.00ms (only 0 requests outside its windows to compare with), its error rate was 5.00%."
+            ),
             "{story}"
         );
         assert!(
-            k.summary_line().contains("a p99 4.00ms (0 outside), errors 5.00% (0 outside)"),
+            k.summary_line().contains(
+                "a (outside its windows → during) p99 4.00ms (0 outside its windows), errors 5.00% (0 outside its \
+                 windows)"
+            ),
             "{}",
             k.summary_line()
         );
@@ -440,7 +590,12 @@ mod tests {
         assert_eq!(k.connections_label().as_deref(), Some("300 connections"));
         let story = k.story(&crate::report::page::esc);
         assert!(story.starts_with("While slowloris (300 connections) ran, 3s–6s and 8s–9s, "), "{story}");
-        assert!(story.contains("default's p99 went from 4.00ms to 1.21s and its error rate went from 0.00% to 31.00%"));
+        assert!(
+            story.contains(
+                "default's p99 went from 4.00ms before it to 1.21s and its error rate went from 0.00% to 31.00%"
+            ),
+            "{story}"
+        );
         assert!(story.contains("tuned&lt;1&gt;'s p99 stayed at 4.00ms"), "names escaped: {story}");
         assert!(
             story.contains("with default, the server closed 0 of its 300 connections; 300 were held to the end"),
@@ -454,7 +609,9 @@ mod tests {
             "{story}"
         );
         let line = k.summary_line();
-        assert!(line.starts_with("slowloris (fault 1, 300 conns, 3s–6s and 8s–9s): default p99 4.00ms → 1.21s"));
+        assert!(line.starts_with(
+            "slowloris (fault 1, 300 conns, 3s–6s and 8s–9s; before → during): default p99 4.00ms → 1.21s"
+        ));
         assert!(line.contains("tuned<1> p99 4.00ms (unchanged)"), "{line}");
     }
 
@@ -485,6 +642,105 @@ mod tests {
         assert!(k.runs[1].record.is_none());
         assert!(!k.story(&|s| s.to_string()).contains("with tuned<1>,"));
         assert!(k.summary_line().ends_with("tuned<1> p99 4.00ms (unchanged), errors 0.00% (unchanged), not recorded"));
+    }
+
+    #[test]
+    fn the_baseline_is_the_traffic_before_the_attack_not_what_it_left_behind() {
+        // 5 s at 5 ms before the window (5 s–10 s), inside 2 s timeouts, 60 of 100 failing; after it,
+        // requests stuck behind the cohort still time out for two seconds.
+        let (calm, stuck) = ((100, 5_000, 0), (100, 2_000_000, 60));
+        let after = |contaminated: bool| if contaminated { [stuck, stuck, calm] } else { [calm; 3] };
+        let verdicts: Vec<(Moved, Moved, Side)> = [false, true]
+            .into_iter()
+            .map(|contaminated| {
+                let seconds: Vec<_> = [calm; 5].into_iter().chain([stuck; 5]).chain(after(contaminated)).collect();
+                let r = one(&seconds, &[(5_000, 10_000)]);
+                let a = &cohorts(&r)[0].runs[0];
+                assert_eq!(a.against, Baseline::Before);
+                (a.p99(), a.error_rate(), a.baseline)
+            })
+            .collect();
+        assert_eq!(verdicts[0], verdicts[1], "what follows the window changes nothing");
+        let (p99, errors, baseline) = &verdicts[1];
+        assert_eq!(*p99, Moved::Went { from: "5.00ms".into(), to: "2.00s".into() });
+        assert_eq!(*errors, Moved::Went { from: "0.00%".into(), to: "60.00%".into() });
+        assert_eq!((baseline.requests, baseline.errors, baseline.measured), (500, 0, 500));
+        // The fixture means it: every second outside the window together would have read p99 2.00s,
+        // "unchanged".
+        let seconds: Vec<_> = [calm; 5].into_iter().chain([stuck; 5]).chain(after(true)).collect();
+        let mut outside = Tally::default();
+        for s in timeline(&seconds).iter().filter(|s| !(5..10).contains(&s.t_s)) {
+            outside.add_second(s);
+        }
+        assert_eq!(outside.finish().p99_us.map(fmt_us).as_deref(), Some("2.00s"));
+    }
+
+    #[test]
+    fn too_little_before_the_window_falls_back_to_every_second_outside_it_and_says_so() {
+        // 10 requests before the window (1 s–3 s): too few; 200 after it.
+        let r = one(
+            &[(10, 4_000, 0), (100, 1_200_000, 0), (100, 1_200_000, 0), (100, 4_000, 0), (100, 4_000, 0)],
+            &[(1_000, 3_000)],
+        );
+        let k = &cohorts(&r)[0];
+        let a = &k.runs[0];
+        assert_eq!(a.against, Baseline::Outside);
+        assert_eq!((a.baseline.requests, a.baseline.measured), (210, 210), "before and after together");
+        assert_eq!(a.p99(), Moved::Went { from: "4.00ms".into(), to: "1.20s".into() });
+        let story = k.story(&|s| s.to_string());
+        assert!(
+            story.contains("a's p99 went from 4.00ms outside its windows to 1.20s and its error rate stayed at 0.00%"),
+            "{story}"
+        );
+        let line = k.summary_line();
+        assert!(
+            line.contains("a (outside its windows → during) p99 4.00ms → 1.20s, errors 0.00% (unchanged)"),
+            "{line}"
+        );
+        assert_eq!(a.counts(), "210 requests outside its windows and 200 inside its windows");
+    }
+
+    #[test]
+    fn a_change_is_claimed_only_beyond_the_noise() {
+        // Before (0 s–2 s): 1000 requests, p99 9.48 ms (the 990th of them; 9472 µs, whose HDR bucket tops at
+        // 9479 µs), 8% failing.
+        let before = [(980, 5_000, 80), (20, 9_472, 0)];
+        let with_inside = |inside: &[(u64, u64, u64)]| {
+            let seconds: Vec<_> = before.iter().chain(inside).chain(&[(100, 5_000, 0)]).copied().collect();
+            one(&seconds, &[(2_000, 2_000 + 1_000 * inside.len() as u64)])
+        };
+        // Inside: the 990th is 11.4 ms but the 984th still 5 ms, so the p99's interval reaches down
+        // over 9.48 ms; 9% failing is within 8%'s Wilson interval (6.5%–9.9%).
+        let r = with_inside(&[(984, 5_000, 90), (5, 9_472, 0), (11, 11_400, 0)]);
+        let k = &cohorts(&r)[0];
+        let a = &k.runs[0];
+        assert_eq!((a.inside.measured, a.baseline.measured), (1000, 1000));
+        assert_eq!(a.p99(), Moved::WithinNoise { from: "9.48ms".into(), to: "11.4ms".into() });
+        assert_eq!(a.error_rate(), Moved::WithinNoise { from: "8.00%".into(), to: "9.00%".into() });
+        let story = k.story(&|s| s.to_string());
+        assert!(
+            story.contains(
+                "a's p99 was 9.48ms before it and 11.4ms during it (within the noise) and its error rate 8.00% and \
+                 9.00% during it (within the noise)."
+            ),
+            "{story}"
+        );
+        let line = k.summary_line();
+        assert!(line.contains("a p99 9.48ms → 11.4ms (within noise), errors 8.00% → 9.00% (within noise)"), "{line}");
+        // Inside: a tenth at 11.4 ms and 30% failing: both intervals clear of the baseline's.
+        let r = with_inside(&[(900, 5_000, 300), (100, 11_400, 0)]);
+        let k = &cohorts(&r)[0];
+        assert_eq!(k.runs[0].p99(), Moved::Went { from: "9.48ms".into(), to: "11.4ms".into() });
+        assert_eq!(k.runs[0].error_rate(), Moved::Went { from: "8.00%".into(), to: "30.00%".into() });
+        let line = k.summary_line();
+        assert!(line.contains("a p99 9.48ms → 11.4ms, errors 8.00% → 30.00%, not recorded"), "{line}");
+        // The p99 as before, the error rate not: the error rate names the baseline itself.
+        let r = with_inside(&[(980, 5_000, 300), (20, 9_472, 0)]);
+        let story = cohorts(&r)[0].story(&|s| s.to_string());
+        assert!(
+            story.contains("a's p99 stayed at 9.48ms and its error rate went from 8.00% before it to 30.00%."),
+            "{story}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! figures and table cells come from the page kit it shares with the comparison page, [`super::page`].
 
 use super::charts::{self, SpectrumLine};
-use super::cohorts::{cohorts, Cohort};
+use super::cohorts::{cohorts, method_note, Cohort};
 use super::compare::{Better, FATE_COLUMNS};
 use super::metrics::{decode, pct, Phase};
 use super::page::{error_kinds, esc, figure, fmt_ms, page_start, phase_heading, swatch, value_cell, PAGE_END};
@@ -19,6 +19,9 @@ pub fn render(result: &RunResult) -> String {
     header(&mut out, result);
     banners(&mut out, result);
     let _ = writeln!(out, "<h2>What happened</h2>\n<p class=\"story\">{}</p>", story(result));
+    if let Some(note) = method_note(&cohorts(result), &|text| esc(text)) {
+        let _ = writeln!(out, "<p class=\"meta\" id=\"cohort-method\">{note}</p>");
+    }
     if result.clients.is_empty() {
         out.push_str("<p>No client configuration ran, so there is nothing to chart.</p>\n");
     } else {

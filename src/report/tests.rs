@@ -168,10 +168,21 @@ fn a_cohort_is_charted_told_and_tabled() {
     let story = &story[..story.find("</p>").unwrap()];
     assert!(
         story.contains(
-            "While slowloris (300 connections) ran, 3s–6s and 8s–9s, default's p99 went from 4.00ms to 1.21s and its \
-             error rate went from 0.00% to 31.00%; tuned&lt;1&gt;'s p99 stayed at 4.00ms"
+            "While slowloris (300 connections) ran, 3s–6s and 8s–9s, default's p99 went from 4.00ms before it to \
+             1.21s and its error rate went from 0.00% to 31.00%; tuned&lt;1&gt;'s p99 stayed at 4.00ms"
         ),
         "{story}"
+    );
+    // The method once, right after the story, with the requests on each side.
+    let note = &page[page.find("</p>\n<p class=\"meta\" id=\"cohort-method\">").expect("the note after the story")..];
+    let note = &note[..note[4..].find("</p>").unwrap() + 4];
+    assert!(note.contains("95% intervals (order statistics for p99, Wilson score for error rates) do not overlap"));
+    assert!(
+        note.contains(
+            "slowloris (fault 1): default 300 requests before it and 400 inside its windows, tuned&lt;1&gt; 300 \
+             requests before it and 400 inside its windows."
+        ),
+        "{note}"
     );
     let table = &page[page.find("<h3>Slow-client cohorts</h3>").expect("the fates table")..];
     let table = &table[..table.find("</table>").unwrap()];
@@ -188,6 +199,7 @@ fn a_cohort_is_charted_told_and_tabled() {
     // Without cohorts, none of it.
     let plain = render(&report_run());
     assert!(!plain.contains("chart-cohort") && !plain.contains("Slow-client cohorts") && !plain.contains("While "));
+    assert!(!plain.contains("cohort-method"), "no cohort, no note");
 }
 
 /// The counters table lists the mock's counters by their serialized names, so a counter added to

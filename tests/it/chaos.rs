@@ -161,3 +161,52 @@ fn coldstart_dns_a_reconnecting_client_pays_the_dns_stall_unless_it_caches() {
         assert!(cached.total.dns_time.p50_us < 100_000, "{:?}", cached.total.dns_time);
     });
 }
+
+/// slow-clients.toml and its defended variant, shortened (the cohort from 5 s to 15 s of 20 s):
+/// undefended, 300 slowloris connections fill the mock's 256 places and new connections wait in
+/// the backlog until their requests time out; with a 2 s header timeout the slow connections are
+/// cut and replaced, fewer than the places are ever held, and the visitors see no errors.
+#[test]
+fn slow_clients_starve_new_connections_unless_the_mock_times_out_heads() {
+    let _serial = exclusive();
+    let shortened = |name: &str| {
+        let mut plan = scenario(name);
+        plan.phases[0].duration = Duration::from_secs(20);
+        plan.faults[0].at = Duration::from_secs(5);
+        plan.faults[0].duration = Duration::from_secs(10);
+        plan.clients.retain(|c| c.name == "visitors");
+        plan
+    };
+    let undefended = run(&shortened("slow-clients"));
+    let defended = run_timed(&shortened("slow-clients-defended"));
+    let (open, guarded) = (client(&undefended, "visitors"), client(&defended.result, "visitors"));
+    crate::cli::check_schema(&serde_json::to_value(&defended.result).expect("a result serializes"));
+    // Undefended: the cohort holds its connections to the window's end, the mock's accept pauses
+    // at its cap, and requests on new connections time out behind them.
+    let cohort = &open.cohorts[0];
+    assert!(cohort.fates.held_to_end >= 256 && cohort.fates.closed_by_server == 0, "{cohort:?}");
+    let mock = open.mock.as_ref().expect("the mock's counters");
+    assert!(mock.backlog_pauses >= 1 && mock.header_timeouts == 0, "{mock:?}");
+    let timeouts = errors(&open.total, &["request_timeout"]);
+    assert!(timeouts >= 200, "visitors wait behind the slow connections: {:?}", open.total.errors);
+    // Defended: every slow connection the window did not end is closed by the mock's header
+    // timeout, and the visitors keep their places.
+    let cohort = &guarded.cohorts[0];
+    assert!(cohort.fates.closed_by_server >= 300 && cohort.fates.attempts > 300, "{cohort:?}");
+    let mock = guarded.mock.as_ref().expect("the mock's counters");
+    assert!(mock.header_timeouts >= cohort.fates.closed_by_server, "{mock:?}");
+    let guarded_errors: u64 = guarded.total.errors.values().sum();
+    assert!(
+        guarded_errors * 20 <= timeouts,
+        "defended {:?} vs undefended {:?}",
+        guarded.total.errors,
+        open.total.errors
+    );
+    defended.timing("the header timeout closes slow heads after about 2 s, and visitors keep their p99", |result| {
+        let c = client(result, "visitors");
+        let held = &c.cohorts[0].held_for;
+        assert!((1_800_000..=3_000_000).contains(&held.p50_us), "held for {held:?}");
+        assert!(c.total.latency.p99_us < 200_000, "{:?}", c.total.latency);
+        assert_eq!(c.total.errors.values().sum::<u64>(), 0, "{:?}", c.total.errors);
+    });
+}

@@ -351,8 +351,10 @@ fn go_probe_reads_dnsmasq_as_go_does() {
     }
     let dir = scratch("dns-go-dnsmasq");
     std::fs::write(dir.join("hosts"), "127.0.0.1 live.test\n").unwrap();
-    // A port nobody holds now (dnsmasq cannot bind port 0 and say which port it got).
-    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // A port nobody holds now for UDP nor TCP (dnsmasq binds both, cannot bind port 0 and say
+    // which port it got, and fails to start when the TCP port is taken, as ephemeral ports of
+    // other tests' connections may be under a full suite).
+    let port = crate::resolver::free_port();
     let dnsmasq = if Path::new("/usr/sbin/dnsmasq").exists() { "/usr/sbin/dnsmasq" } else { "dnsmasq" };
     // Serves the hosts file only: no upstream (--no-resolv, no --server), and --local makes every
     // other name under .test NXDOMAIN, as the stub answers unknown names.

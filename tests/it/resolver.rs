@@ -41,7 +41,7 @@ fn dnsmasq() -> Option<std::path::PathBuf> {
 }
 
 /// A loopback port free for both UDP and TCP (dnsmasq serves both on it).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     for _ in 0..50 {
         let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
         let port = udp.local_addr().unwrap().port();
