@@ -141,14 +141,11 @@ impl SocketNeed {
             (HttpVersion::Http1, _) => (phase_connections, phase_bound),
         };
         let at_least = at_least && bound == phase_bound;
-        let servers =
-            InProcess { mock: plan.target == Target::Mock, proxy: !ByLayer::split(&plan.faults).proxy.is_empty() };
+        let faults = ByLayer::split(&plan.faults);
+        let servers = InProcess { mock: plan.target == Target::Mock, proxy: !faults.proxy.is_empty() };
         let per_connection = servers.fds_per_connection();
         let margin = FDS_FIXED + FDS_PER_THREAD * plan.threads as u64;
-        let slow_connections = ByLayer::split(&plan.faults)
-            .clients
-            .iter()
-            .fold(0u64, |sum, (_, f)| sum.saturating_add(f.kind.connections));
+        let slow_connections = faults.clients.iter().fold(0u64, |sum, (_, f)| sum.saturating_add(f.kind.connections));
         let slow_fds = slow_connections.saturating_mul(1 + u64::from(servers.mock));
         let fds = connections.saturating_mul(per_connection).saturating_add(slow_fds).saturating_add(margin);
         SocketNeed {
