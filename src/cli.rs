@@ -1,5 +1,5 @@
-//! The command line, as clap types: `run`, `validate`, the standalone `mock`, `proxy` and `dns`,
-//! and `slow`.
+//! The command line, as clap types: `run`, `gate`, `report`, `compare`, `validate`, the standalone
+//! `mock`, `proxy` and `dns`, and `slow`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -44,6 +44,37 @@ pub enum Command {
         /// Print no progress while running.
         #[arg(long, short)]
         quiet: bool,
+        /// Do not judge the scenario's [gate] (the exit code then never says 1).
+        #[arg(long)]
+        no_gate: bool,
+        #[command(flatten)]
+        gates: GateOutputs,
+    },
+    /// Judge a run's figures against gates: thresholds, other configurations, a baseline run.
+    /// Exit 1 when a gate fails.
+    #[command(after_help = "Gates are `\"<client>.<metric>\" = \"<condition>\"` lines of a [gate] table:\n  \
+        \"tuned.p99\" = \"< 300ms\"                      a fixed threshold\n  \
+        \"*.error_rate\" = \"< 0.1%\"                    every configuration\n  \
+        \"tuned.p99\" = \"< default.p99 * 0.5\"          against another configuration\n  \
+        \"tuned.p99\" = \"regress < 10%\"                against --baseline\n  \
+        \"tuned.phase.bursts.p99\" = \"< 1s\"            one phase\n  \
+        \"tuned.during.dns-stall.error_rate\" = \"< 5%\" a fault's window (also before., after.)\n\
+        Metrics: p50 … p99.99, mean, max, error_rate[.kind], errors[.kind], rate, overflow, unfinished, \
+        connections_opened, reuse_ratio. insufficient_data = \"fail\" (default) or \"warn\" decides what a \
+        percentile on too few samples does.\n\
+        A regress gate fails only when the run's 95% interval lies wholly beyond the baseline's widened by \
+        the tolerance, so two runs that differ by their noise do not fail it. Every verdict states its \
+        method, sample counts and intervals. Exit codes: 0 every gate passed · 1 a gate failed · 2 a file \
+        could not be read or a gate is invalid.")]
+    Gate {
+        /// A result.json written by `chaosload run`.
+        result: PathBuf,
+        /// A file with a [gate] table (a scenario file works too); default: the gates of the
+        /// scenario the result was run from.
+        #[arg(long, value_name = "FILE")]
+        gates: Option<PathBuf>,
+        #[command(flatten)]
+        outputs: GateOutputs,
     },
     /// Write the HTML report of a run (a run writes one already; this renders it again).
     Report {
@@ -188,6 +219,22 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+/// What gates are judged against and where their verdicts go, for `run` and `gate`.
+#[derive(Debug, clap::Args)]
+pub struct GateOutputs {
+    /// A result.json to judge `regress` gates against (e.g. the last release's, committed).
+    #[arg(long, value_name = "BASE.json")]
+    pub baseline: Option<PathBuf>,
+    /// Write the verdicts as JUnit XML (one test case per gate). Never overwritten: FILE-2.xml
+    /// is written if FILE exists.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the verdicts as Markdown. When GITHUB_STEP_SUMMARY is set, the Markdown is also
+    /// appended to that file (GitHub Actions' job summary).
+    #[arg(long, value_name = "FILE")]
+    pub md: Option<PathBuf>,
 }
 
 /// A duration longer than zero, as humantime writes it ("500ms", "5s").

@@ -17,6 +17,7 @@
 //! - `dns/`      — the DNS stub: `[dns]` records over UDP and TCP on hickory-proto, dns fault kinds (`faults/`).
 //! - `record/`   — outcomes, histograms, timelines, connection statistics.
 //! - `report/`   — report.html and its charts, compare (terminal, Markdown, HTML page), Markdown, HdrHistogram logs.
+//! - `gate/`     — CI gates: `[gate]` conditions, one file per metric, noise-aware verdicts, JUnit and Markdown.
 //! - `stats`     — 95% intervals of a percentile (order statistics) and a rate (Wilson); "moved" only when disjoint.
 //! - `result`    — the `result.json` contract; `summary` — the terminal table; `run` — one run.
 //! - `standalone`, `server_thread` — the mock, proxy and DNS stub on their own; servers on their own threads.
@@ -33,6 +34,7 @@ pub mod dist;
 pub mod dns;
 pub mod escape;
 pub mod fault;
+pub mod gate;
 pub(crate) mod http1;
 pub mod load;
 pub mod mock;

@@ -9,6 +9,7 @@ use clap::Parser as _;
 use std::path::Path;
 use std::process::ExitCode;
 
+const EXIT_GATE_FAILED: u8 = 1;
 const EXIT_INVALID: u8 = 2;
 const EXIT_RUN_FAILED: u8 = 3;
 
@@ -47,7 +48,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             standalone(chaosload::standalone::proxy(&upstream, config.as_deref(), listen, connect_timeout, limits))
         }
-        Command::Run { scenario, out, clients, threads, quiet } => {
+        Command::Gate { result, gates, outputs } => gate(&result, gates.as_deref(), &outputs),
+        Command::Run { scenario, out, clients, threads, quiet, no_gate, gates } => {
             let overrides = scenario::Overrides { threads: threads.map(usize::from) };
             let plan = match load(&scenario, &overrides) {
                 Ok(plan) => plan,
@@ -55,6 +57,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let mut options = RunOptions::new(out);
             options.clients = clients;
+            options.gate = !no_gate;
+            if let Some(path) = &gates.baseline {
+                match load_result(path) {
+                    Ok(base) => options.baseline = Some((base, path.display().to_string())),
+                    Err(code) => return Ok(code),
+                }
+            }
             if quiet {
                 options.progress = ProgressMode::Off;
             }
@@ -78,15 +87,119 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             })?;
             print!("{}", chaosload::summary::render(&output.result));
+            let passed = match &output.result.gates {
+                Some(report) => {
+                    print!("{}", escape_controls_keep_lines(&chaosload::gate::terminal(report)));
+                    gate_outputs(report, &output.result.scenario_name, &gates)?;
+                    report.passed
+                }
+                None => true,
+            };
             println!("result: {}", output.dir.join("result.json").display());
             Ok(if output.result.interrupted {
                 // 128 + the signal's number: 130 SIGINT, 143 SIGTERM, 129 SIGHUP.
                 ExitCode::from(options.stop.requested_by().unwrap_or(StopSignal::Interrupt).exit_code())
+            } else if !passed {
+                ExitCode::from(EXIT_GATE_FAILED)
             } else {
                 ExitCode::SUCCESS
             })
         }
     }
+}
+
+/// `chaosload gate`: the gates of `gates_file` (or of the result's own scenario) judged on the
+/// result at `path`; exit 1 when one fails, 2 when a file or a gate cannot be used.
+fn gate(path: &Path, gates_file: Option<&Path>, outputs: &chaosload::cli::GateOutputs) -> anyhow::Result<ExitCode> {
+    use chaosload::gate::{self, Names};
+    let result = match load_result(path) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let names = Names::of_result(&result);
+    let plan = match gates_file {
+        Some(file) => match scenario::load_gates(file, &names) {
+            Ok(plan) => plan,
+            Err(LoadError::Invalid(diagnostics)) => {
+                eprintln!("{diagnostics}");
+                return Ok(ExitCode::from(EXIT_INVALID));
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(EXIT_INVALID));
+            }
+        },
+        None => match result.scenario.get("gate") {
+            Some(table) => match gate::GatePlan::from_json(table, &names) {
+                Ok(plan) => plan,
+                Err(e) => {
+                    eprintln!("error: {}: scenario.gate: {}", path.display(), escape_controls_keep_lines(&e));
+                    return Ok(ExitCode::from(EXIT_INVALID));
+                }
+            },
+            None => {
+                eprintln!(
+                    "error: {} was run from a scenario without a [gate] table, so there is nothing to judge\n  \
+                     hint: give the gates in a file: chaosload gate {} --gates gates.toml",
+                    path.display(),
+                    path.display()
+                );
+                return Ok(ExitCode::from(EXIT_INVALID));
+            }
+        },
+    };
+    let baseline = match &outputs.baseline {
+        Some(file) => match load_result(file) {
+            Ok(base) => Some((base, file.display().to_string())),
+            Err(code) => return Ok(code),
+        },
+        None => None,
+    };
+    if let Some((base, file)) = &baseline {
+        if base.scenario_name != result.scenario_name {
+            eprintln!(
+                "warning: the baseline {file} is a run of \"{}\", this result of \"{}\"",
+                escape_controls_keep_lines(&base.scenario_name),
+                escape_controls_keep_lines(&result.scenario_name)
+            );
+        }
+    }
+    let baseline = baseline.as_ref().map(|(result, file)| gate::Baseline { result, file: file.clone() });
+    let report = gate::evaluate(&plan, &result, baseline.as_ref());
+    print!("{}", escape_controls_keep_lines(&gate::terminal(&report)));
+    gate_outputs(&report, &result.scenario_name, outputs)?;
+    Ok(if report.passed { ExitCode::SUCCESS } else { ExitCode::from(EXIT_GATE_FAILED) })
+}
+
+/// Writes the verdicts where `--junit` and `--md` ask (never over a file), and appends the
+/// Markdown to GitHub's job summary when `GITHUB_STEP_SUMMARY` names one.
+fn gate_outputs(
+    report: &chaosload::gate::GateReport,
+    scenario: &str,
+    outputs: &chaosload::cli::GateOutputs,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use chaosload::gate::{junit, markdown};
+    if let Some(file) = &outputs.junit {
+        let written = chaosload::run::write_fresh(file, junit::render(report, scenario).as_bytes())?;
+        eprintln!("junit: {}", written.display());
+    }
+    let md = markdown::render(report, scenario);
+    if let Some(file) = &outputs.md {
+        let written = chaosload::run::write_fresh(file, md.as_bytes())?;
+        eprintln!("markdown: {}", written.display());
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        use std::io::Write as _;
+        let summary = Path::new(&summary);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(summary)
+            .and_then(|mut f| f.write_all(format!("{md}\n").as_bytes()))
+            .with_context(|| format!("appending the gates to GITHUB_STEP_SUMMARY ({})", summary.display()))?;
+    }
+    Ok(())
 }
 
 /// Reads a result.json; a file that is missing or not a chaosload result is exit 2.

@@ -40,6 +40,9 @@ pub struct RunResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     pub clients: Vec<ClientResult>,
+    /// The verdicts of the scenario's `[gate]` (and of `--baseline`), when it has gates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gates: Option<crate::gate::GateReport>,
 }
 
 impl RunResult {
@@ -165,6 +168,9 @@ fn decoded(hdr: &str) -> Result<u64, String> {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultWindows {
+    /// The fault's `label`, when the scenario gave it one (gates scope by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     pub kind: String,
     pub layer: String,
     pub probability: f64,
@@ -177,13 +183,42 @@ pub struct Window {
     pub end_ms: u64,
 }
 
+/// Where a timeline second `[t, t + 1 s)` lies against a fault's windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondPlace {
+    /// Wholly inside a window.
+    Inside,
+    /// Wholly outside, and over before the first window starts.
+    Before,
+    /// Wholly outside, after the first window started (between windows or after the last).
+    Later,
+    /// Partly in a window: its requests mix both sides, so it counts on neither.
+    Straddles,
+}
+
+impl SecondPlace {
+    pub fn of(t_s: u64, windows: &[Window]) -> SecondPlace {
+        let (start, end) = (t_s * 1000, t_s * 1000 + 1000);
+        let covered: u64 = windows.iter().map(|w| end.min(w.end_ms).saturating_sub(start.max(w.start_ms))).sum();
+        let first = windows.iter().map(|w| w.start_ms).min().unwrap_or(u64::MAX);
+        match covered {
+            0 if end <= first => SecondPlace::Before,
+            0 => SecondPlace::Later,
+            c if c >= 1000 => SecondPlace::Inside,
+            _ => SecondPlace::Straddles,
+        }
+    }
+}
+
 impl FaultWindows {
     /// The activation windows of every fault in `plan` within its phases and drain.
     pub fn of(plan: &Plan) -> Vec<FaultWindows> {
         let until = plan.run_length();
         plan.faults
             .iter()
-            .map(|fault| FaultWindows {
+            .zip(&plan.fault_labels)
+            .map(|(fault, label)| FaultWindows {
+                label: label.clone(),
                 kind: fault.kind.name().to_string(),
                 layer: fault.layer().word().to_string(),
                 probability: fault.probability,

@@ -53,12 +53,23 @@ pub struct RunOptions {
     pub progress: ProgressMode,
     /// Requested from outside (a signal) to stop early; partial results are still written.
     pub stop: Stop,
+    /// Whether the scenario's `[gate]` is judged at the end (`--no-gate`: not).
+    pub gate: bool,
+    /// The run `regress` gates are judged against (`--baseline`), and its file.
+    pub baseline: Option<(RunResult, String)>,
 }
 
 impl RunOptions {
     pub fn new(out: impl Into<PathBuf>) -> RunOptions {
         let progress = if std::io::stderr().is_terminal() { ProgressMode::Bar } else { ProgressMode::Lines };
-        RunOptions { out: out.into(), clients: Vec::new(), progress, stop: Default::default() }
+        RunOptions {
+            out: out.into(),
+            clients: Vec::new(),
+            progress,
+            stop: Default::default(),
+            gate: true,
+            baseline: None,
+        }
     }
 }
 
@@ -144,7 +155,9 @@ pub fn run_announced(plan: &Plan, options: &RunOptions, announce: impl FnOnce())
         faults: FaultWindows::of(plan),
         warnings,
         clients,
+        gates: None,
     };
+    let result = RunResult { gates: judge_gates(plan, options, &result), ..result };
     // What was measured is kept even when a later configuration failed.
     let dir = folder.write(Path::new("result.json"), serde_json::to_string_pretty(&result)?.as_bytes())?;
     write_interval_logs(&mut folder, &result)?;
@@ -153,6 +166,15 @@ pub fn run_announced(plan: &Plan, options: &RunOptions, announce: impl FnOnce())
         return Err(e.context(format!("partial results written to {}", dir.join("result.json").display())));
     }
     Ok(RunOutput { result, dir })
+}
+
+/// The verdicts of the scenario's gates on `result`, unless `--no-gate` or there are none.
+fn judge_gates(plan: &Plan, options: &RunOptions, result: &RunResult) -> Option<crate::gate::GateReport> {
+    if !options.gate || plan.gates.is_empty() {
+        return None;
+    }
+    let baseline = options.baseline.as_ref().map(|(result, file)| crate::gate::Baseline { result, file: file.clone() });
+    Some(crate::gate::evaluate(&plan.gates, result, baseline.as_ref()))
 }
 
 /// One client configuration's run: a fresh mock if the target is the mock, the engine, the

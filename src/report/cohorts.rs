@@ -8,7 +8,7 @@
 use super::metrics::{decode_hdr, pct};
 use super::page::fmt_ms;
 use crate::record::Hist;
-use crate::result::{ClientResult, CohortResult, RunResult, SecondResult, Window};
+use crate::result::{ClientResult, CohortResult, RunResult, SecondPlace, SecondResult, Window};
 use crate::stats::{differs, quantile_interval, wilson, Interval, Z_95};
 use crate::summary::fmt_us;
 
@@ -133,30 +133,6 @@ fn overlap(a: &[Window], b: &[Window]) -> bool {
     a.iter().any(|x| b.iter().any(|y| x.start_ms < y.end_ms && y.start_ms < x.end_ms))
 }
 
-/// Where a timeline second `[t, t + 1 s)` lies against a cohort's windows.
-#[derive(Debug, PartialEq)]
-enum Place {
-    Inside,
-    /// Wholly outside, and over before the first window starts.
-    Before,
-    /// Wholly outside, after the first window started (between windows or after the last).
-    Later,
-    /// Partly in a window: its requests mix both sides, so it counts on neither.
-    Straddles,
-}
-
-fn place(t_s: u64, windows: &[Window]) -> Place {
-    let (start, end) = (t_s * 1000, t_s * 1000 + 1000);
-    let covered: u64 = windows.iter().map(|w| end.min(w.end_ms).saturating_sub(start.max(w.start_ms))).sum();
-    let first = windows.iter().map(|w| w.start_ms).min().unwrap_or(u64::MAX);
-    match covered {
-        0 if end <= first => Place::Before,
-        0 => Place::Later,
-        c if c >= 1000 => Place::Inside,
-        _ => Place::Straddles,
-    }
-}
-
 /// Some seconds' counts and merged latency histogram, on the way to a [`Side`].
 #[derive(Default)]
 struct Tally {
@@ -197,11 +173,11 @@ impl Tally {
 fn split(c: &ClientResult, windows: &[Window]) -> (Side, Side, Baseline) {
     let (mut inside, mut before, mut later) = (Tally::default(), Tally::default(), Tally::default());
     for s in &c.timeline {
-        match place(s.t_s, windows) {
-            Place::Inside => inside.add_second(s),
-            Place::Before => before.add_second(s),
-            Place::Later => later.add_second(s),
-            Place::Straddles => continue,
+        match SecondPlace::of(s.t_s, windows) {
+            SecondPlace::Inside => inside.add_second(s),
+            SecondPlace::Before => before.add_second(s),
+            SecondPlace::Later => later.add_second(s),
+            SecondPlace::Straddles => continue,
         }
     }
     let before_side = before.finish();
@@ -473,6 +449,7 @@ mod tests {
         c.timeline = timeline(seconds);
         let mut r = run("s", vec![c]);
         r.faults = vec![FaultWindows {
+            label: None,
             kind: "slowloris".into(),
             layer: "clients".into(),
             probability: 1.0,
@@ -484,15 +461,15 @@ mod tests {
     #[test]
     fn seconds_straddling_a_window_edge_count_on_neither_side() {
         let w = windows(&[(2_500, 5_000)]);
-        let places: Vec<Place> = (0..6).map(|t| place(t, &w)).collect();
-        use Place::*;
+        let places: Vec<SecondPlace> = (0..6).map(|t| SecondPlace::of(t, &w)).collect();
+        use SecondPlace::*;
         assert_eq!(places, [Before, Before, Straddles, Inside, Inside, Later]);
         // Repeating windows: each second judged against all of them.
         let w = windows(&[(1_000, 2_000), (4_000, 4_400), (4_400, 5_000)]);
-        let places: Vec<Place> = (0..6).map(|t| place(t, &w)).collect();
+        let places: Vec<SecondPlace> = (0..6).map(|t| SecondPlace::of(t, &w)).collect();
         assert_eq!(places, [Before, Inside, Later, Later, Inside, Later]);
         // No window: every second is before it.
-        assert_eq!(place(3, &[]), Before);
+        assert_eq!(SecondPlace::of(3, &[]), Before);
     }
 
     #[test]

@@ -146,6 +146,7 @@ pub fn run(scenario: &str, clients: Vec<ClientResult>) -> RunResult {
         faults: Vec::new(),
         warnings: Vec::new(),
         clients,
+        gates: None,
     }
 }
 
@@ -233,6 +234,7 @@ pub fn report_run() -> RunResult {
     r.interrupted = true;
     r.error = Some("client <b>a&b</b> failed".to_string());
     r.faults = vec![FaultWindows {
+        label: None,
         kind: "stall<x>".to_string(),
         layer: "mock".to_string(),
         probability: 0.5,
@@ -334,12 +336,14 @@ pub fn cohort_run() -> RunResult {
     let mut r = run("cohorts", vec![default, tuned]);
     r.faults = vec![
         FaultWindows {
+            label: None,
             kind: "latency".to_string(),
             layer: "mock".to_string(),
             probability: 1.0,
             windows: vec![Window { start_ms: 0, end_ms: 1_000 }],
         },
         FaultWindows {
+            label: None,
             kind: "slowloris".to_string(),
             layer: "clients".to_string(),
             probability: 1.0,

@@ -355,6 +355,7 @@ mod compare_page {
     fn fault_windows_of_every_run_are_labelled_and_differences_say_whose() {
         use crate::result::{FaultWindows, Window};
         let fault = |kind: &str, start_ms: u64| FaultWindows {
+            label: None,
             kind: kind.into(),
             layer: "proxy".into(),
             probability: 1.0,

@@ -60,6 +60,13 @@ pub fn parse_parts(source: &str, path: &Path) -> Result<Parts, Diagnostics> {
     validate::validate_parts(source, path)
 }
 
+/// Reads the `[gate]` table of a gates file (or of a scenario: its other sections are ignored),
+/// its names checked against `names` (those of the result it will judge).
+pub fn load_gates(path: &Path, names: &crate::gate::Names) -> Result<crate::gate::GatePlan, LoadError> {
+    let source = utf8(read(path)?, path).map_err(LoadError::Invalid)?;
+    validate::validate_gates(&source, path, names).map_err(LoadError::Invalid)
+}
+
 /// Reads and validates a standalone server's configuration file; see [`parse_parts`].
 pub fn load_parts(path: &Path) -> Result<Parts, LoadError> {
     parse_parts_bytes(read(path)?, path).map_err(LoadError::Invalid)

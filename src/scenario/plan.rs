@@ -52,6 +52,10 @@ pub struct PlanParts {
     pub phases: Vec<PhasePlan>,
     pub clients: Vec<ClientPlan>,
     pub faults: Vec<FaultPlan<FaultKind>>,
+    /// Each fault's `label`, if the scenario gave it one (index for index with `faults`).
+    pub fault_labels: Vec<Option<String>>,
+    /// `[gate]`: the conditions judged at the end of the run.
+    pub gates: crate::gate::GatePlan,
     /// Grace period for requests still in flight when the last phase ends (default 5s).
     pub drain: Duration,
     /// Load-generator worker threads (default 1: on a small machine shared with the target one
@@ -147,9 +151,11 @@ impl PlanParts {
     }
 
     /// The plan, if its parts keep every rule of [`PlanParts::violations`].
-    pub fn build(self) -> Result<Plan, Violations> {
+    pub fn build(mut self) -> Result<Plan, Violations> {
         let violations = self.violations("threads");
         if violations.is_empty() {
+            // A fault without a label has none: the two lists go index for index.
+            self.fault_labels.resize(self.faults.len(), None);
             Ok(Plan(self))
         } else {
             Err(Violations(violations))
@@ -366,6 +372,14 @@ impl Plan {
             "client": clients,
             "fault": faults,
         });
+        for (fault, name) in out["fault"].as_array_mut().into_iter().flatten().zip(&self.fault_labels) {
+            if let (Some(name), Some(table)) = (name, fault.as_object_mut()) {
+                table.insert("label".into(), name.clone().into());
+            }
+        }
+        if !self.gates.is_empty() {
+            out["gate"] = self.gates.normalized();
+        }
         // [mock] configures the built-in mock only: a scenario with a URL target may not have it.
         if self.target == Target::Mock {
             out["mock"] = mock;

@@ -59,6 +59,8 @@ pub fn mock_plan(latency: Duration, phases: Vec<PhasePlan>, clients: Vec<ClientP
         phases,
         clients,
         faults: Vec::new(),
+        fault_labels: Vec::new(),
+        gates: Default::default(),
         drain: Duration::from_secs(3),
         threads: 1,
     }

@@ -55,6 +55,45 @@ impl<'a> Cx<'a> {
         faults
     }
 
+    /// Each validated fault's `label` (index for index with `faults`): letters, digits, '-' and
+    /// '_', no two alike, and not the kind of another fault (a gate's scope names either).
+    pub(super) fn fault_labels(&mut self, faults: &[(usize, FaultPlan<FaultKind>)]) -> Vec<Option<String>> {
+        let mut names: Vec<Option<String>> = Vec::new();
+        for (i, _) in faults {
+            let field = format!("fault[{i}].label");
+            let name = self.array_values("fault").get(*i).and_then(|(_, table)| match table.get_ref() {
+                DeValue::Table(t) => match t.get("label").map(|v| v.get_ref()) {
+                    Some(DeValue::String(s)) => Some(s.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            });
+            if let Some(name) = &name {
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    self.error_hint(
+                        &field,
+                        format!("\"{name}\" may contain only letters, digits, '-' and '_'"),
+                        "a gate scopes by it: \"tuned.during.<label>.p99\"",
+                    );
+                } else if names.iter().flatten().any(|n| n == name) {
+                    self.error_hint(
+                        &field,
+                        format!("duplicate fault label \"{name}\""),
+                        "give each fault its own label",
+                    );
+                } else if let Some((other, _)) = faults.iter().find(|(j, f)| j != i && f.kind.name() == name) {
+                    self.error_hint(
+                        &field,
+                        format!("\"{name}\" is the kind of fault[{other}]"),
+                        "a gate's scope names a fault by its label or its kind: pick a label no kind has",
+                    );
+                }
+            }
+            names.push(name);
+        }
+        names
+    }
+
     fn fault(
         &mut self,
         i: usize,

@@ -20,6 +20,7 @@ mod client;
 mod diagnostic;
 mod dns;
 mod faults;
+mod gate;
 mod mock;
 mod phase;
 #[cfg(test)]
@@ -51,6 +52,25 @@ use toml::de::{DeTable, DeValue};
 /// the plan's source), with `overrides` from the command line applied before the plan's rules.
 pub fn validate(source: &str, file: &Path, overrides: &Overrides) -> Result<Plan, Diagnostics> {
     check(source, file, |cx| cx.scenario(overrides))
+}
+
+/// Validates the `[gate]` table of `source` (a gates file or a scenario: its other sections are
+/// ignored), its names checked against `names` (a result's).
+pub fn validate_gates(
+    source: &str,
+    file: &Path,
+    names: &crate::gate::Names,
+) -> Result<crate::gate::GatePlan, Diagnostics> {
+    check(source, file, |cx| {
+        if cx.doc.get("gate").is_none() {
+            let near = cx.doc.iter().find_map(|(k, _)| suggest::did_you_mean(k.get_ref(), ["gate"]));
+            cx.push(0..0, String::new(), "no [gate] table here: nothing to judge".to_string(), Some(near.unwrap_or_else(
+                || "write [gate], then one \"client.metric\" = \"condition\" a line, e.g. \"*.error_rate\" = \"< 0.1%\"".to_string(),
+            )));
+            return None;
+        }
+        Some(cx.gates(names))
+    })
 }
 
 /// Validates the parts of a configuration file that the standalone servers use (`seed`, `[mock]`,
@@ -175,8 +195,34 @@ impl<'a> Cx<'a> {
         let source = self.file.to_path_buf();
         let proxy = self.proxy_section();
         let dns = self.dns_plan(&faults);
+        let fault_labels = self.fault_labels(&faults);
+        let names = crate::gate::Names {
+            clients: clients.iter().map(|c| c.name.clone()).collect(),
+            phases: phases.iter().map(|p| p.name.clone()).collect(),
+            faults: faults
+                .iter()
+                .zip(&fault_labels)
+                .map(|((_, f), n)| (n.clone(), f.kind.name().to_string()))
+                .collect(),
+        };
+        let gates = self.gates(&names);
         let faults = faults.into_iter().map(|(_, fault)| fault).collect();
-        let parts = PlanParts { name, seed, source, target, mock, proxy, dns, phases, clients, faults, drain, threads };
+        let parts = PlanParts {
+            name,
+            seed,
+            source,
+            target,
+            mock,
+            proxy,
+            dns,
+            phases,
+            clients,
+            faults,
+            fault_labels,
+            gates,
+            drain,
+            threads,
+        };
         // The plan's own rules, located by their field, except on a value validation replaced.
         for v in parts.violations(threads_from) {
             if !self.replaced.contains(&v.field) {
