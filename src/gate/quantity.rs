@@ -100,7 +100,8 @@ fn fmt_us(us: f64) -> String {
 fn fmt_percent(ratio: f64) -> String {
     let percent = ratio * 100.0;
     let digits = match percent.abs() {
-        p if p == 0.0 || p >= 10.0 => 1,
+        // An interval's end one rounding error above 0 is 0.
+        p if p < 1e-9 || p >= 10.0 => 1,
         p if p >= 0.1 => 2,
         p if p >= 0.001 => 3,
         _ => 4,
@@ -148,6 +149,7 @@ mod tests {
         assert_eq!(Unit::Ratio.format(0.001), "0.10%");
         assert_eq!(Unit::Ratio.format(0.0), "0.0%");
         assert_eq!(Unit::Ratio.format(0.000_12), "0.012%");
+        assert_eq!(Unit::Ratio.format(1e-19), "0.0%");
         assert_eq!(Unit::PerS.format(950.26), "950.3/s");
         assert_eq!(Unit::Count.format(12.0), "12");
         assert_eq!(Unit::Count.format(1300.0), "1,300");

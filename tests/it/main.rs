@@ -14,6 +14,7 @@ mod fuzz;
 mod hostile;
 #[cfg(target_os = "linux")]
 mod peers;
+mod regress;
 mod resolver;
 mod resources;
 mod scenarios;
