@@ -60,8 +60,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             options.gate = !no_gate;
             if let Some(path) = &gates.baseline {
                 match load_result(path) {
-                    Ok(base) => options.baseline = Some((base, path.display().to_string())),
+                    Ok(base) => {
+                        warn_of_baseline(&base, path, &plan.name);
+                        options.baseline = Some((base, path.display().to_string()));
+                    }
                     Err(code) => return Ok(code),
+                }
+                let regress = plan.gates.gates.iter().any(|g| matches!(g.condition, chaosload::gate::spec::Condition::Regress { .. }));
+                if !regress {
+                    eprintln!(
+                        "warning: --baseline is given but {}'s [gate] has no \"regress\" gate, so nothing is judged against it\n  \
+                         hint: add e.g. \"*.p99\" = \"regress < 10%\" to [gate]",
+                        escape_controls_keep_lines(&plan.name)
+                    );
                 }
             }
             if quiet {
@@ -155,20 +166,27 @@ fn gate(path: &Path, gates_file: Option<&Path>, outputs: &chaosload::cli::GateOu
         },
         None => None,
     };
-    if let Some((base, file)) = &baseline {
-        if base.scenario_name != result.scenario_name {
-            eprintln!(
-                "warning: the baseline {file} is a run of \"{}\", this result of \"{}\"",
-                escape_controls_keep_lines(&base.scenario_name),
-                escape_controls_keep_lines(&result.scenario_name)
-            );
-        }
+    if let (Some((base, _)), Some(file)) = (&baseline, &outputs.baseline) {
+        warn_of_baseline(base, file, &result.scenario_name);
     }
     let baseline = baseline.as_ref().map(|(result, file)| gate::Baseline { result, file: file.clone() });
     let report = gate::evaluate(&plan, &result, baseline.as_ref());
     print!("{}", escape_controls_keep_lines(&gate::terminal(&report)));
     gate_outputs(&report, &result.scenario_name, outputs)?;
     Ok(if report.passed { ExitCode::SUCCESS } else { ExitCode::from(EXIT_GATE_FAILED) })
+}
+
+/// Warns when a baseline is a run of another scenario than `scenario`: its figures may not be
+/// comparable (the gates are judged all the same).
+fn warn_of_baseline(base: &chaosload::result::RunResult, file: &Path, scenario: &str) {
+    if base.scenario_name != scenario {
+        eprintln!(
+            "warning: the baseline {} is a run of \"{}\", not of \"{}\": its figures may not be comparable",
+            escape_controls_keep_lines(&file.display().to_string()),
+            escape_controls_keep_lines(&base.scenario_name),
+            escape_controls_keep_lines(scenario)
+        );
+    }
 }
 
 /// Writes the verdicts where `--junit` and `--md` ask (never over a file), and appends the
