@@ -1,4 +1,5 @@
-//! The self-contained HTML page: header, a plain-words summary, inline SVG charts and tables.
+//! The self-contained HTML page: header, the gates' verdicts (when the run had gates), a plain-words
+//! summary, inline SVG charts and tables.
 //!
 //! Everything from the scenario or the result is escaped with [`esc`]; the page loads nothing (no
 //! scripts, fonts, styles or images from anywhere) and reads the same with JavaScript off. Its style,
@@ -7,6 +8,7 @@
 use super::charts::{self, SpectrumLine};
 use super::cohorts::{cohorts, method_note, Cohort};
 use super::compare::{Better, FATE_COLUMNS};
+use super::gates;
 use super::metrics::{decode, pct, Phase};
 use super::page::{error_kinds, esc, figure, fmt_ms, page_start, phase_heading, swatch, value_cell, PAGE_END};
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
@@ -17,6 +19,10 @@ use std::fmt::Write as _;
 pub fn render(result: &RunResult) -> String {
     let mut out = page_start(&format!("chaosload — {}", result.scenario_name));
     header(&mut out, result);
+    // The gates first: in CI they are why the page is opened.
+    if let Some(report) = &result.gates {
+        gates::section(&mut out, report, result.interrupted);
+    }
     banners(&mut out, result);
     let _ = writeln!(out, "<h2>What happened</h2>\n<p class=\"story\">{}</p>", story(result));
     if let Some(note) = method_note(&cohorts(result), &|text| esc(text)) {

@@ -1,5 +1,5 @@
-//! Reports rendered from `RunResult`s: the self-contained HTML page (`html`) and its SVG charts
-//! (`charts`), comparisons between runs (`compare`, and as an HTML page `compare_html`), Markdown
+//! Reports rendered from `RunResult`s: the self-contained HTML page (`html`, its gates section in
+//! `gates`) and its SVG charts (`charts`), comparisons between runs (`compare`, and as an HTML page `compare_html`), Markdown
 //! (`markdown`) and HdrHistogram interval logs (`hlog`).
 //!
 //! The two pages share `page` (their HTML kit: escaping, style, figures, table cells), `metrics` (what
@@ -10,6 +10,7 @@ pub mod charts;
 pub(crate) mod cohorts;
 pub mod compare;
 pub mod compare_html;
+mod gates;
 pub mod hlog;
 pub mod html;
 pub mod markdown;
@@ -23,3 +24,5 @@ pub use html::render;
 pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_gates;

@@ -35,6 +35,7 @@ h3{margin:24px 0 4px;font-size:16px}
 .banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600}
 .banner.error{background:#ffebe9;border:1px solid #cf222e;color:#82071e}
 .banner.warn{background:#fff8c5;border:1px solid #bf8700;color:#633c01}
+.banner.pass{background:#dafbe1;border:1px solid #1a7f37;color:#116329}
 .story{font-size:15px;background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:10px 14px}
 figure{margin:8px 0 20px}figcaption{font-size:13px;color:#57606a;margin-top:2px}
 svg{max-width:100%;height:auto;display:block}
@@ -46,6 +47,13 @@ td.kinds{text-align:left;max-width:220px;white-space:normal}
 .d{display:block;font-size:11px;color:#57606a}.better{color:#1a7f37}.worse{color:#cf222e}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 pre{background:#f6f8fa;padding:10px;overflow:auto;font-size:12px}
+code{font-size:12px}td.wrap{text-align:left;white-space:normal;min-width:160px}
+.st{display:inline-block;min-width:56px;padding:0 6px;border:1px solid;border-radius:4px;text-align:center;font-weight:700;font-size:12px}
+.st.pass{background:#dafbe1;color:#116329;border-color:#1a7f37}.st.fail{background:#ffebe9;color:#82071e;border-color:#cf222e}
+.st.nodata{background:#fff8c5;color:#633c01;border-color:#bf8700}.st.skip{background:#f6f8fa;color:#57606a;border-color:#8c959f}
+tr.fails td{background:#fff5f5}
+ul.verdicts{list-style:none;padding:0;font-size:14px}ul.verdicts li{margin:6px 0;padding:6px 10px;border-left:3px solid #d0d7de}
+ul.verdicts li.fails{border-left-color:#cf222e;background:#fff5f5}.note{color:#633c01;margin-top:2px}
 "#;
 
 /// A page's start, through `<body>`: the title (escaped here) and the shared style, nothing loaded.

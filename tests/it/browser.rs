@@ -1,12 +1,13 @@
 //! report.html in a real browser: headless Chromium renders the report of a fixed, committed
-//! result, takes a screenshot and measures every chart in the DOM, and a deliberately broken copy
-//! proves the checks catch what they look for.
+//! result, takes a screenshot, measures every chart and the gates section in the DOM, and a
+//! deliberately broken copy proves the checks catch what they look for.
 //!
 //! Needs Chromium (`chromium` or `chromium-browser` on PATH, or `CHAOSLOAD_CHROMIUM`). Without it
 //! the test is skipped with a note, except under CI (`CI` set), where `.ci/run` installs it and a
 //! missing browser is a failure.
 
 use crate::support::{exclusive, scratch};
+use chaosload::gate::{GateReport, Status};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -37,7 +38,8 @@ const PROBE_ID: &str = "chaosload-browser-check";
 
 /// Injected into a scratch copy of the report, never into the shipped one (which has no
 /// scripts). It records every page error from the moment it runs, and on `load` measures every
-/// `<svg>` (each chart is one, inside a `<figure>`) into `<pre id="chaosload-browser-check">`.
+/// `<svg>` (each chart is one, inside a `<figure>`) and the gates section (its box and its text as
+/// rendered) into `<pre id="chaosload-browser-check">`.
 /// Errors after `load` rewrite the record, so a late error is not lost. `<`, `>`, `&` and
 /// no-break spaces are written as JSON `\u` escapes, so the dumped DOM holds the JSON verbatim.
 const PROBE: &str = r#"<script>
@@ -61,15 +63,21 @@ const PROBE: &str = r#"<script>
     return Array.prototype.map.call(document.querySelectorAll("svg"), function (svg) {
       var r = svg.getBoundingClientRect();
       return {
-        id: svg.id, width: r.width, height: r.height, left: r.left, right: r.right, in_figure: !!svg.closest("figure"),
+        id: svg.id, width: r.width, height: r.height, left: r.left, right: r.right, top: r.top, in_figure: !!svg.closest("figure"),
         shapes: svg.querySelectorAll("path,polyline,polygon,rect,line,circle,text").length
       };
     });
   }
+  function gates() {
+    var section = document.getElementById("gates");
+    if (!section) { return null; }
+    var r = section.getBoundingClientRect();
+    return { width: r.width, height: r.height, top: r.top, right: r.right, text: section.innerText };
+  }
   function write() {
     var pre = document.getElementById("PROBE_ID");
     if (!pre) { pre = document.createElement("pre"); pre.id = "PROBE_ID"; document.body.appendChild(pre); }
-    var json = JSON.stringify({ viewport_width: document.documentElement.clientWidth, charts: measure(), errors: errors });
+    var json = JSON.stringify({ viewport_width: document.documentElement.clientWidth, charts: measure(), gates: gates(), errors: errors });
     pre.textContent = json.replace(/[<>&\u00a0]/g, function (c) { return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4); });
   }
   window.addEventListener("load", function () { loaded = true; write(); });
@@ -78,7 +86,8 @@ const PROBE: &str = r#"<script>
 "#;
 
 /// Breaks a probed copy in every way the checks look for: a console error, an uncaught
-/// exception, a chart removed, a chart collapsed to zero size and a chart wider than the window.
+/// exception, a chart removed, a chart collapsed to zero size, a chart wider than the window and
+/// the gates section hidden.
 const SABOTAGE: &str = r#"<script>
 console.error("negative control: console.error");
 setTimeout(function () { throw new Error("negative control: uncaught"); }, 0);
@@ -88,6 +97,7 @@ document.addEventListener("DOMContentLoaded", function () {
   svgs[1].style.display = "none";
   svgs[2].style.maxWidth = "none";
   svgs[2].style.width = "4000px";
+  document.getElementById("gates").style.display = "none";
 });
 </script>
 "#;
@@ -107,6 +117,8 @@ fn report_renders_in_chromium_with_every_chart_and_no_errors() {
     assert!(html.contains("<svg id=\"chart-cohort-2\""), "the fixture's slowloris cohort is charted");
     let floor = charts_with_data(FIXTURE);
     assert!(expected >= floor, "report.html has {expected} charts, but the result has data for {floor}");
+    let gates = fixture_gates(FIXTURE);
+    assert!(html.contains("<section id=\"gates\">"), "the fixture's gates have a section");
 
     // Chromium keeps both cores of this small machine busy for a few seconds; timing tests that
     // generate load would read that as latency.
@@ -124,7 +136,7 @@ fn report_renders_in_chromium_with_every_chart_and_no_errors() {
     // A probed copy, measured in the DOM.
     let probed = dir.join("report-probed.html");
     std::fs::write(&probed, inject(&html, PROBE)).unwrap();
-    let problems = inspect(&browser, "probed", &probed, expected);
+    let problems = inspect(&browser, "probed", &probed, expected, &gates);
     assert!(problems.is_empty(), "report.html in Chromium:\n  {}", problems.join("\n  "));
 
     // Negative control: the same checks on a broken copy must find every breakage, so a check
@@ -132,11 +144,12 @@ fn report_renders_in_chromium_with_every_chart_and_no_errors() {
     // fails here instead of passing above.
     let broken = dir.join("report-broken.html");
     std::fs::write(&broken, inject(&html, &format!("{PROBE}{SABOTAGE}"))).unwrap();
-    let found = inspect(&browser, "broken", &broken, expected).join("\n");
+    let found = inspect(&browser, "broken", &broken, expected, &gates).join("\n");
     for wanted in [
         &format!("{expected} charts expected, {} rendered", expected - 1)[..],
         "has zero size",
         "extends past the window",
+        "the gates section is not shown",
         "page error: console.error: negative control: console.error",
         "page error: error: Uncaught Error: negative control: uncaught",
         "console line: ",
@@ -145,7 +158,12 @@ fn report_renders_in_chromium_with_every_chart_and_no_errors() {
     ] {
         assert!(found.contains(wanted), "the broken copy was not caught ({wanted:?} missing); found:\n{found}");
     }
-    eprintln!("browser: {expected} charts checked in {:.1?}; screenshot {}", started.elapsed(), png.display());
+    eprintln!(
+        "browser: {expected} charts and {} gate verdicts checked in {:.1?}; screenshot {}",
+        gates.verdicts.len(),
+        started.elapsed(),
+        png.display()
+    );
 }
 
 /// Renders the fixture with `chaosload report`, as a user would, into `dir`.
@@ -176,6 +194,21 @@ fn charts_with_data(path: &str) -> usize {
     3 + ["latency", "connect_time", "time_to_first_byte"].into_iter().filter(|h| recorded(h)).count() + cohorts.len()
 }
 
+/// The verdicts the fixture's run reached (result.json's `gates`), which the page must show. The
+/// fixture has gates of every outcome: PASS, FAIL, NO DATA and SKIP.
+fn fixture_gates(path: &str) -> GateReport {
+    let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let report: GateReport = serde_json::from_value(result["gates"].clone()).expect("the fixture has gates");
+    for status in [Status::Pass, Status::Fail, Status::InsufficientData, Status::Skipped] {
+        assert!(
+            report.verdicts.iter().any(|v| v.status == status),
+            "the fixture has no {} verdict: regenerate it from tests/fixtures/browser.toml",
+            status.label()
+        );
+    }
+    report
+}
+
 /// The page with `script` placed just before `</head>`: after the charset and style, before any
 /// content, so it sees every error the body causes.
 fn inject(html: &str, script: &str) -> String {
@@ -184,8 +217,9 @@ fn inject(html: &str, script: &str) -> String {
 }
 
 /// Loads a probed page, and returns every problem found: missing, empty, collapsed or
-/// overflowing charts, errors the probe recorded, and console lines Chromium logged.
-fn inspect(browser: &Chromium, name: &str, page: &Path, expected: usize) -> Vec<String> {
+/// overflowing charts, a gates section missing, hidden, below a chart, overflowing or not showing
+/// every verdict of `gates`, errors the probe recorded, and console lines Chromium logged.
+fn inspect(browser: &Chromium, name: &str, page: &Path, expected: usize, gates: &GateReport) -> Vec<String> {
     // Virtual time lets `load` fire and timers run before the DOM is dumped, without waiting.
     let run = browser.run(name, &["--dump-dom".to_string(), "--virtual-time-budget=5000".to_string()], page);
     let mut problems: Vec<String> =
@@ -220,8 +254,46 @@ fn inspect(browser: &Chromium, name: &str, page: &Path, expected: usize) -> Vec<
             problems.push(format!("chart {id} is not in a <figure>"));
         }
     }
+    problems.extend(gates_problems(&check["gates"], charts, viewport, gates));
     for e in check["errors"].as_array().expect("errors") {
         problems.push(format!("page error: {}", e.as_str().unwrap_or_default()));
+    }
+    problems
+}
+
+/// What is wrong with the gates section as the probe measured it (`section`): it must be shown,
+/// above every chart, within the window, and its rendered text must carry the banner and every
+/// verdict's status word, key and condition.
+fn gates_problems(
+    section: &serde_json::Value,
+    charts: &[serde_json::Value],
+    viewport: f64,
+    gates: &GateReport,
+) -> Vec<String> {
+    if section.is_null() {
+        return vec!["the gates section is missing".to_string()];
+    }
+    let num = |k: &str| section[k].as_f64().unwrap_or(0.0);
+    if num("height") < MIN_CHART_PX || num("width") < MIN_CHART_PX {
+        return vec![format!("the gates section is not shown ({}×{} px)", num("width"), num("height"))];
+    }
+    let mut problems = Vec::new();
+    if let Some(chart) = charts.iter().find(|c| c["top"].as_f64().unwrap_or(0.0) < num("top")) {
+        problems.push(format!("the gates section is below chart {}", chart["id"]));
+    }
+    if num("right") > viewport + 1.0 {
+        problems.push(format!("the gates section extends past the window ({} of {viewport} px)", num("right")));
+    }
+    let text = section["text"].as_str().unwrap_or_default();
+    let banner = if gates.passed { "Gates PASSED" } else { "Gates FAILED" };
+    let mut wanted = vec![banner.to_string()];
+    for v in &gates.verdicts {
+        wanted.extend([v.status.label().to_string(), v.key.clone(), v.condition.clone()]);
+    }
+    for w in wanted {
+        if !text.contains(&w) {
+            problems.push(format!("the gates section does not show {w:?}: {text}"));
+        }
     }
     problems
 }

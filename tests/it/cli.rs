@@ -215,6 +215,8 @@ fn schema_rejects_a_result_missing_any_of_its_contract_fields() {
         ("/clients/0/dns/by_type", None),
         ("/clients/0/dns/answers", None),
         ("/clients/0/dns/faults/0", None),
+        ("/gates", Some("gate_report")),
+        ("/gates/verdicts/0", Some("verdict")),
     ];
     let mut checked = 0;
     for (at, def) in objects {
@@ -379,6 +381,38 @@ fn the_schema_names_every_error_kind() {
     let validator = jsonschema::validator_for(&schema).unwrap();
     result["clients"][0]["total"]["errors"] = serde_json::json!({ "too_many_files": 1 });
     assert!(!validator.is_valid(&result), "a kind chaosload never writes is refused");
+}
+
+/// `chaosload report` re-renders report.html from result.json alone, gates included: the page of
+/// the fixture (a real run with gates of every outcome) shows its verdicts at the top.
+#[test]
+fn report_shows_the_gates_result_json_keeps() {
+    let dir = scratch("cli-report-gates");
+    let result = dir.join("result.json");
+    std::fs::copy("tests/fixtures/result.json", &result).unwrap();
+    let out = chaosload(&["report", result.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let gates: chaosload::gate::GateReport = serde_json::from_value(json["gates"].clone()).unwrap();
+    let start = page.find("<section id=\"gates\">").expect("a gates section");
+    assert!(start < page.find("<h2>What happened").unwrap(), "the gates come first");
+    let section = &page[start..start + page[start..].find("</section>").unwrap()];
+    let failing = gates.failures().count();
+    assert!(failing > 0, "the fixture's run failed a gate");
+    assert!(section.contains(&format!("Gates FAILED: {failing} of {} gates failed the run", gates.verdicts.len())));
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    for v in &gates.verdicts {
+        let cells =
+            format!("<code>{}</code></td><td class=\"name\"><code>{}</code></td>", esc(&v.key), esc(&v.condition));
+        let at = section.find(&cells).unwrap_or_else(|| panic!("no row for {} {}", v.key, v.condition));
+        let row_start = section[..at].rfind("<tr").unwrap();
+        let row = &section[row_start..at + section[at..].find("</tr>").unwrap()];
+        assert!(row.contains(&format!(">{}</span>", v.status.label())), "{row}");
+        if let Some(m) = v.measured {
+            assert!(row.contains(&format!("<td>{}", v.unit.format(m))), "{row}");
+        }
+    }
 }
 
 #[test]
