@@ -364,7 +364,8 @@ fn junit_is_read_by_a_parser_nobody_here_wrote() {
     let failure = suite.cases[2].status.failure_as_ref();
     assert!(failure.message.starts_with(&format!("{} (95% ", p50_of(json, "default"))), "{}", failure.message);
     assert_eq!(failure.failure_type, "gate failed");
-    assert!(failure.text.contains("method: p50 of 600 latencies"), "{}", failure.text);
+    let latencies = client(json, "default")["total"]["latency"]["count"].as_u64().unwrap();
+    assert!(failure.text.contains(&format!("method: p50 of {latencies} latencies")), "{}", failure.text);
     let no_baseline = suite.cases[3].status.skipped_as_ref();
     assert!(no_baseline.message.contains("no --baseline"), "{}", no_baseline.message);
     let too_few = suite.cases[4].status.skipped_as_ref();
@@ -428,9 +429,12 @@ fn markdown_goes_to_its_file_and_is_appended_to_the_job_summary_and_no_file_is_o
     assert!(table.contains("| | gate | condition | measured | samples | verdict |"), "{table}");
     let total = &client(json, "tuned")["total"];
     let rate = Unit::Ratio.format(error_rate(&total["errors"], total["completed"].as_u64().unwrap()));
-    assert!(table.contains(&format!("| ✅ PASS | `tuned.error_rate` | `< 50%` | {rate} | 600 |")), "{table}");
+    // Samples: an error rate counts requests, a percentile latencies.
+    let requests = total["completed"].as_u64().unwrap();
+    assert!(table.contains(&format!("| ✅ PASS | `tuned.error_rate` | `< 50%` | {rate} | {requests} |")), "{table}");
     let p50 = p50_of(json, "default");
-    assert!(table.contains(&format!("| ❌ FAIL | `default.p50` | `< 1us` | {p50} | 600 |")), "{table}");
+    let latencies = client(json, "default")["total"]["latency"]["count"].as_u64().unwrap();
+    assert!(table.contains(&format!("| ❌ FAIL | `default.p50` | `< 1us` | {p50} | {latencies} |")), "{table}");
     assert_eq!(table.lines().filter(|l| l.starts_with("| ✅") || l.starts_with("| ❌")).count(), 3, "{table}");
     // Appended: the earlier step's summary stays.
     assert_eq!(std::fs::read_to_string(&summary).unwrap(), format!("{earlier}{table}\n"));
