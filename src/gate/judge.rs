@@ -298,3 +298,256 @@ fn regress(
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::spec::Names;
+    use crate::record::Hist;
+    use crate::report::fixtures::{self, Numbers};
+    use crate::result::{FaultWindows, Summary, Window};
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, LogNormal};
+    use std::time::Duration;
+
+    /// `n` latencies drawn from a log-normal with median `median_ms` (σ = 0.5), seeded.
+    fn lognormal(n: usize, median_ms: f64, seed: u64) -> Hist {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+        let dist = LogNormal::new(median_ms.ln(), 0.5).unwrap();
+        let mut h = Hist::new();
+        for _ in 0..n {
+            h.record(Duration::from_secs_f64(dist.sample(&mut rng) / 1e3));
+        }
+        h
+    }
+
+    /// A configuration whose whole run and only phase have these latencies and errors, at 200/s.
+    fn client(name: &str, latency: &Hist, errors: &[(&'static str, u64)]) -> ClientResult {
+        let sent = latency.len();
+        let mut c = fixtures::client(name, &Numbers { sent, errors: errors.to_vec(), ..Numbers::default() });
+        for p in std::iter::once(&mut c.total).chain(&mut c.phases) {
+            p.latency = Summary::of(latency);
+        }
+        c
+    }
+
+    /// The gates `(key, condition)` parsed against the names of `result`, as a plan.
+    fn plan(result: &RunResult, gates: &[(&str, &str)], on: OnInsufficient) -> GatePlan {
+        let names = Names::of_result(result);
+        let gates = gates
+            .iter()
+            .map(|(key, condition)| Gate::parse(key, condition, &names).unwrap_or_else(|e| panic!("{key}: {e}")))
+            .collect();
+        GatePlan { gates, insufficient_data: on }
+    }
+
+    fn judge_all(result: &RunResult, gates: &[(&str, &str)]) -> GateReport {
+        evaluate(&plan(result, gates, OnInsufficient::Fail), result, None)
+    }
+
+    #[test]
+    fn a_fixed_gate_holds_with_room_to_spare_or_fails_by_how_far_it_is_past() {
+        let h = lognormal(1000, 20.0, 1);
+        let p50 = h.quantile_us(0.5) as f64;
+        let result = fixtures::run("fixed", vec![client("default", &h, &[])]);
+        let report =
+            judge_all(&result, &[("default.p50", "< 1s"), ("default.p50", "< 5ms"), ("default.rate", "> 500/s")]);
+        let [holds, too_slow, too_few] = &report.verdicts[..] else { panic!("{:?}", report.verdicts) };
+
+        assert_eq!((holds.status, holds.fails_run), (Status::Pass, false));
+        assert_eq!(holds.measured, Some(p50));
+        assert_eq!(holds.threshold, Some(1_000_000.0));
+        assert_eq!(holds.margin, Some(1_000_000.0 - p50), "room left: threshold − value");
+        let [lo, hi] = holds.interval.unwrap();
+        assert!(lo <= p50 && p50 <= hi && lo < hi, "{lo}–{hi} around {p50}");
+        assert!(holds.summary.contains("to spare"), "{}", holds.summary);
+
+        assert_eq!((too_slow.status, too_slow.fails_run), (Status::Fail, true));
+        assert_eq!(too_slow.margin, Some(5_000.0 - p50), "negative: how far past the threshold");
+        assert!(too_slow.margin.unwrap() < 0.0);
+        assert!(too_slow.summary.contains("past the threshold"), "{}", too_slow.summary);
+
+        // `>`: the margin is value − threshold, negative when the rate falls short.
+        assert_eq!(too_few.status, Status::Fail);
+        assert_eq!(too_few.measured, Some(200.0));
+        assert_eq!(too_few.margin, Some(200.0 - 500.0));
+        assert!(!report.passed);
+        assert_eq!(report.failures().count(), 2);
+    }
+
+    #[test]
+    fn a_relative_gate_holds_a_figure_against_another_configurations() {
+        let (slow, fast) = (lognormal(1000, 20.0, 2), lognormal(1000, 5.0, 3));
+        let result = fixtures::run("relative", vec![client("default", &slow, &[]), client("tuned", &fast, &[])]);
+        let report = judge_all(&result, &[("tuned.p50", "< default.p50 * 0.5"), ("default.p50", "<= tuned.p50 * 2")]);
+        let [halved, doubled] = &report.verdicts[..] else { panic!("{:?}", report.verdicts) };
+        let default_p50 = slow.quantile_us(0.5) as f64;
+        assert_eq!(halved.status, Status::Pass, "{}", halved.summary);
+        assert_eq!(halved.threshold, Some(default_p50 * 0.5));
+        let against = halved.against.as_ref().unwrap();
+        assert_eq!((against.what.as_str(), against.value), ("default.p50", default_p50));
+        assert_eq!(against.samples, 1000);
+        // default is four times tuned: more than twice it fails.
+        assert_eq!(doubled.status, Status::Fail, "{}", doubled.summary);
+        assert_eq!(doubled.threshold, Some(fast.quantile_us(0.5) as f64 * 2.0));
+        assert!(doubled.margin.unwrap() < 0.0);
+    }
+
+    #[test]
+    fn regress_passes_two_samples_of_one_distribution_and_fails_one_30_percent_slower() {
+        let regress = |base: &Hist, cand: &Hist| {
+            let baseline = fixtures::run("regress", vec![client("default", base, &[])]);
+            let result = fixtures::run("regress", vec![client("default", cand, &[])]);
+            let plan = plan(&result, &[("default.p50", "regress < 10%")], OnInsufficient::Fail);
+            let base = Baseline { result: &baseline, file: "base.json".into() };
+            evaluate(&plan, &result, Some(&base)).verdicts.remove(0)
+        };
+        // Two draws of the same distribution differ by their noise only.
+        let same = regress(&lognormal(2000, 20.0, 4), &lognormal(2000, 20.0, 5));
+        assert_eq!((same.status, same.fails_run), (Status::Pass, false), "{}", same.summary);
+        assert!(same.margin.unwrap() > 0.0);
+        assert_eq!(same.against.as_ref().unwrap().what, "baseline");
+
+        let base = lognormal(2000, 20.0, 4);
+        let shifted = lognormal(2000, 26.0, 5);
+        let slower = regress(&base, &shifted);
+        assert_eq!((slower.status, slower.fails_run), (Status::Fail, true), "{}", slower.summary);
+        // The limit is the baseline's upper bound + 10%; the candidate's lower bound is past it.
+        let base_hi = slower.against.as_ref().unwrap().interval.unwrap()[1];
+        assert_eq!(slower.threshold, Some(base_hi * 1.1));
+        assert_eq!(slower.margin, Some(base_hi * 1.1 - slower.interval.unwrap()[0]));
+        assert!(slower.margin.unwrap() < 0.0);
+        assert!(slower.summary.contains("regressed"), "{}", slower.summary);
+
+        // The same shift in 40 latencies is within their noise: not a regression.
+        let few = regress(&lognormal(40, 20.0, 4), &lognormal(40, 26.0, 5));
+        assert_eq!(few.status, Status::Pass, "{}", few.summary);
+
+        // Without a baseline a regress gate is not judged, and does not fail the run.
+        let result = fixtures::run("regress", vec![client("default", &base, &[])]);
+        let report = evaluate(&plan(&result, &[("default.p50", "regress < 10%")], OnInsufficient::Fail), &result, None);
+        assert_eq!((report.verdicts[0].status, report.verdicts[0].fails_run), (Status::Skipped, false));
+        assert!(report.passed);
+    }
+
+    #[test]
+    fn a_phase_gate_reads_only_that_phase() {
+        let (slow, fast) = (lognormal(500, 100.0, 6), lognormal(500, 2.0, 7));
+        let mut c = client("default", &fast, &[]);
+        let mut warm = c.phases[0].clone();
+        warm.name = "warm".into();
+        warm.latency = Summary::of(&slow);
+        c.phases.insert(0, warm);
+        let result = fixtures::run("phases", vec![c]);
+        let report =
+            judge_all(&result, &[("default.phase.warm.p50", "< 50ms"), ("default.phase.steady.p50", "< 50ms")]);
+        let [warm, steady] = &report.verdicts[..] else { panic!("{:?}", report.verdicts) };
+        assert_eq!(warm.status, Status::Fail);
+        assert_eq!(warm.measured, Some(slow.quantile_us(0.5) as f64));
+        assert_eq!(warm.scope, "phase \"warm\"");
+        assert_eq!(steady.status, Status::Pass);
+        assert_eq!(steady.measured, Some(fast.quantile_us(0.5) as f64));
+        assert_eq!(steady.key, "default.phase.steady.p50");
+    }
+
+    #[test]
+    fn a_window_gate_reads_the_seconds_inside_the_faults_window_and_after_it_those_outside() {
+        // Seconds 0–5 of 100 requests; seconds 2 and 3 slow (400 ms) with 30 errors each.
+        let mut c = client("default", &lognormal(600, 2.0, 8), &[]);
+        c.timeline = fixtures::timeline(&[
+            (100, 2_000, 0),
+            (100, 2_000, 0),
+            (100, 400_000, 30),
+            (100, 400_000, 30),
+            (100, 2_000, 0),
+            (100, 2_000, 0),
+        ]);
+        let mut result = fixtures::run("windows", vec![c]);
+        // The window starts halfway into second 1: that second is on neither side.
+        result.faults = vec![FaultWindows {
+            label: Some("stall-1".into()),
+            kind: "stall".into(),
+            layer: "mock".into(),
+            probability: 1.0,
+            windows: vec![Window { start_ms: 1_500, end_ms: 4_000 }],
+        }];
+        let report = judge_all(
+            &result,
+            &[
+                ("default.during.stall-1.error_rate", "< 5%"),
+                ("default.during.stall-1.p50", "< 100ms"),
+                ("default.after.stall-1.error_rate", "< 5%"),
+                ("default.before.stall-1.p50", "< 100ms"),
+                // Unique of its kind, the fault is named by it too.
+                ("default.during.stall.errors", "== 60"),
+            ],
+        );
+        let [during_errors, during_p50, after, before, by_kind] = &report.verdicts[..] else {
+            panic!("{:?}", report.verdicts)
+        };
+        assert_eq!(during_errors.status, Status::Fail);
+        assert_eq!((during_errors.measured, during_errors.samples), (Some(0.3), 200));
+        assert!(during_errors.scope.starts_with("seconds 2–3 (during stall-1"), "{}", during_errors.scope);
+        assert_eq!(during_p50.status, Status::Fail);
+        let p50 = during_p50.measured.unwrap();
+        assert!((399_000.0..=401_000.0).contains(&p50), "{p50}");
+        assert_eq!(after.status, Status::Pass);
+        assert_eq!((after.measured, after.samples), (Some(0.0), 200), "seconds 4 and 5");
+        assert!(after.scope.starts_with("seconds 4–5 (after stall-1"), "{}", after.scope);
+        assert_eq!(before.status, Status::Pass);
+        assert_eq!(before.samples, 100, "second 0 only: second 1 straddles the window's start");
+        assert_eq!((by_kind.status, by_kind.measured), (Status::Pass, Some(60.0)));
+    }
+
+    #[test]
+    fn insufficient_data_fails_the_run_or_only_warns() {
+        let result = fixtures::run("few", vec![client("default", &lognormal(100, 5.0, 9), &[])]);
+        for (on, fails) in [(OnInsufficient::Fail, true), (OnInsufficient::Warn, false)] {
+            let report = evaluate(&plan(&result, &[("default.p99.9", "< 1s")], on), &result, None);
+            let v = &report.verdicts[0];
+            assert_eq!(v.status, Status::InsufficientData, "{on:?}");
+            assert_eq!((v.fails_run, report.passed), (fails, !fails), "{on:?}");
+            assert_eq!((v.measured, v.samples), (None, 100));
+            assert!(v.summary.contains("100 latencies are too few for p99.9"), "{}", v.summary);
+            assert_eq!(v.summary.contains("fails the run"), fails, "{}", v.summary);
+            assert_eq!(report.insufficient_data, on.word());
+        }
+    }
+
+    #[test]
+    fn a_star_gate_judges_each_configuration_in_turn() {
+        let h = lognormal(1000, 5.0, 10);
+        let result = fixtures::run(
+            "star",
+            vec![client("a", &h, &[]), client("b", &h, &[("reset", 100)]), client("c", &h, &[("http_503", 1)])],
+        );
+        let report = judge_all(&result, &[("*.error_rate", "< 5%")]);
+        let judged: Vec<_> = report.verdicts.iter().map(|v| (v.key.as_str(), v.client.as_str(), v.status)).collect();
+        assert_eq!(
+            judged,
+            [
+                ("a.error_rate", "a", Status::Pass),
+                ("b.error_rate", "b", Status::Fail),
+                ("c.error_rate", "c", Status::Pass)
+            ]
+        );
+        assert!(report.verdicts.iter().all(|v| v.gate == "*.error_rate"));
+        assert_eq!(report.verdicts[1].measured, Some(0.1));
+        assert_eq!(report.verdicts[2].measured, Some(0.001));
+    }
+
+    #[test]
+    fn a_configuration_that_did_not_run_is_skipped_and_does_not_fail_the_run() {
+        let h = lognormal(1000, 5.0, 11);
+        // The scenario has "a" and "b"; only "a" ran (`--client a`).
+        let mut result = fixtures::run("partial", vec![client("a", &h, &[])]);
+        result.scenario["client"] = serde_json::json!([{ "name": "a" }, { "name": "b" }]);
+        let report = judge_all(&result, &[("b.p50", "< 1us"), ("a.p50", "< 1s")]);
+        let [b, a] = &report.verdicts[..] else { panic!("{:?}", report.verdicts) };
+        assert_eq!((b.status, b.fails_run, b.client.as_str()), (Status::Skipped, false, "b"));
+        assert!(b.summary.contains("\"b\" did not run"), "{}", b.summary);
+        assert_eq!(b.measured, None);
+        assert_eq!(a.status, Status::Pass);
+        assert!(report.passed);
+    }
+}

@@ -11,6 +11,7 @@ mod dns_go;
 mod dns_run;
 mod engine;
 mod fuzz;
+mod gates;
 mod hostile;
 #[cfg(target_os = "linux")]
 mod peers;
