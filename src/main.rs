@@ -66,7 +66,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                     Err(code) => return Ok(code),
                 }
-                let regress = plan.gates.gates.iter().any(|g| matches!(g.condition, chaosload::gate::spec::Condition::Regress { .. }));
+                let regress = plan
+                    .gates
+                    .gates
+                    .iter()
+                    .any(|g| matches!(g.condition, chaosload::gate::spec::Condition::Regress { .. }));
                 if !regress {
                     eprintln!(
                         "warning: --baseline is given but {}'s [gate] has no \"regress\" gate, so nothing is judged against it\n  \

@@ -421,15 +421,48 @@ pub fn write_fresh(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
     anyhow::bail!("no free file name next to {}", path.display())
 }
 
-/// Writes `path` through a temporary name and a rename, so no reader sees a half-written file.
+/// Writes `path` through a temporary name of its own and then a hard link (or a rename), so no
+/// reader sees a half-written file and no existing file, `path` or another, is written over.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
     if path.exists() {
         anyhow::bail!("{} already exists; chaosload never overwrites a file", path.display());
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-    Ok(())
+    // A temporary name of our own, made with create_new, so no file of the user's (a `gates.tmp`
+    // beside `gates.md`) is ever written over.
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (tmp, mut file) = (0..1000)
+        .find_map(|n| {
+            let tmp = path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()));
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+                Ok(file) => Some(Ok((tmp, file))),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+                Err(e) => Some(Err(e).with_context(|| format!("writing {}", tmp.display()))),
+            }
+        })
+        .unwrap_or_else(|| Err(anyhow::anyhow!("no free temporary name beside {}", path.display())))?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", tmp.display()));
+    }
+    // A hard link publishes the file only if the name is still free (checked and made in one
+    // step); where links are not supported, a rename after the check above.
+    let published = match std::fs::hard_link(&tmp, path) {
+        Ok(()) => std::fs::remove_file(&tmp).map_err(Into::into),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(anyhow::anyhow!("{} already exists; chaosload never overwrites a file", path.display()))
+        }
+        Err(_) => {
+            std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+        }
+    };
+    if published.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    published
 }
 
 /// A progress bar on a terminal, else a plain line every few seconds.

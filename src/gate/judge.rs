@@ -166,9 +166,7 @@ fn judge(
             verdict
         }
         Condition::Regress { tolerance } => {
-            let Some(baseline) = baseline else {
-                unreachable!("a regress gate without a baseline was skipped above")
-            };
+            let Some(baseline) = baseline else { unreachable!("a regress gate without a baseline was skipped above") };
             let Some(base_client) = baseline.result.clients.iter().find(|c| c.name == client.name) else {
                 return Verdict { summary: format!("not judged: the baseline has no \"{}\"", client.name), ..v };
             };

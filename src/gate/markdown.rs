@@ -5,7 +5,12 @@ use super::verdict::{GateReport, Status};
 
 /// `report` as Markdown, for the run of scenario `scenario`.
 pub fn render(report: &GateReport, scenario: &str) -> String {
-    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    // GitHub renders HTML in Markdown: text from result files is escaped as well as table-safe.
+    let cell = |s: &str| {
+        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('|', "\\|").replace('\n', " ")
+    };
+    // Inside a code span HTML is not rendered: only what would end the span or the cell is replaced.
+    let code = |s: &str| s.replace('`', "'").replace('|', "\\|").replace('\n', " ");
     let failed = report.failures().count();
     let mut out = format!(
         "### chaosload gates: {} — {}\n\n",
@@ -15,7 +20,7 @@ pub fn render(report: &GateReport, scenario: &str) -> String {
     if let Some(b) = &report.baseline {
         out.push_str(&format!(
             "Baseline: `{}` ({}, {}).\n\n",
-            cell(&b.file),
+            code(&b.file),
             cell(&b.scenario_name),
             cell(&b.started_at)
         ));
@@ -31,8 +36,8 @@ pub fn render(report: &GateReport, scenario: &str) -> String {
         out.push_str(&format!(
             "| {icon} {} | `{}` | `{}` | {} | {} | {} |\n",
             v.status.label(),
-            cell(&v.key),
-            cell(&v.condition),
+            code(&v.key),
+            code(&v.condition),
             measured,
             v.samples,
             cell(&v.summary)
@@ -42,7 +47,7 @@ pub fn render(report: &GateReport, scenario: &str) -> String {
     if !notes.is_empty() {
         out.push('\n');
         for v in notes {
-            out.push_str(&format!("- `{}` ({}): {}", cell(&v.key), cell(&v.scope), cell(&v.method)));
+            out.push_str(&format!("- `{}` ({}): {}", code(&v.key), cell(&v.scope), cell(&v.method)));
             if let Some(note) = &v.note {
                 out.push_str(&format!(" **Note:** {}", cell(note)));
             }
@@ -54,4 +59,51 @@ pub fn render(report: &GateReport, scenario: &str) -> String {
          a `regress` gate fails only when the run's 95% interval lies wholly beyond the baseline's plus the tolerance.\n",
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::quantity::Unit;
+    use crate::gate::verdict::{BaselineRun, Verdict};
+
+    #[test]
+    fn text_from_results_cannot_become_markup_and_code_stays_readable() {
+        let verdict = Verdict {
+            gate: "a|b.p99".into(),
+            client: "a|b".into(),
+            key: "a|b.p99".into(),
+            condition: "< 300ms".into(),
+            status: Status::Fail,
+            fails_run: true,
+            unit: Unit::Us,
+            measured: Some(400_000.0),
+            interval: None,
+            samples: 1000,
+            threshold: Some(300_000.0),
+            margin: Some(-100_000.0),
+            against: None,
+            scope: "the whole run".into(),
+            method: "<img src=x onerror=alert(1)>".into(),
+            summary: "400.0ms against < 300.0ms".into(),
+            note: None,
+        };
+        let report = GateReport {
+            passed: false,
+            insufficient_data: "fail".into(),
+            baseline: Some(BaselineRun {
+                file: "base`.json".into(),
+                scenario_name: "<b>x</b>".into(),
+                started_at: "t".into(),
+            }),
+            verdicts: vec![verdict],
+        };
+        let md = render(&report, "s&t");
+        assert!(!md.contains("<img") && md.contains("&lt;img"), "{md}");
+        assert!(!md.contains("<b>") && md.contains("&lt;b&gt;x"), "{md}");
+        assert!(md.contains("`< 300ms`"), "a condition in a code span is shown as written: {md}");
+        assert!(md.contains("`a\\|b.p99`"), "a pipe cannot split the row: {md}");
+        assert!(md.contains("`base'.json`") && md.contains("s&amp;t"), "{md}");
+        assert!(md.contains("400.0ms against &lt; 300.0ms"), "{md}");
+    }
 }

@@ -46,12 +46,25 @@ impl Names {
 /// The terminal's lines: one per verdict, its note and, for a failure, its method.
 pub fn terminal(report: &GateReport) -> String {
     let mut out = String::new();
+    let count = |status: Status| report.verdicts.iter().filter(|v| v.status == status).count();
     let failed = report.failures().count();
+    let mut also = Vec::new();
+    if failed > 0 {
+        also.push(format!("{failed} failed the run"));
+    }
+    let unjudged =
+        count(Status::InsufficientData) - report.failures().filter(|v| v.status == Status::InsufficientData).count();
+    if unjudged > 0 {
+        also.push(format!("{unjudged} without enough data (warned)"));
+    }
+    if count(Status::Skipped) > 0 {
+        also.push(format!("{} skipped", count(Status::Skipped)));
+    }
     out.push_str(&format!(
         "gates: {} of {} passed{}\n",
-        report.verdicts.iter().filter(|v| v.status == Status::Pass).count(),
+        count(Status::Pass),
         report.verdicts.len(),
-        if failed > 0 { format!(", {failed} failed the run") } else { String::new() }
+        if also.is_empty() { String::new() } else { format!(", {}", also.join(", ")) }
     ));
     for v in &report.verdicts {
         out.push_str(&format!("  {}\n", v.line()));

@@ -101,7 +101,7 @@ fn fmt_percent(ratio: f64) -> String {
     let percent = ratio * 100.0;
     let digits = match percent.abs() {
         // An interval's end one rounding error above 0 is 0.
-        p if p < 1e-9 || p >= 10.0 => 1,
+        p if !(1e-9..10.0).contains(&p) => 1,
         p if p >= 0.1 => 2,
         p if p >= 0.001 => 3,
         _ => 4,

@@ -124,7 +124,8 @@ impl GatePlan {
         self.gates.is_empty()
     }
 
-    /// The `[gate]` table in scenario vocabulary, as written (for result.json's scenario).
+    /// The `[gate]` table in scenario vocabulary (for result.json's scenario). JSON objects here keep
+    /// their keys sorted, so a table read back judges its gates in key order, not the file's.
     pub fn normalized(&self) -> serde_json::Value {
         let mut table = serde_json::Map::new();
         table.insert("insufficient_data".into(), self.insufficient_data.word().into());

@@ -8,7 +8,9 @@ use chaosload::result::RunResult;
 use chaosload::scenario;
 
 fn release_gate() -> chaosload::scenario::PlanParts {
-    scenario::load(std::path::Path::new("scenarios/release-gate.toml")).expect("the shipped scenario is valid").to_parts()
+    scenario::load(std::path::Path::new("scenarios/release-gate.toml"))
+        .expect("the shipped scenario is valid")
+        .to_parts()
 }
 
 /// The scenario's own p99 gates judged on `candidate` against `baseline`.

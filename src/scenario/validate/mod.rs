@@ -63,7 +63,12 @@ pub fn validate_gates(
 ) -> Result<crate::gate::GatePlan, Diagnostics> {
     check(source, file, |cx| {
         if cx.doc.get("gate").is_none() {
-            let near = cx.doc.iter().find_map(|(k, _)| suggest::did_you_mean(k.get_ref(), ["gate"]));
+            // A misspelt table (`[gates]`), not a scenario's own keys (`name` is close to `gate`).
+            let near = cx
+                .doc
+                .iter()
+                .filter(|(k, _)| !TOP_LEVEL_KEYS.contains(&k.get_ref().as_ref()))
+                .find_map(|(k, _)| suggest::did_you_mean(k.get_ref(), ["gate"]));
             cx.push(0..0, String::new(), "no [gate] table here: nothing to judge".to_string(), Some(near.unwrap_or_else(
                 || "write [gate], then one \"client.metric\" = \"condition\" a line, e.g. \"*.error_rate\" = \"< 0.1%\"".to_string(),
             )));
