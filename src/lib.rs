@@ -24,6 +24,7 @@
 //! - `signals`   — SIGINT/SIGTERM/SIGHUP: a `Stop` the engine obeys, a second signal exits at once.
 //! - `seeded`    — the seeded draws of mock, proxy and DNS stub; `vocabulary` — values and words as scenarios write them.
 //! - `resources` — file descriptors: the open-file limit raised, sockets checked before a run.
+//! - `units`     — how durations are shown (`fmt_us`).
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
 //! - `escape`    — control characters escaped in everything shown on a terminal.
 
@@ -52,4 +53,5 @@ pub mod standalone;
 pub mod stats;
 pub mod summary;
 pub mod timer;
+pub mod units;
 pub mod vocabulary;

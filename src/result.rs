@@ -42,7 +42,7 @@ pub struct RunResult {
     pub clients: Vec<ClientResult>,
     /// The verdicts of the scenario's `[gate]` (and of `--baseline`), when it has gates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gates: Option<crate::gate::GateReport>,
+    pub gates: Option<crate::gate::verdict::GateReport>,
 }
 
 impl RunResult {

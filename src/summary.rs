@@ -4,15 +4,7 @@
 use crate::result::{PhaseResult, RunResult, Summary};
 use std::fmt::Write as _;
 
-/// Formats microseconds with a unit a person reads at a glance: `850µs`, `2.10ms`, `1.23s`.
-pub fn fmt_us(us: u64) -> String {
-    match us {
-        0..=999 => format!("{us}µs"),
-        1_000..=9_999 => format!("{:.2}ms", us as f64 / 1e3),
-        10_000..=999_999 => format!("{:.1}ms", us as f64 / 1e3),
-        _ => format!("{:.2}s", us as f64 / 1e6),
-    }
-}
+pub use crate::units::fmt_us;
 
 /// Scheduler lag p99 beyond which the terminal summary, report.html and the Markdown summary warn that
 /// chaosload itself was a bottleneck.

@@ -2,8 +2,8 @@
 //! against a baseline run), scoped by phase or by a fault's window, judged with the noise of
 //! every figure in view, and written as verdicts (result.json, terminal, JUnit, Markdown).
 //!
-//! `spec` parses a gate as written, `metrics/` holds one file per metric, `sample` selects what a
-//! scope covers, `judge` reaches the verdicts, `verdict` is their result.json form, `junit` and
+//! `spec` parses a gate as written, `metrics/` holds one file per metric, `sample` is what a scope
+//! covers and `select` reads it off a result, `judge` reaches the verdicts, `verdict` is their result.json form, `junit` and
 //! `markdown` write them for CI. It reads only `RunResult`s, never a live run.
 
 pub mod judge;
@@ -12,36 +12,13 @@ pub mod markdown;
 pub mod metrics;
 pub mod quantity;
 pub mod sample;
+pub mod select;
 pub mod spec;
 pub mod verdict;
 
 pub use judge::{evaluate, Baseline};
 pub use spec::{Gate, GateError, GatePlan, Names, OnInsufficient, Part, OPTION_KEYS};
 pub use verdict::{GateReport, Status, Verdict};
-
-use crate::result::RunResult;
-
-impl Names {
-    /// The names a result's gates may use: its configurations (those of its scenario, run or
-    /// not), phases and faults.
-    pub fn of_result(result: &RunResult) -> Names {
-        let mut clients: Vec<String> = result
-            .scenario
-            .get("client")
-            .and_then(|c| c.as_array())
-            .map(|cs| cs.iter().filter_map(|c| c.get("name")?.as_str().map(str::to_string)).collect())
-            .unwrap_or_default();
-        for c in &result.clients {
-            if !clients.contains(&c.name) {
-                clients.push(c.name.clone());
-            }
-        }
-        let phases =
-            result.clients.first().map(|c| c.phases.iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
-        let faults = result.faults.iter().map(|f| (f.label.clone(), f.kind.clone())).collect();
-        Names { clients, phases, faults }
-    }
-}
 
 /// The terminal's lines: one per verdict, its note and, for a failure, its method.
 pub fn terminal(report: &GateReport) -> String {

@@ -74,10 +74,23 @@ impl Unit {
             Unit::Us => fmt_us(value),
             Unit::Ratio => fmt_percent(value),
             Unit::PerS => format!("{}/s", trim(value, 1)),
-            Unit::Count if value.fract() == 0.0 && value >= 0.0 => crate::gate::metrics::thousands(value as u64),
+            Unit::Count if value.fract() == 0.0 && value >= 0.0 => thousands(value as u64),
             Unit::Count => trim(value, 1),
         }
     }
+}
+
+/// `n` with thousands separated: `4,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Microseconds as the terminal summary writes them, with sub-microsecond values kept.
@@ -86,7 +99,7 @@ fn fmt_us(us: f64) -> String {
         return format!("-{}", fmt_us(-us));
     }
     if us >= 1.0 && us.fract() == 0.0 {
-        return crate::summary::fmt_us(us as u64);
+        return crate::units::fmt_us(us as u64);
     }
     match us {
         x if x < 1_000.0 => format!("{}µs", trim(x, 1)),

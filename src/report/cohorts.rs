@@ -10,7 +10,7 @@ use super::page::fmt_ms;
 use crate::record::Hist;
 use crate::result::{ClientResult, CohortResult, RunResult, SecondPlace, SecondResult, Window};
 use crate::stats::{differs, quantile_interval, wilson, Interval, Z_95};
-use crate::summary::fmt_us;
+use crate::units::fmt_us;
 
 /// Fewer measured requests than this on one side, and its p99 or error rate says too little to
 /// be set against the other side's: the wording says how few there were instead.

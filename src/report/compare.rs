@@ -2,7 +2,7 @@
 //! numbers and their deltas against the first run, as data and as a terminal table.
 
 use crate::result::{ClientResult, CohortResult, PhaseResult, RunResult};
-use crate::summary::fmt_us;
+use crate::units::fmt_us;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -12,7 +12,8 @@ use super::gates;
 use super::metrics::{decode, pct, Phase};
 use super::page::{error_kinds, esc, figure, fmt_ms, page_start, phase_heading, swatch, value_cell, PAGE_END};
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
-use crate::summary::{fd_exhausted_warning, fmt_us, lag_warns};
+use crate::summary::{fd_exhausted_warning, lag_warns};
+use crate::units::fmt_us;
 use std::fmt::Write as _;
 
 /// Renders the report for `result` as one self-contained HTML document.

@@ -2,7 +2,8 @@
 
 use crate::report::compare::{signed, ClientComparison, Comparison, Delta, Metric, Stats};
 use crate::result::RunResult;
-use crate::summary::{fmt_us, lag_warns};
+use crate::summary::lag_warns;
+use crate::units::fmt_us;
 use std::fmt::Write as _;
 
 /// A comparison: which runs, then per configuration a table with one row per metric (and per error kind),

@@ -62,7 +62,7 @@ pub fn parse_parts(source: &str, path: &Path) -> Result<Parts, Diagnostics> {
 
 /// Reads the `[gate]` table of a gates file (or of a scenario: its other sections are ignored),
 /// its names checked against `names` (those of the result it will judge).
-pub fn load_gates(path: &Path, names: &crate::gate::Names) -> Result<crate::gate::GatePlan, LoadError> {
+pub fn load_gates(path: &Path, names: &crate::gate::spec::Names) -> Result<crate::gate::spec::GatePlan, LoadError> {
     let source = utf8(read(path)?, path).map_err(LoadError::Invalid)?;
     validate::validate_gates(&source, path, names).map_err(LoadError::Invalid)
 }

@@ -55,7 +55,7 @@ pub struct PlanParts {
     /// Each fault's `label`, if the scenario gave it one (index for index with `faults`).
     pub fault_labels: Vec<Option<String>>,
     /// `[gate]`: the conditions judged at the end of the run.
-    pub gates: crate::gate::GatePlan,
+    pub gates: crate::gate::spec::GatePlan,
     /// Grace period for requests still in flight when the last phase ends (default 5s).
     pub drain: Duration,
     /// Load-generator worker threads (default 1: on a small machine shared with the target one

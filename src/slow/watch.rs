@@ -9,7 +9,7 @@
 //! been answered yet, or failed, is not.
 
 use super::{CohortLive, CohortRecord, CohortTarget, Cohorts};
-use crate::summary::fmt_us;
+use crate::units::fmt_us;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};

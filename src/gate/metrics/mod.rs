@@ -2,6 +2,7 @@
 //! reads its word in a gate key, says its unit and which way is worse, and measures a
 //! [`Sample`] with its 95% interval and whether there is enough data to judge it.
 
+pub use super::quantity::thousands;
 use super::quantity::Unit;
 use super::sample::Sample;
 use crate::stats::Interval;
@@ -134,19 +135,6 @@ pub(crate) fn count_interval(count: u64) -> Interval<f64> {
     let centre = c + z2 / 2.0;
     let half = Z_95 * (c + z2 / 4.0).sqrt();
     Interval { lo: (centre - half).max(0.0), hi: centre + half }
-}
-
-/// `n` with thousands separated: `4,000`.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The charts' value axes: logarithmic latency axes with 1-2-5 (or 1-3) ticks formatted by
-//! `summary::fmt_us`, round count axes, an axis type whose grid sits exactly on chosen ticks, and the
+//! `units::fmt_us`, round count axes, an axis type whose grid sits exactly on chosen ticks, and the
 //! mesh (grid, labels, descriptions) every chart shares.
 
 use super::draw::{DrawResult, FONT};
-use crate::summary::fmt_us;
+use crate::units::fmt_us;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;

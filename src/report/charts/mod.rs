@@ -3,7 +3,7 @@
 //!
 //! Every chart keeps its legend in a strip above the plot (never over data) and fault windows in a
 //! labelled strip of their own; text in SVG is escaped by plotters' SVG backend. Latency axes are
-//! logarithmic with 1-2-5 (or 1-3) ticks formatted by `summary::fmt_us`.
+//! logarithmic with 1-2-5 (or 1-3) ticks formatted by `units::fmt_us`.
 //!
 //! One chart a file: `spectrum`, `latency` (over time), `throughput`, `per_second` (connections
 //! opened, the longest DNS lookup) and `cohort` (a slow-client cohort's connections). Beside them,

@@ -4,7 +4,7 @@
 
 use super::diagnostic::Cx;
 use super::suggest::did_you_mean;
-use crate::gate::{Gate, GatePlan, Names, OnInsufficient, Part, OPTION_KEYS};
+use crate::gate::spec::{Gate, GatePlan, Names, OnInsufficient, Part, OPTION_KEYS};
 use crate::vocabulary::Words;
 use toml::de::DeValue;
 

@@ -59,8 +59,8 @@ pub fn validate(source: &str, file: &Path, overrides: &Overrides) -> Result<Plan
 pub fn validate_gates(
     source: &str,
     file: &Path,
-    names: &crate::gate::Names,
-) -> Result<crate::gate::GatePlan, Diagnostics> {
+    names: &crate::gate::spec::Names,
+) -> Result<crate::gate::spec::GatePlan, Diagnostics> {
     check(source, file, |cx| {
         if cx.doc.get("gate").is_none() {
             // A misspelt table (`[gates]`), not a scenario's own keys (`name` is close to `gate`).
@@ -201,7 +201,7 @@ impl<'a> Cx<'a> {
         let proxy = self.proxy_section();
         let dns = self.dns_plan(&faults);
         let fault_labels = self.fault_labels(&faults);
-        let names = crate::gate::Names {
+        let names = crate::gate::spec::Names {
             clients: clients.iter().map(|c| c.name.clone()).collect(),
             phases: phases.iter().map(|p| p.name.clone()).collect(),
             faults: faults
