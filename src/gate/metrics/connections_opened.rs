@@ -9,6 +9,8 @@ pub struct ConnectionsOpened;
 
 impl GateMetric for ConnectionsOpened {
     const FORM: &'static str = "connections_opened";
+    const UNIT: Unit = Unit::Count;
+    const WORSE: Worse = Worse::Higher;
 
     fn parse(text: &str) -> Option<ConnectionsOpened> {
         (text == "connections_opened").then_some(ConnectionsOpened)
@@ -16,14 +18,6 @@ impl GateMetric for ConnectionsOpened {
 
     fn name(&self) -> String {
         "connections_opened".to_string()
-    }
-
-    fn unit(&self) -> Unit {
-        Unit::Count
-    }
-
-    fn worse(&self) -> Worse {
-        Worse::Higher
     }
 
     fn measure(&self, sample: &Sample) -> Measured {

@@ -12,6 +12,8 @@ pub struct ErrorRate(pub Which);
 
 impl GateMetric for ErrorRate {
     const FORM: &'static str = "error_rate or error_rate.<kind> (error_rate.reset, error_rate.http_5xx)";
+    const UNIT: Unit = Unit::Ratio;
+    const WORSE: Worse = Worse::Higher;
 
     fn parse(text: &str) -> Option<ErrorRate> {
         Which::parse(text.strip_prefix("error_rate")?).map(ErrorRate)
@@ -19,14 +21,6 @@ impl GateMetric for ErrorRate {
 
     fn name(&self) -> String {
         format!("error_rate{}", self.0.suffix())
-    }
-
-    fn unit(&self) -> Unit {
-        Unit::Ratio
-    }
-
-    fn worse(&self) -> Worse {
-        Worse::Higher
     }
 
     fn measure(&self, sample: &Sample) -> Measured {

@@ -68,6 +68,8 @@ pub struct Errors(pub Which);
 
 impl GateMetric for Errors {
     const FORM: &'static str = "errors or errors.<kind> (a count: errors.reset, errors.http_5xx)";
+    const UNIT: Unit = Unit::Count;
+    const WORSE: Worse = Worse::Higher;
 
     fn parse(text: &str) -> Option<Errors> {
         Which::parse(text.strip_prefix("errors")?).map(Errors)
@@ -75,14 +77,6 @@ impl GateMetric for Errors {
 
     fn name(&self) -> String {
         format!("errors{}", self.0.suffix())
-    }
-
-    fn unit(&self) -> Unit {
-        Unit::Count
-    }
-
-    fn worse(&self) -> Worse {
-        Worse::Higher
     }
 
     fn measure(&self, sample: &Sample) -> Measured {

@@ -9,6 +9,8 @@ pub struct Max;
 
 impl GateMetric for Max {
     const FORM: &'static str = "max (latency)";
+    const UNIT: Unit = Unit::Us;
+    const WORSE: Worse = Worse::Higher;
 
     fn parse(text: &str) -> Option<Max> {
         (text == "max").then_some(Max)
@@ -16,14 +18,6 @@ impl GateMetric for Max {
 
     fn name(&self) -> String {
         "max".to_string()
-    }
-
-    fn unit(&self) -> Unit {
-        Unit::Us
-    }
-
-    fn worse(&self) -> Worse {
-        Worse::Higher
     }
 
     fn measure(&self, sample: &Sample) -> Measured {

@@ -13,6 +13,8 @@ const MIN_SAMPLES: u64 = 30;
 
 impl GateMetric for Mean {
     const FORM: &'static str = "mean (latency)";
+    const UNIT: Unit = Unit::Us;
+    const WORSE: Worse = Worse::Higher;
 
     fn parse(text: &str) -> Option<Mean> {
         (text == "mean").then_some(Mean)
@@ -20,14 +22,6 @@ impl GateMetric for Mean {
 
     fn name(&self) -> String {
         "mean".to_string()
-    }
-
-    fn unit(&self) -> Unit {
-        Unit::Us
-    }
-
-    fn worse(&self) -> Worse {
-        Worse::Higher
     }
 
     fn measure(&self, sample: &Sample) -> Measured {

@@ -35,20 +35,20 @@ macro_rules! gate_metrics {
 
             pub fn unit(&self) -> Unit {
                 match self {
-                    $(Metric::$variant(m) => m.unit()),+
+                    $(Metric::$variant(_) => <$metric as GateMetric>::UNIT),+
                 }
             }
 
             pub fn worse(&self) -> Worse {
                 match self {
-                    $(Metric::$variant(m) => m.worse()),+
+                    $(Metric::$variant(_) => <$metric as GateMetric>::WORSE),+
                 }
             }
 
             /// Whether the timeline records it per second, so it can be gated in a fault's window.
             pub fn per_second(&self) -> bool {
                 match self {
-                    $(Metric::$variant(m) => m.per_second()),+
+                    $(Metric::$variant(_) => <$metric as GateMetric>::PER_SECOND),+
                 }
             }
 
@@ -113,16 +113,16 @@ pub(crate) trait GateMetric: Sized {
     /// The metric named by `text` (everything after the key's scope), or `None`.
     fn parse(text: &str) -> Option<Self>;
 
-    fn name(&self) -> String;
+    /// The unit its values and thresholds are in.
+    const UNIT: Unit;
 
-    fn unit(&self) -> Unit;
-
-    fn worse(&self) -> Worse;
+    /// Which way it gets worse.
+    const WORSE: Worse;
 
     /// Whether it can be read from the seconds of a fault's window (the timeline records it).
-    fn per_second(&self) -> bool {
-        true
-    }
+    const PER_SECOND: bool = true;
+
+    fn name(&self) -> String;
 
     fn measure(&self, sample: &Sample) -> Measured;
 }

@@ -10,6 +10,8 @@ pub struct Overflow;
 
 impl GateMetric for Overflow {
     const FORM: &'static str = "overflow (arrivals past max_in_flight)";
+    const UNIT: Unit = Unit::Count;
+    const WORSE: Worse = Worse::Higher;
 
     fn parse(text: &str) -> Option<Overflow> {
         (text == "overflow").then_some(Overflow)
@@ -17,14 +19,6 @@ impl GateMetric for Overflow {
 
     fn name(&self) -> String {
         "overflow".to_string()
-    }
-
-    fn unit(&self) -> Unit {
-        Unit::Count
-    }
-
-    fn worse(&self) -> Worse {
-        Worse::Higher
     }
 
     fn measure(&self, sample: &Sample) -> Measured {

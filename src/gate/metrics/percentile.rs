@@ -44,6 +44,8 @@ impl Percentile {
 
 impl GateMetric for Percentile {
     const FORM: &'static str = "p50 … p99.99 (a latency percentile)";
+    const UNIT: Unit = Unit::Us;
+    const WORSE: Worse = Worse::Higher;
 
     fn parse(text: &str) -> Option<Percentile> {
         let digits = text.strip_prefix('p')?;
@@ -56,14 +58,6 @@ impl GateMetric for Percentile {
 
     fn name(&self) -> String {
         format!("p{}", self.percent)
-    }
-
-    fn unit(&self) -> Unit {
-        Unit::Us
-    }
-
-    fn worse(&self) -> Worse {
-        Worse::Higher
     }
 
     fn measure(&self, sample: &Sample) -> Measured {

@@ -11,6 +11,8 @@ pub struct Rate;
 
 impl GateMetric for Rate {
     const FORM: &'static str = "rate (requests per second achieved)";
+    const UNIT: Unit = Unit::PerS;
+    const WORSE: Worse = Worse::Lower;
 
     fn parse(text: &str) -> Option<Rate> {
         (text == "rate").then_some(Rate)
@@ -18,14 +20,6 @@ impl GateMetric for Rate {
 
     fn name(&self) -> String {
         "rate".to_string()
-    }
-
-    fn unit(&self) -> Unit {
-        Unit::PerS
-    }
-
-    fn worse(&self) -> Worse {
-        Worse::Lower
     }
 
     fn measure(&self, sample: &Sample) -> Measured {

@@ -11,6 +11,9 @@ pub struct ReuseRatio;
 
 impl GateMetric for ReuseRatio {
     const FORM: &'static str = "reuse_ratio (share of requests on a reused connection)";
+    const UNIT: Unit = Unit::Ratio;
+    const WORSE: Worse = Worse::Lower;
+    const PER_SECOND: bool = false;
 
     fn parse(text: &str) -> Option<ReuseRatio> {
         (text == "reuse_ratio").then_some(ReuseRatio)
@@ -18,18 +21,6 @@ impl GateMetric for ReuseRatio {
 
     fn name(&self) -> String {
         "reuse_ratio".to_string()
-    }
-
-    fn unit(&self) -> Unit {
-        Unit::Ratio
-    }
-
-    fn worse(&self) -> Worse {
-        Worse::Lower
-    }
-
-    fn per_second(&self) -> bool {
-        false
     }
 
     fn measure(&self, sample: &Sample) -> Measured {

@@ -10,6 +10,8 @@ pub struct Unfinished;
 
 impl GateMetric for Unfinished {
     const FORM: &'static str = "unfinished (requests cut off by the drain)";
+    const UNIT: Unit = Unit::Count;
+    const WORSE: Worse = Worse::Higher;
 
     fn parse(text: &str) -> Option<Unfinished> {
         (text == "unfinished").then_some(Unfinished)
@@ -17,14 +19,6 @@ impl GateMetric for Unfinished {
 
     fn name(&self) -> String {
         "unfinished".to_string()
-    }
-
-    fn unit(&self) -> Unit {
-        Unit::Count
-    }
-
-    fn worse(&self) -> Worse {
-        Worse::Higher
     }
 
     fn measure(&self, sample: &Sample) -> Measured {
