@@ -231,8 +231,8 @@ pub struct GateOutputs {
     /// is written if FILE exists.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Write the verdicts as Markdown. When GITHUB_STEP_SUMMARY is set, the Markdown is also
-    /// appended to that file (GitHub Actions' job summary).
+    /// Write the verdicts as Markdown. (Whenever GITHUB_STEP_SUMMARY is set, with or without
+    /// --md, the Markdown is appended to that file: GitHub Actions' job summary.)
     #[arg(long, value_name = "FILE")]
     pub md: Option<PathBuf>,
 }
