@@ -1,4 +1,4 @@
-# chaosload tasks. Install just with `cargo install just` (or `apt-get install just`).
+# chaosload tasks. Install just with `cargo install just` (Debian 12 has no just package; later releases do).
 
 # Run a scenario with an optimized build, e.g. `just run scenarios/coldstart.toml`.
 run scenario *args:

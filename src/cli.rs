@@ -41,7 +41,7 @@ pub enum Command {
         /// Load-generator worker threads (overrides the scenario's `threads`).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
         threads: Option<u16>,
-        /// Print no progress while running.
+        /// Print no progress while running, nor the `running …` line (the summary and errors still).
         #[arg(long, short)]
         quiet: bool,
         /// Do not judge the scenario's [gate] (the exit code then never says 1).

@@ -17,6 +17,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CHAOSLOAD_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, never into a CI log or a file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match dispatch(Cli::parse()) {
         Ok(code) => code,
@@ -95,11 +97,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 if let Some(notice) = plan.remote_target_notice(configurations) {
                     eprintln!("{notice}");
                 }
-                eprintln!(
-                    "running {} ({configurations} client configurations × {:.0?})",
-                    plan.name,
-                    plan.phases_length()
-                );
+                if !quiet {
+                    eprintln!(
+                        "running {} ({} × {:.0?})",
+                        plan.name,
+                        counted(configurations, "client configuration", "client configurations"),
+                        plan.phases_length()
+                    );
+                }
             })?;
             print!("{}", chaosload::summary::render(&output.result));
             let passed = match &output.result.gates {
@@ -224,6 +229,11 @@ fn gate_outputs(
     Ok(())
 }
 
+/// `1 phase`, `2 phases`.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Reads a result.json; a file that is missing or not a chaosload result is exit 2.
 fn load_result(path: &Path) -> Result<chaosload::result::RunResult, ExitCode> {
     match chaosload::result::RunResult::load(path) {
@@ -331,7 +341,15 @@ fn validate(paths: &[std::path::PathBuf]) -> ExitCode {
             Ok(plan) => {
                 let shown = path.display().to_string();
                 let shown = escape_controls_keep_lines(&shown);
-                println!("ok: {shown} ({} phases, {} clients)", plan.phases.len(), plan.clients.len());
+                println!(
+                    "ok: {shown} ({}, {}{})",
+                    counted(plan.phases.len(), "phase", "phases"),
+                    counted(plan.clients.len(), "client", "clients"),
+                    match plan.gates.gates.len() {
+                        0 => String::new(),
+                        n => format!(", {}", counted(n, "gate", "gates")),
+                    }
+                );
                 for warning in plan.warnings() {
                     eprintln!("warning: {}: {warning}", escape_controls_keep_lines(&path.display().to_string()));
                 }

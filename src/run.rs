@@ -26,7 +26,8 @@ const START_DELAY: Duration = Duration::from_millis(50);
 /// Why a run could not be carried out as asked, as opposed to a bug.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("target {target} is not reachable: {source}")]
+    // The cause is the error's source, which `{:#}` prints after the message: not repeated here.
+    #[error("target {target} is not reachable")]
     TargetUnreachable { target: String, source: std::io::Error },
     #[error("no client configuration is named {0:?} (the scenario has: {1})")]
     UnknownClient(String, String),

@@ -64,6 +64,41 @@ fn wait_for_stop(mut listener: StopListener) {
     eprintln!("{}: stopping", listener.wait().name());
 }
 
+/// The line a standalone server prints when it stops: its counters that are not zero, as
+/// result.json names them (`stopped: 120 requests, 4 connections_accepted, 2 cold_starts`).
+fn stopped(stats: &impl serde::Serialize) -> String {
+    fn walk(value: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Number(n) if n.as_f64() != Some(0.0) => out.push(format!("{n} {at}")),
+            serde_json::Value::Object(fields) => {
+                // A list entry's `index` names it; it counts nothing.
+                for (key, v) in fields.iter().filter(|(key, _)| key.as_str() != "index") {
+                    walk(v, &if at.is_empty() { key.clone() } else { format!("{at}.{key}") }, out);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    let index = v.get("index").and_then(|i| i.as_u64()).unwrap_or(i as u64);
+                    let kind = v.get("kind").and_then(|k| k.as_str()).map(|k| format!(" {k}")).unwrap_or_default();
+                    walk(v, &format!("{at}[{index}{kind}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut counts = Vec::new();
+    if let Ok(value) = serde_json::to_value(stats) {
+        walk(&value, "", &mut counts);
+    }
+    // By name, whether or not serde_json keeps the fields' order (a feature some builds turn on).
+    counts.sort_by(|a, b| a.split_once(' ').map(|x| x.1).cmp(&b.split_once(' ').map(|x| x.1)));
+    if counts.is_empty() {
+        "stopped: nothing was served".to_string()
+    } else {
+        format!("stopped: {}", counts.join(", "))
+    }
+}
+
 pub fn mock(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
     crate::resources::raise_open_file_limit();
     let parts = parts(config)?;
@@ -74,7 +109,7 @@ pub fn mock(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
     announce(server.addr(), "mock upstream")?;
     wait_for_stop(stop);
     let stats = server.shutdown();
-    eprintln!("stopped: {stats:?}");
+    eprintln!("{}", stopped(&stats));
     Ok(())
 }
 
@@ -110,7 +145,7 @@ pub fn proxy(
     announce(server.addr(), &format!("chaos proxy to {upstream}"))?;
     wait_for_stop(stop);
     let stats = server.shutdown();
-    eprintln!("stopped: {stats:?}");
+    eprintln!("{}", stopped(&stats));
     Ok(())
 }
 
@@ -140,7 +175,7 @@ pub fn dns(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
     eprintln!("DNS stub listening on {} (UDP and TCP); Ctrl-C (or SIGTERM, SIGHUP) to stop", all.join(", "));
     wait_for_stop(stop);
     let stats = server.shutdown();
-    eprintln!("stopped: {stats:?}");
+    eprintln!("{}", stopped(&stats));
     Ok(())
 }
 
@@ -207,6 +242,21 @@ fn cohort_target(url: &str) -> anyhow::Result<(CohortTarget, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stop_line_names_the_counters_that_are_not_zero() {
+        let stats = crate::mock::MockStats { requests: 120, cold_starts: 2, ..Default::default() };
+        assert_eq!(stopped(&stats), "stopped: 2 cold_starts, 120 requests");
+        assert_eq!(stopped(&crate::mock::MockStats::default()), "stopped: nothing was served");
+        let dns = crate::dns::DnsStats {
+            queries: 5,
+            faults: vec![crate::dns::FaultHits { index: 1, kind: "delay".into(), hits: 3 }],
+            ..Default::default()
+        };
+        let line = stopped(&dns);
+        assert!(line.contains("5 queries") && line.contains("3 faults[1 delay].hits"), "{line}");
+        assert!(!line.contains("index") && !line.contains('{'), "{line}");
+    }
 
     #[test]
     fn slow_targets_are_http_urls() {

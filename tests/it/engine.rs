@@ -208,7 +208,8 @@ fn lateness_of_the_engine_itself_is_charged_to_latency_and_scheduler_lag() {
     .unwrap();
     let out = dir.join("out");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chaosload"))
-        .args(["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()])
+        // Not --quiet: the "running" line is the signal that the run has begun.
+        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()])
         .env("CHAOSLOAD_LOG", "warn")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())

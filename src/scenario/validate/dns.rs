@@ -393,7 +393,7 @@ mod tests {
         assert_eq!(e("kind = \"delay\""), ["9:1 fault[0]: missing field \"delay\""]);
         assert_eq!(
             e("kind = \"ttl\"\nttl = \"1\""),
-            ["12:7 fault[0].ttl: invalid duration \"1\": time unit needed, for example 1sec or 1ms"]
+            ["12:7 fault[0].ttl: invalid duration \"1\": time unit needed, e.g. \"1ms\" or \"1s\""]
         );
         assert_eq!(
             e("kind = \"latency\"\nlatency = \"1s\""),

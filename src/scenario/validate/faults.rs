@@ -626,7 +626,7 @@ mod tests {
             e("kind = \"gateway_timeout\"\nstatus = 503\nafter = \"1\""),
             [
                 "11:10 fault[0].status: status must be 502 or 504, got 503",
-                "12:9 fault[0].after: invalid duration \"1\": time unit needed, for example 1sec or 1ms"
+                "12:9 fault[0].after: invalid duration \"1\": time unit needed, e.g. \"1ms\" or \"1s\""
             ]
         );
         let p = |body: &str| e(&format!("layer = \"proxy\"\n{body}"));

@@ -8,6 +8,17 @@ use crate::scenario::ceilings::{ceiling, Of};
 use crate::scenario::raw::{RawDelay, RawDist, Scalar};
 use std::time::Duration;
 
+/// What is wrong with a duration, in the scenario's own spelling of units (humantime's message
+/// suggests `10sec`, which the hint beside it would contradict).
+fn duration_problem(e: &humantime::DurationError) -> String {
+    match e {
+        humantime::DurationError::UnknownUnit { unit, value, .. } if unit.is_empty() => {
+            format!("time unit needed, e.g. \"{value}ms\" or \"{value}s\"")
+        }
+        other => other.to_string(),
+    }
+}
+
 pub(super) const DURATION_HINT: &str = "durations need a unit, e.g. \"250ms\" or \"2s\"";
 
 impl Cx<'_> {
@@ -40,7 +51,11 @@ impl Cx<'_> {
                     self.below_ceiling(field, Of::Duration, d.as_secs_f64(), || format!("\"{s}\"")).then_some(Some(d))
                 }
                 Err(e) => {
-                    self.error_hint(field, format!("invalid duration \"{s}\": {e}"), DURATION_HINT);
+                    self.error_hint(
+                        field,
+                        format!("invalid duration \"{s}\": {}", duration_problem(&e)),
+                        DURATION_HINT,
+                    );
                     None
                 }
             },
