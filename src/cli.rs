@@ -44,6 +44,10 @@ pub enum Command {
         /// Print no progress while running, nor the `running …` line (the summary and errors still).
         #[arg(long, short)]
         quiet: bool,
+        /// Print the summary as JSON on stdout (and nothing else there): per configuration the
+        /// table's figures, the gates' verdicts, the warnings and the result.json path.
+        #[arg(long)]
+        json: bool,
         /// Do not judge the scenario's [gate] (the exit code then never says 1).
         #[arg(long)]
         no_gate: bool,

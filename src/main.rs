@@ -51,7 +51,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             standalone(chaosload::standalone::proxy(&upstream, config.as_deref(), listen, connect_timeout, limits))
         }
         Command::Gate { result, gates, outputs } => gate(&result, gates.as_deref(), &outputs),
-        Command::Run { scenario, out, clients, threads, quiet, no_gate, gates } => {
+        Command::Run { scenario, out, clients, threads, quiet, json, no_gate, gates } => {
             let overrides = scenario::Overrides { threads: threads.map(usize::from) };
             let plan = match load(&scenario, &overrides) {
                 Ok(plan) => plan,
@@ -106,16 +106,29 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
             })?;
-            print!("{}", chaosload::summary::render(&output.result));
+            let result_file = output.dir.join("result.json");
+            if json {
+                // JSON escapes control characters itself.
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&chaosload::summary::render_json(&output.result, &result_file))?
+                );
+            } else {
+                print!("{}", chaosload::summary::render(&output.result));
+            }
             let passed = match &output.result.gates {
                 Some(report) => {
-                    print!("{}", escape_controls_keep_lines(&chaosload::gate::terminal(report)));
+                    if !json {
+                        print!("{}", escape_controls_keep_lines(&chaosload::gate::terminal(report)));
+                    }
                     gate_outputs(report, &output.result.scenario_name, &gates)?;
                     report.passed
                 }
                 None => true,
             };
-            println!("result: {}", output.dir.join("result.json").display());
+            if !json {
+                println!("result: {}", result_file.display());
+            }
             Ok(if output.result.interrupted {
                 // 128 + the signal's number: 130 SIGINT, 143 SIGTERM, 129 SIGHUP.
                 ExitCode::from(options.stop.requested_by().unwrap_or(StopSignal::Interrupt).exit_code())

@@ -96,6 +96,48 @@ pub fn render(result: &RunResult) -> String {
     out
 }
 
+/// The summary as JSON, for `run --json` (as oha's and vegeta's): per configuration what the
+/// table shows — requests, rates, errors by kind, retries, latency percentiles in µs,
+/// connections — plus the gates' verdicts, the warnings and where result.json is. Everything
+/// else is in result.json itself.
+pub fn render_json(result: &RunResult, result_file: &std::path::Path) -> serde_json::Value {
+    use serde_json::json;
+    let clients: Vec<_> = result
+        .clients
+        .iter()
+        .map(|c| {
+            let t = &c.total;
+            let mut lines = String::new();
+            warnings(&mut lines, &c.name, t);
+            json!({
+                "name": c.name,
+                "requests": t.sent,
+                "requested_rate": t.requested_rate,
+                "achieved_rate": t.achieved_rate,
+                "ok": t.ok,
+                "error_rate": t.error_rate,
+                "errors": t.errors,
+                "retries": t.retries,
+                "latency_us": {
+                    "p50": t.latency.p50_us, "p90": t.latency.p90_us, "p99": t.latency.p99_us,
+                    "p999": t.latency.p999_us, "max": t.latency.max_us, "mean": t.latency.mean_us,
+                },
+                "connections_opened": c.connections.opened,
+                "reuse_ratio": c.connections.reuse_ratio,
+                "warnings": lines.lines().collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "scenario": result.scenario_name,
+        "started_at": result.started_at,
+        "interrupted": result.interrupted,
+        "result": result_file.display().to_string(),
+        "clients": clients,
+        "gates": result.gates,
+    })
+}
+
 fn warnings(out: &mut String, client: &str, t: &PhaseResult) {
     if let Some(n) = t.errors.get("overflow") {
         let _ = writeln!(

@@ -475,3 +475,29 @@ fn report_and_compare_refuse_control_characters_in_a_result() {
         assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{args:?} shows a raw control character");
     }
 }
+
+/// `run --json` prints the summary as JSON and nothing else on stdout, with the figures of the
+/// result.json it names.
+#[test]
+fn run_json_prints_the_summary_as_json_only() {
+    let _serial = exclusive();
+    let out = scratch("cli-json");
+    let output = chaosload(&["run", "scenarios/smoke.toml", "--out", out.to_str().unwrap(), "--quiet", "--json"]);
+    assert!(output.status.success(), "exit {:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is one JSON document ({e}):\n{}", String::from_utf8_lossy(&output.stdout)));
+    let file = summary["result"].as_str().expect("the result's path");
+    let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(summary["scenario"], "smoke");
+    let clients = summary["clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 2);
+    for (shown, stored) in clients.iter().zip(result["clients"].as_array().unwrap()) {
+        assert_eq!(shown["name"], stored["name"]);
+        assert_eq!(shown["requests"], stored["total"]["sent"]);
+        assert_eq!(shown["latency_us"]["p99"], stored["total"]["latency"]["p99_us"]);
+        assert_eq!(shown["connections_opened"], stored["connections"]["opened"]);
+        assert_eq!(shown["retries"], stored["total"]["retries"]);
+    }
+    assert!(summary["gates"].is_null(), "smoke has no [gate]");
+    assert!(String::from_utf8_lossy(&output.stderr).lines().all(|l| !l.starts_with("client ")), "no table on stderr");
+}
