@@ -28,10 +28,20 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario: every client configuration in turn, then print a summary and write
-    /// reports/<scenario>/<UTC timestamp>/result.json.
+    /// reports/<scenario>/<UTC timestamp>/result.json. Or, without a file, an ad-hoc run:
+    /// `chaosload run --url URL --rate 500/s --duration 10s`.
+    #[command(after_help = "Ad hoc: --url with --rate (open model: arrivals per second, whatever the \
+        responses do) or --concurrency (closed model: that many users, each sending as soon as its last \
+        response came; 10 when neither is given), and --duration (10s). It is run as a one-phase \
+        scenario with one client configuration of chaosload's defaults, with the same summary and \
+        result folder (reports/adhoc/…); --save-scenario FILE writes that scenario out, to grow \
+        with faults, more configurations and gates.")]
     Run {
         /// The scenario file (TOML), e.g. scenarios/smoke.toml.
-        scenario: PathBuf,
+        #[arg(required_unless_present = "url", conflicts_with = "url")]
+        scenario: Option<PathBuf>,
+        #[command(flatten)]
+        adhoc: AdHocArgs,
         /// Parent folder of the run's output folder.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         out: PathBuf,
@@ -223,6 +233,35 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+/// `run --url …`: an ad-hoc run, made into a scenario (`crate::adhoc`).
+#[derive(Debug, clap::Args)]
+pub struct AdHocArgs {
+    /// Ad hoc: the URL to load (http://), instead of a scenario file.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Ad hoc: arrivals per second ("500" or "500/s"; open model).
+    #[arg(long, value_name = "RATE", requires = "url", conflicts_with = "concurrency", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Ad hoc: users sending one request after another (closed model).
+    #[arg(long, value_name = "N", requires = "url", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub concurrency: Option<u32>,
+    /// Ad hoc: how long to load (default 10s).
+    #[arg(long, value_name = "DURATION", requires = "url", value_parser = parse_positive_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Ad hoc: also write the run as a scenario file (never over an existing one: FILE-2.toml).
+    #[arg(long, value_name = "FILE", requires = "url")]
+    pub save_scenario: Option<PathBuf>,
+}
+
+/// A rate of arrivals, "500" or "500/s", above 0.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let number = text.trim().strip_suffix("/s").unwrap_or(text.trim());
+    match number.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("\"{text}\" is not a rate: write arrivals per second, e.g. 500 or 500/s")),
+    }
 }
 
 /// What gates are judged against and where their verdicts go, for `run` and `gate`.

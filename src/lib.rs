@@ -5,6 +5,7 @@
 //! (per worker, merged at the end) → result::RunResult → result.json / terminal summary`.
 //!
 //! Layout (ARCHITECTURE.md says more):
+//! - `adhoc`     — `run --url …`: an ad-hoc run written as the scenario it stands for.
 //! - `scenario/` — `raw` serde types, `validate/` (raw → `Plan`, every problem at once, one file per
 //!   section), `plan` (the validated plan, built only through `PlanParts::build`), `faults` (the
 //!   plan's faults across layers: `FaultKind`, `ByLayer`, the registry of every kind).
@@ -28,6 +29,7 @@
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
 //! - `escape`    — control characters escaped in everything shown on a terminal.
 
+pub mod adhoc;
 pub mod chaos;
 pub mod cli;
 pub mod client;

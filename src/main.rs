@@ -51,9 +51,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             standalone(chaosload::standalone::proxy(&upstream, config.as_deref(), listen, connect_timeout, limits))
         }
         Command::Gate { result, gates, outputs } => gate(&result, gates.as_deref(), &outputs),
-        Command::Run { scenario, out, clients, threads, quiet, json, no_gate, gates } => {
+        Command::Run { scenario, adhoc, out, clients, threads, quiet, json, no_gate, gates } => {
             let overrides = scenario::Overrides { threads: threads.map(usize::from) };
-            let plan = match load(&scenario, &overrides) {
+            let loaded = match &scenario {
+                Some(file) => load(file, &overrides),
+                None => ad_hoc(&adhoc, &overrides),
+            };
+            let plan = match loaded {
                 Ok(plan) => plan,
                 Err(code) => return Ok(code),
             };
@@ -240,6 +244,38 @@ fn gate_outputs(
             .with_context(|| format!("appending the gates to GITHUB_STEP_SUMMARY ({})", summary.display()))?;
     }
     Ok(())
+}
+
+/// `run --url …`: the scenario the flags stand for, validated as any scenario is (and written
+/// to `--save-scenario` first, so it is kept even if the run is refused).
+fn ad_hoc(args: &chaosload::cli::AdHocArgs, overrides: &scenario::Overrides) -> Result<scenario::Plan, ExitCode> {
+    let Some(url) = &args.url else {
+        unreachable!("clap requires a scenario file or --url");
+    };
+    let adhoc = chaosload::adhoc::AdHoc {
+        url: url.clone(),
+        rate: args.rate,
+        concurrency: args.concurrency,
+        duration: args.duration,
+    };
+    let command =
+        std::iter::once("chaosload".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
+    let text = adhoc.scenario_text(&command);
+    let shown = args.save_scenario.clone().unwrap_or_else(|| std::path::PathBuf::from("(ad hoc run)"));
+    let plan = scenario::parse_bytes(text.clone().into_bytes(), &shown, overrides).map_err(|diagnostics| {
+        eprintln!("{diagnostics}");
+        ExitCode::from(EXIT_INVALID)
+    })?;
+    if let Some(file) = &args.save_scenario {
+        match chaosload::run::write_fresh(file, text.as_bytes()) {
+            Ok(written) => eprintln!("scenario: {}", written.display()),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return Err(ExitCode::from(EXIT_RUN_FAILED));
+            }
+        }
+    }
+    Ok(plan)
 }
 
 /// `1 phase`, `2 phases`.

@@ -501,3 +501,67 @@ fn run_json_prints_the_summary_as_json_only() {
     assert!(summary["gates"].is_null(), "smoke has no [gate]");
     assert!(String::from_utf8_lossy(&output.stderr).lines().all(|l| !l.starts_with("client ")), "no table on stderr");
 }
+
+/// `run --url URL --rate R --duration D`: the same summary and result folder as a scenario's run,
+/// and `--save-scenario` writes the scenario it was, which runs again as it is.
+#[test]
+fn an_ad_hoc_run_loads_a_url_and_saves_itself_as_a_scenario() {
+    let _serial = exclusive();
+    let (mut mock, addr) = crate::standalone::start(&["mock"]);
+    let out = scratch("cli-adhoc");
+    let saved = out.join("adhoc.toml");
+    let url = format!("http://{addr}/hello");
+    let output = chaosload(&[
+        "run",
+        "--url",
+        &url,
+        "--rate",
+        "100/s",
+        "--duration",
+        "2s",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--json",
+        "--save-scenario",
+        saved.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "exit {:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the JSON summary");
+    assert_eq!(summary["scenario"], "adhoc");
+    let client = &summary["clients"][0];
+    assert_eq!(client["requests"], 200, "100/s for 2 s: {client}");
+    assert_eq!(client["ok"], 200, "the mock answers every one: {client}");
+    assert!(Path::new(summary["result"].as_str().unwrap()).starts_with(out.join("adhoc")));
+    let text = std::fs::read_to_string(&saved).expect("the scenario is saved");
+    assert!(text.contains(&format!("url = \"{url}\"")) && text.contains("rate = 100"), "{text}");
+    // It is a scenario like any other: it validates and runs again.
+    let again = chaosload(&["validate", saved.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    // Saving never writes over a file: the second goes beside it.
+    let second = chaosload(&[
+        "run",
+        "--url",
+        &url,
+        "--concurrency",
+        "2",
+        "--duration",
+        "1s",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--save-scenario",
+        saved.to_str().unwrap(),
+    ]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), text, "the first file is kept");
+    let beside = std::fs::read_to_string(out.join("adhoc-2.toml")).expect("written beside it");
+    assert!(beside.contains("concurrency = 2"), "{beside}");
+    // Flags that make no sense are usage errors.
+    let bad = chaosload(&["run", "--url", &url, "--rate", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let both = chaosload(&["run", "--url", &url, "--rate", "5", "--concurrency", "2"]);
+    assert_eq!(both.status.code(), Some(2));
+    let _ = mock.kill();
+    let _ = mock.wait();
+}
