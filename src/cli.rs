@@ -294,6 +294,97 @@ mod tests {
     use super::*;
     use crate::signals::StopSignal;
 
+    /// Every `chaosload …` command line in README.md's code blocks names a subcommand that exists,
+    /// with flags it takes, and every `scenarios/*.toml` it names is shipped; every `just X` is a
+    /// recipe of the justfile. The README is what a user types from.
+    #[test]
+    fn the_readme_s_commands_and_flags_exist() {
+        let readme = std::fs::read_to_string("README.md").expect("README.md at the crate's root");
+        let justfile = std::fs::read_to_string("justfile").expect("the justfile");
+        let command = <Cli as clap::CommandFactory>::command();
+        let mut in_code = false;
+        let mut lines = Vec::new();
+        for line in readme.lines() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if in_code {
+                lines.push(line.trim());
+            }
+        }
+        // A command continued on the next line (`\` at the end) is one command.
+        let joined = lines.join("\n").replace("\\\n", " ");
+        let mut checked = 0;
+        for line in joined.lines() {
+            let line = line.trim_start_matches("$ ").trim();
+            // What a shell substitutes or quotes is not the command's words.
+            let mut bare = String::new();
+            let mut depth = 0;
+            let mut quoted = false;
+            for c in line.split(" #").next().unwrap_or_default().chars() {
+                match c {
+                    '"' if depth == 0 => quoted = !quoted,
+                    '(' if !quoted && bare.ends_with('$') => {
+                        bare.pop();
+                        depth += 1
+                    }
+                    ')' if !quoted && depth > 0 => depth -= 1,
+                    _ if depth > 0 || quoted => {}
+                    c => bare.push(c),
+                }
+            }
+            let words: Vec<&str> = bare.split_whitespace().collect();
+            if let Some(i) = words.iter().position(|w| *w == "just") {
+                if let Some(recipe) = words.get(i + 1).filter(|r| !r.starts_with('-')) {
+                    let defined = justfile
+                        .lines()
+                        .any(|l| l.split_whitespace().next().map(|w| w.trim_end_matches(':')) == Some(*recipe));
+                    assert!(defined, "README: `just {recipe}` is not a recipe of the justfile ({line})");
+                }
+            }
+            let Some(start) =
+                words.iter().position(|w| *w == "chaosload").filter(|&i| i == 0 || words[i - 1] != "install")
+            else {
+                continue;
+            };
+            let Some(sub) = words.get(start + 1).filter(|w| w.chars().all(|c| c.is_ascii_lowercase())) else {
+                continue;
+            };
+            let sub = command
+                .find_subcommand(sub)
+                .unwrap_or_else(|| panic!("README: `chaosload {sub}` is not a command ({line})"));
+            for word in &words[start + 2..] {
+                if ["|", "&&", ";", ">", "2>", "&"].contains(word) {
+                    break;
+                }
+                let word = word.trim_start_matches('[').trim_end_matches(']').trim_end_matches("...");
+                let Some(flag) = word.strip_prefix("--") else {
+                    if let Some(short) = word.strip_prefix('-').filter(|s| s.len() == 1) {
+                        let c = short.chars().next().unwrap();
+                        assert!(
+                            sub.get_arguments().any(|a| a.get_short() == Some(c)),
+                            "README: `chaosload {}` has no -{c} ({line})",
+                            sub.get_name()
+                        );
+                    }
+                    if word.starts_with("scenarios/") && word.ends_with(".toml") && !word.contains('*') {
+                        assert!(
+                            std::path::Path::new(word).exists(),
+                            "README names {word}, which is not shipped ({line})"
+                        );
+                    }
+                    continue;
+                };
+                let flag = flag.split('=').next().unwrap_or_default();
+                let known = flag == "help" || sub.get_arguments().any(|a| a.get_long() == Some(flag));
+                assert!(known, "README: `chaosload {}` has no --{flag} ({line})", sub.get_name());
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "the README's commands were found and read ({checked} flags checked)");
+    }
+
     /// `--help` states what stopping a run does: the grace the engine gives, every exit code.
     #[test]
     fn help_states_the_stop_grace_and_the_signals_exit_codes() {
