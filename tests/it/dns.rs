@@ -131,7 +131,7 @@ fn dig_gets_answers_over_udp_and_tcp_and_the_faults_codes() {
     assert_eq!(status(&stub.dig(1, &["bad.test", "A"])), "SERVFAIL");
     assert_eq!(status(&stub.dig(1, &["+tcp", "bad.test", "A"])), "SERVFAIL");
     let stats = stub.stop();
-    assert!(stats.contains("queries: 6,"), "{stats}");
+    assert!(stats.contains(" 6 queries,"), "{stats}");
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn dig_sees_tc_with_truncate_and_retries_over_tcp() {
     assert!(plain.contains("flags: qr aa rd;") && plain.contains("(UDP)"), "{plain}");
     // What `docker stop` and systemd send stops it as cleanly as Ctrl-C.
     let stats = stub.stop_with(Signal::SIGTERM);
-    assert!(stats.contains("truncated: 2,"), "the +ignore answer and dig's first try: {stats}");
+    assert!(stats.contains(" 2 truncated"), "the +ignore answer and dig's first try: {stats}");
 }
 
 /// dig's own `;; Query time: N msec`, in ms.
