@@ -56,4 +56,5 @@ pub mod stats;
 pub mod summary;
 pub mod timer;
 pub mod units;
+pub mod verdict;
 pub mod vocabulary;

@@ -25,23 +25,29 @@ pub fn fd_exhausted_warning(n: u64) -> String {
     )
 }
 
+/// The table's header line, its first column `name_width` wide (at least 6).
+pub fn table_header(name_width: usize) -> String {
+    let width = name_width.max(6);
+    format!(
+        "{:<width$} {:>9} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}",
+        "client", "requests", "rate/s", "errors", "retries", "p50", "p90", "p99", "p99.9", "max", "conns"
+    )
+}
+
 pub fn render(result: &RunResult) -> String {
     let mut out = String::new();
     let width = result.clients.iter().map(|c| c.name.len()).max().unwrap_or(6).max(6);
-    let _ = writeln!(
-        out,
-        "{:<width$} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}",
-        "client", "requests", "rate/s", "errors", "p50", "p90", "p99", "p99.9", "max", "conns"
-    );
+    let _ = writeln!(out, "{}", table_header(width));
     for c in &result.clients {
         let t = &c.total;
         let _ = writeln!(
             out,
-            "{:<width$} {:>9} {:>9.1} {:>6.2}% {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}",
+            "{:<width$} {:>9} {:>9.1} {:>6.2}% {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}",
             c.name,
             t.sent,
             t.achieved_rate,
             t.error_rate * 100.0,
+            t.retries,
             fmt_us(t.latency.p50_us),
             fmt_us(t.latency.p90_us),
             fmt_us(t.latency.p99_us),
@@ -52,6 +58,9 @@ pub fn render(result: &RunResult) -> String {
     }
     for cohort in crate::report::cohorts::cohorts(result) {
         let _ = writeln!(out, "{}", cohort.summary_line());
+    }
+    if let Some(verdict) = crate::verdict::judge(result).filter(|v| v.class() != "alone") {
+        out.push_str(&verdict.terminal());
     }
     let errors: Vec<String> = result
         .clients
@@ -134,6 +143,7 @@ pub fn render_json(result: &RunResult, result_file: &std::path::Path) -> serde_j
         "interrupted": result.interrupted,
         "result": result_file.display().to_string(),
         "clients": clients,
+        "verdict": crate::verdict::judge(result).map(|v| v.json()),
         "gates": result.gates,
     })
 }

@@ -7,7 +7,8 @@ use crate::record::Hist;
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, SecondPlace};
 
 impl Sample {
-    fn of_phase(phase: &PhaseResult, what: String) -> Sample {
+    /// The traffic of one phase (or of `total`), `what` naming it in verdicts.
+    pub fn of_phase(phase: &PhaseResult, what: String) -> Sample {
         let latency = decode(&phase.latency.hdr);
         let overflow = phase.errors.get("overflow").copied().unwrap_or(0);
         Sample {

@@ -1,7 +1,10 @@
 //! Comparing runs of one scenario (say before and after a release): per client configuration, each run's
 //! numbers and their deltas against the first run, as data and as a terminal table.
 
+use crate::gate::metrics::Metric as GateMetric;
+use crate::gate::sample::Sample;
 use crate::result::{ClientResult, CohortResult, PhaseResult, RunResult};
+use crate::stats::{differs, Interval};
 use crate::units::fmt_us;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,29 +90,50 @@ pub struct Stats {
     pub p999_us: u64,
     pub max_us: u64,
     pub connections_opened: u64,
+    /// The 95% interval of each metric that has one (not `max`), read as the gates read it.
+    pub intervals: Vec<(Metric, Interval<f64>)>,
 }
 
 impl Stats {
     /// A phase's numbers (or `total`'s), with that phase's connection opens.
     pub fn of_phase(p: &PhaseResult) -> Stats {
-        Stats {
-            requests: p.sent,
-            achieved_rate: p.achieved_rate,
-            error_rate: p.error_rate,
-            errors: p.errors.clone(),
-            latency_count: p.latency.count,
-            p50_us: p.latency.p50_us,
-            p90_us: p.latency.p90_us,
-            p99_us: p.latency.p99_us,
-            p999_us: p.latency.p999_us,
-            max_us: p.latency.max_us,
-            connections_opened: p.connections_opened,
-        }
+        Stats::with_intervals(
+            Stats {
+                requests: p.sent,
+                achieved_rate: p.achieved_rate,
+                error_rate: p.error_rate,
+                errors: p.errors.clone(),
+                latency_count: p.latency.count,
+                p50_us: p.latency.p50_us,
+                p90_us: p.latency.p90_us,
+                p99_us: p.latency.p99_us,
+                p999_us: p.latency.p999_us,
+                max_us: p.latency.max_us,
+                connections_opened: p.connections_opened,
+                intervals: Vec::new(),
+            },
+            p,
+        )
     }
 
     /// A configuration's whole run, with the pool's count of connections opened (as the terminal summary).
     pub fn of_client(c: &ClientResult) -> Stats {
-        Stats { connections_opened: c.connections.opened, ..Stats::of_phase(&c.total) }
+        let total = PhaseResult { connections_opened: c.connections.opened, ..c.total.clone() };
+        Stats::of_phase(&total)
+    }
+
+    fn with_intervals(mut self, p: &PhaseResult) -> Stats {
+        let sample = Sample::of_phase(p, String::new());
+        self.intervals = Metric::ALL
+            .iter()
+            .filter_map(|m| Some((*m, m.gate_metric()?.measure(&sample).usable_interval()?)))
+            .collect();
+        self
+    }
+
+    /// `metric`'s 95% interval, when it has one.
+    pub fn interval(&self, metric: Metric) -> Option<Interval<f64>> {
+        self.intervals.iter().find(|(m, _)| *m == metric).map(|(_, i)| *i)
     }
 }
 
@@ -162,6 +186,22 @@ impl Metric {
             Metric::Requests | Metric::Rate => Better::Higher,
             _ => Better::Lower,
         }
+    }
+
+    /// The gate metric that measures it with its noise (`max` has no interval); requests are
+    /// judged by their rate, which divides the same count.
+    pub fn gate_metric(self) -> Option<GateMetric> {
+        let word = match self {
+            Metric::Requests | Metric::Rate => "rate",
+            Metric::ErrorRate => "error_rate",
+            Metric::P50 => "p50",
+            Metric::P90 => "p90",
+            Metric::P99 => "p99",
+            Metric::P999 => "p99.9",
+            Metric::Max => return None,
+            Metric::Connections => "connections_opened",
+        };
+        GateMetric::parse(word)
     }
 
     fn is_latency(self) -> bool {
@@ -226,22 +266,42 @@ pub struct Delta {
     pub abs: f64,
     /// Relative change in percent; `None` when the first run's value is 0 and this one's is not.
     pub pct: Option<f64>,
+    /// Whether the two sides' 95% intervals are disjoint: `None` when a side has none (a max, too
+    /// few samples), and then the change is never called better or worse.
+    pub beyond_noise: Option<bool>,
 }
 
 impl Delta {
+    /// The change from `first` to `this`, with no word on its noise.
     pub fn between(first: f64, this: f64) -> Delta {
         let abs = this - first;
         let pct = if first == 0.0 { (this == 0.0).then_some(0.0) } else { Some(abs / first.abs() * 100.0) };
-        Delta { abs, pct }
+        Delta { abs, pct, beyond_noise: None }
     }
 
-    /// Whether the change is an improvement, a regression, or (within half a percent, or to and from
-    /// zero) neither.
+    /// The change of `metric` from `first` to `this`, judged against both sides' noise.
+    pub fn of(metric: Metric, first: &Stats, this: &Stats) -> Option<Delta> {
+        Some(
+            Delta::between(metric.value(first)?, metric.value(this)?)
+                .judged(first.interval(metric), this.interval(metric)),
+        )
+    }
+
+    /// This change, judged by the two sides' 95% intervals (not judged when either is missing).
+    pub fn judged(self, first: Option<Interval<f64>>, this: Option<Interval<f64>>) -> Delta {
+        let beyond_noise = match (first, this) {
+            (Some(a), Some(b)) => Some(differs(&a, &b)),
+            _ => None,
+        };
+        Delta { beyond_noise, ..self }
+    }
+
+    /// Whether the change is an improvement or a regression; `None` (neither) unless it is beyond
+    /// the noise, as the gates judge a change.
     pub fn verdict(&self, better: Better) -> Option<bool> {
-        match self.pct {
-            Some(p) if p.abs() < 0.5 => None,
-            _ if self.abs == 0.0 => None,
-            _ => Some((self.abs < 0.0) == (better == Better::Lower)),
+        match self.beyond_noise {
+            Some(true) if self.abs != 0.0 => Some((self.abs < 0.0) == (better == Better::Lower)),
+            _ => None,
         }
     }
 
@@ -328,6 +388,8 @@ pub struct ClientRun {
     /// Against the first run, one per [`Metric`] that both have; empty for the first run itself and when
     /// the first run does not have this configuration.
     pub deltas: Vec<(Metric, Delta)>,
+    /// The verdict against the first run (errors and p99, with their noise); `None` as for `deltas`.
+    pub change: Option<crate::verdict::RunChange>,
 }
 
 impl ClientRun {
@@ -410,7 +472,8 @@ pub fn compare(results: &[(String, RunResult)]) -> Comparison {
         .map(|name| {
             let found: Vec<Option<&ClientResult>> =
                 results.iter().map(|(_, r)| r.clients.iter().find(|c| c.name == *name)).collect();
-            let first = found.first().copied().flatten().map(Stats::of_client);
+            let first_client = found.first().copied().flatten();
+            let first = first_client.map(Stats::of_client);
             let runs = found
                 .into_iter()
                 .enumerate()
@@ -418,10 +481,9 @@ pub fn compare(results: &[(String, RunResult)]) -> Comparison {
                     c.map(|c| {
                         let stats = Stats::of_client(c);
                         let deltas = match &first {
-                            Some(first) if i > 0 => Metric::ALL
-                                .iter()
-                                .filter_map(|m| Some((*m, Delta::between(m.value(first)?, m.value(&stats)?))))
-                                .collect(),
+                            Some(first) if i > 0 => {
+                                Metric::ALL.iter().filter_map(|m| Some((*m, Delta::of(*m, first, &stats)?))).collect()
+                            }
                             _ => Vec::new(),
                         };
                         let cohorts = c
@@ -433,7 +495,8 @@ pub fn compare(results: &[(String, RunResult)]) -> Comparison {
                                 counts: FATE_COLUMNS.iter().map(|col| (col.value)(k)).collect(),
                             })
                             .collect();
-                        ClientRun { stats, cohorts, deltas }
+                        let change = first_client.filter(|_| i > 0).map(|f| crate::verdict::between_runs(f, c));
+                        ClientRun { stats, cohorts, deltas, change }
                     })
                 })
                 .collect();
@@ -581,6 +644,9 @@ pub fn terminal_table(c: &Comparison) -> String {
                 row(&mut out, "  Δ", &cells(&|m, d| m.format_delta(&d)));
                 row(&mut out, "  Δ%", &cells(&|_, d| d.format_pct()));
             }
+            if let Some(change) = &run.change {
+                let _ = writeln!(out, "    verdict: {}", change.sentence);
+            }
         }
     }
     let errors: Vec<String> = c
@@ -699,7 +765,11 @@ mod tests {
         let d = |m| after.delta(m).unwrap();
         let shown = |m: Metric| (m.format_delta(&d(m)), d(m).format_pct());
 
-        assert_eq!(d(Metric::Requests), Delta { abs: 100.0, pct: Some(10.0) });
+        assert_eq!((d(Metric::Requests).abs, d(Metric::Requests).pct), (100.0, Some(10.0)));
+        // 1,000 against 1,100 requests: their Poisson intervals overlap, so neither better nor worse.
+        assert_eq!(d(Metric::Requests).beyond_noise, Some(false));
+        assert_eq!(d(Metric::Requests).verdict(Better::Higher), None);
+        assert_eq!(d(Metric::Max).beyond_noise, None, "a maximum has no interval");
         assert_eq!(shown(Metric::Requests), ("+100".to_string(), "+10.0%".to_string()));
         assert_eq!(shown(Metric::Rate), ("\u{2212}10.0".to_string(), "\u{2212}5.0%".to_string()));
         // 10/1000 → 11/1100: the same 1.00%.

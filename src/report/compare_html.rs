@@ -72,15 +72,6 @@ fn header(out: &mut String, c: &Comparison) {
     }
 }
 
-/// A change in running text, coloured like the tables' deltas.
-fn change(metric: Metric, text: String, d: &Delta) -> String {
-    match d.verdict(metric.better()) {
-        Some(true) => format!("<span class=\"better\">{text}</span>"),
-        Some(false) => format!("<span class=\"worse\">{text}</span>"),
-        None => text,
-    }
-}
-
 /// The plain-words paragraph: per configuration and later run, how p99 and the error rate moved.
 fn story(c: &Comparison) -> String {
     let Some(first) = c.runs.first() else { return "There are no runs to compare.".to_string() };
@@ -90,7 +81,7 @@ fn story(c: &Comparison) -> String {
     }
     for client in &c.clients {
         let name = esc(&client.name);
-        let Some(Some(base)) = client.runs.first() else {
+        let Some(Some(_)) = client.runs.first() else {
             let _ = write!(s, "<b>{name}</b> is not in the first run, so it has nothing to compare against. ");
             continue;
         };
@@ -101,25 +92,21 @@ fn story(c: &Comparison) -> String {
                 parts.push(format!("not in {label}"));
                 continue;
             };
-            // p99 moves in % of its first value; the error rate in percentage points (from 0%, a % would
-            // say nothing).
-            let moved = |m: Metric, in_pct: bool| -> String {
-                let text = format!("{} → {}", m.format(&base.stats), m.format(&run.stats));
-                match run.delta(m) {
-                    Some(d) if in_pct && d.pct.is_some() => format!("{text} ({})", change(m, d.format_pct(), &d)),
-                    Some(d) => format!("{text} ({})", change(m, m.format_delta(&d), &d)),
-                    None => text,
-                }
+            let sentence = run.change.as_ref().map_or("nothing to compare".to_string(), |c| c.sentence.clone());
+            let moved: Vec<bool> = run.change.iter().flat_map(|c| c.moved.iter().filter_map(|(_, m)| *m)).collect();
+            let sentence = match (moved.contains(&false), moved.is_empty()) {
+                (true, _) => format!("<span class=\"worse\">{}</span>", esc(&sentence)),
+                (false, false) => format!("<span class=\"better\">{}</span>", esc(&sentence)),
+                (false, true) => esc(&sentence),
             };
-            parts.push(format!(
-                "in {label} p99 {}, error rate {}",
-                moved(Metric::P99, true),
-                moved(Metric::ErrorRate, false)
-            ));
+            parts.push(format!("in {label}: {sentence}"));
         }
         let _ = write!(s, "<b>{name}</b>: {}. ", parts.join("; "));
     }
-    s.push_str("Lower is better for both; green marks an improvement, red a regression.");
+    s.push_str(
+        "A change is called better or worse only when the two runs' 95% intervals do not overlap (as the \
+         gates judge it); green marks an improvement, red a regression.",
+    );
     s
 }
 
@@ -292,9 +279,9 @@ fn client_table(out: &mut String, c: &Comparison, runs: &[Option<&ClientResult>]
             };
             for m in Metric::ALL {
                 match m.value(&stats) {
-                    Some(v) => {
-                        let b = base.as_ref().and_then(|b| m.value(b)).filter(|_| i > 0);
-                        out.push_str(&value_cell(&m.format(&stats), v, b, m.better()));
+                    Some(_) => {
+                        let d = base.as_ref().filter(|_| i > 0).and_then(|b| Delta::of(m, b, &stats));
+                        out.push_str(&value_cell(&m.format(&stats), d, m.better()));
                     }
                     None => out.push_str("<td>—</td>"),
                 }

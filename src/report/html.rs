@@ -7,10 +7,12 @@
 
 use super::charts::{self, SpectrumLine};
 use super::cohorts::{cohorts, method_note, Cohort};
-use super::compare::{Better, FATE_COLUMNS};
+use super::compare::{Better, Delta, FATE_COLUMNS};
 use super::gates;
 use super::metrics::{decode, pct, Phase};
 use super::page::{error_kinds, esc, figure, fmt_ms, page_start, phase_heading, swatch, value_cell, PAGE_END};
+use super::verdict;
+use crate::gate::sample::Sample;
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
 use crate::summary::{fd_exhausted_warning, lag_warns};
 use crate::units::fmt_us;
@@ -23,6 +25,9 @@ pub fn render(result: &RunResult) -> String {
     // The gates first: in CI they are why the page is opened.
     if let Some(report) = &result.gates {
         gates::section(&mut out, report, result.interrupted);
+    }
+    if result.clients.len() > 1 {
+        verdict::section(&mut out, result);
     }
     banners(&mut out, result);
     let _ = writeln!(out, "<h2>What happened</h2>\n<p class=\"story\">{}</p>", story(result));
@@ -160,14 +165,8 @@ fn story(r: &RunResult) -> String {
         let faults: Vec<String> = r.faults.iter().map(fault_sentence).collect();
         let _ = write!(s, "Faults: {}. ", faults.join("; "));
     }
-    let others = |best: &ClientResult, f: &dyn Fn(&ClientResult) -> String| -> String {
-        r.clients
-            .iter()
-            .filter(|c| !std::ptr::eq(*c, best))
-            .map(|c| format!("{} for {}", f(c), esc(&c.name)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    // With several configurations, who did better on errors and latency is the verdict's to say,
+    // with its noise; the story tells what each met.
     let errors = |c: &ClientResult| {
         let kinds: Vec<String> = c.total.errors.iter().map(|(k, v)| format!("{} {v}", esc(k))).collect();
         if kinds.is_empty() {
@@ -181,37 +180,15 @@ fn story(r: &RunResult) -> String {
     } else if n == 1 {
         let _ = write!(s, "{} saw errors: {}. ", esc(&first.name), errors(first));
     } else {
-        let best = r
-            .clients
-            .iter()
-            .min_by(|a, b| a.total.error_rate.total_cmp(&b.total.error_rate))
-            .expect("clients is not empty");
-        let tie = r.clients.iter().filter(|c| c.total.error_rate == best.total.error_rate).count() > 1;
-        let _ = write!(
-            s,
-            "<b>{}</b> had {} errors: {}, against {}. ",
-            esc(&best.name),
-            if tie { "(jointly) the fewest" } else { "the fewest" },
-            errors(best),
-            others(best, &errors)
-        );
+        let each: Vec<String> = r.clients.iter().map(|c| format!("{} {}", esc(&c.name), errors(c))).collect();
+        let _ = write!(s, "Errors: {}. ", each.join("; "));
     }
-    let with_latency: Vec<&ClientResult> = r.clients.iter().filter(|c| c.total.latency.count > 0).collect();
-    if n > 1 && !with_latency.is_empty() {
-        let best = with_latency.iter().min_by_key(|c| c.total.latency.p99_us).expect("not empty");
-        let _ = write!(
-            s,
-            "<b>{}</b> had the lowest p99 latency, {}, against {}. ",
-            esc(&best.name),
-            fmt_us(best.total.latency.p99_us),
-            others(best, &|c| fmt_us(c.total.latency.p99_us))
-        );
-    } else if let Some(c) = with_latency.first() {
+    if n == 1 && first.total.latency.count > 0 {
         let _ = write!(
             s,
             "Its p99 latency was {} (p50 {}). ",
-            fmt_us(c.total.latency.p99_us),
-            fmt_us(c.total.latency.p50_us)
+            fmt_us(first.total.latency.p99_us),
+            fmt_us(first.total.latency.p50_us)
         );
     }
     let conns: Vec<String> = r
@@ -357,9 +334,21 @@ fn charts_section(out: &mut String, r: &RunResult) {
 
 struct Column {
     head: &'static str,
+    /// The gate metric that judges a change of it against the noise (a gate key's word), if any.
+    gate: Option<&'static str>,
     value: fn(&PhaseResult) -> Option<f64>,
     show: fn(f64, &PhaseResult) -> String,
     better: Better,
+}
+
+impl Column {
+    /// The change from `base` to `p`, judged against both sides' noise when the column has a gate metric.
+    fn delta(&self, base: &PhaseResult, p: &PhaseResult) -> Option<Delta> {
+        let delta = Delta::between((self.value)(base)?, (self.value)(p)?);
+        let Some(metric) = self.gate.and_then(crate::gate::metrics::Metric::parse) else { return Some(delta) };
+        let interval = |phase: &PhaseResult| metric.measure(&Sample::of_phase(phase, String::new())).usable_interval();
+        Some(delta.judged(interval(base), interval(p)))
+    }
 }
 
 fn per_connection(p: &PhaseResult) -> Option<f64> {
@@ -367,32 +356,83 @@ fn per_connection(p: &PhaseResult) -> Option<f64> {
 }
 
 const COLUMNS: &[Column] = &[
-    Column { head: "requests", value: |p| Some(p.sent as f64), show: |v, _| format!("{v:.0}"), better: Better::Higher },
-    Column { head: "rate/s", value: |p| Some(p.achieved_rate), show: |v, _| format!("{v:.1}"), better: Better::Higher },
+    Column {
+        head: "requests",
+        gate: Some("rate"),
+        value: |p| Some(p.sent as f64),
+        show: |v, _| format!("{v:.0}"),
+        better: Better::Higher,
+    },
+    Column {
+        head: "rate/s",
+        gate: Some("rate"),
+        value: |p| Some(p.achieved_rate),
+        show: |v, _| format!("{v:.1}"),
+        better: Better::Higher,
+    },
     Column {
         head: "errors",
+        gate: Some("error_rate"),
         value: |p| Some(error_count(p) as f64),
         show: |v, p| format!("{v:.0} ({})", pct(p.error_rate)),
         better: Better::Lower,
     },
-    Column { head: "p50", value: |p| lat(p, p.latency.p50_us), show: |v, _| fmt_us(v as u64), better: Better::Lower },
-    Column { head: "p90", value: |p| lat(p, p.latency.p90_us), show: |v, _| fmt_us(v as u64), better: Better::Lower },
-    Column { head: "p99", value: |p| lat(p, p.latency.p99_us), show: |v, _| fmt_us(v as u64), better: Better::Lower },
+    Column {
+        head: "p50",
+        gate: Some("p50"),
+        value: |p| lat(p, p.latency.p50_us),
+        show: |v, _| fmt_us(v as u64),
+        better: Better::Lower,
+    },
+    Column {
+        head: "p90",
+        gate: Some("p90"),
+        value: |p| lat(p, p.latency.p90_us),
+        show: |v, _| fmt_us(v as u64),
+        better: Better::Lower,
+    },
+    Column {
+        head: "p99",
+        gate: Some("p99"),
+        value: |p| lat(p, p.latency.p99_us),
+        show: |v, _| fmt_us(v as u64),
+        better: Better::Lower,
+    },
     Column {
         head: "p99.9",
+        gate: Some("p99.9"),
         value: |p| lat(p, p.latency.p999_us),
         show: |v, _| fmt_us(v as u64),
         better: Better::Lower,
     },
-    Column { head: "max", value: |p| lat(p, p.latency.max_us), show: |v, _| fmt_us(v as u64), better: Better::Lower },
+    Column {
+        head: "max",
+        gate: None,
+        value: |p| lat(p, p.latency.max_us),
+        show: |v, _| fmt_us(v as u64),
+        better: Better::Lower,
+    },
     Column {
         head: "conns opened",
+        gate: Some("connections_opened"),
         value: |p| Some(p.connections_opened as f64),
         show: |v, _| format!("{v:.0}"),
         better: Better::Lower,
     },
-    Column { head: "requests / conn", value: per_connection, show: |v, _| format!("{v:.1}"), better: Better::Higher },
-    Column { head: "reuse", value: |p| Some(p.reuse_ratio), show: |v, _| pct(v), better: Better::Higher },
+    Column {
+        head: "requests / conn",
+        gate: None,
+        value: per_connection,
+        show: |v, _| format!("{v:.1}"),
+        better: Better::Higher,
+    },
+    Column {
+        head: "reuse",
+        gate: Some("reuse_ratio"),
+        value: |p| Some(p.reuse_ratio),
+        show: |v, _| pct(v),
+        better: Better::Higher,
+    },
 ];
 
 fn lat(p: &PhaseResult, us: u64) -> Option<f64> {
@@ -423,8 +463,8 @@ fn tables(out: &mut String, r: &RunResult) {
             for col in COLUMNS {
                 match (col.value)(p) {
                     Some(v) => {
-                        let b = base.and_then(|b| (col.value)(b)).filter(|_| i > 0);
-                        out.push_str(&value_cell(&(col.show)(v, p), v, b, col.better));
+                        let d = base.filter(|_| i > 0).and_then(|b| col.delta(b, p));
+                        out.push_str(&value_cell(&(col.show)(v, p), d, col.better));
                     }
                     None => out.push_str("<td>—</td>"),
                 }

@@ -26,3 +26,4 @@ pub(crate) mod fixtures;
 mod tests;
 #[cfg(test)]
 mod tests_gates;
+mod verdict;

@@ -36,6 +36,10 @@ h3{margin:24px 0 4px;font-size:16px}
 .banner.error{background:#ffebe9;border:1px solid #cf222e;color:#82071e}
 .banner.warn{background:#fff8c5;border:1px solid #bf8700;color:#633c01}
 .banner.pass{background:#dafbe1;border:1px solid #1a7f37;color:#116329}
+.verdict{border:2px solid #d0d7de;border-radius:6px;padding:6px 14px;margin:12px 0}
+.verdict.won{border-color:#1a7f37}.verdict.tie{border-color:#9a6700}
+.verdict h2{margin:4px 0}.verdict .headline{font-size:16px;font-weight:600}
+.verdict li.evidence{color:#57606a;font-size:13px}
 .story{font-size:15px;background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:10px 14px}
 figure{margin:8px 0 20px}figcaption{font-size:13px;color:#57606a;margin-top:2px}
 svg{max-width:100%;height:auto;display:block}
@@ -44,7 +48,7 @@ th,td{border-bottom:1px solid #d8dee4;padding:4px 8px;text-align:right;vertical-
 td{white-space:nowrap}
 th{background:#f6f8fa;font-weight:600}td.name,th.name{text-align:left;white-space:nowrap}
 td.kinds{text-align:left;max-width:220px;white-space:normal}
-.d{display:block;font-size:11px;color:#57606a}.better{color:#1a7f37}.worse{color:#cf222e}
+.d{display:block;font-size:11px;color:#57606a}.d.noise{color:#8c959f}.better{color:#1a7f37}.worse{color:#cf222e}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 pre{background:#f6f8fa;padding:10px;overflow:auto;font-size:12px}
 code{font-size:12px}td.wrap{text-align:left;white-space:normal;min-width:160px}
@@ -91,18 +95,26 @@ pub(super) fn fmt_ms(ms: u64) -> String {
     }
 }
 
-/// A change in % under a table value, green when better and red when worse (`new` from zero).
+/// A change in % under a table value: green when better and red when worse beyond the noise,
+/// grey (with a tooltip saying why) when within it or when the figure has no interval; `new`
+/// from zero.
 fn delta_span(d: &Delta, better: Better) -> String {
     let text = if d.pct.is_none() { "new".to_string() } else { d.format_pct() };
-    match d.verdict(better) {
-        Some(good) => format!("<span class=\"d {}\">{text}</span>", if good { "better" } else { "worse" }),
-        None => format!("<span class=\"d\">{text}</span>"),
+    match (d.verdict(better), d.beyond_noise) {
+        (Some(good), _) => format!(
+            "<span class=\"d {}\" title=\"beyond the noise: the 95% intervals do not overlap\">{text}</span>",
+            if good { "better" } else { "worse" }
+        ),
+        (None, Some(false)) => {
+            format!("<span class=\"d noise\" title=\"within the noise: the 95% intervals overlap\">{text}</span>")
+        }
+        (None, _) => format!("<span class=\"d\" title=\"no interval to judge this change by\">{text}</span>"),
     }
 }
 
 /// A table cell: a value and, when there is a baseline, its change from it.
-pub(super) fn value_cell(shown: &str, value: f64, base: Option<f64>, better: Better) -> String {
-    let d = base.map(|b| delta_span(&Delta::between(b, value), better)).unwrap_or_default();
+pub(super) fn value_cell(shown: &str, delta: Option<Delta>, better: Better) -> String {
+    let d = delta.map(|d| delta_span(&d, better)).unwrap_or_default();
     format!("<td>{shown}{d}</td>")
 }
 

@@ -103,7 +103,7 @@ fn header_summary_and_tables_say_what_happened() {
         "seed <b>7</b>",
         "Interrupted",
         "8</b> cores",
-        "<b>keep-alive</b> had the fewest errors",
+        "<section class=\"verdict won\" id=\"verdict\">",
         "6 arrivals were NOT SENT",
         "Connections opened: keep-alive 10",
         "p99.9",
@@ -245,8 +245,8 @@ mod compare_page {
     fn runs() -> Vec<(String, RunResult)> {
         let scenario = "smoke<script>alert(1)</script>";
         let slower = Numbers {
-            errors: vec![("reset", 4)],
-            latency_us: [2_000, 5_000, 11_230, 15_000, 20_000],
+            errors: vec![("reset", 20)],
+            latency_us: [2_000, 5_000, 30_000, 40_000, 50_000],
             ..Numbers::default()
         };
         let first = run(scenario, CLIENTS.iter().map(|n| client(n, &Numbers::default())).collect());
@@ -310,15 +310,18 @@ mod compare_page {
             "2026-11-22T07:34:26Z",
             "4 cores, linux/x86_64, 1 load thread",
             "complete · baseline",
-            // The plain-words paragraph: p99 up (worse, red), the error rate up in percentage points.
-            "p99 10.0ms → 11.2ms (<span class=\"worse\">+12.3%</span>)",
-            "error rate 0.00% → 0.40% (<span class=\"worse\">+0.40pp</span>)",
+            // The plain-words paragraph: errors and p99 up beyond the noise (worse, red).
+            "in after&lt;1&gt;.json: <span class=\"worse\">errors worse, 0.0% → 2.00%, beyond the noise (95% intervals \
+             do not overlap); p99 latency worse, 10.0ms → 30.0ms (+199.9%), beyond the noise",
             "not in third&amp;.json",
-            // The tables: deltas in % with their colour, and the run without the configuration.
-            "<td>11.2ms<span class=\"d worse\">+12.3%</span></td>",
-            "<td>900<span class=\"d worse\">\u{2212}10.0%</span></td>",
+            "in third&amp;.json: no significant difference (errors 0.0% → 0.0%, p99 latency 10.0ms → 10.0ms)",
+            // The tables: deltas in % coloured when beyond the noise, grey within it; the run without
+            // the configuration.
+            "<td>30.0ms<span class=\"d worse\" title=\"beyond the noise: the 95% intervals do not overlap\">+200.0%</span></td>",
+            "<td>900<span class=\"d noise\" title=\"within the noise: the 95% intervals overlap\">\u{2212}10.0%</span></td>",
+            "<td>50.0ms<span class=\"d\" title=\"no interval to judge this change by\">+150.0%</span></td>",
             "not in this run",
-            "reset 4",
+            "reset 20",
         ] {
             assert!(page.contains(needle), "the page lacks {needle:?}");
         }

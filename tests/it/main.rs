@@ -24,3 +24,4 @@ mod slow_defences;
 mod slow_interop;
 mod standalone;
 mod support;
+mod verdict;

@@ -100,6 +100,11 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// Its interval when it has one and the data suffice: what a change is judged by.
+    pub fn usable_interval(&self) -> Option<Interval<f64>> {
+        self.interval.filter(|_| self.insufficient.is_none())
+    }
+
     fn insufficient(samples: u64, why: String, method: String) -> Measured {
         Measured { value: 0.0, interval: None, samples, insufficient: Some(why), method }
     }

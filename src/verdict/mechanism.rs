@@ -1,0 +1,330 @@
+//! What happened to a configuration's requests, in words a user can act on: each mechanism (a reset
+//! on a frozen instance's connection, a gateway's 504, a request timeout…) is counted from the
+//! result's own counters and, where one setting decides it, tied to that setting and to the server
+//! behaviour it meets ("its pool_idle_timeout 2s drops idle connections before the platform's
+//! freeze_after 3s").
+
+use crate::gate::quantity::thousands;
+use crate::result::{ClientResult, RunResult};
+use serde_json::Value;
+use std::time::Duration;
+
+/// A way requests fail, or what a configuration paid instead, as the verdict explains it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mechanism {
+    /// Requests sent on a pooled connection of a serverless instance that had frozen (and were reset).
+    FrozenConnections,
+    /// Requests that crossed the server's keep-alive idle close.
+    IdleCloseRace,
+    /// Connections the chaos proxy reset.
+    ProxyResets,
+    /// Requests answered by a gateway's timeout status after its delay.
+    GatewayTimeouts,
+    /// Other 5xx answers.
+    ServerErrors,
+    /// Requests the configuration's own request timeout cut short (and that failed for it).
+    RequestTimeouts,
+    /// Attempts sent again by the configuration's retries.
+    Retries,
+    /// Serverless instances started while it ran.
+    ColdStarts,
+}
+
+impl Mechanism {
+    pub const ALL: [Mechanism; 8] = [
+        Mechanism::FrozenConnections,
+        Mechanism::IdleCloseRace,
+        Mechanism::ProxyResets,
+        Mechanism::GatewayTimeouts,
+        Mechanism::ServerErrors,
+        Mechanism::RequestTimeouts,
+        Mechanism::Retries,
+        Mechanism::ColdStarts,
+    ];
+
+    /// How many times it happened to `c`.
+    pub fn count(self, r: &RunResult, c: &ClientResult) -> u64 {
+        let errors = |kind: &str| c.total.errors.get(kind).copied().unwrap_or(0);
+        match self {
+            Mechanism::FrozenConnections => c.mock.as_ref().map_or(0, |m| m.frozen_connection_hits),
+            Mechanism::IdleCloseRace => {
+                let racing = scenario_duration(r, &["mock", "keep_alive_timeout"]).is_some()
+                    && c.mock.as_ref().is_some_and(|m| m.frozen_connection_hits == 0)
+                    && c.proxy.as_ref().is_none_or(|p| p.resets == 0);
+                if racing {
+                    errors("reset") + errors("closed_before_response")
+                } else {
+                    0
+                }
+            }
+            Mechanism::ProxyResets => c.proxy.as_ref().map_or(0, |p| p.resets),
+            Mechanism::GatewayTimeouts => gateway_status(r).map_or(0, |status| errors(&format!("http_{status}"))),
+            Mechanism::ServerErrors => {
+                let gateway = gateway_status(r).map(|s| format!("http_{s}"));
+                c.total
+                    .errors
+                    .iter()
+                    .filter(|(kind, _)| kind.starts_with("http_5") && Some(kind.as_str()) != gateway.as_deref())
+                    .map(|(_, n)| n)
+                    .sum()
+            }
+            Mechanism::RequestTimeouts => errors("request_timeout"),
+            Mechanism::Retries => c.total.retries,
+            Mechanism::ColdStarts => c.mock.as_ref().map_or(0, |m| m.cold_starts),
+        }
+    }
+
+    /// What happened, `n` (> 0) times.
+    fn happened(self, n: u64, r: &RunResult, c: &ClientResult) -> String {
+        let errors = |kind: &str| c.total.errors.get(kind).copied().unwrap_or(0);
+        let n_s = thousands(n);
+        match self {
+            Mechanism::FrozenConnections => {
+                let reset = errors("reset");
+                let mut s = format!(
+                    "{n_s} request{} reused connections of instances the platform had frozen, and {} reset",
+                    plural(n),
+                    if n == 1 { "was" } else { "were" }
+                );
+                if reset < n && c.total.retries > 0 {
+                    s.push_str(&format!(" ({} recovered by retries)", thousands(n - reset)));
+                }
+                s
+            }
+            Mechanism::IdleCloseRace => format!(
+                "{n_s} request{} crossed the server's idle close (keep_alive_timeout {}) and failed",
+                plural(n),
+                scenario_text(r, &["mock", "keep_alive_timeout"]).unwrap_or_default()
+            ),
+            Mechanism::ProxyResets => {
+                let failed = errors("reset");
+                let still = if c.total.retries > 0 { " still" } else { "" };
+                format!(
+                    "the proxy reset {n_s} of its connections, and {} request{}{still} failed",
+                    thousands(failed),
+                    plural(failed)
+                )
+            }
+            Mechanism::GatewayTimeouts => format!(
+                "{n_s} request{} waited for the gateway's {} ({} each)",
+                plural(n),
+                gateway_status(r).unwrap_or(504),
+                gateway_after(r).unwrap_or_default()
+            ),
+            Mechanism::ServerErrors => format!("{n_s} request{} got a 5xx answer", plural(n)),
+            Mechanism::RequestTimeouts => format!(
+                "{n_s} request{} timed out (its request_timeout {})",
+                plural(n),
+                knob_text(r, c, "request_timeout").unwrap_or_default()
+            ),
+            Mechanism::Retries => {
+                let on = retry_kinds(r, c);
+                format!("{n_s} retr{}{on}", if n == 1 { "y" } else { "ies" })
+            }
+            Mechanism::ColdStarts => format!("{n_s} cold start{}", plural(n)),
+        }
+    }
+
+    /// What it is when it did not happen to `c` while it did to another configuration.
+    fn avoided(self, r: &RunResult, c: &ClientResult) -> Option<String> {
+        Some(match self {
+            Mechanism::FrozenConnections => "no request reused a frozen instance's connection".to_string(),
+            Mechanism::IdleCloseRace => "no request crossed the server's idle close".to_string(),
+            Mechanism::ProxyResets => "the proxy reset none of its connections".to_string(),
+            Mechanism::GatewayTimeouts => "no request waited for the gateway's timeout".to_string(),
+            Mechanism::ServerErrors => "no 5xx answers".to_string(),
+            Mechanism::RequestTimeouts => return None,
+            Mechanism::Retries if retries_configured(r, c) => "its retries never fired".to_string(),
+            Mechanism::Retries => return None,
+            Mechanism::ColdStarts => "no cold starts".to_string(),
+        })
+    }
+
+    /// The setting of `c` that decides this mechanism, against the server behaviour it meets.
+    fn cause(self, r: &RunResult, c: &ClientResult) -> Option<String> {
+        let pool_idle = || -> Option<(String, Option<Duration>)> {
+            let keep_alive = knob(r, c, "keep_alive").and_then(Value::as_bool).unwrap_or(true);
+            keep_alive.then(|| {
+                (knob_text(r, c, "pool_idle_timeout").unwrap_or_default(), knob_duration(r, c, "pool_idle_timeout"))
+            })
+        };
+        match self {
+            Mechanism::FrozenConnections => {
+                let (text, idle) = pool_idle()?;
+                let freeze_text = scenario_text(r, &["mock", "serverless", "freeze_after"])?;
+                let freeze = scenario_duration(r, &["mock", "serverless", "freeze_after"])?;
+                let first = idle.is_some_and(|idle| idle < freeze);
+                Some(if first {
+                    format!("its pool_idle_timeout {text} drops idle connections before the platform's freeze_after {freeze_text}")
+                } else {
+                    format!("its pool_idle_timeout {text} keeps idle connections past the platform's freeze_after {freeze_text}")
+                })
+            }
+            Mechanism::IdleCloseRace => {
+                let (text, idle) = pool_idle()?;
+                let close_text = scenario_text(r, &["mock", "keep_alive_timeout"])?;
+                let close = scenario_duration(r, &["mock", "keep_alive_timeout"])?;
+                let first = idle.is_some_and(|idle| idle < close);
+                Some(if first {
+                    format!("its pool_idle_timeout {text} drops idle connections before the server's keep_alive_timeout {close_text}")
+                } else {
+                    format!("its pool_idle_timeout {text} keeps idle connections past the server's keep_alive_timeout {close_text}")
+                })
+            }
+            Mechanism::GatewayTimeouts => {
+                let after = gateway_after(r)?;
+                let after_d = humantime::parse_duration(&after).ok()?;
+                let text = knob_text(r, c, "request_timeout")?;
+                let timeout = knob_duration(r, c, "request_timeout");
+                let first = timeout.is_some_and(|t| t < after_d);
+                Some(if first {
+                    format!("its request_timeout {text} gives up before the gateway's {after}")
+                } else {
+                    format!("its request_timeout {text} waits past the gateway's {after}")
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Per configuration, one line: what happened to its requests, and why. A mechanism is told for a
+/// configuration when it happened to it, or when it happened to another one and not to it.
+pub fn why(r: &RunResult) -> Vec<String> {
+    let counts: Vec<Vec<u64>> =
+        r.clients.iter().map(|c| Mechanism::ALL.iter().map(|m| m.count(r, c)).collect()).collect();
+    r.clients
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut parts = Vec::new();
+            for (j, m) in Mechanism::ALL.iter().enumerate() {
+                let n = counts[i][j];
+                let elsewhere = counts.iter().any(|row| row[j] > 0);
+                // Retries set up and never needed are worth saying even when nobody retried: the
+                // configuration did not win by them.
+                let unused_retries = *m == Mechanism::Retries && retries_configured(r, c);
+                let told = if n > 0 {
+                    Some(m.happened(n, r, c))
+                } else if elsewhere || unused_retries {
+                    m.avoided(r, c)
+                } else {
+                    None
+                };
+                if let Some(mut sentence) = told {
+                    // The setting is worth naming when the configurations fared differently.
+                    let differs = counts.iter().any(|row| (row[j] > 0) != (n > 0));
+                    if let Some(cause) = m.cause(r, c).filter(|_| differs) {
+                        sentence.push_str(&format!(": {cause}"));
+                    }
+                    parts.push(sentence);
+                }
+            }
+            let unexplained = unexplained_errors(r, c);
+            if !unexplained.is_empty() {
+                parts.push(format!("errors {unexplained}"));
+            }
+            if parts.is_empty() {
+                parts.push("nothing went wrong".to_string());
+            }
+            format!("{}: {}", c.name, parts.join("; "))
+        })
+        .collect()
+}
+
+/// The error kinds no mechanism above accounts for: `connect_refused 3`.
+fn unexplained_errors(r: &RunResult, c: &ClientResult) -> String {
+    let explained = |kind: &str| -> bool {
+        match kind {
+            "reset" => {
+                Mechanism::FrozenConnections.count(r, c) > 0
+                    || Mechanism::ProxyResets.count(r, c) > 0
+                    || Mechanism::IdleCloseRace.count(r, c) > 0
+            }
+            "closed_before_response" => Mechanism::IdleCloseRace.count(r, c) > 0,
+            "request_timeout" => true,
+            k if k.starts_with("http_5") => true,
+            _ => false,
+        }
+    };
+    c.total
+        .errors
+        .iter()
+        .filter(|(kind, n)| **n > 0 && !explained(kind))
+        .map(|(kind, n)| format!("{kind} {}", thousands(*n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The configuration's entry in the result's normalized scenario.
+fn client_entry<'r>(r: &'r RunResult, c: &ClientResult) -> Option<&'r Value> {
+    r.scenario.get("client")?.as_array()?.iter().find(|e| e.get("name").and_then(Value::as_str) == Some(&c.name))
+}
+
+fn knob<'r>(r: &'r RunResult, c: &ClientResult, key: &str) -> Option<&'r Value> {
+    client_entry(r, c)?.get(key)
+}
+
+/// A setting as the scenario wrote it (`2s`, `1m 30s`, `none`).
+fn knob_text(r: &RunResult, c: &ClientResult, key: &str) -> Option<String> {
+    knob(r, c, key)?.as_str().map(str::to_string)
+}
+
+/// A duration setting, `None` when it is `none` (no limit) or absent.
+fn knob_duration(r: &RunResult, c: &ClientResult, key: &str) -> Option<Duration> {
+    humantime::parse_duration(knob(r, c, key)?.as_str()?).ok()
+}
+
+fn scenario_value<'r>(r: &'r RunResult, path: &[&str]) -> Option<&'r Value> {
+    path.iter().try_fold(&r.scenario, |v, key| v.get(key))
+}
+
+fn scenario_text(r: &RunResult, path: &[&str]) -> Option<String> {
+    scenario_value(r, path)?.as_str().filter(|s| *s != "none").map(str::to_string)
+}
+
+fn scenario_duration(r: &RunResult, path: &[&str]) -> Option<Duration> {
+    humantime::parse_duration(&scenario_text(r, path)?).ok()
+}
+
+/// The scenario's `gateway_timeout` fault, if it has one.
+fn gateway_fault(r: &RunResult) -> Option<&Value> {
+    scenario_value(r, &["fault"])?
+        .as_array()?
+        .iter()
+        .find(|f| f.get("kind").and_then(Value::as_str) == Some("gateway_timeout"))
+}
+
+fn gateway_status(r: &RunResult) -> Option<u64> {
+    gateway_fault(r)?.get("status")?.as_u64()
+}
+
+fn gateway_after(r: &RunResult) -> Option<String> {
+    gateway_fault(r)?.get("after")?.as_str().map(str::to_string)
+}
+
+fn retries_configured(r: &RunResult, c: &ClientResult) -> bool {
+    knob(r, c, "retries").and_then(|v| v.get("max")).and_then(Value::as_u64).unwrap_or(0) > 0
+}
+
+/// ` (on reset, closed_before_response)`, from the configuration's retry settings.
+fn retry_kinds(r: &RunResult, c: &ClientResult) -> String {
+    let on: Vec<&str> = knob(r, c, "retries")
+        .and_then(|v| v.get("on"))
+        .and_then(Value::as_array)
+        .map(|kinds| kinds.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if on.is_empty() {
+        String::new()
+    } else {
+        format!(" (on {})", on.join(", "))
+    }
+}

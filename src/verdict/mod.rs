@@ -1,0 +1,313 @@
+//! Which client configuration won a run, by how much, why, and whether the difference is larger
+//! than the noise: the verdict the terminal summary, report.html and `compare` open with.
+//!
+//! Configurations are ranked on their error rate first, then on their p99 latency, each read with
+//! the gates' own metrics ([`crate::gate::metrics`]: Wilson intervals for error rates, order
+//! statistics for percentiles) and compared by the gates' rule ([`crate::stats::differs`]): a
+//! configuration is behind only when its 95% interval lies wholly on the worse side of the best
+//! one's. `mechanism` says what happened to each configuration's requests (reset on a frozen
+//! instance's connection, cut short by a request timeout…) and which of its settings decided it;
+//! `settings` lists the settings the configurations differ in.
+
+mod between_runs;
+mod mechanism;
+mod settings;
+#[cfg(test)]
+mod tests;
+
+pub use between_runs::{between_runs, RunChange};
+pub use mechanism::Mechanism;
+
+use crate::gate::metrics::errors::Which;
+use crate::gate::metrics::{ErrorRate, GateMetric, Measured, Percentile};
+use crate::gate::quantity::{thousands, Unit};
+use crate::gate::sample::{Sample, Scope};
+use crate::result::{ClientResult, RunResult};
+use crate::stats::differs;
+
+/// What a run's configurations are ranked on, in order: the second only among those the first
+/// could not tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    Errors,
+    P99,
+}
+
+impl Basis {
+    pub const ORDER: [Basis; 2] = [Basis::Errors, Basis::P99];
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Basis::Errors => "errors",
+            Basis::P99 => "p99 latency",
+        }
+    }
+
+    /// The figure, measured as the gates measure it.
+    fn measure(self, sample: &Sample) -> Measured {
+        match self {
+            Basis::Errors => ErrorRate(Which::All).measure(sample),
+            Basis::P99 => Percentile { percent: 99.0 }.measure(sample),
+        }
+    }
+
+    fn unit(self) -> Unit {
+        match self {
+            Basis::Errors => Unit::Ratio,
+            Basis::P99 => Unit::Us,
+        }
+    }
+}
+
+/// How the run came out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// One configuration was ahead of every other by more than the noise.
+    Won { winner: String, basis: Basis },
+    /// Those `among` could not be told apart; those in `ahead_of` were behind all of them.
+    NoSignificantDifference { among: Vec<String>, ahead_of: Vec<String> },
+    /// Only one configuration ran: there is nothing to rank.
+    Alone { name: String },
+}
+
+/// The verdict on one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    /// One sentence: who won and by how much, or that nobody did.
+    pub headline: String,
+    /// The figures behind it, one line per basis compared, with their 95% intervals.
+    pub evidence: Vec<String>,
+    /// What happened to each configuration's requests, and the settings that decided it.
+    pub why: Vec<String>,
+    /// The settings the configurations differ in, if any.
+    pub settings: Option<String>,
+}
+
+/// One configuration's figures on each [`Basis`].
+struct Standing<'r> {
+    client: &'r ClientResult,
+    errors: Measured,
+    p99: Measured,
+}
+
+impl Standing<'_> {
+    fn on(&self, basis: Basis) -> &Measured {
+        match basis {
+            Basis::Errors => &self.errors,
+            Basis::P99 => &self.p99,
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.client.name
+    }
+}
+
+/// Whether `a` is behind `b` on `basis` by more than the noise.
+fn behind(a: &Measured, b: &Measured) -> bool {
+    match (a.interval, b.interval) {
+        (Some(ia), Some(ib)) => a.value > b.value && differs(&ia, &ib),
+        _ => false,
+    }
+}
+
+/// The verdict on `result`, or `None` when no configuration ran.
+pub fn judge(result: &RunResult) -> Option<Verdict> {
+    let standings: Vec<Standing> = result
+        .clients
+        .iter()
+        .map(|client| {
+            let sample = Sample::of(client, &Scope::Total, &result.faults).expect("the whole run is always a sample");
+            Standing { client, errors: Basis::Errors.measure(&sample), p99: Basis::P99.measure(&sample) }
+        })
+        .collect();
+    let first = standings.first()?;
+    let why = mechanism::why(result);
+    if standings.len() == 1 {
+        let name = first.name().to_string();
+        let headline =
+            format!("{name} alone: {} errors, p99 {}", describe_errors(first.client), describe(Basis::P99, &first.p99));
+        return Some(Verdict { outcome: Outcome::Alone { name }, headline, evidence: Vec::new(), why, settings: None });
+    }
+    // Narrow the field basis by basis: whoever is behind the best of the field drops out.
+    let mut field: Vec<&Standing> = standings.iter().collect();
+    let mut dropped: Vec<&Standing> = Vec::new();
+    let mut decided: Option<Basis> = None;
+    let mut compared = Vec::new();
+    for basis in Basis::ORDER {
+        if field.len() < 2 {
+            break;
+        }
+        compared.push(basis);
+        let Some(best) = field
+            .iter()
+            .filter(|s| s.on(basis).interval.is_some())
+            .min_by(|a, b| a.on(basis).value.total_cmp(&b.on(basis).value))
+            .copied()
+        else {
+            continue;
+        };
+        let (behind_best, ahead): (Vec<&Standing>, Vec<&Standing>) =
+            field.iter().partition(|s| behind(s.on(basis), best.on(basis)));
+        if !behind_best.is_empty() && ahead.len() == 1 {
+            decided = Some(basis);
+        }
+        dropped.extend(behind_best);
+        field = ahead;
+    }
+    let evidence = compared.iter().map(|&basis| evidence_line(basis, &standings)).collect();
+    let (outcome, headline) = match (field.as_slice(), decided) {
+        ([winner], Some(basis)) => {
+            let headline = won_headline(winner, basis, &dropped, &standings);
+            (Outcome::Won { winner: winner.name().to_string(), basis }, headline)
+        }
+        _ => {
+            let among: Vec<String> = field.iter().map(|s| s.name().to_string()).collect();
+            let ahead_of: Vec<String> = dropped.iter().map(|s| s.name().to_string()).collect();
+            let mut headline = format!(
+                "no significant difference between {}: their errors and p99 latencies are within each other's 95% \
+                 intervals",
+                and_list(&among)
+            );
+            if !ahead_of.is_empty() {
+                headline.push_str(&format!("; both were ahead of {}", and_list(&ahead_of)));
+                if among.len() > 2 {
+                    headline = headline.replace("; both were", "; all were");
+                }
+            }
+            (Outcome::NoSignificantDifference { among, ahead_of }, headline)
+        }
+    };
+    Some(Verdict { outcome, headline, evidence, why, settings: settings::differences(result) })
+}
+
+fn won_headline(winner: &Standing, basis: Basis, dropped: &[&Standing], all: &[Standing]) -> String {
+    let losers: Vec<String> = dropped.iter().map(|s| format!("{} for {}", describe_on(basis, s), s.name())).collect();
+    let mut line = format!(
+        "{} won on {}: {} against {}, a difference larger than the noise (95% intervals do not overlap)",
+        winner.name(),
+        basis.words(),
+        describe_on(basis, winner),
+        losers.join(", ")
+    );
+    if basis == Basis::P99 {
+        line.push_str("; errors: no significant difference");
+        return line;
+    }
+    // Fewer errors can be bought with latency (retries, cold starts), or come with less of it.
+    let others: Vec<&Standing> = all.iter().filter(|s| !std::ptr::eq(*s, winner)).collect();
+    let p99 = |s: &Standing| format!("{} for {}", describe(Basis::P99, &s.p99), s.name());
+    let slower: Vec<String> = others.iter().filter(|s| behind(&winner.p99, &s.p99)).map(|s| p99(s)).collect();
+    let faster: Vec<String> = others.iter().filter(|s| behind(&s.p99, &winner.p99)).map(|s| p99(s)).collect();
+    let mine = describe(Basis::P99, &winner.p99);
+    if let Some(why) =
+        winner.p99.insufficient.as_ref().or_else(|| others.iter().find_map(|s| s.p99.insufficient.as_ref()))
+    {
+        line.push_str(&format!("; p99 cannot be compared: {why}"));
+    } else if !slower.is_empty() {
+        line.push_str(&format!("; at a cost in latency: its p99 was {mine} against {}", slower.join(", ")));
+    } else if !faster.is_empty() {
+        line.push_str(&format!("; its p99 was lower too: {mine} against {}", faster.join(", ")));
+    } else {
+        let rest: Vec<String> = others.iter().map(|s| p99(s)).collect();
+        line.push_str(&format!("; p99: no significant difference ({mine} against {})", rest.join(", ")));
+    }
+    line
+}
+
+/// `0 errors in 1,000 requests` / `8 (0.80%) of 1,000` / `p99 1.07s`: one figure of a standing.
+fn describe_on(basis: Basis, s: &Standing) -> String {
+    match basis {
+        Basis::Errors => describe_errors(s.client),
+        Basis::P99 => format!("p99 {}", describe(basis, &s.p99)),
+    }
+}
+
+fn describe_errors(c: &ClientResult) -> String {
+    let t = &c.total;
+    let errors: u64 = t.errors.values().sum();
+    let requests = t.completed + t.errors.get("overflow").copied().unwrap_or(0);
+    match errors {
+        0 => format!("0 errors in {} requests", thousands(requests)),
+        1 => format!("1 error ({}) in {}", Unit::Ratio.format(t.error_rate), thousands(requests)),
+        _ => format!("{} errors ({}) in {}", thousands(errors), Unit::Ratio.format(t.error_rate), thousands(requests)),
+    }
+}
+
+fn describe(basis: Basis, m: &Measured) -> String {
+    match &m.insufficient {
+        Some(_) => "(too few samples)".to_string(),
+        None => basis.unit().format(m.value),
+    }
+}
+
+/// `errors: tuned 0.00% (95% 0.00–0.38%), default 0.80% (0.41–1.57%)`.
+fn evidence_line(basis: Basis, standings: &[Standing]) -> String {
+    let unit = basis.unit();
+    let parts: Vec<String> = standings
+        .iter()
+        .map(|s| {
+            let m = s.on(basis);
+            match (&m.insufficient, m.interval) {
+                (Some(why), _) => format!("{} {why}", s.name()),
+                (None, Some(i)) => {
+                    format!("{} {} (95% {}–{})", s.name(), unit.format(m.value), unit.format(i.lo), unit.format(i.hi))
+                }
+                (None, None) => format!("{} {}", s.name(), unit.format(m.value)),
+            }
+        })
+        .collect();
+    format!("{}: {}", basis.words(), parts.join(", "))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+impl Verdict {
+    /// The terminal's lines: `verdict: …`, then the evidence, the why and the settings, indented.
+    pub fn terminal(&self) -> String {
+        let mut out = format!("verdict: {}\n", self.headline);
+        for line in self.evidence.iter().chain(&self.why) {
+            out.push_str(&format!("  {line}\n"));
+        }
+        if let Some(s) = &self.settings {
+            out.push_str(&format!("  settings: {s}\n"));
+        }
+        out
+    }
+
+    /// As `run --json` prints it.
+    pub fn json(&self) -> serde_json::Value {
+        let (outcome, winner, basis, among) = match &self.outcome {
+            Outcome::Won { winner, basis } => ("won", Some(winner.clone()), Some(basis.words()), Vec::new()),
+            Outcome::NoSignificantDifference { among, .. } => ("no_significant_difference", None, None, among.clone()),
+            Outcome::Alone { name } => ("alone", None, None, vec![name.clone()]),
+        };
+        serde_json::json!({
+            "outcome": outcome,
+            "winner": winner,
+            "basis": basis,
+            "tied": among,
+            "headline": self.headline,
+            "evidence": self.evidence,
+            "why": self.why,
+            "settings": self.settings,
+        })
+    }
+
+    /// The result in one word, for styling: `won`, `tie` or `alone`.
+    pub fn class(&self) -> &'static str {
+        match self.outcome {
+            Outcome::Won { .. } => "won",
+            Outcome::NoSignificantDifference { .. } => "tie",
+            Outcome::Alone { .. } => "alone",
+        }
+    }
+}
