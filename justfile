@@ -12,6 +12,19 @@ validate *files="scenarios/*.toml":
 test:
     cargo test
 
+# Re-run the shipped scenarios whose real results the verdict's tests read (tests/fixtures/verdict/:
+# coldstart, reset, gateway-timeout; about two minutes). Run it when the result or the verdict changes.
+verdict-fixtures:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release
+    out=$(mktemp -d)
+    for s in coldstart reset gateway-timeout; do
+        result=$(target/release/chaosload run "scenarios/$s.toml" --quiet --out "$out" | sed -n 's/^result: //p')
+        cp "$result" "tests/fixtures/verdict/$s.json"
+        echo "tests/fixtures/verdict/$s.json <- $result"
+    done
+
 # Formatting, lints and tests: what .ci/run checks.
 ci:
     bash .ci/run
