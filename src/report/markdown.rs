@@ -45,6 +45,16 @@ pub fn comparison_markdown(c: &Comparison) -> String {
         for kind in client.error_kinds() {
             let _ = writeln!(out, "{}", table_row(&error_row(client, &kind)));
         }
+        for (run, info) in client.runs.iter().zip(&c.runs) {
+            if let Some(change) = run.as_ref().and_then(|r| r.change.as_ref()) {
+                let _ = writeln!(
+                    out,
+                    "\n**Verdict** ({} against the baseline): {}",
+                    code(&info.label),
+                    text(&change.sentence)
+                );
+            }
+        }
     }
     if !c.notes.is_empty() {
         out.push('\n');
@@ -146,6 +156,12 @@ pub fn run_markdown(result: &RunResult) -> String {
                     table_row(&stats_row(vec![code_cell(&c.name), code_cell(&p.name)], &Stats::of_phase(p)))
                 );
             }
+        }
+    }
+    if let Some(verdict) = crate::verdict::judge(result).filter(|v| v.class() != "alone") {
+        let _ = writeln!(out, "\n**Verdict:** {}\n", text(&verdict.headline));
+        for line in verdict.why.iter().chain(&verdict.evidence) {
+            let _ = writeln!(out, "- {}", text(line));
         }
     }
     let errors: Vec<String> = result
