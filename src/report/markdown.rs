@@ -328,6 +328,13 @@ mod tests {
         assert!(md.contains("| requests | 1000 | *not in this run* | — | — |"), "tuned is missing:\n{md}");
         assert!(md.contains(r"| before\|1.json |"), "a pipe in a label is escaped:\n{md}");
         assert!(md.contains("> **Note:** tuned is missing from after.json"), "{md}");
+        // 10 resets against 7 503s in 1,000 requests, p99 +12%: nothing beyond the noise.
+        assert!(
+            md.contains(
+                "**Verdict** (`after.json` against the baseline): no significant difference (errors 1.00% → 0.70%"
+            ),
+            "{md}"
+        );
     }
 
     #[test]
