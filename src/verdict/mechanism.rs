@@ -4,8 +4,10 @@
 //! behaviour it meets ("its pool_idle_timeout 2s drops idle connections before the platform's
 //! freeze_after 3s").
 
+use crate::gate::metrics::count_interval;
 use crate::gate::quantity::thousands;
 use crate::result::{ClientResult, RunResult};
+use crate::stats::differs;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -28,10 +30,13 @@ pub enum Mechanism {
     Retries,
     /// Serverless instances started while it ran.
     ColdStarts,
+    /// Connections it opened, told when the configurations' counts differ beyond the noise (a
+    /// connection per request against a pool).
+    Connections,
 }
 
 impl Mechanism {
-    pub const ALL: [Mechanism; 8] = [
+    pub const ALL: [Mechanism; 9] = [
         Mechanism::FrozenConnections,
         Mechanism::IdleCloseRace,
         Mechanism::ProxyResets,
@@ -40,6 +45,7 @@ impl Mechanism {
         Mechanism::RequestTimeouts,
         Mechanism::Retries,
         Mechanism::ColdStarts,
+        Mechanism::Connections,
     ];
 
     /// How many times it happened to `c`.
@@ -71,6 +77,7 @@ impl Mechanism {
             Mechanism::RequestTimeouts => errors("request_timeout"),
             Mechanism::Retries => c.total.retries,
             Mechanism::ColdStarts => c.mock.as_ref().map_or(0, |m| m.cold_starts),
+            Mechanism::Connections => c.connections.opened,
         }
     }
 
@@ -122,6 +129,10 @@ impl Mechanism {
                 format!("{n_s} retr{}{on}", if n == 1 { "y" } else { "ies" })
             }
             Mechanism::ColdStarts => format!("{n_s} cold start{}", plural(n)),
+            Mechanism::Connections => {
+                let per = c.total.sent as f64 / n as f64;
+                format!("{n_s} connection{} opened ({per:.1} requests each)", plural(n))
+            }
         }
     }
 
@@ -137,6 +148,7 @@ impl Mechanism {
             Mechanism::Retries if retries_configured(r, c) => "its retries never fired".to_string(),
             Mechanism::Retries => return None,
             Mechanism::ColdStarts => "no cold starts".to_string(),
+            Mechanism::Connections => return None,
         })
     }
 
@@ -204,7 +216,10 @@ pub fn why(r: &RunResult) -> Vec<String> {
                 // Retries set up and never needed are worth saying even when nobody retried: the
                 // configuration did not win by them.
                 let unused_retries = *m == Mechanism::Retries && retries_configured(r, c);
-                let told = if n > 0 {
+                let told = if *m == Mechanism::Connections {
+                    let differs = |other: u64| differs(&count_interval(other), &count_interval(n));
+                    (n > 0 && counts.iter().any(|row| differs(row[j]))).then(|| m.happened(n, r, c))
+                } else if n > 0 {
                     Some(m.happened(n, r, c))
                 } else if elsewhere || unused_retries {
                     m.avoided(r, c)

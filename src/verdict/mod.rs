@@ -237,20 +237,25 @@ fn describe_errors(c: &ClientResult) -> String {
 
 fn describe(basis: Basis, m: &Measured) -> String {
     match &m.insufficient {
-        Some(_) => "(too few samples)".to_string(),
+        Some(_) => format!("(too few: {})", thousands(m.samples)),
         None => basis.unit().format(m.value),
     }
 }
 
-/// `errors: tuned 0.00% (95% 0.00–0.38%), default 0.80% (0.41–1.57%)`.
+/// `errors: tuned 0.00% (95% 0.00–0.38%), default 0.80% (0.41–1.57%)`; a figure with too few
+/// samples for an interval says how many it had and how many it needs.
 fn evidence_line(basis: Basis, standings: &[Standing]) -> String {
     let unit = basis.unit();
+    let mut thin = false;
     let parts: Vec<String> = standings
         .iter()
         .map(|s| {
             let m = s.on(basis);
             match (&m.insufficient, m.interval) {
-                (Some(why), _) => format!("{} {why}", s.name()),
+                (Some(_), _) => {
+                    thin = true;
+                    format!("{} too few ({})", s.name(), thousands(m.samples))
+                }
                 (None, Some(i)) => {
                     format!("{} {} (95% {}–{})", s.name(), unit.format(m.value), unit.format(i.lo), unit.format(i.hi))
                 }
@@ -258,7 +263,16 @@ fn evidence_line(basis: Basis, standings: &[Standing]) -> String {
             }
         })
         .collect();
-    format!("{}: {}", basis.words(), parts.join(", "))
+    let needs = match basis {
+        Basis::P99 if thin => {
+            format!(
+                " — a p99 needs at least {} latencies for an interval",
+                thousands(Percentile { percent: 99.0 }.samples_needed())
+            )
+        }
+        _ => String::new(),
+    };
+    format!("{}: {}{needs}", basis.words(), parts.join(", "))
 }
 
 /// `a`, `a and b`, `a, b and c`.

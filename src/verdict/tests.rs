@@ -192,3 +192,22 @@ fn between_runs_names_what_moved_beyond_the_noise() {
     let back = between_runs(&after, &before);
     assert_eq!(back.moved[0], (Basis::Errors, Some(true)));
 }
+
+#[test]
+fn a_connection_per_request_is_told_only_when_it_differs_beyond_the_noise() {
+    let pooled = Numbers { sent: 800, conns: 3, ..Numbers::default() };
+    let per_request = Numbers { sent: 800, conns: 800, ..Numbers::default() };
+    let r = run("s", vec![client("pooled", &pooled), client("per-request", &per_request)]);
+    let v = judge(&r).unwrap();
+    assert_eq!(why_of(&v, "per-request"), "per-request: 800 connections opened (1.0 requests each)");
+    assert_eq!(why_of(&v, "pooled"), "pooled: 3 connections opened (266.7 requests each)");
+    let alike = run(
+        "s",
+        vec![
+            client("a", &Numbers { conns: 270, ..Numbers::default() }),
+            client("b", &Numbers { conns: 272, ..Numbers::default() }),
+        ],
+    );
+    let v = judge(&alike).unwrap();
+    assert_eq!(v.why, ["a: nothing went wrong", "b: nothing went wrong"], "270 against 272 is noise");
+}
