@@ -8,6 +8,7 @@ use crate::gate::metrics::count_interval;
 use crate::gate::quantity::thousands;
 use crate::result::{ClientResult, RunResult};
 use crate::stats::differs;
+use crate::units::fmt_us;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -28,6 +29,8 @@ pub enum Mechanism {
     RequestTimeouts,
     /// Attempts sent again by the configuration's retries.
     Retries,
+    /// Name lookups of new connections that took [`SLOW_LOOKUP`] or more.
+    SlowLookups,
     /// Serverless instances started while it ran.
     ColdStarts,
     /// Connections it opened, told when the configurations' counts differ beyond the noise (a
@@ -36,7 +39,7 @@ pub enum Mechanism {
 }
 
 impl Mechanism {
-    pub const ALL: [Mechanism; 9] = [
+    pub const ALL: [Mechanism; 10] = [
         Mechanism::FrozenConnections,
         Mechanism::IdleCloseRace,
         Mechanism::ProxyResets,
@@ -44,6 +47,7 @@ impl Mechanism {
         Mechanism::ServerErrors,
         Mechanism::RequestTimeouts,
         Mechanism::Retries,
+        Mechanism::SlowLookups,
         Mechanism::ColdStarts,
         Mechanism::Connections,
     ];
@@ -76,6 +80,7 @@ impl Mechanism {
             }
             Mechanism::RequestTimeouts => errors("request_timeout"),
             Mechanism::Retries => c.total.retries,
+            Mechanism::SlowLookups => slow_lookups(c),
             Mechanism::ColdStarts => c.mock.as_ref().map_or(0, |m| m.cold_starts),
             Mechanism::Connections => c.connections.opened,
         }
@@ -128,6 +133,12 @@ impl Mechanism {
                 let on = retry_kinds(r, c);
                 format!("{n_s} retr{}{on}", if n == 1 { "y" } else { "ies" })
             }
+            Mechanism::SlowLookups => format!(
+                "{n_s} name lookup{} of new connections took {} or more (the longest {})",
+                plural(n),
+                humantime::format_duration(SLOW_LOOKUP),
+                fmt_us(c.total.dns_time.max_us)
+            ),
             Mechanism::ColdStarts => format!("{n_s} cold start{}", plural(n)),
             Mechanism::Connections => {
                 let per = c.total.sent as f64 / n as f64;
@@ -147,6 +158,20 @@ impl Mechanism {
             Mechanism::RequestTimeouts => return None,
             Mechanism::Retries if retries_configured(r, c) => "its retries never fired".to_string(),
             Mechanism::Retries => return None,
+            Mechanism::SlowLookups => {
+                let lookups = c.total.dns_time.count;
+                let mut s = format!(
+                    "no name lookup took {} or more ({} lookup{}",
+                    humantime::format_duration(SLOW_LOOKUP),
+                    thousands(lookups),
+                    plural(lookups)
+                );
+                if let Some(hits) = c.resolver.as_ref().map(|r| r.cache_hits).filter(|h| *h > 0) {
+                    s.push_str(&format!("; {} answered from its resolver's cache", thousands(hits)));
+                }
+                s.push(')');
+                s
+            }
             Mechanism::ColdStarts => "no cold starts".to_string(),
             Mechanism::Connections => return None,
         })
@@ -198,6 +223,21 @@ impl Mechanism {
             _ => None,
         }
     }
+}
+
+/// A name lookup this long is a stall worth naming (a resolver's own lookups take microseconds to
+/// a few milliseconds on a healthy network).
+pub const SLOW_LOOKUP: Duration = Duration::from_millis(100);
+
+/// The lookups of `c` that took [`SLOW_LOOKUP`] or more, from its DNS-time histogram.
+fn slow_lookups(c: &ClientResult) -> u64 {
+    let dns = &c.total.dns_time;
+    if dns.count == 0 || dns.max_us < SLOW_LOOKUP.as_micros() as u64 {
+        return 0;
+    }
+    let Ok(h) = crate::record::Hist::decode_base64(&dns.hdr) else { return 0 };
+    let threshold = SLOW_LOOKUP.as_micros() as u64;
+    h.inner().iter_recorded().filter(|v| v.value_iterated_to() >= threshold).map(|v| v.count_at_value()).sum()
 }
 
 /// Per configuration, one line: what happened to its requests, and why. A mechanism is told for a

@@ -211,3 +211,26 @@ fn a_connection_per_request_is_told_only_when_it_differs_beyond_the_noise() {
     let v = judge(&alike).unwrap();
     assert_eq!(v.why, ["a: nothing went wrong", "b: nothing went wrong"], "270 against 272 is noise");
 }
+
+#[test]
+fn stalled_name_lookups_are_counted_from_the_dns_histogram() {
+    use crate::record::Hist;
+    use crate::result::Summary;
+    use std::time::Duration;
+    let lookups = |stalled: u64, quick: u64| {
+        let mut h = Hist::new();
+        (0..stalled).for_each(|_| h.record(Duration::from_secs(2)));
+        (0..quick).for_each(|_| h.record(Duration::from_micros(250)));
+        Summary::of(&h)
+    };
+    let mut uncached = client("uncached", &Numbers::default());
+    uncached.total.dns_time = lookups(300, 700);
+    let mut cached = client("cached", &Numbers::default());
+    cached.total.dns_time = lookups(0, 2);
+    let v = judge(&run("s", vec![uncached, cached])).unwrap();
+    assert_eq!(
+        why_of(&v, "uncached"),
+        "uncached: 300 name lookups of new connections took 100ms or more (the longest 2.00s)"
+    );
+    assert_eq!(why_of(&v, "cached"), "cached: no name lookup took 100ms or more (2 lookups)");
+}
