@@ -26,3 +26,5 @@ pub(crate) mod fixtures;
 mod tests;
 #[cfg(test)]
 mod tests_gates;
+#[cfg(test)]
+mod tests_markers;
