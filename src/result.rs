@@ -7,7 +7,7 @@
 pub use crate::chaos::ProxyStats;
 pub use crate::dns::DnsStats;
 use crate::load::engine::ClientRecord;
-pub use crate::mock::MockStats;
+pub use crate::mock::{MockSecond, MockStats};
 use crate::record::{ConnStats, Hist, OutcomeCounts, PhaseStats, Timeline};
 use crate::scenario::{Load, Plan};
 pub use crate::slow::{CohortSecond, Fates};
@@ -277,6 +277,10 @@ pub struct ClientResult {
     /// Counters reported by the built-in mock, when it was the target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mock: Option<MockStats>,
+    /// The built-in mock's events per second (`t_s` as in `timeline`), from second 0 to the last
+    /// second with one; absent when it had none (or was not the target).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mock_timeline: Vec<MockSecond>,
     /// Counters reported by the chaos proxy, when proxy faults put it in the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ProxyStats>,
@@ -444,6 +448,9 @@ pub struct SecondResult {
     pub dns_lookups: u64,
     #[serde(default)]
     pub dns_max_us: u64,
+    /// Retries (attempts after the first) of the requests that ended in this second.
+    #[serde(default)]
+    pub retries: u64,
     pub latency_p50_us: u64,
     pub latency_p99_us: u64,
     pub latency_max_us: u64,
@@ -575,6 +582,7 @@ impl ClientResult {
                         connections_opened: s.connections_opened,
                         dns_lookups: s.dns_lookups,
                         dns_max_us: u64::try_from(s.dns_max.as_micros()).unwrap_or(u64::MAX),
+                        retries: s.retries,
                         latency_p50_us: if h.is_empty() { 0 } else { h.quantile_us(0.5) },
                         latency_p99_us: if h.is_empty() { 0 } else { h.quantile_us(0.99) },
                         latency_max_us: h.inner().max(),
@@ -583,6 +591,7 @@ impl ClientResult {
                 })
                 .collect(),
             mock,
+            mock_timeline: Vec::new(),
             proxy: None,
             dns: None,
             resolver: None,

@@ -262,11 +262,12 @@ fn run_one(
     // Before the servers stop, so that what the cohorts still hold ends as theirs to close.
     let cohorts = cohorts.map(Cohorts::finish).unwrap_or_default();
     let record = record.with_context(|| format!("running client configuration {:?}", client.name))?;
-    let mock = mock.map(|m| m.shutdown());
+    let (mock, mock_timeline) = mock.map(MockServer::finish).unzip();
     let proxy = proxy.map(|p| p.shutdown());
     let dns = dns.map(|d| d.shutdown());
     let mut result = ClientResult::build(plan, &client.name, &record, began.elapsed(), mock);
     result.started_at = humantime::format_rfc3339_millis(wall_epoch).to_string();
+    result.mock_timeline = mock_timeline.unwrap_or_default();
     result.proxy = proxy;
     result.dns = dns;
     result.resolver = resolver.map(|r| r.stats());

@@ -18,7 +18,7 @@ use super::faults::{Decision, MockFault, Request as FaultRequest, RequestFaults,
 use super::plan::MockConfig;
 use super::plan::{AtMaxConnections, KeepAliveClose, MockLimits, OnFreeze};
 use super::serverless::{Admission, ConnBinding, Permit, Serverless};
-use super::stats::MockCounters;
+use super::stats::{MockCounters, MockEvent};
 use super::wire::Wire;
 use crate::dist::Dist;
 use crate::fault::Indexed;
@@ -373,7 +373,7 @@ impl Behaviour {
             if this.keep_alive_close == KeepAliveClose::Race {
                 if let (Some(timeout), Some(since)) = (conn.idle_timeout, conn.idle_since) {
                     if arrival >= crate::timer::after(since, timeout) {
-                        this.counters.connections_closed_idle.fetch_add(1, Relaxed);
+                        this.counters.event(MockEvent::ClosedIdle, arrival);
                         return Answer::Takeover(Some(Wire::Rst), None);
                     }
                 }

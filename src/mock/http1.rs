@@ -11,7 +11,7 @@
 use super::behaviour::Behaviour;
 use super::defences::{read_timed_out, HeadWatch, SendWatch, Stage, Watched};
 use super::plan::MockLimits;
-use super::stats::MockCounters;
+use super::stats::{MockCounters, MockEvent};
 use crate::http1::{BodyFailure, BufferedStream, Framing, MAX_HEADERS};
 use bytes::{Buf, Bytes};
 use http::StatusCode;
@@ -97,7 +97,7 @@ pub(super) async fn serve(
                         () = idle_timer.as_mut(), if idle.is_some() => {
                             let due = last_done + idle.unwrap_or_default();
                             if Instant::now() >= due {
-                                counters.connections_closed_idle.fetch_add(1, Relaxed);
+                                counters.event(MockEvent::ClosedIdle, Instant::now());
                                 let _ = io.stream.shutdown().await;
                                 return Served::Done;
                             }

@@ -37,7 +37,7 @@ mod stats;
 mod wire;
 
 pub use plan::MockConfig;
-pub use stats::{MockCounters, MockStats};
+pub use stats::{MockCounters, MockSecond, MockStats};
 
 use crate::server_thread::ServerThread;
 use behaviour::Behaviour;
@@ -56,9 +56,10 @@ pub struct MockServer {
 impl MockServer {
     /// Starts the mock on its own OS thread with a current-thread tokio runtime, serving an
     /// already-bound listener. Fails on an invalid plan (no positive status weight, a status
-    /// code outside 100..=999) or when the runtime or thread cannot be created.
+    /// code outside 100..=999) or when the runtime or thread cannot be created. Its events are
+    /// also counted per second since `config.epoch` ([`MockServer::finish`]).
     pub fn start(listener: std::net::TcpListener, config: MockConfig) -> io::Result<MockServer> {
-        let counters = Arc::new(MockCounters::default());
+        let counters = Arc::new(MockCounters::with_timeline(config.epoch));
         let behaviour = Arc::new(Behaviour::new(&config, Arc::clone(&counters))?);
         let stats = Arc::clone(&counters);
         let server = ServerThread::spawn("chaosload-mock", listener, move |listener, shutdown| {
@@ -77,9 +78,14 @@ impl MockServer {
 
     /// Stops accepting, closes every connection (work in flight is abandoned), joins the thread,
     /// and returns the final counters.
-    pub fn shutdown(mut self) -> MockStats {
+    pub fn shutdown(self) -> MockStats {
+        self.finish().0
+    }
+
+    /// [`MockServer::shutdown`], also returning the events per second since the epoch.
+    pub fn finish(mut self) -> (MockStats, Vec<MockSecond>) {
         self.server.stop();
-        self.stats()
+        (self.stats(), self.counters.timeline())
     }
 }
 

@@ -14,7 +14,7 @@ use super::defences::{self, read_timed_out, HeadWatch, SendWatch, Stage};
 use super::http1::{self, Served};
 use super::plan::{KeepAliveClose, MockLimits};
 use super::serverless::ConnBinding;
-use super::stats::MockCounters;
+use super::stats::{MockCounters, MockEvent};
 use super::wire::Wire;
 use crate::http1::{BufferedStream, MAX_HEADERS};
 use crate::server_thread::accept_until;
@@ -127,7 +127,7 @@ async fn serve_h2(
             _ = conn.as_mut() => return,
             () = timer.as_mut(), if !closing => match activity.idle_check(idle) {
                 Ok(()) => {
-                    counters.connections_closed_idle.fetch_add(1, Relaxed);
+                    counters.event(MockEvent::ClosedIdle, Instant::now());
                     conn.as_mut().graceful_shutdown();
                     closing = true;
                 }
@@ -460,7 +460,7 @@ async fn serve_full(
                 let idle = timer_idle.unwrap_or_default();
                 match state.activity.idle_check(idle) {
                     Ok(()) => {
-                        counters.connections_closed_idle.fetch_add(1, Relaxed);
+                        counters.event(MockEvent::ClosedIdle, Instant::now());
                         if close == KeepAliveClose::Rst {
                             break Wire::Rst;
                         }

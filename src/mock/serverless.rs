@@ -26,7 +26,7 @@
 //! periodic sweep that keeps the `freezes` counter current).
 
 use super::plan::{OnFreeze, ServerlessPlan};
-use super::stats::MockCounters;
+use super::stats::{MockCounters, MockEvent};
 use crate::dist::Dist;
 use crate::seeded::Seeded;
 use http::StatusCode;
@@ -244,7 +244,8 @@ impl Serverless {
             {
                 inst.frozen = true;
                 froze = true;
-                self.counters.freezes.fetch_add(1, Relaxed);
+                // It froze when its idle time ran out, however late this sweep noticed.
+                self.counters.event(MockEvent::Freeze, crate::timer::after(inst.last_used, self.freeze_after));
             }
         }
         froze
@@ -347,7 +348,7 @@ impl Serverless {
         if let Some(b) = *bound {
             let inst = &pool.slots[b.slot];
             if inst.generation != b.generation || inst.frozen {
-                self.counters.frozen_connection_hits.fetch_add(1, Relaxed);
+                self.counters.event(MockEvent::FrozenConnectionHit, now);
                 match self.on_freeze {
                     OnFreeze::Keep => {
                         *bound = None;
@@ -419,7 +420,7 @@ impl Serverless {
     fn start(&self, pool: &mut Pool, slot: Option<usize>, now: Instant) -> (Binding, Instant) {
         let k = pool.starts;
         pool.starts += 1;
-        self.counters.cold_starts.fetch_add(1, Relaxed);
+        self.counters.event(MockEvent::ColdStart, now);
         // The `k`-th start of the run, whichever instance it is.
         let init = self.init.sample(&mut self.seeded.sequence_rng(COLD_STARTS, k));
         let slot = slot.or_else(|| pool.slots.iter().position(|i| i.frozen));
@@ -603,5 +604,42 @@ mod tests {
         assert_eq!((in_flight(&s), queue_len(&s)), (vec![0, 0], 0));
         let stats = s.counters.snapshot();
         assert_eq!((stats.cold_starts, stats.queued), (2, 3));
+    }
+
+    /// Each event counts in the second it happened, on the run's time axis: a freeze when its
+    /// instance's idle time ran out, however late a sweep noticed it; and the seconds add up to
+    /// the totals.
+    #[test]
+    fn events_count_in_the_second_they_happened() {
+        let epoch = Instant::now();
+        let plan = ServerlessPlan {
+            instances: 1,
+            concurrency: 1,
+            freeze_after: Duration::from_millis(1500),
+            init: Dist::Fixed(Duration::ZERO),
+            on_freeze: OnFreeze::Reset,
+            queue_timeout: Duration::from_secs(1),
+            queue_status: 503,
+            prewarm: 0,
+        };
+        let counters = Arc::new(MockCounters::with_timeline(epoch));
+        let s = Arc::new(Serverless::new(&plan, Seeded::new(7), Arc::clone(&counters)));
+        let conn = ConnBinding::default();
+        drop(admit_now(&s, &conn));
+        // Noticed 4.2 s in, but the instance froze 1.5 s after its request ended (in second 1).
+        assert!(s.sweep(&mut s.lock(), epoch + Duration::from_millis(4200)));
+        let mut next: Request = Box::pin({
+            let (s, conn) = (Arc::clone(&s), conn.clone());
+            async move { s.admit(&conn).await }
+        });
+        assert!(matches!(poll(&mut next), Some(Admission::Frozen(OnFreeze::Reset))));
+        let seconds = counters.timeline();
+        let at = |t: usize| seconds.get(t).copied().unwrap_or_default();
+        assert_eq!(seconds.len(), 2, "{seconds:?}");
+        assert_eq!((at(0).t_s, at(0).cold_starts, at(0).freezes, at(0).frozen_connection_hits), (0, 1, 0, 1));
+        assert_eq!((at(1).t_s, at(1).cold_starts, at(1).freezes, at(1).frozen_connection_hits), (1, 0, 1, 0));
+        let stats = counters.snapshot();
+        assert_eq!((stats.cold_starts, stats.freezes, stats.frozen_connection_hits), (1, 1, 1));
+        assert!(Arc::new(MockCounters::default()).timeline().is_empty(), "a standalone mock keeps totals only");
     }
 }

@@ -145,6 +145,8 @@ pub struct Second {
     /// Name lookups that ended in this second, and the longest of them.
     pub dns_lookups: u64,
     pub dns_max: Duration,
+    /// Extra attempts (retries) of the requests that ended in this second.
+    pub retries: u64,
     /// This second's latency histogram, V2 deflate encoded (empty if no latency was recorded).
     pub latency_encoded: Vec<u8>,
 }
@@ -210,6 +212,7 @@ impl Timeline {
             mine.connections_opened += theirs.connections_opened;
             mine.dns_lookups += theirs.dns_lookups;
             mine.dns_max = mine.dns_max.max(theirs.dns_max);
+            mine.retries += theirs.retries;
             if !theirs.latency_encoded.is_empty() {
                 if mine.latency_encoded.is_empty() {
                     mine.latency_encoded = theirs.latency_encoded;
@@ -286,9 +289,11 @@ impl Recorder {
             p.dns.record(dns);
         }
         p.reused += u64::from(s.reused);
-        p.retries += u64::from(s.attempts.saturating_sub(1));
+        let retries = u64::from(s.attempts.saturating_sub(1));
+        p.retries += retries;
         let at = self.timeline.second(second);
         at.outcomes.add(s.outcome);
+        at.retries += retries;
         if let Some(dns) = s.dns {
             at.dns_lookups += 1;
             at.dns_max = at.dns_max.max(dns);
@@ -433,6 +438,23 @@ mod tests {
         assert_eq!(secs[3].outcomes.error(ErrorKind::Unfinished), 1);
         assert_eq!(a.phases[0].outcomes.total(), 5);
         assert_eq!(a.phases[0].latency.len(), 4);
+    }
+
+    /// Retries count in the second their request ended, merged across workers, and add up to the
+    /// phase's.
+    #[test]
+    fn retries_count_in_the_second_their_request_ended() {
+        let epoch = Instant::now();
+        let (mut a, mut b) = (Recorder::new(epoch, 1), Recorder::new(epoch, 1));
+        a.record(&Sample { attempts: 3, ..sample(epoch, 0, 0, 1_200) });
+        a.record(&sample(epoch, 0, 0, 1_300));
+        b.record(&Sample { attempts: 2, ..sample(epoch, 0, 0, 1_900) });
+        b.record(&Sample { attempts: 2, ..sample(epoch, 2_000, 2_000, 3_100) });
+        a.merge(b);
+        a.finish();
+        let per_second: Vec<u64> = a.timeline.seconds.iter().map(|s| s.retries).collect();
+        assert_eq!(per_second, [0, 3, 0, 1]);
+        assert_eq!(a.phases[0].retries, 4);
     }
 
     /// A lookup's time goes into the phase's DNS histogram, apart from connect time, and into the

@@ -255,15 +255,23 @@ fn charts_section(out: &mut String, r: &RunResult) {
         out,
         "Latency over time",
         &charts::latency_over_time(r),
-        "p50 (dashed) and p99 (solid) of the requests that completed in each second; gaps are seconds \
-         without completions. Shaded bands are fault windows, labelled above the plot.",
+        &format!(
+            "p50 (dashed) and p99 (solid) of the requests that completed in each second; gaps are seconds \
+             without completions. Shaded bands are fault windows, labelled above the plot. {MARKERS_NOTE}"
+        ),
     );
     figure(
         out,
         "Throughput and errors over time",
         &charts::throughput(r),
-        "Completed requests per second (line) with errors per second stacked by kind (areas), one panel \
-         per client configuration, on the same scale.",
+        &format!(
+            "Per client configuration: completed requests per second (line; every configuration on the same \
+             scale), and under it errors per second stacked by kind on an axis of their own, from 0 to just \
+             above the most errors any configuration had in a second (again the same for all), so that one \
+             error a second shows beside a hundred requests. A second with any error is drawn at least {} px \
+             tall, however many errors the axis must also hold; hover a bar for its counts by kind. {MARKERS_NOTE}",
+            charts::MIN_ERROR_PX
+        ),
     );
     for cohort in cohorts(r).iter().filter(|k| k.runs.iter().any(|run| run.record.is_some())) {
         figure(
@@ -331,6 +339,13 @@ fn charts_section(out: &mut String, r: &RunResult) {
         );
     }
 }
+
+/// What the event markers under the charts over time mean (both captions say it).
+const MARKERS_NOTE: &str = "Under each configuration's plot, when anything happened, a strip marks it: \
+     fault windows switching on ([) and off (]), the built-in mock's serverless cold starts (▲), \
+     freezes (▼, when the instance's idle time ran out) and requests that met a frozen instance's \
+     connection (✕), and the client's retries (○, in the second their request ended). Each kind has its \
+     own lane; hover a marker for its count.";
 
 struct Column {
     head: &'static str,

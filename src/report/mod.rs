@@ -26,4 +26,6 @@ pub(crate) mod fixtures;
 mod tests;
 #[cfg(test)]
 mod tests_gates;
+#[cfg(test)]
+mod tests_markers;
 mod verdict;

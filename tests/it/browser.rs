@@ -1,6 +1,7 @@
 //! report.html in a real browser: headless Chromium renders the report of a fixed, committed
-//! result, takes a screenshot, measures every chart and the gates section in the DOM, and a
-//! deliberately broken copy proves the checks catch what they look for.
+//! result, takes a screenshot, measures every chart, every event marker and error bar, and the
+//! gates section in the DOM, and a deliberately broken copy proves the checks catch what they look
+//! for.
 //!
 //! Needs Chromium (`chromium` or `chromium-browser` on PATH, or `CHAOSLOAD_CHROMIUM`). Without it
 //! the test is skipped with a note, except under CI (`CI` set), where `.ci/run` installs it and a
@@ -27,6 +28,16 @@ const MIN_CHART_PX: f64 = 50.0;
 /// has over 30 (axes, ticks, labels, one line per configuration).
 const MIN_CHART_SHAPES: f64 = 20.0;
 
+/// Smallest box of a rendered event marker (a glyph about 12 SVG pixels across), in CSS pixels.
+const MIN_MARKER_PX: f64 = 4.0;
+
+/// Smallest height of a rendered error bar, in CSS pixels: the report draws any second with an
+/// error at least 3 SVG pixels tall, and the page scales a chart down a little at most.
+const MIN_ERROR_BAR_PX: f64 = 2.0;
+
+/// The charts over time that carry event markers.
+const MARKED_CHARTS: [&str; 2] = ["chart-latency-time", "chart-throughput"];
+
 /// A screenshot of a near-empty page at 1300×4000 is about 23 KB of PNG; the report with its
 /// charts is over 300 KB. Anything below this is a blank or broken render.
 const MIN_SCREENSHOT_BYTES: u64 = 100_000;
@@ -39,7 +50,8 @@ const PROBE_ID: &str = "chaosload-browser-check";
 /// Injected into a scratch copy of the report, never into the shipped one (which has no
 /// scripts). It records every page error from the moment it runs, and on `load` measures every
 /// `<svg>` (each chart is one, inside a `<figure>`) and the gates section (its box and its text as
-/// rendered) into `<pre id="chaosload-browser-check">`.
+/// rendered) and every event marker and error bar (`.marker`, `.error-bar`: their box, chart and
+/// kind) into `<pre id="chaosload-browser-check">`.
 /// Errors after `load` rewrite the record, so a late error is not lost. `<`, `>`, `&` and
 /// no-break spaces are written as JSON `\u` escapes, so the dumped DOM holds the JSON verbatim.
 const PROBE: &str = r#"<script>
@@ -68,6 +80,17 @@ const PROBE: &str = r#"<script>
       };
     });
   }
+  function boxes(selector) {
+    return Array.prototype.map.call(document.querySelectorAll(selector), function (m) {
+      var r = m.getBoundingClientRect(), svg = m.closest("svg"), s = svg.getBoundingClientRect();
+      var title = m.querySelector("title");
+      return {
+        chart: svg.id, kind: m.getAttribute("data-kind") || "", width: r.width, height: r.height,
+        inside: r.left >= s.left - 1 && r.right <= s.right + 1 && r.top >= s.top - 1 && r.bottom <= s.bottom + 1,
+        title: title ? title.textContent : ""
+      };
+    });
+  }
   function gates() {
     var section = document.getElementById("gates");
     if (!section) { return null; }
@@ -77,7 +100,10 @@ const PROBE: &str = r#"<script>
   function write() {
     var pre = document.getElementById("PROBE_ID");
     if (!pre) { pre = document.createElement("pre"); pre.id = "PROBE_ID"; document.body.appendChild(pre); }
-    var json = JSON.stringify({ viewport_width: document.documentElement.clientWidth, charts: measure(), gates: gates(), errors: errors });
+    var json = JSON.stringify({
+      viewport_width: document.documentElement.clientWidth, charts: measure(), gates: gates(),
+      markers: boxes("svg .marker"), error_bars: boxes("svg .error-bar"), errors: errors
+    });
     pre.textContent = json.replace(/[<>&\u00a0]/g, function (c) { return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4); });
   }
   window.addEventListener("load", function () { loaded = true; write(); });
@@ -86,8 +112,8 @@ const PROBE: &str = r#"<script>
 "#;
 
 /// Breaks a probed copy in every way the checks look for: a console error, an uncaught
-/// exception, a chart removed, a chart collapsed to zero size, a chart wider than the window and
-/// the gates section hidden.
+/// exception, a chart removed, a chart collapsed to zero size, a chart wider than the window, the
+/// gates section hidden, every cold-start marker hidden and an error bar flattened.
 const SABOTAGE: &str = r#"<script>
 console.error("negative control: console.error");
 setTimeout(function () { throw new Error("negative control: uncaught"); }, 0);
@@ -98,6 +124,8 @@ document.addEventListener("DOMContentLoaded", function () {
   svgs[2].style.maxWidth = "none";
   svgs[2].style.width = "4000px";
   document.getElementById("gates").style.display = "none";
+  document.querySelectorAll(".marker[data-kind=cold-start]").forEach(function (m) { m.style.display = "none"; });
+  document.querySelectorAll(".error-bar")[0].querySelectorAll("rect").forEach(function (r) { r.setAttribute("height", "0"); });
 });
 </script>
 "#;
@@ -114,11 +142,12 @@ fn report_renders_in_chromium_with_every_chart_and_no_errors() {
     // running no script of its own.
     assert!(!html.to_lowercase().contains("<script"), "report.html now carries a script; extend this test");
     let expected = html.matches("<svg").count();
-    assert!(html.contains("<svg id=\"chart-cohort-2\""), "the fixture's slowloris cohort is charted");
+    assert!(html.contains("<svg id=\"chart-cohort-3\""), "the fixture's slowloris cohort is charted");
     let floor = charts_with_data(FIXTURE);
     assert!(expected >= floor, "report.html has {expected} charts, but the result has data for {floor}");
     let gates = fixture_gates(FIXTURE);
     assert!(html.contains("<section id=\"gates\">"), "the fixture's gates have a section");
+    let marks = Marks::of(&html, FIXTURE);
 
     // Chromium keeps both cores of this small machine busy for a few seconds; timing tests that
     // generate load would read that as latency.
@@ -136,7 +165,7 @@ fn report_renders_in_chromium_with_every_chart_and_no_errors() {
     // A probed copy, measured in the DOM.
     let probed = dir.join("report-probed.html");
     std::fs::write(&probed, inject(&html, PROBE)).unwrap();
-    let problems = inspect(&browser, "probed", &probed, expected, &gates);
+    let problems = inspect(&browser, "probed", &probed, expected, &gates, &marks);
     assert!(problems.is_empty(), "report.html in Chromium:\n  {}", problems.join("\n  "));
 
     // Negative control: the same checks on a broken copy must find every breakage, so a check
@@ -144,8 +173,11 @@ fn report_renders_in_chromium_with_every_chart_and_no_errors() {
     // fails here instead of passing above.
     let broken = dir.join("report-broken.html");
     std::fs::write(&broken, inject(&html, &format!("{PROBE}{SABOTAGE}"))).unwrap();
-    let found = inspect(&browser, "broken", &broken, expected, &gates).join("\n");
+    let found = inspect(&browser, "broken", &broken, expected, &gates, &marks).join("\n");
     for wanted in [
+        "chart-throughput: a cold-start marker has no visible box",
+        "chart-throughput: no cold-start marker is shown",
+        "error bar of chart-throughput is only 0 px tall",
         &format!("{expected} charts expected, {} rendered", expected - 1)[..],
         "has zero size",
         "extends past the window",
@@ -159,7 +191,9 @@ fn report_renders_in_chromium_with_every_chart_and_no_errors() {
         assert!(found.contains(wanted), "the broken copy was not caught ({wanted:?} missing); found:\n{found}");
     }
     eprintln!(
-        "browser: {expected} charts and {} gate verdicts checked in {:.1?}; screenshot {}",
+        "browser: {expected} charts, {} markers, {} error bars and {} gate verdicts checked in {:.1?}; screenshot {}",
+        marks.markers,
+        marks.error_bars,
         gates.verdicts.len(),
         started.elapsed(),
         png.display()
@@ -209,6 +243,105 @@ fn fixture_gates(path: &str) -> GateReport {
     report
 }
 
+/// The event markers and error bars report.html must show.
+struct Marks {
+    /// How many of each the page holds.
+    markers: usize,
+    error_bars: usize,
+    /// The marker kinds (`data-kind`) the fixture's result has events of, which each chart over time
+    /// must show.
+    kinds: std::collections::BTreeSet<&'static str>,
+}
+
+impl Marks {
+    /// What `html`, the report of the result at `path`, must show. The fixture has events of every
+    /// kind, so each kind's glyph is measured.
+    fn of(html: &str, path: &str) -> Marks {
+        let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let clients = result["clients"].as_array().expect("clients");
+        let sum = |list: &str, field: &str| -> u64 {
+            clients
+                .iter()
+                .flat_map(|c| c[list].as_array().into_iter().flatten())
+                .map(|s| s[field].as_u64().unwrap_or(0))
+                .sum()
+        };
+        let windows = result["faults"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["windows"].as_array().is_some_and(|w| !w.is_empty()));
+        let kinds: std::collections::BTreeSet<&'static str> = [
+            ("fault-on", windows),
+            ("fault-off", windows),
+            ("cold-start", sum("mock_timeline", "cold_starts") > 0),
+            ("freeze", sum("mock_timeline", "freezes") > 0),
+            ("frozen-hit", sum("mock_timeline", "frozen_connection_hits") > 0),
+            ("retry", sum("timeline", "retries") > 0),
+        ]
+        .into_iter()
+        .filter_map(|(kind, has)| has.then_some(kind))
+        .collect();
+        assert_eq!(
+            kinds.len(),
+            6,
+            "the fixture lacks some marker kind ({kinds:?}): regenerate it from tests/fixtures/browser.toml"
+        );
+        let error_bars = html.matches("<g class=\"error-bar\"").count();
+        assert!(error_bars > 0, "the fixture's errors are drawn");
+        Marks { markers: html.matches("<g class=\"marker\"").count(), error_bars, kinds }
+    }
+
+    /// What is wrong with the markers and error bars the probe measured: too few rendered, a box
+    /// too small or outside its chart, a kind of the result's missing from a chart over time, a
+    /// tooltip without its count, an error bar too flat to see.
+    fn problems(&self, markers: &[serde_json::Value], bars: &[serde_json::Value]) -> Vec<String> {
+        let mut problems = Vec::new();
+        let num = |m: &serde_json::Value, k: &str| m[k].as_f64().unwrap_or(0.0);
+        let text = |m: &serde_json::Value, k: &str| m[k].as_str().unwrap_or_default().to_string();
+        if markers.len() != self.markers {
+            problems.push(format!("{} event markers expected, {} rendered", self.markers, markers.len()));
+        }
+        for m in markers {
+            let (chart, kind) = (text(m, "chart"), text(m, "kind"));
+            if num(m, "width") < MIN_MARKER_PX || num(m, "height") < MIN_MARKER_PX {
+                problems.push(format!(
+                    "{chart}: a {kind} marker has no visible box ({}×{} px)",
+                    num(m, "width"),
+                    num(m, "height")
+                ));
+            } else if m["inside"] != true {
+                problems.push(format!("{chart}: a {kind} marker lies outside its chart"));
+            }
+            if !text(m, "title").chars().any(|c| c.is_ascii_digit()) {
+                problems.push(format!("{chart}: a {kind} marker's tooltip has no count: {:?}", text(m, "title")));
+            }
+        }
+        for chart in MARKED_CHARTS {
+            for kind in &self.kinds {
+                let shown = markers.iter().any(|m| {
+                    text(m, "chart") == chart
+                        && text(m, "kind") == *kind
+                        && num(m, "width") >= MIN_MARKER_PX
+                        && num(m, "height") >= MIN_MARKER_PX
+                });
+                if !shown {
+                    problems.push(format!("{chart}: no {kind} marker is shown"));
+                }
+            }
+        }
+        if bars.len() != self.error_bars {
+            problems.push(format!("{} error bars expected, {} rendered", self.error_bars, bars.len()));
+        }
+        for b in bars {
+            if num(b, "height") < MIN_ERROR_BAR_PX {
+                problems.push(format!("an error bar of {} is only {} px tall", text(b, "chart"), num(b, "height")));
+            }
+        }
+        problems
+    }
+}
+
 /// The page with `script` placed just before `</head>`: after the charset and style, before any
 /// content, so it sees every error the body causes.
 fn inject(html: &str, script: &str) -> String {
@@ -218,8 +351,16 @@ fn inject(html: &str, script: &str) -> String {
 
 /// Loads a probed page, and returns every problem found: missing, empty, collapsed or
 /// overflowing charts, a gates section missing, hidden, below a chart, overflowing or not showing
-/// every verdict of `gates`, errors the probe recorded, and console lines Chromium logged.
-fn inspect(browser: &Chromium, name: &str, page: &Path, expected: usize, gates: &GateReport) -> Vec<String> {
+/// every verdict of `gates`, markers or error bars missing or invisible (`marks`), errors the
+/// probe recorded, and console lines Chromium logged.
+fn inspect(
+    browser: &Chromium,
+    name: &str,
+    page: &Path,
+    expected: usize,
+    gates: &GateReport,
+    marks: &Marks,
+) -> Vec<String> {
     // Virtual time lets `load` fire and timers run before the DOM is dumped, without waiting.
     let run = browser.run(name, &["--dump-dom".to_string(), "--virtual-time-budget=5000".to_string()], page);
     let mut problems: Vec<String> =
@@ -255,6 +396,8 @@ fn inspect(browser: &Chromium, name: &str, page: &Path, expected: usize, gates: 
         }
     }
     problems.extend(gates_problems(&check["gates"], charts, viewport, gates));
+    let list = |k: &str| check[k].as_array().cloned().unwrap_or_default();
+    problems.extend(marks.problems(&list("markers"), &list("error_bars")));
     for e in check["errors"].as_array().expect("errors") {
         problems.push(format!("page error: {}", e.as_str().unwrap_or_default()));
     }

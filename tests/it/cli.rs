@@ -208,6 +208,7 @@ fn schema_rejects_a_result_missing_any_of_its_contract_fields() {
         ("/clients/0/connections", Some("connections")),
         ("/clients/0/timeline/0", Some("second")),
         ("/clients/0/mock", Some("mock")),
+        ("/clients/0/mock_timeline/0", Some("mock_second")),
         ("/clients/0/cohorts/0", Some("cohort")),
         ("/clients/0/cohorts/0/timeline/0", Some("cohort_second")),
         ("/clients/0/proxy", Some("proxy")),

@@ -396,3 +396,67 @@ fn the_largest_durations_do_not_overflow_at_run_time() {
     assert_eq!(result.faults[0].windows.len(), 1);
     assert_eq!(result.faults[0].windows[0].start_ms, 100);
 }
+
+/// A scale-to-zero mock under two bursts: every cold start, freeze and hit on a frozen connection
+/// the mock counted is in its per-second timeline (`mock_timeline`, on the client's time axis),
+/// the seconds adding up to the totals, and every retry in the client's timeline. On a quiet
+/// machine each lands in its second: cold starts as the bursts arrive (0 s and 3 s), freezes
+/// 700 ms after an instance's last request (never in the gap's second 2, nor after the run),
+/// frozen hits as the second burst meets the first one's pooled connections.
+#[test]
+fn serverless_events_and_retries_are_counted_per_second() {
+    let _serial = exclusive();
+    let text = r#"
+        name = "serverless-timeline"
+        seed = 11
+        drain = "1s"
+        [target]
+        mock = true
+        [mock]
+        latency = { dist = "fixed", value = "5ms" }
+        [mock.serverless]
+        instances = 3
+        concurrency = 1
+        freeze_after = "700ms"
+        init = "30ms"
+        on_freeze = "reset"
+        [[phase]]
+        name = "bursts"
+        duration = "5s"
+        shape = { kind = "bursts", rate = 100, on = "1s", off = "2s" }
+        [[client]]
+        name = "pooled"
+        retries = { max = 1, on = ["reset", "closed"] }
+    "#;
+    let path = std::path::Path::new("serverless-timeline.toml");
+    let plan = chaosload::scenario::parse_bytes(text.as_bytes().to_vec(), path, &Default::default())
+        .unwrap_or_else(|d| panic!("{d}"));
+    let timed = run_timed(&plan.to_parts());
+    let c = &timed.result.clients[0];
+    let mock = c.mock.expect("the mock's counters");
+    let seconds = &c.mock_timeline;
+    assert!(seconds.iter().enumerate().all(|(t, s)| s.t_s == t as u64), "one entry per second from 0: {seconds:?}");
+    let sum = |f: fn(&chaosload::result::MockSecond) -> u64| seconds.iter().map(f).sum::<u64>();
+    assert_eq!(sum(|s| s.cold_starts), mock.cold_starts, "{seconds:?}");
+    assert_eq!(sum(|s| s.freezes), mock.freezes, "{seconds:?}");
+    assert_eq!(sum(|s| s.frozen_connection_hits), mock.frozen_connection_hits, "{seconds:?}");
+    assert_eq!(sum(|s| s.connections_closed_idle), mock.connections_closed_idle, "{seconds:?}");
+    // Two bursts of three instances each, frozen in between: the model did what the plan says.
+    assert!(mock.cold_starts >= 4 && mock.freezes >= 2 && mock.frozen_connection_hits >= 1, "{mock:?}");
+    let retries: u64 = c.timeline.iter().map(|s| s.retries).sum();
+    assert_eq!(retries, c.total.retries, "every retry is in the second its request ended");
+    assert!(retries >= 1, "a reset on a frozen connection is retried: {:?}", c.total.errors);
+    assert!(seconds.len() as u64 <= c.duration_ms.div_ceil(1000), "no event after the run: {seconds:?}");
+    crate::cli::check_schema(&serde_json::to_value(&timed.result).expect("a result serializes"));
+    timed.timing("each event in its second", |result| {
+        let seconds = &result.clients[0].mock_timeline;
+        let when = |f: fn(&chaosload::result::MockSecond) -> u64| -> Vec<u64> {
+            seconds.iter().filter(|s| f(s) > 0).map(|s| s.t_s).collect()
+        };
+        let (starts, freezes, hits) =
+            (when(|s| s.cold_starts), when(|s| s.freezes), when(|s| s.frozen_connection_hits));
+        assert!(starts.iter().all(|t| [0, 3].contains(t)), "cold starts in seconds {starts:?}");
+        assert!(freezes.iter().all(|t| [0, 1, 3, 4].contains(t)), "freezes in seconds {freezes:?}");
+        assert!(hits.contains(&3), "frozen hits in seconds {hits:?}");
+    });
+}

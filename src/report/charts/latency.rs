@@ -1,20 +1,24 @@
 //! Latency over time: p99 (and p50) of the requests that completed in each second, one colour per
-//! series, with fault windows shaded and labelled.
+//! series, with fault windows shaded and labelled, and (in report.html) a strip of event markers
+//! per configuration under the plot.
 
 use super::axis::{axis, fmt_log_us, log_ticks, mesh};
 use super::draw::draw_line;
 use super::faults::{draw_faults, fault_strip_height, with_fault_strip};
 use super::legend::{legend_height, series_legend, LegendItem, Mark};
-use super::svg::svg;
-use super::time::{fmt_seconds, runs, seconds_covered, time_ticks, TimeSeries};
+use super::markers::Markers;
+use super::svg::svg_with_overlay;
+use super::time::{fmt_seconds, run_seconds, runs, seconds_covered, time_ticks, TimeSeries};
 use crate::report::palette::client_color;
 use crate::result::{FaultWindows, RunResult};
 use plotters::prelude::*;
 
-/// p50 and p99 latency per second, with fault windows shaded and labelled.
+/// p50 and p99 latency per second, with fault windows shaded and labelled, and each
+/// configuration's event markers in a strip under the plot.
 pub fn latency_over_time(result: &RunResult) -> String {
     let series = TimeSeries::of_clients(result);
-    latencies_over_time("chart-latency-time", "latency over time", &series, &result.faults, Dashes::P50)
+    let markers = Markers::of(result, run_seconds(result));
+    draw("chart-latency-time", "latency over time", &series, &result.faults, Dashes::P50, &markers)
 }
 
 /// What dashed lines stand for in [`latencies_over_time`].
@@ -36,6 +40,19 @@ pub fn latencies_over_time(
     faults: &[FaultWindows],
     dashes: Dashes,
 ) -> String {
+    draw(id, label, series, faults, dashes, &Markers::none())
+}
+
+/// The chart of [`latencies_over_time`], with a strip of `markers` per series under the plot (the
+/// series are `markers`' configurations, in order).
+fn draw(
+    id: &str,
+    label: &str,
+    series: &[TimeSeries],
+    faults: &[FaultWindows],
+    dashes: Dashes,
+    markers: &Markers,
+) -> String {
     let p50 = dashes == Dashes::P50;
     let x_end = seconds_covered(series);
     let values = series.iter().flat_map(|c| c.seconds.iter().filter(|s| s.completed > 0));
@@ -56,9 +73,12 @@ pub fn latencies_over_time(
             LegendItem::new("later runs (dashed)", grey, Mark::Dashed),
         ],
     });
-    let height = 400 + legend_height(&legend) + fault_strip_height(faults);
-    svg(id, label, height, &legend, |area| {
+    legend.extend(markers.legend());
+    let strips = markers.strip_height(true) * series.len() as u32;
+    let height = 400 + strips + legend_height(&legend) + fault_strip_height(faults);
+    svg_with_overlay(id, label, height, &legend, |area, overlay| {
         let (strip, plot) = with_fault_strip(area, faults);
+        let (plot, under) = plot.split_vertically(400);
         let mut chart = ChartBuilder::on(&plot)
             .margin(10)
             .margin_right(30)
@@ -99,6 +119,12 @@ pub fn latencies_over_time(
                     draw_line(&mut chart, points, client_color(i), dashed)?;
                 }
             }
+        }
+        let x_px = |x: f64| chart.backend_coord(&(x, y_lo)).0;
+        let top = under.get_base_pixel().1;
+        for i in 0..series.len() {
+            let at = top + (i as u32 * markers.strip_height(true)) as i32;
+            markers.draw_strip(overlay, i, at, true, x_end, &x_px);
         }
         Ok(())
     })

@@ -1,7 +1,10 @@
 //! The legend strip above every chart (never over the data): one entry per series in its colour, plus
-//! entries saying what solid and dashed lines or boxes stand for, wrapped at the chart's width.
+//! entries saying what solid and dashed lines, boxes or event markers stand for, wrapped at the
+//! chart's width.
 
 use super::draw::{Area, DrawResult, FONT, WIDTH};
+use super::markers::MarkerKind;
+use super::svg::Overlay;
 use crate::report::palette::client_color;
 use crate::result::RunResult;
 use plotters::prelude::*;
@@ -15,6 +18,8 @@ pub(super) enum Mark {
     Line,
     Dashed,
     Box,
+    /// An event marker's glyph, drawn as the marker strips draw it (in the overlay).
+    Glyph(MarkerKind),
 }
 
 pub(super) struct LegendItem {
@@ -64,7 +69,7 @@ pub(super) fn legend_height(items: &[LegendItem]) -> u32 {
     legend_layout(items).1 * LEGEND_ROW + 6
 }
 
-pub(super) fn draw_legend(area: &Area, items: &[LegendItem], top: i32) -> DrawResult {
+pub(super) fn draw_legend(area: &Area, items: &[LegendItem], top: i32, overlay: &mut Overlay) -> DrawResult {
     let (places, _) = legend_layout(items);
     for (item, (row, x)) in items.iter().zip(places) {
         let y = top + (row * LEGEND_ROW) as i32 + LEGEND_ROW as i32 / 2;
@@ -77,6 +82,15 @@ pub(super) fn draw_legend(area: &Area, items: &[LegendItem], top: i32) -> DrawRe
                 }
             }
             Mark::Box => area.draw(&Rectangle::new([(x, y - 6), (x + 24, y + 6)], item.color.mix(0.7).filled()))?,
+            Mark::Glyph(kind) => {
+                let (dx, dy) = area.get_base_pixel();
+                overlay.push(&format!(
+                    "<g class=\"legend-glyph\" transform=\"translate({},{})\">{}</g>",
+                    x + dx + 12,
+                    y + dy,
+                    kind.glyph()
+                ));
+            }
         }
         let font = (FONT, 16).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
         area.draw(&Text::new(item.label.clone(), (x + 30, y), font))?;

@@ -8,8 +8,9 @@
 //! One chart a file: `spectrum`, `latency` (over time), `throughput`, `per_second` (connections
 //! opened, the longest DNS lookup) and `cohort` (a slow-client cohort's connections). Beside them,
 //! the kit they draw with: `draw` (drawing area, width, font, lines), `svg` (the document around each
-//! chart), `legend`, `axis` (value axes and the mesh), `time` (the time axis and its series) and
-//! `faults` (fault strips and shading). This file only names them and re-exports what the pages call.
+//! chart and its hand-written overlay), `legend`, `axis` (value axes and the mesh), `time` (the time
+//! axis and its series), `faults` (fault strips and shading) and `markers` (event markers: fault
+//! switches, cold starts, freezes, frozen-connection hits, retries). This file only names them and re-exports what the pages call.
 
 mod axis;
 mod cohort;
@@ -17,6 +18,7 @@ mod draw;
 mod faults;
 mod latency;
 mod legend;
+mod markers;
 mod per_second;
 mod spectrum;
 mod svg;
@@ -29,6 +31,6 @@ pub use self::draw::WIDTH;
 pub use self::latency::{latencies_over_time, latency_over_time, Dashes};
 pub use self::per_second::{connections, dns_time};
 pub use self::spectrum::{spectrum, SpectrumLine};
-pub use self::throughput::throughput;
+pub use self::throughput::{throughput, MIN_ERROR_PX};
 pub use self::time::TimeSeries;
 pub use crate::report::palette::{client_color, css};
