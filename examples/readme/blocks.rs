@@ -453,21 +453,21 @@ pub fn looks_like_output(body: &[String]) -> bool {
     })
 }
 
-/// The summary tables in a block: each header line with the configuration names of its rows.
-pub fn summary_tables(body: &[String]) -> Vec<(String, Vec<String>)> {
+/// The summary tables in a block: each header line's index in the block, the line, and the
+/// configuration names of the rows under it (a name, then a count of requests).
+pub fn summary_tables(body: &[String]) -> Vec<(usize, String, Vec<String>)> {
     let mut tables = Vec::new();
     for (i, line) in body.iter().enumerate() {
         if !is_summary_header(line) {
             continue;
         }
-        let columns = line.split_whitespace().count();
         let names = body[i + 1..]
             .iter()
             .map(|row| row.split_whitespace().collect::<Vec<_>>())
-            .take_while(|words| words.len() == columns && words[1].bytes().all(|b| b.is_ascii_digit()))
+            .take_while(|words| words.len() > 2 && words[1].bytes().all(|b| b.is_ascii_digit()))
             .map(|words| words[0].to_string())
             .collect();
-        tables.push((line.clone(), names));
+        tables.push((i, line.clone(), names));
     }
     tables
 }
@@ -518,13 +518,13 @@ pub fn problems(text: &str) -> Vec<String> {
                 Some(_) => {}
             },
         }
-        for (header, names) in summary_tables(&fence.body) {
+        for (at, header, names) in summary_tables(&fence.body) {
             match current_summary_header(&names) {
                 Ok(current) if current == header => {}
                 Ok(current) => problems.push(format!(
-                    "README.md:{}: stale: its summary table's header is not what `chaosload run` prints now\n  \
+                    "README.md:{}: stale: this summary table's header is not what `chaosload run` prints now\n  \
                      README: {header}\n  now:    {current}",
-                    fence.open + 1
+                    fence.open + 2 + at
                 )),
                 Err(e) => problems.push(format!("the summary header cannot be rendered: {e}")),
             }
@@ -641,7 +641,7 @@ mod tests {
         let found = problems(&bare);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].starts_with("README.md:3: this block shows chaosload's output but is not generated"));
-        assert!(found[1].contains("header is not what `chaosload run` prints now"), "one space too many: {found:?}");
+        assert!(found[1].starts_with("README.md:4: stale: this summary table's header is not what"), "{found:?}");
 
         let header = current_summary_header(&["a".to_string()]).unwrap();
         assert!(header.starts_with("client ") && header.contains("p99.9"), "{header}");
@@ -657,6 +657,9 @@ mod tests {
         assert!(problems(&edited)[0].contains("stale: edited by hand"), "{:?}", problems(&edited));
         let one_column_less = generated.replace(" conns", "");
         assert!(problems(&one_column_less).iter().any(|p| p.contains("header is not what")), "a column dropped");
+        let one_column_more = generated.replace(" conns", " conns  reuse");
+        let found = problems(&one_column_more);
+        assert!(found.iter().any(|p| p.ends_with(&format!("\n  now:    {header}"))), "a column added: {found:?}");
     }
 
     #[test]
