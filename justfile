@@ -29,6 +29,14 @@ verdict-fixtures:
 ci:
     bash .ci/run
 
+# README.md's example outputs run again (about 10 minutes: every shipped scenario runs): each block
+# marked `<!-- generated … -->` is rewritten with what its commands print now, README.md written
+# once at the end. `just readme --check` runs nothing and lists stale or unmarked blocks;
+# `just readme --only coldstart.toml` regenerates the blocks whose marker names it.
+readme *args:
+    cargo build --release
+    cargo run --release --quiet --example readme -- {{args}}
+
 # Mutation testing of the measurement core (cargo-mutants, installed if missing): which
 # hand-made bugs the tests let through. All five files take hours on 2 cores; name files to run
 # fewer (`just mutants src/fault/mod.rs`). TEST_ARGS narrows the tests each mutant runs
