@@ -3,8 +3,7 @@
 //! chart's width.
 
 use super::draw::{Area, DrawResult, FONT, WIDTH};
-use super::markers::MarkerKind;
-use super::svg::Overlay;
+use super::overlay::Overlay;
 use crate::report::palette::client_color;
 use crate::result::RunResult;
 use plotters::prelude::*;
@@ -13,13 +12,14 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 const LEGEND_ROW: u32 = 22;
 const MARGIN_LEFT: i32 = 16;
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub(super) enum Mark {
     Line,
     Dashed,
     Box,
-    /// An event marker's glyph, drawn as the marker strips draw it (in the overlay).
-    Glyph(MarkerKind),
+    /// An event marker's glyph: its SVG markup centred on (0, 0), as the marker strips draw it (in
+    /// the overlay).
+    Glyph(String),
 }
 
 pub(super) struct LegendItem {
@@ -36,7 +36,7 @@ impl LegendItem {
 
 /// One legend entry per series, coloured by its index.
 pub(super) fn series_legend<'a>(names: impl IntoIterator<Item = &'a str>, mark: Mark) -> Vec<LegendItem> {
-    names.into_iter().enumerate().map(|(i, name)| LegendItem::new(name, client_color(i), mark)).collect()
+    names.into_iter().enumerate().map(|(i, name)| LegendItem::new(name, client_color(i), mark.clone())).collect()
 }
 
 pub(super) fn clients_legend(result: &RunResult, mark: Mark) -> Vec<LegendItem> {
@@ -74,7 +74,7 @@ pub(super) fn draw_legend(area: &Area, items: &[LegendItem], top: i32, overlay: 
     for (item, (row, x)) in items.iter().zip(places) {
         let y = top + (row * LEGEND_ROW) as i32 + LEGEND_ROW as i32 / 2;
         let style = item.color.stroke_width(3);
-        match item.mark {
+        match &item.mark {
             Mark::Line => area.draw(&PathElement::new(vec![(x, y), (x + 24, y)], style))?,
             Mark::Dashed => {
                 for dx in [0, 10, 20] {
@@ -82,13 +82,12 @@ pub(super) fn draw_legend(area: &Area, items: &[LegendItem], top: i32, overlay: 
                 }
             }
             Mark::Box => area.draw(&Rectangle::new([(x, y - 6), (x + 24, y + 6)], item.color.mix(0.7).filled()))?,
-            Mark::Glyph(kind) => {
+            Mark::Glyph(glyph) => {
                 let (dx, dy) = area.get_base_pixel();
                 overlay.push(&format!(
-                    "<g class=\"legend-glyph\" transform=\"translate({},{})\">{}</g>",
+                    "<g class=\"legend-glyph\" transform=\"translate({},{})\">{glyph}</g>",
                     x + dx + 12,
                     y + dy,
-                    kind.glyph()
                 ));
             }
         }

@@ -9,7 +9,7 @@
 //! `<g class="marker" data-kind="…">` placed by a `translate` to its x on the time axis.
 
 use super::legend::{LegendItem, Mark};
-use super::svg::Overlay;
+use super::overlay::Overlay;
 use crate::report::page::esc;
 use crate::report::palette::{client_color, css};
 use crate::result::{ClientResult, MockSecond, RunResult};
@@ -232,7 +232,7 @@ impl<'a> Markers<'a> {
 
     /// A legend entry for each kind shown.
     pub(super) fn legend(&self) -> Vec<LegendItem> {
-        self.kinds.iter().map(|k| LegendItem::new(k.legend(), k.color(), Mark::Glyph(*k))).collect()
+        self.kinds.iter().map(|k| LegendItem::new(k.legend(), k.color(), Mark::Glyph(k.glyph()))).collect()
     }
 
     /// The height of one configuration's strip, with or without its name above it: 0 without

@@ -8,7 +8,7 @@
 //! One chart a file: `spectrum`, `latency` (over time), `throughput`, `per_second` (connections
 //! opened, the longest DNS lookup) and `cohort` (a slow-client cohort's connections). Beside them,
 //! the kit they draw with: `draw` (drawing area, width, font, lines), `svg` (the document around each
-//! chart and its hand-written overlay), `legend`, `axis` (value axes and the mesh), `time` (the time
+//! chart), `overlay` (its hand-written markup on top), `legend`, `axis` (value axes and the mesh), `time` (the time
 //! axis and its series), `faults` (fault strips and shading) and `markers` (event markers: fault
 //! switches, cold starts, freezes, frozen-connection hits, retries). This file only names them and re-exports what the pages call.
 
@@ -19,6 +19,7 @@ mod faults;
 mod latency;
 mod legend;
 mod markers;
+mod overlay;
 mod per_second;
 mod spectrum;
 mod svg;

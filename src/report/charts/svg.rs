@@ -1,27 +1,12 @@
 //! Every chart's SVG document: its id and accessible label, the legend strip on top and the drawing
-//! below it, as an inline `<svg>` string (or a note saying why the chart could not be drawn), and
-//! the overlay: markup drawn by hand on top of plotters' drawing, for what plotters cannot say (a
-//! `<title>` tooltip, a class a test or a browser can find).
+//! below it, as an inline `<svg>` string (or a note saying why the chart could not be drawn), with
+//! the chart's [`Overlay`] placed on top.
 
 use super::draw::{Area, DrawResult, WIDTH};
 use super::legend::{draw_legend, legend_height, LegendItem};
+use super::overlay::Overlay;
 use crate::report::page::esc;
 use plotters::prelude::*;
-
-/// Hand-written SVG elements in the chart's own pixel coordinates (plotters' backend coordinates),
-/// placed after everything plotters drew, so they sit on top.
-#[derive(Default)]
-pub(super) struct Overlay {
-    markup: String,
-}
-
-impl Overlay {
-    /// Appends `element`, already escaped where it holds text.
-    pub(super) fn push(&mut self, element: &str) {
-        self.markup.push_str(element);
-        self.markup.push('\n');
-    }
-}
 
 /// Renders one chart into an SVG string with `id`, a legend strip on top and `draw` below it.
 pub(super) fn svg(
@@ -57,9 +42,9 @@ pub(super) fn svg_with_overlay(
     if let Err(e) = drawn {
         return format!("<p class=\"warn\">chart {id} could not be drawn: {}</p>", esc(&e.to_string()));
     }
-    if !overlay.markup.is_empty() {
+    if !overlay.is_empty() {
         if let Some(end) = buf.rfind("</svg>") {
-            buf.insert_str(end, &overlay.markup);
+            buf.insert_str(end, overlay.markup());
         }
     }
     // Inline SVG in HTML needs no namespace: dropping it keeps the page free of any URL.
