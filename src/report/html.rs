@@ -392,41 +392,11 @@ const COLUMNS: &[Column] = &[
         show: |v, p| format!("{v:.0} ({})", pct(p.error_rate)),
         better: Better::Lower,
     },
-    Column {
-        head: "p50",
-        gate: Some("p50"),
-        value: |p| lat(p, p.latency.p50_us),
-        show: |v, _| fmt_us(v as u64),
-        better: Better::Lower,
-    },
-    Column {
-        head: "p90",
-        gate: Some("p90"),
-        value: |p| lat(p, p.latency.p90_us),
-        show: |v, _| fmt_us(v as u64),
-        better: Better::Lower,
-    },
-    Column {
-        head: "p99",
-        gate: Some("p99"),
-        value: |p| lat(p, p.latency.p99_us),
-        show: |v, _| fmt_us(v as u64),
-        better: Better::Lower,
-    },
-    Column {
-        head: "p99.9",
-        gate: Some("p99.9"),
-        value: |p| lat(p, p.latency.p999_us),
-        show: |v, _| fmt_us(v as u64),
-        better: Better::Lower,
-    },
-    Column {
-        head: "max",
-        gate: None,
-        value: |p| lat(p, p.latency.max_us),
-        show: |v, _| fmt_us(v as u64),
-        better: Better::Lower,
-    },
+    latency_column("p50", Some("p50"), |p| lat(p, p.latency.p50_us)),
+    latency_column("p90", Some("p90"), |p| lat(p, p.latency.p90_us)),
+    latency_column("p99", Some("p99"), |p| lat(p, p.latency.p99_us)),
+    latency_column("p99.9", Some("p99.9"), |p| lat(p, p.latency.p999_us)),
+    latency_column("max", None, |p| lat(p, p.latency.max_us)),
     Column {
         head: "conns opened",
         gate: Some("connections_opened"),
@@ -449,6 +419,15 @@ const COLUMNS: &[Column] = &[
         better: Better::Higher,
     },
 ];
+
+/// A latency percentile's column: shown in µs–s, lower is better.
+const fn latency_column(
+    head: &'static str,
+    gate: Option<&'static str>,
+    value: fn(&PhaseResult) -> Option<f64>,
+) -> Column {
+    Column { head, gate, value, show: |v, _| fmt_us(v as u64), better: Better::Lower }
+}
 
 fn lat(p: &PhaseResult, us: u64) -> Option<f64> {
     (p.latency.count > 0).then_some(us as f64)

@@ -179,35 +179,28 @@ impl Mechanism {
 
     /// The setting of `c` that decides this mechanism, against the server behaviour it meets.
     fn cause(self, r: &RunResult, c: &ClientResult) -> Option<String> {
-        let pool_idle = || -> Option<(String, Option<Duration>)> {
+        // The pool idle timeout against a server-side idle limit at `path` (`whose` it is).
+        let pool_idle_against = |path: &[&str], whose: &str| -> Option<String> {
             let keep_alive = knob(r, c, "keep_alive").and_then(Value::as_bool).unwrap_or(true);
-            keep_alive.then(|| {
-                (knob_text(r, c, "pool_idle_timeout").unwrap_or_default(), knob_duration(r, c, "pool_idle_timeout"))
+            if !keep_alive {
+                return None;
+            }
+            let text = knob_text(r, c, "pool_idle_timeout").unwrap_or_default();
+            let limit_text = scenario_text(r, path)?;
+            let limit = scenario_duration(r, path)?;
+            let what = format!("{whose} {} {limit_text}", path.last().expect("a key"));
+            Some(match knob_duration(r, c, "pool_idle_timeout") {
+                Some(idle) if idle < limit => {
+                    format!("its pool_idle_timeout {text} drops idle connections before {what}")
+                }
+                _ => format!("its pool_idle_timeout {text} keeps idle connections past {what}"),
             })
         };
         match self {
             Mechanism::FrozenConnections => {
-                let (text, idle) = pool_idle()?;
-                let freeze_text = scenario_text(r, &["mock", "serverless", "freeze_after"])?;
-                let freeze = scenario_duration(r, &["mock", "serverless", "freeze_after"])?;
-                let first = idle.is_some_and(|idle| idle < freeze);
-                Some(if first {
-                    format!("its pool_idle_timeout {text} drops idle connections before the platform's freeze_after {freeze_text}")
-                } else {
-                    format!("its pool_idle_timeout {text} keeps idle connections past the platform's freeze_after {freeze_text}")
-                })
+                pool_idle_against(&["mock", "serverless", "freeze_after"], "the platform's")
             }
-            Mechanism::IdleCloseRace => {
-                let (text, idle) = pool_idle()?;
-                let close_text = scenario_text(r, &["mock", "keep_alive_timeout"])?;
-                let close = scenario_duration(r, &["mock", "keep_alive_timeout"])?;
-                let first = idle.is_some_and(|idle| idle < close);
-                Some(if first {
-                    format!("its pool_idle_timeout {text} drops idle connections before the server's keep_alive_timeout {close_text}")
-                } else {
-                    format!("its pool_idle_timeout {text} keeps idle connections past the server's keep_alive_timeout {close_text}")
-                })
-            }
+            Mechanism::IdleCloseRace => pool_idle_against(&["mock", "keep_alive_timeout"], "the server's"),
             Mechanism::GatewayTimeouts => {
                 let after = gateway_after(r)?;
                 let after_d = humantime::parse_duration(&after).ok()?;
