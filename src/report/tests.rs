@@ -314,7 +314,8 @@ mod compare_page {
             "in after&lt;1&gt;.json: <span class=\"worse\">errors worse, 0.0% → 2.00%, beyond the noise (95% intervals \
              do not overlap); p99 latency worse, 10.0ms → 30.0ms (+199.9%), beyond the noise",
             "not in third&amp;.json",
-            "in third&amp;.json: no significant difference (errors 0.0% → 0.0%, p99 latency 10.0ms → 10.0ms)",
+            "in third&amp;.json: no significant difference (errors 0.0% → 0.0%, p99 latency 10.0ms → 10.0ms, median \
+             latency 2.00ms → 2.00ms)",
             // The tables: deltas in % coloured when beyond the noise, grey within it; the run without
             // the configuration.
             "<td>30.0ms<span class=\"d worse\" title=\"beyond the noise: the 95% intervals do not overlap\">+200.0%</span></td>",

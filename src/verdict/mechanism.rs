@@ -142,7 +142,8 @@ impl Mechanism {
             Mechanism::ColdStarts => format!("{n_s} cold start{}", plural(n)),
             Mechanism::Connections => {
                 let per = c.total.sent as f64 / n as f64;
-                format!("{n_s} connection{} opened ({per:.1} requests each)", plural(n))
+                let per = if per >= 100.0 { thousands(per.round() as u64) } else { format!("{per:.1}") };
+                format!("{n_s} connection{} opened ({per} requests each)", plural(n))
             }
         }
     }

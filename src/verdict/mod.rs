@@ -25,21 +25,23 @@ use crate::gate::sample::{Sample, Scope};
 use crate::result::{ClientResult, RunResult};
 use crate::stats::differs;
 
-/// What a run's configurations are ranked on, in order: the second only among those the first
-/// could not tell apart.
+/// What a run's configurations are ranked on, in order: each only among those the ones before it
+/// could not tell apart (the tail before the median: a user feels the tail first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Basis {
     Errors,
     P99,
+    P50,
 }
 
 impl Basis {
-    pub const ORDER: [Basis; 2] = [Basis::Errors, Basis::P99];
+    pub const ORDER: [Basis; 3] = [Basis::Errors, Basis::P99, Basis::P50];
 
     pub fn words(self) -> &'static str {
         match self {
             Basis::Errors => "errors",
             Basis::P99 => "p99 latency",
+            Basis::P50 => "median latency",
         }
     }
 
@@ -47,14 +49,31 @@ impl Basis {
     fn measure(self, sample: &Sample) -> Measured {
         match self {
             Basis::Errors => ErrorRate(Which::All).measure(sample),
-            Basis::P99 => Percentile { percent: 99.0 }.measure(sample),
+            Basis::P99 | Basis::P50 => self.percentile().expect("a latency").measure(sample),
+        }
+    }
+
+    fn percentile(self) -> Option<Percentile> {
+        match self {
+            Basis::Errors => None,
+            Basis::P99 => Some(Percentile { percent: 99.0 }),
+            Basis::P50 => Some(Percentile { percent: 50.0 }),
         }
     }
 
     fn unit(self) -> Unit {
         match self {
             Basis::Errors => Unit::Ratio,
-            Basis::P99 => Unit::Us,
+            Basis::P99 | Basis::P50 => Unit::Us,
+        }
+    }
+
+    /// `p99 1.07s`, `0 errors in 1,000 requests`: a standing's figure as the headline says it.
+    fn describe(self, s: &Standing) -> String {
+        match self {
+            Basis::Errors => describe_errors(s.client),
+            Basis::P99 => format!("p99 {}", describe(self, s.on(self))),
+            Basis::P50 => format!("p50 {}", describe(self, s.on(self))),
         }
     }
 }
@@ -84,19 +103,16 @@ pub struct Verdict {
     pub settings: Option<String>,
 }
 
-/// One configuration's figures on each [`Basis`].
+/// One configuration's figures on each [`Basis`], in [`Basis::ORDER`].
 struct Standing<'r> {
     client: &'r ClientResult,
-    errors: Measured,
-    p99: Measured,
+    figures: Vec<Measured>,
 }
 
 impl Standing<'_> {
     fn on(&self, basis: Basis) -> &Measured {
-        match basis {
-            Basis::Errors => &self.errors,
-            Basis::P99 => &self.p99,
-        }
+        let at = Basis::ORDER.iter().position(|b| *b == basis).expect("every basis is in ORDER");
+        &self.figures[at]
     }
 
     fn name(&self) -> &str {
@@ -119,15 +135,18 @@ pub fn judge(result: &RunResult) -> Option<Verdict> {
         .iter()
         .map(|client| {
             let sample = Sample::of(client, &Scope::Total, &result.faults).expect("the whole run is always a sample");
-            Standing { client, errors: Basis::Errors.measure(&sample), p99: Basis::P99.measure(&sample) }
+            Standing { client, figures: Basis::ORDER.iter().map(|b| b.measure(&sample)).collect() }
         })
         .collect();
     let first = standings.first()?;
     let why = mechanism::why(result);
     if standings.len() == 1 {
         let name = first.name().to_string();
-        let headline =
-            format!("{name} alone: {} errors, p99 {}", describe_errors(first.client), describe(Basis::P99, &first.p99));
+        let headline = format!(
+            "{name} alone: {} errors, p99 {}",
+            describe_errors(first.client),
+            describe(Basis::P99, first.on(Basis::P99))
+        );
         return Some(Verdict { outcome: Outcome::Alone { name }, headline, evidence: Vec::new(), why, settings: None });
     }
     // Narrow the field basis by basis: whoever is behind the best of the field drops out.
@@ -166,8 +185,8 @@ pub fn judge(result: &RunResult) -> Option<Verdict> {
             let among: Vec<String> = field.iter().map(|s| s.name().to_string()).collect();
             let ahead_of: Vec<String> = dropped.iter().map(|s| s.name().to_string()).collect();
             let mut headline = format!(
-                "no significant difference between {}: their errors and p99 latencies are within each other's 95% \
-                 intervals",
+                "no significant difference between {}: their errors, p99 and median latencies are within each \
+                 other's 95% intervals",
                 and_list(&among)
             );
             if !ahead_of.is_empty() {
@@ -183,28 +202,30 @@ pub fn judge(result: &RunResult) -> Option<Verdict> {
 }
 
 fn won_headline(winner: &Standing, basis: Basis, dropped: &[&Standing], all: &[Standing]) -> String {
-    let losers: Vec<String> = dropped.iter().map(|s| format!("{} for {}", describe_on(basis, s), s.name())).collect();
+    let losers: Vec<String> = dropped.iter().map(|s| format!("{} for {}", basis.describe(s), s.name())).collect();
     let mut line = format!(
         "{} won on {}: {} against {}, a difference larger than the noise (95% intervals do not overlap)",
         winner.name(),
         basis.words(),
-        describe_on(basis, winner),
+        basis.describe(winner),
         losers.join(", ")
     );
-    if basis == Basis::P99 {
-        line.push_str("; errors: no significant difference");
+    let before: Vec<&str> = Basis::ORDER.iter().take_while(|b| **b != basis).map(|b| b.words()).collect();
+    if !before.is_empty() {
+        line.push_str(&format!("; no significant difference in {}", and_list_str(&before)));
         return line;
     }
     // Fewer errors can be bought with latency (retries, cold starts), or come with less of it.
     let others: Vec<&Standing> = all.iter().filter(|s| !std::ptr::eq(*s, winner)).collect();
-    let p99 = |s: &Standing| format!("{} for {}", describe(Basis::P99, &s.p99), s.name());
-    let slower: Vec<String> = others.iter().filter(|s| behind(&winner.p99, &s.p99)).map(|s| p99(s)).collect();
-    let faster: Vec<String> = others.iter().filter(|s| behind(&s.p99, &winner.p99)).map(|s| p99(s)).collect();
-    let mine = describe(Basis::P99, &winner.p99);
-    if let Some(why) =
-        winner.p99.insufficient.as_ref().or_else(|| others.iter().find_map(|s| s.p99.insufficient.as_ref()))
-    {
-        line.push_str(&format!("; p99 cannot be compared: {why}"));
+    let p99 = |s: &Standing| format!("{} for {}", describe(Basis::P99, s.on(Basis::P99)), s.name());
+    let slower: Vec<String> =
+        others.iter().filter(|s| behind(winner.on(Basis::P99), s.on(Basis::P99))).map(|s| p99(s)).collect();
+    let faster: Vec<String> =
+        others.iter().filter(|s| behind(s.on(Basis::P99), winner.on(Basis::P99))).map(|s| p99(s)).collect();
+    let mine = describe(Basis::P99, winner.on(Basis::P99));
+    let thin = |s: &Standing| s.on(Basis::P99).insufficient.is_some();
+    if thin(winner) || others.iter().any(|s| thin(s)) {
+        line.push_str(&format!("; p99 cannot be compared: {}", too_few(Basis::P99)));
     } else if !slower.is_empty() {
         line.push_str(&format!("; at a cost in latency: its p99 was {mine} against {}", slower.join(", ")));
     } else if !faster.is_empty() {
@@ -216,12 +237,11 @@ fn won_headline(winner: &Standing, basis: Basis, dropped: &[&Standing], all: &[S
     line
 }
 
-/// `0 errors in 1,000 requests` / `8 (0.80%) of 1,000` / `p99 1.07s`: one figure of a standing.
-fn describe_on(basis: Basis, s: &Standing) -> String {
-    match basis {
-        Basis::Errors => describe_errors(s.client),
-        Basis::P99 => format!("p99 {}", describe(basis, &s.p99)),
-    }
+/// `a p99 needs at least 476 latencies for an interval`.
+fn too_few(basis: Basis) -> String {
+    let needed = basis.percentile().map_or(1, |p| p.samples_needed());
+    let name = basis.percentile().map_or("an error rate".to_string(), |p| format!("a {}", p.name()));
+    format!("{name} needs at least {} latencies for an interval", thousands(needed))
 }
 
 fn describe_errors(c: &ClientResult) -> String {
@@ -263,16 +283,12 @@ fn evidence_line(basis: Basis, standings: &[Standing]) -> String {
             }
         })
         .collect();
-    let needs = match basis {
-        Basis::P99 if thin => {
-            format!(
-                " — a p99 needs at least {} latencies for an interval",
-                thousands(Percentile { percent: 99.0 }.samples_needed())
-            )
-        }
-        _ => String::new(),
-    };
+    let needs = if thin { format!(" — {}", too_few(basis)) } else { String::new() };
     format!("{}: {}{needs}", basis.words(), parts.join(", "))
+}
+
+fn and_list_str(names: &[&str]) -> String {
+    and_list(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
 }
 
 /// `a`, `a and b`, `a, b and c`.

@@ -3,16 +3,22 @@
 
 use crate::result::RunResult;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// The differing settings, or `None` when there is one configuration or they are all alike.
+/// The differing settings, or `None` when there is one configuration or they are all alike. A
+/// table of settings (`resolver = { kind = … }`) is told key by key (`resolver.kind`); `retries` as
+/// one.
 pub fn differences(r: &RunResult) -> Option<String> {
-    let entries: Vec<(&str, &serde_json::Map<String, Value>)> = r
+    let entries: Vec<(&str, BTreeMap<String, &Value>)> = r
         .scenario
         .get("client")?
         .as_array()?
         .iter()
-        .filter_map(|e| Some((e.get("name")?.as_str()?, e.as_object()?)))
+        .filter_map(|e| {
+            let mut flat = BTreeMap::new();
+            flatten("", e, &mut flat);
+            Some((e.get("name")?.as_str()?, flat))
+        })
         .collect();
     if entries.len() < 2 {
         return None;
@@ -21,16 +27,33 @@ pub fn differences(r: &RunResult) -> Option<String> {
     let parts: Vec<String> = keys
         .into_iter()
         .filter_map(|key| {
-            let values: Vec<Option<&Value>> = entries.iter().map(|(_, e)| e.get(key)).collect();
-            if values.iter().all(|v| *v == values[0]) {
+            let values: Vec<Option<&&Value>> = entries.iter().map(|(_, e)| e.get(key)).collect();
+            // A key only some configurations have comes with a setting that differs (a resolver's
+            // kind): that one is told.
+            if values.iter().any(Option::is_none) || values.iter().all(|v| *v == values[0]) {
                 return None;
             }
             let shown: Vec<String> =
-                entries.iter().zip(&values).map(|((name, _), v)| format!("{name} {}", show(*v))).collect();
+                entries.iter().zip(&values).map(|((name, _), v)| format!("{name} {}", show(v.copied()))).collect();
             Some(format!("{key} ({})", shown.join(", ")))
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// `value`'s leaves under dotted keys; `retries` (and any non-table) is a leaf.
+fn flatten<'v>(prefix: &str, value: &'v Value, out: &mut BTreeMap<String, &'v Value>) {
+    match value.as_object() {
+        Some(map) if prefix != "retries" => {
+            for (key, v) in map {
+                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                flatten(&path, v, out);
+            }
+        }
+        _ => {
+            out.insert(prefix.to_string(), value);
+        }
+    }
 }
 
 /// A setting's value in a few words: `2s`, `unlimited`, `2 on reset, closed_before_response, backoff 20ms`.

@@ -155,7 +155,7 @@ fn latency_decides_when_errors_cannot() {
         "{}",
         v.headline
     );
-    assert!(v.headline.ends_with("errors: no significant difference"), "{}", v.headline);
+    assert!(v.headline.ends_with("; no significant difference in errors"), "{}", v.headline);
     assert_eq!(v.evidence.len(), 2, "errors, then p99: {v:#?}");
     // Three: two alike ahead of the slow one.
     let r = run("s", vec![client("fast", &fast), client("same", &same), client("slow", &slow)]);
@@ -165,6 +165,35 @@ fn latency_decides_when_errors_cannot() {
         Outcome::NoSignificantDifference { among: vec!["fast".into(), "same".into()], ahead_of: vec!["slow".into()] }
     );
     assert!(v.headline.ends_with("; both were ahead of slow"), "{}", v.headline);
+}
+
+#[test]
+fn the_median_decides_when_errors_and_the_tail_cannot() {
+    let quick = Numbers { latency_us: [2_000, 5_000, 10_000, 15_000, 20_000], ..Numbers::default() };
+    let sluggish = Numbers { latency_us: [6_000, 8_000, 10_000, 15_000, 20_000], ..Numbers::default() };
+    let v = judge(&run("s", vec![client("sluggish", &sluggish), client("quick", &quick)])).unwrap();
+    assert_eq!(winner(&v), Some(("quick", Basis::P50)), "{v:#?}");
+    assert!(
+        v.headline.starts_with("quick won on median latency: p50 2.00ms against p50 6.00ms for sluggish"),
+        "{}",
+        v.headline
+    );
+    assert!(v.headline.ends_with("; no significant difference in errors and p99 latency"), "{}", v.headline);
+    assert_eq!(v.evidence.len(), 3, "errors, p99, p50: {v:#?}");
+}
+
+#[test]
+fn settings_are_told_key_by_key() {
+    let mut r = run("s", vec![client("go", &Numbers::default()), client("cached", &Numbers::default())]);
+    r.scenario = serde_json::json!({ "client": [
+        { "name": "go", "keep_alive": true, "resolver": { "kind": "uncached", "timeout": "5s" }, "retries": { "max": 0, "on": [] } },
+        { "name": "cached", "keep_alive": true, "resolver": { "kind": "cached", "timeout": "5s", "max_ttl": "1h" },
+          "retries": { "max": 2, "on": ["reset"], "backoff": "20ms" } },
+    ]});
+    assert_eq!(
+        settings::differences(&r).unwrap(),
+        "resolver.kind (go uncached, cached cached); retries (go none, cached 2 on reset, backoff 20ms)"
+    );
 }
 
 #[test]
@@ -182,10 +211,12 @@ fn between_runs_names_what_moved_beyond_the_noise() {
     let before = client("c", &Numbers::default());
     let after = client("c", &Numbers { errors: vec![("reset", 30)], ..Numbers::default() });
     let change = between_runs(&before, &after);
-    assert_eq!(change.moved, vec![(Basis::Errors, Some(false)), (Basis::P99, None)]);
+    assert_eq!(change.moved, vec![(Basis::Errors, Some(false)), (Basis::P99, None), (Basis::P50, None)]);
     assert!(change.sentence.starts_with("errors worse, 0.0% → 3.00%, beyond the noise"), "{}", change.sentence);
     assert!(
-        change.sentence.ends_with("no significant difference in p99 latency 10.0ms → 10.0ms"),
+        change
+            .sentence
+            .ends_with("no significant difference in p99 latency 10.0ms → 10.0ms, median latency 2.00ms → 2.00ms"),
         "{}",
         change.sentence
     );
@@ -200,7 +231,7 @@ fn a_connection_per_request_is_told_only_when_it_differs_beyond_the_noise() {
     let r = run("s", vec![client("pooled", &pooled), client("per-request", &per_request)]);
     let v = judge(&r).unwrap();
     assert_eq!(why_of(&v, "per-request"), "per-request: 800 connections opened (1.0 requests each)");
-    assert_eq!(why_of(&v, "pooled"), "pooled: 3 connections opened (266.7 requests each)");
+    assert_eq!(why_of(&v, "pooled"), "pooled: 3 connections opened (267 requests each)");
     let alike = run(
         "s",
         vec![
