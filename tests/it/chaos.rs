@@ -4,7 +4,7 @@
 //! margins they leave are the same kind as the full scenario's (counts the seed or the mock's
 //! rules decide), never a closer call on noise.
 
-use crate::support::{exclusive, run, run_timed};
+use crate::support::{exclusive, run, run_timed, shared};
 use chaosload::result::{ClientResult, PhaseResult, RunResult};
 use chaosload::scenario;
 use std::time::Duration;
@@ -25,7 +25,7 @@ fn errors(t: &PhaseResult, kinds: &[&str]) -> u64 {
 
 #[test]
 fn coldstart_default_meets_frozen_connections_tuned_does_not() {
-    let _serial = exclusive();
+    let _load = shared();
     let mut plan = scenario("coldstart");
     // Three bursts (at 0, 7 and 14 s), two freezes between them; the phase ends with the third
     // burst, not with the idle gap after it.
@@ -42,7 +42,7 @@ fn coldstart_default_meets_frozen_connections_tuned_does_not() {
 
 #[test]
 fn keepalive_race_hurts_only_clients_idling_longer_than_the_server() {
-    let _serial = exclusive();
+    let _load = shared();
     let mut plan = scenario("keepalive-race");
     // Two bursts (at 0 and 6.6 s) around one gap of 5.6 s. The mock's race is deterministic (the
     // next request on a connection idle past its timeout is reset), so one gap decides each
@@ -61,7 +61,7 @@ fn keepalive_race_hurts_only_clients_idling_longer_than_the_server() {
 
 #[test]
 fn reset_retries_turn_most_resets_into_successes() {
-    let _serial = exclusive();
+    let _load = shared();
     let mut plan = scenario("reset");
     // 4 s of the scenario's 8 s: 400 new connections per configuration, ~80 of them reset.
     plan.phases[0].duration = Duration::from_secs(4);
@@ -91,7 +91,7 @@ fn reset_retries_turn_most_resets_into_successes() {
 
 #[test]
 fn gateway_timeout_rewards_a_client_timeout_below_the_gateways() {
-    let _serial = exclusive();
+    let _load = shared();
     let mut plan = scenario("gateway-timeout");
     // 5 s of the scenario's 10 s: 100 requests, each held up to the gateway's 6 s.
     plan.phases[0].duration = Duration::from_secs(5);

@@ -1,6 +1,6 @@
 //! The command line as a user meets it: exit codes, the summary, and result.json against its schema.
 
-use crate::support::{exclusive, output_within, scratch};
+use crate::support::{exclusive, output_within, scratch, shared};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -33,7 +33,7 @@ pub(crate) fn check_schema(result: &serde_json::Value) {
 
 #[test]
 fn run_writes_a_result_that_matches_the_schema() {
-    let _serial = exclusive();
+    let _load = shared();
     let out = scratch("cli-run");
     let output = chaosload(&["run", "scenarios/smoke.toml", "--out", out.to_str().unwrap(), "--quiet"]);
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -1,6 +1,6 @@
 //! End-to-end measurement tests: real sockets on 127.0.0.1, the built-in mock, tolerances.
 
-use crate::support::{constant, exclusive, mock_plan, ms, run_timed};
+use crate::support::{constant, exclusive, mock_plan, ms, run_timed, shared};
 use chaosload::mock::faults::{MockFault, Stall};
 use chaosload::scenario::{ClientPlan, FaultKind, FaultPlan, ReadBody};
 use std::time::Duration;
@@ -272,7 +272,7 @@ fn lateness_of_the_engine_itself_is_charged_to_latency_and_scheduler_lag() {
 /// opens a connection per request.
 #[test]
 fn every_configuration_meets_the_same_seeded_draws_and_fault_hits() {
-    let _serial = exclusive();
+    let _load = shared();
     let dir = crate::support::scratch("seeded-identity");
     let file = dir.join("seeded.toml");
     std::fs::write(
