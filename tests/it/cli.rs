@@ -1,6 +1,6 @@
 //! The command line as a user meets it: exit codes, the summary, and result.json against its schema.
 
-use crate::support::{exclusive, output_within, scratch};
+use crate::support::{exclusive, output_within, scratch, shared};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -33,7 +33,7 @@ pub(crate) fn check_schema(result: &serde_json::Value) {
 
 #[test]
 fn run_writes_a_result_that_matches_the_schema() {
-    let _serial = exclusive();
+    let _load = shared();
     let out = scratch("cli-run");
     let output = chaosload(&["run", "scenarios/smoke.toml", "--out", out.to_str().unwrap(), "--quiet"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -483,13 +483,23 @@ fn report_and_compare_refuse_control_characters_in_a_result() {
 fn run_json_prints_the_summary_as_json_only() {
     let _serial = exclusive();
     let out = scratch("cli-json");
-    let output = chaosload(&["run", "scenarios/smoke.toml", "--out", out.to_str().unwrap(), "--quiet", "--json"]);
+    // Two configurations, one second each: what --json prints does not depend on how long it ran
+    // (`run_writes_a_result_that_matches_the_schema` runs smoke.toml itself).
+    let scenario = out.join("json.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"json\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\n\
+         shape = { kind = \"constant\", rate = 100 }\n\
+         [[client]]\nname = \"keep-alive\"\n[[client]]\nname = \"no-keep-alive\"\nkeep_alive = false\n",
+    )
+    .unwrap();
+    let output = chaosload(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--json"]);
     assert!(output.status.success(), "exit {:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("stdout is one JSON document ({e}):\n{}", String::from_utf8_lossy(&output.stdout)));
     let file = summary["result"].as_str().expect("the result's path");
     let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-    assert_eq!(summary["scenario"], "smoke");
+    assert_eq!(summary["scenario"], "json");
     let clients = summary["clients"].as_array().unwrap();
     assert_eq!(clients.len(), 2);
     for (shown, stored) in clients.iter().zip(result["clients"].as_array().unwrap()) {
@@ -499,7 +509,7 @@ fn run_json_prints_the_summary_as_json_only() {
         assert_eq!(shown["connections_opened"], stored["connections"]["opened"]);
         assert_eq!(shown["retries"], stored["total"]["retries"]);
     }
-    assert!(summary["gates"].is_null(), "smoke has no [gate]");
+    assert!(summary["gates"].is_null(), "the scenario has no [gate]");
     assert!(String::from_utf8_lossy(&output.stderr).lines().all(|l| !l.starts_with("client ")), "no table on stderr");
 }
 

@@ -1,6 +1,6 @@
 //! The client under test against the mock: each knob changes what the result says it should.
 
-use crate::support::{constant, exclusive, mock_plan, ms, run, run_timed};
+use crate::support::{constant, exclusive, mock_plan, ms, run, run_timed, shared};
 use chaosload::dist::Dist;
 use chaosload::record::ErrorKind;
 use chaosload::scenario::{ClientPlan, HttpVersion, Load, RetryOn, RetryPlan};
@@ -153,7 +153,7 @@ fn request_timeout_fires_and_is_classified() {
 
 #[test]
 fn retries_on_5xx_turn_errors_into_successes() {
-    let _serial = exclusive();
+    let _load = shared();
     let plain = ClientPlan::defaults("no-retries");
     let mut retrying = ClientPlan::defaults("retries");
     retrying.retries = RetryPlan { max: 3, on: vec![RetryOn::Status5xx], backoff: ms(1) };
@@ -175,7 +175,7 @@ fn retries_on_5xx_turn_errors_into_successes() {
 /// server did (closes by the peer).
 #[test]
 fn idle_connections_are_closed_by_whoever_times_out_first() {
-    let _serial = exclusive();
+    let _load = shared();
     let mut short = ClientPlan::defaults("short-idle");
     short.pool_idle_timeout = Some(Duration::from_secs(1));
     let long = ClientPlan::defaults("long-idle");

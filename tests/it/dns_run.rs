@@ -2,7 +2,7 @@
 //! fault kind, through `[dns] mock_name`, ends each request the way a lookup that met it must
 //! (an error kind, a TCP retry, a dead address, a cache that hides it).
 
-use crate::support::{exclusive, run};
+use crate::support::{run, shared};
 use chaosload::result::ClientResult;
 use chaosload::scenario;
 use std::path::Path;
@@ -30,7 +30,7 @@ fn errors(c: &ClientResult, kind: &str) -> u64 {
 
 #[test]
 fn answer_changing_faults_end_requests_with_their_dns_error_kind() {
-    let _serial = exclusive();
+    let _load = shared();
     let go = client("go", "kind = \"uncached\", timeout = \"150ms\", attempts = 1");
     for (fault, kind) in [
         ("kind = \"servfail\"", "dns_error"),
@@ -51,7 +51,7 @@ fn answer_changing_faults_end_requests_with_their_dns_error_kind() {
 
 #[test]
 fn a_truncated_answer_is_asked_again_over_tcp_and_the_request_succeeds() {
-    let _serial = exclusive();
+    let _load = shared();
     let clients = run_with_fault("kind = \"truncate\"", &client("go", "kind = \"uncached\""));
     let c = &clients[0];
     assert_eq!(c.total.ok, c.total.sent, "{:?}", c.total.errors);
@@ -64,7 +64,7 @@ fn a_truncated_answer_is_asked_again_over_tcp_and_the_request_succeeds() {
 
 #[test]
 fn a_flapping_name_sends_every_other_connection_to_a_dead_address_unless_cached() {
-    let _serial = exclusive();
+    let _load = shared();
     // Nothing listens on 127.0.0.9 at the mock's port: those connects are refused.
     let fault = "kind = \"flap\"\nanswers = [\"127.0.0.9\", \"127.0.0.1\"]";
     let clients = format!(
@@ -88,7 +88,7 @@ fn a_flapping_name_sends_every_other_connection_to_a_dead_address_unless_cached(
 
 #[test]
 fn ttl_zero_defeats_the_cache_and_delay_is_dns_time() {
-    let _serial = exclusive();
+    let _load = shared();
     let fault = "kind = \"delay\"\ndelay = \"120ms\"";
     // Not coalesced: every lookup waits out the whole delay (a joined one waits only its rest).
     let uncached = client("uncached", "kind = \"uncached\", coalesce = false");

@@ -103,7 +103,8 @@ struct Fixture {
 
 static FIXTURE: OnceLock<Fixture> = OnceLock::new();
 
-/// The shared run of [`FLAKY`]. It takes the load lock itself: never call it holding `exclusive()`.
+/// The shared run of [`FLAKY`]. It takes the load lock itself: never call it holding `exclusive()`
+/// or `shared()`.
 fn flaky() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let _serial = exclusive();

@@ -19,9 +19,12 @@ fn start(mut command: Command) -> (Child, String) {
     (child, line.trim().to_string())
 }
 
-fn stop(mut child: Child) {
-    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
-    let _ = child.wait();
+/// SIGTERM, not SIGINT: a suite started as a background job inherits SIGINT ignored, and the
+/// `sh -c … exec` in between keeps it so (a stop that never came hung the test). Killed, and the
+/// test failed, if the server outlives `LIMIT` after it.
+fn stop(child: Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    crate::support::wait_within(child, LIMIT);
 }
 
 fn fds(pid: u32) -> usize {

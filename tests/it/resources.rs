@@ -155,10 +155,14 @@ fn a_client_out_of_descriptors_counts_fd_exhausted() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     listener.set_nonblocking(true).unwrap();
+    // Held until the child has exited (it never opens all 100, so waiting for 100 would always
+    // wait out the bound), at most 60 s.
+    let child_done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = std::sync::Arc::clone(&child_done);
     let holding = std::thread::spawn(move || {
         let mut held = Vec::new();
-        let until = Instant::now() + Duration::from_secs(8);
-        while Instant::now() < until && held.len() < 100 {
+        let until = Instant::now() + Duration::from_secs(60);
+        while !done.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < until && held.len() < 100 {
             match listener.accept() {
                 Ok((stream, _)) => held.push(stream),
                 Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -172,6 +176,7 @@ fn a_client_out_of_descriptors_counts_fd_exhausted() {
             .env(CHILD, addr.to_string()),
         Duration::from_secs(60),
     );
+    child_done.store(true, std::sync::atomic::Ordering::Relaxed);
     let stdout = String::from_utf8_lossy(&child.stdout);
     assert!(child.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&child.stderr));
     let line = stdout

@@ -1,5 +1,5 @@
-//! Helpers for integration tests: plans built in code, a lock so load tests never overlap on
-//! this small machine, and scratch folders.
+//! Helpers for integration tests: plans built in code, a lock so load tests judging time never
+//! overlap with other load on this small machine, and scratch folders.
 
 use chaosload::dist::Dist;
 use chaosload::result::RunResult;
@@ -11,14 +11,27 @@ use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Once};
+use std::sync::{Arc, Once, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-static LOAD: Mutex<()> = Mutex::new(());
+/// Taken by every test that generates load: [`exclusive`] (alone) or [`shared`] (beside other
+/// shared tests only). A waiting exclusive test holds back new shared ones (std's `RwLock`
+/// prefers writers), so the timed tests are never starved.
+static LOAD: RwLock<()> = RwLock::new(());
 
-/// Held by every test that generates load, so timings are not skewed by another test's load.
-pub fn exclusive() -> MutexGuard<'static, ()> {
-    LOAD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Held by a test that generates load and judges timing, or whose load is heavy (hundreds of
+/// requests a second and up): no other load test runs beside it, so its timings are not skewed
+/// by another test's load.
+pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    LOAD.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Held by a test whose load is light (at most a few hundred requests a second, mostly waiting
+/// out phases and gaps) and whose assertions are counts and bounds that a busy machine cannot
+/// break (nothing judged through [`timed`]): it may run beside another such test, never beside
+/// an [`exclusive`] one. On two cores this halves the wall time of the long scenario runs.
+pub fn shared() -> RwLockReadGuard<'static, ()> {
+    LOAD.read().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A fresh, empty folder under the system temp dir.

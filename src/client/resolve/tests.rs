@@ -430,14 +430,16 @@ async fn concurrent_lookups_of_one_name_coalesce_when_asked_to() {
 fn one_resolver_serves_workers_on_their_own_runtimes() {
     fn shareable<T: Clone + Send + Sync + 'static>() {}
     shareable::<Resolver>();
-    // The nameserver on a runtime of its own, for 3 s; it reports what it was asked.
+    // The nameserver on a runtime of its own, until both workers are done (10 s at most); it
+    // reports what it was asked.
     let (send, receive) = std::sync::mpsc::channel();
+    let (workers_done, done) = tokio::sync::oneshot::channel::<()>();
     let serving = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async move {
             let server = Scripted::start(|q, _| Act::Later(ms(300), answer(q, &[ip("127.0.0.71")], 300))).await;
             send.send(server.addr).unwrap();
-            tokio::time::sleep(Duration::from_secs(3)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(10), done).await;
             server.count(Transport::Udp, A)
         })
     });
@@ -459,6 +461,7 @@ fn one_resolver_serves_workers_on_their_own_runtimes() {
     for worker in workers {
         assert_eq!(worker.join().unwrap(), Ok(ip("127.0.0.71")));
     }
+    let _ = workers_done.send(());
     let stats = resolver.stats();
     assert_eq!(
         (stats.lookups, stats.coalesced, stats.queries_udp),
