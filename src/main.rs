@@ -120,6 +120,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", chaosload::summary::render(&output.result));
             }
+            // Under GitHub Actions the run's table and verdict land on the job's page (the gates'
+            // table follows when there are gates).
+            append_to_job_summary(&chaosload::report::markdown::run_markdown(&output.result), "the run")?;
             let passed = match &output.result.gates {
                 Some(report) => {
                     if !json {
@@ -222,7 +225,6 @@ fn gate_outputs(
     scenario: &str,
     outputs: &chaosload::cli::GateOutputs,
 ) -> anyhow::Result<()> {
-    use anyhow::Context as _;
     use chaosload::gate::{junit, markdown};
     if let Some(file) = &outputs.junit {
         let written = chaosload::run::write_fresh(file, junit::render(report, scenario).as_bytes())?;
@@ -233,6 +235,13 @@ fn gate_outputs(
         let written = chaosload::run::write_fresh(file, md.as_bytes())?;
         eprintln!("markdown: {}", written.display());
     }
+    append_to_job_summary(&md, "the gates")
+}
+
+/// Appends `md` to GitHub's job summary when `GITHUB_STEP_SUMMARY` names one (never replacing
+/// what earlier steps wrote); `what` names it in an error.
+fn append_to_job_summary(md: &str, what: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         use std::io::Write as _;
         let summary = Path::new(&summary);
@@ -241,7 +250,7 @@ fn gate_outputs(
             .create(true)
             .open(summary)
             .and_then(|mut f| f.write_all(format!("{md}\n").as_bytes()))
-            .with_context(|| format!("appending the gates to GITHUB_STEP_SUMMARY ({})", summary.display()))?;
+            .with_context(|| format!("appending {what} to GITHUB_STEP_SUMMARY ({})", summary.display()))?;
     }
     Ok(())
 }

@@ -285,7 +285,11 @@ fn run_judges_the_scenarios_gates_at_the_end_and_no_gate_leaves_them_out() {
     // The run's outputs: --md, and the job summary.
     let table = std::fs::read_to_string(&md).unwrap();
     assert!(table.contains("| ❌ FAIL | `tuned.during.flaky.error_rate` | `< 1%` |"), "{table}");
-    assert_eq!(std::fs::read_to_string(&summary).unwrap(), format!("{table}\n"));
+    // The job summary: the run's table and verdict first, then the gates' table.
+    let job = std::fs::read_to_string(&summary).unwrap();
+    assert!(job.starts_with("### chaosload run: `flaky`\n"), "{job}");
+    assert!(job.contains("| `tuned` |") && job.contains("**Verdict:** "), "{job}");
+    assert!(job.ends_with(&format!("{table}\n")), "{job}");
 }
 
 #[test]

@@ -41,6 +41,16 @@ fn identical_seeded_configurations_and_runs_are_no_significant_difference() {
         2,
         "{compared}"
     );
+    // Under GitHub Actions the run's table and verdict are appended to the job's summary.
+    let summary = out.join("job-summary.md");
+    std::fs::write(&summary, "## an earlier step\n").unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosload"));
+    command.args(["run", TWINS, "--out", out.to_str().unwrap(), "--quiet"]).env("CHAOSLOAD_LOG", "warn");
+    let ran = output_within(command.env("GITHUB_STEP_SUMMARY", &summary), Duration::from_secs(120));
+    assert!(ran.status.success(), "{ran:?}");
+    let job = std::fs::read_to_string(&summary).unwrap();
+    assert!(job.starts_with("## an earlier step\n### chaosload run: `twins`\n"), "{job}");
+    assert!(job.contains("**Verdict:** no significant difference between a and b"), "{job}");
     let json = chaosload(&["run", TWINS, "--out", out.to_str().unwrap(), "--quiet", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&json).expect("--json prints JSON");
     assert_eq!(json["verdict"]["outcome"], "no_significant_difference", "{json}");
