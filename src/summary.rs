@@ -59,7 +59,7 @@ pub fn render(result: &RunResult) -> String {
     for cohort in crate::report::cohorts::cohorts(result) {
         let _ = writeln!(out, "{}", cohort.summary_line());
     }
-    if let Some(verdict) = crate::verdict::judge(result).filter(|v| v.class() != "alone") {
+    if let Some(verdict) = crate::verdict::judge(result).filter(crate::verdict::Verdict::ranked) {
         out.push_str(&verdict.terminal());
     }
     let errors: Vec<String> = result

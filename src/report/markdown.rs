@@ -158,7 +158,7 @@ pub fn run_markdown(result: &RunResult) -> String {
             }
         }
     }
-    if let Some(verdict) = crate::verdict::judge(result).filter(|v| v.class() != "alone") {
+    if let Some(verdict) = crate::verdict::judge(result).filter(crate::verdict::Verdict::ranked) {
         let _ = writeln!(out, "\n**Verdict:** {}\n", text(&verdict.headline));
         for line in verdict.why.iter().chain(&verdict.evidence) {
             let _ = writeln!(out, "- {}", text(line));

@@ -190,10 +190,8 @@ pub fn judge(result: &RunResult) -> Option<Verdict> {
                 and_list(&among)
             );
             if !ahead_of.is_empty() {
-                headline.push_str(&format!("; both were ahead of {}", and_list(&ahead_of)));
-                if among.len() > 2 {
-                    headline = headline.replace("; both were", "; all were");
-                }
+                let all = if among.len() > 2 { "all" } else { "both" };
+                headline.push_str(&format!("; {all} were ahead of {}", and_list(&ahead_of)));
             }
             (Outcome::NoSignificantDifference { among, ahead_of }, headline)
         }
@@ -330,6 +328,11 @@ impl Verdict {
             "why": self.why,
             "settings": self.settings,
         })
+    }
+
+    /// Whether there was more than one configuration to rank (a lone one's table says it all).
+    pub fn ranked(&self) -> bool {
+        !matches!(self.outcome, Outcome::Alone { .. })
     }
 
     /// The result in one word, for styling: `won`, `tie` or `alone`.
