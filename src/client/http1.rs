@@ -144,6 +144,17 @@ impl Http1Conn {
         Http1Conn { io, caps, waits, dead: Cell::new(false), peer_closed: Cell::new(false) }
     }
 
+    /// The local port, which tells connections apart in tests.
+    #[cfg(test)]
+    pub(super) fn local_port(&self) -> u16 {
+        self.io.stream.local_addr().expect("a connected socket").port()
+    }
+
+    #[cfg(test)]
+    pub(super) fn stream(&self) -> &TcpStream {
+        &self.io.stream
+    }
+
     /// True if the connection may not carry another request.
     pub(super) fn is_closed(&self) -> bool {
         self.probe_idle();

@@ -560,3 +560,97 @@ async fn reap_idle(pool: std::rc::Weak<Pool>, went_idle: Rc<tokio::sync::Notify>
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ClientPlan;
+
+    fn port(conn: &Conn) -> u16 {
+        let Sender::H1(h1) = &conn.sender else { unreachable!("HTTP/1 pools") };
+        h1.local_port()
+    }
+
+    /// A listener that accepts and holds every connection; the pool under `plan` dialling it.
+    async fn pool(plan: &ClientPlan) -> (Rc<Pool>, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                open.push(stream);
+            }
+        });
+        (Rc::new(Pool::new(Dial::Addr(addr), plan, Instant::now())), held)
+    }
+
+    /// Three connections released in turn: LIFO hands back the last, FIFO the first.
+    #[test]
+    fn pool_order_picks_the_newest_or_the_oldest_idle_connection() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        tokio::task::LocalSet::new().block_on(&runtime, async {
+            for (order, pick) in [(PoolOrder::Lifo, 2), (PoolOrder::Fifo, 0)] {
+                let plan = ClientPlan { pool_order: order, ..ClientPlan::defaults("c") };
+                let (pool, held) = pool(&plan).await;
+                let mut conns = Vec::new();
+                for _ in 0..3 {
+                    conns.push(pool.clone().dial(None).await.ok().expect("dialled").conn);
+                }
+                let ports: Vec<u16> = conns.iter().map(port).collect();
+                for conn in conns {
+                    pool.release(conn, true);
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                let next = pool.checkout().await.ok().expect("an idle connection");
+                assert_eq!(port(&next.conn), ports[pick], "{order:?}");
+                assert!(next.connect_time.is_none(), "taken from the pool, not dialled");
+                held.abort();
+            }
+        });
+    }
+
+    /// Without the reaper an expired connection stays open until a checkout finds it.
+    #[test]
+    fn without_the_reaper_expiry_waits_for_a_checkout() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        tokio::task::LocalSet::new().block_on(&runtime, async {
+            for reaper in [true, false] {
+                let idle = Duration::from_millis(100);
+                let plan =
+                    ClientPlan { pool_idle_timeout: Some(idle), idle_reaper: reaper, ..ClientPlan::defaults("c") };
+                let (pool, held) = pool(&plan).await;
+                let conn = pool.clone().dial(None).await.ok().expect("dialled").conn;
+                pool.release(conn, true);
+                tokio::time::sleep(idle * 3).await;
+                let closed_by_now = pool.stats.borrow().closed_idle;
+                assert_eq!(closed_by_now, u64::from(reaper), "reaper {reaper}");
+                let next = pool.checkout().await.ok().expect("a new connection");
+                assert!(next.connect_time.is_some(), "the expired connection is not reused");
+                assert_eq!(pool.stats.borrow().closed_idle, 1, "closed either way, by the reaper or the checkout");
+                held.abort();
+            }
+        });
+    }
+
+    #[test]
+    fn tcp_keepalive_is_set_on_every_connection() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        tokio::task::LocalSet::new().block_on(&runtime, async {
+            for keepalive in [None, Some(Duration::from_secs(7))] {
+                let plan = ClientPlan { tcp_keepalive: keepalive, ..ClientPlan::defaults("c") };
+                let (pool, held) = pool(&plan).await;
+                let conn = pool.clone().dial(None).await.ok().expect("dialled").conn;
+                let Sender::H1(h1) = &conn.sender else { unreachable!() };
+                let socket = socket2::SockRef::from(h1.stream());
+                assert_eq!(socket.keepalive().unwrap(), keepalive.is_some());
+                if let Some(idle) = keepalive {
+                    assert_eq!(
+                        (socket.tcp_keepalive_time().unwrap(), socket.tcp_keepalive_interval().unwrap()),
+                        (idle, idle)
+                    );
+                }
+                held.abort();
+            }
+        });
+    }
+}
