@@ -51,6 +51,8 @@ impl Sender {
 
 /// What the pool and whoever counts the connection's end both know of it.
 pub(super) struct ConnMeta {
+    /// When it was opened, in the pool's count of connections: `pool_order = "oldest"` reads it.
+    opened: u64,
     requests: Cell<u32>,
     /// Set when the client decided to close it; otherwise its end is the peer's doing.
     closed_by_client: Cell<bool>,
@@ -206,6 +208,8 @@ pub(super) struct Pool {
     reaper_started: Cell<bool>,
     /// Start of the run: connection opens are counted per second from it.
     epoch: Instant,
+    /// Connections opened so far (each one's `ConnMeta::opened`).
+    opened: Cell<u64>,
     pub(super) stats: Rc<RefCell<ConnStats>>,
 }
 
@@ -237,6 +241,7 @@ impl Pool {
             went_idle: Rc::new(tokio::sync::Notify::new()),
             reaper_started: Cell::new(false),
             epoch,
+            opened: Cell::new(0),
             stats: Rc::new(RefCell::new(ConnStats::default())),
         }
     }
@@ -330,6 +335,10 @@ impl Pool {
             let entry = match self.order {
                 PoolOrder::Lifo => idle.pop_back()?,
                 PoolOrder::Fifo => idle.pop_front()?,
+                PoolOrder::Oldest => {
+                    let (at, _) = idle.iter().enumerate().min_by_key(|(_, e)| e.conn.meta.opened)?;
+                    idle.remove(at).expect("an index of the queue")
+                }
             };
             if entry.conn.sender.is_closed() {
                 continue; // its end is counted as the peer's doing
@@ -345,7 +354,7 @@ impl Pool {
                     }
                     return None;
                 }
-                continue; // FIFO takes the oldest first: the next may still be fresh
+                continue; // the next in this order may still be fresh
             }
             return Some(entry.conn);
         }
@@ -480,7 +489,8 @@ impl Pool {
             let keepalive = socket2::TcpKeepalive::new().with_time(idle).with_interval(idle);
             let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&keepalive);
         }
-        let meta = Rc::new(ConnMeta { requests: Cell::new(0), closed_by_client: Cell::new(false) });
+        let opened = self.opened.replace(self.opened.get() + 1);
+        let meta = Rc::new(ConnMeta { opened, requests: Cell::new(0), closed_by_client: Cell::new(false) });
         let count_close = || CountClose { meta: meta.clone(), stats: self.stats.clone() };
         let conn = match self.http {
             HttpVersion::Http1 => Conn {
@@ -584,24 +594,28 @@ mod tests {
         (Rc::new(Pool::new(Dial::Addr(addr), plan, Instant::now())), held)
     }
 
-    /// Three connections released in turn: LIFO hands back the last, FIFO the first.
+    /// Three connections, opened in turn, released in another order: LIFO hands back the last
+    /// released, FIFO the first released, oldest the first opened.
     #[test]
     fn pool_order_picks_the_newest_or_the_oldest_idle_connection() {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         tokio::task::LocalSet::new().block_on(&runtime, async {
-            for (order, pick) in [(PoolOrder::Lifo, 2), (PoolOrder::Fifo, 0)] {
+            for (order, pick, release) in
+                [(PoolOrder::Lifo, 2, [0, 1, 2]), (PoolOrder::Fifo, 1, [1, 0, 2]), (PoolOrder::Oldest, 0, [1, 2, 0])]
+            {
                 let plan = ClientPlan { pool_order: order, ..ClientPlan::defaults("c") };
                 let (pool, held) = pool(&plan).await;
                 let mut conns = Vec::new();
                 for _ in 0..3 {
-                    conns.push(pool.clone().dial(None).await.ok().expect("dialled").conn);
+                    conns.push(pool.clone().dial(None).await.ok().unwrap().conn);
                 }
                 let ports: Vec<u16> = conns.iter().map(port).collect();
-                for conn in conns {
-                    pool.release(conn, true);
+                let mut conns: Vec<Option<Conn>> = conns.into_iter().map(Some).collect();
+                for i in release {
+                    pool.release(conns[i].take().unwrap(), true);
                     tokio::time::sleep(Duration::from_millis(2)).await;
                 }
-                let next = pool.checkout().await.ok().expect("an idle connection");
+                let next = pool.checkout().await.ok().unwrap();
                 assert_eq!(port(&next.conn), ports[pick], "{order:?}");
                 assert!(next.connect_time.is_none(), "taken from the pool, not dialled");
                 held.abort();
@@ -619,12 +633,12 @@ mod tests {
                 let plan =
                     ClientPlan { pool_idle_timeout: Some(idle), idle_reaper: reaper, ..ClientPlan::defaults("c") };
                 let (pool, held) = pool(&plan).await;
-                let conn = pool.clone().dial(None).await.ok().expect("dialled").conn;
+                let conn = pool.clone().dial(None).await.ok().unwrap().conn;
                 pool.release(conn, true);
                 tokio::time::sleep(idle * 3).await;
                 let closed_by_now = pool.stats.borrow().closed_idle;
                 assert_eq!(closed_by_now, u64::from(reaper), "reaper {reaper}");
-                let next = pool.checkout().await.ok().expect("a new connection");
+                let next = pool.checkout().await.ok().unwrap();
                 assert!(next.connect_time.is_some(), "the expired connection is not reused");
                 assert_eq!(pool.stats.borrow().closed_idle, 1, "closed either way, by the reaper or the checkout");
                 held.abort();
@@ -639,7 +653,7 @@ mod tests {
             for keepalive in [None, Some(Duration::from_secs(7))] {
                 let plan = ClientPlan { tcp_keepalive: keepalive, ..ClientPlan::defaults("c") };
                 let (pool, held) = pool(&plan).await;
-                let conn = pool.clone().dial(None).await.ok().expect("dialled").conn;
+                let conn = pool.clone().dial(None).await.ok().unwrap().conn;
                 let Sender::H1(h1) = &conn.sender else { unreachable!() };
                 let socket = socket2::SockRef::from(h1.stream());
                 assert_eq!(socket.keepalive().unwrap(), keepalive.is_some());

@@ -655,12 +655,14 @@ words!(ReadBody { Full => "full", None => "none" });
 pub enum PoolOrder {
     /// The most recently released (Go, hyper-util, urllib3, Node's agent): the rest age out.
     Lifo,
-    /// The least recently released (Java's HttpClient; OkHttp and undici take the oldest
-    /// connection first): every idle connection keeps being used.
+    /// The least recently released (Java's HttpClient): every idle connection keeps being used.
     Fifo,
+    /// The one opened first (undici's and OkHttp's pools, httpcore's list, scanned in the order
+    /// connections were opened): the first few carry the load, the rest age out.
+    Oldest,
 }
 
-words!(PoolOrder { Lifo => "lifo", Fifo => "fifo" });
+words!(PoolOrder { Lifo => "lifo", Fifo => "fifo", Oldest => "oldest" });
 
 /// A retry a client makes without being asked (`silent_retry`): never counted in `retries`,
 /// counted as `hidden_retries`. The rules are applied in `client::silent_retry`.

@@ -25,7 +25,7 @@ pub(super) const PRESET: Preset = Preset {
         plan.pool_max_idle_per_host = 20;
         plan.pool_idle_timeout = Some(Duration::from_secs(5));
         plan.idle_reaper = false;
-        plan.pool_order = PoolOrder::Fifo;
+        plan.pool_order = PoolOrder::Oldest;
         plan.silent_retry = SilentRetry::Unwritten;
     },
     resolver: None,

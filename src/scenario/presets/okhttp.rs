@@ -23,7 +23,7 @@ pub(super) const PRESET: Preset = Preset {
     apply: |plan| {
         plan.pool_max_idle_per_host = 5;
         plan.pool_idle_timeout = Some(Duration::from_secs(300));
-        plan.pool_order = PoolOrder::Fifo;
+        plan.pool_order = PoolOrder::Oldest;
         plan.connect_timeout = Some(Duration::from_secs(10));
         plan.read_timeout = Some(Duration::from_secs(10));
         plan.request_timeout = None;

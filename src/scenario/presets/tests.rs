@@ -41,6 +41,7 @@ fn node_clients() {
     let u = plan("undici");
     assert_eq!((u.pool_idle_timeout, u.response_header_timeout, u.read_timeout), (secs(4), secs(300), secs(300)));
     assert_eq!((u.connect_timeout, u.max_conns_per_host, u.silent_retry), (secs(10), None, SilentRetry::None));
+    assert_eq!(u.pool_order, PoolOrder::Oldest, "the first client not busy, in the order they were opened");
     let a = plan("node-agent");
     assert_eq!((a.keep_alive, a.pool_idle_timeout, a.pool_order), (true, secs(5), PoolOrder::Lifo));
     assert_eq!((a.pool_max_idle_per_host, a.max_conns_per_host, a.silent_retry), (256, None, SilentRetry::None));

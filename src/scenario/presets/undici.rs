@@ -28,7 +28,7 @@ pub(super) const PRESET: Preset = Preset {
         plan.connect_timeout = Some(Duration::from_secs(10));
         plan.tcp_keepalive = Some(Duration::from_secs(60));
         plan.max_conns_per_host = None;
-        plan.pool_order = PoolOrder::Fifo;
+        plan.pool_order = PoolOrder::Oldest;
         plan.silent_retry = SilentRetry::None;
     },
     resolver: None,
