@@ -17,6 +17,8 @@ pub struct AdHoc {
     pub rate: Option<f64>,
     pub concurrency: Option<u32>,
     pub duration: Option<Duration>,
+    /// The configuration's preset (`None`: chaosload's own defaults).
+    pub preset: Option<String>,
 }
 
 impl AdHoc {
@@ -33,6 +35,13 @@ impl AdHoc {
             ),
         };
         let command = crate::escape::escape_controls(command).replace('\n', " ");
+        let client = match &self.preset {
+            None => "name = \"default\"\n".to_string(),
+            Some(preset) => {
+                let word = toml::Value::String(preset.clone());
+                format!("name = {word}\npreset = {word}   # `chaosload presets` lists its values; any knob here overrides\n")
+            }
+        };
         format!(
             "# Written by: {command}\n\
              # Run it again with `chaosload run FILE`; add [[client]]s, [[fault]]s and a [gate] to grow it.\n\
@@ -48,7 +57,7 @@ impl AdHoc {
              {load}\n\
              \n\
              [[client]]\n\
-             name = \"default\"\n"
+             {client}"
         )
     }
 }
@@ -65,6 +74,7 @@ mod tests {
             rate: Some(500.0),
             concurrency: None,
             duration: Some(Duration::from_secs(30)),
+            preset: None,
         };
         let plan = crate::scenario::parse(&open.scenario_text("chaosload run --url …"), Path::new("adhoc.toml"))
             .unwrap_or_else(|d| panic!("{d}"));
@@ -74,6 +84,11 @@ mod tests {
             matches!(plan.phases[0].load, crate::scenario::Load::Open { shape: crate::scenario::Shape::Constant { rate }, .. } if rate == 500.0)
         );
         assert_eq!(plan.clients.len(), 1);
+        assert_eq!((plan.clients[0].name.as_str(), plan.clients[0].preset), ("default", None));
+        let go = AdHoc { preset: Some("go".into()), ..open.clone() };
+        let plan = crate::scenario::parse(&go.scenario_text("x"), Path::new("adhoc.toml")).unwrap();
+        assert_eq!((plan.clients[0].name.as_str(), plan.clients[0].preset), ("go", Some("go")));
+        assert_eq!(plan.clients[0].pool_max_idle_per_host, 2, "the preset's values");
         // A quote in the URL stays inside its TOML string: the URL's own rule refuses it.
         let quoted = AdHoc { url: "http://127.0.0.1/\"x\n[target]".into(), ..open.clone() };
         let e = crate::scenario::parse(&quoted.scenario_text("x"), Path::new("adhoc.toml")).unwrap_err().to_string();

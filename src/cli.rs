@@ -227,6 +227,16 @@ pub enum Command {
         #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = parse_positive_duration)]
         probe_timeout: std::time::Duration,
     },
+    /// List the client presets (`preset = "go"` on a [[client]], `run --url … --preset go`):
+    /// each knob a preset sets, its value and where the value comes from.
+    #[command(after_help = "A preset fills a configuration with a real client's published defaults; \
+        any knob the [[client]] sets itself overrides the preset's. Values are written as a scenario \
+        writes them. `silent_retry` is the client's own retry of a request on a reused connection the \
+        server dropped, which the user never sees; result.json counts them as hidden_retries.")]
+    Presets {
+        /// Only this preset.
+        name: Option<String>,
+    },
     /// Check scenario files and report every problem at once as file:line:col (exit 2 if any).
     Validate {
         /// Scenario files to check.
@@ -250,9 +260,25 @@ pub struct AdHocArgs {
     /// Ad hoc: how long to load (default 10s).
     #[arg(long, value_name = "DURATION", requires = "url", value_parser = parse_positive_duration)]
     pub duration: Option<std::time::Duration>,
+    /// Ad hoc: the configuration takes this client's defaults (`chaosload presets` lists them),
+    /// e.g. go, undici, python-requests; it is named after the preset.
+    #[arg(long, value_name = "PRESET", requires = "url", value_parser = parse_preset)]
+    pub preset: Option<String>,
     /// Ad hoc: also write the run as a scenario file (never over an existing one: FILE-2.toml).
     #[arg(long, value_name = "FILE", requires = "url")]
     pub save_scenario: Option<PathBuf>,
+}
+
+/// A preset's name, as `chaosload presets` lists them.
+fn parse_preset(text: &str) -> Result<String, String> {
+    use crate::scenario::presets::{find, PRESETS};
+    match find(text) {
+        Some(preset) => Ok(preset.name.to_string()),
+        None => {
+            let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+            Err(format!("unknown preset \"{text}\": one of {}", names.join(", ")))
+        }
+    }
 }
 
 /// A rate of arrivals, "500" or "500/s", above 0.

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { scenarios } => Ok(validate(&scenarios)),
+        Command::Presets { name } => Ok(presets(name.as_deref())),
         Command::Report { result, output } => report(&result, output.as_deref()),
         Command::Compare { results, md, output, force } => compare(&results, md, output.as_deref(), force),
         Command::Mock { config, listen } => standalone(chaosload::standalone::mock(config.as_deref(), listen)),
@@ -266,6 +267,7 @@ fn ad_hoc(args: &chaosload::cli::AdHocArgs, overrides: &scenario::Overrides) -> 
         rate: args.rate,
         concurrency: args.concurrency,
         duration: args.duration,
+        preset: args.preset.clone(),
     };
     let command =
         std::iter::once("chaosload".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
@@ -390,6 +392,29 @@ fn load(path: &Path, overrides: &scenario::Overrides) -> Result<scenario::Plan, 
             Err(ExitCode::from(EXIT_INVALID))
         }
     }
+}
+
+/// `chaosload presets [NAME]`: every preset (or one), its knobs, values and sources.
+fn presets(name: Option<&str>) -> ExitCode {
+    use chaosload::scenario::presets::{find, PRESETS};
+    let listed: Vec<_> = match name {
+        None => PRESETS.to_vec(),
+        Some(name) => match find(name) {
+            Some(preset) => vec![preset],
+            None => {
+                let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+                eprintln!(
+                    "error: unknown preset \"{}\" (presets: {})",
+                    chaosload::escape::escape_controls(name),
+                    names.join(", ")
+                );
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let text: Vec<String> = listed.iter().map(|p| p.describe()).collect();
+    print!("{}", text.join("\n"));
+    ExitCode::SUCCESS
 }
 
 fn validate(paths: &[std::path::PathBuf]) -> ExitCode {

@@ -357,6 +357,12 @@ pub struct PhaseResult {
     /// Errors over sent requests plus overflow.
     pub error_rate: f64,
     pub retries: u64,
+    /// Attempts the client's silent retry rule made (`silent_retry`), never in `retries`.
+    #[serde(default)]
+    pub hidden_retries: u64,
+    /// What those silent retries hid, by kind: the failures the user never saw.
+    #[serde(default)]
+    pub hidden_errors: BTreeMap<String, u64>,
     pub connections_opened: u64,
     /// Share of sent requests that went out on a reused connection.
     pub reuse_ratio: f64,
@@ -451,6 +457,9 @@ pub struct SecondResult {
     /// Retries (attempts after the first) of the requests that ended in this second.
     #[serde(default)]
     pub retries: u64,
+    /// Silent retries (the client's own, `silent_retry`) of the requests that ended in this second.
+    #[serde(default)]
+    pub hidden_retries: u64,
     pub latency_p50_us: u64,
     pub latency_p99_us: u64,
     pub latency_max_us: u64,
@@ -504,6 +513,8 @@ impl PhaseResult {
             errors: error_map(&stats.outcomes),
             error_rate: ratio(stats.outcomes.total_errors(), stats.outcomes.total()),
             retries: stats.retries,
+            hidden_retries: stats.hidden_retries,
+            hidden_errors: error_map(&stats.hidden_errors),
             connections_opened: stats.connections_opened,
             reuse_ratio: ratio(stats.reused, sent),
             latency: Summary::of(&stats.latency),
@@ -583,6 +594,7 @@ impl ClientResult {
                         dns_lookups: s.dns_lookups,
                         dns_max_us: u64::try_from(s.dns_max.as_micros()).unwrap_or(u64::MAX),
                         retries: s.retries,
+                        hidden_retries: s.hidden_retries,
                         latency_p50_us: if h.is_empty() { 0 } else { h.quantile_us(0.5) },
                         latency_p99_us: if h.is_empty() { 0 } else { h.quantile_us(0.99) },
                         latency_max_us: h.inner().max(),

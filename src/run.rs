@@ -229,7 +229,7 @@ fn run_one(
     };
     let name = name_looked_up(plan, client);
     let resolver = name.map(|host| {
-        let kind = client.resolver.clone().unwrap_or_else(|| ResolverPlan::Uncached(QueryPlan::default()));
+        let kind = client.lookup_resolver().unwrap_or_else(|| ResolverPlan::Uncached(QueryPlan::default()));
         let resolver = Resolver::new(&kind, dns.as_ref().map(DnsServer::addrs).unwrap_or_default());
         // The name stands for the address dialled: the target's, or the proxy's in front of it.
         let port = match &endpoint.dial {

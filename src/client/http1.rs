@@ -11,7 +11,7 @@ use crate::record::ErrorKind;
 use bytes::{Buf, Bytes};
 use std::cell::Cell;
 use std::io;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
@@ -19,8 +19,45 @@ use tokio::net::TcpStream;
 #[derive(Debug, Clone)]
 pub(super) struct WireRequest {
     pub(super) bytes: Bytes,
+    /// Where the head ends and the body starts in `bytes`.
+    head_len: usize,
     /// A `HEAD` request: its response has no body whatever its headers say.
     pub(super) head: bool,
+    /// It asks `Expect: 100-continue` and has a body to hold back.
+    expects_continue: bool,
+}
+
+/// How far an attempt got before it failed: what a client's silent retry rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reached {
+    /// Not one byte of the request was written.
+    Nothing,
+    /// Some or all of the request was written; no byte of a response came.
+    Written,
+    /// A response had begun.
+    Response,
+}
+
+/// A failed exchange: what failed, and how far it had got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Failure {
+    pub(super) kind: ErrorKind,
+    pub(super) reached: Reached,
+}
+
+impl Failure {
+    fn at(reached: Reached) -> impl Fn(ErrorKind) -> Failure {
+        move |kind| Failure { kind, reached }
+    }
+}
+
+/// The client's waits on a response (`response_header_timeout`, `read_timeout`,
+/// `expect_continue_timeout`), handed to each connection by the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Waits {
+    pub(super) header: Option<Duration>,
+    pub(super) read: Option<Duration>,
+    pub(super) expect_continue: Option<Duration>,
 }
 
 impl WireRequest {
@@ -45,8 +82,11 @@ impl WireRequest {
             out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
         }
         out.extend_from_slice(b"\r\n");
+        let head_len = out.len();
         out.extend_from_slice(body);
-        WireRequest { bytes: out.into(), head: *method == http::Method::HEAD }
+        let expects_continue = !body.is_empty()
+            && headers.get_all(http::header::EXPECT).iter().any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        WireRequest { bytes: out.into(), head_len, head: *method == http::Method::HEAD, expects_continue }
     }
 }
 
@@ -70,6 +110,9 @@ pub(super) struct Head {
     pub(super) body: BodyLength,
     /// When the first byte of the response arrived.
     pub(super) first_byte: Instant,
+    /// The server answered before `100 Continue` and the body was never sent: the connection
+    /// cannot carry another request.
+    pub(super) body_unsent: bool,
 }
 
 /// How much of a response the client takes before it gives up on it as `response_too_large`
@@ -86,6 +129,7 @@ pub(super) struct ResponseCaps {
 pub(super) struct Http1Conn {
     io: BufferedStream,
     caps: ResponseCaps,
+    waits: Waits,
     /// May not carry another request: the peer closed it, or an exchange broke off or left it
     /// unclear.
     dead: Cell<bool>,
@@ -94,8 +138,21 @@ pub(super) struct Http1Conn {
 }
 
 impl Http1Conn {
-    pub(super) fn new(stream: TcpStream, caps: ResponseCaps) -> Http1Conn {
-        Http1Conn { io: BufferedStream::new(stream), caps, dead: Cell::new(false), peer_closed: Cell::new(false) }
+    pub(super) fn new(stream: TcpStream, caps: ResponseCaps, waits: Waits) -> Http1Conn {
+        let mut io = BufferedStream::new(stream);
+        io.body_gap = waits.read; // each body read's wait, as the mock's body_read_timeout
+        Http1Conn { io, caps, waits, dead: Cell::new(false), peer_closed: Cell::new(false) }
+    }
+
+    /// The local port, which tells connections apart in tests.
+    #[cfg(test)]
+    pub(super) fn local_port(&self) -> u16 {
+        self.io.stream.local_addr().expect("a connected socket").port()
+    }
+
+    #[cfg(test)]
+    pub(super) fn stream(&self) -> &TcpStream {
+        &self.io.stream
     }
 
     /// True if the connection may not carry another request.
@@ -133,33 +190,111 @@ impl Http1Conn {
 
     /// Sends one request and reads the response head; the exchange is left at the body.
     /// Marks the connection dead until the exchange completes, so that one broken off at any
-    /// point (error, timeout) is never reused.
-    pub(super) async fn send(&mut self, request: &WireRequest) -> Result<Head, ErrorKind> {
+    /// point (error, timeout) is never reused. A failure says how far the exchange got.
+    pub(super) async fn send(&mut self, request: &WireRequest) -> Result<Head, Failure> {
         self.dead.set(true);
         self.io.buf.clear();
-        self.io.stream.write_all(&request.bytes).await.map_err(|e| classify_io(&e, ErrorKind::Protocol))?;
         let mut first_byte = None;
         // Informational heads count too: a peer sending 100 Continue without end is cut off.
         let mut head_bytes = 0;
+        let hold_body = request.expects_continue.then_some(self.waits.expect_continue).flatten();
+        let written = if hold_body.is_some() { request.head_len } else { request.bytes.len() };
+        self.write(&request.bytes[..written], true).await?;
+        let mut body_sent = written == request.bytes.len();
+        let mut deadline = self.waits.header.map(|limit| crate::timer::after(Instant::now(), limit));
+        if let Some(wait) = hold_body {
+            // Expect: 100-continue: the server's answer, or the wait's end, before the body.
+            let answer =
+                tokio::time::timeout(wait, self.await_continue(request.head, &mut first_byte, &mut head_bytes));
+            match answer.await {
+                Err(_) | Ok(Ok(None)) => {}
+                Ok(Ok(Some(head))) if head.status == 101 => {
+                    return Err(Failure::at(Reached::Response)(ErrorKind::Protocol))
+                }
+                Ok(Ok(Some(head))) => return Ok(Head { body_unsent: true, ..head }),
+                Ok(Err(kind)) => return Err(Failure::at(reached(first_byte))(kind)),
+            }
+            self.write(&request.bytes[written..], false).await?;
+            body_sent = true;
+            deadline = self.waits.header.map(|limit| crate::timer::after(Instant::now(), limit));
+        }
+        debug_assert!(body_sent);
+        let head = self
+            .read_head(request.head, &mut first_byte, &mut head_bytes, deadline)
+            .await
+            .map_err(|kind| Failure::at(reached(first_byte))(kind))?;
+        self.finish_head(head, request, &mut first_byte, &mut head_bytes, deadline).await
+    }
+
+    /// The server's answer to `Expect: 100-continue`: `None` for `100 Continue` (send the
+    /// body), else the head it answered with instead (other informational heads are passed over).
+    async fn await_continue(
+        &mut self,
+        head_request: bool,
+        first_byte: &mut Option<Instant>,
+        head_bytes: &mut usize,
+    ) -> Result<Option<Head>, ErrorKind> {
         loop {
-            let head = self.read_head(request.head, &mut first_byte, &mut head_bytes).await?;
+            let head = self.read_head(head_request, first_byte, head_bytes, None).await?;
+            match head.status {
+                100 => return Ok(None),
+                101 | 200.. => return Ok(Some(head)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads past informational heads to the final one.
+    async fn finish_head(
+        &mut self,
+        mut head: Head,
+        request: &WireRequest,
+        first_byte: &mut Option<Instant>,
+        head_bytes: &mut usize,
+        deadline: Option<Instant>,
+    ) -> Result<Head, Failure> {
+        loop {
             match head.status {
                 // Switching protocols was never asked for: what follows is not HTTP/1.1.
-                101 => return Err(ErrorKind::Protocol),
+                101 => return Err(Failure::at(Reached::Response)(ErrorKind::Protocol)),
                 // Informational answers precede the real one.
-                100..=199 => continue,
+                100..=199 => {
+                    head = self
+                        .read_head(request.head, first_byte, head_bytes, deadline)
+                        .await
+                        .map_err(Failure::at(Reached::Response))?;
+                }
                 _ => return Ok(head),
             }
         }
     }
 
+    /// Writes `bytes`; a failure is `Reached::Nothing` only when no byte of the request (`first`:
+    /// these are its first bytes) got out.
+    async fn write(&mut self, bytes: &[u8], first: bool) -> Result<(), Failure> {
+        let mut written = 0;
+        while written < bytes.len() {
+            match self.io.stream.write(&bytes[written..]).await {
+                Ok(0) => return Err(Failure::at(Reached::Written)(ErrorKind::Protocol)),
+                Ok(n) => written += n,
+                Err(e) => {
+                    let reached = if first && written == 0 { Reached::Nothing } else { Reached::Written };
+                    return Err(Failure::at(reached)(classify_io(&e, ErrorKind::Protocol)));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Reads one head; `head_bytes` are the head bytes this exchange has read before it, which
-    /// with this one may not pass `caps.head`.
+    /// with this one may not pass `caps.head`. Each read waits at most `read_timeout`, and
+    /// none past `deadline` (the response-header timeout's): `read_timeout` past either.
     async fn read_head(
         &mut self,
         head_request: bool,
         first_byte: &mut Option<Instant>,
         head_bytes: &mut usize,
+        deadline: Option<Instant>,
     ) -> Result<Head, ErrorKind> {
         loop {
             let buf = &mut self.io.buf;
@@ -179,7 +314,18 @@ impl Http1Conn {
                     None => {}
                 }
             }
-            match self.io.fill().await {
+            let read_until = self.waits.read.map(|limit| crate::timer::after(Instant::now(), limit));
+            let until = match (read_until, deadline) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let filled = match until {
+                None => self.io.fill().await,
+                Some(until) => {
+                    tokio::time::timeout_at(until.into(), self.io.fill()).await.map_err(|_| ErrorKind::ReadTimeout)?
+                }
+            };
+            match filled {
                 Ok(n) if n > 0 => {}
                 Ok(_) => {
                     self.peer_closed.set(true);
@@ -221,6 +367,15 @@ impl Http1Conn {
     }
 }
 
+/// How far an exchange that failed reading its head had got: a response byte, or none.
+fn reached(first_byte: Option<Instant>) -> Reached {
+    if first_byte.is_some() {
+        Reached::Response
+    } else {
+        Reached::Written
+    }
+}
+
 /// Parses a complete response head at the start of `buf`: its length and what it says.
 /// `Ok(None)` when more bytes are needed.
 fn parse_head(buf: &[u8], head_request: bool, first_byte: Instant) -> Result<Option<(usize, Head)>, ErrorKind> {
@@ -252,7 +407,7 @@ fn parse_head(buf: &[u8], head_request: bool, first_byte: Instant) -> Result<Opt
         }
     };
     let server_closes = framing.closes(response.version.unwrap_or(1));
-    Ok(Some((len, Head { status, server_closes, body, first_byte })))
+    Ok(Some((len, Head { status, server_closes, body, first_byte, body_unsent: false })))
 }
 
 /// A failed read or write: a reset, or `otherwise`.
@@ -261,6 +416,8 @@ fn classify_io(e: &io::Error, otherwise: ErrorKind) -> ErrorKind {
         ErrorKind::Reset
     } else if e.kind() == io::ErrorKind::UnexpectedEof {
         ErrorKind::ClosedBeforeResponse
+    } else if e.kind() == io::ErrorKind::TimedOut {
+        ErrorKind::ReadTimeout // a body read past read_timeout (BufferedStream::body_gap)
     } else {
         otherwise
     }
@@ -368,9 +525,9 @@ mod tests {
             }
         });
         let caps = ResponseCaps { head: crate::http1::MAX_HEAD, body: u64::MAX };
-        let mut conn = Http1Conn::new(TcpStream::connect(addr).await.unwrap(), caps);
+        let mut conn = Http1Conn::new(TcpStream::connect(addr).await.unwrap(), caps, Waits::default());
         let request = WireRequest::encode(&method, "/", &http::HeaderMap::new(), b"");
-        let head = conn.send(&request).await;
+        let head = conn.send(&request).await.map_err(|failure| failure.kind);
         (conn, head)
     }
 
@@ -450,5 +607,138 @@ mod tests {
         let (_, result) =
             whole(&[b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok"], Then::Close).await;
         assert_eq!(result, Ok((200, true)));
+    }
+
+    /// A connection to a server that runs `serve` on its end; the client's waits are `waits`.
+    async fn connect_to<F, Fut>(waits: Waits, serve: F) -> Http1Conn
+    where
+        F: FnOnce(TcpStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { serve(listener.accept().await.unwrap().0).await });
+        let caps = ResponseCaps { head: crate::http1::MAX_HEAD, body: u64::MAX };
+        Http1Conn::new(TcpStream::connect(addr).await.unwrap(), caps, waits)
+    }
+
+    fn post(body: &[u8], expect: bool) -> WireRequest {
+        let mut headers = http::HeaderMap::new();
+        if expect {
+            headers.insert(http::header::EXPECT, "100-continue".parse().unwrap());
+        }
+        WireRequest::encode(&http::Method::POST, "/", &headers, body)
+    }
+
+    /// How far a failed exchange got is what silent retry rules read: nothing written, written
+    /// without an answer, or a response begun.
+    #[tokio::test]
+    async fn a_failure_says_how_far_the_exchange_got() {
+        use tokio::io::AsyncReadExt;
+        // The server resets at once; once the reset has arrived, not one byte can be written.
+        let mut conn = connect_to(Waits::default(), |stream| async move {
+            socket2::SockRef::from(&stream).set_linger(Some(std::time::Duration::ZERO)).unwrap();
+            drop(stream);
+        })
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let failure = conn.send(&post(b"x", false)).await.unwrap_err();
+        assert_eq!(failure, Failure { kind: ErrorKind::Reset, reached: Reached::Nothing });
+
+        let mut conn = connect_to(Waits::default(), |mut stream| async move {
+            let _ = stream.read(&mut [0u8; 1024]).await;
+        })
+        .await;
+        let failure = conn.send(&post(b"x", false)).await.unwrap_err();
+        assert_eq!(failure, Failure { kind: ErrorKind::ClosedBeforeResponse, reached: Reached::Written });
+
+        let mut conn = connect_to(Waits::default(), |mut stream| async move {
+            let _ = stream.read(&mut [0u8; 1024]).await;
+            stream.write_all(b"HTTP/1.1 200 O").await.unwrap();
+        })
+        .await;
+        let failure = conn.send(&post(b"x", false)).await.unwrap_err();
+        assert_eq!(failure, Failure { kind: ErrorKind::ClosedBeforeResponse, reached: Reached::Response });
+    }
+
+    #[tokio::test]
+    async fn read_and_header_timeouts_fire_as_read_timeout() {
+        use tokio::io::AsyncReadExt;
+        let silent = |mut stream: TcpStream| async move {
+            let _ = stream.read(&mut [0u8; 1024]).await;
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        };
+        let limit = std::time::Duration::from_millis(150);
+        for waits in
+            [Waits { read: Some(limit), ..Waits::default() }, Waits { header: Some(limit), ..Waits::default() }]
+        {
+            let mut conn = connect_to(waits, silent).await;
+            let started = Instant::now();
+            let failure = conn.send(&post(b"x", false)).await.unwrap_err();
+            assert_eq!(failure, Failure { kind: ErrorKind::ReadTimeout, reached: Reached::Written });
+            let took = started.elapsed();
+            assert!(took >= limit && took < std::time::Duration::from_secs(3), "{took:?}");
+        }
+        // A body that stops coming: each body read waits read_timeout at most.
+        let mut conn = connect_to(Waits { read: Some(limit), ..Waits::default() }, |mut stream| async move {
+            let _ = stream.read(&mut [0u8; 1024]).await;
+            stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n01234").await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        })
+        .await;
+        let head = conn.send(&post(b"x", false)).await.unwrap();
+        assert_eq!(conn.read_body(head.body).await, Err(ErrorKind::ReadTimeout));
+    }
+
+    /// Expect: 100-continue: the body waits for the server's 100, or for the wait's end; a
+    /// final answer instead leaves the body unsent.
+    #[tokio::test]
+    async fn expect_continue_holds_the_body_back() {
+        use tokio::io::AsyncReadExt;
+        let wait = Waits { expect_continue: Some(std::time::Duration::from_secs(5)), ..Waits::default() };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let mut conn = connect_to(wait, |mut stream| async move {
+            let mut buf = vec![0u8; 1024];
+            let n = stream.read(&mut buf).await.unwrap();
+            let head_only = buf[..n].ends_with(b"\r\n\r\n");
+            stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.unwrap();
+            let n = stream.read(&mut buf).await.unwrap();
+            let _ = tx.send((head_only, buf[..n].to_vec()));
+            stream.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        })
+        .await;
+        let started = Instant::now();
+        let head = conn.send(&post(b"payload", true)).await.unwrap();
+        assert_eq!((head.status, head.body_unsent), (201, false));
+        assert!(started.elapsed() < std::time::Duration::from_secs(4), "the 100 ended the wait");
+        assert_eq!(rx.await.unwrap(), (true, b"payload".to_vec()), "the head first, the body after the 100");
+
+        let mut conn = connect_to(wait, |mut stream| async move {
+            let _ = stream.read(&mut [0u8; 1024]).await;
+            stream.write_all(b"HTTP/1.1 417 Expectation Failed\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        })
+        .await;
+        let head = conn.send(&post(b"payload", true)).await.unwrap();
+        assert_eq!((head.status, head.body_unsent), (417, true));
+
+        // A server that says nothing: the body goes when the wait ends.
+        let short = Waits { expect_continue: Some(std::time::Duration::from_millis(200)), ..Waits::default() };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let mut conn = connect_to(short, |mut stream| async move {
+            let mut buf = vec![0u8; 1024];
+            let started = Instant::now();
+            let mut got = 0;
+            while !buf[..got].ends_with(b"payload") {
+                got += stream.read(&mut buf[got..]).await.unwrap();
+            }
+            let _ = tx.send(started.elapsed());
+            stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        })
+        .await;
+        assert_eq!(conn.send(&post(b"payload", true)).await.unwrap().status, 200);
+        assert!(rx.await.unwrap() >= std::time::Duration::from_millis(150), "the body waited");
     }
 }

@@ -8,6 +8,7 @@ mod dial;
 mod http1;
 mod pool;
 pub mod resolve;
+mod silent_retry;
 
 /// EMFILE/ENFILE told apart, for the slow-client cohorts' connects too.
 pub(crate) use classify::is_fd_exhaustion;
@@ -19,9 +20,10 @@ use crate::scenario::{ClientPlan, HttpVersion, ReadBody, RequestPlan, RetryOn};
 use classify::{classify_body, classify_hyper};
 use http::header::{CONNECTION, HOST};
 use http::{HeaderMap, HeaderValue, Method, Request, Uri};
-use http1::WireRequest;
+use http1::{Failure, Reached, WireRequest};
 use http_body_util::{BodyExt, Full};
 use pool::{Conn, Pool, Sender};
+use silent_retry::{FailedAttempt, Replay};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -38,7 +40,11 @@ pub struct Endpoint {
 
 /// A request built once per phase and cloned for each send.
 #[derive(Debug, Clone)]
-pub struct Prepared(Wire);
+pub struct Prepared {
+    wire: Wire,
+    /// What the configuration's silent retry rule asks of the request.
+    replay: Replay,
+}
 
 #[derive(Debug, Clone)]
 enum Wire {
@@ -66,6 +72,10 @@ pub struct Exchange {
     pub ttfb: Option<Duration>,
     pub reused: bool,
     pub attempts: u32,
+    /// Attempts the client's silent retry rule made (`silent_retry`), not in `attempts`.
+    pub hidden_retries: u32,
+    /// What the last attempt a silent retry hid had met.
+    pub hidden_kind: Option<ErrorKind>,
 }
 
 /// One client configuration on one load worker.
@@ -103,18 +113,20 @@ impl Client {
         for (name, value) in &request.headers {
             headers.append(name.clone(), value.clone());
         }
-        Ok(match self.plan.http {
+        let replay = Replay::of(&request.method, &headers);
+        let wire = match self.plan.http {
             HttpVersion::Http1 => {
                 let _: Uri = path.parse()?; // the same check of the path as for HTTP/2
-                Prepared(Wire::Http1(WireRequest::encode(&request.method, &path, &headers, &request.body)))
+                Wire::Http1(WireRequest::encode(&request.method, &path, &headers, &request.body))
             }
-            HttpVersion::Http2 => Prepared(Wire::Http2 {
+            HttpVersion::Http2 => Wire::Http2 {
                 method: request.method.clone(),
                 uri: format!("http://{}{}", self.endpoint.authority, path).parse()?,
                 headers,
                 body: request.body.clone(),
-            }),
-        })
+            },
+        };
+        Ok(Prepared { wire, replay })
     }
 
     /// Sends one request, retrying as configured.
@@ -127,15 +139,17 @@ impl Client {
             ttfb: None,
             reused: false,
             attempts: 0,
+            hidden_retries: 0,
+            hidden_kind: None,
         };
         let mut backoff = self.plan.retries.backoff;
         loop {
             ex.attempts += 1;
             let outcome = match self.plan.request_timeout {
-                Some(limit) => tokio::time::timeout(limit, self.attempt(request, &mut ex))
+                Some(limit) => tokio::time::timeout(limit, self.round_trip(request, &mut ex))
                     .await
                     .unwrap_or(Outcome::Error(ErrorKind::RequestTimeout)),
-                None => self.attempt(request, &mut ex).await,
+                None => self.round_trip(request, &mut ex).await,
             };
             if matches!(outcome, Outcome::Error(ErrorKind::Unfinished)) && ex.attempts > 1 {
                 // The stop kept this retry from being written (it waited for a connection): the
@@ -170,7 +184,25 @@ impl Client {
         })
     }
 
-    async fn attempt(&self, prepared: &Prepared, ex: &mut Exchange) -> Outcome {
+    /// One attempt as the user sees it: the client's own silent retries included, as Go's
+    /// `Transport.RoundTrip` includes its own. (So `request_timeout` bounds them too.)
+    async fn round_trip(&self, request: &Prepared, ex: &mut Exchange) -> Outcome {
+        let mut hidden = 0;
+        loop {
+            let (outcome, failed) = self.attempt(request, ex).await;
+            let silently_retried = failed.is_some_and(|f| self.plan.silent_retry.retries(f, request.replay, hidden));
+            if !silently_retried || self.stop.is_cancelled() {
+                return outcome;
+            }
+            hidden += 1;
+            ex.hidden_retries += 1;
+            ex.hidden_kind = failed.map(|f| f.kind);
+        }
+    }
+
+    /// One try on one connection; a failure on the connection says how far it got.
+    async fn attempt(&self, prepared: &Prepared, ex: &mut Exchange) -> (Outcome, Option<FailedAttempt>) {
+        let outcome = |kind| (Outcome::Error(kind), None);
         ex.ttfb = None; // an earlier attempt's first byte says nothing about this one
         let checkout = match self.pool.checkout().await {
             Ok(c) => c,
@@ -178,14 +210,14 @@ impl Client {
                 if failed.dns.is_some() {
                     ex.dns = failed.dns; // the lookup (or the connect after it) failed
                 }
-                return Outcome::Error(failed.kind);
+                return outcome(failed.kind);
             }
         };
         if self.stop.is_cancelled() {
             // The run stopped while this request waited for a connection: it is never sent, and
             // the connection goes to the next in the queue (which meets the same).
             self.pool.release(checkout.conn, true);
-            return Outcome::Error(ErrorKind::Unfinished);
+            return outcome(ErrorKind::Unfinished);
         }
         if checkout.connect_time.is_some() {
             ex.connect = checkout.connect_time;
@@ -196,14 +228,14 @@ impl Client {
         if let Sender::H2(sender) = &mut conn.sender {
             if let Err(e) = sender.ready().await {
                 self.pool.discard(conn);
-                return Outcome::Error(classify_hyper(&e));
+                return outcome(classify_hyper(&e));
             }
         }
         ex.reused = conn.start_request();
         if !self.plan.keep_alive {
             conn.close_after_this(&self.pool.stats);
         }
-        let exchanged = match &prepared.0 {
+        let exchanged = match &prepared.wire {
             Wire::Http1(wire) => self.exchange_h1(&mut conn, wire, ex).await,
             Wire::Http2 { method, uri, headers, body } => {
                 let mut request = Request::new(Full::new(body.clone()));
@@ -217,20 +249,19 @@ impl Client {
         match exchanged {
             Ok(Exchanged { status, reusable }) => {
                 self.pool.release(conn, reusable);
-                Outcome::from_status(status)
+                (Outcome::from_status(status), None)
             }
             Err(Ended::ByServer(status)) => {
                 self.pool.discard(conn); // the server closes it: the peer's doing
-                Outcome::from_status(status)
+                (Outcome::from_status(status), None)
             }
-            Err(Ended::Failed(ErrorKind::ResponseTooLarge)) => {
-                conn.close_after_this(&self.pool.stats); // the client gave up on it, by its own caps
-                self.pool.discard(conn);
-                Outcome::Error(ErrorKind::ResponseTooLarge)
-            }
-            Err(Ended::Failed(kind)) => {
-                self.pool.discard(conn); // a failure the peer caused: counted as its doing
-                Outcome::Error(kind)
+            Err(Ended::Failed(Failure { kind, reached })) => {
+                if matches!(kind, ErrorKind::ResponseTooLarge | ErrorKind::ReadTimeout) {
+                    // The client gave up on it, by its own caps or waits.
+                    conn.close_after_this(&self.pool.stats);
+                }
+                self.pool.discard(conn); // otherwise a failure the peer caused: its doing
+                (Outcome::Error(kind), Some(FailedAttempt { reused: ex.reused, reached, kind }))
             }
         }
     }
@@ -242,8 +273,12 @@ impl Client {
         ex.sent.get_or_insert(sent);
         let head = h1.send(wire).await.map_err(Ended::Failed)?;
         ex.ttfb = Some(head.first_byte.saturating_duration_since(sent));
+        if head.body_unsent {
+            // Answered before 100 Continue: the body it declared was never sent.
+            return Ok(Exchanged { status: head.status, reusable: false });
+        }
         match self.plan.read_body {
-            ReadBody::Full => h1.read_body(head.body).await.map_err(Ended::Failed)?,
+            ReadBody::Full => h1.read_body(head.body).await.map_err(|kind| Ended::Failed(in_response(kind)))?,
             ReadBody::None => return Ok(Exchanged { status: head.status, reusable: false }),
         }
         // A close the server sent without saying so is found by `release`, which probes the
@@ -264,7 +299,11 @@ impl Client {
         let Sender::H2(sender) = &mut conn.sender else { unreachable!("an HTTP/2 request goes to an HTTP/2 pool") };
         let sent = Instant::now();
         ex.sent.get_or_insert(sent);
-        let response = sender.send_request(request).await.map_err(|e| Ended::Failed(classify_hyper(&e)))?;
+        // hyper does not say how much of a failed request went out: counted as written.
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| Ended::Failed(Failure { kind: classify_hyper(&e), reached: Reached::Written }))?;
         ex.ttfb = Some(sent.elapsed());
         let status = response.status().as_u16();
         let limit = self.plan.max_response_body_bytes;
@@ -272,11 +311,11 @@ impl Client {
         if self.plan.read_body == ReadBody::Full {
             let mut read = 0u64;
             while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| Ended::Failed(classify_body(&e)))?;
+                let frame = frame.map_err(|e| Ended::Failed(in_response(classify_body(&e))))?;
                 read = read.saturating_add(frame.data_ref().map_or(0, |d| d.len() as u64));
                 if read > limit {
                     // Dropping the body resets the stream; the connection carries on.
-                    return Err(Ended::Failed(ErrorKind::ResponseTooLarge));
+                    return Err(Ended::Failed(in_response(ErrorKind::ResponseTooLarge)));
                 }
             }
         }
@@ -323,7 +362,12 @@ struct Exchanged {
 enum Ended {
     /// The response is complete but the server closes the connection after it.
     ByServer(u16),
-    Failed(ErrorKind),
+    Failed(Failure),
+}
+
+/// A failure once the response had begun.
+fn in_response(kind: ErrorKind) -> Failure {
+    Failure { kind, reached: Reached::Response }
 }
 
 fn disarm(guard: Option<pool::AbandonGuard>) {

@@ -8,9 +8,9 @@
 
 use super::classify::{classify_connect, classify_hyper};
 use super::dial::Dial;
-use super::http1::{Http1Conn, ResponseCaps};
+use super::http1::{Http1Conn, ResponseCaps, Waits};
 use crate::record::{ConnStats, ErrorKind};
-use crate::scenario::{ClientPlan, HttpVersion};
+use crate::scenario::{ClientPlan, HttpVersion, PoolOrder};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::client::conn::http2;
@@ -179,10 +179,16 @@ pub(super) struct Pool {
     dial: Dial,
     http: HttpVersion,
     idle_timeout: Option<Duration>,
+    /// Whether a timer closes idle connections at `idle_timeout` (else only checkouts do).
+    idle_reaper: bool,
+    order: PoolOrder,
     max_idle: usize,
     connect_timeout: Option<Duration>,
+    tcp_keepalive: Option<Duration>,
     caps: ResponseCaps,
-    idle: RefCell<Vec<Idle>>,
+    waits: Waits,
+    /// Idle connections by the time they went idle, oldest first.
+    idle: RefCell<VecDeque<Idle>>,
     /// One permit per open connection when `max_conns_per_host` is set.
     slots: Option<Arc<Semaphore>>,
     /// Requests waiting for a released connection, oldest first.
@@ -210,10 +216,18 @@ impl Pool {
             dial,
             http: plan.http,
             idle_timeout: plan.pool_idle_timeout,
+            idle_reaper: plan.idle_reaper,
+            order: plan.pool_order,
             max_idle: if plan.keep_alive { plan.pool_max_idle_per_host } else { 0 },
             connect_timeout: plan.connect_timeout,
+            tcp_keepalive: plan.tcp_keepalive,
             caps: ResponseCaps { head: plan.max_response_header_bytes, body: plan.max_response_body_bytes },
-            idle: RefCell::new(Vec::new()),
+            waits: Waits {
+                header: plan.response_header_timeout,
+                read: plan.read_timeout,
+                expect_continue: plan.expect_continue_timeout,
+            },
+            idle: RefCell::new(VecDeque::new()),
             slots: plan.max_conns_per_host.map(|n| Arc::new(Semaphore::new(n))),
             waiters: RefCell::new(VecDeque::new()),
             prune_at: Cell::new(64),
@@ -227,7 +241,8 @@ impl Pool {
         }
     }
 
-    /// A connection for one request: the most recently used live idle one; else the first of a
+    /// A connection for one request: a live idle one (the most recently released, or with
+    /// `pool_order = "fifo"` the least recently released); else the first of a
     /// connection released by another request (oldest waiter first) and a new connection, if
     /// the per-host cap allows one. Racing the dial against released connections is what
     /// hyper-util's and Go's clients do; without it an open-model burst opens a connection per
@@ -311,23 +326,29 @@ impl Pool {
 
     fn pop_idle(&self) -> Option<Conn> {
         let mut idle = self.idle.borrow_mut();
-        while let Some(entry) = idle.pop() {
+        loop {
+            let entry = match self.order {
+                PoolOrder::Lifo => idle.pop_back()?,
+                PoolOrder::Fifo => idle.pop_front()?,
+            };
             if entry.conn.sender.is_closed() {
                 continue; // its end is counted as the peer's doing
             }
             if self.idle_timeout.is_some_and(|t| entry.since.elapsed() >= t) {
-                // Everything below is older still: LIFO order keeps the stack sorted by age.
                 self.close(entry.conn, CloseReason::Idle);
-                for older in idle.drain(..) {
-                    if !older.conn.sender.is_closed() {
-                        self.close(older.conn, CloseReason::Idle);
+                if self.order == PoolOrder::Lifo {
+                    // Everything below is older still: the queue is sorted by age.
+                    for older in idle.drain(..) {
+                        if !older.conn.sender.is_closed() {
+                            self.close(older.conn, CloseReason::Idle);
+                        }
                     }
+                    return None;
                 }
-                return None;
+                continue; // FIFO takes the oldest first: the next may still be fresh
             }
             return Some(entry.conn);
         }
-        None
     }
 
     /// Returns a connection after a complete exchange, or closes it if it may not be reused.
@@ -351,10 +372,10 @@ impl Pool {
             drop(idle);
             return self.close(conn, CloseReason::Client);
         }
-        idle.push(Idle { conn, since: Instant::now() });
+        idle.push_back(Idle { conn, since: Instant::now() });
         drop(idle);
         self.went_idle.notify_one();
-        if let Some(timeout) = self.idle_timeout {
+        if let Some(timeout) = self.idle_timeout.filter(|_| self.idle_reaper) {
             if !self.reaper_started.replace(true) {
                 tokio::task::spawn_local(reap_idle(Rc::downgrade(self), self.went_idle.clone(), timeout));
             }
@@ -369,7 +390,7 @@ impl Pool {
         for entry in idle.drain(..expired) {
             self.close(entry.conn, CloseReason::Idle);
         }
-        idle.first().map(|e| crate::timer::after(e.since, timeout))
+        idle.front().map(|e| crate::timer::after(e.since, timeout))
     }
 
     /// Drops a connection that failed mid-exchange or that the server closes: its end is
@@ -454,11 +475,16 @@ impl Pool {
         }
         .map_err(|e| failed(self.connect_failed(classify_connect(&e))))?;
         let _ = stream.set_nodelay(true);
+        if let Some(idle) = self.tcp_keepalive {
+            // Probes after `idle` of silence, every `idle` (Go's Dialer.KeepAlive sets both).
+            let keepalive = socket2::TcpKeepalive::new().with_time(idle).with_interval(idle);
+            let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&keepalive);
+        }
         let meta = Rc::new(ConnMeta { requests: Cell::new(0), closed_by_client: Cell::new(false) });
         let count_close = || CountClose { meta: meta.clone(), stats: self.stats.clone() };
         let conn = match self.http {
             HttpVersion::Http1 => Conn {
-                sender: Sender::H1(Http1Conn::new(stream, self.caps)),
+                sender: Sender::H1(Http1Conn::new(stream, self.caps, self.waits)),
                 _count_close: Some(count_close()),
                 meta,
                 _permit: None,
@@ -532,5 +558,99 @@ async fn reap_idle(pool: std::rc::Weak<Pool>, went_idle: Rc<tokio::sync::Notify>
             Some(deadline) => crate::timer::sleep_until(deadline).await,
             None => went_idle.notified().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ClientPlan;
+
+    fn port(conn: &Conn) -> u16 {
+        let Sender::H1(h1) = &conn.sender else { unreachable!("HTTP/1 pools") };
+        h1.local_port()
+    }
+
+    /// A listener that accepts and holds every connection; the pool under `plan` dialling it.
+    async fn pool(plan: &ClientPlan) -> (Rc<Pool>, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                open.push(stream);
+            }
+        });
+        (Rc::new(Pool::new(Dial::Addr(addr), plan, Instant::now())), held)
+    }
+
+    /// Three connections released in turn: LIFO hands back the last, FIFO the first.
+    #[test]
+    fn pool_order_picks_the_newest_or_the_oldest_idle_connection() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        tokio::task::LocalSet::new().block_on(&runtime, async {
+            for (order, pick) in [(PoolOrder::Lifo, 2), (PoolOrder::Fifo, 0)] {
+                let plan = ClientPlan { pool_order: order, ..ClientPlan::defaults("c") };
+                let (pool, held) = pool(&plan).await;
+                let mut conns = Vec::new();
+                for _ in 0..3 {
+                    conns.push(pool.clone().dial(None).await.ok().expect("dialled").conn);
+                }
+                let ports: Vec<u16> = conns.iter().map(port).collect();
+                for conn in conns {
+                    pool.release(conn, true);
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                let next = pool.checkout().await.ok().expect("an idle connection");
+                assert_eq!(port(&next.conn), ports[pick], "{order:?}");
+                assert!(next.connect_time.is_none(), "taken from the pool, not dialled");
+                held.abort();
+            }
+        });
+    }
+
+    /// Without the reaper an expired connection stays open until a checkout finds it.
+    #[test]
+    fn without_the_reaper_expiry_waits_for_a_checkout() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        tokio::task::LocalSet::new().block_on(&runtime, async {
+            for reaper in [true, false] {
+                let idle = Duration::from_millis(100);
+                let plan =
+                    ClientPlan { pool_idle_timeout: Some(idle), idle_reaper: reaper, ..ClientPlan::defaults("c") };
+                let (pool, held) = pool(&plan).await;
+                let conn = pool.clone().dial(None).await.ok().expect("dialled").conn;
+                pool.release(conn, true);
+                tokio::time::sleep(idle * 3).await;
+                let closed_by_now = pool.stats.borrow().closed_idle;
+                assert_eq!(closed_by_now, u64::from(reaper), "reaper {reaper}");
+                let next = pool.checkout().await.ok().expect("a new connection");
+                assert!(next.connect_time.is_some(), "the expired connection is not reused");
+                assert_eq!(pool.stats.borrow().closed_idle, 1, "closed either way, by the reaper or the checkout");
+                held.abort();
+            }
+        });
+    }
+
+    #[test]
+    fn tcp_keepalive_is_set_on_every_connection() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        tokio::task::LocalSet::new().block_on(&runtime, async {
+            for keepalive in [None, Some(Duration::from_secs(7))] {
+                let plan = ClientPlan { tcp_keepalive: keepalive, ..ClientPlan::defaults("c") };
+                let (pool, held) = pool(&plan).await;
+                let conn = pool.clone().dial(None).await.ok().expect("dialled").conn;
+                let Sender::H1(h1) = &conn.sender else { unreachable!() };
+                let socket = socket2::SockRef::from(h1.stream());
+                assert_eq!(socket.keepalive().unwrap(), keepalive.is_some());
+                if let Some(idle) = keepalive {
+                    assert_eq!(
+                        (socket.tcp_keepalive_time().unwrap(), socket.tcp_keepalive_interval().unwrap()),
+                        (idle, idle)
+                    );
+                }
+                held.abort();
+            }
+        });
     }
 }

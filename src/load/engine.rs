@@ -407,6 +407,8 @@ async fn request(guard: InFlightGuard, prepared: Rc<Prepared>) {
         ttfb: ex.ttfb,
         reused: ex.reused,
         attempts: ex.attempts,
+        hidden_retries: ex.hidden_retries,
+        hidden_kind: ex.hidden_kind,
     });
 }
 

@@ -25,6 +25,9 @@ pub enum ErrorKind {
     ClosedBeforeResponse,
     /// The client's own request timeout fired.
     RequestTimeout,
+    /// The client's response-header or read timeout fired: the response (or its next byte) did
+    /// not come in time.
+    ReadTimeout,
     /// The response started but its body failed.
     BodyError,
     /// The response could not be parsed.
@@ -42,7 +45,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind except `HttpStatus`, in report order.
-    pub const TRANSPORT: [ErrorKind; 15] = [
+    pub const TRANSPORT: [ErrorKind; 16] = [
         ErrorKind::DnsTimeout,
         ErrorKind::DnsError,
         ErrorKind::DnsNxdomain,
@@ -53,6 +56,7 @@ impl ErrorKind {
         ErrorKind::Reset,
         ErrorKind::ClosedBeforeResponse,
         ErrorKind::RequestTimeout,
+        ErrorKind::ReadTimeout,
         ErrorKind::BodyError,
         ErrorKind::Protocol,
         ErrorKind::ResponseTooLarge,
@@ -97,6 +101,7 @@ impl ErrorKind {
             ErrorKind::Reset => "reset",
             ErrorKind::ClosedBeforeResponse => "closed_before_response",
             ErrorKind::RequestTimeout => "request_timeout",
+            ErrorKind::ReadTimeout => "read_timeout",
             ErrorKind::BodyError => "body_error",
             ErrorKind::Protocol => "protocol",
             ErrorKind::ResponseTooLarge => "response_too_large",

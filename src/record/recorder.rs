@@ -29,6 +29,9 @@ pub struct Sample {
     pub reused: bool,
     /// Attempts made (1 + retries).
     pub attempts: u32,
+    /// Attempts the client's silent retry rule made, and what the last it hid had met.
+    pub hidden_retries: u32,
+    pub hidden_kind: Option<ErrorKind>,
 }
 
 /// Counts of outcomes: successes and every error kind (a fixed array: no allocation per kind).
@@ -50,6 +53,11 @@ impl OutcomeCounts {
             Outcome::Ok(_) => self.ok += 1,
             Outcome::Error(kind) => self.errors[kind.slot()] += 1,
         }
+    }
+
+    /// Counts `n` errors of `kind` at once.
+    pub fn add_many(&mut self, kind: ErrorKind, n: u64) {
+        self.errors[kind.slot()] += n;
     }
 
     pub fn error(&self, kind: ErrorKind) -> u64 {
@@ -99,6 +107,11 @@ pub struct PhaseStats {
     pub connections_opened: u64,
     /// Extra attempts made by retries.
     pub retries: u64,
+    /// Attempts made by the client's silent retry rule (`silent_retry`), never in `retries`.
+    pub hidden_retries: u64,
+    /// What the silent retries hid, by kind (a request whose silent retries met different
+    /// failures counts them all under the last one's).
+    pub hidden_errors: OutcomeCounts,
     /// Actual dispatch time of the last request sent in this phase.
     pub last_send: Option<Instant>,
     /// How long the phase ran: its duration, or less when a stop cut it short; `None` when it
@@ -119,6 +132,8 @@ impl PhaseStats {
         self.reused += other.reused;
         self.connections_opened += other.connections_opened;
         self.retries += other.retries;
+        self.hidden_retries += other.hidden_retries;
+        self.hidden_errors.merge(&other.hidden_errors);
         self.last_send = self.last_send.max(other.last_send);
         self.ran_for = self.ran_for.max(other.ran_for);
     }
@@ -147,6 +162,8 @@ pub struct Second {
     pub dns_max: Duration,
     /// Extra attempts (retries) of the requests that ended in this second.
     pub retries: u64,
+    /// Silent retries of the requests that ended in this second.
+    pub hidden_retries: u64,
     /// This second's latency histogram, V2 deflate encoded (empty if no latency was recorded).
     pub latency_encoded: Vec<u8>,
 }
@@ -213,6 +230,7 @@ impl Timeline {
             mine.dns_lookups += theirs.dns_lookups;
             mine.dns_max = mine.dns_max.max(theirs.dns_max);
             mine.retries += theirs.retries;
+            mine.hidden_retries += theirs.hidden_retries;
             if !theirs.latency_encoded.is_empty() {
                 if mine.latency_encoded.is_empty() {
                     mine.latency_encoded = theirs.latency_encoded;
@@ -291,9 +309,15 @@ impl Recorder {
         p.reused += u64::from(s.reused);
         let retries = u64::from(s.attempts.saturating_sub(1));
         p.retries += retries;
+        let hidden = u64::from(s.hidden_retries);
+        p.hidden_retries += hidden;
+        if let Some(kind) = s.hidden_kind {
+            p.hidden_errors.add_many(kind, hidden);
+        }
         let at = self.timeline.second(second);
         at.outcomes.add(s.outcome);
         at.retries += retries;
+        at.hidden_retries += hidden;
         if let Some(dns) = s.dns {
             at.dns_lookups += 1;
             at.dns_max = at.dns_max.max(dns);
@@ -404,6 +428,8 @@ mod tests {
             ttfb: None,
             reused: true,
             attempts: 1,
+            hidden_retries: 0,
+            hidden_kind: None,
         }
     }
 

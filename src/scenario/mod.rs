@@ -6,6 +6,7 @@
 pub mod ceilings;
 mod faults;
 pub mod plan;
+pub mod presets;
 mod raw;
 pub mod resolver;
 mod validate;

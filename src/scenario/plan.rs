@@ -432,7 +432,8 @@ impl PhasePlan {
 }
 
 impl ClientPlan {
-    fn normalized(&self) -> serde_json::Value {
+    /// The configuration in scenario vocabulary, every knob written out.
+    pub(crate) fn normalized(&self) -> serde_json::Value {
         use serde_json::json;
         let on: Vec<String> = self
             .retries
@@ -449,16 +450,26 @@ impl ClientPlan {
             "http": self.http.word(),
             "keep_alive": self.keep_alive,
             "pool_idle_timeout": opt_duration_str(self.pool_idle_timeout),
+            "idle_reaper": self.idle_reaper,
             "pool_max_idle_per_host": limit_json(Some(self.pool_max_idle_per_host)),
+            "pool_order": self.pool_order.word(),
             "max_conns_per_host": limit_json(self.max_conns_per_host),
             "connect_timeout": opt_duration_str(self.connect_timeout),
+            "tcp_keepalive": opt_duration_str(self.tcp_keepalive),
             "request_timeout": opt_duration_str(self.request_timeout),
+            "response_header_timeout": opt_duration_str(self.response_header_timeout),
+            "read_timeout": opt_duration_str(self.read_timeout),
+            "expect_continue_timeout": opt_duration_str(self.expect_continue_timeout),
+            "silent_retry": self.silent_retry.word(),
             "read_body": self.read_body.word(),
             "retries": { "max": self.retries.max, "on": on, "backoff": duration_str(self.retries.backoff) },
             "max_response_header_bytes": self.max_response_header_bytes,
             "max_response_body_bytes": self.max_response_body_bytes,
         });
         // Left out when not set, so a scenario without it reads back without it.
+        if let Some(preset) = self.preset {
+            out["preset"] = json!(preset);
+        }
         if let Some(resolver) = &self.resolver {
             out["resolver"] = resolver.normalized();
         }
@@ -639,21 +650,81 @@ pub enum ReadBody {
 
 words!(ReadBody { Full => "full", None => "none" });
 
+/// Which idle connection a request takes (`pool_order`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolOrder {
+    /// The most recently released (Go, hyper-util, urllib3, Node's agent): the rest age out.
+    Lifo,
+    /// The least recently released (Java's HttpClient; OkHttp and undici take the oldest
+    /// connection first): every idle connection keeps being used.
+    Fifo,
+}
+
+words!(PoolOrder { Lifo => "lifo", Fifo => "fifo" });
+
+/// A retry a client makes without being asked (`silent_retry`): never counted in `retries`,
+/// counted as `hidden_retries`. The rules are applied in `client::silent_retry`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SilentRetry {
+    /// Never (chaosload's own default, python-requests, undici, Node's agent).
+    None,
+    /// A reused connection that failed before any byte of the request was written, any method
+    /// (hyper-util's `retry_canceled_requests`, reqwest, httpx).
+    Unwritten,
+    /// Go's `net/http` transport (`persistConn.shouldRetryRequest`): on a reused connection,
+    /// nothing written (any method: the body can be rewound), or a replayable request (GET,
+    /// HEAD, OPTIONS, TRACE, or one with `Idempotency-Key`/`X-Idempotency-Key`) that failed
+    /// before the first response byte.
+    Go,
+    /// Java's HttpClient: a reused connection that failed before the response, GET and HEAD
+    /// only, once per request.
+    Idempotent,
+    /// OkHttp's `retryOnConnectionFailure`: a reused connection that failed before the
+    /// response, any method.
+    BeforeResponse,
+}
+
+words!(SilentRetry {
+    None => "none",
+    Unwritten => "unwritten",
+    Go => "go",
+    Idempotent => "idempotent",
+    BeforeResponse => "before-response",
+});
+
 /// One client configuration under test (`[[client]]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientPlan {
     pub name: String,
+    /// The preset whose defaults filled the knobs the configuration does not set.
+    pub preset: Option<&'static str>,
     pub http: HttpVersion,
     pub keep_alive: bool,
     /// Idle pooled connections older than this are closed (`None`: never). Default 90s.
     pub pool_idle_timeout: Option<Duration>,
+    /// Whether a timer closes idle connections as they reach `pool_idle_timeout` (true), or
+    /// only a request finding them does (hyper-util without a pool timer).
+    pub idle_reaper: bool,
     /// Idle connections kept per host. Default unlimited.
     pub pool_max_idle_per_host: usize,
+    pub pool_order: PoolOrder,
     /// Connections open at once per host, idle or busy (`None`: unlimited). Requests beyond it wait.
     pub max_conns_per_host: Option<usize>,
     pub connect_timeout: Option<Duration>,
+    /// TCP keep-alive probes on every connection after this idle time (`None`: off).
+    pub tcp_keepalive: Option<Duration>,
     /// Limit on one attempt: waiting for a connection, connecting, sending, reading the body.
     pub request_timeout: Option<Duration>,
+    /// Limit from the request's last byte written to the response head's end (Go's
+    /// `ResponseHeaderTimeout`, undici's `headersTimeout`): `read_timeout` when it fires.
+    pub response_header_timeout: Option<Duration>,
+    /// Longest silence while waiting for any byte of the response (httpx's and OkHttp's read
+    /// timeouts, undici's `bodyTimeout`): `read_timeout` when it fires.
+    pub read_timeout: Option<Duration>,
+    /// With `Expect: 100-continue` on the request: how long to wait for the server's answer
+    /// before sending the body anyway (`None`: the body goes at once, as Go does with 0).
+    pub expect_continue_timeout: Option<Duration>,
+    pub silent_retry: SilentRetry,
     pub read_body: ReadBody,
     pub retries: RetryPlan,
     /// A response head (status line and header fields; every informational head of an exchange
@@ -677,13 +748,21 @@ impl ClientPlan {
     pub fn defaults(name: impl Into<String>) -> Self {
         ClientPlan {
             name: name.into(),
+            preset: None,
             http: HttpVersion::Http1,
             keep_alive: true,
             pool_idle_timeout: Some(Duration::from_secs(90)),
+            idle_reaper: true,
             pool_max_idle_per_host: usize::MAX,
+            pool_order: PoolOrder::Lifo,
             max_conns_per_host: None,
             connect_timeout: None,
+            tcp_keepalive: None,
             request_timeout: None,
+            response_header_timeout: None,
+            read_timeout: None,
+            expect_continue_timeout: None,
+            silent_retry: SilentRetry::None,
             read_body: ReadBody::Full,
             retries: RetryPlan::default(),
             max_response_header_bytes: RESPONSE_HEADER_BYTES.0,

@@ -29,6 +29,9 @@ pub enum Mechanism {
     RequestTimeouts,
     /// Attempts sent again by the configuration's retries.
     Retries,
+    /// Failures the client's own silent retry rule (`silent_retry`) sent again unasked, so the
+    /// user never saw them: what a real Go client hides.
+    HiddenRetries,
     /// Name lookups of new connections that took [`SLOW_LOOKUP`] or more.
     SlowLookups,
     /// Serverless instances started while it ran.
@@ -39,7 +42,7 @@ pub enum Mechanism {
 }
 
 impl Mechanism {
-    pub const ALL: [Mechanism; 10] = [
+    pub const ALL: [Mechanism; 11] = [
         Mechanism::FrozenConnections,
         Mechanism::IdleCloseRace,
         Mechanism::ProxyResets,
@@ -47,6 +50,7 @@ impl Mechanism {
         Mechanism::ServerErrors,
         Mechanism::RequestTimeouts,
         Mechanism::Retries,
+        Mechanism::HiddenRetries,
         Mechanism::SlowLookups,
         Mechanism::ColdStarts,
         Mechanism::Connections,
@@ -80,6 +84,7 @@ impl Mechanism {
             }
             Mechanism::RequestTimeouts => errors("request_timeout"),
             Mechanism::Retries => c.total.retries,
+            Mechanism::HiddenRetries => c.total.hidden_retries,
             Mechanism::SlowLookups => slow_lookups(c),
             Mechanism::ColdStarts => c.mock.as_ref().map_or(0, |m| m.cold_starts),
             Mechanism::Connections => c.connections.opened,
@@ -98,8 +103,12 @@ impl Mechanism {
                     plural(n),
                     if n == 1 { "was" } else { "were" }
                 );
-                if reset < n && c.total.retries > 0 {
-                    s.push_str(&format!(" ({} recovered by retries)", thousands(n - reset)));
+                let hidden = c.total.hidden_errors.get("reset").copied().unwrap_or(0);
+                if hidden > 0 {
+                    s.push_str(&format!(" ({} of them sent again silently by the client)", thousands(hidden)));
+                }
+                if reset + hidden < n && c.total.retries > 0 {
+                    s.push_str(&format!(" ({} recovered by retries)", thousands(n - reset - hidden)));
                 }
                 s
             }
@@ -133,6 +142,16 @@ impl Mechanism {
                 let on = retry_kinds(r, c);
                 format!("{n_s} retr{}{on}", if n == 1 { "y" } else { "ies" })
             }
+            Mechanism::HiddenRetries => {
+                let kinds: Vec<String> =
+                    c.total.hidden_errors.iter().map(|(k, n)| format!("{k} {}", thousands(*n))).collect();
+                format!(
+                    "its silent retries (silent_retry \"{}\") hid {n_s} failure{} from you ({})",
+                    knob_text(r, c, "silent_retry").unwrap_or_default(),
+                    plural(n),
+                    kinds.join(", ")
+                )
+            }
             Mechanism::SlowLookups => format!(
                 "{n_s} name lookup{} of new connections took {} or more (the longest {})",
                 plural(n),
@@ -158,7 +177,7 @@ impl Mechanism {
             Mechanism::ServerErrors => "no 5xx answers".to_string(),
             Mechanism::RequestTimeouts => return None,
             Mechanism::Retries if retries_configured(r, c) => "its retries never fired".to_string(),
-            Mechanism::Retries => return None,
+            Mechanism::Retries | Mechanism::HiddenRetries => return None,
             Mechanism::SlowLookups => {
                 let lookups = c.total.dns_time.count;
                 let mut s = format!(

@@ -15,6 +15,7 @@ mod gates;
 mod hostile;
 #[cfg(target_os = "linux")]
 mod peers;
+mod presets;
 mod realism;
 mod regress;
 mod resolver;

@@ -4,11 +4,17 @@ use super::diagnostic::Cx;
 use super::suggest::{did_you_mean, quoted_list, suggestion};
 use crate::record::ErrorKind;
 use crate::scenario::plan::{
-    CachePlan, ClientPlan, HttpVersion, QueryPlan, ReadBody, ResolverPlan, RetryOn, RetryPlan, Strategy,
-    RESPONSE_BODY_BYTES, RESPONSE_HEADER_BYTES,
+    CachePlan, ClientPlan, HttpVersion, PoolOrder, QueryPlan, ReadBody, ResolverPlan, RetryOn, RetryPlan, SilentRetry,
+    Strategy, RESPONSE_BODY_BYTES, RESPONSE_HEADER_BYTES,
 };
+use crate::scenario::presets::{self, PRESETS};
 use crate::scenario::raw::{RawClient, RawResolver, RawRetries};
 use crate::vocabulary::{duration_str, Words};
+
+/// The presets' names as a hint lists them.
+fn preset_names() -> String {
+    quoted_list(PRESETS.iter().map(|p| p.name))
+}
 
 /// Failures a client can meet and retry on (overflow and unfinished never reach a client).
 const RETRYABLE_EXTRA: &[&str] = &["closed", "5xx"];
@@ -35,7 +41,19 @@ impl Cx<'_> {
                 n.clone()
             }
         };
-        let mut plan = ClientPlan::defaults(name);
+        let mut plan = match raw.preset.as_deref() {
+            None => ClientPlan::defaults(name),
+            Some(word) => match presets::find(word) {
+                Some(preset) => preset.plan(name),
+                None => {
+                    let hint = did_you_mean(word, PRESETS.iter().map(|p| p.name)).unwrap_or_else(|| {
+                        format!("one of {} (`chaosload presets` lists their values)", preset_names())
+                    });
+                    self.report(&f("preset"), format!("unknown preset \"{word}\""), Some(hint));
+                    ClientPlan::defaults(name)
+                }
+            },
+        };
         if let Some(word) = raw.http.as_deref() {
             match HttpVersion::from_word(word) {
                 Some(http) => plan.http = http,
@@ -46,7 +64,7 @@ impl Cx<'_> {
                 ),
             }
         }
-        plan.keep_alive = raw.keep_alive.unwrap_or(true);
+        plan.keep_alive = raw.keep_alive.unwrap_or(plan.keep_alive);
         if plan.http == HttpVersion::Http2 && !plan.keep_alive {
             self.error_hint(
                 &f("keep_alive"),
@@ -56,6 +74,13 @@ impl Cx<'_> {
         }
         if let Some(t) = &raw.pool_idle_timeout {
             plan.pool_idle_timeout = self.timeout(&f("pool_idle_timeout"), t);
+        }
+        plan.idle_reaper = raw.idle_reaper.unwrap_or(plan.idle_reaper);
+        if let Some(word) = raw.pool_order.as_deref() {
+            plan.pool_order = self.choice(&f("pool_order"), word, PoolOrder::WORDS).unwrap_or(plan.pool_order);
+        }
+        if let Some(word) = raw.silent_retry.as_deref() {
+            plan.silent_retry = self.choice(&f("silent_retry"), word, SilentRetry::WORDS).unwrap_or(plan.silent_retry);
         }
         if let Some(n) = &raw.pool_max_idle_per_host {
             plan.pool_max_idle_per_host =
@@ -67,8 +92,20 @@ impl Cx<'_> {
         if let Some(t) = &raw.connect_timeout {
             plan.connect_timeout = self.timeout(&f("connect_timeout"), t);
         }
+        if let Some(t) = &raw.tcp_keepalive {
+            plan.tcp_keepalive = self.timeout(&f("tcp_keepalive"), t);
+        }
         if let Some(t) = &raw.request_timeout {
             plan.request_timeout = self.timeout(&f("request_timeout"), t);
+        }
+        if let Some(t) = &raw.response_header_timeout {
+            plan.response_header_timeout = self.timeout(&f("response_header_timeout"), t);
+        }
+        if let Some(t) = &raw.read_timeout {
+            plan.read_timeout = self.timeout(&f("read_timeout"), t);
+        }
+        if let Some(t) = &raw.expect_continue_timeout {
+            plan.expect_continue_timeout = self.timeout(&f("expect_continue_timeout"), t);
         }
         if let Some(word) = raw.read_body.as_deref() {
             match ReadBody::from_word(word) {
