@@ -9,13 +9,12 @@
 //! `CGO_ENABLED=0`, so libc's resolver is not linked in. This file reads only resolv.conf's
 //! `options` line (Go's per-query timeout and attempts), never its servers.
 
-use crate::support::{exclusive, output_within, scratch, timed, wait_within};
+use crate::support::{exclusive, first_line, go_build, output_within, scratch, timed, wait_within};
 use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{Name, RecordType};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde::Deserialize;
-use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -47,36 +46,7 @@ impl Lookup {
 /// outside CI.
 fn go_probe() -> Option<&'static Path> {
     static PROBE: OnceLock<Option<PathBuf>> = OnceLock::new();
-    PROBE.get_or_init(build_probe).as_deref()
-}
-
-fn build_probe() -> Option<PathBuf> {
-    if Command::new("go").arg("version").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "go is missing: .ci/run installs golang-go");
-        eprintln!("skipped: go is not installed (apt-get install golang-go)");
-        return None;
-    }
-    // Everything Go writes stays in the target dir; GOPROXY=off: the probe has no dependencies,
-    // and a build must never reach the network.
-    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go");
-    let binary = scratch("dnsprobe").join("dnsprobe");
-    let out = output_within(
-        Command::new("go")
-            .args(["build", "-buildvcs=false", "-trimpath", "-o"])
-            .arg(&binary)
-            .arg(".")
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/dnsprobe"))
-            .env("CGO_ENABLED", "0")
-            .env("GOPROXY", "off")
-            .env("GOTOOLCHAIN", "local")
-            .env("GOTELEMETRY", "off")
-            .env("GOFLAGS", "-mod=mod")
-            .env("GOCACHE", work.join("cache"))
-            .env("GOPATH", work.join("path")),
-        Duration::from_secs(300),
-    );
-    assert!(out.status.success(), "go build of tests/go/dnsprobe failed: {}", String::from_utf8_lossy(&out.stderr));
-    Some(binary)
+    PROBE.get_or_init(|| go_build("tests/go/dnsprobe", "dnsprobe")).as_deref()
 }
 
 /// Go's per-query timeout and attempts, as Go reads them from resolv.conf's `options` line
@@ -108,21 +78,6 @@ fn go_resolver_timing() -> (Duration, u32) {
 struct Nameserver {
     child: Option<Child>,
     addr: String,
-}
-
-/// The first line a child prints, within `limit` (`None`: nothing came). The rest of its stdout
-/// is drained, so a child that goes on writing never blocks or meets a closed pipe.
-fn first_line(child: &mut Child, limit: Duration) -> Option<String> {
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let (line_tx, line_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        let _ = reader.read_line(&mut line);
-        let _ = line_tx.send(line);
-        let _ = std::io::copy(&mut reader, &mut std::io::sink());
-    });
-    line_rx.recv_timeout(limit).ok()
 }
 
 impl Nameserver {

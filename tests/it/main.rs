@@ -16,6 +16,7 @@ mod hostile;
 #[cfg(target_os = "linux")]
 mod peers;
 mod presets;
+mod realism;
 mod regress;
 mod resolver;
 mod resources;

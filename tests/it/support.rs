@@ -306,3 +306,50 @@ pub fn wait_within(mut child: Child, limit: Duration) -> std::process::Output {
     };
     std::process::Output { status, stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
 }
+
+/// Builds the Go program in `package` (a folder of the repository, stdlib only) into a scratch
+/// folder and returns the binary; `None` (its tests skip) when Go is missing outside CI, where a
+/// missing Go fails (`.ci/run` installs golang-go). Everything Go writes stays in the target
+/// dir, and `GOPROXY=off`: a build never reaches the network.
+pub fn go_build(package: &str, name: &str) -> Option<PathBuf> {
+    if Command::new("go").arg("version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "go is missing: .ci/run installs golang-go");
+        eprintln!("skipped: go is not installed (apt-get install golang-go)");
+        return None;
+    }
+    let work = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("go");
+    let binary = scratch(name).join(name);
+    let out = output_within(
+        Command::new("go")
+            .args(["build", "-buildvcs=false", "-trimpath", "-o"])
+            .arg(&binary)
+            .arg(".")
+            .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(package))
+            .env("CGO_ENABLED", "0")
+            .env("GOPROXY", "off")
+            .env("GOTOOLCHAIN", "local")
+            .env("GOTELEMETRY", "off")
+            .env("GOFLAGS", "-mod=mod")
+            .env("GOCACHE", work.join("cache"))
+            .env("GOPATH", work.join("path")),
+        Duration::from_secs(300),
+    );
+    assert!(out.status.success(), "go build of {package} failed: {}", String::from_utf8_lossy(&out.stderr));
+    Some(binary)
+}
+
+/// The first line a child prints, within `limit` (`None`: nothing came). The rest of its stdout
+/// is drained, so a child that goes on writing never blocks or meets a closed pipe.
+pub fn first_line(child: &mut Child, limit: Duration) -> Option<String> {
+    use std::io::BufRead as _;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (line_tx, line_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        let _ = reader.read_line(&mut line);
+        let _ = line_tx.send(line);
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+    });
+    line_rx.recv_timeout(limit).ok()
+}

@@ -1,0 +1,3 @@
+module chaosload.test/realism
+
+go 1.19
