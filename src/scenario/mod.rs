@@ -8,6 +8,7 @@ mod faults;
 pub mod plan;
 mod raw;
 pub mod resolver;
+mod sweep;
 mod validate;
 
 pub use plan::*;
