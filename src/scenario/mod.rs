@@ -12,6 +12,7 @@ mod sweep;
 mod validate;
 
 pub use plan::*;
+pub use sweep::configurations;
 pub use validate::{Diagnostic, Diagnostics};
 
 use std::path::{Path, PathBuf};

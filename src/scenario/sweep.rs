@@ -93,6 +93,31 @@ pub(super) fn normalized_clients(clients: &[ClientPlan], sweeps: &[SweepPlan]) -
     out
 }
 
+/// A normalized scenario's `client` list with each sweep expanded: one table per configuration,
+/// named as validation names its members, the knob set to its value and `sweep` gone — the
+/// settings each configuration of a result ran with.
+pub fn configurations(clients: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    for client in clients.as_array().into_iter().flatten() {
+        let sweep = client.get("sweep").and_then(Value::as_object).filter(|s| s.len() == 1);
+        let Some((knob, values)) = sweep.and_then(|s| s.iter().next()) else {
+            out.push(client.clone());
+            continue;
+        };
+        let name = client.get("name").and_then(Value::as_str).unwrap_or_default();
+        for (k, value) in values.as_array().into_iter().flatten().enumerate() {
+            let mut member = client.clone();
+            if let Some(table) = member.as_object_mut() {
+                table.remove("sweep");
+                table.insert(knob.clone(), value.clone());
+                table.insert("name".into(), json!(member_name(name, &word(value), k)));
+            }
+            out.push(member);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

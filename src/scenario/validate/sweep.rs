@@ -410,6 +410,10 @@ mod tests {
         // Read back, its members and sweep are the same.
         let again = ok(&toml::to_string(&json).unwrap());
         assert_eq!(again.sweeps, plan.sweeps);
+        // Expanded from the normalized scenario (as a result's reader does), each configuration's
+        // settings are its own.
+        let each: Vec<Value> = plan.clients.iter().map(ClientPlan::normalized).collect();
+        assert_eq!(crate::scenario::configurations(&json["client"]), each);
     }
 
     #[test]
