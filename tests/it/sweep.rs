@@ -120,7 +120,7 @@ fn client_selects_a_sweep_by_its_clients_name() {
     assert_eq!(names(&[]), ["idle-1s", "idle-3s", "idle-30s", "other"]);
     assert_eq!(names(&["idle"]), ["idle-1s", "idle-3s", "idle-30s"]);
     assert_eq!(names(&["other", "idle-3s", "idle"]), ["other", "idle-3s", "idle-1s", "idle-30s"], "each once");
-    let unknown = chaosload::run::select(&plan, &["idel".to_string()]).err().expect("unknown");
+    let unknown = chaosload::run::select(&plan, &["idel".to_string()]).expect_err("unknown");
     assert_eq!(
         unknown.to_string(),
         "no client configuration is named \"idel\" (the scenario has: idle-1s, idle-3s, idle-30s, other, or idle \

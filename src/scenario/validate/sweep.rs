@@ -516,15 +516,13 @@ mod tests {
             errs(&src),
             ["11:8 client[1].name: two configurations would be named \"c-2s\": client[0]'s sweep for pool_idle_timeout = 2s and client[1]"]
         );
-        let src = format!(
-            "name = \"t\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\nname = \"c-1s\"\n\
-             [[client]]\nname = \"c\"\nsweep = {{ pool_idle_timeout = [\"1s\", \"2s\"] }}\n"
-        );
+        let src = "name = \"t\"\n[target]\nmock = true\n[[phase]]\nduration = \"1s\"\nconcurrency = 1\n[[client]]\n\
+                   name = \"c-1s\"\n[[client]]\nname = \"c\"\nsweep = { pool_idle_timeout = [\"1s\", \"2s\"] }\n";
         assert_eq!(
-            errs(&src),
+            errs(src),
             ["11:32 client[1].sweep.pool_idle_timeout[0]: two configurations would be named \"c-1s\": client[0] and client[1]'s sweep for pool_idle_timeout = 1s"]
         );
-        assert!(hints(&src)[0].contains("<name>-<value>"));
+        assert!(hints(src)[0].contains("<name>-<value>"));
     }
 
     #[test]
