@@ -39,11 +39,13 @@ fn section(out: &mut String, sweep: &SweepVerdict, interrupted: bool) {
             ),
             None => "No value is marked: none was ahead of every other beyond the noise.".to_string(),
         };
+        let thin = sweep.points.iter().any(|p| p.p99.insufficient.is_some());
+        let hollow = if thin { " (hollow: too few latencies for one)" } else { "" };
         let caption = format!(
             "Each value of {} is a configuration of its own ({}), run under the same seeded traffic. Top: its \
              error rate with a 95% Wilson interval; bottom: its p99 latency from intended send time with a 95% \
-             interval from the order statistics (hollow: too few latencies for one), read as the verdict reads \
-             them and judged among the sweep's configurations only. {marked} Hover a point for its figures.",
+             interval from the order statistics{hollow}, read as the verdict reads them and judged among the \
+             sweep's configurations only. {marked} Hover a point for its figures.",
             esc(&s.knob),
             members.join(", ")
         );
