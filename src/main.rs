@@ -402,9 +402,13 @@ fn validate(paths: &[std::path::PathBuf]) -> ExitCode {
                 let shown = path.display().to_string();
                 let shown = escape_controls_keep_lines(&shown);
                 println!(
-                    "ok: {shown} ({}, {}{})",
+                    "ok: {shown} ({}, {}{}{})",
                     counted(plan.phases.len(), "phase", "phases"),
                     counted(plan.clients.len(), "client", "clients"),
+                    match plan.sweeps.len() {
+                        0 => String::new(),
+                        n => format!(", {}", counted(n, "sweep", "sweeps")),
+                    },
                     match plan.gates.gates.len() {
                         0 => String::new(),
                         n => format!(", {}", counted(n, "gate", "gates")),

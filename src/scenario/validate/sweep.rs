@@ -293,7 +293,8 @@ impl<'a> Cx<'a> {
             let own = |d: &Diagnostic| {
                 d.field == at || d.field.starts_with(&format!("{at}.")) || d.field.starts_with(&format!("{at}["))
             };
-            let invalid = self.diags[before..].iter().any(own);
+            // A table serde refused is validated as the defaults: its knob is not the value's.
+            let invalid = raw.is_none() || self.diags[before..].iter().any(own);
             // Written as the normalized scenario writes it; a value refused as it is written.
             let json = match plan.normalized().get(&sweep.knob) {
                 Some(json) if !invalid => json.clone(),
@@ -501,6 +502,11 @@ mod tests {
                 "10:33 client[0].sweep.max_conns_per_host[0]: max_conns_per_host (1) is below threads (2)",
                 "14:8 client[2].name: duplicate client name \"d\"",
             ]
+        );
+        // A key the client does not take, once, and no member is taken for another.
+        assert_eq!(
+            errs(&client("pool_idle_timout = \"1s\"\nsweep = { max_conns_per_host = [1, 2] }")),
+            ["9:1 client[0]: unknown field \"pool_idle_timout\""]
         );
         // A problem of the client's own other keys is reported once, not once per member.
         assert_eq!(
