@@ -89,15 +89,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             if quiet {
                 options.progress = ProgressMode::Off;
             }
-            for warning in
-                plan.warnings_for(|name| options.clients.is_empty() || options.clients.iter().any(|c| c == name))
-            {
+            // A name --client cannot select is refused by the run itself, before any load.
+            let selected: Vec<String> = chaosload::run::select(&plan, &options.clients)
+                .map(|clients| clients.iter().map(|c| c.name.clone()).collect())
+                .unwrap_or_default();
+            for warning in plan.warnings_for(|name| selected.iter().any(|c| c == name)) {
                 eprintln!("warning: {warning}");
             }
             // First SIGINT/SIGTERM/SIGHUP: stop sending, drain briefly, write partial results.
             // A second: exit at once (never halfway through a file).
             signals::stop_on_signals(options.stop.clone())?;
-            let configurations = if options.clients.is_empty() { plan.clients.len() } else { options.clients.len() };
+            let configurations = selected.len();
             let output = chaosload::run::run_announced(&plan, &options, || {
                 if let Some(notice) = plan.remote_target_notice(configurations) {
                     eprintln!("{notice}");
@@ -425,9 +427,13 @@ fn validate(paths: &[std::path::PathBuf]) -> ExitCode {
                 let shown = path.display().to_string();
                 let shown = escape_controls_keep_lines(&shown);
                 println!(
-                    "ok: {shown} ({}, {}{})",
+                    "ok: {shown} ({}, {}{}{})",
                     counted(plan.phases.len(), "phase", "phases"),
                     counted(plan.clients.len(), "client", "clients"),
+                    match plan.sweeps.len() {
+                        0 => String::new(),
+                        n => format!(", {}", counted(n, "sweep", "sweeps")),
+                    },
                     match plan.gates.gates.len() {
                         0 => String::new(),
                         n => format!(", {}", counted(n, "gate", "gates")),

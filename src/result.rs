@@ -43,6 +43,47 @@ pub struct RunResult {
     /// The verdicts of the scenario's `[gate]` (and of `--baseline`), when it has gates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gates: Option<crate::gate::verdict::GateReport>,
+    /// The scenario's sweeps of which this run selected at least two members; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sweeps: Vec<SweepResult>,
+}
+
+/// A `[[client]]`'s `sweep = { knob = [values] }`: the configurations it became, value for value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepResult {
+    /// The `[[client]]`'s own name.
+    pub client: String,
+    /// The `[[client]]` key its configurations differ in.
+    pub knob: String,
+    /// Each value as scenario vocabulary writes it (`"1s"`, `"4"`, `"unlimited"`), in the order given.
+    pub values: Vec<String>,
+    /// The configuration (`clients[].name`) of each value, index for index.
+    pub members: Vec<String>,
+}
+
+impl SweepResult {
+    /// The plan's sweeps, each with the members `selected` holds, in the plan's order; a sweep
+    /// with fewer than two of them selected is left out (one value is no sweep).
+    pub fn of(plan: &Plan, selected: impl Fn(&str) -> bool) -> Vec<SweepResult> {
+        plan.sweeps
+            .iter()
+            .filter_map(|sweep| {
+                let (values, members): (Vec<String>, Vec<String>) = sweep
+                    .words()
+                    .into_iter()
+                    .zip(&sweep.members)
+                    .filter(|(_, member)| selected(member))
+                    .map(|(word, member)| (word, member.clone()))
+                    .unzip();
+                (members.len() >= 2).then(|| SweepResult {
+                    client: sweep.client.clone(),
+                    knob: sweep.knob.clone(),
+                    values,
+                    members,
+                })
+            })
+            .collect()
+    }
 }
 
 impl RunResult {
@@ -120,6 +161,12 @@ impl RunResult {
             }
         }
         Ok(())
+    }
+
+    /// The settings each configuration of the scenario ran with, a sweep's members each with its
+    /// value: the normalized scenario's `client` tables, sweeps expanded.
+    pub fn configurations(&self) -> Vec<serde_json::Value> {
+        crate::scenario::configurations(self.scenario.get("client").unwrap_or(&serde_json::Value::Null))
     }
 
     /// The scenario's seed as written, or `unknown` for a result without one.

@@ -6,7 +6,7 @@ use crate::client::{Dial, Endpoint, Resolver};
 use crate::dns::{DnsConfig, DnsListener, DnsServer};
 use crate::load::engine::{self, Progress};
 use crate::mock::{MockConfig, MockServer};
-use crate::result::{ClientResult, CohortResult, Environment, FaultWindows, RunResult, SCHEMA_VERSION};
+use crate::result::{ClientResult, CohortResult, Environment, FaultWindows, RunResult, SweepResult, SCHEMA_VERSION};
 use crate::scenario::{ByLayer, ClientPlan, Layer, Plan, QueryPlan, ResolverPlan, Target};
 use crate::signals::Stop;
 use crate::slow::{CohortConfig, CohortTarget, Cohorts};
@@ -98,21 +98,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> anyhow::Result<RunOutput> {
 /// descriptors, target, `--out`) and just before the first configuration starts: a run refused
 /// by them never says it is running.
 pub fn run_announced(plan: &Plan, options: &RunOptions, announce: impl FnOnce()) -> anyhow::Result<RunOutput> {
-    let selected: Vec<_> = if options.clients.is_empty() {
-        plan.clients.iter().collect()
-    } else {
-        let names = plan.clients.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
-        options
-            .clients
-            .iter()
-            .map(|wanted| {
-                plan.clients
-                    .iter()
-                    .find(|c| &c.name == wanted)
-                    .ok_or_else(|| RunError::UnknownClient(wanted.clone(), names.clone()))
-            })
-            .collect::<Result<_, _>>()?
-    };
+    let selected = select(plan, &options.clients)?;
     let limit = crate::resources::raise_open_file_limit();
     crate::resources::check_fds(plan, &selected, limit, crate::resources::open_fds()).map_err(RunError::TooFewFds)?;
     let warnings = plan.warnings_for(|name| selected.iter().any(|c| c.name == name));
@@ -122,6 +108,7 @@ pub fn run_announced(plan: &Plan, options: &RunOptions, announce: impl FnOnce())
     // folder itself is made with its first file, so a run killed before that leaves none.
     let mut folder = RunFolder::new(options.out.join(&plan.name), started_at, &options.stop)?;
     announce();
+    let selected_names: Vec<String> = selected.iter().map(|c| c.name.clone()).collect();
     let mut clients = Vec::new();
     let mut interrupted = false;
     let mut failure = None;
@@ -155,6 +142,7 @@ pub fn run_announced(plan: &Plan, options: &RunOptions, announce: impl FnOnce())
         error: failure.as_ref().map(|e| format!("{e:#}")),
         faults: FaultWindows::of(plan),
         warnings,
+        sweeps: SweepResult::of(plan, |name| selected_names.iter().any(|n| n == name)),
         clients,
         gates: None,
     };
@@ -167,6 +155,43 @@ pub fn run_announced(plan: &Plan, options: &RunOptions, announce: impl FnOnce())
         return Err(e.context(format!("partial results written to {}", dir.join("result.json").display())));
     }
     Ok(RunOutput { result, dir })
+}
+
+/// The configurations `run --client` names select, in the order named, each once: a
+/// configuration by its name, or every member of a sweep by its `[[client]]`'s name. All of
+/// them when `wanted` is empty.
+pub fn select<'p>(plan: &'p Plan, wanted: &[String]) -> Result<Vec<&'p ClientPlan>, RunError> {
+    if wanted.is_empty() {
+        return Ok(plan.clients.iter().collect());
+    }
+    let mut selected: Vec<&ClientPlan> = Vec::new();
+    for name in wanted {
+        let members: Vec<&ClientPlan> = match plan.clients.iter().find(|c| &c.name == name) {
+            Some(client) => vec![client],
+            None => match plan.sweeps.iter().find(|s| &s.client == name) {
+                Some(sweep) => plan.clients.iter().filter(|c| sweep.members.contains(&c.name)).collect(),
+                None => return Err(RunError::UnknownClient(name.clone(), known_names(plan))),
+            },
+        };
+        for client in members {
+            if !selected.iter().any(|c| std::ptr::eq(*c, client)) {
+                selected.push(client);
+            }
+        }
+    }
+    Ok(selected)
+}
+
+/// `a, idle-1s, idle-4s, or idle for every value of its sweep`: what `--client` accepts.
+fn known_names(plan: &Plan) -> String {
+    let names = plan.clients.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+    let sweeps: Vec<String> =
+        plan.sweeps.iter().map(|s| format!("{} for every value of its sweep", s.client)).collect();
+    if sweeps.is_empty() {
+        names
+    } else {
+        format!("{names}, or {}", sweeps.join(", or "))
+    }
 }
 
 /// The verdicts of the scenario's gates on `result`, unless `--no-gate` or there are none.

@@ -1,5 +1,6 @@
 //! The terminal summary printed after a run: one row per client configuration, a line per slow-client
-//! cohort (worded from `report::cohorts`, as report.html's), then warnings.
+//! cohort (worded from `report::cohorts`, as report.html's), the verdict, a line per sweep, then
+//! warnings.
 
 use crate::result::{PhaseResult, RunResult, Summary};
 use std::fmt::Write as _;
@@ -61,6 +62,9 @@ pub fn render(result: &RunResult) -> String {
     }
     if let Some(verdict) = crate::verdict::judge(result).filter(crate::verdict::Verdict::ranked) {
         out.push_str(&verdict.terminal());
+    }
+    for sweep in crate::verdict::sweeps(result) {
+        out.push_str(&sweep.terminal());
     }
     let errors: Vec<String> = result
         .clients

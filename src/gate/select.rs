@@ -120,12 +120,8 @@ impl Names {
     /// The names a result's gates may use: its configurations (those of its scenario, run or
     /// not), phases and faults.
     pub fn of_result(result: &RunResult) -> Names {
-        let mut clients: Vec<String> = result
-            .scenario
-            .get("client")
-            .and_then(|c| c.as_array())
-            .map(|cs| cs.iter().filter_map(|c| c.get("name")?.as_str().map(str::to_string)).collect())
-            .unwrap_or_default();
+        let mut clients: Vec<String> =
+            result.configurations().iter().filter_map(|c| c.get("name")?.as_str().map(str::to_string)).collect();
         for c in &result.clients {
             if !clients.contains(&c.name) {
                 clients.push(c.name.clone());

@@ -164,6 +164,7 @@ pub fn run(scenario: &str, clients: Vec<ClientResult>) -> RunResult {
         warnings: Vec::new(),
         clients,
         gates: None,
+        sweeps: Vec::new(),
     }
 }
 

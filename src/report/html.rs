@@ -1,5 +1,5 @@
-//! The self-contained HTML page: header, the gates' verdicts (when the run had gates), a plain-words
-//! summary, inline SVG charts and tables.
+//! The self-contained HTML page: header, the gates' verdicts (when the run had gates), the verdict,
+//! a section per sweep, a plain-words summary, inline SVG charts and tables.
 //!
 //! Everything from the scenario or the result is escaped with [`esc`]; the page loads nothing (no
 //! scripts, fonts, styles or images from anywhere) and reads the same with JavaScript off. Its style,
@@ -11,7 +11,7 @@ use super::compare::{Better, Delta, FATE_COLUMNS};
 use super::gates;
 use super::metrics::{decode, pct, Phase};
 use super::page::{error_kinds, esc, figure, fmt_ms, page_start, phase_heading, swatch, value_cell, PAGE_END};
-use super::verdict;
+use super::{sweep, verdict};
 use crate::gate::sample::Sample;
 use crate::result::{ClientResult, FaultWindows, PhaseResult, RunResult, Summary};
 use crate::summary::{fd_exhausted_warning, lag_warns};
@@ -29,6 +29,7 @@ pub fn render(result: &RunResult) -> String {
     if result.clients.len() > 1 {
         verdict::section(&mut out, result);
     }
+    sweep::sections(&mut out, result);
     banners(&mut out, result);
     let _ = writeln!(out, "<h2>What happened</h2>\n<p class=\"story\">{}</p>", story(result));
     if let Some(note) = method_note(&cohorts(result), &|text| esc(text)) {

@@ -17,6 +17,7 @@ pub mod markdown;
 mod metrics;
 mod page;
 mod palette;
+mod sweep;
 
 pub use html::render;
 

@@ -40,6 +40,7 @@ h3{margin:24px 0 4px;font-size:16px}
 .verdict.won{border-color:#1a7f37}.verdict.tie{border-color:#9a6700}
 .verdict h2{margin:4px 0}.verdict .headline{font-size:16px;font-weight:600}
 .verdict li.evidence{color:#57606a;font-size:13px}
+.sweep .headline{font-size:16px;font-weight:600}
 .story{font-size:15px;background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:10px 14px}
 figure{margin:8px 0 20px}figcaption{font-size:13px;color:#57606a;margin-top:2px}
 svg{max-width:100%;height:auto;display:block}

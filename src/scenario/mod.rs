@@ -9,9 +9,11 @@ pub mod plan;
 pub mod presets;
 mod raw;
 pub mod resolver;
+mod sweep;
 mod validate;
 
 pub use plan::*;
+pub use sweep::configurations;
 pub use validate::{Diagnostic, Diagnostics};
 
 use std::path::{Path, PathBuf};

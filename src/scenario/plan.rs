@@ -10,6 +10,7 @@
 
 pub use super::faults::{ByLayer, FaultKind, Layer};
 pub use super::resolver::{CachePlan, QueryPlan, ResolverPlan, Strategy};
+pub use super::sweep::SweepPlan;
 pub use crate::chaos::toxics::{Direction, ProxyFault, Toxic};
 pub use crate::chaos::ProxyLimits;
 pub use crate::dns::plan::{DnsPlan, DnsRecord};
@@ -50,7 +51,10 @@ pub struct PlanParts {
     /// `[dns]`: the DNS stub's records; `Some` when the scenario has `[dns]` or a dns fault.
     pub dns: Option<DnsPlan>,
     pub phases: Vec<PhasePlan>,
+    /// Every configuration under test: a `[[client]]` each, a sweep's members at its place.
     pub clients: Vec<ClientPlan>,
+    /// The `[[client]]`s with a `sweep`, in file order.
+    pub sweeps: Vec<SweepPlan>,
     pub faults: Vec<FaultPlan<FaultKind>>,
     /// Each fault's `label`, if the scenario gave it one (index for index with `faults`).
     pub fault_labels: Vec<Option<String>>,
@@ -356,7 +360,7 @@ impl Plan {
         };
         let mock = self.mock.normalized();
         let phases: Vec<_> = self.phases.iter().map(PhasePlan::normalized).collect();
-        let clients: Vec<_> = self.clients.iter().map(ClientPlan::normalized).collect();
+        let clients = super::sweep::normalized_clients(&self.clients, &self.sweeps);
         let faults: Vec<_> = self.faults.iter().map(FaultPlan::normalized).collect();
         let mut out = json!({
             "name": self.name,

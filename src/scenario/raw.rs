@@ -286,6 +286,10 @@ pub struct RawClient {
     pub max_response_header_bytes: Option<i64>,
     pub max_response_body_bytes: Option<i64>,
     pub resolver: Option<RawResolver>,
+    /// `sweep = { knob = [values] }`: read from the document by `validate`, which expands the
+    /// client into one configuration per value.
+    #[allow(dead_code)] // only accepted here
+    pub sweep: Option<de::IgnoredAny>,
 }
 
 /// A client's `resolver = { kind = "uncached", timeout = "5s", … }`: every key of every kind;

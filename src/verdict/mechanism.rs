@@ -201,7 +201,7 @@ impl Mechanism {
     fn cause(self, r: &RunResult, c: &ClientResult) -> Option<String> {
         // The pool idle timeout against a server-side idle limit at `path` (`whose` it is).
         let pool_idle_against = |path: &[&str], whose: &str| -> Option<String> {
-            let keep_alive = knob(r, c, "keep_alive").and_then(Value::as_bool).unwrap_or(true);
+            let keep_alive = knob(r, c, "keep_alive").and_then(|v| v.as_bool()).unwrap_or(true);
             if !keep_alive {
                 return None;
             }
@@ -332,13 +332,13 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
-/// The configuration's entry in the result's normalized scenario.
-fn client_entry<'r>(r: &'r RunResult, c: &ClientResult) -> Option<&'r Value> {
-    r.scenario.get("client")?.as_array()?.iter().find(|e| e.get("name").and_then(Value::as_str) == Some(&c.name))
+/// The configuration's settings in the result's normalized scenario (a sweep's member with its value).
+fn client_entry(r: &RunResult, c: &ClientResult) -> Option<Value> {
+    r.configurations().into_iter().find(|e| e.get("name").and_then(Value::as_str) == Some(&c.name))
 }
 
-fn knob<'r>(r: &'r RunResult, c: &ClientResult, key: &str) -> Option<&'r Value> {
-    client_entry(r, c)?.get(key)
+fn knob(r: &RunResult, c: &ClientResult, key: &str) -> Option<Value> {
+    client_entry(r, c)?.get(key).cloned()
 }
 
 /// A setting as the scenario wrote it (`2s`, `1m 30s`, `none`).
@@ -380,15 +380,14 @@ fn gateway_after(r: &RunResult) -> Option<String> {
 }
 
 fn retries_configured(r: &RunResult, c: &ClientResult) -> bool {
-    knob(r, c, "retries").and_then(|v| v.get("max")).and_then(Value::as_u64).unwrap_or(0) > 0
+    knob(r, c, "retries").and_then(|v| v.get("max").and_then(Value::as_u64)).unwrap_or(0) > 0
 }
 
 /// ` (on reset, closed_before_response)`, from the configuration's retry settings.
 fn retry_kinds(r: &RunResult, c: &ClientResult) -> String {
-    let on: Vec<&str> = knob(r, c, "retries")
-        .and_then(|v| v.get("on"))
-        .and_then(Value::as_array)
-        .map(|kinds| kinds.iter().filter_map(Value::as_str).collect())
+    let on: Vec<String> = knob(r, c, "retries")
+        .and_then(|v| v.get("on").and_then(Value::as_array).cloned())
+        .map(|kinds| kinds.iter().filter_map(Value::as_str).map(str::to_string).collect())
         .unwrap_or_default();
     if on.is_empty() {
         String::new()

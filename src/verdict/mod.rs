@@ -7,16 +7,21 @@
 //! configuration is behind only when its 95% interval lies wholly on the worse side of the best
 //! one's. `mechanism` says what happened to each configuration's requests (reset on a frozen
 //! instance's connection, cut short by a request timeout…) and which of its settings decided it;
-//! `settings` lists the settings the configurations differ in.
+//! `settings` lists the settings the configurations differ in; `sweep` is the verdict among a
+//! `[[client]]` sweep's configurations, value by value.
 
 mod between_runs;
 mod mechanism;
 mod settings;
+mod sweep;
 #[cfg(test)]
 mod tests;
 
 pub use between_runs::{between_runs, RunChange};
 pub use mechanism::Mechanism;
+#[cfg(test)]
+pub(crate) use sweep::tests::swept as sweep_fixture;
+pub use sweep::{sweeps, Point, SweepVerdict};
 
 use crate::gate::metrics::errors::Which;
 use crate::gate::metrics::{ErrorRate, GateMetric, Measured, Percentile};

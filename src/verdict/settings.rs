@@ -9,10 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// table of settings (`resolver = { kind = … }`) is told key by key (`resolver.kind`); `retries` as
 /// one.
 pub fn differences(r: &RunResult) -> Option<String> {
-    let entries: Vec<(&str, BTreeMap<String, &Value>)> = r
-        .scenario
-        .get("client")?
-        .as_array()?
+    let configurations = r.configurations();
+    let entries: Vec<(&str, BTreeMap<String, &Value>)> = configurations
         .iter()
         .filter_map(|e| {
             let mut flat = BTreeMap::new();

@@ -1,7 +1,7 @@
 //! report.html in a real browser: headless Chromium renders the report of a fixed, committed
 //! result, takes a screenshot, measures every chart, every event marker and error bar, and the
 //! gates section in the DOM, and a deliberately broken copy proves the checks catch what they look
-//! for.
+//! for. `sweep_problems` checks a run's sweep sections the same way (tests/it/sweep.rs).
 //!
 //! Needs Chromium (`chromium` or `chromium-browser` on PATH, or `CHAOSLOAD_CHROMIUM`). Without it
 //! the test is skipped with a note, except under CI (`CI` set), where `.ci/run` installs it and a
@@ -51,7 +51,8 @@ const PROBE_ID: &str = "chaosload-browser-check";
 /// scripts). It records every page error from the moment it runs, and on `load` measures every
 /// `<svg>` (each chart is one, inside a `<figure>`) and the gates section (its box and its text as
 /// rendered) and every event marker and error bar (`.marker`, `.error-bar`: their box, chart and
-/// kind) into `<pre id="chaosload-browser-check">`.
+/// kind) and every sweep section (its box, text, points and winner marks) into
+/// `<pre id="chaosload-browser-check">`.
 /// Errors after `load` rewrite the record, so a late error is not lost. `<`, `>`, `&` and
 /// no-break spaces are written as JSON `\u` escapes, so the dumped DOM holds the JSON verbatim.
 const PROBE: &str = r#"<script>
@@ -85,7 +86,8 @@ const PROBE: &str = r#"<script>
       var r = m.getBoundingClientRect(), svg = m.closest("svg"), s = svg.getBoundingClientRect();
       var title = m.querySelector("title");
       return {
-        chart: svg.id, kind: m.getAttribute("data-kind") || "", width: r.width, height: r.height,
+        chart: svg.id, kind: m.getAttribute("data-kind") || "", value: m.getAttribute("data-value") || "",
+        panel: m.getAttribute("data-panel") || "", width: r.width, height: r.height,
         inside: r.left >= s.left - 1 && r.right <= s.right + 1 && r.top >= s.top - 1 && r.bottom <= s.bottom + 1,
         title: title ? title.textContent : ""
       };
@@ -97,12 +99,21 @@ const PROBE: &str = r#"<script>
     var r = section.getBoundingClientRect();
     return { width: r.width, height: r.height, top: r.top, right: r.right, text: section.innerText };
   }
+  function sweeps() {
+    return Array.prototype.map.call(document.querySelectorAll("section.sweep"), function (section) {
+      var r = section.getBoundingClientRect();
+      return {
+        id: section.id, width: r.width, height: r.height, text: section.innerText,
+        points: boxes('#' + section.id + " svg .sweep-point"), winners: boxes('#' + section.id + " svg .sweep-winner")
+      };
+    });
+  }
   function write() {
     var pre = document.getElementById("PROBE_ID");
     if (!pre) { pre = document.createElement("pre"); pre.id = "PROBE_ID"; document.body.appendChild(pre); }
     var json = JSON.stringify({
       viewport_width: document.documentElement.clientWidth, charts: measure(), gates: gates(),
-      markers: boxes("svg .marker"), error_bars: boxes("svg .error-bar"), errors: errors
+      markers: boxes("svg .marker"), error_bars: boxes("svg .error-bar"), sweeps: sweeps(), errors: errors
     });
     pre.textContent = json.replace(/[<>&\u00a0]/g, function (c) { return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4); });
   }
@@ -198,6 +209,88 @@ fn report_renders_in_chromium_with_every_chart_and_no_errors() {
         started.elapsed(),
         png.display()
     );
+}
+
+/// Breaks a probed copy's sweep figure: its first point hidden.
+const SWEEP_SABOTAGE: &str = r#"<script>
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelector(".sweep-point").style.display = "none";
+});
+</script>
+"#;
+
+/// What is wrong with the sweep sections of `report` (a run's report.html beside its result.json)
+/// in Chromium: each sweep of the result must have its section shown, naming its knob, with a
+/// visible point inside its chart for each value that ran in both panels, the winner's mark in
+/// both panels or in neither, and no page errors. `None` when Chromium is absent (see
+/// [`chromium`]). A broken copy must be caught, or the checks themselves are broken. The caller
+/// holds [`exclusive`] (Chromium keeps both cores busy).
+pub(crate) fn sweep_problems(report: &Path) -> Option<Vec<String>> {
+    let exe = chromium()?;
+    let result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.with_file_name("result.json")).unwrap()).unwrap();
+    let html = std::fs::read_to_string(report).unwrap();
+    let dir = scratch("browser-sweep");
+    let browser = Chromium { exe, dir: dir.clone() };
+    let check = |name: &str, script: &str| -> Vec<String> {
+        let page = dir.join(format!("{name}.html"));
+        std::fs::write(&page, inject(&html, script)).unwrap();
+        let run = browser.run(name, &["--dump-dom".to_string(), "--virtual-time-budget=5000".to_string()], &page);
+        let Some(record) = probe_record(&run.stdout) else {
+            return vec![format!("the probe wrote no #{PROBE_ID}; stderr:\n{}", run.stderr)];
+        };
+        let mut problems: Vec<String> =
+            record["errors"].as_array().into_iter().flatten().map(|e| format!("page error: {e}")).collect();
+        let shown = record["sweeps"].as_array().cloned().unwrap_or_default();
+        let ran: Vec<&str> =
+            result["clients"].as_array().into_iter().flatten().filter_map(|c| c["name"].as_str()).collect();
+        for sweep in result["sweeps"].as_array().into_iter().flatten() {
+            let id = format!("sweep-{}", sweep["client"].as_str().unwrap());
+            let Some(section) = shown.iter().find(|s| s["id"] == id.as_str()) else {
+                problems.push(format!("no section #{id}"));
+                continue;
+            };
+            let num = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(0.0);
+            if num(section, "width") < MIN_CHART_PX || num(section, "height") < MIN_CHART_PX {
+                problems.push(format!("#{id} is not shown ({}×{} px)", num(section, "width"), num(section, "height")));
+                continue;
+            }
+            let knob = sweep["knob"].as_str().unwrap();
+            if !section["text"].as_str().unwrap_or_default().contains(knob) {
+                problems.push(format!("#{id} does not name its knob {knob}"));
+            }
+            let points = section["points"].as_array().cloned().unwrap_or_default();
+            let values = sweep["values"].as_array().unwrap().iter().zip(sweep["members"].as_array().unwrap());
+            for (value, member) in values.filter(|(_, m)| ran.contains(&m.as_str().unwrap())) {
+                for panel in ["errors", "p99"] {
+                    let visible = points.iter().any(|p| {
+                        p["value"] == *value
+                            && p["panel"] == panel
+                            && p["inside"] == true
+                            && num(p, "width") >= MIN_MARKER_PX
+                            && num(p, "height") >= MIN_MARKER_PX
+                            && p["title"].as_str().unwrap_or_default().contains(member.as_str().unwrap())
+                    });
+                    if !visible {
+                        problems.push(format!("#{id}: the {panel} point of {value} is not shown"));
+                    }
+                }
+            }
+            let winners = section["winners"].as_array().map_or(0, Vec::len);
+            if winners != 0 && winners != 2 {
+                problems.push(format!("#{id}: the winner is marked {winners} times, not in both panels"));
+            }
+        }
+        problems
+    };
+    let problems = check("sweep-probed", PROBE);
+    let caught = check("sweep-broken", &format!("{PROBE}{SWEEP_SABOTAGE}")).join("\n");
+    if let Some(first) = result["sweeps"].as_array().and_then(|s| s.first()) {
+        let id = format!("sweep-{}", first["client"].as_str().unwrap());
+        let hidden = format!("#{id}: the errors point of {} is not shown", first["values"][0]);
+        assert!(caught.contains(&hidden), "the broken copy was not caught ({hidden}): {caught}");
+    }
+    Some(problems)
 }
 
 /// Renders the fixture with `chaosload report`, as a user would, into `dir`.

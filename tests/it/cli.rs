@@ -178,7 +178,7 @@ fn compare_writes_an_html_page_and_never_overwrites() {
 
 /// Every field the schema requires, at every level a result has, is checked: the fixture (a
 /// real run's result) with any one of them removed is refused, and the fixture itself, with a
-/// `proxy` and a `dns` section and an `error` added as chaosload writes them, is accepted.
+/// `proxy` and a `dns` section, a sweep and an `error` added as chaosload writes them, is accepted.
 #[test]
 fn schema_rejects_a_result_missing_any_of_its_contract_fields() {
     let schema: serde_json::Value =
@@ -193,6 +193,13 @@ fn schema_rejects_a_result_missing_any_of_its_contract_fields() {
         ..Default::default()
     };
     valid["clients"][0]["dns"] = serde_json::to_value(dns).unwrap();
+    let sweep = chaosload::result::SweepResult {
+        client: "idle".into(),
+        knob: "pool_idle_timeout".into(),
+        values: vec!["1s".into(), "1m 30s".into()],
+        members: vec!["idle-1s".into(), "idle-1m_30s".into()],
+    };
+    valid["sweeps"] = serde_json::to_value(vec![sweep]).unwrap();
     check_schema(&valid);
 
     // (where in the result, which definition describes it); "" is the result itself.
@@ -218,6 +225,7 @@ fn schema_rejects_a_result_missing_any_of_its_contract_fields() {
         ("/clients/0/dns/faults/0", None),
         ("/gates", Some("gate_report")),
         ("/gates/verdicts/0", Some("verdict")),
+        ("/sweeps/0", Some("sweep")),
     ];
     let mut checked = 0;
     for (at, def) in objects {

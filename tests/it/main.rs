@@ -26,4 +26,5 @@ mod slow_defences;
 mod slow_interop;
 mod standalone;
 mod support;
+mod sweep;
 mod verdict;

@@ -71,6 +71,7 @@ pub fn mock_plan(latency: Duration, phases: Vec<PhasePlan>, clients: Vec<ClientP
         dns: None,
         phases,
         clients,
+        sweeps: Vec::new(),
         faults: Vec::new(),
         fault_labels: Vec::new(),
         gates: Default::default(),

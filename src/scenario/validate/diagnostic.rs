@@ -22,6 +22,10 @@ pub(super) struct Cx<'a> {
     /// Fields whose broken value validation replaced by a default, reported already: the plan's
     /// rules, which see only the default, are not applied to them.
     pub(super) replaced: Vec<String>,
+    /// While a sweep's member is validated: its knob's path as the client's rules name it
+    /// (`client[0].pool_idle_timeout`) and the value's own (`client[0].sweep.pool_idle_timeout[2]`),
+    /// so a problem with the value is reported at the value.
+    pub(super) reroute: Option<(String, String)>,
 }
 
 /// One problem in a scenario file, at `file:line:col` (1-based).
@@ -73,11 +77,28 @@ impl std::error::Error for Diagnostics {}
 
 impl<'a> Cx<'a> {
     pub(super) fn push(&mut self, span: Range<usize>, field: String, message: String, hint: Option<String>) {
+        let field = self.rerouted(&field);
         let before = self.src.get(..span.start).unwrap_or(self.src);
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let col = before[line_start..].chars().count() + 1;
-        self.diags.push(Diagnostic { file: self.file.to_path_buf(), line, col, field, message, hint });
+        // A sweep's members are each validated as the whole client: its other problems once.
+        let repeated = |d: &Diagnostic| d.line == line && d.col == col && d.field == field && d.message == message;
+        if !self.diags.iter().any(repeated) {
+            self.diags.push(Diagnostic { file: self.file.to_path_buf(), line, col, field, message, hint });
+        }
+    }
+
+    /// `field` as [`Cx::reroute`] moves it: a path at or under the swept knob, under the value.
+    pub(super) fn rerouted(&self, field: &str) -> String {
+        if let Some((from, to)) = &self.reroute {
+            if let Some(rest) = field.strip_prefix(from.as_str()) {
+                if rest.is_empty() || rest.starts_with(['.', '[']) {
+                    return format!("{to}{rest}");
+                }
+            }
+        }
+        field.to_string()
     }
 
     pub(super) fn error(&mut self, field: &str, message: impl Into<String>) {
@@ -89,8 +110,9 @@ impl<'a> Cx<'a> {
     }
 
     pub(super) fn report(&mut self, field: &str, message: String, hint: Option<String>) {
-        let span = self.locate(field);
-        self.push(span, field.to_string(), message, hint);
+        let field = self.rerouted(field);
+        let span = self.locate(&field);
+        self.push(span, field, message, hint);
     }
 
     pub(super) fn finish(mut self) -> Diagnostics {

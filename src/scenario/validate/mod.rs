@@ -28,6 +28,7 @@ mod properties;
 mod proxy;
 mod request;
 mod suggest;
+mod sweep;
 mod target;
 #[cfg(test)]
 mod test_support;
@@ -88,7 +89,7 @@ pub fn validate_parts(source: &str, file: &Path) -> Result<Parts, Diagnostics> {
 /// (`build` returns `None` only with a diagnostic).
 fn check<T>(source: &str, file: &Path, build: impl FnOnce(&mut Cx<'_>) -> Option<T>) -> Result<T, Diagnostics> {
     let (doc, syntax) = DeTable::parse_recoverable(source);
-    let mut cx = Cx { src: source, file, doc: doc.get_ref(), diags: Vec::new(), replaced: Vec::new() };
+    let mut cx = Cx { src: source, file, doc: doc.get_ref(), diags: Vec::new(), replaced: Vec::new(), reroute: None };
     if !syntax.is_empty() {
         for e in syntax {
             let span = e.span().unwrap_or(0..0);
@@ -182,16 +183,16 @@ impl<'a> Cx<'a> {
         }
         self.unique_names("phase", phases.iter().map(|p| p.name.as_str()));
 
-        let mut clients = Vec::new();
-        for (i, raw) in self.array::<RawClient>("client") {
-            clients.push(self.client(i, raw.as_ref()));
-        }
+        // Each sweep expanded at its place: `places` says where each configuration was written.
+        let sweep::Clients { plans: clients, sweeps, places } = self.clients();
         let (served, mock_name) = self.dns_names_in_document();
         let target_host = match &target {
             Target::Url(uri) => uri.host().map(str::to_string),
             Target::Mock => mock_name,
         };
+        let before = self.diags.len();
         self.system_cannot_reach(&clients, target_host.as_deref(), &served);
+        self.relocate_since(before, &places);
 
         let phases_length = self.phases_length(&phases);
         let run = RunContext { target: &target, phases: phases_length, drain };
@@ -222,16 +223,19 @@ impl<'a> Cx<'a> {
             dns,
             phases,
             clients,
+            sweeps,
             faults,
             fault_labels,
             gates,
             drain,
             threads,
         };
-        // The plan's own rules, located by their field, except on a value validation replaced.
+        // The plan's own rules, located by their field as the file has it, except on a value
+        // validation replaced or a rule reported already.
         for v in parts.violations(threads_from) {
-            if !self.replaced.contains(&v.field) {
-                self.report(&v.field, v.message, v.hint);
+            let field = places.field(&v.field);
+            if !self.replaced.contains(&field) && !places.reported(&v.field) {
+                self.report(&field, places.text(&v.message), v.hint.map(|h| places.text(&h)));
             }
         }
         parts.build().ok()
