@@ -200,8 +200,6 @@ impl Http1Conn {
         let hold_body = request.expects_continue.then_some(self.waits.expect_continue).flatten();
         let written = if hold_body.is_some() { request.head_len } else { request.bytes.len() };
         self.write(&request.bytes[..written], true).await?;
-        let mut body_sent = written == request.bytes.len();
-        let mut deadline = self.waits.header.map(|limit| crate::timer::after(Instant::now(), limit));
         if let Some(wait) = hold_body {
             // Expect: 100-continue: the server's answer, or the wait's end, before the body.
             let answer =
@@ -215,10 +213,9 @@ impl Http1Conn {
                 Ok(Err(kind)) => return Err(Failure::at(reached(first_byte))(kind)),
             }
             self.write(&request.bytes[written..], false).await?;
-            body_sent = true;
-            deadline = self.waits.header.map(|limit| crate::timer::after(Instant::now(), limit));
         }
-        debug_assert!(body_sent);
+        // The response-header timeout counts from the request's last byte.
+        let deadline = self.waits.header.map(|limit| crate::timer::after(Instant::now(), limit));
         let head = self
             .read_head(request.head, &mut first_byte, &mut head_bytes, deadline)
             .await
