@@ -271,7 +271,7 @@ mod tests {
             stream.write_all(&bytes).await.unwrap();
             stream
         });
-        let mut io = BufferedStream::new(TcpStream::connect(addr).await.unwrap());
+        let mut io = BufferedStream::new(tokio::net::TcpStream::connect(addr).await.unwrap());
         let _server_side = writer.await.unwrap();
         io.skip_chunked(limit).await.map(|()| io.buf.to_vec())
     }

@@ -524,7 +524,7 @@ mod tests {
             }
         });
         let caps = ResponseCaps { head: crate::http1::MAX_HEAD, body: u64::MAX };
-        let mut conn = Http1Conn::new(TcpStream::connect(addr).await.unwrap(), caps, Waits::default());
+        let mut conn = Http1Conn::new(TcpStream::connect(addr).await.unwrap().into(), caps, Waits::default());
         let request = WireRequest::encode(&method, "/", &http::HeaderMap::new(), b"");
         let head = conn.send(&request).await.map_err(|failure| failure.kind);
         (conn, head)
@@ -618,7 +618,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { serve(listener.accept().await.unwrap().0).await });
         let caps = ResponseCaps { head: crate::http1::MAX_HEAD, body: u64::MAX };
-        Http1Conn::new(TcpStream::connect(addr).await.unwrap(), caps, waits)
+        Http1Conn::new(TcpStream::connect(addr).await.unwrap().into(), caps, waits)
     }
 
     fn post(body: &[u8], expect: bool) -> WireRequest {

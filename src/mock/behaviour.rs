@@ -658,7 +658,13 @@ mod tests {
     use crate::mock::plan::MockPlan;
 
     fn behaviour(plan: MockPlan, faults: Vec<FaultPlan<MockFault>>, seed: u64) -> Behaviour {
-        let config = MockConfig { plan, faults: faults.into_iter().enumerate().collect(), seed, epoch: Instant::now() };
+        let config = MockConfig {
+            plan,
+            faults: faults.into_iter().enumerate().collect(),
+            seed,
+            epoch: Instant::now(),
+            tls: None,
+        };
         Behaviour::new(&config, Arc::default()).unwrap()
     }
 
@@ -689,6 +695,7 @@ mod tests {
                 faults: vec![],
                 seed: 0,
                 epoch: Instant::now(),
+                tls: None,
             };
             Behaviour::new(&config, Arc::default()).unwrap_err().kind()
         };

@@ -318,7 +318,7 @@ async fn stall_holds_responses_until_the_window_ends() {
     let epoch = Instant::now();
     let stall =
         FaultPlan { kind: MockFault::Stall(Stall), at: ms(100), duration: ms(400), every: None, probability: 1.0 };
-    let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![(0, stall)], seed: 0, epoch });
+    let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![(0, stall)], seed: 0, epoch, tls: None });
     let mut client = h1(mock.addr()).await;
     h1_get(&mut client).await; // before the window: answered at once
 

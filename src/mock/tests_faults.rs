@@ -31,6 +31,7 @@ fn with_faults(plan: MockPlan, faults: Vec<MockFault>) -> MockServer {
         faults: faults.into_iter().map(always).enumerate().collect(),
         seed: 42,
         epoch: Instant::now(),
+        tls: None,
     })
 }
 
@@ -197,7 +198,13 @@ async fn hang_never_answers_and_keeps_the_connection_open_and_on_h2_holds_only_i
     // On HTTP/2 a hung stream leaves the connection's other streams alone: a request sent after
     // the fault's window is answered on the same connection while the first still hangs.
     let hang = FaultPlan { duration: ms(300), ..always(Hang) };
-    let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![(0, hang)], seed: 1, epoch: Instant::now() });
+    let mock = start(MockConfig {
+        plan: MockPlan::default(),
+        faults: vec![(0, hang)],
+        seed: 1,
+        epoch: Instant::now(),
+        tls: None,
+    });
     let mut sender = h2(mock.addr()).await;
     let hung = sender.send_request(Request::get("http://mock/").body(Full::default()).unwrap());
     let hung = tokio::spawn(timeout(ms(900), hung));
@@ -302,7 +309,13 @@ async fn gateway_timeout_answers_its_status_after_its_delay_on_h1_and_h2() {
 async fn fault_windows_and_probability() {
     // Inactive before its window.
     let late = FaultPlan { at: Duration::from_secs(60), ..always(Status(StatusCode::from_u16(500).unwrap())) };
-    let mock = start(MockConfig { plan: MockPlan::default(), faults: vec![(0, late)], seed: 1, epoch: Instant::now() });
+    let mock = start(MockConfig {
+        plan: MockPlan::default(),
+        faults: vec![(0, late)],
+        seed: 1,
+        epoch: Instant::now(),
+        tls: None,
+    });
     let mut client = h1(mock.addr()).await;
     assert_eq!(h1_get(&mut client).await.0.status(), StatusCode::OK);
     assert_eq!(mock.shutdown().fault_hits, 0);
@@ -310,7 +323,8 @@ async fn fault_windows_and_probability() {
     // Half the requests, the same ones for the same seed.
     let run = |seed| async move {
         let half = FaultPlan { probability: 0.5, ..always(Status(StatusCode::from_u16(503).unwrap())) };
-        let config = MockConfig { plan: MockPlan::default(), faults: vec![(0, half)], seed, epoch: Instant::now() };
+        let config =
+            MockConfig { plan: MockPlan::default(), faults: vec![(0, half)], seed, epoch: Instant::now(), tls: None };
         let mock = start(config);
         let mut client = h1(mock.addr()).await;
         let mut out = Vec::new();
@@ -522,7 +536,7 @@ async fn a_hung_request_holds_its_serverless_instance() {
     let plan = ServerlessPlan { freeze_after: ms(100), queue_timeout: ms(300), ..one_by_one(ms(0), OnFreeze::Reset) };
     let plan = MockPlan { serverless: Some(plan), ..MockPlan::default() };
     let hang = FaultPlan { duration: ms(200), ..always(Hang) };
-    let mock = start(MockConfig { plan, faults: vec![(0, hang)], seed: 1, epoch: Instant::now() });
+    let mock = start(MockConfig { plan, faults: vec![(0, hang)], seed: 1, epoch: Instant::now(), tls: None });
     let mut hung = TcpStream::connect(mock.addr()).await.unwrap();
     hung.write_all(GET).await.unwrap();
     tokio::time::sleep(ms(250)).await;

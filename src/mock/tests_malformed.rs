@@ -55,6 +55,7 @@ fn mock_on(path: Path) -> MockServer {
         faults,
         seed: 7,
         epoch: Instant::now(),
+        tls: None,
     })
 }
 

@@ -437,6 +437,7 @@ mod tests {
             done: epoch + Duration::from_millis(done_ms),
             dns: None,
             connect: None,
+            tls: None,
             ttfb: None,
             reused: true,
             attempts: 1,

@@ -84,6 +84,7 @@ fn phase(name: &str, n: &Numbers) -> PhaseResult {
         time_to_first_byte: summary(n.sent, n.latency_us),
         dns_time: Summary::empty(),
         connect_time: summary(n.conns, [100; 5]),
+        tls_handshake_time: Summary::empty(),
         scheduler_lag: summary(n.sent, [10; 5]),
     }
 }
@@ -124,6 +125,7 @@ pub fn client(name: &str, n: &Numbers) -> ClientResult {
             closed_by_peer: 0,
             closed_idle: 0,
             closed_by_client: 0,
+            tls_resumed: 0,
             reuse_ratio: 0.9,
             requests_per_connection_mean: 10.0,
             requests_per_connection_max: 20,
@@ -201,6 +203,7 @@ fn scaled_client(name: &str, scale: f64, errors: &[(&'static str, u64)]) -> Clie
         closed_by_peer: 1,
         closed_idle: 2,
         closed_by_client: 0,
+        tls_resumed: 0,
         reuse_ratio: 0.99,
         requests_per_connection_mean: 100.0 / scale,
         requests_per_connection_max: 200,

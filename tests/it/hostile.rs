@@ -64,7 +64,8 @@ fn one_request_counted(addr: std::net::SocketAddr, plan: ClientPlan) -> (Outcome
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, async move {
-        let endpoint = Endpoint { dial: Dial::Addr(addr), authority: addr.to_string(), base_path: String::new() };
+        let endpoint =
+            Endpoint { dial: Dial::Addr(addr), authority: addr.to_string(), base_path: String::new(), tls: None };
         let client = Client::new(endpoint, plan, Instant::now(), Default::default());
         let prepared = client.prepare(&RequestPlan::default()).unwrap();
         let outcome = client.send(&prepared).await.outcome;

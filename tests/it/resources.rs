@@ -121,7 +121,8 @@ fn fd_exhaustion_child() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let local = tokio::task::LocalSet::new();
     let outcomes = local.block_on(&runtime, async move {
-        let endpoint = Endpoint { dial: Dial::Addr(addr), authority: target.clone(), base_path: String::new() };
+        let endpoint =
+            Endpoint { dial: Dial::Addr(addr), authority: target.clone(), base_path: String::new(), tls: None };
         let mut plan = ClientPlan::defaults("c");
         plan.request_timeout = Some(Duration::from_secs(2)); // the parent never answers
         let client = std::rc::Rc::new(Client::new(endpoint, plan, Instant::now(), Default::default()));

@@ -50,6 +50,7 @@ fn named_client(resolver: Resolver, port: u16, plan: ClientPlan) -> Client {
         dial: Dial::Name { host: HOST.into(), port, resolver },
         authority: format!("{HOST}:{port}"),
         base_path: String::new(),
+        tls: None,
     };
     Client::new(endpoint, plan, std::time::Instant::now(), CancellationToken::new())
 }

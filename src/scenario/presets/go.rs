@@ -19,11 +19,13 @@ pub(super) const PRESET: Preset = Preset {
         Knob { key: "request_timeout", source: "net/http/client.go: Client.Timeout zero means no timeout" },
         Knob { key: "response_header_timeout", source: "net/http/transport.go: ResponseHeaderTimeout zero means no timeout" },
         Knob { key: "silent_retry", source: "net/http/transport.go persistConn.shouldRetryRequest, Request.isReplayable (net/http/request.go)" },
+        Knob { key: "tls_handshake_timeout", source: "net/http/transport.go DefaultTransport: TLSHandshakeTimeout: 10 * time.Second" },
         Knob { key: "http", source: "net/http/transport.go: ForceAttemptHTTP2 applies to TLS (ALPN); plain http:// is HTTP/1.1" },
     ],
     notes: &[
         "Go's resolver is the default one: a lookup per new connection, timeout:5 attempts:2, no cache",
-        "TLSHandshakeTimeout (10s) and MaxResponseHeaderBytes (10 MiB) are not modelled",
+        "MaxResponseHeaderBytes (10 MiB) is not modelled",
+        "over https Go offers h2 and http/1.1 in ALPN and takes what the server picks; chaosload offers one: set http = \"2\" for a server that speaks h2",
     ],
     apply: |plan| {
         plan.connect_timeout = Some(Duration::from_secs(30));
@@ -37,6 +39,7 @@ pub(super) const PRESET: Preset = Preset {
         plan.request_timeout = None;
         plan.response_header_timeout = None;
         plan.silent_retry = SilentRetry::Go;
+        plan.tls.handshake_timeout = Some(Duration::from_secs(10));
     },
     resolver: None,
 };
