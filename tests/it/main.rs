@@ -27,4 +27,5 @@ mod slow_interop;
 mod standalone;
 mod support;
 mod sweep;
+mod tls;
 mod verdict;
