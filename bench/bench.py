@@ -1478,6 +1478,7 @@ class Bench:
             b = block.replace("listen 127.0.0.1:{port};", f"listen 127.0.0.1:{port} ssl;").replace(
                 "        location / {",
                 f"        ssl_certificate {cert};\n        ssl_certificate_key {key};\n"
+                "        ssl_protocols TLSv1.2 TLSv1.3;\n"
                 f"        ssl_session_cache {'shared:TLS:10m' if resume else 'off'};\n"
                 f"        ssl_session_tickets {'on' if resume else 'off'};\n"
                 + (f"        access_log {d / 'reused.log'} reused;\n" if mode == "probe" else "")
