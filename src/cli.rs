@@ -126,6 +126,11 @@ pub enum Command {
         /// Address to listen on (port 0: any free port).
         #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
         listen: std::net::SocketAddr,
+        /// With `[mock] tls = true` and the certificate the mock makes: where to write the CA
+        /// certificate clients must trust (PEM; a file that exists is never overwritten).
+        /// Default: a new folder under the system's temporary directory; stderr says where.
+        #[arg(long, value_name = "FILE")]
+        ca_out: Option<PathBuf>,
     },
     /// Run the chaos proxy on its own in front of HOST:PORT, applying the `[[fault]]`s with
     /// layer "proxy" from --config. Prints the bound address first, serves until Ctrl-C, SIGTERM

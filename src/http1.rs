@@ -2,11 +2,11 @@
 //! skips message bodies as RFC 9112 frames them, and the header fields that decide framing and
 //! connection reuse.
 
+use crate::stream::Stream;
 use bytes::{Buf, BytesMut};
 use std::io;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
 
 /// Heads larger than this are refused (hyper's default read buffer limit is ~400 KiB).
 pub(crate) const MAX_HEAD: usize = 256 * 1024;
@@ -99,7 +99,7 @@ pub(crate) enum BodyFailure {
 /// A socket and the bytes read from it that nobody consumed yet.
 #[derive(Debug)]
 pub(crate) struct BufferedStream {
-    pub(crate) stream: TcpStream,
+    pub(crate) stream: Stream,
     pub(crate) buf: BytesMut,
     /// The longest wait of one read while skipping a body (the mock's `body_read_timeout`);
     /// past it the skip fails with an I/O error of kind `TimedOut`.
@@ -107,8 +107,8 @@ pub(crate) struct BufferedStream {
 }
 
 impl BufferedStream {
-    pub(crate) fn new(stream: TcpStream) -> BufferedStream {
-        BufferedStream { stream, buf: BytesMut::new(), body_gap: None }
+    pub(crate) fn new(stream: impl Into<Stream>) -> BufferedStream {
+        BufferedStream { stream: stream.into(), buf: BytesMut::new(), body_gap: None }
     }
 
     /// Reads more bytes into the buffer; 0 at end of stream.

@@ -26,6 +26,7 @@
 //! - `seeded`    — the seeded draws of mock, proxy and DNS stub; `vocabulary` — values and words as scenarios write them.
 //! - `resources` — file descriptors: the open-file limit raised, sockets checked before a run.
 //! - `units`     — how durations are shown (`fmt_us`).
+//! - `stream`    — a connection's bytes, plain TCP or TLS: what HTTP/1.1 code reads and writes.
 //! - `timer`     — sub-millisecond sleeps for dispatch and mock latency.
 //! - `escape`    — control characters escaped in everything shown on a terminal.
 
@@ -53,6 +54,7 @@ pub mod signals;
 pub mod slow;
 pub mod standalone;
 pub mod stats;
+pub(crate) mod stream;
 pub mod summary;
 pub mod timer;
 pub mod units;

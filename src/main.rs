@@ -39,7 +39,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Presets { name } => Ok(presets(name.as_deref())),
         Command::Report { result, output } => report(&result, output.as_deref()),
         Command::Compare { results, md, output, force } => compare(&results, md, output.as_deref(), force),
-        Command::Mock { config, listen } => standalone(chaosload::standalone::mock(config.as_deref(), listen)),
+        Command::Mock { config, listen, ca_out } => {
+            standalone(chaosload::standalone::mock(config.as_deref(), listen, ca_out.as_deref()))
+        }
         Command::Dns { config, listen } => standalone(chaosload::standalone::dns(config.as_deref(), listen)),
         Command::Slow { target, config, run_for, probe_timeout } => {
             standalone(chaosload::standalone::slow(&target, &config, run_for, probe_timeout))

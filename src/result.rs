@@ -124,13 +124,14 @@ impl RunResult {
     /// or a comparison never silently leaves out what it cannot read. The error names the
     /// configuration, the phase or second, and the field.
     pub fn check_histograms(&self) -> Result<(), String> {
-        fn fields(p: &PhaseResult) -> [(&'static str, &Summary); 6] {
+        fn fields(p: &PhaseResult) -> [(&'static str, &Summary); 7] {
             [
                 ("latency", &p.latency),
                 ("service_time", &p.service_time),
                 ("time_to_first_byte", &p.time_to_first_byte),
                 ("dns_time", &p.dns_time),
                 ("connect_time", &p.connect_time),
+                ("tls_handshake_time", &p.tls_handshake_time),
                 ("scheduler_lag", &p.scheduler_lag),
             ]
         }
@@ -422,6 +423,9 @@ pub struct PhaseResult {
     #[serde(default = "Summary::empty")]
     pub dns_time: Summary,
     pub connect_time: Summary,
+    /// TLS handshakes of new connections (absent in results written before https targets).
+    #[serde(default = "Summary::empty")]
+    pub tls_handshake_time: Summary,
     /// How late the engine dispatched arrivals (open model). High values mean chaosload itself lagged.
     pub scheduler_lag: Summary,
 }
@@ -482,6 +486,9 @@ pub struct Connections {
     pub closed_by_peer: u64,
     pub closed_idle: u64,
     pub closed_by_client: u64,
+    /// TLS handshakes that resumed an earlier session (absent before https targets).
+    #[serde(default)]
+    pub tls_resumed: u64,
     pub reuse_ratio: f64,
     /// Requests per connection, over connections that closed during the run.
     pub requests_per_connection_mean: f64,
@@ -569,6 +576,7 @@ impl PhaseResult {
             time_to_first_byte: Summary::of(&stats.ttfb),
             dns_time: Summary::of(&stats.dns),
             connect_time: Summary::of(&stats.connect),
+            tls_handshake_time: Summary::of(&stats.tls),
             scheduler_lag: Summary::of(&stats.scheduler_lag),
         }
     }
@@ -667,6 +675,7 @@ impl Connections {
             closed_by_peer: c.closed_by_peer,
             closed_idle: c.closed_idle,
             closed_by_client: c.closed_by_client,
+            tls_resumed: c.tls_resumed,
             reuse_ratio: ratio(
                 all.reused,
                 all.arrivals.saturating_sub(all.outcomes.error(crate::record::ErrorKind::Overflow)),

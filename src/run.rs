@@ -2,10 +2,10 @@
 //! is the mock), the same seeded schedule, then `result.json` written atomically.
 
 use crate::chaos::{ProxyConfig, ProxyServer};
-use crate::client::{Dial, Endpoint, Resolver};
+use crate::client::{Dial, Endpoint, Resolver, TlsConnect};
 use crate::dns::{DnsConfig, DnsListener, DnsServer};
 use crate::load::engine::{self, Progress};
-use crate::mock::{MockConfig, MockServer};
+use crate::mock::{MockConfig, MockServer, MockTls};
 use crate::result::{ClientResult, CohortResult, Environment, FaultWindows, RunResult, SweepResult, SCHEMA_VERSION};
 use crate::scenario::{ByLayer, ClientPlan, Layer, Plan, QueryPlan, ResolverPlan, Target};
 use crate::signals::Stop;
@@ -149,6 +149,10 @@ pub fn run_announced(plan: &Plan, options: &RunOptions, announce: impl FnOnce())
     let result = RunResult { gates: judge_gates(plan, options, &result), ..result };
     // What was measured is kept even when a later configuration failed.
     let dir = folder.write(Path::new("result.json"), serde_json::to_string_pretty(&result)?.as_bytes())?;
+    if let Some(ca) = target.mock_ca() {
+        // So that other clients (curl --cacert, a Go client's RootCAs) can trust the run's mock.
+        folder.write(Path::new("ca.pem"), ca.as_bytes())?;
+    }
     write_interval_logs(&mut folder, &result)?;
     folder.write(Path::new("report.html"), crate::report::html::render(&result).as_bytes())?;
     if let Some(e) = failure {
@@ -217,12 +221,14 @@ fn run_one(
     let wall_epoch = SystemTime::now() + START_DELAY;
     let faults = ByLayer::split(&plan.faults);
     let (mut endpoint, upstream, mock) = match target {
-        ResolvedTarget::Mock => {
+        ResolvedTarget::Mock { tls } => {
             let listener = TcpListener::bind("127.0.0.1:0").context("binding the mock upstream to 127.0.0.1")?;
-            let config = MockConfig { plan: plan.mock.clone(), faults: faults.mock, seed: plan.seed, epoch };
+            let config =
+                MockConfig { plan: plan.mock.clone(), faults: faults.mock, seed: plan.seed, epoch, tls: tls.clone() };
             let mock = MockServer::start(listener, config).context("starting the mock upstream")?;
             let addr = mock.addr();
-            let endpoint = Endpoint { dial: Dial::Addr(addr), authority: addr.to_string(), base_path: String::new() };
+            let endpoint =
+                Endpoint { dial: Dial::Addr(addr), authority: addr.to_string(), base_path: String::new(), tls: None };
             (endpoint, addr, Some(mock))
         }
         ResolvedTarget::Url { endpoint, addr } => (endpoint.clone(), *addr, None),
@@ -264,9 +270,21 @@ fn run_one(
         endpoint.dial = Dial::Name { host: host.to_string(), port, resolver: resolver.clone() };
         resolver
     });
-    if let (ResolvedTarget::Mock, Some(name)) = (target, name) {
+    if let (ResolvedTarget::Mock { .. }, Some(name)) = (target, name) {
         endpoint.authority = format!("{name}:{}", upstream.port());
     }
+    endpoint.tls = match target.tls_server_name(plan, name) {
+        None => None,
+        Some(host) => {
+            let roots = match target {
+                ResolvedTarget::Mock { tls: Some(tls) } => tls.ca_certificates(),
+                _ => Vec::new(),
+            };
+            let tls = TlsConnect::new(client, host, &roots)
+                .with_context(|| format!("setting up TLS for client configuration {:?}", client.name))?;
+            Some(tls)
+        }
+    };
     // Slow-client cohorts go straight to the target (the mock, or the URL's address), never
     // through the proxy: they attack the server, and the proxy's faults are the measured path's.
     let cohorts = if faults.clients.is_empty() {
@@ -313,12 +331,38 @@ fn write_interval_logs(folder: &mut RunFolder, result: &RunResult) -> anyhow::Re
 }
 
 enum ResolvedTarget {
-    Mock,
+    /// The mock, with its certificates when it speaks TLS (made once, for every configuration).
+    Mock { tls: Option<Arc<MockTls>> },
     /// A URL's endpoint and the address its host resolved to (where the proxy forwards).
-    Url {
-        endpoint: Endpoint,
-        addr: SocketAddr,
-    },
+    Url { endpoint: Endpoint, addr: SocketAddr },
+}
+
+impl ResolvedTarget {
+    /// The CA the run's mock made, in PEM, for `ca.pem`.
+    fn mock_ca(&self) -> Option<&str> {
+        match self {
+            ResolvedTarget::Mock { tls: Some(tls) } => tls.ca_pem(),
+            _ => None,
+        }
+    }
+
+    /// The name the server's certificate must carry, when the target speaks TLS: the mock's name
+    /// (`name`, the name looked up) or 127.0.0.1, or an https URL's host.
+    fn tls_server_name<'a>(&self, plan: &'a Plan, name: Option<&'a str>) -> Option<&'a str> {
+        match (self, &plan.target) {
+            (ResolvedTarget::Mock { tls: Some(_) }, _) => Some(name.unwrap_or("127.0.0.1")),
+            (ResolvedTarget::Url { .. }, Target::Url(uri)) if uri.scheme_str() == Some("https") => uri.host(),
+            _ => None,
+        }
+    }
+}
+
+/// The certificates of the run's mock, with `[mock] tls`: a CA made now, its certificate for
+/// 127.0.0.1, localhost and the mock's name under `[dns]`.
+fn mock_tls(plan: &Plan) -> anyhow::Result<Option<Arc<MockTls>>> {
+    let Some(tls) = &plan.mock.tls else { return Ok(None) };
+    let names: Vec<String> = plan.target_name().map(str::to_string).into_iter().collect();
+    Ok(Some(Arc::new(MockTls::new(tls, &names).context("making the mock's TLS certificate")?)))
 }
 
 /// The name `client`'s new connections look up, if any (`PlanParts::target_name`): always with
@@ -329,9 +373,9 @@ fn name_looked_up<'a>(plan: &'a Plan, client: &ClientPlan) -> Option<&'a str> {
 }
 
 fn resolve_target(plan: &Plan) -> anyhow::Result<ResolvedTarget> {
-    let Target::Url(uri) = &plan.target else { return Ok(ResolvedTarget::Mock) };
+    let Target::Url(uri) = &plan.target else { return Ok(ResolvedTarget::Mock { tls: mock_tls(plan)? }) };
     let host = uri.host().unwrap_or("localhost");
-    let port = uri.port_u16().unwrap_or(80);
+    let port = uri.port_u16().unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 });
     let unreachable = |source| RunError::TargetUnreachable { target: uri.to_string(), source };
     let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().ok();
     // A name the stub serves is never asked of the machine's own resolver: its address is the
@@ -349,7 +393,7 @@ fn resolve_target(plan: &Plan) -> anyhow::Result<ResolvedTarget> {
             let base_path = uri.path().trim_end_matches('/').to_string();
             let authority = uri.authority().map(|a| a.to_string()).unwrap_or_else(|| host.to_string());
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let endpoint = Endpoint { dial: Dial::Addr(addr), authority, base_path };
+            let endpoint = Endpoint { dial: Dial::Addr(addr), authority, base_path, tls: None };
             return Ok(ResolvedTarget::Url { endpoint, addr });
         }
         (None, None) => (host, port).to_socket_addrs().map_err(unreachable)?.next().ok_or_else(|| {
@@ -360,7 +404,7 @@ fn resolve_target(plan: &Plan) -> anyhow::Result<ResolvedTarget> {
     std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(unreachable)?;
     let authority = uri.authority().map(|a| a.to_string()).unwrap_or_else(|| addr.to_string());
     let base_path = uri.path().trim_end_matches('/').to_string();
-    Ok(ResolvedTarget::Url { endpoint: Endpoint { dial: Dial::Addr(addr), authority, base_path }, addr })
+    Ok(ResolvedTarget::Url { endpoint: Endpoint { dial: Dial::Addr(addr), authority, base_path, tls: None }, addr })
 }
 
 /// A run's output folder, `parent/<UTC timestamp>/`, made when its first file is written: a run

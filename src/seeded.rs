@@ -25,6 +25,10 @@ pub enum Purpose {
     DnsHit = 7,
     /// A dns `delay` fault's delay for a query.
     DnsDelay = 8,
+    /// Whether a mock handshake fault hits a TLS connection.
+    HandshakeHit = 9,
+    /// A `handshake_delay` fault's delay for a connection.
+    HandshakeDelay = 10,
 }
 
 /// The scenario seed, scrambled once; every draw derives from it.

@@ -6,7 +6,7 @@
 
 use crate::chaos::{ProxyConfig, ProxyLimits, ProxyServer};
 use crate::dns::{DnsConfig, DnsListener, DnsPlan, DnsServer};
-use crate::mock::{MockConfig, MockServer};
+use crate::mock::{MockConfig, MockServer, MockTls};
 use crate::scenario::{self, ByLayer, LoadError, MockPlan, Parts};
 use crate::signals::StopListener;
 use crate::slow::{watch, CohortConfig, CohortTarget, Cohorts};
@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Why a standalone part could not start because of its configuration (exit code 2).
@@ -99,18 +100,52 @@ fn stopped(stats: &impl serde::Serialize) -> String {
     }
 }
 
-pub fn mock(config: Option<&Path>, listen: SocketAddr) -> anyhow::Result<()> {
+pub fn mock(config: Option<&Path>, listen: SocketAddr, ca_out: Option<&Path>) -> anyhow::Result<()> {
     crate::resources::raise_open_file_limit();
     let parts = parts(config)?;
     let stop = stop_listener()?;
     let faults = ByLayer::split(&parts.faults).mock;
-    let config = MockConfig { plan: parts.mock, faults, seed: parts.seed, epoch: Instant::now() };
+    let tls = match &parts.mock.tls {
+        None => None,
+        Some(plan) => Some(Arc::new(MockTls::new(plan, &[]).context("making the mock's TLS certificate")?)),
+    };
+    let ca_written = match tls.as_deref().and_then(MockTls::ca_pem) {
+        Some(pem) => Some(write_ca(pem, ca_out)?),
+        None => None,
+    };
+    let config = MockConfig { plan: parts.mock, faults, seed: parts.seed, epoch: Instant::now(), tls };
     let server = MockServer::start(bind(listen)?, config).context("starting the mock upstream")?;
     announce(server.addr(), "mock upstream")?;
+    if let Some(path) = ca_written {
+        eprintln!(
+            "mock upstream speaks TLS (https://{}/); its CA certificate is {} (curl --cacert {})",
+            server.addr(),
+            path.display(),
+            path.display()
+        );
+    }
     wait_for_stop(stop);
     let stats = server.shutdown();
     eprintln!("{}", stopped(&stats));
     Ok(())
+}
+
+/// Writes the mock's CA to `to` (refused if it exists), or to a new folder under the temporary
+/// directory; returns where.
+fn write_ca(pem: &str, to: Option<&Path>) -> anyhow::Result<std::path::PathBuf> {
+    let path = match to {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let dir = std::env::temp_dir().join(format!("chaosload-mock-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).with_context(|| format!("making {}", dir.display()))?;
+            dir.join("ca.pem")
+        }
+    };
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).with_context(|| {
+        format!("writing the mock's CA certificate to {} (hint: name a file that does not exist)", path.display())
+    })?;
+    file.write_all(pem.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
 
 /// The proxy's limits given on the command line, over those of `[proxy]` in `--config`.

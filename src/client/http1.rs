@@ -8,11 +8,13 @@
 
 use crate::http1::{BodyFailure, BufferedStream, Framing, MAX_HEADERS};
 use crate::record::ErrorKind;
+use crate::stream::{Idle, Stream};
 use bytes::{Buf, Bytes};
 use std::cell::Cell;
 use std::io;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
+#[cfg(test)]
 use tokio::net::TcpStream;
 
 /// A request encoded once, sent as is on every attempt.
@@ -138,7 +140,7 @@ pub(super) struct Http1Conn {
 }
 
 impl Http1Conn {
-    pub(super) fn new(stream: TcpStream, caps: ResponseCaps, waits: Waits) -> Http1Conn {
+    pub(super) fn new(stream: Stream, caps: ResponseCaps, waits: Waits) -> Http1Conn {
         let mut io = BufferedStream::new(stream);
         io.body_gap = waits.read; // each body read's wait, as the mock's body_read_timeout
         Http1Conn { io, caps, waits, dead: Cell::new(false), peer_closed: Cell::new(false) }
@@ -147,12 +149,12 @@ impl Http1Conn {
     /// The local port, which tells connections apart in tests.
     #[cfg(test)]
     pub(super) fn local_port(&self) -> u16 {
-        self.io.stream.local_addr().expect("a connected socket").port()
+        self.io.stream.tcp().local_addr().expect("a connected socket").port()
     }
 
     #[cfg(test)]
     pub(super) fn stream(&self) -> &TcpStream {
-        &self.io.stream
+        self.io.stream.tcp()
     }
 
     /// True if the connection may not carry another request.
@@ -174,16 +176,16 @@ impl Http1Conn {
         if self.dead.get() {
             return;
         }
-        let mut probe = [0u8; 1];
-        match self.io.stream.try_read(&mut probe) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Ok(n) => {
-                self.dead.set(true);
-                self.peer_closed.set(n == 0);
-            }
-            Err(_) => {
+        match self.io.stream.idle_state() {
+            Idle::Quiet => {}
+            Idle::Closed => {
                 self.dead.set(true);
                 self.peer_closed.set(true);
+            }
+            // Over TLS, the peer's close_notify: it is closing.
+            Idle::Unasked => {
+                self.dead.set(true);
+                self.peer_closed.set(self.io.stream.is_tls());
             }
         }
     }

@@ -9,11 +9,13 @@ mod http1;
 mod pool;
 pub mod resolve;
 mod silent_retry;
+pub mod tls;
 
 /// EMFILE/ENFILE told apart, for the slow-client cohorts' connects too.
 pub(crate) use classify::is_fd_exhaustion;
 pub use dial::Dial;
 pub use resolve::{Resolver, ResolverStats};
+pub use tls::TlsConnect;
 
 use crate::record::{ConnStats, ErrorKind, Outcome};
 use crate::scenario::{ClientPlan, HttpVersion, ReadBody, RequestPlan, RetryOn};
@@ -36,6 +38,8 @@ pub struct Endpoint {
     pub authority: String,
     /// Prefix of every request path (`""` or e.g. `/api`).
     pub base_path: String,
+    /// TLS on every connection (`https://` targets).
+    pub tls: Option<TlsConnect>,
 }
 
 /// A request built once per phase and cloned for each send.
@@ -69,6 +73,8 @@ pub struct Exchange {
     pub dns: Option<Duration>,
     /// Time to open the connection, when an attempt opened one (the last such attempt).
     pub connect: Option<Duration>,
+    /// Time of that connection's TLS handshake (`https://` targets).
+    pub tls: Option<Duration>,
     pub ttfb: Option<Duration>,
     pub reused: bool,
     pub attempts: u32,
@@ -91,7 +97,8 @@ impl Client {
     /// `plan` carries this worker's share of per-host limits (see `ClientPlan::share`).
     /// `epoch` is the start of the run (connection opens are counted per second from it).
     pub fn new(endpoint: Endpoint, plan: ClientPlan, epoch: Instant, stop: CancellationToken) -> Client {
-        Client { pool: Rc::new(Pool::new(endpoint.dial.clone(), &plan, epoch)), plan, endpoint, stop }
+        let pool = Pool::new(endpoint.dial.clone(), endpoint.tls.clone(), &plan, epoch);
+        Client { pool: Rc::new(pool), plan, endpoint, stop }
     }
 
     /// Connections opened so far.
@@ -136,6 +143,7 @@ impl Client {
             sent: None,
             dns: None,
             connect: None,
+            tls: None,
             ttfb: None,
             reused: false,
             attempts: 0,
@@ -222,6 +230,7 @@ impl Client {
         if checkout.connect_time.is_some() {
             ex.connect = checkout.connect_time;
             ex.dns = checkout.dns_time;
+            ex.tls = checkout.tls_time;
         }
         let mut conn = checkout.conn;
         let guard = conn.abandon_guard(&self.pool.stats);

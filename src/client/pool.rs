@@ -9,8 +9,10 @@
 use super::classify::{classify_connect, classify_hyper};
 use super::dial::Dial;
 use super::http1::{Http1Conn, ResponseCaps, Waits};
+use super::tls::TlsConnect;
 use crate::record::{ConnStats, ErrorKind};
 use crate::scenario::{ClientPlan, HttpVersion, PoolOrder};
+use crate::stream::Stream;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::client::conn::http2;
@@ -144,6 +146,8 @@ pub(super) struct Checkout {
     pub(super) connect_time: Option<Duration>,
     /// The lookup of the target's name before that connect (`Dial::Name` only).
     pub(super) dns_time: Option<Duration>,
+    /// The TLS handshake after that connect (`https://` targets only).
+    pub(super) tls_time: Option<Duration>,
 }
 
 /// A checkout that failed, and the lookup it made, if it dialled a name (a lookup that failed,
@@ -165,6 +169,7 @@ struct Dialled {
     conn: Conn,
     dns: Option<Duration>,
     connect: Duration,
+    tls: Option<Duration>,
 }
 
 /// Runs hyper's HTTP/2 background futures on the worker's `LocalSet`.
@@ -179,6 +184,8 @@ impl<F: std::future::Future + 'static> hyper::rt::Executor<F> for LocalExec {
 
 pub(super) struct Pool {
     dial: Dial,
+    /// TLS on every new connection (`https://` targets).
+    tls: Option<TlsConnect>,
     http: HttpVersion,
     idle_timeout: Option<Duration>,
     /// Whether a timer closes idle connections at `idle_timeout` (else only checkouts do).
@@ -215,9 +222,10 @@ pub(super) struct Pool {
 
 impl Pool {
     /// `plan` holds this worker's share of the per-host limits.
-    pub(super) fn new(dial: Dial, plan: &ClientPlan, epoch: Instant) -> Pool {
+    pub(super) fn new(dial: Dial, tls: Option<TlsConnect>, plan: &ClientPlan, epoch: Instant) -> Pool {
         Pool {
             dial,
+            tls,
             http: plan.http,
             idle_timeout: plan.pool_idle_timeout,
             idle_reaper: plan.idle_reaper,
@@ -258,7 +266,7 @@ impl Pool {
         }
         loop {
             if let Some(conn) = self.pop_idle() {
-                return Ok(Checkout { conn, connect_time: None, dns_time: None });
+                return Ok(Checkout { conn, connect_time: None, dns_time: None, tls_time: None });
             }
             // `Some(permit)`: a dial may start now; `None`: at the cap, only waiting is possible.
             let slot = match &self.slots {
@@ -302,7 +310,7 @@ impl Pool {
             };
             match handed {
                 Ok(conn) if !conn.sender.is_closed() => {
-                    return Ok(Checkout { conn, connect_time: None, dns_time: None })
+                    return Ok(Checkout { conn, connect_time: None, dns_time: None, tls_time: None })
                 }
                 _ => continue,
             }
@@ -325,8 +333,9 @@ impl Pool {
 
     /// Opens a new connection holding `permit` (its slot under the per-host cap, if any).
     async fn dial(self: Rc<Self>, permit: Option<OwnedSemaphorePermit>) -> Result<Checkout, Failed> {
-        let Dialled { conn, dns, connect } = self.connect().await?;
-        Ok(Checkout { conn: Conn { _permit: permit, ..conn }, connect_time: Some(connect), dns_time: dns })
+        let Dialled { conn, dns, connect, tls } = self.connect().await?;
+        let conn = Conn { _permit: permit, ..conn };
+        Ok(Checkout { conn, connect_time: Some(connect), dns_time: dns, tls_time: tls })
     }
 
     fn pop_idle(&self) -> Option<Conn> {
@@ -422,7 +431,7 @@ impl Pool {
     async fn checkout_h2(&self) -> Result<Checkout, Failed> {
         loop {
             if let Some(conn) = self.shared_h2_conn() {
-                return Ok(Checkout { conn, connect_time: None, dns_time: None });
+                return Ok(Checkout { conn, connect_time: None, dns_time: None, tls_time: None });
             }
             let queued = Instant::now();
             let _connecting = self.h2_connecting.lock().await;
@@ -434,12 +443,12 @@ impl Pool {
                     return Err(kind.into()); // the dial this request queued behind failed
                 }
             }
-            let Dialled { conn, dns, connect } = Box::pin(self.connect())
+            let Dialled { conn, dns, connect, tls } = Box::pin(self.connect())
                 .await
                 .inspect_err(|failed| self.h2_failure.set(Some((Instant::now(), failed.kind))))?;
             let Sender::H2(h2) = &conn.sender else { unreachable!("http2 pool opens http2 connections") };
             *self.shared_h2.borrow_mut() = Some((h2.clone(), conn.meta.clone()));
-            return Ok(Checkout { conn, connect_time: Some(connect), dns_time: dns });
+            return Ok(Checkout { conn, connect_time: Some(connect), dns_time: dns, tls_time: tls });
         }
     }
 
@@ -483,12 +492,23 @@ impl Pool {
             () = within(deadline) => return Err(failed(ErrorKind::ConnectTimeout)),
         }
         .map_err(|e| failed(self.connect_failed(classify_connect(&e))))?;
+        let connect = started.elapsed();
         let _ = stream.set_nodelay(true);
         if let Some(idle) = self.tcp_keepalive {
             // Probes after `idle` of silence, every `idle` (Go's Dialer.KeepAlive sets both).
             let keepalive = socket2::TcpKeepalive::new().with_time(idle).with_interval(idle);
             let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&keepalive);
         }
+        let (stream, tls) = match &self.tls {
+            None => (Stream::Plain(stream), None),
+            Some(tls) => {
+                let done = tls.handshake(stream).await.map_err(|kind| self.handshake_failed(kind, dns))?;
+                if done.resumed {
+                    self.stats.borrow_mut().tls_resumed += 1;
+                }
+                (done.stream, Some(done.took))
+            }
+        };
         let opened = self.opened.replace(self.opened.get() + 1);
         let meta = Rc::new(ConnMeta { opened, requests: Cell::new(0), closed_by_client: Cell::new(false) });
         let count_close = || CountClose { meta: meta.clone(), stats: self.stats.clone() };
@@ -519,7 +539,7 @@ impl Pool {
         // Counted once usable: a dial cancelled before its handshake opened nothing.
         let second = self.epoch.elapsed().as_secs() as usize;
         self.stats.borrow_mut().opened_at(second);
-        Ok(Dialled { conn, dns, connect: started.elapsed() })
+        Ok(Dialled { conn, dns, connect, tls })
     }
 
     /// Counts a failed connect that did open a connection: a reset (not a refusal) means the
@@ -534,6 +554,20 @@ impl Pool {
             stats.served(0);
         }
         kind
+    }
+
+    /// A handshake that failed: the TCP connection was opened and is now closed, having served
+    /// nothing (by the peer, unless the client's own handshake timeout gave up on it).
+    fn handshake_failed(&self, kind: ErrorKind, dns: Option<Duration>) -> Failed {
+        let mut stats = self.stats.borrow_mut();
+        stats.opened_at(self.epoch.elapsed().as_secs() as usize);
+        if kind == ErrorKind::TlsHandshakeTimeout {
+            stats.closed_by_client += 1;
+        } else {
+            stats.closed_by_peer += 1;
+        }
+        stats.served(0);
+        Failed { kind, dns }
     }
 
     /// Drops every pooled connection (end of run); HTTP/2 driver tasks then finish.
@@ -591,7 +625,7 @@ mod tests {
                 open.push(stream);
             }
         });
-        (Rc::new(Pool::new(Dial::Addr(addr), plan, Instant::now())), held)
+        (Rc::new(Pool::new(Dial::Addr(addr), None, plan, Instant::now())), held)
     }
 
     /// Three connections, opened in turn, released in another order: LIFO hands back the last

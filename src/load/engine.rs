@@ -404,6 +404,7 @@ async fn request(guard: InFlightGuard, prepared: Rc<Prepared>) {
         done,
         dns: ex.dns,
         connect: ex.connect,
+        tls: ex.tls,
         ttfb: ex.ttfb,
         reused: ex.reused,
         attempts: ex.attempts,

@@ -14,11 +14,12 @@
 //! configuration meets the same hits.
 
 use super::defences::{read_timed_out, LimitConn, Slot, Stage};
-use super::faults::{Decision, MockFault, Request as FaultRequest, RequestFaults, Role};
+use super::faults::{Decision, MockFault, Request as FaultRequest, RequestFaults, Role, TlsAct};
 use super::plan::MockConfig;
 use super::plan::{AtMaxConnections, KeepAliveClose, MockLimits, OnFreeze};
 use super::serverless::{Admission, ConnBinding, Permit, Serverless};
 use super::stats::{MockCounters, MockEvent};
+use super::tls::{HandshakeFaults, MockTls, Presented};
 use super::wire::Wire;
 use crate::dist::Dist;
 use crate::fault::Indexed;
@@ -58,6 +59,10 @@ pub(crate) struct Behaviour {
     faults: Box<[Indexed<MockFault>]>,
     /// Faults drawn per accepted connection ([`Role::Accept`]), with what they do to it.
     at_accept: Box<[(Indexed<MockFault>, Wire)]>,
+    /// Faults drawn per TLS connection at its handshake ([`Role::Handshake`]).
+    at_handshake: Box<[(Indexed<MockFault>, TlsAct)]>,
+    /// The certificates, with `[mock] tls`.
+    tls: Option<Arc<MockTls>>,
     serverless: Option<Arc<Serverless>>,
     keep_alive_idle: Option<Duration>,
     keep_alive_jitter: Duration,
@@ -131,14 +136,21 @@ impl Behaviour {
         if statuses.is_empty() {
             return Err(invalid("mock: no status with a positive weight".into()));
         }
-        let (mut stalls, mut faults, mut at_accept) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut stalls, mut faults, mut at_accept, mut at_handshake) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for fault in &config.faults {
             match fault.1.kind.role() {
                 Role::Hold => stalls.push(fault.clone()),
                 Role::Accept(wire) => at_accept.push((fault.clone(), wire)),
+                Role::Handshake(act) => at_handshake.push((fault.clone(), act)),
                 Role::Request => faults.push(fault.clone()),
             }
         }
+        let tls = match (&config.tls, &plan.tls) {
+            (Some(made), _) => Some(Arc::clone(made)),
+            (None, Some(tls)) => Some(Arc::new(MockTls::new(tls, &[])?)),
+            (None, None) => None,
+        };
         let seeded = Seeded::new(config.seed);
         let serverless = plan.serverless.as_ref().map(|s| {
             status_code(s.queue_status)?;
@@ -154,6 +166,8 @@ impl Behaviour {
             stalls: stalls.into(),
             faults: faults.into(),
             at_accept: at_accept.into(),
+            at_handshake: at_handshake.into(),
+            tls,
             serverless: serverless.transpose()?,
             keep_alive_idle: plan.keep_alive_idle,
             keep_alive_jitter: plan.keep_alive_jitter,
@@ -173,6 +187,7 @@ impl Behaviour {
     pub(crate) fn needs_conn_state(&self) -> bool {
         !self.faults.is_empty()
             || !self.at_accept.is_empty()
+            || !self.at_handshake.is_empty()
             || self.serverless.is_some()
             || (self.keep_alive_idle.is_some() && self.keep_alive_close != KeepAliveClose::Fin)
     }
@@ -227,6 +242,40 @@ impl Behaviour {
             .iter()
             .find(|((i, f), _)| f.active_at(elapsed) && self.seeded.hits(index, *i, Purpose::AcceptHit, f.probability))
             .map(|(_, wire)| wire.clone())
+    }
+
+    /// The certificates, when the mock speaks TLS.
+    pub(crate) fn tls(&self) -> Option<&Arc<MockTls>> {
+        self.tls.as_ref()
+    }
+
+    /// What the handshake faults do to connection `index`, accepted now: delays add up, a stall
+    /// or a mismatch from any of them holds, the first bad certificate is the one presented.
+    pub(crate) fn at_handshake(&self, index: u64) -> HandshakeFaults {
+        let mut out = HandshakeFaults::default();
+        if self.at_handshake.is_empty() {
+            return out;
+        }
+        let elapsed = self.epoch.elapsed();
+        for ((i, f), act) in &*self.at_handshake {
+            if !f.active_at(elapsed) || !self.seeded.hits(index, *i, Purpose::HandshakeHit, f.probability) {
+                continue;
+            }
+            self.counters.fault_hits.fetch_add(1, Relaxed);
+            match act {
+                TlsAct::Delay(delay) => {
+                    out.delay += delay.sample(&mut self.seeded.rng(index, *i, Purpose::HandshakeDelay))
+                }
+                TlsAct::Stall => out.stall = true,
+                TlsAct::BadCert(kind) => {
+                    if out.presented == Presented::Right {
+                        out.presented = Presented::Bad(*kind);
+                    }
+                }
+                TlsAct::AlpnMismatch => out.alpn_mismatch = true,
+            }
+        }
+        out
     }
 
     /// The draws for the `n`-th request the server received (0-based): a pure function of the

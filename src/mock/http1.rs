@@ -13,6 +13,7 @@ use super::defences::{read_timed_out, HeadWatch, SendWatch, Stage, Watched};
 use super::plan::MockLimits;
 use super::stats::{MockCounters, MockEvent};
 use crate::http1::{BodyFailure, BufferedStream, Framing, MAX_HEADERS};
+use crate::stream::Stream;
 use bytes::{Buf, Bytes};
 use http::StatusCode;
 use std::cell::RefCell;
@@ -23,7 +24,6 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
 
 /// A request target longer than this is refused with 414, as hyper (and the `http` crate's
 /// `Uri`) refuse it on the full path.
@@ -175,7 +175,7 @@ pub(super) async fn serve(
         match written {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                super::wire::rst(io.stream);
+                super::wire::rst(io.stream.into_tcp());
                 return Served::Done;
             }
             Err(_) => return Served::Done,
@@ -193,7 +193,7 @@ pub(super) async fn serve(
 
 /// Writes all of `buf` through a [`SendWatch`].
 async fn write_watched(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     buf: &mut impl Buf,
     watch: &mut SendWatch,
     counters: &MockCounters,
@@ -314,7 +314,7 @@ async fn reject(mut io: BufferedStream, status: StatusCode) -> Served {
 /// A socket whose first reads return bytes already read from it.
 pub(super) struct Replay {
     prefix: Bytes,
-    stream: TcpStream,
+    stream: Stream,
 }
 
 impl Replay {

@@ -34,10 +34,12 @@ pub mod plan;
 mod server;
 mod serverless;
 mod stats;
+pub mod tls;
 mod wire;
 
 pub use plan::MockConfig;
 pub use stats::{MockCounters, MockSecond, MockStats};
+pub use tls::MockTls;
 
 use crate::server_thread::ServerThread;
 use behaviour::Behaviour;

@@ -19,12 +19,14 @@ pub struct MockConfig {
     pub seed: u64,
     /// Start of the run: fault windows are offsets from it.
     pub epoch: Instant,
+    /// The certificates, made once for the run (`None` with `plan.tls`: the server makes its own).
+    pub tls: Option<std::sync::Arc<super::tls::MockTls>>,
 }
 
 impl MockConfig {
     /// A config without faults whose epoch is now.
     pub fn new(plan: MockPlan, seed: u64) -> Self {
-        MockConfig { plan, faults: Vec::new(), seed, epoch: Instant::now() }
+        MockConfig { plan, faults: Vec::new(), seed, epoch: Instant::now(), tls: None }
     }
 }
 
@@ -47,6 +49,15 @@ pub struct MockPlan {
     pub serverless: Option<ServerlessPlan>,
     /// What the mock admits from its clients.
     pub limits: MockLimits,
+    /// TLS on every connection (`[mock] tls = true`): `https://` to the mock.
+    pub tls: Option<MockTlsPlan>,
+}
+
+/// The mock's certificate: made at start (both `None`), or the user's PEM files.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MockTlsPlan {
+    pub cert_file: Option<std::path::PathBuf>,
+    pub key_file: Option<std::path::PathBuf>,
 }
 
 /// What the mock admits from hostile or broken clients (`[mock]` keys): its limits and its
@@ -190,6 +201,7 @@ impl Default for MockPlan {
             keep_alive_jitter: Duration::ZERO,
             serverless: None,
             limits: MockLimits::default(),
+            tls: None,
         }
     }
 }
@@ -221,6 +233,13 @@ impl MockPlan {
         if self.keep_alive_idle.is_some() {
             mock["keep_alive_close"] = json!(self.keep_alive_close.word());
             mock["keep_alive_jitter"] = json!(duration_str(self.keep_alive_jitter));
+        }
+        if let Some(tls) = &self.tls {
+            mock["tls"] = json!(true);
+            if let (Some(cert), Some(key)) = (&tls.cert_file, &tls.key_file) {
+                mock["cert_file"] = json!(cert.display().to_string());
+                mock["key_file"] = json!(key.display().to_string());
+            }
         }
         if let Some(s) = &self.serverless {
             mock["serverless"] = json!({

@@ -18,6 +18,7 @@ use super::stats::{MockCounters, MockEvent};
 use super::wire::Wire;
 use crate::http1::{BufferedStream, MAX_HEADERS};
 use crate::server_thread::accept_until;
+use crate::stream::Stream;
 use http::{Response, StatusCode};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -63,7 +64,11 @@ pub(crate) async fn run(
         if full {
             conns.spawn(serve_full(builder, stream, behaviour, index, idle, counters));
         } else {
-            conns.spawn(serve_plain(builder, stream, behaviour, idle, counters));
+            conns.spawn(async move {
+                if let Some(stream) = handshake(&behaviour, stream, index).await {
+                    serve_plain(builder, stream, behaviour, idle, counters).await;
+                }
+            });
         }
     })
     .await;
@@ -82,10 +87,19 @@ fn builder(limits: &MockLimits) -> Builder {
     builder
 }
 
+/// The connection as HTTP will read it: over TLS after its handshake (with the handshake
+/// faults that hit it) when the mock speaks TLS; `None` when the handshake did not finish.
+async fn handshake(behaviour: &Behaviour, stream: TcpStream, index: u64) -> Option<Stream> {
+    match behaviour.tls() {
+        None => Some(Stream::Plain(stream)),
+        Some(tls) => tls.accept(stream, behaviour.at_handshake(index)).await,
+    }
+}
+
 /// A connection on the plain path: HTTP/1.1 served by [`http1::serve`], HTTP/2 by hyper.
 async fn serve_plain(
     builder: Arc<Builder>,
-    stream: TcpStream,
+    stream: Stream,
     behaviour: Arc<Behaviour>,
     idle: Option<Duration>,
     counters: Arc<MockCounters>,
@@ -203,7 +217,7 @@ struct ConnState {
     wake: Notify,
     /// Set by the task before it drops hyper's connection: [`ConnIo`] then leaves its socket in `slot`.
     reclaim: AtomicBool,
-    slot: Mutex<Option<TcpStream>>,
+    slot: Mutex<Option<Stream>>,
     /// Cancelled when the connection task ends; requests waiting on a takeover then finish.
     done: CancellationToken,
 }
@@ -244,7 +258,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// when the task asked for it, and enforces the defences hyper cannot (`defences.rs`): the head's
 /// deadline and size, and the write-progress deadline.
 struct ConnIo {
-    stream: Option<TcpStream>,
+    stream: Option<Stream>,
     state: Arc<ConnState>,
     limits: MockLimits,
     counters: Arc<MockCounters>,
@@ -259,7 +273,7 @@ struct ConnIo {
 }
 
 impl ConnIo {
-    fn new(stream: TcpStream, state: Arc<ConnState>, limits: MockLimits, counters: Arc<MockCounters>) -> ConnIo {
+    fn new(stream: Stream, state: Arc<ConnState>, limits: MockLimits, counters: Arc<MockCounters>) -> ConnIo {
         ConnIo {
             stream: Some(stream),
             state,
@@ -274,7 +288,7 @@ impl ConnIo {
         }
     }
 
-    fn stream(&mut self) -> Pin<&mut TcpStream> {
+    fn stream(&mut self) -> Pin<&mut Stream> {
         Pin::new(self.stream.as_mut().expect("ConnIo used after drop"))
     }
 
@@ -282,8 +296,8 @@ impl ConnIo {
     /// non-blocking write: the refusal is small), then fails the read, which ends hyper's
     /// connection without a response of its own.
     fn end_head(&mut self, status: Option<StatusCode>) -> Poll<io::Result<()>> {
-        if let (Some(status), Some(stream)) = (status, &self.stream) {
-            let _ = stream.try_write(&http1::refusal(status));
+        if let (Some(status), Some(stream)) = (status, &mut self.stream) {
+            stream.write_now(&http1::refusal(status));
         }
         Poll::Ready(Err(defences::timed_out()))
     }
@@ -395,7 +409,7 @@ impl ConnIo {
         let checked = self.send.check(cx, polled, &self.counters);
         if matches!(&checked, Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::TimedOut) {
             if let Some(stream) = &self.stream {
-                let _ = socket2::SockRef::from(stream).set_linger(Some(Duration::ZERO));
+                let _ = socket2::SockRef::from(stream.tcp()).set_linger(Some(Duration::ZERO));
             }
         }
         checked
@@ -416,9 +430,10 @@ async fn serve_full(
 ) {
     if let Some(wire) = behaviour.at_accept(index) {
         counters.fault_hits.fetch_add(1, Relaxed);
-        wire.execute(stream).await;
+        wire.execute(Stream::Plain(stream)).await;
         return;
     }
+    let Some(stream) = handshake(&behaviour, stream, index).await else { return };
     let close = behaviour.keep_alive_close();
     let state = Arc::new(ConnState::new(idle));
     let _done = state.done.clone().drop_guard();

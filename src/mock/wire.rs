@@ -1,6 +1,7 @@
 //! What a connection does with a socket taken back from hyper for a socket-level fault: reset it,
 //! close it without a byte, or write raw bytes and then do either.
 
+use crate::stream::Stream;
 use bytes::Bytes;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -16,19 +17,32 @@ pub(crate) enum Wire {
     Fin,
     /// Write these bytes, then reset (`rst`) or close.
     Raw { bytes: Bytes, rst: bool },
+    /// Write these bytes, then close the TCP connection under TLS without TLS's close_notify
+    /// (a plain connection: close).
+    Unnotified { bytes: Bytes },
 }
 
 impl Wire {
-    pub(crate) async fn execute(self, mut stream: TcpStream) {
+    /// Over TLS, a close (`Fin`, `Raw` without a reset) sends close_notify first, as servers do;
+    /// a reset never does.
+    pub(crate) async fn execute(self, mut stream: Stream) {
         match self {
-            Wire::Rst => rst(stream),
+            Wire::Rst => rst(stream.into_tcp()),
+            Wire::Fin if stream.is_tls() => {
+                let _ = stream.shutdown().await;
+            }
             Wire::Fin => drop(stream),
             Wire::Raw { bytes, rst: reset } => {
                 let written = stream.write_all(&bytes).await;
                 if reset {
-                    rst(stream);
+                    rst(stream.into_tcp());
                 } else if written.is_ok() {
                     let _ = stream.shutdown().await;
+                }
+            }
+            Wire::Unnotified { bytes } => {
+                if stream.write_all(&bytes).await.is_ok() && stream.flush().await.is_ok() {
+                    let _ = stream.into_tcp().shutdown().await;
                 }
             }
         }

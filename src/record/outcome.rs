@@ -28,6 +28,13 @@ pub enum ErrorKind {
     /// The client's response-header or read timeout fired: the response (or its next byte) did
     /// not come in time.
     ReadTimeout,
+    /// The TLS handshake did not finish within the configuration's `tls_handshake_timeout`.
+    TlsHandshakeTimeout,
+    /// The server's certificate was refused: untrusted, for another name, expired.
+    TlsCert,
+    /// Any other TLS failure: an alert, no agreed ALPN protocol, a peer that closed during the
+    /// handshake, a body cut off by a close without TLS's close_notify.
+    TlsError,
     /// The response started but its body failed.
     BodyError,
     /// The response could not be parsed.
@@ -45,7 +52,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind except `HttpStatus`, in report order.
-    pub const TRANSPORT: [ErrorKind; 16] = [
+    pub const TRANSPORT: [ErrorKind; 19] = [
         ErrorKind::DnsTimeout,
         ErrorKind::DnsError,
         ErrorKind::DnsNxdomain,
@@ -57,6 +64,9 @@ impl ErrorKind {
         ErrorKind::ClosedBeforeResponse,
         ErrorKind::RequestTimeout,
         ErrorKind::ReadTimeout,
+        ErrorKind::TlsHandshakeTimeout,
+        ErrorKind::TlsCert,
+        ErrorKind::TlsError,
         ErrorKind::BodyError,
         ErrorKind::Protocol,
         ErrorKind::ResponseTooLarge,
@@ -102,6 +112,9 @@ impl ErrorKind {
             ErrorKind::ClosedBeforeResponse => "closed_before_response",
             ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::ReadTimeout => "read_timeout",
+            ErrorKind::TlsHandshakeTimeout => "tls_handshake_timeout",
+            ErrorKind::TlsCert => "tls_cert",
+            ErrorKind::TlsError => "tls_error",
             ErrorKind::BodyError => "body_error",
             ErrorKind::Protocol => "protocol",
             ErrorKind::ResponseTooLarge => "response_too_large",

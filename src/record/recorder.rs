@@ -23,6 +23,8 @@ pub struct Sample {
     pub dns: Option<Duration>,
     /// Time to open the connection, when this request opened one.
     pub connect: Option<Duration>,
+    /// Time of the TLS handshake, when this request opened a TLS connection.
+    pub tls: Option<Duration>,
     /// From the last attempt's write to its response headers.
     pub ttfb: Option<Duration>,
     /// The request went out on a connection that had served an earlier request.
@@ -96,6 +98,8 @@ pub struct PhaseStats {
     /// Name lookups of new connections (a resolver's, when the target is a name).
     pub dns: Hist,
     pub connect: Hist,
+    /// TLS handshakes of new connections (after the TCP connect, not part of it).
+    pub tls: Hist,
     /// How late the engine dispatched each arrival (open model).
     pub scheduler_lag: Hist,
     pub outcomes: OutcomeCounts,
@@ -126,6 +130,7 @@ impl PhaseStats {
         self.ttfb.add(&other.ttfb);
         self.dns.add(&other.dns);
         self.connect.add(&other.connect);
+        self.tls.add(&other.tls);
         self.scheduler_lag.add(&other.scheduler_lag);
         self.outcomes.merge(&other.outcomes);
         self.arrivals += other.arrivals;
@@ -306,6 +311,9 @@ impl Recorder {
         if let Some(dns) = s.dns {
             p.dns.record(dns);
         }
+        if let Some(tls) = s.tls {
+            p.tls.record(tls);
+        }
         p.reused += u64::from(s.reused);
         let retries = u64::from(s.attempts.saturating_sub(1));
         p.retries += retries;
@@ -363,6 +371,8 @@ pub struct ConnStats {
     pub closed_idle: u64,
     /// Closed by the client after use (keep-alive off, unread body, `Connection: close`, pool full).
     pub closed_by_client: u64,
+    /// TLS handshakes that resumed an earlier session (`https://` targets).
+    pub tls_resumed: u64,
     /// Connections opened in each second of the run.
     pub opened_by_second: Vec<u64>,
     /// Requests served by each connection, recorded when it closes.
@@ -376,6 +386,7 @@ impl Default for ConnStats {
             closed_by_peer: 0,
             closed_idle: 0,
             closed_by_client: 0,
+            tls_resumed: 0,
             opened_by_second: Vec::new(),
             requests_per_connection: hdrhistogram::Histogram::new(3).expect("3 significant digits is valid"),
         }
@@ -402,6 +413,7 @@ impl ConnStats {
         self.closed_by_peer += other.closed_by_peer;
         self.closed_idle += other.closed_idle;
         self.closed_by_client += other.closed_by_client;
+        self.tls_resumed += other.tls_resumed;
         if self.opened_by_second.len() < other.opened_by_second.len() {
             self.opened_by_second.resize(other.opened_by_second.len(), 0);
         }

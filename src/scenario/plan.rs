@@ -208,6 +208,42 @@ impl PlanParts {
                 ));
             }
         }
+        out.extend(self.tls_fault_violations());
+        out
+    }
+
+    /// Faults that act on the mock's TLS need it to speak TLS; `bad_cert` needs the
+    /// certificates it makes (it has no bad one of the user's to present).
+    fn tls_fault_violations(&self) -> Vec<Violation> {
+        let mut out = Vec::new();
+        for (i, fault) in self.faults.iter().enumerate() {
+            let FaultKind::Mock(kind) = &fault.kind else { continue };
+            if !kind.needs_tls() {
+                continue;
+            }
+            let name = kind.name();
+            let field = format!("fault[{i}].kind");
+            match &self.mock.tls {
+                _ if self.target != Target::Mock => out.push(Violation {
+                    field,
+                    message: format!("{name} acts on the built-in mock's TLS, and the target is a URL"),
+                    hint: Some("use [target] mock = true with tls = true under [mock]".into()),
+                }),
+                None => out.push(Violation {
+                    field,
+                    message: format!("{name} acts on TLS, and the mock speaks plain HTTP"),
+                    hint: Some("add tls = true under [mock]".into()),
+                }),
+                Some(tls) if matches!(kind, MockFault::BadCert(_)) && tls.cert_file.is_some() => out.push(Violation {
+                    field,
+                    message: "bad_cert presents certificates the mock makes, and [mock] has cert_file".into(),
+                    hint: Some(
+                        "remove cert_file and key_file: the mock then makes its CA and the bad certificates".into(),
+                    ),
+                }),
+                Some(_) => {}
+            }
+        }
         out
     }
 }
@@ -469,10 +505,17 @@ impl ClientPlan {
             "retries": { "max": self.retries.max, "on": on, "backoff": duration_str(self.retries.backoff) },
             "max_response_header_bytes": self.max_response_header_bytes,
             "max_response_body_bytes": self.max_response_body_bytes,
+            "tls_handshake_timeout": opt_duration_str(self.tls.handshake_timeout),
+            "tls_verify": self.tls.verify,
+            "tls_session_resumption": self.tls.session_resumption,
+            "tls_min_version": self.tls.min_version.word(),
         });
         // Left out when not set, so a scenario without it reads back without it.
         if let Some(preset) = self.preset {
             out["preset"] = json!(preset);
+        }
+        if let Some(ca_file) = &self.tls.ca_file {
+            out["ca_file"] = json!(ca_file.display().to_string());
         }
         if let Some(resolver) = &self.resolver {
             out["resolver"] = resolver.normalized();
@@ -698,6 +741,45 @@ words!(SilentRetry {
     BeforeResponse => "before-response",
 });
 
+/// The lowest TLS version a client accepts (`tls_min_version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
+}
+
+words!(TlsVersion { Tls12 => "1.2", Tls13 => "1.3" });
+
+/// How a configuration speaks TLS to an `https://` target (the mock's with `[mock] tls`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsPlan {
+    /// Limit on the TLS handshake, from the TCP connect's end (Go's `TLSHandshakeTimeout`):
+    /// `tls_handshake_timeout` when it fires. `None`: no limit of its own.
+    pub handshake_timeout: Option<Duration>,
+    /// Whether the server's certificate is checked (chain, name, dates).
+    pub verify: bool,
+    /// PEM certificates trusted besides the built-in roots (Mozilla's) and the mock's own CA,
+    /// resolved against the scenario's folder.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Whether a new connection resumes an earlier TLS session (tickets or session ids).
+    pub session_resumption: bool,
+    pub min_version: TlsVersion,
+}
+
+impl Default for TlsPlan {
+    /// rustls's defaults, and Go's: verify, resume, TLS 1.2 and up, no handshake limit of its
+    /// own (Go's `http.DefaultTransport` sets 10 s; the go preset does).
+    fn default() -> Self {
+        TlsPlan {
+            handshake_timeout: None,
+            verify: true,
+            ca_file: None,
+            session_resumption: true,
+            min_version: TlsVersion::Tls12,
+        }
+    }
+}
+
 /// One client configuration under test (`[[client]]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientPlan {
@@ -738,6 +820,8 @@ pub struct ClientPlan {
     pub max_response_header_bytes: usize,
     /// A response body larger than this ends the request as `response_too_large`. Default 64 MiB.
     pub max_response_body_bytes: u64,
+    /// TLS, for an `https://` target.
+    pub tls: TlsPlan,
     /// How a named target is looked up (`None`: the default the run picks, Go's pure resolver).
     pub resolver: Option<ResolverPlan>,
 }
@@ -773,6 +857,7 @@ impl ClientPlan {
             retries: RetryPlan::default(),
             max_response_header_bytes: RESPONSE_HEADER_BYTES.0,
             max_response_body_bytes: RESPONSE_BODY_BYTES.0,
+            tls: TlsPlan::default(),
             resolver: None,
         }
     }

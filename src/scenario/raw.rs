@@ -86,6 +86,9 @@ pub struct RawMock {
     pub on_read_timeout: Option<Scalar>,
     pub send_timeout: Option<Scalar>,
     pub server_defaults: Option<String>,
+    pub tls: Option<bool>,
+    pub cert_file: Option<String>,
+    pub key_file: Option<String>,
     /// `[mock.serverless]`: deserialized on its own as a [`RawServerless`], so that a mistake in
     /// one of the two tables does not hide the problems of the other.
     #[allow(dead_code)] // only accepted here
@@ -285,6 +288,11 @@ pub struct RawClient {
     pub retries: Option<RawRetries>,
     pub max_response_header_bytes: Option<i64>,
     pub max_response_body_bytes: Option<i64>,
+    pub tls_handshake_timeout: Option<Scalar>,
+    pub tls_verify: Option<bool>,
+    pub ca_file: Option<String>,
+    pub tls_session_resumption: Option<bool>,
+    pub tls_min_version: Option<String>,
     pub resolver: Option<RawResolver>,
     /// `sweep = { knob = [values] }`: read from the document by `validate`, which expands the
     /// client into one configuration per value.

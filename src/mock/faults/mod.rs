@@ -93,6 +93,20 @@ mock_faults! {
     Trickle(trickle::Trickle),
     GatewayTimeout(gateway_timeout::GatewayTimeout),
     Hang(hang::Hang),
+    HandshakeDelay(handshake_delay::HandshakeDelay),
+    HandshakeStall(handshake_stall::HandshakeStall),
+    BadCert(bad_cert::BadCert),
+    AlpnMismatch(alpn_mismatch::AlpnMismatch),
+    CloseNotifyMissing(close_notify_missing::CloseNotifyMissing),
+}
+
+pub use bad_cert::BadCertKind;
+
+impl MockFault {
+    /// Whether it acts on TLS only (the handshake, or TLS's close_notify): it needs `[mock] tls`.
+    pub fn needs_tls(&self) -> bool {
+        matches!(self.role(), Role::Handshake(_)) || matches!(self, MockFault::CloseNotifyMissing(_))
+    }
 }
 
 /// One mock fault kind: its name and keys as scenarios write them, and its behaviour.
@@ -122,14 +136,27 @@ fn parse_as<K: MockFaultKind>(keys: &mut dyn Keys) -> Option<MockFault> {
     K::parse(keys).map(Into::into)
 }
 
+/// What a handshake fault does to a TLS connection's handshake ([`Role::Handshake`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum TlsAct {
+    /// Waits this long (drawn per connection) before answering the ClientHello.
+    Delay(crate::dist::Dist),
+    /// Never answers it.
+    Stall,
+    BadCert(BadCertKind),
+    AlpnMismatch,
+}
+
 /// Which unit a mock fault is drawn for, and when it acts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Role {
     /// Per request: holds the response until no window of the fault that hit it is active (a
     /// plain mock checks these too).
     Hold,
     /// Per connection, right after accept, before anything is read: ends it so.
     Accept(Wire),
+    /// Per TLS connection, at its handshake (after the `Accept` faults).
+    Handshake(TlsAct),
     /// Per request, after its head is read: see [`MockFaultKind::act`].
     Request,
 }

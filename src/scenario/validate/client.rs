@@ -5,7 +5,7 @@ use super::suggest::{did_you_mean, quoted_list, suggestion};
 use crate::record::ErrorKind;
 use crate::scenario::plan::{
     CachePlan, ClientPlan, HttpVersion, PoolOrder, QueryPlan, ReadBody, ResolverPlan, RetryOn, RetryPlan, SilentRetry,
-    Strategy, RESPONSE_BODY_BYTES, RESPONSE_HEADER_BYTES,
+    Strategy, TlsPlan, TlsVersion, RESPONSE_BODY_BYTES, RESPONSE_HEADER_BYTES,
 };
 use crate::scenario::presets::{self, PRESETS};
 use crate::scenario::raw::{RawClient, RawResolver, RawRetries};
@@ -132,10 +132,36 @@ impl Cx<'_> {
                 plan.max_response_body_bytes = n as u64;
             }
         }
+        self.tls(i, raw, &mut plan.tls);
         if let Some(r) = &raw.resolver {
             plan.resolver = self.resolver(&f("resolver"), r);
         }
         plan
+    }
+
+    /// The TLS knobs. `ca_file` is read now, so that a missing or unreadable file, or one
+    /// holding no certificate, is reported at its key rather than when the run connects.
+    fn tls(&mut self, i: usize, raw: &RawClient, tls: &mut TlsPlan) {
+        let f = |name: &str| format!("client[{i}].{name}");
+        if let Some(t) = &raw.tls_handshake_timeout {
+            tls.handshake_timeout = self.timeout(&f("tls_handshake_timeout"), t);
+        }
+        tls.verify = raw.tls_verify.unwrap_or(tls.verify);
+        tls.session_resumption = raw.tls_session_resumption.unwrap_or(tls.session_resumption);
+        if let Some(word) = raw.tls_min_version.as_deref() {
+            tls.min_version = self.choice(&f("tls_min_version"), word, TlsVersion::WORDS).unwrap_or(tls.min_version);
+        }
+        if let Some(file) = raw.ca_file.as_deref() {
+            let path = self.file.parent().unwrap_or(std::path::Path::new("")).join(file);
+            match crate::client::tls::read_certificates(&path) {
+                Ok(_) => tls.ca_file = Some(path),
+                Err(e) => self.error_hint(
+                    &f("ca_file"),
+                    format!("{}: {e}", path.display()),
+                    "a PEM file of the certificates to trust (BEGIN CERTIFICATE blocks), relative to the scenario's folder",
+                ),
+            }
+        }
     }
 
     /// `resolver = { kind = "uncached" | "cached" | "system", … }`: the kind's keys, each

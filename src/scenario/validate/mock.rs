@@ -3,7 +3,8 @@
 use super::diagnostic::Cx;
 use super::values::fmt_dur;
 use crate::dist::Dist;
-use crate::mock::plan::{AtMaxConnections, OnReadTimeout, ServerDefaults};
+use crate::mock::plan::{AtMaxConnections, MockTlsPlan, OnReadTimeout, ServerDefaults};
+use crate::mock::MockTls;
 use crate::scenario::plan::{KeepAliveClose, MockPlan, OnFreeze, ServerlessPlan};
 use crate::scenario::raw::{RawMock, RawServerless, Scalar};
 use crate::vocabulary::Words;
@@ -24,6 +25,49 @@ impl Cx<'_> {
             }
         }
         plan
+    }
+
+    /// `tls = true`, with the certificate made at start or `cert_file` and `key_file` (both, PEM,
+    /// relative to the scenario's folder, read now so that a bad file is reported at its key).
+    fn mock_tls(&mut self, raw: &RawMock) -> Option<MockTlsPlan> {
+        let folder = self.file.parent().unwrap_or(std::path::Path::new("")).to_path_buf();
+        let files = [("cert_file", &raw.cert_file), ("key_file", &raw.key_file)];
+        if raw.tls != Some(true) {
+            for (key, given) in files {
+                if given.is_some() {
+                    self.error_hint(
+                        &format!("mock.{key}"),
+                        format!("{key} needs tls = true"),
+                        "add tls = true under [mock]",
+                    );
+                }
+            }
+            return None;
+        }
+        let mut plan = MockTlsPlan::default();
+        match (&raw.cert_file, &raw.key_file) {
+            (None, None) => {}
+            (Some(cert), Some(key)) => {
+                let (cert, key) = (folder.join(cert), folder.join(key));
+                plan.cert_file = Some(cert.clone());
+                plan.key_file = Some(key.clone());
+                if let Err(e) = MockTls::new(&plan, &[]) {
+                    self.error_hint("mock.cert_file", e.to_string(), "a PEM certificate chain and its PEM private key");
+                    return None;
+                }
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                let (missing, given) =
+                    if raw.cert_file.is_some() { ("key_file", "cert_file") } else { ("cert_file", "key_file") };
+                self.error_hint(
+                    &format!("mock.{given}"),
+                    format!("{given} needs {missing} too"),
+                    "give both (PEM files), or neither for a certificate made at start",
+                );
+                return None;
+            }
+        }
+        Some(plan)
     }
 
     fn mock(&mut self, raw: &RawMock) -> MockPlan {
@@ -72,6 +116,7 @@ impl Cx<'_> {
                 }
             }
         }
+        plan.tls = self.mock_tls(raw);
         if let Some(bytes) = raw.body_bytes {
             if let Some(b) = self.count("mock.body_bytes", bytes, 0) {
                 plan.body_bytes = b;

@@ -1,4 +1,4 @@
-//! `[target]`: the built-in mock or an http:// URL.
+//! `[target]`: the built-in mock or an http:// or https:// URL.
 
 use super::diagnostic::Cx;
 use crate::scenario::plan::Target;
@@ -45,29 +45,26 @@ impl Cx<'_> {
                 return None;
             }
         };
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
-                self.error_hint(FIELD, "https targets are not supported", "not supported yet: use an http:// URL");
-                return None;
-            }
+        let (scheme, default_port) = match uri.scheme_str() {
+            Some("http") => ("http", 80),
+            Some("https") => ("https", 443),
             _ => {
                 self.error_hint(
                     FIELD,
-                    format!("\"{url}\" is not an http:// URL"),
+                    format!("\"{url}\" is not an http:// or https:// URL"),
                     "e.g. url = \"http://127.0.0.1:8080/api\"",
                 );
                 return None;
             }
-        }
+        };
         let host = uri.host().unwrap_or_default();
         if host.is_empty() {
             self.error_hint(FIELD, format!("\"{url}\" has no host"), "e.g. url = \"http://127.0.0.1:8080/api\"");
             return None;
         }
-        let authority = format!("{host}:{}", uri.port_u16().unwrap_or(80));
+        let authority = format!("{host}:{}", uri.port_u16().unwrap_or(default_port));
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
-        http::Uri::builder().scheme("http").authority(authority).path_and_query(path).build().ok()
+        http::Uri::builder().scheme(scheme).authority(authority).path_and_query(path).build().ok()
     }
 }
 
@@ -89,10 +86,16 @@ mod tests {
             ok(&target("mock = false\nurl = \"http://h/x\"")).target,
             Target::Url("http://h:80/x".parse().unwrap())
         );
-        assert_eq!(errs(&target("url = \"https://h/\"")), ["3:7 target.url: https targets are not supported"]);
-        assert_eq!(hints(&target("url = \"https://h/\"")), ["not supported yet: use an http:// URL"]);
-        assert_eq!(errs(&target("url = \"ftp://h/\"")), ["3:7 target.url: \"ftp://h/\" is not an http:// URL"]);
-        assert_eq!(errs(&target("url = \"/just/a/path\"")), ["3:7 target.url: \"/just/a/path\" is not an http:// URL"]);
+        assert_eq!(ok(&target("url = \"https://h/x\"")).target, Target::Url("https://h:443/x".parse().unwrap()));
+        assert_eq!(ok(&target("url = \"https://h:8443/\"")).target, Target::Url("https://h:8443/".parse().unwrap()));
+        assert_eq!(
+            errs(&target("url = \"ftp://h/\"")),
+            ["3:7 target.url: \"ftp://h/\" is not an http:// or https:// URL"]
+        );
+        assert_eq!(
+            errs(&target("url = \"/just/a/path\"")),
+            ["3:7 target.url: \"/just/a/path\" is not an http:// or https:// URL"]
+        );
         assert_eq!(errs(&target("url = \"http://\"")), ["3:7 target.url: invalid URL \"http://\": empty string"]);
         assert_eq!(
             errs(&target("mock = true\nurl = \"http://h\"")),
