@@ -27,7 +27,7 @@ Sections (--only N runs one):
      model's scheduler lag beside a 10,000-connection cohort in `chaosload run`
  12  HTTP/2 (h2c, prior knowledge), closed model, against nginx: chaosload vs h2load, one
      connection carrying 16 and 64 streams (rate, CPU per request, peak RSS)
- 13  HTTPS, closed model, against nginx with TLS (a self-signed certificate made here with
+ 13  HTTPS, closed model, against nginx with TLS (a certificate and its CA made here with
      openssl): chaosload vs wrk vs oha, connections kept alive and a new connection per request,
      nginx resuming TLS sessions or refusing to (rate, CPU per request, sessions resumed)
 """
@@ -1448,22 +1448,33 @@ class Bench:
     # --- section 13: HTTPS against nginx with TLS ---
 
     def make_cert(self):
-        """A self-signed certificate for 127.0.0.1 (P-256 key, 2 days), made with openssl in the
-        temporary directory; the load generators trust it (`ca_file`) or skip verifying it."""
+        """A certificate for 127.0.0.1 (P-256 keys, 2 days) signed by a CA made for the purpose,
+        both with openssl in the temporary directory: (CA certificate, server certificate, key).
+        chaosload trusts the CA (`ca_file`); rustls, like browsers, refuses a self-signed
+        certificate that is also marked a CA (`openssl req -x509`'s default) as a server's."""
         d = self.tmp / "tls"
         d.mkdir(exist_ok=True)
-        cmd = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-               "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1",
-               "-addext", "subjectAltName=IP:127.0.0.1"]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=30)
-        self.commands["certificate (section 13)"] = shlex.join(cmd).replace(str(self.tmp), "$TMP")
-        return d / "cert.pem", d / "key.pem"
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        (d / "server.ext").write_text("basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\n"
+                                      "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
+        cmds = [
+            ["openssl", "req", "-x509", *ec, "-keyout", str(d / "ca.key"), "-out", str(d / "ca.pem"), "-days", "2",
+             "-subj", "/CN=chaosload bench CA"],
+            ["openssl", "req", *ec, "-keyout", str(d / "key.pem"), "-out", str(d / "server.csr"), "-subj", "/CN=127.0.0.1"],
+            ["openssl", "x509", "-req", "-in", str(d / "server.csr"), "-CA", str(d / "ca.pem"), "-CAkey", str(d / "ca.key"),
+             "-CAcreateserial", "-out", str(d / "cert.pem"), "-days", "2", "-extfile", str(d / "server.ext")],
+        ]
+        for cmd in cmds:
+            subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+        self.commands["certificates (section 13)"] = "\n".join(shlex.join(c) for c in cmds).replace(str(self.tmp), "$TMP")
+        self.files["tls/server.ext"] = (d / "server.ext").read_text()
+        return d / "ca.pem", d / "cert.pem", d / "key.pem"
 
     def start_nginx_tls(self):
         """Section 13's nginx: one worker, three TLS server blocks on three ports — resuming
         sessions (a session cache and tickets), refusing to (neither), and a copy of the first
         that logs `$ssl_session_reused`, which the bench reads to tell whether a tool resumed."""
-        cert, key = self.cert
+        _, cert, key = self.cert
         d = self.tmp / "nginx-tls"
         d.mkdir()
         ports = {"resume": free_port(), "refuse": free_port(), "probe": free_port()}
@@ -1515,12 +1526,12 @@ class Bench:
             self.commands["oha (section 13)"] = ("oha -c $CONNS -z ${SECONDS}s --worker-threads 1 --no-tui --output-format json "
                                                  "--insecure [--disable-keepalive] https://127.0.0.1:$PORT/")
             return cmd
-        cert = self.cert[0]
+        ca = self.cert[0]
         name = f"bench-tls-c{conns}-{'ka' if keep_alive else 'new'}-{'resume' if resumption else 'noresume'}"
         scenario = self.scenario(
             name, url,
             f'[[phase]]\nduration = "{seconds}s"\nconcurrency = {conns}\n\n[[client]]\nname = "chaosload"\n'
-            f'ca_file = "{cert}"\ntls_session_resumption = {"true" if resumption else "false"}\n'
+            f'ca_file = "{ca}"\ntls_session_resumption = {"true" if resumption else "false"}\n'
             + ("" if keep_alive else "keep_alive = false\n"))
         self.files[f"{name}.toml"] = self.files[f"{name}.toml"].replace(str(self.tmp), "$TMP")
         self.commands["chaosload (section 13)"] = "chaosload run $TMP/bench-tls-….toml --out $TMP/runs --quiet --threads 1"
@@ -2300,14 +2311,14 @@ class Report:
         if not b.pick(13):
             self.w("Not run.", "")
             return
-        self.w("nginx (one worker) serves the same body over TLS with a self-signed P-256 certificate for 127.0.0.1 "
-               "made by the bench (`openssl req -x509`, below), on two ports: one **resuming** sessions (a session "
+        self.w("nginx (one worker) serves the same body over TLS with a P-256 certificate for 127.0.0.1 signed by a "
+               "CA the bench makes with openssl (below), on two ports: one **resuming** sessions (a session "
                "cache and tickets), one **refusing** to (`ssl_session_cache off`, `ssl_session_tickets off`), so that "
                "every tool can be measured with and without resumption whatever switches it has. Connections are "
                f"either kept alive ({TLS_CONNS}: the handshakes happen once, at the start) or **new per request** "
                f"({TLS_NEW_CONN_CONNS}: wrk `-H 'Connection: close'`, oha `--disable-keepalive`, chaosload "
                "`keep_alive = false`), where a handshake is part of every request. chaosload trusts the "
-               "certificate (`ca_file`); wrk never verifies one, oha is told not to (`--insecure`). chaosload's "
+               "CA (`ca_file`); wrk never verifies one, oha is told not to (`--insecure`). chaosload's "
                "`tls_session_resumption` is its own switch; wrk and oha have none, and resume when the server lets them.", "")
         probes = getattr(b, "tls_probes", {})
         if probes:
