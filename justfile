@@ -51,7 +51,7 @@ mutants *files="src/load/engine.rs src/record/recorder.rs src/client/pool.rs src
 
 # The benchmark: chaosload vs wrk, oha and nginx, the DNS stub vs dnsmasq, slow-client cohorts vs
 # slowhttptest, on loopback; writes BENCHMARKS.md (25-35 min). `just bench --quick` is a smoke
-# check; `just bench --only N` runs section N (1-11).
+# check; `just bench --only N` runs section N (1-13: 12 HTTP/2 vs h2load, 13 HTTPS vs wrk and oha).
 bench *args:
     bash bench/run.sh {{args}}
 

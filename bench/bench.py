@@ -25,6 +25,11 @@ Sections (--only N runs one):
  11  slow-client cohorts: 10,000 slowloris connections held against nginx by `chaosload slow`
      and by slowhttptest (RSS per held connection, CPU while holding them), and the open
      model's scheduler lag beside a 10,000-connection cohort in `chaosload run`
+ 12  HTTP/2 (h2c, prior knowledge), closed model, against nginx: chaosload vs h2load, one
+     connection carrying 16 and 64 streams (rate, CPU per request, peak RSS)
+ 13  HTTPS, closed model, against nginx with TLS (a certificate and its CA made here with
+     openssl): chaosload vs wrk vs oha, connections kept alive and a new connection per request,
+     nginx resuming TLS sessions or refusing to (rate, CPU per request, sessions resumed)
 """
 
 import argparse
@@ -59,6 +64,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # The mock's body for body_bytes = 61 ("abc…z" repeated); nginx serves the same bytes.
 BODY = "".join(chr(ord("a") + i % 26) for i in range(61))
 CONNS = (16, 64)
+SECTIONS = 13
 
 # Targets from issue 5.
 T_RATE_VS_WRK = 0.9
@@ -79,6 +85,15 @@ T_CACHED_VS_FIXED = 0.95  # the cached resolver's rate within 5 % of the fixed a
 T_SLOW_RSS = 1.0  # RSS per held connection, chaosload / slowhttptest
 T_SLOW_CPU = 1.0  # CPU while holding them, chaosload / slowhttptest
 T_SLOW_LAG = 1.5  # open-model lag p99 beside a cohort, over the same run without one
+# Targets from issue 18: HTTP/2 against h2load, one connection and as many streams.
+T_H2_RSS = 1.5  # peak RSS, chaosload / h2load
+T_H2_RATE = 0.9  # rate, chaosload / h2load
+
+# Section 12: the streams one HTTP/2 connection carries (chaosload: `concurrency` on one worker).
+H2_STREAMS = (16, 64)
+# Section 13: connections of the kept-alive runs, and of the runs opening one per request.
+TLS_CONNS = 64
+TLS_NEW_CONN_CONNS = 16
 
 # Section 9: the records both DNS servers serve (name<i>.bench.test → 127.0.0.<i+1>, TTL 30 s),
 # and the rate of its latency runs when both servers' maximum allows it (else half the lower).
@@ -176,12 +191,41 @@ def cpu_times():
     return vals[7], sum(vals[:8]), vals[0] + vals[1] + vals[2] + vals[5] + vals[6]
 
 
-def run_measured(cmd, timeout, workdir, preexec_fn=None):
-    """Runs a load generator to its end; its CPU (user+sys), peak RSS, wall time and output."""
+class GroupPopen(subprocess.Popen):
+    """A process started in a session of its own, signalled as a whole group: GNU time ignores
+    SIGINT while it waits, so a stop must reach the tool it runs too."""
+
+    def send_signal(self, sig):
+        try:
+            os.killpg(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+
+# GNU time, which reports the peak RSS of the command it runs alone. wait4's ru_maxrss of a child
+# of this script is never below this script's own RSS when it forked (about 25 MB): Linux carries
+# the forking process's high-water mark into the child and across its exec. time is small, so
+# the floor it passes on is too.
+GNU_TIME = "/usr/bin/time"
+
+
+def run_measured(cmd, timeout, workdir, preexec_fn=None, peak_rss=False):
+    """Runs a load generator to its end; its CPU (user+sys), peak RSS, wall time and output.
+    `peak_rss`: the command runs under GNU time, whose report of its peak RSS replaces wait4's
+    (see GNU_TIME); CPU stays wait4's, which includes the command's."""
     out_path, err_path = workdir / "stdout", workdir / "stderr"
+    rss_path = workdir / "maxrss"
+    timed = peak_rss and os.access(GNU_TIME, os.X_OK)
     with open(out_path, "w") as out, open(err_path, "w") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
+        if timed:
+            proc = GroupPopen([GNU_TIME, "-f", "%M", "-o", str(rss_path), *cmd], stdout=out, stderr=err,
+                              stdin=subprocess.DEVNULL, preexec_fn=preexec_fn, start_new_session=True)
+        else:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
         register(proc, signal.SIGINT)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
@@ -192,13 +236,18 @@ def run_measured(cmd, timeout, workdir, preexec_fn=None):
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         unregister(proc)
+    maxrss_kb = ru.ru_maxrss
+    if timed:
+        m = re.search(r"^(\d+)$", rss_path.read_text() if rss_path.exists() else "", re.M)
+        maxrss_kb = int(m.group(1)) if m else None
     return {
         "rc": proc.returncode,
         "timed_out": wall >= timeout,
         "cpu_s": ru.ru_utime + ru.ru_stime,
         "user_s": ru.ru_utime,
         "sys_s": ru.ru_stime,
-        "maxrss_kb": ru.ru_maxrss,
+        "maxrss_kb": maxrss_kb,
+        "maxrss_wait4_kb": ru.ru_maxrss,
         "wall_s": wall,
         "stdout": out_path.read_text(errors="replace"),
         "stderr": err_path.read_text(errors="replace"),
@@ -420,6 +469,22 @@ def parse_oha(out):
     }
 
 
+def parse_h2load(out):
+    m = re.search(r"^finished in ([\d.]+)(us|ms|s|m), ([\d.]+) req/s", out, re.M)
+    seconds = float(m.group(1)) * UNITS_US[m.group(2)] / 1e6
+    req = re.search(r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout", out, re.M)
+    codes = re.search(r"^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out, re.M)
+    ok = int(codes.group(1)) + int(codes.group(2))
+    return {
+        "requests": ok,
+        "seconds": seconds,
+        "rate": ok / seconds,
+        "errors": int(req.group(5)) + int(req.group(6)) + int(req.group(7)) + int(codes.group(3)) + int(codes.group(4)),
+        "p50_us": None,
+        "p99_us": None,
+    }
+
+
 def parse_timer_floor(out):
     vals = {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", out, re.M)}
     return {"requests": vals["arrivals"], "lag_p50_us": vals["lag_p50_us"], "lag_p99_us": vals["lag_p99_us"],
@@ -533,7 +598,7 @@ class Bench:
         self.repeats = args.repeats or (1 if self.quick else 5)
         self.max_steal = args.max_steal / 100
         self.steal_retries = 0 if self.quick else args.steal_retries
-        self.sections = {args.only} if args.only else set(range(1, 12))
+        self.sections = {args.only} if args.only else set(range(1, SECTIONS + 1))
         self.tmp = Path(tempfile.mkdtemp(prefix="chaosload-bench-"))
         self.runs = []  # every measured run, for the raw JSON
         self.commands = {"build (bench/run.sh)": "cargo build --release"}  # label -> exact command template
@@ -545,13 +610,17 @@ class Bench:
 
     # --- servers ---
 
-    def start_nginx(self, name="nginx", slow=False):
-        """nginx on a free port; `slow`: section 11's, which holds slow clients (NGINX_SLOW)."""
+    def start_nginx(self, name="nginx", slow=False, h2=False):
+        """nginx on a free port; `slow`: section 11's, which holds slow clients (NGINX_SLOW);
+        `h2`: section 12's, speaking HTTP/2 without TLS to clients that know it does (h2c with
+        prior knowledge: `listen … http2` on a plain port)."""
         port = free_port()
         d = self.tmp / name
         d.mkdir()
         extra = NGINX_SLOW if slow else {"main": "", "worker_connections": 4096, "http": "", "server": ""}
         conf = NGINX_CONF.format(dir=d, port="{port}", body=BODY, **extra)
+        if h2:
+            conf = conf.replace("listen 127.0.0.1:{port};", "listen 127.0.0.1:{port} http2;")
         self.files[f"{name}.conf"] = conf.replace(str(d), f"$TMP/{name}").replace("{port}", "$PORT")
         if slow:  # the listener /held passes requests to and that never reads them
             self.silent = socket.socket()
@@ -561,6 +630,7 @@ class Bench:
         (d / "nginx.conf").write_text(conf.replace("{port}", str(port)))
         cmd = ["nginx", "-p", str(d), "-c", str(d / "nginx.conf"), "-e", str(d / "error.log")]
         label = "nginx (one worker: master_process off)" + (", section 11, its descriptor limit raised" if slow else "")
+        label += ", section 12 (h2c)" if h2 else ""
         self.commands[label] = f"nginx -p $TMP/{name} -c $TMP/{name}/nginx.conf -e $TMP/{name}/error.log"
         return Server(name, cmd, d / "stderr", signal.SIGQUIT, port=port, preexec_fn=raise_nofile if slow else None)
 
@@ -633,6 +703,13 @@ class Bench:
                 self.servers[name] = self.start_nginx()
             elif name == "nginx-slow":
                 self.servers[name] = self.start_nginx(name, slow=True)
+            elif name == "nginx-h2":
+                self.servers[name] = self.start_nginx(name, h2=True)
+                self.servers[name].response = b""
+                return self.servers[name]
+            elif name == "nginx-tls":
+                self.servers[name] = self.start_nginx_tls()
+                return self.servers[name]
             elif name == "mock":
                 self.servers[name] = self.start_mock()
             elif name == "proxy":
@@ -725,18 +802,18 @@ class Bench:
                 r["superseded"] = True
         return keep
 
-    def measure_once(self, section, tool, cmd, seconds, parser, servers=(), preexec_fn=None, **tags):
+    def measure_once(self, section, tool, cmd, seconds, parser, servers=(), preexec_fn=None, peak_rss=False, **tags):
         """One run: the load generator's own CPU and RSS, the servers' CPU, the machine's steal."""
         self.counter += 1
         work = self.tmp / f"run-{self.counter}"
         work.mkdir()
         before = {s: self.server(s).cpu_s() for s in servers}
         steal0, total0, busy0 = cpu_times()
-        r = run_measured(cmd, timeout=seconds + 60, workdir=work, preexec_fn=preexec_fn)
+        r = run_measured(cmd, timeout=seconds + 60, workdir=work, preexec_fn=preexec_fn, peak_rss=peak_rss)
         steal1, total1, busy1 = cpu_times()
         after = {s: self.server(s).cpu_s() for s in servers}
         run = {"n": self.counter, "section": section, "tool": tool, **tags, "cmd": shlex.join(cmd)}
-        run.update({k: r[k] for k in ("rc", "timed_out", "cpu_s", "user_s", "sys_s", "maxrss_kb", "wall_s")})
+        run.update({k: r[k] for k in ("rc", "timed_out", "cpu_s", "user_s", "sys_s", "maxrss_kb", "maxrss_wait4_kb", "wall_s")})
         run["steal"] = (steal1 - steal0) / max(total1 - total0, 1)
         # What else ran on the machine meanwhile (other users, builds), as a share of all its CPUs:
         # busy time minus the measured tool's and servers' own. Steal says what the host took; this
@@ -769,6 +846,10 @@ class Bench:
             log(f"  [{self.counter}] s{section} {tool} {desc}: {what}, steal {run['steal']:.0%}")
         time.sleep(0.3)
         return run
+
+    def measure_rss(self, *args, **tags):
+        """measure_once with the tool's own peak RSS (GNU time's, not wait4's: see GNU_TIME)."""
+        return self.measure_once(*args, peak_rss=True, **tags)
 
     def parser_for(self, tool):
         if tool == "hyper":
@@ -909,7 +990,7 @@ class Bench:
         for rep, seconds in enumerate((short, long_, short)):
             scenario = self.open_scenario(nginx.url, rate, seconds, tag=f"mem-{seconds}s")
             self.measure(6, "chaosload", self.chaosload_run(scenario), seconds, parse_chaosload,
-                         servers=("nginx",), seconds_run=seconds, rep=rep)
+                         servers=("nginx",), once=self.measure_rss, seconds_run=seconds, rep=rep)
 
     # --- section 7: validate start-up ---
 
@@ -1332,6 +1413,208 @@ class Bench:
                 self.measure(11, "chaosload", self.chaosload_run(paths[cohort]), seconds, parse_cohorts,
                              servers=("nginx-slow",), once=self.slow_lag_once, part="lag", cohort=cohort, rep=rep)
 
+    # --- section 12: HTTP/2 against h2load ---
+
+    def h2_cmd(self, tool, url, streams, seconds):
+        """One HTTP/2 connection carrying `streams` requests at a time, on one thread: h2load
+        `-t1 -c1 -m N`; chaosload `http = "2"` with `concurrency = N` on one worker (`--threads
+        1`), whose requests share the worker's one connection."""
+        if tool == "h2load":
+            self.commands["h2load (section 12)"] = "h2load -t1 -c1 -m$STREAMS -D $SECONDS http://127.0.0.1:$PORT/"
+            return ["h2load", "-t1", "-c1", f"-m{streams}", "-D", str(seconds), url]
+        scenario = self.scenario(
+            f"bench-h2-m{streams}", url,
+            f'[[phase]]\nduration = "{seconds}s"\nconcurrency = {streams}\n\n[[client]]\nname = "chaosload"\nhttp = "2"\n')
+        self.commands["chaosload (section 12)"] = "chaosload run $TMP/bench-h2-m$STREAMS.toml --out $TMP/runs --quiet --threads 1"
+        return self.chaosload_run(scenario)
+
+    def h2_section(self):
+        if not shutil.which("h2load"):
+            log("section 12: h2load is not installed (bench/run.sh installs nghttp2-client); chaosload alone")
+            self.missing_tools = sorted(set(getattr(self, "missing_tools", [])) | {"h2load"})
+        tools = [t for t in ("chaosload", "h2load") if t == "chaosload" or shutil.which(t)]
+        srv = self.server("nginx-h2")
+        cases = [(tool, m) for tool in tools for m in H2_STREAMS]
+        log(f"section 12: {len(cases)} cases × {self.repeats} repeats × {self.duration}s, interleaved")
+        for rep in range(self.repeats):
+            order = cases[:]
+            self.rng.shuffle(order)
+            for tool, m in order:
+                cmd = self.h2_cmd(tool, srv.url, m, self.duration)
+                parser = parse_h2load if tool == "h2load" else parse_chaosload
+                self.measure(12, tool, cmd, self.duration, parser, servers=("nginx-h2",), once=self.measure_rss,
+                             streams=m, rep=rep)
+
+    # --- section 13: HTTPS against nginx with TLS ---
+
+    def make_cert(self):
+        """A certificate for 127.0.0.1 (P-256 keys, 2 days) signed by a CA made for the purpose,
+        both with openssl in the temporary directory: (CA certificate, server certificate, key).
+        chaosload trusts the CA (`ca_file`); rustls, like browsers, refuses a self-signed
+        certificate that is also marked a CA (`openssl req -x509`'s default) as a server's."""
+        d = self.tmp / "tls"
+        d.mkdir(exist_ok=True)
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        (d / "server.ext").write_text("basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\n"
+                                      "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
+        cmds = [
+            ["openssl", "req", "-x509", *ec, "-keyout", str(d / "ca.key"), "-out", str(d / "ca.pem"), "-days", "2",
+             "-subj", "/CN=chaosload bench CA"],
+            ["openssl", "req", *ec, "-keyout", str(d / "key.pem"), "-out", str(d / "server.csr"), "-subj", "/CN=127.0.0.1"],
+            ["openssl", "x509", "-req", "-in", str(d / "server.csr"), "-CA", str(d / "ca.pem"), "-CAkey", str(d / "ca.key"),
+             "-CAcreateserial", "-out", str(d / "cert.pem"), "-days", "2", "-extfile", str(d / "server.ext")],
+        ]
+        for cmd in cmds:
+            subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+        self.commands["certificates (section 13)"] = "\n".join(shlex.join(c) for c in cmds).replace(str(self.tmp), "$TMP")
+        self.files["tls/server.ext"] = (d / "server.ext").read_text()
+        return d / "ca.pem", d / "cert.pem", d / "key.pem"
+
+    def start_nginx_tls(self):
+        """Section 13's nginx: one worker, three TLS server blocks on three ports — resuming
+        sessions (a session cache and tickets), refusing to (neither), and a copy of the first
+        that logs `$ssl_session_reused`, which the bench reads to tell whether a tool resumed."""
+        _, cert, key = self.cert
+        d = self.tmp / "nginx-tls"
+        d.mkdir()
+        ports = {"resume": free_port(), "refuse": free_port(), "probe": free_port()}
+        conf = NGINX_CONF.format(dir=d, port="{port}", body=BODY, main="# Section 13: TLS (TLS_SERVERS below).\n",
+                                 worker_connections=4096, http="", server="")
+        start = conf.index("    server {")
+        end = conf.rindex("}")
+        block = conf[start:end]
+        servers = ""
+        for mode, port in ports.items():
+            resume = mode != "refuse"
+            b = block.replace("listen 127.0.0.1:{port};", f"listen 127.0.0.1:{port} ssl;").replace(
+                "        location / {",
+                f"        ssl_certificate {cert};\n        ssl_certificate_key {key};\n"
+                "        ssl_protocols TLSv1.2 TLSv1.3;\n"
+                f"        ssl_session_cache {'shared:TLS:10m' if resume else 'off'};\n"
+                f"        ssl_session_tickets {'on' if resume else 'off'};\n"
+                + (f"        access_log {d / 'reused.log'} reused;\n" if mode == "probe" else "")
+                + "        location / {")
+            servers += f"    # {mode}\n" + b
+        conf = conf[:start] + "    log_format reused '$ssl_session_reused $ssl_protocol';\n" + servers + conf[end:]
+        self.files["nginx-tls.conf"] = (conf.replace(str(self.tmp), "$TMP")
+                                        .replace(str(ports["resume"]), "$PORT_RESUME")
+                                        .replace(str(ports["refuse"]), "$PORT_REFUSE")
+                                        .replace(str(ports["probe"]), "$PORT_PROBE"))
+        (d / "nginx.conf").write_text(conf)
+        cmd = ["nginx", "-p", str(d), "-c", str(d / "nginx.conf"), "-e", str(d / "error.log")]
+        self.commands["nginx (section 13, TLS)"] = "nginx -p $TMP/nginx-tls -c $TMP/nginx-tls/nginx.conf -e $TMP/nginx-tls/error.log"
+        srv = Server("nginx-tls", cmd, d / "stderr", signal.SIGQUIT, port=ports["resume"])
+        srv.ports, srv.reused_log = ports, d / "reused.log"
+        for p in ports.values():
+            wait_listening(p, srv.proc)
+        return srv
+
+    def tls_cmd(self, tool, url, conns, seconds, keep_alive, resumption):
+        """A closed-model HTTPS run. wrk and oha trust any certificate (wrk never verifies; oha
+        `--insecure`); chaosload trusts the bench's (`ca_file`). `keep_alive` false: every request
+        on a new connection (wrk `Connection: close`, oha `--disable-keepalive`, chaosload
+        `keep_alive = false`). `resumption` is chaosload's `tls_session_resumption`; wrk and oha
+        have no such switch and resume when the server lets them (see tls_probe)."""
+        if tool == "wrk":
+            cmd = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency", *([] if keep_alive else ["-H", "Connection: close"]), url]
+            self.commands["wrk (section 13)"] = ("wrk -t1 -c$CONNS -d${SECONDS}s --latency [-H 'Connection: close'] "
+                                                 "https://127.0.0.1:$PORT/")
+            return cmd
+        if tool == "oha":
+            cmd = ["oha", "-c", str(conns), "-z", f"{seconds}s", "--worker-threads", "1", "--no-tui", "--output-format",
+                   "json", "--insecure", *([] if keep_alive else ["--disable-keepalive"]), url]
+            self.commands["oha (section 13)"] = ("oha -c $CONNS -z ${SECONDS}s --worker-threads 1 --no-tui --output-format json "
+                                                 "--insecure [--disable-keepalive] https://127.0.0.1:$PORT/")
+            return cmd
+        ca = self.cert[0]
+        name = f"bench-tls-c{conns}-{'ka' if keep_alive else 'new'}-{'resume' if resumption else 'noresume'}"
+        scenario = self.scenario(
+            name, url,
+            f'[[phase]]\nduration = "{seconds}s"\nconcurrency = {conns}\n\n[[client]]\nname = "chaosload"\n'
+            f'ca_file = "{ca}"\ntls_session_resumption = {"true" if resumption else "false"}\n'
+            + ("" if keep_alive else "keep_alive = false\n"))
+        self.files[f"{name}.toml"] = self.files[f"{name}.toml"].replace(str(self.tmp), "$TMP")
+        self.commands["chaosload (section 13)"] = "chaosload run $TMP/bench-tls-….toml --out $TMP/runs --quiet --threads 1"
+        return self.chaosload_run(scenario)
+
+    def tls_probe(self, tool, keep_alive, resumption):
+        """Runs `tool` for 1 s against the logging server block: the share of its TLS
+        connections nginx saw resumed (`$ssl_session_reused` = r), and the protocol."""
+        srv = self.server("nginx-tls")
+        log_path = srv.reused_log
+        before = log_path.read_text().splitlines() if log_path.exists() else []
+        cmd = self.tls_cmd(tool, f"https://127.0.0.1:{srv.ports['probe']}/", 4, 1, keep_alive, resumption)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        time.sleep(0.3)
+        lines = (log_path.read_text().splitlines() if log_path.exists() else [])[len(before):]
+        if p.returncode != 0 or not lines:
+            return {"rc": p.returncode, "requests": len(lines), "error": (p.stderr or p.stdout)[-300:]}
+        reused = sum(1 for l in lines if l.startswith("r"))
+        protocols = sorted({l.split()[1] for l in lines if len(l.split()) > 1})
+        return {"rc": 0, "requests": len(lines), "reused": reused, "reused_share": reused / len(lines),
+                "protocols": protocols}
+
+    def chaosload_https(self):
+        """Whether this build's chaosload runs an https:// target with the bench's certificate:
+        a 1 s run, judged by its exit and result.json (never by its version)."""
+        srv = self.server("nginx-tls")
+        cmd = self.tls_cmd("chaosload", f"https://127.0.0.1:{srv.ports['resume']}/", 2, 1, True, True)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        try:
+            ok = p.returncode == 0 and parse_chaosload(p.stdout)["ok"] > 0
+        except Exception:
+            ok = False
+        if ok:
+            return None
+        first = next((l.strip() for l in (p.stderr + p.stdout).replace(str(self.tmp), "$TMP").splitlines() if l.strip()), "")
+        return f"chaosload: https not available in this build (a 1 s run against nginx's TLS port: exit {p.returncode}: {first[:200]})"
+
+    def tls_section(self):
+        if not shutil.which("openssl"):
+            self.tls_skipped = "openssl is not installed: no certificate"
+            log(f"section 13 skipped: {self.tls_skipped}")
+            return
+        self.cert = self.make_cert()
+        srv = self.server("nginx-tls")
+        self.chaosload_tls_skipped = self.chaosload_https()
+        if self.chaosload_tls_skipped:
+            log(f"section 13: {self.chaosload_tls_skipped}")
+        tools = [t for t in ("chaosload", "wrk", "oha")
+                 if (t != "chaosload" or not self.chaosload_tls_skipped) and (t == "chaosload" or shutil.which(t))]
+        missing = sorted({"wrk", "oha"} - set(tools))
+        if missing:
+            log(f"section 13: not installed, left out: {', '.join(missing)}")
+            self.missing_tools = sorted(set(getattr(self, "missing_tools", [])) | set(missing))
+        # (keep-alive, nginx resumes sessions, chaosload's tls_session_resumption): a session is
+        # resumed only on a new connection, so the kept-alive runs are measured once.
+        modes = [(True, True, True), (False, True, True), (False, True, False), (False, False, True)]
+        self.tls_probes = {}
+        for tool in tools:
+            for ka, server_resumes, resumption in modes:
+                if ka or not server_resumes:
+                    continue
+                if tool != "chaosload" and not resumption:
+                    continue
+                self.tls_probes[(tool, resumption)] = pr = self.tls_probe(tool, False, resumption)
+                log(f"section 13: {tool} (tls_session_resumption {resumption}) against the logging port: {pr}")
+        cases = []
+        for tool in tools:
+            for ka, server_resumes, resumption in modes:
+                if tool != "chaosload" and not resumption:
+                    continue  # wrk and oha have no switch: the refusing server is their "without"
+                cases.append((tool, ka, server_resumes, resumption))
+        log(f"section 13: {len(cases)} cases × {self.repeats} repeats × {self.duration}s, interleaved")
+        for rep in range(self.repeats):
+            order = cases[:]
+            self.rng.shuffle(order)
+            for tool, ka, server_resumes, resumption in order:
+                port = srv.ports["resume" if server_resumes else "refuse"]
+                conns = TLS_CONNS if ka else TLS_NEW_CONN_CONNS
+                cmd = self.tls_cmd(tool, f"https://127.0.0.1:{port}/", conns, self.duration, ka, resumption)
+                parser = {"wrk": parse_wrk, "oha": parse_oha, "chaosload": parse_chaosload}[tool]
+                self.measure(13, tool, cmd, self.duration, parser, servers=("nginx-tls",), conns=conns,
+                             keep_alive=ka, server_resumes=server_resumes, resumption=resumption, rep=rep)
+
     # --- driver ---
 
     def run(self):
@@ -1353,6 +1636,10 @@ class Bench:
             self.resolver_section()
         if 11 in self.sections:
             self.slow_section()
+        if 12 in self.sections:
+            self.h2_section()
+        if 13 in self.sections:
+            self.tls_section()
 
 
 NGINX_CONF = """# One worker (master_process off: the worker is the only process), loopback, no access log.
@@ -1438,6 +1725,7 @@ def machine():
         "nginx": sh(["nginx", "-v"]).replace("nginx version: ", ""),
         "dnsperf": next((l for l in sh(["dnsperf", "-h"]).splitlines() if l.startswith("Version")), "?"),
         "dnsmasq": sh(["dnsmasq", "--version"]).splitlines()[0],
+        "h2load": next((l for l in sh(["h2load", "--version"]).splitlines() if "nghttp2" in l), "?"),
         "slowhttptest": next((l.rsplit("version ", 1)[1] for l in sh(["slowhttptest", "-h"]).splitlines() if "version " in l), "?"),
     }
 
@@ -1658,7 +1946,8 @@ class Report:
             return
         short, long_ = b.mem_durations
         self.w(f"Open model, {b.mem_rate:,}/s constant against nginx; peak RSS of the whole chaosload process "
-               f"(`ru_maxrss` from wait4). Order: {short} s, {long_} s, {short} s.", "")
+               f"(GNU time's `%M`: wait4's own figure never falls below the bench's RSS when it forked). "
+               f"Order: {short} s, {long_} s, {short} s.", "")
         self.w("| run | peak RSS MB | requests | achieved /s | lag p99 | latency p99 | errors |", "|---|---|---|---|---|---|---|")
         for r in b.pick(6):
             errs = ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items())) or "0"
@@ -1964,6 +2253,124 @@ class Report:
                    f"not section 5's figure, because `--only 11` runs no section 5 and the machine's lag moves from one "
                    f"session to the next; section 5's own 1 ms target is shown beside it.", "")
 
+    def section_h2(self):
+        b = self.b
+        self.w("## 12. HTTP/2 (h2c, prior knowledge), closed model, against nginx: chaosload vs h2load", "")
+        if not b.pick(12):
+            self.w("Not run.", "")
+            return
+        self.w("nginx (one worker) with `listen … http2` on a plain port; each tool opens one connection and keeps "
+               "`$STREAMS` requests in flight on it, on one thread: `h2load -t1 -c1 -m$STREAMS`, chaosload `http = \"2\"`, "
+               "`concurrency = $STREAMS`, `--threads 1` (each worker has one HTTP/2 connection, so one worker is one "
+               "connection). **Peak RSS** is the whole process's, as GNU time reports it (`%M`; wait4's own figure never falls "
+               "below the bench's RSS when it forked, about 25 MB). h2load keeps a record of "
+               "every request it made, so its RSS grows with the run's length; chaosload's is bounded by its "
+               f"histograms: the ratio is for runs of the same length ({b.duration} s).", "")
+        self.w("| streams | tool | req/s, median (min–max) | CPU µs/request | nginx CPU µs/request | peak RSS MB | errors (counted runs) | runs counted |",
+               "|---|---|---|---|---|---|---|---|")
+        for m in H2_STREAMS:
+            for tool in ("chaosload", "h2load"):
+                runs = b.pick(12, tool=tool, streams=m)
+                if not runs:
+                    continue
+                rates, cpu = [r["rate"] for r in runs], [r["cpu_us_per_req"] for r in runs]
+                rss = [r["maxrss_kb"] / 1024 for r in runs]
+                self.w(f"| {m} | {tool} | {fmt(median(rates))}{rng_str(rates)} | {fmt(median(cpu), 2)}{rng_str(cpu, 2)} | "
+                       f"{fmt(median([r['server_cpu_us_per_req']['nginx-h2'] for r in runs]), 2)} | "
+                       f"{fmt(median(rss), 1)}{rng_str(rss, 1)} | {sum(r['errors'] for r in runs)} | {b.counted(12, tool=tool, streams=m)} |")
+        self.w("")
+        rows = []
+        for m in H2_STREAMS:
+            c = {k: self.med(12, k, tool="chaosload", streams=m) for k in ("rate", "cpu_us_per_req", "maxrss_kb")}
+            h = {k: self.med(12, k, tool="h2load", streams=m) for k in ("rate", "cpu_us_per_req", "maxrss_kb")}
+            if not all(c.values()) or not all(h.values()):
+                continue
+            v = c["rate"] / h["rate"]
+            rows.append((f"rate chaosload / h2load, {m} streams", v, f"≥ {T_H2_RATE}",
+                         self.target(12, f"h2c, {m} streams: rate ≥ {T_H2_RATE}× h2load", f"{v:.2f}×", v >= T_H2_RATE)))
+            rows.append((f"CPU/request chaosload / h2load, {m} streams", c["cpu_us_per_req"] / h["cpu_us_per_req"], "—", ""))
+            v = c["maxrss_kb"] / h["maxrss_kb"]
+            rows.append((f"peak RSS chaosload / h2load, {m} streams", v, f"≤ {T_H2_RSS}",
+                         self.target(12, f"h2c, {m} streams: peak RSS ≤ {T_H2_RSS}× h2load's", f"{v:.2f}×", v <= T_H2_RSS)))
+        if rows:
+            self.w("| ratio (of the medians) | measured | target | result |", "|---|---|---|---|")
+            for name, v, t, res in rows:
+                self.w(f"| {name} | {v:.2f}× | {t} | {res} |")
+            self.w("")
+        elif not b.pick(12, tool="h2load"):
+            self.w("h2load was not measured, so no ratio was taken.", "")
+
+    def section_tls(self):
+        b = self.b
+        self.w("## 13. HTTPS, closed model, against nginx with TLS: chaosload vs wrk vs oha", "")
+        if getattr(b, "tls_skipped", None):
+            self.w(f"Not run: {b.tls_skipped}.", "")
+            return
+        if getattr(b, "chaosload_tls_skipped", None):
+            self.w(f"**{b.chaosload_tls_skipped}**; its rows are left out.", "")
+        if not b.pick(13):
+            self.w("Not run.", "")
+            return
+        self.w("nginx (one worker) serves the same body over TLS with a P-256 certificate for 127.0.0.1 signed by a "
+               "CA the bench makes with openssl (below), on two ports: one **resuming** sessions (a session "
+               "cache and tickets), one **refusing** to (`ssl_session_cache off`, `ssl_session_tickets off`), so that "
+               "every tool can be measured with and without resumption whatever switches it has. Connections are "
+               f"either kept alive ({TLS_CONNS}: the handshakes happen once, at the start) or **new per request** "
+               f"({TLS_NEW_CONN_CONNS}: wrk `-H 'Connection: close'`, oha `--disable-keepalive`, chaosload "
+               "`keep_alive = false`), where a handshake is part of every request. chaosload trusts the "
+               "CA (`ca_file`); wrk never verifies one, oha is told not to (`--insecure`). chaosload's "
+               "`tls_session_resumption` is its own switch; wrk and oha have none, and resume when the server lets them.", "")
+        probes = getattr(b, "tls_probes", {})
+        if probes:
+            self.w("Whether each tool resumed, measured rather than assumed: a 1 s run with a new connection per request "
+                   "against a third port that logs nginx's `$ssl_session_reused`:", "")
+            for (tool, resumption), pr in probes.items():
+                knob = f" (`tls_session_resumption = {str(resumption).lower()}`)" if tool == "chaosload" else ""
+                if pr.get("rc") == 0:
+                    self.w(f"- {tool}{knob}: {pr['reused']:,} of {pr['requests']:,} connections resumed "
+                           f"({pr['reused_share']:.0%}), {', '.join(pr['protocols'])}")
+                else:
+                    self.w(f"- {tool}{knob}: not measured (exit {pr.get('rc')}, {pr.get('requests', 0)} logged)")
+            self.w("")
+        self.w("| connections | nginx | tool | tls_session_resumption | req/s, median (min–max) | CPU µs/request | nginx CPU µs/request | errors (counted runs) | runs counted |",
+               "|---|---|---|---|---|---|---|---|---|")
+        cases = sorted({(r["keep_alive"], r["server_resumes"], r["tool"], r["resumption"]) for r in b.pick(13)},
+                       key=lambda k: (not k[0], not k[1], ("chaosload", "wrk", "oha").index(k[2]), not k[3]))
+        for ka, sr, tool, res in cases:
+            tags = {"tool": tool, "keep_alive": ka, "server_resumes": sr, "resumption": res}
+            runs = b.pick(13, **tags)
+            rates, cpu = [r["rate"] for r in runs], [r["cpu_us_per_req"] for r in runs]
+            self.w(f"| {runs[0]['conns']} {'kept alive' if ka else 'new per request'} | {'resumes' if sr else 'refuses'} | "
+                   f"{tool} | {str(res).lower() if tool == 'chaosload' else '—'} | {fmt(median(rates))}{rng_str(rates)} | "
+                   f"{fmt(median(cpu), 2)}{rng_str(cpu, 2)} | {fmt(median([r['server_cpu_us_per_req']['nginx-tls'] for r in runs]), 2)} | "
+                   f"{sum(r['errors'] for r in runs)} | {b.counted(13, **tags)} |")
+        self.w("")
+        rows = []
+        med = lambda k, **t: self.med(13, k, **t)
+        for ka, sr, res, what in ((True, True, True, "kept alive"), (False, True, True, "new per request, resuming"),
+                                  (False, False, True, "new per request, nginx refusing")):
+            c = {k: med(k, tool="chaosload", keep_alive=ka, server_resumes=sr, resumption=res) for k in ("rate", "cpu_us_per_req")}
+            for other in ("wrk", "oha"):
+                o = {k: med(k, tool=other, keep_alive=ka, server_resumes=sr, resumption=True) for k in ("rate", "cpu_us_per_req")}
+                if all(c.values()) and all(o.values()):
+                    rows.append((f"rate chaosload / {other}, {what}", c["rate"] / o["rate"]))
+                    rows.append((f"CPU/request chaosload / {other}, {what}", c["cpu_us_per_req"] / o["cpu_us_per_req"]))
+        for tool in ("chaosload", "wrk", "oha"):
+            on = med("cpu_us_per_req", tool=tool, keep_alive=False, server_resumes=True, resumption=True)
+            off = med("cpu_us_per_req", tool=tool, keep_alive=False, server_resumes=False, resumption=True)
+            if on and off:
+                rows.append((f"CPU/request {tool}, new connections: nginx refusing / resuming", off / on))
+        on = med("cpu_us_per_req", tool="chaosload", keep_alive=False, server_resumes=True, resumption=True)
+        off = med("cpu_us_per_req", tool="chaosload", keep_alive=False, server_resumes=True, resumption=False)
+        if on and off:
+            rows.append(("CPU/request chaosload, new connections: tls_session_resumption false / true", off / on))
+        if rows:
+            self.w("| ratio (of the medians) | measured |", "|---|---|")
+            for name, v in rows:
+                self.w(f"| {name} | {v:.2f}× |")
+            self.w("")
+        self.w("No target was set for these figures.", "")
+
     def render(self):
         b, info = self.b, self.info
         body_start = len(self.lines)
@@ -1989,6 +2396,10 @@ class Report:
             self.section_resolver()
         if 11 in b.sections:
             self.section_slow()
+        if 12 in b.sections:
+            self.section_h2()
+        if 13 in b.sections:
+            self.section_tls()
         body = self.lines[body_start:]
         self.lines = self.lines[:body_start]
 
@@ -2022,7 +2433,8 @@ class Report:
                f"| kernel | {info['kernel']} |", f"| OS | {info['os']} |", f"| chaosload | {info['chaosload']} |",
                f"| rustc | {info['rustc']} |", f"| wrk | {info['wrk']} |", f"| oha | {info['oha']} |",
                f"| nginx | {info['nginx']} |", f"| dnsperf | {info.get('dnsperf', '?')} |",
-               f"| dnsmasq | {info.get('dnsmasq', '?')} |", f"| slowhttptest | {info.get('slowhttptest', '?')} |")
+               f"| dnsmasq | {info.get('dnsmasq', '?')} |", f"| slowhttptest | {info.get('slowhttptest', '?')} |",
+               f"| h2load | {info.get('h2load', '?')} |")
         if steals:
             self.w(f"| CPU steal during the runs | median {median(steals):.0%}, max {max(steals):.0%} (from /proc/stat) |")
         load = os.getloadavg()
@@ -2072,7 +2484,8 @@ class Report:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="2 s runs, 1 repeat: a smoke check (writes under bench/results/)")
-    ap.add_argument("--only", type=int, choices=range(1, 12), metavar="N", help="run only section N (1-11)")
+    ap.add_argument("--only", type=int, choices=range(1, SECTIONS + 1), metavar="N",
+                    help=f"run only section N (1-{SECTIONS})")
     ap.add_argument("--repeats", type=int, help="interleaved repeats (default 5, quick 1)")
     ap.add_argument("--duration", type=int, help="seconds per run (default 5, quick 2)")
     ap.add_argument("--seed", type=int, default=5, help="seed of the interleaving order")

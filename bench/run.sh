@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # chaosload's benchmark (issue 5): chaosload against wrk, oha and nginx on loopback, (issue 13)
-# the DNS stub against dnsmasq under dnsperf, and (issue 14) slow-client cohorts against slowhttptest.
-# Installs what is missing (Debian's wrk, nginx, valgrind, dnsperf, dnsmasq, dig and slowhttptest, oha from
+# the DNS stub against dnsmasq under dnsperf, (issue 14) slow-client cohorts against slowhttptest,
+# and (issue 18) HTTP/2 against h2load and HTTPS against nginx with TLS.
+# Installs what is missing (Debian's wrk, nginx, valgrind, dnsperf, dnsmasq, dig, slowhttptest,
+# h2load (nghttp2-client), openssl and GNU time, oha from
 # crates.io), builds chaosload in release mode, then runs bench/bench.py, which writes BENCHMARKS.md (full run) or
 # bench/results/<timestamp>.md (--quick / --only N), and bench/results/<timestamp>.json.
 #
@@ -24,6 +26,9 @@ command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq)
 command -v dig >/dev/null || missing+=(dnsutils)
 command -v slowhttptest >/dev/null || missing+=(slowhttptest)
 command -v ss >/dev/null || missing+=(iproute2)
+command -v h2load >/dev/null || missing+=(nghttp2-client)
+command -v openssl >/dev/null || missing+=(openssl)
+[ -x /usr/bin/time ] || missing+=(time)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (Debian packages)" >&2
   as_root apt-get update -qq
@@ -47,7 +52,8 @@ export BENCH_PIDFILE=$pidfile
 cleanup() {
   local pid
   while read -r pid; do
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+    # A run under GNU time leads a process group of its own: the group goes with it.
+    [ -n "$pid" ] && { kill -KILL -- "-$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; } || true
   done < "$pidfile"
   rm -f "$pidfile"
 }

@@ -24,15 +24,26 @@ impl Default for Hist {
     }
 }
 
+/// The highest value a new histogram has room for before it grows (µs): its first bucket. The
+/// layout of buckets depends only on the lowest value (1 µs) and the significant digits (3), so
+/// a histogram that grew to an hour holds every value exactly as one made an hour wide at once.
+const INITIAL_HIGH_US: u64 = 2;
+
 impl Hist {
+    /// An empty histogram that grows as values arrive (hdrhistogram's `auto`), up to `MAX_US`
+    /// because `record` clamps there. One made an hour wide at once writes 23,552 counters
+    /// (184 kB) at creation, and every worker keeps seven per phase: with 64 workers that was
+    /// 84 MB of zeros; grown, a histogram of sub-millisecond latencies holds 2,048-5,120.
     pub fn new() -> Hist {
-        Hist(Histogram::new_with_bounds(1, MAX_US, 3).expect("static histogram bounds are valid"))
+        let mut h = Histogram::new_with_bounds(1, INITIAL_HIGH_US, 3).expect("static histogram bounds are valid");
+        h.auto(true);
+        Hist(h)
     }
 
     /// Records a duration; values beyond an hour are clamped to it (and so still counted).
     pub fn record(&mut self, d: Duration) {
         let us = (d.as_micros() as u64).clamp(1, MAX_US);
-        self.0.record(us).expect("value is clamped into range");
+        self.0.record(us).expect("an auto-resizing histogram takes any value up to u64::MAX / 2");
     }
 
     pub fn add(&mut self, other: &Hist) {
@@ -102,5 +113,36 @@ mod tests {
         assert!(back.inner().max() >= MAX_US - MAX_US / 1000);
         let p50 = back.quantile_us(0.5) as f64;
         assert!((50_000.0..=51_100.0).contains(&p50), "{p50}");
+    }
+
+    /// Growing changes room, never buckets: every quantile, count and bucket edge matches a
+    /// histogram made an hour wide at once, and a new one is small.
+    #[test]
+    fn grows_to_the_same_buckets_as_one_made_wide() {
+        let mut grown = Hist::new();
+        assert!(grown.inner().distinct_values() <= 2048, "{}", grown.inner().distinct_values());
+        let mut wide = Histogram::<u64>::new_with_bounds(1, MAX_US, 3).unwrap();
+        let mut x: u64 = 7;
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let us = 1 + (x >> 33) % (1 << ((x >> 20) % 32));
+            grown.record(Duration::from_micros(us));
+            wide.record(us.clamp(1, MAX_US)).unwrap();
+        }
+        grown.record(Duration::from_secs(7200));
+        wide.record(MAX_US).unwrap();
+        assert_eq!(grown.len(), wide.len());
+        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(grown.quantile_us(q), wide.value_at_quantile(q), "q {q}");
+        }
+        for v in [1, 999, 2048, 123_456, MAX_US] {
+            assert_eq!(grown.inner().lowest_equivalent(v), wide.lowest_equivalent(v));
+            assert_eq!(grown.inner().count_at(v), wide.count_at(v));
+        }
+        let mut merged = Hist::new();
+        merged.add(&grown);
+        assert_eq!(merged.quantile_us(0.99), wide.value_at_quantile(0.99));
+        let back = Hist::decode(&grown.encode()).unwrap();
+        assert_eq!(back.quantile_us(0.999), wide.value_at_quantile(0.999));
     }
 }
