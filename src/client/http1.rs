@@ -354,7 +354,11 @@ impl Http1Conn {
         if body == BodyLength::UntilClose || matches!(result, Err(BodyFailure::Io(_) | BodyFailure::Eof)) {
             self.peer_closed.set(true);
         }
+        let tls = self.io.stream.is_tls();
         result.map_err(|e| match e {
+            // The body ended with the connection, but TLS's close_notify never came: whole or cut
+            // short, nobody can tell (rustls reports the bare close as an unexpected EOF).
+            BodyFailure::Io(e) if tls && e.kind() == io::ErrorKind::UnexpectedEof => ErrorKind::TlsError,
             BodyFailure::Io(e) => classify_io(&e, ErrorKind::BodyError),
             BodyFailure::Eof | BodyFailure::Malformed => ErrorKind::BodyError,
             BodyFailure::TooLarge => ErrorKind::ResponseTooLarge,

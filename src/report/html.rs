@@ -304,6 +304,24 @@ fn charts_section(out: &mut String, r: &RunResult) {
         );
         figure(out, "Connect time", &svg, "Time to open a TCP connection, by percentile, all phases.");
     }
+    let tls = lines(r, &[(|p| &p.tls_handshake_time, false)]);
+    if !tls.is_empty() {
+        let svg = charts::spectrum(
+            "chart-tls",
+            "TLS handshake time distribution",
+            "TLS handshake time (log scale)",
+            &names,
+            &tls,
+            &[],
+        );
+        figure(
+            out,
+            "TLS handshake time",
+            &svg,
+            "Time of each new connection's TLS handshake, after its TCP connect (not part of connect time), by \
+             percentile, all phases.",
+        );
+    }
     let dns = lines(r, &[(|p| &p.dns_time, false)]);
     if !dns.is_empty() {
         let svg =

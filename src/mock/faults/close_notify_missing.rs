@@ -1,7 +1,7 @@
 //! `close_notify_missing`: a request it hits is answered with a body framed by the connection's
 //! close (`Connection: close`, no `Content-Length`), and the connection then ends with a bare
 //! TCP FIN, without TLS's close_notify: the client cannot tell the whole body from a truncated
-//! one, and a strict client (rustls, OpenSSL 3's curl) reports the body as cut off. Needs
+//! one; a strict client (rustls, `openssl s_client`) reports the body as cut off, curl takes it. Needs
 //! `[mock] tls`; HTTP/1 only.
 
 use super::{response_head, Decision, MockFaultKind, Request, RequestFaults, Role};
