@@ -11,7 +11,7 @@
 //!   plan's faults across layers: `FaultKind`, `ByLayer`, the registry of every kind).
 //! - `fault/`    — what every layer's faults are made of: `FaultPlan` on the timeline, the `Keys` kinds read.
 //! - `load/`     — `schedule` (traffic shapes as data → intended send times), `engine`.
-//! - `client/`   — the client under test: a pool of our own, HTTP/1.1 of our own (`http1`), h2c on hyper.
+//! - `client/`   — the client under test: a pool of our own, HTTP/1.1 of our own (`http1`), HTTP/2 on hyper, TLS on rustls (`tls`).
 //! - `http1`     — HTTP/1.1 framing and body skipping shared by the client and the mock.
 //! - `mock/`     — the built-in mock upstream: fault kinds (`faults/`), the serverless model, behaviour, servers.
 //! - `chaos/`    — the chaos proxy: a chain of toxics per connection and direction (`toxics/`, one a file).

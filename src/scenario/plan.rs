@@ -217,6 +217,15 @@ impl PlanParts {
     fn tls_fault_violations(&self) -> Vec<Violation> {
         let mut out = Vec::new();
         for (i, fault) in self.faults.iter().enumerate() {
+            let tls_target = self.mock.tls.is_some()
+                || matches!(&self.target, Target::Url(uri) if uri.scheme_str() == Some("https"));
+            if matches!(fault.kind, FaultKind::Clients(_)) && tls_target {
+                out.push(Violation {
+                    field: format!("fault[{i}].kind"),
+                    message: "slow-client cohorts speak plain HTTP, and the target speaks TLS".into(),
+                    hint: Some("run the cohorts against a plain target (remove tls = true, or use http://)".into()),
+                });
+            }
             let FaultKind::Mock(kind) = &fault.kind else { continue };
             if !kind.needs_tls() {
                 continue;
