@@ -25,6 +25,10 @@ pub enum Purpose {
     DnsHit = 7,
     /// A dns `delay` fault's delay for a query.
     DnsDelay = 8,
+    /// Whether an HTTP/2 connection fault (`goaway`, `max_concurrent_streams`…) hits a connection.
+    H2Hit = 9,
+    /// Where within its window a `goaway` reaches a connection.
+    GoawayAt = 10,
 }
 
 /// The scenario seed, scrambled once; every draw derives from it.

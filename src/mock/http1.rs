@@ -323,6 +323,12 @@ impl Replay {
     }
 }
 
+impl super::wire::MockSocket for Replay {
+    fn reset_on_close(&self) {
+        super::wire::MockSocket::reset_on_close(&self.stream);
+    }
+}
+
 impl AsyncRead for Replay {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();

@@ -27,6 +27,7 @@
 //! HTTP/1.1 with a server of its own (`http1.rs`) rather than hyper's.
 
 mod behaviour;
+mod h2;
 mod defences;
 pub mod faults;
 mod http1;

@@ -1,13 +1,13 @@
-//! What a connection does with a socket taken back from hyper for a socket-level fault: reset it,
-//! close it without a byte, or write raw bytes and then do either.
+//! What a connection does with a socket taken back from hyper or h2 for a socket-level fault:
+//! reset it, close it without a byte, or write raw bytes and then do either.
 
 use bytes::Bytes;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// A socket-level end of a connection, decided by a fault or by the keep-alive and serverless
-/// models, carried out by the connection's task (`server.rs`).
+/// models, carried out by the connection's task (`server.rs`, `h2.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Wire {
     /// Reset at once.
@@ -18,8 +18,22 @@ pub(crate) enum Wire {
     Raw { bytes: Bytes, rst: bool },
 }
 
+/// A connection's byte stream as the mock serves it (a TCP socket; any layer over one), with the
+/// one socket-level act a [`Wire`] needs of it.
+pub(crate) trait MockSocket: AsyncRead + AsyncWrite + Unpin + Send + 'static {
+    /// Makes closing it reset the connection (RST, unsent data dropped) instead of a FIN: on a
+    /// TCP socket, SO_LINGER 0.
+    fn reset_on_close(&self);
+}
+
+impl MockSocket for TcpStream {
+    fn reset_on_close(&self) {
+        let _ = socket2::SockRef::from(self).set_linger(Some(Duration::ZERO));
+    }
+}
+
 impl Wire {
-    pub(crate) async fn execute(self, mut stream: TcpStream) {
+    pub(crate) async fn execute<S: MockSocket>(self, mut stream: S) {
         match self {
             Wire::Rst => rst(stream),
             Wire::Fin => drop(stream),
@@ -36,7 +50,7 @@ impl Wire {
 }
 
 /// Resets a connection: linger 0, then close (the kernel sends RST and drops unsent data).
-pub(crate) fn rst(stream: TcpStream) {
-    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+pub(crate) fn rst<S: MockSocket>(stream: S) {
+    stream.reset_on_close();
     drop(stream);
 }

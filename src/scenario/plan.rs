@@ -18,6 +18,7 @@ pub use crate::fault::FaultPlan;
 pub use crate::mock::faults::MockFault;
 pub use crate::mock::plan::{KeepAliveClose, MockLimits, MockPlan, OnFreeze, ServerlessPlan};
 
+use crate::mock::faults::Protocols;
 use crate::dist::Dist;
 use crate::vocabulary::{dist_json, duration_str, limit_json, opt_duration_str, words, Words};
 use bytes::Bytes;
@@ -268,9 +269,10 @@ impl Plan {
         self.0.clone()
     }
 
-    /// What a user should know before trusting a comparison, though the scenario is valid: HTTP/2
-    /// configurations that will not meet HTTP/1-only mock faults, so their figures under those
-    /// faults say nothing about how they would fare.
+    /// What a user should know before trusting a comparison, though the scenario is valid:
+    /// configurations that will not meet a mock fault of the other HTTP version only (HTTP/1's
+    /// chunked framing, HTTP/2's frames), so their figures under it say nothing about how they
+    /// would fare.
     pub fn warnings(&self) -> Vec<String> {
         self.warnings_for(|_| true)
     }
@@ -278,7 +280,7 @@ impl Plan {
     /// [`Plan::warnings`] for the client configurations whose names `selected` accepts (`run
     /// --client`).
     pub fn warnings_for(&self, selected: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut out = self.http1_only_warnings(selected);
+        let mut out = self.protocol_warnings(selected);
         if self.target_name().is_none() && self.faults.iter().any(|f| f.layer() == Layer::Dns) {
             out.push(
                 "the dns faults act on chaosload's DNS stub, but the target is an address: no configuration looks a \
@@ -289,28 +291,36 @@ impl Plan {
         out
     }
 
-    fn http1_only_warnings(&self, selected: impl Fn(&str) -> bool) -> Vec<String> {
-        let h2: Vec<&str> = self
-            .clients
-            .iter()
-            .filter(|c| c.http == HttpVersion::Http2 && selected(&c.name))
-            .map(|c| c.name.as_str())
-            .collect();
-        if h2.is_empty() {
-            return Vec::new();
-        }
-        let names = h2.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+    /// A warning per mock fault of one HTTP version's connections only, when selected
+    /// configurations speak the other.
+    fn protocol_warnings(&self, selected: impl Fn(&str) -> bool) -> Vec<String> {
+        let speaking = |version: HttpVersion| -> Vec<String> {
+            self.clients
+                .iter()
+                .filter(|c| c.http == version && selected(&c.name))
+                .map(|c| format!("\"{}\"", c.name))
+                .collect()
+        };
+        let (h1, h2) = (speaking(HttpVersion::Http1), speaking(HttpVersion::Http2));
         self.faults
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.http1_only())
-            .map(|(i, f)| {
+            .filter_map(|(i, f)| {
+                let (only, others, their) = match f.protocols() {
+                    Protocols::Both => return None,
+                    Protocols::Http1 => ("HTTP/1", &h2, "http = \"2\""),
+                    Protocols::Http2 => ("HTTP/2", &h1, "http = \"1\""),
+                };
+                if others.is_empty() {
+                    return None;
+                }
                 let kind = f.kind.name();
-                format!(
-                    "fault[{i}] ({kind}, layer mock) acts on HTTP/1 connections only: {names} (http = \"2\") will \
-                     not meet it, so {} figures under it are not comparable with HTTP/1 configurations'",
-                    if h2.len() == 1 { "its" } else { "their" }
-                )
+                Some(format!(
+                    "fault[{i}] ({kind}, layer mock) acts on {only} connections only: {} ({their}) will not meet \
+                     it, so {} figures under it are not comparable with {only} configurations'",
+                    others.join(", "),
+                    if others.len() == 1 { "its" } else { "their" }
+                ))
             })
             .collect()
     }

@@ -1,6 +1,6 @@
 //! `empty_response`: close the connection (FIN) without sending any response byte.
 
-use super::{Decision, MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, Decision, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::Keys;
 use crate::mock::wire::Wire;
 use serde_json::{json, Value};
@@ -20,8 +20,8 @@ impl MockFaultKind for EmptyResponse {
         json!({})
     }
 
-    fn http1_only(&self) -> bool {
-        true
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {
