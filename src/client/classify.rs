@@ -41,7 +41,31 @@ pub(super) fn is_reset(kind: std::io::ErrorKind) -> bool {
     matches!(kind, Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe)
 }
 
+/// What an HTTP/2 stream error under a hyper error says happened: the stream refused
+/// unprocessed (RST_STREAM REFUSED_STREAM, or past a graceful GOAWAY's last-stream id: h2 fails
+/// those streams with the GOAWAY's NO_ERROR), reset otherwise, or the connection ended by a
+/// GOAWAY with an error code. `None` for anything else (an I/O error, hyper's own).
+pub(super) fn h2_cause(e: &hyper::Error) -> Option<ErrorKind> {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(h2) = err.downcast_ref::<h2::Error>() {
+            let reason = h2.reason()?;
+            return match (h2.is_go_away(), h2.is_reset(), reason) {
+                (true, _, h2::Reason::NO_ERROR) | (_, true, h2::Reason::REFUSED_STREAM) => Some(ErrorKind::RefusedStream),
+                (true, _, _) => Some(ErrorKind::Goaway),
+                (false, true, _) => Some(ErrorKind::StreamReset),
+                (false, false, _) => None,
+            };
+        }
+        source = err.source();
+    }
+    None
+}
+
 pub(super) fn classify_hyper(e: &hyper::Error) -> ErrorKind {
+    if let Some(kind) = h2_cause(e) {
+        return kind;
+    }
     match io_cause(e) {
         Some(kind) if is_reset(kind) => ErrorKind::Reset,
         Some(std::io::ErrorKind::UnexpectedEof) => ErrorKind::ClosedBeforeResponse,
@@ -51,6 +75,9 @@ pub(super) fn classify_hyper(e: &hyper::Error) -> ErrorKind {
 }
 
 pub(super) fn classify_body(e: &hyper::Error) -> ErrorKind {
+    if let Some(kind) = h2_cause(e) {
+        return kind;
+    }
     match io_cause(e) {
         Some(kind) if is_reset(kind) => ErrorKind::Reset,
         _ => ErrorKind::BodyError,

@@ -88,6 +88,8 @@ struct Shared {
     refuse: CancellationToken,
     /// Cancelled when the connection task ends: streams left unanswered then finish.
     done: CancellationToken,
+    /// The highest stream id answered in full (an abrupt GOAWAY's last-stream id).
+    answered: AtomicU32,
     /// Completed flushes of the socket (by h2, after it wrote frames).
     flushes: Arc<AtomicU64>,
 }
@@ -131,6 +133,7 @@ pub(crate) async fn serve<S: MockSocket>(
         activity: Arc::new(Activity::new()),
         idle_timeout: idle,
         served: AtomicU32::new(0),
+        answered: AtomicU32::new(0),
         binding: ConnBinding::default(),
         end: Mutex::new(None),
         wake: Notify::new(),
@@ -166,7 +169,7 @@ pub(crate) async fn serve<S: MockSocket>(
     let wire = loop {
         if let Some((wire, mark, by)) = &ending {
             if mark.is_none_or(|m| shared.flushes.load(Relaxed) > m) || Instant::now() >= *by {
-                break wire.clone();
+                break Some(wire.clone());
             }
         }
         tokio::select! {
@@ -175,7 +178,7 @@ pub(crate) async fn serve<S: MockSocket>(
                 Some(Ok((req, respond))) => {
                     streams.spawn(answer_stream(Arc::clone(&behaviour), Arc::clone(&shared), req, respond));
                 }
-                Some(Err(_)) | None => return,
+                Some(Err(_)) | None => break None,
             },
             Some(_) = streams.join_next() => {}
             () = shared.wake.notified(), if ending.is_none() => {
@@ -191,7 +194,7 @@ pub(crate) async fn serve<S: MockSocket>(
                     Ok(()) => {
                         counters.event(MockEvent::ClosedIdle, Instant::now());
                         if close == KeepAliveClose::Rst {
-                            break Wire::Rst;
+                            break Some(Wire::Rst);
                         }
                         conn.graceful_shutdown();
                         closing = true;
@@ -209,7 +212,12 @@ pub(crate) async fn serve<S: MockSocket>(
                         conn.graceful_shutdown();
                         closing = true;
                     }
-                    Some(Goaway::Abrupt { error_code }) => conn.abrupt_shutdown(Reason::from(error_code.code())),
+                    // Written by hand: h2's own (`abrupt_shutdown`) names the last stream received,
+                    // so the streams in flight would fail on the close, not on the GOAWAY.
+                    Some(Goaway::Abrupt { error_code }) => {
+                        let last = shared.answered.load(Relaxed);
+                        break Some(Wire::Raw { bytes: goaway_frame(last, error_code.code()), rst: false });
+                    }
                     None => {}
                 }
             }
@@ -225,9 +233,18 @@ pub(crate) async fn serve<S: MockSocket>(
     };
     drop(conn);
     let stream = lock(&slot).take();
-    if let Some(stream) = stream {
+    if let (Some(stream), Some(wire)) = (stream, wire) {
         wire.execute(stream).await;
     }
+}
+
+/// A GOAWAY frame (RFC 9113 section 6.8): `last_stream` the highest stream the server processed,
+/// every later one failed with `code`.
+fn goaway_frame(last_stream: u32, code: u32) -> Bytes {
+    let mut frame = vec![0, 0, 8, 0x7, 0, 0, 0, 0, 0];
+    frame.extend_from_slice(&(last_stream & 0x7fff_ffff).to_be_bytes());
+    frame.extend_from_slice(&code.to_be_bytes());
+    frame.into()
 }
 
 /// One stream: the behaviour's answer, carried out with h2.
@@ -252,7 +269,9 @@ async fn answer_stream(
     };
     match answer {
         Answer::Respond(res) => {
-            let _ = send(&mut respond, res).await;
+            if send(&mut respond, res).await.is_ok() {
+                shared.answered.fetch_max(u32::from(respond.stream_id()), Relaxed);
+            }
         }
         Answer::RespondThen(res, wire) => {
             let sent = send(&mut respond, res).await;

@@ -112,3 +112,5 @@ mod tests_defences;
 mod tests_faults;
 #[cfg(test)]
 mod tests_malformed;
+#[cfg(test)]
+mod tests_h2;

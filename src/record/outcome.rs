@@ -28,6 +28,13 @@ pub enum ErrorKind {
     /// The client's response-header or read timeout fired: the response (or its next byte) did
     /// not come in time.
     ReadTimeout,
+    /// HTTP/2: the server refused the stream unprocessed — RST_STREAM REFUSED_STREAM, or a
+    /// graceful GOAWAY (NO_ERROR) whose last-stream id it was past: safe to send again.
+    RefusedStream,
+    /// HTTP/2: the server reset the stream (RST_STREAM) with any other error code.
+    StreamReset,
+    /// HTTP/2: the server ended the connection with a GOAWAY carrying an error code.
+    Goaway,
     /// The response started but its body failed.
     BodyError,
     /// The response could not be parsed.
@@ -45,7 +52,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind except `HttpStatus`, in report order.
-    pub const TRANSPORT: [ErrorKind; 16] = [
+    pub const TRANSPORT: [ErrorKind; 19] = [
         ErrorKind::DnsTimeout,
         ErrorKind::DnsError,
         ErrorKind::DnsNxdomain,
@@ -57,6 +64,9 @@ impl ErrorKind {
         ErrorKind::ClosedBeforeResponse,
         ErrorKind::RequestTimeout,
         ErrorKind::ReadTimeout,
+        ErrorKind::RefusedStream,
+        ErrorKind::StreamReset,
+        ErrorKind::Goaway,
         ErrorKind::BodyError,
         ErrorKind::Protocol,
         ErrorKind::ResponseTooLarge,
@@ -102,6 +112,9 @@ impl ErrorKind {
             ErrorKind::ClosedBeforeResponse => "closed_before_response",
             ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::ReadTimeout => "read_timeout",
+            ErrorKind::RefusedStream => "refused_stream",
+            ErrorKind::StreamReset => "stream_reset",
+            ErrorKind::Goaway => "goaway",
             ErrorKind::BodyError => "body_error",
             ErrorKind::Protocol => "protocol",
             ErrorKind::ResponseTooLarge => "response_too_large",

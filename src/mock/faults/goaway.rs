@@ -17,8 +17,8 @@ pub enum Goaway {
     /// (RST_STREAM REFUSED_STREAM), as an instance that stops taking work at once
     /// (`in_flight = "refuse"`; `"finish"` answers them).
     Graceful { refuse_in_flight: bool },
-    /// GOAWAY with this code and the highest stream id received, then the connection closed
-    /// without waiting for its streams.
+    /// GOAWAY with this code and the highest stream id answered, then the connection closed
+    /// (FIN) without waiting: the streams in flight fail with the code.
     Abrupt { error_code: H2Code },
 }
 
