@@ -66,6 +66,15 @@ pub(super) fn classify_hyper(e: &hyper::Error) -> ErrorKind {
     if let Some(kind) = h2_cause(e) {
         return kind;
     }
+    if e.is_timeout() {
+        // hyper's only timer here: the HTTP/2 keep-alive PING's (`h2_keepalive_timeout`).
+        return ErrorKind::PingTimeout;
+    }
+    if e.is_canceled() && io_cause(e).is_none() {
+        // Queued in hyper's HTTP/2 dispatcher when the connection went away (a GOAWAY came
+        // first): never sent, so never processed.
+        return ErrorKind::RefusedStream;
+    }
     match io_cause(e) {
         Some(kind) if is_reset(kind) => ErrorKind::Reset,
         Some(std::io::ErrorKind::UnexpectedEof) => ErrorKind::ClosedBeforeResponse,
@@ -77,6 +86,9 @@ pub(super) fn classify_hyper(e: &hyper::Error) -> ErrorKind {
 pub(super) fn classify_body(e: &hyper::Error) -> ErrorKind {
     if let Some(kind) = h2_cause(e) {
         return kind;
+    }
+    if e.is_timeout() {
+        return ErrorKind::PingTimeout;
     }
     match io_cause(e) {
         Some(kind) if is_reset(kind) => ErrorKind::Reset,

@@ -35,6 +35,9 @@ pub enum ErrorKind {
     StreamReset,
     /// HTTP/2: the server ended the connection with a GOAWAY carrying an error code.
     Goaway,
+    /// HTTP/2: a keep-alive PING went unanswered for `h2_keepalive_timeout`; the client closed
+    /// the connection.
+    PingTimeout,
     /// The response started but its body failed.
     BodyError,
     /// The response could not be parsed.
@@ -52,7 +55,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind except `HttpStatus`, in report order.
-    pub const TRANSPORT: [ErrorKind; 19] = [
+    pub const TRANSPORT: [ErrorKind; 20] = [
         ErrorKind::DnsTimeout,
         ErrorKind::DnsError,
         ErrorKind::DnsNxdomain,
@@ -67,6 +70,7 @@ impl ErrorKind {
         ErrorKind::RefusedStream,
         ErrorKind::StreamReset,
         ErrorKind::Goaway,
+        ErrorKind::PingTimeout,
         ErrorKind::BodyError,
         ErrorKind::Protocol,
         ErrorKind::ResponseTooLarge,
@@ -115,6 +119,7 @@ impl ErrorKind {
             ErrorKind::RefusedStream => "refused_stream",
             ErrorKind::StreamReset => "stream_reset",
             ErrorKind::Goaway => "goaway",
+            ErrorKind::PingTimeout => "ping_timeout",
             ErrorKind::BodyError => "body_error",
             ErrorKind::Protocol => "protocol",
             ErrorKind::ResponseTooLarge => "response_too_large",

@@ -470,6 +470,9 @@ impl ClientPlan {
             "max_conns_per_host": limit_json(self.max_conns_per_host),
             "connect_timeout": opt_duration_str(self.connect_timeout),
             "tcp_keepalive": opt_duration_str(self.tcp_keepalive),
+            "h2_connections": self.h2_connections,
+            "h2_keepalive_interval": opt_duration_str(self.h2_keepalive_interval),
+            "h2_keepalive_timeout": duration_str(self.h2_keepalive_timeout),
             "request_timeout": opt_duration_str(self.request_timeout),
             "response_header_timeout": opt_duration_str(self.response_header_timeout),
             "read_timeout": opt_duration_str(self.read_timeout),
@@ -729,6 +732,13 @@ pub struct ClientPlan {
     pub connect_timeout: Option<Duration>,
     /// TCP keep-alive probes on every connection after this idle time (`None`: off).
     pub tcp_keepalive: Option<Duration>,
+    /// HTTP/2: connections per host per worker, which requests take in turn. Default 1.
+    pub h2_connections: usize,
+    /// HTTP/2: a PING this often, in flight and idle (`None`: none, hyper's default).
+    pub h2_keepalive_interval: Option<Duration>,
+    /// HTTP/2: a PING unanswered this long ends the connection, failing its streams with
+    /// `ping_timeout`. Default 20s (hyper's).
+    pub h2_keepalive_timeout: Duration,
     /// Limit on one attempt: waiting for a connection, connecting, sending, reading the body.
     pub request_timeout: Option<Duration>,
     /// Limit from the request's last byte written to the response head's end (Go's
@@ -774,6 +784,9 @@ impl ClientPlan {
             max_conns_per_host: None,
             connect_timeout: None,
             tcp_keepalive: None,
+            h2_connections: 1,
+            h2_keepalive_interval: None,
+            h2_keepalive_timeout: Duration::from_secs(20),
             request_timeout: None,
             response_header_timeout: None,
             read_timeout: None,
