@@ -51,7 +51,9 @@ pub(super) fn h2_cause(e: &hyper::Error) -> Option<ErrorKind> {
         if let Some(h2) = err.downcast_ref::<h2::Error>() {
             let reason = h2.reason()?;
             return match (h2.is_go_away(), h2.is_reset(), reason) {
-                (true, _, h2::Reason::NO_ERROR) | (_, true, h2::Reason::REFUSED_STREAM) => Some(ErrorKind::RefusedStream),
+                (true, _, h2::Reason::NO_ERROR) | (_, true, h2::Reason::REFUSED_STREAM) => {
+                    Some(ErrorKind::RefusedStream)
+                }
                 (true, _, _) => Some(ErrorKind::Goaway),
                 (false, true, _) => Some(ErrorKind::StreamReset),
                 (false, false, _) => None,

@@ -531,10 +531,8 @@ impl Pool {
                         .keep_alive_timeout(timeout)
                         .keep_alive_while_idle(true);
                 }
-                let (sender, driver) = builder
-                    .handshake(TokioIo::new(stream))
-                    .await
-                    .map_err(|e| failed(classify_hyper(&e)))?;
+                let (sender, driver) =
+                    builder.handshake(TokioIo::new(stream)).await.map_err(|e| failed(classify_hyper(&e)))?;
                 let count_close = count_close();
                 tokio::task::spawn_local(async move {
                     let _ = driver.await;

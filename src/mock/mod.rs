@@ -27,9 +27,9 @@
 //! HTTP/1.1 with a server of its own (`http1.rs`) rather than hyper's.
 
 mod behaviour;
-mod h2;
 mod defences;
 pub mod faults;
+mod h2;
 mod http1;
 pub mod plan;
 mod server;
@@ -111,6 +111,6 @@ mod tests_defences;
 #[cfg(test)]
 mod tests_faults;
 #[cfg(test)]
-mod tests_malformed;
-#[cfg(test)]
 mod tests_h2;
+#[cfg(test)]
+mod tests_malformed;

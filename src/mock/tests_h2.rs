@@ -10,9 +10,9 @@ use crate::mock::faults::{
     PingTimeout, Reset, RstStream, SettingsDelay, Status,
 };
 use crate::mock::plan::MockPlan;
-use bytes::Bytes;
 use ::h2::client::SendRequest;
 use ::h2::Reason;
+use bytes::Bytes;
 use http::{Request, StatusCode};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
@@ -87,7 +87,8 @@ async fn per_request_faults_act_on_h2_streams() {
 
 #[tokio::test]
 async fn rst_stream_resets_the_stream_with_its_code_and_the_connection_goes_on() {
-    for (code, reason_) in [(H2Code::RefusedStream, Reason::REFUSED_STREAM), (H2Code::EnhanceYourCalm, Reason::ENHANCE_YOUR_CALM)]
+    for (code, reason_) in
+        [(H2Code::RefusedStream, Reason::REFUSED_STREAM), (H2Code::EnhanceYourCalm, Reason::ENHANCE_YOUR_CALM)]
     {
         let m = mock(MockPlan::default(), vec![window(RstStream { error_code: code }, Duration::ZERO, ms(400))]);
         let (mut sender, _conn) = connect(m.addr()).await;
@@ -107,7 +108,11 @@ async fn graceful_goaway_finishes_the_streams_received_then_closes() {
     let finish = Goaway::Graceful { refuse_in_flight: false };
     let m = mock(plan.clone(), vec![window(finish, ms(100), ms(200))]);
     let (mut sender, conn) = connect(m.addr()).await;
-    assert_eq!(get(&mut sender, None).await.unwrap().0, StatusCode::OK, "a stream up to the last-stream id is answered");
+    assert_eq!(
+        get(&mut sender, None).await.unwrap().0,
+        StatusCode::OK,
+        "a stream up to the last-stream id is answered"
+    );
     let ended = timeout(LIMIT, conn).await.expect("the connection stayed open").unwrap();
     assert!(ended.is_ok(), "closed after a graceful GOAWAY: {ended:?}");
     // A new stream on it is refused: the client knows the server is going away.
@@ -203,7 +208,10 @@ async fn flow_control_stall_holds_a_body_larger_than_the_window() {
 }
 
 /// How a connection fault on h2 ends the client's stream and connection.
-async fn connection_fault(kind: MockFault, body_bytes: usize) -> (Result<(StatusCode, Bytes), ::h2::Error>, Result<(), ::h2::Error>) {
+async fn connection_fault(
+    kind: MockFault,
+    body_bytes: usize,
+) -> (Result<(StatusCode, Bytes), ::h2::Error>, Result<(), ::h2::Error>) {
     let m = mock(MockPlan { body_bytes, ..MockPlan::default() }, vec![always(kind)]);
     let (mut sender, conn) = connect(m.addr()).await;
     let got = get(&mut sender, None).await;

@@ -18,8 +18,8 @@ pub use crate::fault::FaultPlan;
 pub use crate::mock::faults::MockFault;
 pub use crate::mock::plan::{KeepAliveClose, MockLimits, MockPlan, OnFreeze, ServerlessPlan};
 
-use crate::mock::faults::Protocols;
 use crate::dist::Dist;
+use crate::mock::faults::Protocols;
 use crate::vocabulary::{dist_json, duration_str, limit_json, opt_duration_str, words, Words};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method};

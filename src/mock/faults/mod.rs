@@ -257,7 +257,10 @@ pub(crate) enum Decision {
     Takeover(Option<Wire>),
     /// HTTP/2: the response's head and its first `after_bytes` body bytes (its `content-length`
     /// unchanged), then the connection ends so.
-    Cut { after_bytes: usize, then: Wire },
+    Cut {
+        after_bytes: usize,
+        then: Wire,
+    },
     /// HTTP/2: RST_STREAM with this error code instead of a response.
     ResetStream(u32),
 }

@@ -102,7 +102,8 @@ impl Cx<'_> {
             plan.h2_keepalive_interval = self.timeout(&f("h2_keepalive_interval"), t);
         }
         if let Some(t) = &raw.h2_keepalive_timeout {
-            plan.h2_keepalive_timeout = self.positive_duration(&f("h2_keepalive_timeout"), t).unwrap_or(plan.h2_keepalive_timeout);
+            plan.h2_keepalive_timeout =
+                self.positive_duration(&f("h2_keepalive_timeout"), t).unwrap_or(plan.h2_keepalive_timeout);
         }
         // On HTTP/1 they are refused unless left at their defaults (as a normalized scenario
         // writes every knob out).
@@ -397,7 +398,10 @@ mod tests {
                 "10:24 client[0].h2_keepalive_timeout: must be longer than 0s",
             ]
         );
-        assert_eq!(errs(&client("http = \"2\"\nh2_connections = 0")), ["10:18 client[0].h2_connections: must be ≥ 1, got 0"]);
+        assert_eq!(
+            errs(&client("http = \"2\"\nh2_connections = 0")),
+            ["10:18 client[0].h2_connections: must be ≥ 1, got 0"]
+        );
     }
 
     #[test]

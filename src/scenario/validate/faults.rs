@@ -561,7 +561,10 @@ mod tests {
             fault("kind = \"flow_control_stall\"\nduration = \"2s\"").kind,
             mock(FlowControlStall { duration: Duration::from_secs(2) })
         );
-        assert_eq!(fault("kind = \"settings_delay\"\ndelay = \"1s\"").kind, mock(SettingsDelay { delay: Duration::from_secs(1) }));
+        assert_eq!(
+            fault("kind = \"settings_delay\"\ndelay = \"1s\"").kind,
+            mock(SettingsDelay { delay: Duration::from_secs(1) })
+        );
         assert_eq!(fault("kind = \"ping_timeout\"").kind, mock(PingTimeout));
         let e = |body: &str| errs(&with(&format!("[[fault]]\n{body}\n")));
         assert_eq!(
@@ -973,6 +976,7 @@ at = "29s"
         let plan = ok(&with("[[client]]\nname = \"mux\"\nhttp = \"2\"\n[[fault]]\nkind = \"rst_stream\"\n"));
         let warnings = plan.warnings();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].starts_with("fault[0] (rst_stream, layer mock) acts on HTTP/2 connections only: \"c\" (http = \"1\")"));
+        assert!(warnings[0]
+            .starts_with("fault[0] (rst_stream, layer mock) acts on HTTP/2 connections only: \"c\" (http = \"1\")"));
     }
 }
