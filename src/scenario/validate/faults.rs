@@ -571,11 +571,8 @@ mod tests {
             e("kind = \"goaway\"\nerror_code = \"cancel\""),
             ["11:14 fault[0].error_code: error_code does not apply to mode \"graceful\""]
         );
-        assert_eq!(
-            e("kind = \"rst_stream\"\nerror_code = \"REFUSED_STREAM\"")[0]
-                .starts_with("11:14 fault[0].error_code: error_code must be \"no_error\""),
-            true
-        );
+        let upper = e("kind = \"rst_stream\"\nerror_code = \"REFUSED_STREAM\"");
+        assert!(upper[0].starts_with("11:14 fault[0].error_code: error_code must be \"no_error\""), "{upper:?}");
         assert_eq!(e("kind = \"max_concurrent_streams\"\nmax = 0"), ["11:7 fault[0].max: must be ≥ 1, got 0"]);
     }
 
