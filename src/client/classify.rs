@@ -49,6 +49,10 @@ pub(super) fn h2_cause(e: &hyper::Error) -> Option<ErrorKind> {
     let mut source = std::error::Error::source(e);
     while let Some(err) = source {
         if let Some(h2) = err.downcast_ref::<h2::Error>() {
+            // The client's own resets (a header list past its cap) are not the server's doing.
+            if !h2.is_remote() {
+                return None;
+            }
             let reason = h2.reason()?;
             return match (h2.is_go_away(), h2.is_reset(), reason) {
                 (true, _, h2::Reason::NO_ERROR) | (_, true, h2::Reason::REFUSED_STREAM) => {

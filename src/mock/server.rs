@@ -378,7 +378,10 @@ async fn serve_full(
         wire.execute(stream).await;
         return;
     }
-    if super::h2::sniff(&stream, behaviour.limits().header_read_timeout.unwrap_or(Duration::from_secs(10))).await {
+    // A connection silent past this goes to hyper (HTTP/1.1), whose defences and idle timer
+    // take it from there.
+    let sniff_limit = behaviour.limits().header_read_timeout.or(idle).unwrap_or(Duration::from_secs(10));
+    if super::h2::sniff(&stream, sniff_limit).await {
         super::h2::serve(stream, behaviour, index, idle, counters).await;
         return;
     }

@@ -1,5 +1,5 @@
 //! `close`: send `Connection: close` and close after the response, once a connection has served
-//! `after_requests` requests (1: every response).
+//! `after_requests` requests (1: every response); on HTTP/2 the response, then a FIN without GOAWAY.
 
 use super::{Protocols, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::{Keys, Need};

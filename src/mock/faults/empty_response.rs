@@ -1,4 +1,5 @@
-//! `empty_response`: close the connection (FIN) without sending any response byte.
+//! `empty_response`: close the connection (FIN) without sending any response byte (on HTTP/2, no
+//! GOAWAY either: every stream of the connection ends with it).
 
 use super::{Protocols, Decision, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::Keys;
