@@ -134,7 +134,7 @@ impl SocketNeed {
             .max_by_key(|(n, _)| *n)
             .unwrap_or((0, ConnectionBound::PerHostCap));
         let (connections, bound) = match (client.http, client.max_conns_per_host) {
-            (HttpVersion::Http2, _) => (plan.threads as u64, ConnectionBound::Http2),
+            (HttpVersion::Http2, _) => ((plan.threads * client.h2_connections) as u64, ConnectionBound::Http2),
             (HttpVersion::Http1, Some(cap)) if (cap as u64) <= phase_connections => {
                 (cap as u64, ConnectionBound::PerHostCap)
             }

@@ -25,10 +25,14 @@ pub enum Purpose {
     DnsHit = 7,
     /// A dns `delay` fault's delay for a query.
     DnsDelay = 8,
+    /// Whether an HTTP/2 connection fault (`goaway`, `max_concurrent_streams`…) hits a connection.
+    H2Hit = 9,
+    /// Where within its window a `goaway` reaches a connection.
+    GoawayAt = 10,
     /// Whether a mock handshake fault hits a TLS connection.
-    HandshakeHit = 9,
+    HandshakeHit = 11,
     /// A `handshake_delay` fault's delay for a connection.
-    HandshakeDelay = 10,
+    HandshakeDelay = 12,
 }
 
 /// The scenario seed, scrambled once; every draw derives from it.

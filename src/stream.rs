@@ -62,6 +62,16 @@ impl Stream {
         !matches!(self, Stream::Plain(_))
     }
 
+    /// Whether TLS's ALPN agreed on HTTP/2.
+    pub(crate) fn alpn_is_h2(&self) -> bool {
+        let alpn = match self {
+            Stream::Plain(_) => None,
+            Stream::TlsClient(s) => s.get_ref().1.alpn_protocol(),
+            Stream::TlsServer(s) => s.get_ref().1.alpn_protocol(),
+        };
+        alpn == Some(b"h2".as_slice())
+    }
+
     /// Peeks at the socket without blocking and without consuming a byte (`MSG_PEEK`), so that
     /// TLS records stay whole for the TLS reader.
     pub(crate) fn idle_state(&self) -> Idle {

@@ -16,7 +16,7 @@ use crate::stream::Stream;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::client::conn::http2;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -48,6 +48,29 @@ impl Sender {
             Sender::H1(c) => c.closed_by_peer(),
             Sender::H2(s) => s.is_closed(),
         }
+    }
+}
+
+/// One shared HTTP/2 connection of the pool, and its dial.
+#[derive(Default)]
+struct H2Slot {
+    conn: RefCell<Option<(http2::SendRequest<Body>, Rc<ConnMeta>)>>,
+    connecting: tokio::sync::Mutex<()>,
+    /// The last failed dial, so requests queued behind it fail with it instead of redialling one
+    /// after another.
+    failure: Cell<Option<(Instant, ErrorKind)>>,
+}
+
+impl H2Slot {
+    /// A handle on its connection, if it has a live one (a closed one is cleared).
+    fn live(&self) -> Option<Conn> {
+        let mut shared = self.conn.borrow_mut();
+        let (sender, meta) = shared.as_ref()?;
+        if sender.is_closed() {
+            *shared = None;
+            return None;
+        }
+        Some(Conn { sender: Sender::H2(sender.clone()), meta: meta.clone(), _permit: None, _count_close: None })
     }
 }
 
@@ -204,12 +227,12 @@ pub(super) struct Pool {
     waiters: RefCell<VecDeque<oneshot::Sender<Conn>>>,
     /// Queue length at which closed senders are swept out of `waiters`.
     prune_at: Cell<usize>,
-    /// The HTTP/2 connection every request shares (HTTP/2 multiplexes; one is enough).
-    shared_h2: RefCell<Option<(http2::SendRequest<Body>, Rc<ConnMeta>)>>,
-    h2_connecting: tokio::sync::Mutex<()>,
-    /// The last failed HTTP/2 dial, so requests queued behind it fail with it instead of
-    /// redialling one after another.
-    h2_failure: Cell<Option<(Instant, ErrorKind)>>,
+    /// The HTTP/2 connections requests share, `h2_connections` of them (each multiplexes), taken
+    /// in turn; a slot is dialled when a request finds it empty or closed.
+    shared_h2: Vec<H2Slot>,
+    /// The slot the next HTTP/2 request takes.
+    next_h2: Cell<usize>,
+    h2_keepalive: Option<(Duration, Duration)>,
     /// Wakes the idle reaper when a connection goes idle.
     went_idle: Rc<tokio::sync::Notify>,
     reaper_started: Cell<bool>,
@@ -243,9 +266,9 @@ impl Pool {
             slots: plan.max_conns_per_host.map(|n| Arc::new(Semaphore::new(n))),
             waiters: RefCell::new(VecDeque::new()),
             prune_at: Cell::new(64),
-            shared_h2: RefCell::new(None),
-            h2_connecting: tokio::sync::Mutex::new(()),
-            h2_failure: Cell::new(None),
+            shared_h2: (0..plan.h2_connections.max(1)).map(|_| H2Slot::default()).collect(),
+            next_h2: Cell::new(0),
+            h2_keepalive: plan.h2_keepalive_interval.map(|every| (every, plan.h2_keepalive_timeout)),
             went_idle: Rc::new(tokio::sync::Notify::new()),
             reaper_started: Cell::new(false),
             epoch,
@@ -372,7 +395,7 @@ impl Pool {
     /// Returns a connection after a complete exchange, or closes it if it may not be reused.
     pub(super) fn release(self: &Rc<Self>, conn: Conn, reusable: bool) {
         if let Sender::H2(_) = conn.sender {
-            // The shared connection stays in `shared_h2`: an unread body only resets its stream.
+            // The shared connection stays in its slot: an unread body only resets its stream.
             return;
         }
         if !reusable || conn.sender.is_closed() {
@@ -428,38 +451,32 @@ impl Pool {
         }
     }
 
+    /// The next slot's connection, dialled if it has none: requests take the slots in turn.
     async fn checkout_h2(&self) -> Result<Checkout, Failed> {
+        let at = self.next_h2.get();
+        self.next_h2.set((at + 1) % self.shared_h2.len());
+        let slot = &self.shared_h2[at];
         loop {
-            if let Some(conn) = self.shared_h2_conn() {
+            if let Some(conn) = slot.live() {
                 return Ok(Checkout { conn, connect_time: None, dns_time: None, tls_time: None });
             }
             let queued = Instant::now();
-            let _connecting = self.h2_connecting.lock().await;
-            if self.shared_h2.borrow().as_ref().is_some_and(|(s, _)| !s.is_closed()) {
+            let _connecting = slot.connecting.lock().await;
+            if slot.conn.borrow().as_ref().is_some_and(|(s, _)| !s.is_closed()) {
                 continue;
             }
-            if let Some((at, kind)) = self.h2_failure.get() {
+            if let Some((at, kind)) = slot.failure.get() {
                 if at >= queued {
                     return Err(kind.into()); // the dial this request queued behind failed
                 }
             }
             let Dialled { conn, dns, connect, tls } = Box::pin(self.connect())
                 .await
-                .inspect_err(|failed| self.h2_failure.set(Some((Instant::now(), failed.kind))))?;
+                .inspect_err(|failed| slot.failure.set(Some((Instant::now(), failed.kind))))?;
             let Sender::H2(h2) = &conn.sender else { unreachable!("http2 pool opens http2 connections") };
-            *self.shared_h2.borrow_mut() = Some((h2.clone(), conn.meta.clone()));
+            *slot.conn.borrow_mut() = Some((h2.clone(), conn.meta.clone()));
             return Ok(Checkout { conn, connect_time: Some(connect), dns_time: dns, tls_time: tls });
         }
-    }
-
-    fn shared_h2_conn(&self) -> Option<Conn> {
-        let mut shared = self.shared_h2.borrow_mut();
-        let (sender, meta) = shared.as_ref()?;
-        if sender.is_closed() {
-            *shared = None;
-            return None;
-        }
-        Some(Conn { sender: Sender::H2(sender.clone()), meta: meta.clone(), _permit: None, _count_close: None })
     }
 
     /// Opens a connection (its `_permit` is the caller's to set), looking the target's name up
@@ -523,11 +540,19 @@ impl Pool {
                 // hyper refuses a header block past this (a stream error, met as `protocol`:
                 // hyper does not say which rule a stream broke).
                 let header_list = u32::try_from(self.caps.head).unwrap_or(u32::MAX);
-                let (sender, driver) = http2::Builder::new(LocalExec)
-                    .max_header_list_size(header_list)
-                    .handshake(TokioIo::new(stream))
-                    .await
-                    .map_err(|e| failed(classify_hyper(&e)))?;
+                let mut builder = http2::Builder::new(LocalExec);
+                builder.max_header_list_size(header_list);
+                if let Some((every, timeout)) = self.h2_keepalive {
+                    // PINGs while requests are in flight and while idle: an unanswered one ends
+                    // the connection and fails its streams (`ping_timeout`).
+                    builder
+                        .timer(TokioTimer::new())
+                        .keep_alive_interval(every)
+                        .keep_alive_timeout(timeout)
+                        .keep_alive_while_idle(true);
+                }
+                let (sender, driver) =
+                    builder.handshake(TokioIo::new(stream)).await.map_err(|e| failed(classify_hyper(&e)))?;
                 let count_close = count_close();
                 tokio::task::spawn_local(async move {
                     let _ = driver.await;
@@ -575,11 +600,13 @@ impl Pool {
         for entry in self.idle.borrow_mut().drain(..) {
             self.close(entry.conn, CloseReason::Client);
         }
-        if let Some((sender, meta)) = self.shared_h2.borrow_mut().take() {
-            self.close(
-                Conn { sender: Sender::H2(sender), meta, _permit: None, _count_close: None },
-                CloseReason::Client,
-            );
+        for slot in &self.shared_h2 {
+            if let Some((sender, meta)) = slot.conn.borrow_mut().take() {
+                self.close(
+                    Conn { sender: Sender::H2(sender), meta, _permit: None, _count_close: None },
+                    CloseReason::Client,
+                );
+            }
         }
     }
 }

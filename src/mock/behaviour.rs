@@ -14,7 +14,7 @@
 //! configuration meets the same hits.
 
 use super::defences::{read_timed_out, LimitConn, Slot, Stage};
-use super::faults::{Decision, MockFault, Request as FaultRequest, RequestFaults, Role, TlsAct};
+use super::faults::{Decision, Goaway, H2Fault, MockFault, Request as FaultRequest, RequestFaults, Role, TlsAct};
 use super::plan::MockConfig;
 use super::plan::{AtMaxConnections, KeepAliveClose, MockLimits, OnFreeze};
 use super::serverless::{Admission, ConnBinding, Permit, Serverless};
@@ -22,7 +22,7 @@ use super::stats::{MockCounters, MockEvent};
 use super::tls::{HandshakeFaults, MockTls, Presented};
 use super::wire::Wire;
 use crate::dist::Dist;
-use crate::fault::Indexed;
+use crate::fault::{FaultPlan, Indexed};
 use crate::seeded::{Purpose, Seeded};
 use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_LENGTH};
@@ -63,6 +63,8 @@ pub(crate) struct Behaviour {
     at_handshake: Box<[(Indexed<MockFault>, TlsAct)]>,
     /// The certificates, with `[mock] tls`.
     tls: Option<Arc<MockTls>>,
+    /// Faults drawn per HTTP/2 connection ([`Role::H2`]), with what they do to it.
+    h2: Box<[(Indexed<MockFault>, H2Fault)]>,
     serverless: Option<Arc<Serverless>>,
     keep_alive_idle: Option<Duration>,
     keep_alive_jitter: Duration,
@@ -110,6 +112,51 @@ pub(crate) enum Answer {
     /// (`None`: leaves the connection open and silent). The serverless capacity the request
     /// holds, if any, is held until the connection ends, as a request still in progress holds it.
     Takeover(Option<Wire>, Option<Permit>),
+    /// HTTP/2: send this response, then end the connection with the [`Wire`] (its other streams
+    /// with it).
+    RespondThen(Response<MockBody>, Wire),
+    /// HTTP/2: RST_STREAM with this error code instead of a response.
+    ResetStream(u32),
+}
+
+/// What the HTTP/2 connection faults do to one connection's handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct H2Handshake {
+    pub settings_delay: Option<Duration>,
+    pub max_concurrent_streams: Option<u32>,
+}
+
+/// The window of `f` that contains `t` or, if none does, the first after it (offsets from the
+/// epoch).
+fn window_from<K>(f: &FaultPlan<K>, t: Duration) -> Option<(Duration, Duration)> {
+    let window = |start: Duration| (start, start.saturating_add(f.duration));
+    if t < f.at {
+        return Some(window(f.at));
+    }
+    match f.every {
+        Some(every) if !every.is_zero() => {
+            let k = (t - f.at).as_nanos() / every.as_nanos();
+            let start = f.at + Duration::from_nanos(u64::try_from(k * every.as_nanos()).ok()?);
+            Some(if t < start.saturating_add(f.duration) { window(start) } else { window(start + every) })
+        }
+        _ => (t < f.at.saturating_add(f.duration)).then(|| window(f.at)),
+    }
+}
+
+/// A request body as [`Behaviour::answer`] reads it: hyper's (HTTP/1.1) or the h2 crate's.
+pub(crate) trait RequestBody: Body<Data = Bytes> + Send + Unpin + 'static {
+    /// How a failed read ended the body.
+    fn failure(e: &Self::Error) -> BodyEnd;
+
+    /// HTTP/2: leave the flow-control window of what is read unreplenished for this long (from
+    /// now); nothing on HTTP/1.
+    fn withhold_window(&mut self, _: Duration) {}
+}
+
+impl RequestBody for Incoming {
+    fn failure(e: &hyper::Error) -> BodyEnd {
+        body_failure(e)
+    }
 }
 
 fn invalid(msg: String) -> io::Error {
@@ -136,14 +183,15 @@ impl Behaviour {
         if statuses.is_empty() {
             return Err(invalid("mock: no status with a positive weight".into()));
         }
-        let (mut stalls, mut faults, mut at_accept, mut at_handshake) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut stalls, mut faults, mut at_accept, mut at_handshake, mut h2) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for fault in &config.faults {
             match fault.1.kind.role() {
                 Role::Hold => stalls.push(fault.clone()),
                 Role::Accept(wire) => at_accept.push((fault.clone(), wire)),
                 Role::Handshake(act) => at_handshake.push((fault.clone(), act)),
                 Role::Request => faults.push(fault.clone()),
+                Role::H2(act) => h2.push((fault.clone(), act)),
             }
         }
         let tls = match (&config.tls, &plan.tls) {
@@ -168,6 +216,7 @@ impl Behaviour {
             at_accept: at_accept.into(),
             at_handshake: at_handshake.into(),
             tls,
+            h2: h2.into(),
             serverless: serverless.transpose()?,
             keep_alive_idle: plan.keep_alive_idle,
             keep_alive_jitter: plan.keep_alive_jitter,
@@ -188,6 +237,7 @@ impl Behaviour {
         !self.faults.is_empty()
             || !self.at_accept.is_empty()
             || !self.at_handshake.is_empty()
+            || !self.h2.is_empty()
             || self.serverless.is_some()
             || (self.keep_alive_idle.is_some() && self.keep_alive_close != KeepAliveClose::Fin)
     }
@@ -278,6 +328,66 @@ impl Behaviour {
         out
     }
 
+    /// What the HTTP/2 connection faults do to connection `index`'s handshake, accepted
+    /// `elapsed` after the epoch: the latest SETTINGS delay and the lowest stream limit of those
+    /// active then that hit it.
+    pub(crate) fn h2_handshake(&self, index: u64, elapsed: Duration) -> H2Handshake {
+        let mut out = H2Handshake::default();
+        for ((i, f), act) in self.h2.iter() {
+            if !f.active_at(elapsed) || !self.seeded.hits(index, *i, Purpose::H2Hit, f.probability) {
+                continue;
+            }
+            match *act {
+                H2Fault::SettingsDelay(delay) => out.settings_delay = out.settings_delay.max(Some(delay)),
+                H2Fault::MaxConcurrentStreams(max) => {
+                    out.max_concurrent_streams = Some(out.max_concurrent_streams.map_or(max, |m| m.min(max)))
+                }
+                H2Fault::Goaway(_) | H2Fault::Silence => {}
+            }
+        }
+        out
+    }
+
+    /// The first GOAWAY that reaches HTTP/2 connection `index`, accepted `accepted` after the
+    /// epoch: its moment (an offset from the epoch) and mode. Each `goaway` fault that hits the
+    /// connection reaches it at a fraction of its window drawn once per connection; a window
+    /// whose moment came before the accept spares it (the next one may not).
+    pub(crate) fn next_goaway(&self, index: u64, accepted: Duration) -> Option<(Duration, Goaway)> {
+        self.h2
+            .iter()
+            .filter_map(|((i, f), act)| {
+                let H2Fault::Goaway(mode) = *act else { return None };
+                if !self.seeded.hits(index, *i, Purpose::H2Hit, f.probability) {
+                    return None;
+                }
+                let fraction: f64 = self.seeded.rng(index, *i, Purpose::GoawayAt).random();
+                let moment = |(start, end): (Duration, Duration)| start + (end - start).mul_f64(fraction);
+                let window = window_from(f, accepted)?;
+                let at = match moment(window) {
+                    at if at >= accepted => at,
+                    _ => moment(window_from(f, window.1)?),
+                };
+                Some((at, mode))
+            })
+            .min_by_key(|(at, _)| *at)
+    }
+
+    /// When HTTP/2 connection `index` next goes silent (`ping_timeout`), from `from` (offsets
+    /// from the epoch) on: the window's start and end.
+    pub(crate) fn next_silence(&self, index: u64, from: Duration) -> Option<(Duration, Duration)> {
+        self.h2
+            .iter()
+            .filter(|((i, f), act)| {
+                *act == H2Fault::Silence && self.seeded.hits(index, *i, Purpose::H2Hit, f.probability)
+            })
+            .filter_map(|((_, f), _)| window_from(f, from))
+            .min()
+    }
+
+    pub(crate) fn epoch(&self) -> Instant {
+        self.epoch
+    }
+
     /// The draws for the `n`-th request the server received (0-based): a pure function of the
     /// seed and `n`, so a sequential client sees the same sequence for the same seed.
     pub(crate) fn draw(&self, n: u64) -> Draw {
@@ -297,8 +407,7 @@ impl Behaviour {
 
     /// The faults that hit request `n`, received `elapsed` after the epoch as the `served`-th
     /// request of its connection, whose draws gave `status`. Applied in `[[fault]]` order (see
-    /// `faults/mod.rs`). HTTP/1-only faults do not act on HTTP/2 (they would take every stream of
-    /// the connection down).
+    /// `faults/mod.rs`). A fault of one HTTP version only does not act on the other.
     pub(crate) fn plan_faults(
         &self,
         n: u64,
@@ -309,14 +418,14 @@ impl Behaviour {
     ) -> RequestFaults {
         let mut out = RequestFaults::default();
         for (i, f) in self.faults.iter() {
-            // The same rule `validate` warns by (see `FaultKind::http1_only`).
-            if h2 && f.kind.http1_only() {
+            // The same rule `validate` warns by (see `FaultKind::protocols`).
+            if !f.kind.protocols().includes(h2) {
                 continue;
             }
             if !f.active_at(elapsed) || !self.seeded.hits(n, *i, Purpose::RequestHit, f.probability) {
                 continue;
             }
-            let request = FaultRequest { n, fault: *i, served, seeded: &self.seeded, status, body: &self.body };
+            let request = FaultRequest { n, fault: *i, served, h2, seeded: &self.seeded, status, body: &self.body };
             f.kind.act(&request, &mut out);
         }
         out
@@ -352,39 +461,12 @@ impl Behaviour {
         request.status
     }
 
-    /// Answers one HTTP/2 request on a plain mock. The returned future drains the request body,
-    /// waits out the latency and any stall, and yields the response. `guard` is dropped when the
-    /// response is handed to hyper (or the request is abandoned).
-    pub(crate) fn respond<G: Send + 'static>(
-        self: &Arc<Self>,
-        req: Request<Incoming>,
-        guard: G,
-    ) -> impl Future<Output = Result<Response<MockBody>, Infallible>> + Send + 'static {
-        let admitted = self.admit();
-        let received = self.receive();
-        let this = Arc::clone(self);
-        async move {
-            let _guard = guard;
-            let h2 = req.version() == Version::HTTP_2;
-            let _slot = match admitted {
-                Ok(slot) => slot,
-                Err(status) => return Ok(this.refusal(status, h2)),
-            };
-            // Only HTTP/2 comes here; a stream the client reset is dropped by hyper.
-            if drain(req.into_body(), this.limits.max_request_body_bytes, None).await == BodyEnd::TooLarge {
-                return Ok(this.refusal(StatusCode::PAYLOAD_TOO_LARGE, h2));
-            }
-            let status = this.settle(received).await;
-            Ok(this.response(status, h2))
-        }
-    }
-
     /// Answers one request on a connection with state: the keep-alive race, the serverless
     /// model, and every fault. A request that must not get a response (a reset, a hang, raw
     /// broken bytes) is answered [`Answer::Takeover`], which the connection's task carries out.
-    pub(crate) fn answer(
+    pub(crate) fn answer<B: RequestBody>(
         self: &Arc<Self>,
-        req: Request<Incoming>,
+        req: Request<B>,
         conn: Conn,
     ) -> impl Future<Output = Answer> + Send + 'static {
         let n = self.counters.requests.fetch_add(1, Relaxed);
@@ -406,7 +488,9 @@ impl Behaviour {
                 Err(status) => return Answer::Respond(this.refusal(status, h2)),
             };
             let gap = this.limits.body_read_timeout.filter(|_| !h2);
-            match drain(req.into_body(), this.limits.max_request_body_bytes, gap).await {
+            let mut body = req.into_body();
+            body.withhold_window(faults.withhold_window);
+            match drain(body, this.limits.max_request_body_bytes, gap).await {
                 BodyEnd::Complete => {}
                 BodyEnd::TimedOut => {
                     return match read_timed_out(&this.limits, Stage::Body, &this.counters) {
@@ -454,9 +538,16 @@ impl Behaviour {
                 this.counters.fault_hits.fetch_add(1, Relaxed);
             }
             let mut res = match faults.decision {
-                Decision::Takeover(wire) => {
-                    debug_assert!(!h2 || wire.is_none(), "a socket-level fault reached an HTTP/2 request");
-                    return Answer::Takeover(wire, permit);
+                Decision::Takeover(wire) => return Answer::Takeover(wire, permit),
+                Decision::Cut { after_bytes, then } => {
+                    debug_assert!(h2, "an HTTP/2 fault's decision reached an HTTP/1 request");
+                    let mut res = this.response(draw.status, h2);
+                    *res.body_mut() = MockBody::full(this.body.slice(..after_bytes.min(this.body.len())));
+                    return Answer::RespondThen(res, then);
+                }
+                Decision::ResetStream(code) => {
+                    debug_assert!(h2, "an HTTP/2 fault's decision reached an HTTP/1 request");
+                    return Answer::ResetStream(code);
                 }
                 Decision::Status(status) | Decision::Gateway { status, .. } => this.response(status, h2),
                 Decision::Trickle(over) => {
@@ -466,6 +557,9 @@ impl Behaviour {
                 }
                 Decision::Normal => this.response(draw.status, h2),
             };
+            if faults.close && h2 {
+                return Answer::RespondThen(res, Wire::Fin);
+            }
             if faults.close {
                 res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
             }
@@ -517,7 +611,7 @@ impl Behaviour {
 
 /// How reading a request body ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BodyEnd {
+pub(crate) enum BodyEnd {
     Complete,
     /// Its framing is broken (a bad chunk size line, a chunk without its CRLF…).
     Malformed,
@@ -532,7 +626,7 @@ enum BodyEnd {
 /// Reads a request body to its end, or until it is found longer than `max` (a declared length
 /// is refused before a byte of the body is read), or until one read waits longer than `gap`;
 /// says how it ended.
-async fn drain(mut body: Incoming, max: u64, gap: Option<Duration>) -> BodyEnd {
+async fn drain<B: RequestBody>(mut body: B, max: u64, gap: Option<Duration>) -> BodyEnd {
     if body.is_end_stream() {
         return BodyEnd::Complete;
     }
@@ -550,7 +644,7 @@ async fn drain(mut body: Incoming, max: u64, gap: Option<Duration>) -> BodyEnd {
         };
         let Some(frame) = frame else { break };
         match frame {
-            Err(e) => return body_failure(&e),
+            Err(e) => return B::failure(&e),
             Ok(frame) => {
                 read += frame.data_ref().map_or(0, |data| data.len() as u64);
                 if read > max {
@@ -592,7 +686,7 @@ pub(crate) struct Trickle {
 }
 
 impl MockBody {
-    fn full(body: Bytes) -> Self {
+    pub(crate) fn full(body: Bytes) -> Self {
         MockBody::Full((!body.is_empty()).then_some(body))
     }
 
@@ -727,10 +821,10 @@ mod tests {
         assert_eq!(h1.decision, Decision::Takeover(Some(Wire::Fin)));
         assert!(h1.hit && !h1.close);
         assert!(m.plan_faults(0, ms(1), 3, StatusCode::OK, false).close);
-        // HTTP/2 skips the socket fault; the next decider wins; no Connection: close.
+        // HTTP/2 meets the connection faults too: the empty response (a FIN), and the close.
         let h2 = m.plan_faults(0, ms(1), 3, StatusCode::OK, true);
-        assert_eq!(h2.decision, Decision::Status(StatusCode::SERVICE_UNAVAILABLE));
-        assert!(!h2.close);
+        assert_eq!(h2.decision, Decision::Takeover(Some(Wire::Fin)));
+        assert!(h2.close);
         // Outside the window nothing applies.
         assert_eq!(m.plan_faults(0, Duration::from_secs(11), 1, StatusCode::OK, false), RequestFaults::default());
     }

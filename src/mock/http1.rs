@@ -323,6 +323,20 @@ impl Replay {
     }
 }
 
+impl super::wire::MockSocket for Replay {
+    fn reset_on_close(&self) {
+        super::wire::MockSocket::reset_on_close(&self.stream);
+    }
+
+    fn is_tls(&self) -> bool {
+        self.stream.is_tls()
+    }
+
+    fn into_tcp(self) -> tokio::net::TcpStream {
+        self.stream.into_tcp()
+    }
+}
+
 impl AsyncRead for Replay {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();

@@ -13,11 +13,14 @@
 //! Faults (`[[fault]]` of layer `mock`) are one file each in `faults/`, which says how they
 //! apply: per request (or per connection at accept), drawn from the seed, the unit's index and
 //! the fault's `[[fault]]` index; latencies add up, `close` marks the response, and the first
-//! deciding fault wins. Socket-level faults act on HTTP/1 only; HTTP/2 requests skip them.
+//! deciding fault wins. On HTTP/2 (served on the h2 crate, `h2.rs`) a socket-level fault ends the
+//! whole connection; HTTP/2's own faults (GOAWAY, RST_STREAM, SETTINGS, PING, flow control) act
+//! there only.
 //!
 //! The parts, in the order a request meets them: `faults/` (what each fault kind does),
 //! `serverless` (the scale-to-zero model), `behaviour` (the answer to one request: draws, faults,
-//! serverless admission, latency, stalls), `http1` (the plain path's HTTP/1.1), `server` (accept
+//! serverless admission, latency, stalls), `http1` (the plain path's HTTP/1.1), `h2` (HTTP/2 on
+//! either path), `server` (accept
 //! loop and connections; carries out the takeovers the behaviour asks for, with `wire`).
 //!
 //! Keep-alive closing: `Fin` at the (per-connection, jittered) idle timeout, `Rst` likewise, or
@@ -29,6 +32,7 @@
 mod behaviour;
 mod defences;
 pub mod faults;
+mod h2;
 mod http1;
 pub mod plan;
 mod server;
@@ -111,5 +115,7 @@ mod tests;
 mod tests_defences;
 #[cfg(test)]
 mod tests_faults;
+#[cfg(test)]
+mod tests_h2;
 #[cfg(test)]
 mod tests_malformed;

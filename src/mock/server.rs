@@ -1,7 +1,8 @@
 //! The mock's accept loop and connections: HTTP/1.1 and h2c on one port, idle keep-alive closing,
 //! and taking a connection back from hyper for socket-level faults.
 //!
-//! A plain mock serves HTTP/1.1 itself (`http1.rs`) and HTTP/2 with hyper ([`serve_plain`]).
+//! A plain mock serves HTTP/1.1 itself (`http1.rs`) ([`serve_plain`]); HTTP/2 is served on the
+//! h2 crate on either path (`h2.rs`).
 //! With faults, the serverless model or a keep-alive close other than FIN, a connection gets a
 //! [`ConnState`] shared by its requests and its task ([`serve_full`]), and hyper reads and writes
 //! through a [`ConnIo`] that hands the socket back when the task drops the hyper connection: a
@@ -66,7 +67,7 @@ pub(crate) async fn run(
         } else {
             conns.spawn(async move {
                 if let Some(stream) = handshake(&behaviour, stream, index).await {
-                    serve_plain(builder, stream, behaviour, idle, counters).await;
+                    serve_plain(stream, behaviour, index, idle, counters).await;
                 }
             });
         }
@@ -96,58 +97,17 @@ async fn handshake(behaviour: &Behaviour, stream: TcpStream, index: u64) -> Opti
     }
 }
 
-/// A connection on the plain path: HTTP/1.1 served by [`http1::serve`], HTTP/2 by hyper.
+/// A connection on the plain path: HTTP/1.1 served by [`http1::serve`], HTTP/2 by `h2.rs`.
 async fn serve_plain(
-    builder: Arc<Builder>,
     stream: Stream,
     behaviour: Arc<Behaviour>,
+    index: u64,
     idle: Option<Duration>,
     counters: Arc<MockCounters>,
 ) {
     let io = BufferedStream::new(stream);
     if let Served::Http2(replay) = http1::serve(io, &behaviour, idle, &counters).await {
-        serve_h2(builder, replay, behaviour, idle, counters).await;
-    }
-}
-
-/// An HTTP/2 connection on the plain path, closed by hyper once idle for `keep_alive_idle`.
-async fn serve_h2(
-    builder: Arc<Builder>,
-    stream: http1::Replay,
-    behaviour: Arc<Behaviour>,
-    keep_alive_idle: Option<Duration>,
-    counters: Arc<MockCounters>,
-) {
-    let io = TokioIo::new(stream);
-    let Some(idle) = keep_alive_idle else {
-        let svc = service_fn(move |req| behaviour.respond(req, ()));
-        let _ = builder.serve_connection(io, svc).await;
-        return;
-    };
-
-    let activity = Arc::new(Activity::new());
-    let svc = {
-        let activity = Arc::clone(&activity);
-        service_fn(move |req| behaviour.respond(req, activity.enter()))
-    };
-    let conn = builder.serve_connection(io, svc);
-    tokio::pin!(conn);
-    let timer = tokio::time::sleep(idle);
-    tokio::pin!(timer);
-    let mut closing = false;
-    loop {
-        tokio::select! {
-            biased;
-            _ = conn.as_mut() => return,
-            () = timer.as_mut(), if !closing => match activity.idle_check(idle) {
-                Ok(()) => {
-                    counters.event(MockEvent::ClosedIdle, Instant::now());
-                    conn.as_mut().graceful_shutdown();
-                    closing = true;
-                }
-                Err(recheck) => timer.as_mut().reset(recheck.into()),
-            }
-        }
+        super::h2::serve(replay, behaviour, index, idle, counters).await;
     }
 }
 
@@ -161,7 +121,7 @@ pub(crate) struct Activity {
 }
 
 impl Activity {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Activity { base: Instant::now(), in_flight: AtomicU32::new(0), last_done_ns: AtomicU64::new(0) }
     }
 
@@ -172,7 +132,7 @@ impl Activity {
 
     /// `Ok` when idle for `idle` now, else when to look again. (A timer deadline is only a lower
     /// bound: requests may have come and gone since it was set.)
-    fn idle_check(&self, idle: Duration) -> Result<(), Instant> {
+    pub(crate) fn idle_check(&self, idle: Duration) -> Result<(), Instant> {
         let now = Instant::now();
         match self.idle_since() {
             Some(since) if now >= crate::timer::after(since, idle) => Ok(()),
@@ -417,9 +377,8 @@ impl ConnIo {
 }
 
 /// A connection on the full path: resets at accept, the keep-alive close style (FIN, RST, or
-/// nothing for the race, which requests detect), and takeovers asked for by requests. HTTP/2
-/// connections go through the same path; requests only ask for connection-wide takeovers
-/// (the race, a frozen serverless instance's reset) there.
+/// nothing for the race, which requests detect), and takeovers asked for by requests. An HTTP/2
+/// connection (its preface peeked) goes to `h2.rs` after the accept faults.
 async fn serve_full(
     builder: Arc<Builder>,
     stream: TcpStream,
@@ -433,7 +392,24 @@ async fn serve_full(
         wire.execute(Stream::Plain(stream)).await;
         return;
     }
-    let Some(stream) = handshake(&behaviour, stream, index).await else { return };
+    let stream = if behaviour.tls().is_none() {
+        // A connection silent past this goes to hyper (HTTP/1.1), whose defences and idle timer
+        // take it from there.
+        let sniff_limit = behaviour.limits().header_read_timeout.or(idle).unwrap_or(Duration::from_secs(10));
+        if super::h2::sniff(&stream, sniff_limit).await {
+            super::h2::serve(stream, behaviour, index, idle, counters).await;
+            return;
+        }
+        Stream::Plain(stream)
+    } else {
+        let Some(stream) = handshake(&behaviour, stream, index).await else { return };
+        // Over TLS, ALPN has said which protocol the client speaks.
+        if stream.alpn_is_h2() {
+            super::h2::serve(stream, behaviour, index, idle, counters).await;
+            return;
+        }
+        stream
+    };
     let close = behaviour.keep_alive_close();
     let state = Arc::new(ConnState::new(idle));
     let _done = state.done.clone().drop_guard();
@@ -452,6 +428,9 @@ async fn serve_full(
                 Ok::<_, Infallible>(match answer.await {
                     Answer::Respond(res) => res,
                     Answer::Takeover(wire, _permit) => state.takeover(wire).await,
+                    // HTTP/2's answers (this path serves HTTP/1.1 only): the nearest HTTP/1 acts.
+                    Answer::RespondThen(res, _) => res,
+                    Answer::ResetStream(_) => state.takeover(Some(Wire::Rst)).await,
                 })
             }
         })

@@ -249,16 +249,6 @@ async fn malformed_responses() {
 }
 
 #[tokio::test]
-async fn socket_faults_leave_h2_alone() {
-    let mock = with_faults(
-        MockPlan::default(),
-        vec![EmptyResponse.into(), Reset::BeforeHeaders.into(), Status(StatusCode::from_u16(429).unwrap()).into()],
-    );
-    let mut client = h2(mock.addr()).await;
-    assert_eq!(h2_get(&mut client).await.0.status(), StatusCode::TOO_MANY_REQUESTS);
-}
-
-#[tokio::test]
 async fn trickle_spreads_the_body_over_the_duration() {
     let plan = MockPlan { body_bytes: 200, ..MockPlan::default() };
     let mock = with_faults(plan, vec![Trickle { over: ms(500) }.into()]);

@@ -35,6 +35,16 @@ pub enum ErrorKind {
     /// Any other TLS failure: an alert, no agreed ALPN protocol, a peer that closed during the
     /// handshake, a body cut off by a close without TLS's close_notify.
     TlsError,
+    /// HTTP/2: the server refused the stream unprocessed — RST_STREAM REFUSED_STREAM, or a
+    /// graceful GOAWAY (NO_ERROR) whose last-stream id it was past: safe to send again.
+    RefusedStream,
+    /// HTTP/2: the server reset the stream (RST_STREAM) with any other error code.
+    StreamReset,
+    /// HTTP/2: the server ended the connection with a GOAWAY carrying an error code.
+    Goaway,
+    /// HTTP/2: a keep-alive PING went unanswered for `h2_keepalive_timeout`; the client closed
+    /// the connection.
+    PingTimeout,
     /// The response started but its body failed.
     BodyError,
     /// The response could not be parsed.
@@ -52,7 +62,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind except `HttpStatus`, in report order.
-    pub const TRANSPORT: [ErrorKind; 19] = [
+    pub const TRANSPORT: [ErrorKind; 23] = [
         ErrorKind::DnsTimeout,
         ErrorKind::DnsError,
         ErrorKind::DnsNxdomain,
@@ -67,6 +77,10 @@ impl ErrorKind {
         ErrorKind::TlsHandshakeTimeout,
         ErrorKind::TlsCert,
         ErrorKind::TlsError,
+        ErrorKind::RefusedStream,
+        ErrorKind::StreamReset,
+        ErrorKind::Goaway,
+        ErrorKind::PingTimeout,
         ErrorKind::BodyError,
         ErrorKind::Protocol,
         ErrorKind::ResponseTooLarge,
@@ -115,6 +129,10 @@ impl ErrorKind {
             ErrorKind::TlsHandshakeTimeout => "tls_handshake_timeout",
             ErrorKind::TlsCert => "tls_cert",
             ErrorKind::TlsError => "tls_error",
+            ErrorKind::RefusedStream => "refused_stream",
+            ErrorKind::StreamReset => "stream_reset",
+            ErrorKind::Goaway => "goaway",
+            ErrorKind::PingTimeout => "ping_timeout",
             ErrorKind::BodyError => "body_error",
             ErrorKind::Protocol => "protocol",
             ErrorKind::ResponseTooLarge => "response_too_large",

@@ -110,6 +110,7 @@ pub const CEILINGS: &[Ceiling] = &[
     Ceiling { field: "phase.max_in_flight", max: Max::Count(10_000_000), why: "or \"unlimited\"" },
     Ceiling { field: "client.max_conns_per_host", max: Max::Count(1_000_000), why: "or \"unlimited\"" },
     Ceiling { field: "client.pool_max_idle_per_host", max: Max::Count(1_000_000), why: "or \"unlimited\"" },
+    Ceiling { field: "client.h2_connections", max: Max::Count(1_000), why: "HTTP/2 connections per worker" },
     Ceiling { field: "client.retries.max", max: Max::Count(100), why: "retries of one request" },
     Ceiling {
         field: "client.max_response_header_bytes",

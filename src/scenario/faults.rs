@@ -7,7 +7,7 @@
 use crate::chaos::toxics::ProxyFault;
 use crate::dns::faults::DnsFault;
 use crate::fault::{FaultPlan, Indexed, Keys, KindSpec};
-use crate::mock::faults::MockFault;
+use crate::mock::faults::{MockFault, Protocols};
 use crate::slow::CohortFault;
 use crate::vocabulary::{duration_str, words, Words};
 use serde_json::{json, Value};
@@ -56,12 +56,12 @@ impl FaultKind {
         }
     }
 
-    /// Whether it acts on an HTTP/1 connection's bytes, so HTTP/2 clients never meet it (the
-    /// mock skips it there: it would take every stream of the shared connection down).
-    pub fn http1_only(&self) -> bool {
+    /// Which HTTP versions' connections it acts on: a mock fault of HTTP/1's bytes (chunked
+    /// framing) or of HTTP/2's frames (GOAWAY, RST_STREAM…) is never met by the other's clients.
+    pub fn protocols(&self) -> Protocols {
         match self {
-            FaultKind::Mock(fault) => fault.http1_only(),
-            FaultKind::Proxy(_) | FaultKind::Dns(_) | FaultKind::Clients(_) => false,
+            FaultKind::Mock(fault) => fault.protocols(),
+            FaultKind::Proxy(_) | FaultKind::Dns(_) | FaultKind::Clients(_) => Protocols::Both,
         }
     }
 
@@ -81,9 +81,9 @@ impl FaultPlan<FaultKind> {
         self.kind.layer()
     }
 
-    /// See [`FaultKind::http1_only`].
-    pub fn http1_only(&self) -> bool {
-        self.kind.http1_only()
+    /// See [`FaultKind::protocols`].
+    pub fn protocols(&self) -> Protocols {
+        self.kind.protocols()
     }
 
     /// The fault in scenario vocabulary: `kind`, `layer`, its window and its own parameters.

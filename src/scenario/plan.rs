@@ -19,6 +19,7 @@ pub use crate::mock::faults::MockFault;
 pub use crate::mock::plan::{KeepAliveClose, MockLimits, MockPlan, OnFreeze, ServerlessPlan};
 
 use crate::dist::Dist;
+use crate::mock::faults::Protocols;
 use crate::vocabulary::{dist_json, duration_str, limit_json, opt_duration_str, words, Words};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method};
@@ -313,9 +314,10 @@ impl Plan {
         self.0.clone()
     }
 
-    /// What a user should know before trusting a comparison, though the scenario is valid: HTTP/2
-    /// configurations that will not meet HTTP/1-only mock faults, so their figures under those
-    /// faults say nothing about how they would fare.
+    /// What a user should know before trusting a comparison, though the scenario is valid:
+    /// configurations that will not meet a mock fault of the other HTTP version only (HTTP/1's
+    /// chunked framing, HTTP/2's frames), so their figures under it say nothing about how they
+    /// would fare.
     pub fn warnings(&self) -> Vec<String> {
         self.warnings_for(|_| true)
     }
@@ -323,7 +325,7 @@ impl Plan {
     /// [`Plan::warnings`] for the client configurations whose names `selected` accepts (`run
     /// --client`).
     pub fn warnings_for(&self, selected: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut out = self.http1_only_warnings(selected);
+        let mut out = self.protocol_warnings(selected);
         if self.target_name().is_none() && self.faults.iter().any(|f| f.layer() == Layer::Dns) {
             out.push(
                 "the dns faults act on chaosload's DNS stub, but the target is an address: no configuration looks a \
@@ -334,28 +336,36 @@ impl Plan {
         out
     }
 
-    fn http1_only_warnings(&self, selected: impl Fn(&str) -> bool) -> Vec<String> {
-        let h2: Vec<&str> = self
-            .clients
-            .iter()
-            .filter(|c| c.http == HttpVersion::Http2 && selected(&c.name))
-            .map(|c| c.name.as_str())
-            .collect();
-        if h2.is_empty() {
-            return Vec::new();
-        }
-        let names = h2.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+    /// A warning per mock fault of one HTTP version's connections only, when selected
+    /// configurations speak the other.
+    fn protocol_warnings(&self, selected: impl Fn(&str) -> bool) -> Vec<String> {
+        let speaking = |version: HttpVersion| -> Vec<String> {
+            self.clients
+                .iter()
+                .filter(|c| c.http == version && selected(&c.name))
+                .map(|c| format!("\"{}\"", c.name))
+                .collect()
+        };
+        let (h1, h2) = (speaking(HttpVersion::Http1), speaking(HttpVersion::Http2));
         self.faults
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.http1_only())
-            .map(|(i, f)| {
+            .filter_map(|(i, f)| {
+                let (only, others, their) = match f.protocols() {
+                    Protocols::Both => return None,
+                    Protocols::Http1 => ("HTTP/1", &h2, "http = \"2\""),
+                    Protocols::Http2 => ("HTTP/2", &h1, "http = \"1\""),
+                };
+                if others.is_empty() {
+                    return None;
+                }
                 let kind = f.kind.name();
-                format!(
-                    "fault[{i}] ({kind}, layer mock) acts on HTTP/1 connections only: {names} (http = \"2\") will \
-                     not meet it, so {} figures under it are not comparable with HTTP/1 configurations'",
-                    if h2.len() == 1 { "its" } else { "their" }
-                )
+                Some(format!(
+                    "fault[{i}] ({kind}, layer mock) acts on {only} connections only: {} ({their}) will not meet \
+                     it, so {} figures under it are not comparable with {only} configurations'",
+                    others.join(", "),
+                    if others.len() == 1 { "its" } else { "their" }
+                ))
             })
             .collect()
     }
@@ -505,6 +515,9 @@ impl ClientPlan {
             "max_conns_per_host": limit_json(self.max_conns_per_host),
             "connect_timeout": opt_duration_str(self.connect_timeout),
             "tcp_keepalive": opt_duration_str(self.tcp_keepalive),
+            "h2_connections": self.h2_connections,
+            "h2_keepalive_interval": opt_duration_str(self.h2_keepalive_interval),
+            "h2_keepalive_timeout": duration_str(self.h2_keepalive_timeout),
             "request_timeout": opt_duration_str(self.request_timeout),
             "response_header_timeout": opt_duration_str(self.response_header_timeout),
             "read_timeout": opt_duration_str(self.read_timeout),
@@ -810,6 +823,13 @@ pub struct ClientPlan {
     pub connect_timeout: Option<Duration>,
     /// TCP keep-alive probes on every connection after this idle time (`None`: off).
     pub tcp_keepalive: Option<Duration>,
+    /// HTTP/2: connections per host per worker, which requests take in turn. Default 1.
+    pub h2_connections: usize,
+    /// HTTP/2: a PING this often, in flight and idle (`None`: none, hyper's default).
+    pub h2_keepalive_interval: Option<Duration>,
+    /// HTTP/2: a PING unanswered this long ends the connection, failing its streams with
+    /// `ping_timeout`. Default 20s (hyper's).
+    pub h2_keepalive_timeout: Duration,
     /// Limit on one attempt: waiting for a connection, connecting, sending, reading the body.
     pub request_timeout: Option<Duration>,
     /// Limit from the request's last byte written to the response head's end (Go's
@@ -857,6 +877,9 @@ impl ClientPlan {
             max_conns_per_host: None,
             connect_timeout: None,
             tcp_keepalive: None,
+            h2_connections: 1,
+            h2_keepalive_interval: None,
+            h2_keepalive_timeout: Duration::from_secs(20),
             request_timeout: None,
             response_header_timeout: None,
             read_timeout: None,

@@ -106,6 +106,29 @@ fn gateway_timeout_rewards_a_client_timeout_below_the_gateways() {
     assert!(impatient.total.retries >= 8, "a retry for each slow one: {}", impatient.total.retries);
 }
 
+#[test]
+fn h2_goaway_refused_streams_are_recovered_only_by_the_retrying_client() {
+    let _load = shared();
+    let mut plan = scenario("h2-goaway");
+    // One deploy window (3-5 s) of the scenario's two: each connection's GOAWAY falls in it.
+    plan.phases[0].duration = Duration::from_secs(6);
+    let result = run(&plan);
+    let (plain, retrying) = (client(&result, "no-retry"), client(&result, "retry-refused"));
+    let refused = errors(&plain.total, &["refused_stream"]);
+    assert!(refused >= 5, "the GOAWAYs refuse streams in flight: {:?}", plain.total.errors);
+    let others: u64 = plain.total.errors.iter().filter(|(k, _)| *k != "refused_stream").map(|(_, n)| n).sum();
+    assert_eq!(others, 0, "nothing but refused streams: {:?}", plain.total.errors);
+    let left = retrying.total.errors.values().sum::<u64>();
+    assert!(left * 5 <= refused, "retries leave {:?} of {refused}", retrying.total.errors);
+    assert!(retrying.total.retries >= refused / 2, "a retry per refused stream: {}", retrying.total.retries);
+    for c in [plain, retrying] {
+        // Every connection met its GOAWAY and the client opened a new one: the mock counts them.
+        let mock = c.mock.as_ref().unwrap();
+        assert!(mock.fault_hits >= 2 && c.connections.opened >= 4, "{}: {mock:?} {:?}", c.name, c.connections);
+        assert_eq!(c.connections.opened, mock.connections_accepted, "{}", c.name);
+    }
+}
+
 /// DNS stalls reach only a configuration that looks the name up while they last: one opening a
 /// connection per request with an uncached resolver. A cache (the record's TTL outlasts the
 /// run) or a pool (its few connections opened before the stall) hides them.

@@ -12,6 +12,8 @@ mod dns_run;
 mod engine;
 mod fuzz;
 mod gates;
+mod h2;
+mod h2_nghttp;
 mod hostile;
 #[cfg(target_os = "linux")]
 mod peers;

@@ -4,7 +4,7 @@
 //! no_application_protocol alert; one that also offers the other protocol falls back to it.
 //! Needs `[mock] tls`.
 
-use super::{MockFaultKind, Request, RequestFaults, Role, TlsAct};
+use super::{MockFaultKind, Protocols, Request, RequestFaults, Role, TlsAct};
 use crate::fault::keys::Keys;
 use serde_json::{json, Value};
 
@@ -23,8 +23,9 @@ impl MockFaultKind for AlpnMismatch {
         json!({})
     }
 
-    fn http1_only(&self) -> bool {
-        false
+    /// At the handshake, before any HTTP is spoken: both versions meet it.
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

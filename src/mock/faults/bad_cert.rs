@@ -2,7 +2,7 @@
 //! another name (`wrong_name`), expired (`expired`), or signed by a CA nobody trusts
 //! (`untrusted`). Needs `[mock] tls` with the certificate the mock makes (not `cert_file`).
 
-use super::{MockFaultKind, Request, RequestFaults, Role, TlsAct};
+use super::{MockFaultKind, Protocols, Request, RequestFaults, Role, TlsAct};
 use crate::fault::keys::{Keys, Need};
 use serde_json::{json, Value};
 
@@ -41,8 +41,9 @@ impl MockFaultKind for BadCert {
         json!({ "cert": self.0.word() })
     }
 
-    fn http1_only(&self) -> bool {
-        false
+    /// At the handshake, before any HTTP is spoken: both versions meet it.
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

@@ -1,7 +1,7 @@
 //! `close`: send `Connection: close` and close after the response, once a connection has served
-//! `after_requests` requests (1: every response).
+//! `after_requests` requests (1: every response); on HTTP/2 the response, then a FIN without GOAWAY.
 
-use super::{MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::{Keys, Need};
 use serde_json::{json, Value};
 
@@ -23,8 +23,8 @@ impl MockFaultKind for Close {
         json!({ "after_requests": self.after_requests })
     }
 
-    fn http1_only(&self) -> bool {
-        true
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

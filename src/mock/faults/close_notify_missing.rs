@@ -4,7 +4,7 @@
 //! one; a strict client (rustls, `openssl s_client`) reports the body as cut off, curl takes it. Needs
 //! `[mock] tls`; HTTP/1 only.
 
-use super::{response_head, Decision, MockFaultKind, Request, RequestFaults, Role};
+use super::{response_head, Decision, MockFaultKind, Protocols, Request, RequestFaults, Role};
 use crate::fault::keys::Keys;
 use crate::mock::wire::Wire;
 use serde_json::{json, Value};
@@ -25,8 +25,8 @@ impl MockFaultKind for CloseNotifyMissing {
     }
 
     /// HTTP/2 frames every body: a close cannot cut one short unseen.
-    fn http1_only(&self) -> bool {
-        true
+    fn protocols(&self) -> Protocols {
+        Protocols::Http1
     }
 
     fn role(&self) -> Role {

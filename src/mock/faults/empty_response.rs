@@ -1,6 +1,7 @@
-//! `empty_response`: close the connection (FIN) without sending any response byte.
+//! `empty_response`: close the connection (FIN) without sending any response byte (on HTTP/2, no
+//! GOAWAY either: every stream of the connection ends with it).
 
-use super::{Decision, MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, Decision, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::Keys;
 use crate::mock::wire::Wire;
 use serde_json::{json, Value};
@@ -20,8 +21,8 @@ impl MockFaultKind for EmptyResponse {
         json!({})
     }
 
-    fn http1_only(&self) -> bool {
-        true
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

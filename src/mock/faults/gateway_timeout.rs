@@ -1,7 +1,7 @@
 //! `gateway_timeout`: answer `status` (502 or 504) after `after`, instead of the mock's latency,
 //! as a gateway whose upstream timed out.
 
-use super::{Decision, MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, Decision, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::{Keys, Need};
 use crate::vocabulary::duration_str;
 use http::StatusCode;
@@ -44,8 +44,8 @@ impl MockFaultKind for GatewayTimeout {
         json!({ "status": self.status.as_u16(), "after": duration_str(self.after) })
     }
 
-    fn http1_only(&self) -> bool {
-        false
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

@@ -2,7 +2,7 @@
 //! distribution, drawn per connection) before the server answers the ClientHello, as an
 //! overloaded gateway or a cold instance doing its first handshake does. Needs `[mock] tls`.
 
-use super::{MockFaultKind, Request, RequestFaults, Role, TlsAct};
+use super::{MockFaultKind, Protocols, Request, RequestFaults, Role, TlsAct};
 use crate::dist::Dist;
 use crate::fault::keys::{Keys, Need};
 use crate::vocabulary::dist_json;
@@ -23,9 +23,9 @@ impl MockFaultKind for HandshakeDelay {
         json!({ "delay": dist_json(&self.0) })
     }
 
-    /// Before any HTTP is spoken: HTTP/2 connections meet it too.
-    fn http1_only(&self) -> bool {
-        false
+    /// At the handshake, before any HTTP is spoken: both versions meet it.
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

@@ -2,7 +2,7 @@
 //! reads the ClientHello and answers nothing, holding the connection until the client gives up
 //! (its `tls_handshake_timeout`, or its request timeout). Needs `[mock] tls`.
 
-use super::{MockFaultKind, Request, RequestFaults, Role, TlsAct};
+use super::{MockFaultKind, Protocols, Request, RequestFaults, Role, TlsAct};
 use crate::fault::keys::Keys;
 use serde_json::{json, Value};
 
@@ -21,8 +21,9 @@ impl MockFaultKind for HandshakeStall {
         json!({})
     }
 
-    fn http1_only(&self) -> bool {
-        false
+    /// At the handshake, before any HTTP is spoken: both versions meet it.
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

@@ -2,7 +2,7 @@
 //! server stuck on a lock or a dead dependency. Only the client's own timeout ends the request
 //! (or the run's drain, which counts it `unfinished`).
 
-use super::{Decision, MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, Decision, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::Keys;
 use serde_json::{json, Value};
 
@@ -22,8 +22,8 @@ impl MockFaultKind for Hang {
     }
 
     /// An HTTP/2 stream can hang alone: the connection's other streams go on.
-    fn http1_only(&self) -> bool {
-        false
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

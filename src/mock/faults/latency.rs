@@ -1,6 +1,6 @@
 //! `latency`: extra latency drawn per request, added to `[mock].latency`.
 
-use super::{MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, MockFaultKind, Request, RequestFaults, Role};
 use crate::dist::Dist;
 use crate::fault::keys::{latency_key, Keys};
 use crate::seeded::Purpose;
@@ -22,8 +22,8 @@ impl MockFaultKind for Latency {
         json!({ "latency": dist_json(&self.0) })
     }
 
-    fn http1_only(&self) -> bool {
-        false
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

@@ -1,7 +1,7 @@
 //! `malformed`: a broken response, then a close: bytes that are not HTTP, a chunked body with an
 //! invalid chunk size line, or a body shorter than its `Content-Length`.
 
-use super::{response_head, Decision, MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, response_head, Decision, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::{word, Keys, Need};
 use crate::mock::wire::Wire;
 use crate::vocabulary::{words, Words};
@@ -33,8 +33,13 @@ impl MockFaultKind for Malformed {
         json!({ "form": self.word() })
     }
 
-    fn http1_only(&self) -> bool {
-        true
+    /// HTTP/2 has no chunked framing; garbage is written instead of frames, and a short body is
+    /// DATA short of `content-length`, then the connection closed (FIN, no GOAWAY).
+    fn protocols(&self) -> Protocols {
+        match self {
+            Malformed::BadChunk => Protocols::Http1,
+            Malformed::Garbage | Malformed::ShortBody => Protocols::Both,
+        }
     }
 
     fn role(&self) -> Role {
@@ -51,6 +56,10 @@ impl MockFaultKind for Malformed {
                 let mut bytes = response_head(request.status, "transfer-encoding: chunked\r\n");
                 bytes.extend_from_slice(b"zz;not-a-size\r\nabc\r\n");
                 bytes.into()
+            }
+            Malformed::ShortBody if request.h2 => {
+                let after_bytes = request.body.len().max(2) / 2;
+                return out.decide(Decision::Cut { after_bytes, then: Wire::Fin });
             }
             Malformed::ShortBody => {
                 let declared = request.body.len().max(2);

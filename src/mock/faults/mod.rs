@@ -40,9 +40,10 @@ macro_rules! mock_faults {
                 }
             }
 
-            pub fn http1_only(&self) -> bool {
+            /// Which HTTP versions' connections it acts on.
+            pub fn protocols(&self) -> Protocols {
                 match self {
-                    $(MockFault::$variant(k) => k.http1_only()),+
+                    $(MockFault::$variant(k) => k.protocols()),+
                 }
             }
 
@@ -93,6 +94,12 @@ mock_faults! {
     Trickle(trickle::Trickle),
     GatewayTimeout(gateway_timeout::GatewayTimeout),
     Hang(hang::Hang),
+    Goaway(goaway::Goaway),
+    RstStream(rst_stream::RstStream),
+    MaxConcurrentStreams(max_concurrent_streams::MaxConcurrentStreams),
+    FlowControlStall(flow_control_stall::FlowControlStall),
+    SettingsDelay(settings_delay::SettingsDelay),
+    PingTimeout(ping_timeout::PingTimeout),
     HandshakeDelay(handshake_delay::HandshakeDelay),
     HandshakeStall(handshake_stall::HandshakeStall),
     BadCert(bad_cert::BadCert),
@@ -122,8 +129,8 @@ pub(crate) trait MockFaultKind: Sized + Into<MockFault> {
     /// Its keys in scenario vocabulary, every default written out.
     fn normalized(&self) -> Value;
 
-    /// Whether it acts on an HTTP/1 connection's bytes; the mock skips it on HTTP/2.
-    fn http1_only(&self) -> bool;
+    /// Which HTTP versions' connections it acts on; the mock skips it on the others.
+    fn protocols(&self) -> Protocols;
 
     /// Which unit it is drawn for, and at what moment.
     fn role(&self) -> Role;
@@ -147,6 +154,27 @@ pub(crate) enum TlsAct {
     AlpnMismatch,
 }
 
+/// Which HTTP versions' connections a fault acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocols {
+    Both,
+    /// It acts on HTTP/1 bytes (chunked framing, `Connection: close`).
+    Http1,
+    /// It acts on HTTP/2 frames (GOAWAY, RST_STREAM, SETTINGS, PING, flow control).
+    Http2,
+}
+
+impl Protocols {
+    /// Whether a connection of this version (`h2`: HTTP/2) meets it.
+    pub fn includes(self, h2: bool) -> bool {
+        match self {
+            Protocols::Both => true,
+            Protocols::Http1 => !h2,
+            Protocols::Http2 => h2,
+        }
+    }
+}
+
 /// Which unit a mock fault is drawn for, and when it acts.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Role {
@@ -159,6 +187,26 @@ pub(crate) enum Role {
     Handshake(TlsAct),
     /// Per request, after its head is read: see [`MockFaultKind::act`].
     Request,
+    /// Per HTTP/2 connection, on its frames (`h2.rs`): drawn per connection, acting while a
+    /// window is active.
+    H2(H2Fault),
+}
+
+/// What a [`Role::H2`] fault does to an HTTP/2 connection it hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum H2Fault {
+    /// A GOAWAY at a moment drawn uniformly within the window (a rolling deploy replaces its
+    /// instances one by one); a connection accepted after its moment is spared (it reached a new
+    /// instance).
+    Goaway(goaway::Goaway),
+    /// SETTINGS_MAX_CONCURRENT_STREAMS advertised at the handshake of a connection accepted
+    /// while the window is active.
+    MaxConcurrentStreams(u32),
+    /// The server's SETTINGS (its whole side of the handshake) sent this late, for a connection
+    /// accepted while the window is active.
+    SettingsDelay(std::time::Duration),
+    /// Nothing read or written (PINGs unanswered) while the window is active.
+    Silence,
 }
 
 /// One request as the faults that hit it see it.
@@ -169,6 +217,8 @@ pub(crate) struct Request<'a> {
     pub fault: usize,
     /// Requests received on its connection, this one included.
     pub served: u32,
+    /// Whether it came on an HTTP/2 connection (a connection-level fault then ends every stream).
+    pub h2: bool,
     pub seeded: &'a Seeded,
     /// The status the mix drew for it, and the body it would carry, for a broken response.
     pub status: StatusCode,
@@ -187,8 +237,11 @@ impl Request<'_> {
 pub(crate) struct RequestFaults {
     /// Added to the mock's latency.
     pub extra_latency: Duration,
-    /// `Connection: close`, then the server closes (HTTP/1 only).
+    /// HTTP/1: `Connection: close`, then the server closes; HTTP/2: the connection is closed
+    /// (FIN, no GOAWAY) once the response is sent.
     pub close: bool,
+    /// HTTP/2: the request body's flow-control window is not replenished for this long.
+    pub withhold_window: Duration,
     /// The first deciding fault's verdict.
     pub decision: Decision,
     /// Whether any fault took effect.
@@ -226,12 +279,64 @@ pub(crate) enum Decision {
     /// The body spread evenly over this long.
     Trickle(Duration),
     /// No HTTP response: the connection's task takes the socket and carries out the [`Wire`]
-    /// (HTTP/1 only); `None` leaves the request unanswered and the connection open.
+    /// (on HTTP/2 it ends every stream of the connection); `None` leaves the request unanswered
+    /// and the connection open.
     Takeover(Option<Wire>),
+    /// HTTP/2: the response's head and its first `after_bytes` body bytes (its `content-length`
+    /// unchanged), then the connection ends so.
+    Cut {
+        after_bytes: usize,
+        then: Wire,
+    },
+    /// HTTP/2: RST_STREAM with this error code instead of a response.
+    ResetStream(u32),
 }
 
 /// `HTTP/1.1 <status> <reason>` with `headers` (each ending in CRLF), then the blank line.
 fn response_head(status: StatusCode, headers: &str) -> Vec<u8> {
     let reason = status.canonical_reason().unwrap_or("");
     format!("HTTP/1.1 {} {reason}\r\n{headers}\r\n", status.as_u16()).into_bytes()
+}
+
+/// An HTTP/2 error code (RFC 9113 section 7), as scenarios name it: the RFC's name, lower-case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum H2Code {
+    NoError,
+    ProtocolError,
+    InternalError,
+    FlowControlError,
+    SettingsTimeout,
+    StreamClosed,
+    FrameSizeError,
+    RefusedStream,
+    Cancel,
+    CompressionError,
+    ConnectError,
+    EnhanceYourCalm,
+    InadequateSecurity,
+    Http11Required,
+}
+
+crate::vocabulary::words!(H2Code {
+    NoError => "no_error",
+    ProtocolError => "protocol_error",
+    InternalError => "internal_error",
+    FlowControlError => "flow_control_error",
+    SettingsTimeout => "settings_timeout",
+    StreamClosed => "stream_closed",
+    FrameSizeError => "frame_size_error",
+    RefusedStream => "refused_stream",
+    Cancel => "cancel",
+    CompressionError => "compression_error",
+    ConnectError => "connect_error",
+    EnhanceYourCalm => "enhance_your_calm",
+    InadequateSecurity => "inadequate_security",
+    Http11Required => "http_1_1_required",
+});
+
+impl H2Code {
+    /// The code on the wire: the variants are in the RFC's order, from 0.
+    pub fn code(self) -> u32 {
+        self as u32
+    }
 }

@@ -2,7 +2,7 @@
 //! (drawn per connection), after reading the request, or after the head and `after_bytes` of the
 //! body.
 
-use super::{response_head, Decision, MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, response_head, Decision, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::{Keys, Need};
 use crate::mock::wire::Wire;
 use serde_json::{json, Value};
@@ -50,9 +50,9 @@ impl MockFaultKind for Reset {
         }
     }
 
-    /// At accept no protocol has been spoken yet: HTTP/2 connections meet it too.
-    fn http1_only(&self) -> bool {
-        !matches!(self, Reset::Accept)
+    /// On HTTP/2 it resets the whole connection (every stream on it), as on HTTP/1.
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {
@@ -68,6 +68,9 @@ impl MockFaultKind for Reset {
         }
         let wire = match *self {
             Reset::Accept | Reset::BeforeHeaders => Wire::Rst,
+            Reset::MidBody { after_bytes } if request.h2 => {
+                return out.decide(Decision::Cut { after_bytes, then: Wire::Rst });
+            }
             Reset::MidBody { after_bytes } => {
                 let body = request.body;
                 let mut bytes = response_head(request.status, &format!("content-length: {}\r\n", body.len()));

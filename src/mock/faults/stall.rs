@@ -1,7 +1,7 @@
 //! `stall`: the mock stops answering; responses due inside the window go out when it ends (a
 //! stop-the-world pause, as in wrk2's coordinated-omission demonstration).
 
-use super::{MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::Keys;
 use serde_json::{json, Value};
 
@@ -20,8 +20,8 @@ impl MockFaultKind for Stall {
         json!({})
     }
 
-    fn http1_only(&self) -> bool {
-        false
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     /// The hold itself is the behaviour's (`Behaviour::hold_while_stalled`): it waits out every

@@ -1,6 +1,6 @@
 //! `status`: answer with this status instead of the `[mock]` mix.
 
-use super::{Decision, MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, Decision, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::{Keys, Need};
 use http::StatusCode;
 use serde_json::{json, Value};
@@ -27,8 +27,8 @@ impl MockFaultKind for Status {
         json!({ "code": self.0.as_u16() })
     }
 
-    fn http1_only(&self) -> bool {
-        false
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

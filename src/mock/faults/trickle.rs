@@ -1,6 +1,6 @@
 //! `trickle`: dribble the response body out evenly over `over`.
 
-use super::{Decision, MockFaultKind, Request, RequestFaults, Role};
+use super::{Protocols, Decision, MockFaultKind, Request, RequestFaults, Role};
 use crate::fault::keys::{Keys, Need};
 use crate::vocabulary::duration_str;
 use serde_json::{json, Value};
@@ -23,8 +23,8 @@ impl MockFaultKind for Trickle {
         json!({ "over": duration_str(self.over) })
     }
 
-    fn http1_only(&self) -> bool {
-        false
+    fn protocols(&self) -> Protocols {
+        Protocols::Both
     }
 
     fn role(&self) -> Role {

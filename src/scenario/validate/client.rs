@@ -95,6 +95,29 @@ impl Cx<'_> {
         if let Some(t) = &raw.tcp_keepalive {
             plan.tcp_keepalive = self.timeout(&f("tcp_keepalive"), t);
         }
+        if let Some(n) = raw.h2_connections {
+            plan.h2_connections = self.count(&f("h2_connections"), n, 1).unwrap_or(plan.h2_connections);
+        }
+        if let Some(t) = &raw.h2_keepalive_interval {
+            plan.h2_keepalive_interval = self.timeout(&f("h2_keepalive_interval"), t);
+        }
+        if let Some(t) = &raw.h2_keepalive_timeout {
+            plan.h2_keepalive_timeout =
+                self.positive_duration(&f("h2_keepalive_timeout"), t).unwrap_or(plan.h2_keepalive_timeout);
+        }
+        // On HTTP/1 they are refused unless left at their defaults (as a normalized scenario
+        // writes every knob out).
+        let defaults = ClientPlan::defaults("");
+        let h2_keys = [
+            ("h2_connections", plan.h2_connections != defaults.h2_connections),
+            ("h2_keepalive_interval", plan.h2_keepalive_interval != defaults.h2_keepalive_interval),
+            ("h2_keepalive_timeout", plan.h2_keepalive_timeout != defaults.h2_keepalive_timeout),
+        ];
+        if plan.http != HttpVersion::Http2 {
+            for (key, _) in h2_keys.iter().filter(|(_, set)| *set) {
+                self.error_hint(&f(key), format!("{key} applies to HTTP/2 connections only"), "set http = \"2\"");
+            }
+        }
         if let Some(t) = &raw.request_timeout {
             plan.request_timeout = self.timeout(&f("request_timeout"), t);
         }
@@ -383,6 +406,29 @@ mod tests {
     use crate::scenario::validate::validate;
     use crate::scenario::Overrides;
     use std::path::Path;
+
+    #[test]
+    fn h2_knobs_reach_the_plan_and_apply_to_http2_only() {
+        let plan = ok(&client(
+            "http = \"2\"\nh2_connections = 4\nh2_keepalive_interval = \"10s\"\nh2_keepalive_timeout = \"2s\"\n\
+             retries = { on = [\"refused_stream\", \"goaway\", \"stream_reset\", \"ping_timeout\"] }",
+        ));
+        let c = plan.clients.last().unwrap();
+        let secs = std::time::Duration::from_secs;
+        assert_eq!((c.h2_connections, c.h2_keepalive_interval, c.h2_keepalive_timeout), (4, Some(secs(10)), secs(2)));
+        assert_eq!(c.retries.on.len(), 4);
+        assert_eq!(
+            errs(&client("h2_connections = 2\nh2_keepalive_timeout = \"0s\"")),
+            [
+                "9:18 client[0].h2_connections: h2_connections applies to HTTP/2 connections only",
+                "10:24 client[0].h2_keepalive_timeout: must be longer than 0s",
+            ]
+        );
+        assert_eq!(
+            errs(&client("http = \"2\"\nh2_connections = 0")),
+            ["10:18 client[0].h2_connections: must be ≥ 1, got 0"]
+        );
+    }
 
     #[test]
     fn client_values_and_retries() {

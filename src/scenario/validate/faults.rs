@@ -535,6 +535,45 @@ mod tests {
             fault("kind = \"gateway_timeout\"\nstatus = 502\nafter = \"0s\"\nlayer = \"mock\"").kind,
             mock(GatewayTimeout { status: http::StatusCode::from_u16(502).unwrap(), after: Duration::ZERO })
         );
+        use crate::mock::faults::{
+            FlowControlStall, Goaway, H2Code, MaxConcurrentStreams, PingTimeout, RstStream, SettingsDelay,
+        };
+        assert_eq!(fault("kind = \"goaway\"").kind, mock(Goaway::Graceful { refuse_in_flight: false }));
+        assert_eq!(
+            fault("kind = \"goaway\"\nin_flight = \"refuse\"").kind,
+            mock(Goaway::Graceful { refuse_in_flight: true })
+        );
+        assert_eq!(
+            fault("kind = \"goaway\"\nmode = \"abrupt\"").kind,
+            mock(Goaway::Abrupt { error_code: H2Code::InternalError })
+        );
+        assert_eq!(
+            fault("kind = \"goaway\"\nmode = \"abrupt\"\nerror_code = \"enhance_your_calm\"").kind,
+            mock(Goaway::Abrupt { error_code: H2Code::EnhanceYourCalm })
+        );
+        assert_eq!(fault("kind = \"rst_stream\"").kind, mock(RstStream { error_code: H2Code::RefusedStream }));
+        assert_eq!(
+            fault("kind = \"rst_stream\"\nerror_code = \"http_1_1_required\"").kind,
+            mock(RstStream { error_code: H2Code::Http11Required })
+        );
+        assert_eq!(fault("kind = \"max_concurrent_streams\"\nmax = 4").kind, mock(MaxConcurrentStreams { max: 4 }));
+        assert_eq!(
+            fault("kind = \"flow_control_stall\"\nduration = \"2s\"").kind,
+            mock(FlowControlStall { duration: Duration::from_secs(2) })
+        );
+        assert_eq!(
+            fault("kind = \"settings_delay\"\ndelay = \"1s\"").kind,
+            mock(SettingsDelay { delay: Duration::from_secs(1) })
+        );
+        assert_eq!(fault("kind = \"ping_timeout\"").kind, mock(PingTimeout));
+        let e = |body: &str| errs(&with(&format!("[[fault]]\n{body}\n")));
+        assert_eq!(
+            e("kind = \"goaway\"\nerror_code = \"cancel\""),
+            ["11:14 fault[0].error_code: error_code does not apply to mode \"graceful\""]
+        );
+        let upper = e("kind = \"rst_stream\"\nerror_code = \"REFUSED_STREAM\"");
+        assert!(upper[0].starts_with("11:14 fault[0].error_code: error_code must be \"no_error\""), "{upper:?}");
+        assert_eq!(e("kind = \"max_concurrent_streams\"\nmax = 0"), ["11:7 fault[0].max: must be ≥ 1, got 0"]);
     }
 
     #[test]
@@ -825,6 +864,26 @@ kind = "gateway_timeout"
 status = 502
 after = "6s"
 [[fault]]
+kind = "goaway"
+mode = "abrupt"
+error_code = "cancel"
+[[fault]]
+kind = "goaway"
+in_flight = "refuse"
+[[fault]]
+kind = "rst_stream"
+[[fault]]
+kind = "max_concurrent_streams"
+max = 3
+[[fault]]
+kind = "flow_control_stall"
+duration = "1s"
+[[fault]]
+kind = "settings_delay"
+delay = "250ms"
+[[fault]]
+kind = "ping_timeout"
+[[fault]]
 kind = "latency"
 layer = "proxy"
 latency = "20ms"
@@ -860,7 +919,7 @@ layer = "proxy"
 at = "29s"
 "#;
         let plan = ok(src);
-        assert_eq!(plan.faults.len(), 19);
+        assert_eq!(plan.faults.len(), 26);
         assert_round_trip(&plan);
         let json = plan.normalized();
         assert_eq!(json["mock"]["keep_alive_close"], "race");
@@ -882,9 +941,9 @@ at = "29s"
         // Defaults are written out: the whole run is the phases and the drain.
         assert_eq!(json["fault"][1]["for"], "32s");
         assert_eq!(json["fault"][6]["stage"], "before_headers");
-        assert_eq!(json["fault"][12]["direction"], "downstream");
+        assert_eq!(json["fault"][19]["direction"], "downstream");
         assert_eq!(
-            json["fault"][13],
+            json["fault"][20],
             serde_json::json!({
                 "kind": "slicer", "layer": "proxy", "at": "0s", "for": "32s", "every": "once", "probability": 1.0,
                 "size": 16, "delay": "1ms", "direction": "upstream",
@@ -898,19 +957,23 @@ at = "29s"
     }
 
     #[test]
-    fn http2_clients_are_warned_of_the_http1_only_mock_faults_they_will_not_meet() {
-        let faults = "[[fault]]\nkind = \"status\"\ncode = 503\n[[fault]]\nkind = \"reset\"\nstage = \"accept\"\n\
-                      [[fault]]\nkind = \"reset\"\n[[fault]]\nkind = \"close\"\n[[fault]]\nkind = \"latency\"\n\
-                      layer = \"proxy\"\nlatency = \"1ms\"\n";
+    fn clients_are_warned_of_the_mock_faults_of_the_other_http_version_they_will_not_meet() {
+        let faults = "[[fault]]\nkind = \"status\"\ncode = 503\n[[fault]]\nkind = \"reset\"\n\
+                      [[fault]]\nkind = \"malformed\"\nform = \"bad_chunk\"\n[[fault]]\nkind = \"close\"\n\
+                      [[fault]]\nkind = \"latency\"\nlayer = \"proxy\"\nlatency = \"1ms\"\n";
         // HTTP/1 clients only: nothing to warn of.
         assert!(ok(&with(faults)).warnings().is_empty());
         let plan = ok(&with(&format!("[[client]]\nname = \"mux\"\nhttp = \"2\"\n{faults}")));
         let warnings = plan.warnings();
-        // The reset after reading the request and the close; not the status, the reset at accept
-        // (before any protocol) or the proxy's latency.
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].starts_with("fault[2] (reset, layer mock) acts on HTTP/1 connections only: \"mux\""));
-        assert!(warnings[1].starts_with("fault[3] (close, layer mock)"));
+        // Only the bad chunk: the reset and the close act on HTTP/2 connections too.
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("fault[2] (malformed, layer mock) acts on HTTP/1 connections only: \"mux\""));
         assert!(plan.warnings_for(|name| name == "c").is_empty(), "the HTTP/2 client is not selected");
+        // An HTTP/2 fault: the HTTP/1 client is warned.
+        let plan = ok(&with("[[client]]\nname = \"mux\"\nhttp = \"2\"\n[[fault]]\nkind = \"rst_stream\"\n"));
+        let warnings = plan.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0]
+            .starts_with("fault[0] (rst_stream, layer mock) acts on HTTP/2 connections only: \"c\" (http = \"1\")"));
     }
 }
