@@ -268,3 +268,19 @@ fn openssl_s_client_verifies_the_chain_and_meets_the_alpn_mismatch() {
     assert!(said.contains("connection: close") && said.contains("unexpected eof while reading"), "{said}");
     stop(mock);
 }
+
+/// HTTP/2 over TLS (ALPN `h2`) meets the mock's HTTP/2 faults as h2c does, alongside a TLS one.
+#[test]
+fn h2_over_tls_meets_the_http2_faults() {
+    let _guard = shared();
+    let (result, _) = run_tls(
+        "tls-h2-faults",
+        "[[fault]]\nkind = \"rst_stream\"\nprobability = 0.5\n",
+        "[[client]]\nname = \"h2\"\nhttp = \"2\"\n",
+    );
+    let c = client(&result, "h2");
+    let refused = errors(c, "refused_stream");
+    assert!((8..=32).contains(&refused), "about half the streams refused: {:?}", c.total.errors);
+    assert_eq!(c.total.ok + refused, 40, "{:?}", c.total.errors);
+    assert_eq!(c.total.tls_handshake_time.count, c.connections.opened, "over TLS");
+}
