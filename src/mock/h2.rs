@@ -10,10 +10,10 @@
 //! [`Wire`] out on it. The server is generic over the socket ([`MockSocket`]), so any layer over
 //! TCP serves HTTP/2 the same way.
 
+use super::activity::Activity;
 use super::behaviour::{Answer, Behaviour, BodyEnd, Conn, H2Handshake, MockBody, RequestBody};
 use super::faults::Goaway;
 use super::plan::KeepAliveClose;
-use super::server::Activity;
 use super::serverless::ConnBinding;
 use super::stats::{MockCounters, MockEvent};
 use super::wire::{MockSocket, Wire};

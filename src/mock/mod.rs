@@ -29,6 +29,7 @@
 //! but stalls, no serverless, FIN closing) serves connections without any of this machinery, and
 //! HTTP/1.1 with a server of its own (`http1.rs`) rather than hyper's.
 
+mod activity;
 mod behaviour;
 mod defences;
 pub mod faults;

@@ -4,6 +4,7 @@
 //! in `faults/`.
 
 use super::faults::MockFault;
+pub use super::tls::MockTlsPlan;
 use crate::dist::Dist;
 use crate::fault::Indexed;
 use crate::server_thread::AcceptLimits;
@@ -51,13 +52,6 @@ pub struct MockPlan {
     pub limits: MockLimits,
     /// TLS on every connection (`[mock] tls = true`): `https://` to the mock.
     pub tls: Option<MockTlsPlan>,
-}
-
-/// The mock's certificate: made at start (both `None`), or the user's PEM files.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MockTlsPlan {
-    pub cert_file: Option<std::path::PathBuf>,
-    pub key_file: Option<std::path::PathBuf>,
 }
 
 /// What the mock admits from hostile or broken clients (`[mock]` keys): its limits and its

@@ -4,7 +4,6 @@
 //! client offers, or mismatched), and the handshake itself with its faults.
 
 use super::faults::BadCertKind;
-use super::plan::MockTlsPlan;
 use crate::stream::Stream;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::pem::PemObject;
@@ -20,6 +19,13 @@ use tokio_rustls::LazyConfigAcceptor;
 
 /// The ALPN protocols the mock speaks, in its order of preference.
 const PROTOCOLS: [&[u8]; 2] = [b"h2", b"http/1.1"];
+
+/// The mock's certificate (`[mock] tls`): made at start (both `None`), or the user's PEM files.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MockTlsPlan {
+    pub cert_file: Option<std::path::PathBuf>,
+    pub key_file: Option<std::path::PathBuf>,
+}
 
 /// Which certificate a handshake presents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
