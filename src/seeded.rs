@@ -33,6 +33,8 @@ pub enum Purpose {
     HandshakeHit = 11,
     /// A `handshake_delay` fault's delay for a connection.
     HandshakeDelay = 12,
+    /// A `[mock.serverless] cold_handshake` draw for a connection.
+    ColdHandshake = 13,
 }
 
 /// The scenario seed, scrambled once; every draw derives from it.

@@ -246,6 +246,9 @@ impl MockPlan {
                 "queue_status": s.queue_status,
                 "prewarm": s.prewarm,
             });
+            if let Some(cold) = &s.cold_handshake {
+                mock["serverless"]["cold_handshake"] = dist_json(cold);
+            }
         }
         mock
     }
@@ -286,6 +289,9 @@ pub struct ServerlessPlan {
     pub queue_status: u16,
     /// Instances kept warm (never frozen).
     pub prewarm: usize,
+    /// With `[mock] tls`: what a TLS handshake waits besides when no instance is warm (the
+    /// instance terminates TLS, and is still starting). `None`: handshakes cost nothing extra.
+    pub cold_handshake: Option<Dist>,
 }
 
 /// The fate of a frozen instance's open connections.

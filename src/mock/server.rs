@@ -94,7 +94,13 @@ fn builder(limits: &MockLimits) -> Builder {
 async fn handshake(behaviour: &Behaviour, stream: TcpStream, index: u64) -> Option<Stream> {
     match behaviour.tls() {
         None => Some(Stream::Plain(stream)),
-        Some(tls) => tls.accept(stream, behaviour.at_handshake(index)).await,
+        Some(tls) => {
+            let mut faults = behaviour.at_handshake(index);
+            if let Some(serverless) = behaviour.serverless() {
+                faults.delay += serverless.handshake_cost(index);
+            }
+            tls.accept(stream, faults).await
+        }
     }
 }
 

@@ -28,7 +28,7 @@
 use super::plan::{OnFreeze, ServerlessPlan};
 use super::stats::{MockCounters, MockEvent};
 use crate::dist::Dist;
-use crate::seeded::Seeded;
+use crate::seeded::{Purpose, Seeded};
 use http::StatusCode;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering::Relaxed;
@@ -66,6 +66,7 @@ pub(crate) struct Serverless {
     concurrency: usize,
     freeze_after: Duration,
     init: Dist,
+    cold_handshake: Option<Dist>,
     on_freeze: OnFreeze,
     queue_timeout: Duration,
     queue_status: StatusCode,
@@ -219,6 +220,7 @@ impl Serverless {
             concurrency: plan.concurrency.max(1),
             freeze_after: plan.freeze_after,
             init: plan.init.clone(),
+            cold_handshake: plan.cold_handshake.clone(),
             on_freeze: plan.on_freeze,
             queue_timeout: plan.queue_timeout,
             queue_status: StatusCode::from_u16(plan.queue_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
@@ -230,6 +232,18 @@ impl Serverless {
 
     fn lock(&self) -> MutexGuard<'_, Pool> {
         self.pool.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What connection `index`'s TLS handshake waits besides (`cold_handshake`): drawn when no
+    /// instance is warm now, as the instance that will take it is still starting; else nothing.
+    pub(crate) fn handshake_cost(&self, index: u64) -> Duration {
+        let Some(cold) = &self.cold_handshake else { return Duration::ZERO };
+        let mut pool = self.lock();
+        self.sweep(&mut pool, Instant::now());
+        if pool.slots.iter().any(|inst| !inst.frozen) {
+            return Duration::ZERO;
+        }
+        cold.sample(&mut self.seeded.rng(index, 0, Purpose::ColdHandshake))
     }
 
     /// Freezes every instance idle for `freeze_after` (counted once each); true if any froze
@@ -464,6 +478,7 @@ mod tests {
             queue_timeout,
             queue_status: 503,
             prewarm,
+            cold_handshake: None,
         };
         Arc::new(Serverless::new(&plan, Seeded::new(7), Arc::default()))
     }
@@ -621,6 +636,7 @@ mod tests {
             queue_timeout: Duration::from_secs(1),
             queue_status: 503,
             prewarm: 0,
+            cold_handshake: None,
         };
         let counters = Arc::new(MockCounters::with_timeline(epoch));
         let s = Arc::new(Serverless::new(&plan, Seeded::new(7), Arc::clone(&counters)));

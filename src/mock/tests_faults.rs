@@ -408,6 +408,7 @@ fn one_by_one(init: Duration, on_freeze: OnFreeze) -> ServerlessPlan {
         queue_timeout: Duration::from_secs(5),
         queue_status: 503,
         prewarm: 0,
+        cold_handshake: None,
     }
 }
 

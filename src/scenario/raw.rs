@@ -170,6 +170,7 @@ pub struct RawServerless {
     pub queue_timeout: Option<Scalar>,
     pub queue_status: Option<i64>,
     pub prewarm: Option<i64>,
+    pub cold_handshake: Option<RawDelay>,
 }
 
 /// One entry of `[mock] status`.

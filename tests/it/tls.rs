@@ -284,3 +284,21 @@ fn h2_over_tls_meets_the_http2_faults() {
     assert_eq!(c.total.ok + refused, 40, "{:?}", c.total.errors);
     assert_eq!(c.total.tls_handshake_time.count, c.connections.opened, "over TLS");
 }
+
+/// `[mock.serverless] cold_handshake`: a handshake that finds no instance warm waits for the one
+/// starting (here the first, and one after each freeze); the rest, to a warm instance, do not.
+#[test]
+fn a_cold_start_includes_its_handshake_cost() {
+    let _guard = shared();
+    let (result, _) = run_tls(
+        "tls-cold-handshake",
+        "[mock.serverless]\ninstances = 1\nconcurrency = 64\nfreeze_after = \"5s\"\ninit = \"10ms\"\n\
+         cold_handshake = \"300ms\"\n",
+        "[[client]]\nname = \"fresh\"\nkeep_alive = false\n",
+    );
+    let c = client(&result, "fresh");
+    assert_eq!(c.total.ok, 40, "{:?}", c.total.errors);
+    let tls = &c.total.tls_handshake_time;
+    assert!(tls.max_us >= 290_000, "the first handshake waited for the cold start: max {}µs", tls.max_us);
+    assert!(tls.p50_us < 100_000, "handshakes to the warm instance did not: p50 {}µs", tls.p50_us);
+}

@@ -23,6 +23,13 @@ impl Cx<'_> {
                 plan.serverless =
                     self.section::<RawServerless>("mock.serverless", serverless).and_then(|s| self.serverless(&s));
             }
+            if plan.tls.is_none() && plan.serverless.as_ref().is_some_and(|s| s.cold_handshake.is_some()) {
+                self.error_hint(
+                    "mock.serverless.cold_handshake",
+                    "cold_handshake is a TLS handshake's cost, and the mock speaks plain HTTP",
+                    "add tls = true under [mock]",
+                );
+            }
         }
         plan
     }
@@ -288,6 +295,7 @@ impl Cx<'_> {
             }
         };
         let prewarm = raw.prewarm.map_or(Some(0), |n| self.count(&f("prewarm"), n, 0));
+        let cold_handshake = raw.cold_handshake.as_ref().and_then(|d| self.delay(&f("cold_handshake"), d));
         if let (Some(prewarm), Some(instances)) = (prewarm, instances) {
             if prewarm > instances {
                 self.error_hint(
@@ -307,6 +315,7 @@ impl Cx<'_> {
             queue_timeout: queue_timeout?,
             queue_status: queue_status?,
             prewarm: prewarm?,
+            cold_handshake,
         })
     }
 }
@@ -355,6 +364,7 @@ prewarm = 4
                 queue_timeout: Duration::from_secs(2),
                 queue_status: 504,
                 prewarm: 4,
+                cold_handshake: None,
             })
         );
         let plan = ok(&with("[mock.serverless]\ninstances = 1\nfreeze_after = \"1s\"\ninit = \"300ms\"\n"));
@@ -370,6 +380,7 @@ prewarm = 4
                     queue_timeout: Duration::from_secs(10),
                     queue_status: 503,
                     prewarm: 0,
+                    cold_handshake: None,
                 }),
                 ..MockPlan::default()
             }
